@@ -1,0 +1,521 @@
+package dsl
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sfn-project/sfn/dsl/jsonpath"
+	"github.com/sfn-project/sfn/dsl/value"
+)
+
+// compiler turns a definition's value tree into a Definition, collecting
+// problems instead of stopping at the first.
+type compiler struct {
+	problems []rawProblem
+	// schemaBad holds the pointers the schema already complained about, so
+	// that a type mistake is reported once, by the schema, not again here.
+	schemaBad map[string]bool
+	def       *Definition
+	activity  map[string]bool
+}
+
+// rawProblem is a problem before its position in the source is known.
+type rawProblem struct {
+	ptr      string
+	onKey    bool
+	code     string
+	severity Severity
+	msg      string
+}
+
+func (c *compiler) errorf(ptr, code, format string, args ...any) {
+	c.problems = append(c.problems, rawProblem{ptr: ptr, code: code, severity: SeverityError, msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *compiler) keyErrorf(ptr, code, format string, args ...any) {
+	c.problems = append(c.problems, rawProblem{ptr: ptr, onKey: true, code: code, severity: SeverityError, msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *compiler) warnf(ptr, code, format string, args ...any) {
+	c.problems = append(c.problems, rawProblem{ptr: ptr, onKey: true, code: code, severity: SeverityWarning, msg: fmt.Sprintf(format, args...)})
+}
+
+// typeErrorf reports a wrong type unless the schema already did.
+func (c *compiler) typeErrorf(ptr, format string, args ...any) {
+	for p := ptr; ; {
+		if c.schemaBad[p] {
+			return
+		}
+		i := strings.LastIndexByte(p, '/')
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	c.errorf(ptr, CodeSchema, format, args...)
+}
+
+// fields gives typed access to an object's members for one state or rule.
+type fields struct {
+	c   *compiler
+	obj *value.Object
+	ptr string
+}
+
+func (f fields) ptrOf(k string) string { return f.ptr + "/" + escapePointer(k) }
+
+func (f fields) has(k string) bool { return f.obj.Has(k) }
+
+func (f fields) raw(k string) (value.Value, bool) { return f.obj.Get(k) }
+
+func (f fields) str(k string) (string, bool) {
+	v, ok := f.obj.Get(k)
+	if !ok {
+		return "", false
+	}
+	s, ok := v.(string)
+	if !ok {
+		f.c.typeErrorf(f.ptrOf(k), "%q must be a string, got %s", k, value.TypeName(v))
+		return "", false
+	}
+	return s, true
+}
+
+func (f fields) boolean(k string) (bool, bool) {
+	v, ok := f.obj.Get(k)
+	if !ok {
+		return false, false
+	}
+	b, ok := v.(bool)
+	if !ok {
+		f.c.typeErrorf(f.ptrOf(k), "%q must be true or false, got %s", k, value.TypeName(v))
+		return false, false
+	}
+	return b, true
+}
+
+func (f fields) integer(k string) (int64, bool) {
+	v, ok := f.obj.Get(k)
+	if !ok {
+		return 0, false
+	}
+	n, ok := v.(value.Number)
+	if ok {
+		if i, ok := n.Int64(); ok {
+			return i, true
+		}
+	}
+	f.c.typeErrorf(f.ptrOf(k), "%q must be an integer, got %s", k, value.MarshalString(v))
+	return 0, false
+}
+
+func (f fields) number(k string) (float64, bool) {
+	v, ok := f.obj.Get(k)
+	if !ok {
+		return 0, false
+	}
+	n, ok := v.(value.Number)
+	if !ok {
+		f.c.typeErrorf(f.ptrOf(k), "%q must be a number, got %s", k, value.TypeName(v))
+		return 0, false
+	}
+	return n.Float64(), true
+}
+
+// path compiles a path field (InputPath, ItemsPath, SecondsPath …).
+func (f fields) path(k string) *Path {
+	s, ok := f.str(k)
+	if !ok {
+		return nil
+	}
+	p, err := compilePath(s)
+	if err != nil {
+		f.c.errorf(f.ptrOf(k), CodeInvalidPath, "%s: %v", k, err)
+		return nil
+	}
+	return p
+}
+
+// nullablePath compiles InputPath/OutputPath: absent is "$", null discards.
+func (f fields) nullablePath(k string) (*Path, bool) {
+	v, ok := f.obj.Get(k)
+	if !ok {
+		return nil, false
+	}
+	if v == nil {
+		return nil, true
+	}
+	return f.path(k), false
+}
+
+// resultPath compiles a ResultPath: a reference path, or null.
+func (f fields) resultPath(k string) (*jsonpath.Path, bool) {
+	v, ok := f.obj.Get(k)
+	if !ok {
+		return nil, false
+	}
+	if v == nil {
+		return nil, true
+	}
+	s, ok := f.str(k)
+	if !ok {
+		return nil, false
+	}
+	if !strings.HasPrefix(s, "$") || strings.HasPrefix(s, "$$") {
+		f.c.errorf(f.ptrOf(k), CodeInvalidPath, "%s %q must be a reference path into the state's data, starting with \"$\"", k, s)
+		return nil, false
+	}
+	p, err := jsonpath.Parse(s)
+	if err != nil {
+		f.c.errorf(f.ptrOf(k), CodeInvalidPath, "%s: %v", k, err)
+		return nil, false
+	}
+	if !p.IsReference() {
+		f.c.errorf(f.ptrOf(k), CodeInvalidPath, "%s %q must be a reference path (names and indexes only: no wildcards, filters or slices)", k, s)
+		return nil, false
+	}
+	return p, false
+}
+
+func (f fields) template(k string) *Template {
+	v, ok := f.obj.Get(k)
+	if !ok {
+		return nil
+	}
+	return compileTemplate(v, f.ptrOf(k), func(ptr string, err error) {
+		code := CodeInvalidPath
+		if strings.Contains(err.Error(), "States.") {
+			code = CodeInvalidIntrinsic
+		}
+		f.c.errorf(ptr, code, "%v", err)
+	})
+}
+
+func (f fields) expr(k string) *Expr {
+	s, ok := f.str(k)
+	if !ok {
+		return nil
+	}
+	e, err := compileExpr(s)
+	if err != nil {
+		code := CodeInvalidPath
+		if e == nil && strings.HasPrefix(s, "States.") {
+			code = CodeInvalidIntrinsic
+		}
+		f.c.errorf(f.ptrOf(k), code, "%s: %v", k, err)
+		return nil
+	}
+	return e
+}
+
+func (f fields) object(k string) (*value.Object, bool) {
+	v, ok := f.obj.Get(k)
+	if !ok {
+		return nil, false
+	}
+	o, ok := v.(*value.Object)
+	if !ok {
+		f.c.typeErrorf(f.ptrOf(k), "%q must be an object, got %s", k, value.TypeName(v))
+		return nil, false
+	}
+	return o, true
+}
+
+func (f fields) array(k string) ([]any, bool) {
+	v, ok := f.obj.Get(k)
+	if !ok {
+		return nil, false
+	}
+	a, ok := v.([]any)
+	if !ok {
+		f.c.typeErrorf(f.ptrOf(k), "%q must be an array, got %s", k, value.TypeName(v))
+		return nil, false
+	}
+	return a, true
+}
+
+// compileMachine compiles a scope: the top level, a branch or a processor.
+func (c *compiler) compileMachine(obj *value.Object, ptr string) *Machine {
+	f := fields{c: c, obj: obj, ptr: ptr}
+	m := &Machine{Pointer: ptr, States: map[string]*State{}}
+	m.StartAt, _ = f.str("StartAt")
+	states, ok := f.object("States")
+	if !ok {
+		return m
+	}
+	for _, mem := range states.Members() {
+		sptr := f.ptrOf("States") + "/" + escapePointer(mem.Key)
+		so, ok := mem.Value.(*value.Object)
+		if !ok {
+			c.typeErrorf(sptr, "state %q must be an object, got %s", mem.Key, value.TypeName(mem.Value))
+			continue
+		}
+		s := c.compileState(mem.Key, so, sptr)
+		m.States[mem.Key] = s
+		m.Names = append(m.Names, mem.Key)
+	}
+	return m
+}
+
+func (c *compiler) compileState(name string, obj *value.Object, ptr string) *State {
+	f := fields{c: c, obj: obj, ptr: ptr}
+	s := &State{Name: name, Pointer: ptr}
+	typ, _ := f.str("Type")
+	s.Kind = Kind(typ)
+	s.Comment, _ = f.str("Comment")
+	s.Next, _ = f.str("Next")
+	s.End, _ = f.boolean("End")
+	s.InputPath, s.InputPathNull = f.nullablePath("InputPath")
+	s.OutputPath, s.OutputPathNull = f.nullablePath("OutputPath")
+	s.ResultPath, s.ResultPathNull = f.resultPath("ResultPath")
+	s.ResultSelector = f.template("ResultSelector")
+	if f.has("QueryLanguage") {
+		if ql, _ := f.str("QueryLanguage"); ql == "JSONata" {
+			c.errorf(f.ptrOf("QueryLanguage"), CodeUnsupported, "QueryLanguage JSONata is not supported yet; use JSONPath (the default)")
+		}
+	}
+	for _, k := range []string{"Assign", "Output", "Arguments"} {
+		if f.has(k) {
+			c.keyErrorf(f.ptrOf(k), CodeUnsupported, "%q is a JSONata/variables feature, not supported yet", k)
+		}
+	}
+
+	switch s.Kind {
+	case Pass:
+		s.Parameters = f.template("Parameters")
+		s.Result, s.HasResult = f.raw("Result")
+	case Task:
+		s.Parameters = f.template("Parameters")
+		s.Task = c.compileResource(f)
+		s.TimeoutSeconds, _ = f.integer("TimeoutSeconds")
+		s.TimeoutSecondsPath = f.path("TimeoutSecondsPath")
+		s.HeartbeatSeconds, _ = f.integer("HeartbeatSeconds")
+		s.HeartbeatSecondsPath = f.path("HeartbeatSecondsPath")
+		c.compileErrorHandling(f, s)
+	case Choice:
+		s.Default, _ = f.str("Default")
+		if rules, ok := f.array("Choices"); ok {
+			for i, r := range rules {
+				s.Choices = append(s.Choices, c.compileChoiceRule(r, fmt.Sprintf("%s/%d", f.ptrOf("Choices"), i), true))
+			}
+		}
+	case Wait:
+		if f.has("Seconds") {
+			if n, ok := f.integer("Seconds"); ok {
+				s.Seconds = &n
+			}
+		}
+		s.SecondsPath = f.path("SecondsPath")
+		if ts, ok := f.str("Timestamp"); ok {
+			t, ok := ParseTimestamp(ts)
+			if !ok {
+				c.errorf(f.ptrOf("Timestamp"), CodeInvalidTimestamp, "Timestamp %q is not an ISO-8601 extended offset date-time such as 2026-11-27T12:00:00Z (a time zone or Z is required)", ts)
+			} else {
+				s.Timestamp = &t
+			}
+		}
+		s.TimestampPath = f.path("TimestampPath")
+	case Succeed:
+	case Fail:
+		s.Error, _ = f.str("Error")
+		s.Cause, _ = f.str("Cause")
+		s.ErrorExpr = f.expr("ErrorPath")
+		s.CauseExpr = f.expr("CausePath")
+	case Parallel:
+		s.Parameters = f.template("Parameters")
+		if branches, ok := f.array("Branches"); ok {
+			for i, b := range branches {
+				bptr := fmt.Sprintf("%s/%d", f.ptrOf("Branches"), i)
+				bo, ok := b.(*value.Object)
+				if !ok {
+					c.typeErrorf(bptr, "a branch must be an object with StartAt and States")
+					continue
+				}
+				s.Branches = append(s.Branches, c.compileMachine(bo, bptr))
+			}
+		}
+		c.compileErrorHandling(f, s)
+	case Map:
+		c.compileMap(f, s)
+		c.compileErrorHandling(f, s)
+	}
+	return s
+}
+
+func (c *compiler) compileMap(f fields, s *State) {
+	s.ItemsPath = f.path("ItemsPath")
+	if f.has("ItemSelector") {
+		s.Parameters = f.template("ItemSelector")
+		if f.has("Parameters") {
+			c.keyErrorf(f.ptrOf("Parameters"), CodeInvalidMap, "use either ItemSelector or the legacy Parameters, not both")
+		}
+	} else {
+		s.Parameters = f.template("Parameters")
+	}
+	procKey := "ItemProcessor"
+	if !f.has(procKey) && f.has("Iterator") {
+		procKey = "Iterator"
+	} else if f.has(procKey) && f.has("Iterator") {
+		c.keyErrorf(f.ptrOf("Iterator"), CodeInvalidMap, "use either ItemProcessor or the legacy Iterator, not both")
+	}
+	if po, ok := f.object(procKey); ok {
+		s.Processor = c.compileMachine(po, f.ptrOf(procKey))
+		pf := fields{c: c, obj: po, ptr: f.ptrOf(procKey)}
+		if cfg, ok := pf.object("ProcessorConfig"); ok {
+			cf := fields{c: c, obj: cfg, ptr: pf.ptrOf("ProcessorConfig")}
+			if mode, ok := cf.str("Mode"); ok && mode == "DISTRIBUTED" {
+				c.errorf(cf.ptrOf("Mode"), CodeUnsupported, "distributed Map is not supported yet; use Mode INLINE")
+			}
+		}
+	} else if !f.has(procKey) {
+		c.errorf(f.ptr, CodeInvalidMap, "a Map state needs an ItemProcessor (or the legacy Iterator) with StartAt and States")
+	}
+	for _, k := range []string{"ItemReader", "ItemBatcher", "ResultWriter"} {
+		if f.has(k) {
+			c.keyErrorf(f.ptrOf(k), CodeUnsupported, "%s belongs to distributed Map, which is not supported yet", k)
+		}
+	}
+	s.MaxConcurrency, _ = f.integer("MaxConcurrency")
+	s.MaxConcurrencyPath = f.path("MaxConcurrencyPath")
+	s.ToleratedFailurePercentage, s.HasToleratedFailurePercentage = f.number("ToleratedFailurePercentage")
+	if s.HasToleratedFailurePercentage && (s.ToleratedFailurePercentage < 0 || s.ToleratedFailurePercentage > 100) {
+		c.errorf(f.ptrOf("ToleratedFailurePercentage"), CodeInvalidMap, "ToleratedFailurePercentage must be between 0 and 100")
+	}
+	s.ToleratedFailurePercentagePath = f.path("ToleratedFailurePercentagePath")
+	s.ToleratedFailureCount, s.HasToleratedFailureCount = f.integer("ToleratedFailureCount")
+	if s.HasToleratedFailureCount && s.ToleratedFailureCount < 0 {
+		c.errorf(f.ptrOf("ToleratedFailureCount"), CodeInvalidMap, "ToleratedFailureCount must be 0 or more")
+	}
+	s.ToleratedFailureCountPath = f.path("ToleratedFailureCountPath")
+}
+
+func (c *compiler) compileErrorHandling(f fields, s *State) {
+	if list, ok := f.array("Retry"); ok {
+		for i, r := range list {
+			rptr := fmt.Sprintf("%s/%d", f.ptrOf("Retry"), i)
+			ro, ok := r.(*value.Object)
+			if !ok {
+				c.typeErrorf(rptr, "a retrier must be an object")
+				continue
+			}
+			rf := fields{c: c, obj: ro, ptr: rptr}
+			rt := &Retrier{IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2}
+			rt.ErrorEquals = c.errorEquals(rf)
+			if v, ok := rf.integer("IntervalSeconds"); ok {
+				rt.IntervalSeconds = v
+			}
+			if v, ok := rf.integer("MaxAttempts"); ok {
+				rt.MaxAttempts = v
+			}
+			if v, ok := rf.number("BackoffRate"); ok {
+				rt.BackoffRate = v
+			}
+			if v, ok := rf.integer("MaxDelaySeconds"); ok {
+				rt.MaxDelaySeconds = v
+			}
+			if v, ok := rf.str("JitterStrategy"); ok {
+				rt.JitterFull = v == "FULL"
+			}
+			s.Retry = append(s.Retry, rt)
+		}
+	}
+	if list, ok := f.array("Catch"); ok {
+		for i, r := range list {
+			cptr := fmt.Sprintf("%s/%d", f.ptrOf("Catch"), i)
+			co, ok := r.(*value.Object)
+			if !ok {
+				c.typeErrorf(cptr, "a catcher must be an object")
+				continue
+			}
+			cf := fields{c: c, obj: co, ptr: cptr}
+			ct := &Catcher{}
+			ct.ErrorEquals = c.errorEquals(cf)
+			ct.Next, _ = cf.str("Next")
+			ct.ResultPath, ct.ResultPathNull = cf.resultPath("ResultPath")
+			s.Catch = append(s.Catch, ct)
+		}
+	}
+}
+
+func (c *compiler) errorEquals(f fields) []string {
+	list, ok := f.array("ErrorEquals")
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(list))
+	for i, e := range list {
+		s, ok := e.(string)
+		if !ok {
+			c.typeErrorf(fmt.Sprintf("%s/%d", f.ptrOf("ErrorEquals"), i), "error names are strings")
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// compileResource recognises the task resources sfn runs.
+func (c *compiler) compileResource(f fields) *TaskSpec {
+	res, ok := f.str("Resource")
+	if !ok {
+		return nil
+	}
+	spec, err := ParseResource(res)
+	if err != nil {
+		c.errorf(f.ptrOf("Resource"), CodeInvalidResource, "%v", err)
+		return nil
+	}
+	if spec.Kind == ActivityTask && !c.activity[spec.Name] {
+		c.activity[spec.Name] = true
+		c.def.Activities = append(c.def.Activities, spec.Name)
+	}
+	return spec
+}
+
+const waitForTaskToken = ".waitForTaskToken"
+
+// ParseResource parses a Task's Resource: http:invoke (or
+// arn:aws:states:::http:invoke), optionally with .waitForTaskToken; an
+// activity ARN or activity:<name>; handler:<name>.
+func ParseResource(res string) (*TaskSpec, error) {
+	spec := &TaskSpec{Resource: res}
+	r := res
+	if strings.HasSuffix(r, waitForTaskToken) {
+		spec.WaitForToken = true
+		r = strings.TrimSuffix(r, waitForTaskToken)
+	}
+	switch {
+	case r == "http:invoke" || r == "arn:aws:states:::http:invoke":
+		spec.Kind, spec.Name = HTTPTask, "invoke"
+		return spec, nil
+	case strings.HasPrefix(r, "activity:") && !spec.WaitForToken:
+		spec.Kind, spec.Name = ActivityTask, strings.TrimPrefix(r, "activity:")
+	case strings.HasPrefix(r, "arn:") && !spec.WaitForToken:
+		// arn:<partition>:states:<region>:<account>:activity:<name>
+		parts := strings.Split(r, ":")
+		if len(parts) == 7 && parts[2] == "states" && parts[5] == "activity" {
+			spec.Kind, spec.Name = ActivityTask, parts[6]
+		}
+	case strings.HasPrefix(r, "handler:") && !spec.WaitForToken:
+		spec.Kind, spec.Name = HandlerTask, strings.TrimPrefix(r, "handler:")
+	}
+	if spec.Kind == "" {
+		return nil, fmt.Errorf("unsupported Resource %q: sfn runs \"http:invoke\" (or \"arn:aws:states:::http:invoke\", each also with \".waitForTaskToken\"), activities (\"activity:<name>\" or \"arn:aws:states:<region>:<account>:activity:<name>\") and in-process handlers (\"handler:<name>\")", res)
+	}
+	if !validName(spec.Name) {
+		return nil, fmt.Errorf("Resource %q: the %s name must be 1-80 characters of letters, digits, '-' and '_'", res, spec.Kind)
+	}
+	return spec, nil
+}
+
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 80 {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}

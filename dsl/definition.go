@@ -1,0 +1,153 @@
+package dsl
+
+import (
+	"time"
+
+	"github.com/sfn-project/sfn/dsl/jsonpath"
+	"github.com/sfn-project/sfn/dsl/value"
+)
+
+// Kind is a state's Type.
+type Kind string
+
+// The state kinds of the States Language.
+const (
+	Pass     Kind = "Pass"
+	Task     Kind = "Task"
+	Choice   Kind = "Choice"
+	Wait     Kind = "Wait"
+	Succeed  Kind = "Succeed"
+	Fail     Kind = "Fail"
+	Parallel Kind = "Parallel"
+	Map      Kind = "Map"
+)
+
+// Definition is a compiled state machine definition: every path, template,
+// intrinsic call and choice rule is parsed once, here, and the interpreter
+// runs the result without parsing again.
+type Definition struct {
+	Machine
+	Comment        string
+	Version        string
+	TimeoutSeconds int64 // 0: no execution timeout
+	// Source is the definition as a JSON value (members in source order).
+	Source value.Value
+	// Activities names every activity the definition uses, in order of appearance.
+	Activities []string
+}
+
+// Machine is a scope of states: the top level, a Parallel branch or a Map
+// processor. Transitions never leave their scope.
+type Machine struct {
+	StartAt string
+	States  map[string]*State
+	// Names lists the states in source order.
+	Names []string
+	// Pointer is the JSON Pointer of the scope's object ("" for the top level).
+	Pointer string
+}
+
+// State is one compiled state. Fields that do not apply to its Kind are zero.
+type State struct {
+	Name    string
+	Kind    Kind
+	Pointer string // JSON Pointer of the state, e.g. "/States/Charge"
+	Comment string
+
+	Next string
+	End  bool
+
+	// Data flow. A nil *Path means the default "$"; Null* means the field
+	// was JSON null (discard input / keep input / empty output).
+	InputPath      *Path
+	InputPathNull  bool
+	OutputPath     *Path
+	OutputPathNull bool
+	ResultPath     *jsonpath.Path // reference path; nil means "$"
+	ResultPathNull bool
+	Parameters     *Template // also Map's ItemSelector (and legacy Parameters)
+	ResultSelector *Template
+	Result         value.Value // Pass
+	HasResult      bool
+
+	// Task.
+	Task                 *TaskSpec
+	TimeoutSeconds       int64 // Task: 0 means AWS's default (99999999)
+	TimeoutSecondsPath   *Path
+	HeartbeatSeconds     int64
+	HeartbeatSecondsPath *Path
+	Retry                []*Retrier // Task, Parallel, Map
+	Catch                []*Catcher // Task, Parallel, Map
+
+	// Choice.
+	Choices []*ChoiceRule
+	Default string
+
+	// Wait: exactly one of these is set.
+	Seconds       *int64
+	SecondsPath   *Path
+	Timestamp     *time.Time
+	TimestampPath *Path
+
+	// Fail.
+	Error     string
+	Cause     string
+	ErrorExpr *Expr // ErrorPath: a path or an intrinsic function
+	CauseExpr *Expr // CausePath
+
+	// Parallel.
+	Branches []*Machine
+
+	// Map.
+	Processor                      *Machine
+	ItemsPath                      *Path
+	MaxConcurrency                 int64
+	MaxConcurrencyPath             *Path
+	ToleratedFailurePercentage     float64
+	HasToleratedFailurePercentage  bool
+	ToleratedFailurePercentagePath *Path
+	ToleratedFailureCount          int64
+	HasToleratedFailureCount       bool
+	ToleratedFailureCountPath      *Path
+}
+
+// IsTerminal reports whether the state ends its scope (Succeed, Fail, or End).
+func (s *State) IsTerminal() bool {
+	return s.End || s.Kind == Succeed || s.Kind == Fail
+}
+
+// TaskKind is how a Task reaches its worker.
+type TaskKind string
+
+// The task resources sfn runs.
+const (
+	HTTPTask     TaskKind = "http"
+	ActivityTask TaskKind = "activity"
+	HandlerTask  TaskKind = "handler"
+)
+
+// TaskSpec is a Task state's parsed Resource.
+type TaskSpec struct {
+	Resource     string // as written
+	Kind         TaskKind
+	Name         string // the activity or handler name; "invoke" for HTTP
+	WaitForToken bool   // the ".waitForTaskToken" integration pattern
+}
+
+// Retrier is one element of a Retry list.
+type Retrier struct {
+	ErrorEquals     []string
+	IntervalSeconds int64   // default 1
+	MaxAttempts     int64   // default 3; 0 never retries
+	BackoffRate     float64 // default 2.0
+	MaxDelaySeconds int64   // 0: no cap
+	JitterFull      bool    // JitterStrategy FULL
+}
+
+// Catcher is one element of a Catch list.
+type Catcher struct {
+	ErrorEquals    []string
+	Next           string
+	ResultPath     *jsonpath.Path // nil means "$"
+	ResultPathNull bool
+}
