@@ -1,0 +1,74 @@
+# sfn developer tasks. `make` alone lists them.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Go lives in /usr/local/go/bin on our machines; use it when go is not on PATH.
+ifeq ($(shell command -v go 2>/dev/null),)
+export PATH := $(PATH):/usr/local/go/bin
+endif
+
+FUZZTIME ?= 10s
+CONFORMANCE_DIR ?= ../shared/conformance
+CONFORMANCE_ADDR ?= 127.0.0.1:18080
+
+.PHONY: help run build test bench fuzz conformance lint
+
+help: ## list the targets
+	@echo "sfn make targets:"
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "} {printf "  %-12s %s\n", $$1, $$2}'
+
+run: ## start sfn serve with the workflows in definitions/
+	go run ./cmd/sfn serve --load definitions
+
+build: ## build bin/sfn
+	go build -o bin/sfn ./cmd/sfn
+
+test: ## go vet, then all tests with the race detector
+	go vet ./...
+	go test -race -count=1 ./...
+
+bench: ## run the Go benchmarks
+	go test -run '^$$' -bench . -benchmem ./...
+
+# Fuzz targets are discovered, not listed here: `go test -list` prints each
+# package's Fuzz functions before its "ok <package>" line. `-fuzz` accepts one
+# target at a time, so each runs on its own for FUZZTIME.
+fuzz: ## run every fuzz target for FUZZTIME (default 10s) each
+	@list=$$(mktemp); trap 'rm -f "$$list"' EXIT; \
+	if ! go test -list '^Fuzz' ./... >"$$list" 2>&1; then cat "$$list"; exit 1; fi; \
+	targets=$$(awk '/^Fuzz[A-Za-z0-9_]*$$/ {names = names " " $$1; next} \
+		/^ok[ \t]/ {n = split(names, a, " "); for (i = 1; i <= n; i++) print $$2 " " a[i]; names = ""}' "$$list"); \
+	if [ -z "$$targets" ]; then echo "fuzz: no fuzz targets found"; exit 0; fi; \
+	while read -r pkg target; do \
+		echo "fuzz: $$pkg $$target for $(FUZZTIME)"; \
+		go test -run "^$$target\$$" -fuzz "^$$target\$$" -fuzztime=$(FUZZTIME) "$$pkg"; \
+	done <<<"$$targets"
+
+# The server runs in the background on its own port; the trap stops it
+# however the checks end, and the exit status says whether both passed.
+conformance: build ## run the shared conformance suite and API checks against bin/sfn
+	@if [ ! -d "$(CONFORMANCE_DIR)" ]; then \
+		echo "conformance: $(CONFORMANCE_DIR) not found, skipping"; exit 0; fi; \
+	log=$$(mktemp); \
+	bin/sfn serve --addr $(CONFORMANCE_ADDR) >"$$log" 2>&1 & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null || true; wait $$pid 2>/dev/null || true; rm -f "$$log"' EXIT; \
+	up=0; \
+	for i in $$(seq 1 100); do \
+		if ! kill -0 $$pid 2>/dev/null; then break; fi; \
+		if python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+			"http://$(CONFORMANCE_ADDR)/healthz" 2>/dev/null; then up=1; break; fi; \
+		sleep 0.1; \
+	done; \
+	if [ $$up -ne 1 ]; then echo "conformance: sfn did not become healthy; its log:"; cat "$$log"; exit 1; fi; \
+	rc=0; \
+	python3 "$(CONFORMANCE_DIR)/run.py" --base "http://$(CONFORMANCE_ADDR)" || rc=1; \
+	python3 "$(CONFORMANCE_DIR)/api_check.py" --base "http://$(CONFORMANCE_ADDR)" || rc=1; \
+	if [ $$rc -ne 0 ]; then echo "conformance: FAILED (server log: last 50 lines)"; tail -n 50 "$$log"; fi; \
+	exit $$rc
+
+lint: ## gofmt must list no files; go vet
+	@files=$$(gofmt -l .); if [ -n "$$files" ]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
+	go vet ./...
