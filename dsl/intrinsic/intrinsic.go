@@ -1,22 +1,54 @@
-// Package intrinsic parses and evaluates the States Language intrinsic
-// functions (States.Format, States.Array, …). (API contract; implementation in progress.)
 package intrinsic
 
-import "github.com/sfn-project/sfn/dsl/value"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sfn-project/sfn/dsl/value"
+)
+
+// MaxDepth is how deeply calls may nest in one expression (the outermost
+// call counts as one), the limit AWS documents.
+const MaxDepth = 10
 
 // Call is a parsed intrinsic function call, ready to evaluate many times.
-type Call struct{ text string }
+// A Call is immutable and safe for concurrent use.
+type Call struct {
+	text string
+	root *callNode
+}
 
 // Parse parses an expression such as "States.Format('Hi {}', $.name)".
-func Parse(s string) (*Call, error) { return &Call{text: s}, nil }
+// Errors are *SyntaxError.
+func Parse(s string) (*Call, error) {
+	p := parser{src: s}
+	root, err := p.parse()
+	if err != nil {
+		return nil, err
+	}
+	return &Call{text: s, root: root}, nil
+}
 
 // Looks reports whether s looks like an intrinsic function call (starts with
 // "States." followed by a name and "("), the test the dsl uses to decide
 // between a path and a call for a ".$" value.
-func Looks(s string) bool { return len(s) > 7 && s[:7] == "States." }
+func Looks(s string) bool {
+	const prefix = "States."
+	if !strings.HasPrefix(s, prefix) {
+		return false
+	}
+	i := len(prefix)
+	for i < len(s) && isNameByte(s[i]) {
+		i++
+	}
+	return i > len(prefix) && i < len(s) && s[i] == '('
+}
 
 // String returns the call as written.
 func (c *Call) String() string { return c.text }
+
+// Name returns the name of the outermost function, e.g. "States.Format".
+func (c *Call) Name() string { return c.root.fn.name }
 
 // Env is what a call may read: the state's data, the context object, and
 // injected randomness (the core does no I/O and keeps no global state).
@@ -28,8 +60,33 @@ type Env struct {
 	// Random returns a uniformly distributed float64 in [0,1) for
 	// States.MathRandom without a seed.
 	Random func() float64
+	// Field names the field being evaluated (e.g. "msg.$"), for the cause of
+	// a path argument that matches nothing; optional.
+	Field string
 }
 
 // Eval runs the call. Errors are *failure.Error (States.IntrinsicFailure
 // for bad arguments, States.Runtime where AWS raises it).
-func (c *Call) Eval(env Env) (value.Value, error) { return nil, nil }
+func (c *Call) Eval(env Env) (value.Value, error) {
+	v, err := c.root.eval(&env)
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// SyntaxError is a malformed intrinsic expression. Offset is the byte offset
+// in the expression where the problem was found; Func names the function
+// being parsed there, when known.
+type SyntaxError struct {
+	Offset int
+	Func   string
+	Msg    string
+}
+
+func (e *SyntaxError) Error() string {
+	if e.Func != "" {
+		return fmt.Sprintf("intrinsic function %s: %s (at offset %d)", e.Func, e.Msg, e.Offset)
+	}
+	return fmt.Sprintf("intrinsic function: %s (at offset %d)", e.Msg, e.Offset)
+}
