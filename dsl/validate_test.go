@@ -1,0 +1,533 @@
+package dsl
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// got is the part of a Problem the rule tests pin down; messages are checked
+// only for a phrase, so rewording one does not break every test.
+type got struct {
+	Code     string
+	Path     string
+	Line     int
+	Column   int
+	Severity Severity
+}
+
+// anyCode marks a problem that the schema or the semantic rules may report;
+// what matters is that exactly one problem points there.
+const anyCode = "*"
+
+func e(code, path string, line, col int) got { return got{code, path, line, col, SeverityError} }
+func w(code, path string, line, col int) got { return got{code, path, line, col, SeverityWarning} }
+
+func TestValidateRules(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		src    string
+		want   []got
+		phrase string // in the first problem's message, when set
+	}{
+		{
+			name: "StartAt missing",
+			src: `
+States:
+  A: {Type: Succeed}
+`,
+			want: []got{e(anyCode, "", 1, 1)},
+		},
+		{
+			name: "StartAt names no state",
+			src: `
+StartAt: Strat
+States:
+  Start: {Type: Succeed}
+`,
+			want:   []got{e(CodeMissingTarget, "/StartAt", 1, 10)},
+			phrase: `did you mean "Start"?`,
+		},
+		{
+			name: "Next names no state",
+			src: `
+StartAt: A
+States:
+  A:
+    Type: Pass
+    Next: Chrage
+  Charge: {Type: Succeed}
+`,
+			want:   []got{e(CodeMissingTarget, "/States/A/Next", 5, 11)},
+			phrase: `Next names state "Chrage", which does not exist in this scope; did you mean "Charge"?`,
+		},
+		{
+			name: "Default and choice rule Next name no state",
+			src: `
+StartAt: C
+States:
+  C:
+    Type: Choice
+    Choices:
+      - Variable: $.x
+        IsPresent: true
+        Next: Yes
+    Default: Nope
+  Done: {Type: Succeed}
+`,
+			want: []got{
+				e(CodeMissingTarget, "/States/C/Choices/0/Next", 8, 15),
+				e(CodeMissingTarget, "/States/C/Default", 9, 14),
+			},
+		},
+		{
+			name: "Catch Next names no state",
+			src: `
+StartAt: T
+States:
+  T:
+    Type: Task
+    Resource: handler:work
+    Catch:
+      - ErrorEquals: [States.ALL]
+        Next: Recover
+    End: true
+`,
+			want: []got{e(CodeMissingTarget, "/States/T/Catch/0/Next", 8, 15)},
+		},
+		{
+			name: "neither Next nor End",
+			src: `
+StartAt: A
+States:
+  A:
+    Type: Pass
+`,
+			want:   []got{e(CodeInvalidTransition, "/States/A", 3, 3)},
+			phrase: "add Next",
+		},
+		{
+			name: "both Next and End",
+			src: `
+StartAt: A
+States:
+  A:
+    Type: Wait
+    Seconds: 1
+    Next: B
+    End: true
+  B: {Type: Succeed}
+`,
+			want:   []got{e(CodeInvalidTransition, "/States/A/End", 7, 5)},
+			phrase: "both Next and End",
+		},
+		{
+			name: "End false with Next",
+			src: `
+StartAt: A
+States:
+  A:
+    Type: Pass
+    Next: B
+    End: false
+  B: {Type: Succeed}
+`,
+			want:   []got{e(CodeInvalidTransition, "/States/A/End", 6, 5)},
+			phrase: "End must be true",
+		},
+		{
+			name: "End false alone",
+			src: `
+StartAt: A
+States:
+  A:
+    Type: Pass
+    End: false
+`,
+			want: []got{e(CodeInvalidTransition, "/States/A/End", 5, 5)},
+		},
+		{
+			name: "Fail with Next is one problem",
+			src: `
+StartAt: Stop
+States:
+  Stop:
+    Type: Fail
+    Error: E
+    Next: Other
+  Other: {Type: Succeed}
+`,
+			want: []got{e(anyCode, "/States/Stop/Next", 6, 5)},
+		},
+		{
+			name: "Succeed with End, Choice with Next",
+			src: `
+StartAt: C
+States:
+  C:
+    Type: Choice
+    Choices:
+      - Variable: $.x
+        IsPresent: true
+        Next: S
+    Next: S
+  S:
+    Type: Succeed
+    End: true
+`,
+			want: []got{
+				e(anyCode, "/States/C/Next", 9, 5),
+				e(anyCode, "/States/S/End", 12, 5),
+			},
+		},
+		{
+			name: "States.ALL not alone",
+			src: `
+StartAt: T
+States:
+  T:
+    Type: Task
+    Resource: handler:work
+    Retry:
+      - ErrorEquals: [Custom, States.ALL]
+    End: true
+`,
+			want: []got{e(CodeInvalidErrorEquals, "/States/T/Retry/0/ErrorEquals/1", 7, 31)},
+		},
+		{
+			name: "States.ALL not in the last catcher",
+			src: `
+StartAt: Fork
+States:
+  Fork:
+    Type: Parallel
+    Branches:
+      - StartAt: X
+        States:
+          X: {Type: Succeed}
+    Catch:
+      - ErrorEquals: [States.ALL]
+        Next: H
+      - ErrorEquals: [Other]
+        Next: H
+    End: true
+  H: {Type: Succeed}
+`,
+			want:   []got{e(CodeInvalidErrorEquals, "/States/Fork/Catch/0/ErrorEquals/0", 10, 23)},
+			phrase: "last catcher",
+		},
+		{
+			name: "ErrorEquals empty",
+			src: `
+StartAt: T
+States:
+  T:
+    Type: Task
+    Resource: handler:work
+    Retry:
+      - ErrorEquals: []
+    End: true
+`,
+			want: []got{e(anyCode, "/States/T/Retry/0/ErrorEquals", 7, 22)},
+		},
+		{
+			name: "retrier numbers out of range",
+			src: `
+StartAt: T
+States:
+  T:
+    Type: Task
+    Resource: handler:work
+    Retry:
+      - ErrorEquals: [States.TaskFailed]
+        IntervalSeconds: 0
+        MaxAttempts: -1
+        BackoffRate: 0.5
+        MaxDelaySeconds: 0
+    End: true
+`,
+			want: []got{
+				e(anyCode, "/States/T/Retry/0/IntervalSeconds", 8, 26),
+				e(anyCode, "/States/T/Retry/0/MaxAttempts", 9, 22),
+				e(anyCode, "/States/T/Retry/0/BackoffRate", 10, 22),
+				e(anyCode, "/States/T/Retry/0/MaxDelaySeconds", 11, 26),
+			},
+		},
+		{
+			name: "Wait with no time",
+			src: `
+StartAt: W
+States:
+  W:
+    Type: Wait
+    End: true
+`,
+			want: []got{e(anyCode, "/States/W", 3, 3)},
+		},
+		{
+			name: "Wait with two times",
+			src: `
+StartAt: W
+States:
+  W:
+    Type: Wait
+    Seconds: 1
+    TimestampPath: $.t
+    End: true
+`,
+			want: []got{e(CodeInvalidWait, "/States/W/TimestampPath", 6, 5)},
+		},
+		{
+			name: "Task timeout and heartbeat",
+			src: `
+StartAt: T
+States:
+  T:
+    Type: Task
+    Resource: handler:work
+    TimeoutSeconds: 10
+    TimeoutSecondsPath: $.t
+    HeartbeatSeconds: 10
+    HeartbeatSecondsPath: $.h
+    End: true
+`,
+			want: []got{
+				e(anyCode, "/States/T/TimeoutSecondsPath", 7, 5),
+				e(anyCode, "/States/T/HeartbeatSeconds", 8, 23),
+				e(anyCode, "/States/T/HeartbeatSecondsPath", 9, 5),
+			},
+		},
+		{
+			name: "Fail pairs",
+			src: `
+StartAt: F
+States:
+  F:
+    Type: Fail
+    Error: E
+    ErrorPath: $.e
+    Cause: C
+    CausePath: $.c
+`,
+			want: []got{
+				e(anyCode, "/States/F/ErrorPath", 6, 5),
+				e(anyCode, "/States/F/CausePath", 8, 5),
+			},
+		},
+		{
+			name: "Map pairs",
+			src: `
+StartAt: M
+States:
+  M:
+    Type: Map
+    MaxConcurrency: 1
+    MaxConcurrencyPath: $.m
+    ToleratedFailureCount: 1
+    ToleratedFailureCountPath: $.c
+    ToleratedFailurePercentage: 5
+    ToleratedFailurePercentagePath: $.p
+    ItemProcessor:
+      StartAt: I
+      States:
+        I: {Type: Succeed}
+    End: true
+`,
+			want: []got{
+				e(anyCode, "/States/M/MaxConcurrencyPath", 6, 5),
+				e(anyCode, "/States/M/ToleratedFailureCountPath", 8, 5),
+				e(anyCode, "/States/M/ToleratedFailurePercentagePath", 10, 5),
+			},
+		},
+		{
+			name: "unreachable state is a warning",
+			src: `
+StartAt: A
+States:
+  A: {Type: Succeed}
+  Lost: {Type: Succeed}
+`,
+			want: []got{w(CodeUnreachable, "/States/Lost", 4, 3)},
+		},
+		{
+			name: "state reached only by Catch, Default and choice rules is reachable",
+			src: `
+StartAt: T
+States:
+  T:
+    Type: Task
+    Resource: handler:work
+    Catch:
+      - ErrorEquals: [States.ALL]
+        Next: C
+    End: true
+  C:
+    Type: Choice
+    Choices:
+      - Variable: $.x
+        IsPresent: true
+        Next: R
+    Default: D
+  R: {Type: Succeed}
+  D: {Type: Succeed}
+`,
+		},
+		{
+			name: "state name too long",
+			src: `
+StartAt: A
+States:
+  A:
+    Type: Pass
+    Next: ` + strings.Repeat("n", 81) + `
+  ` + strings.Repeat("n", 81) + `: {Type: Succeed}
+`,
+			want:   []got{e(anyCode, "/States/"+strings.Repeat("n", 81), 6, 3)},
+			phrase: "81 characters",
+		},
+		{
+			name: "state name of 80 characters is fine",
+			src: `
+StartAt: ` + strings.Repeat("é", 80) + `
+States:
+  ` + strings.Repeat("é", 80) + `: {Type: Succeed}
+`,
+		},
+		{
+			name: "definition TimeoutSeconds not positive",
+			src: `
+StartAt: A
+TimeoutSeconds: 0
+States:
+  A: {Type: Succeed}
+`,
+			want: []got{e(anyCode, "/TimeoutSeconds", 2, 17)},
+		},
+		{
+			name: "no state ends the scope",
+			src: `
+StartAt: A
+States:
+  A: {Type: Pass, Next: B}
+  B: {Type: Pass, Next: A}
+`,
+			want: []got{e(CodeMissingEnd, "/States", 2, 1)},
+		},
+		{
+			name: "branch Next naming a top-level state",
+			src: `
+StartAt: P
+States:
+  P:
+    Type: Parallel
+    Branches:
+      - StartAt: B1
+        States:
+          B1: {Type: Pass, Next: Done}
+    End: true
+  Done: {Type: Succeed}
+`,
+			want:   []got{e(CodeMissingTarget, "/States/P/Branches/0/States/B1/Next", 8, 34)},
+			phrase: `"Done" belongs to the top level`,
+		},
+		{
+			name: "map processor StartAt naming a top-level state",
+			src: `
+StartAt: M
+States:
+  M:
+    Type: Map
+    Iterator:
+      StartAt: M
+      States:
+        I: {Type: Succeed}
+    End: true
+`,
+			want: []got{e(CodeMissingTarget, "/States/M/Iterator/StartAt", 6, 16)},
+		},
+		{
+			name: "every problem at once",
+			src: `
+StartAt: A
+States:
+  A:
+    Type: Pass
+    Next: B
+  B:
+    Type: Task
+    Resource: handler:work
+    Retry:
+      - ErrorEquals: [States.ALL]
+      - ErrorEquals: [Custom]
+    Catch:
+      - ErrorEquals: [States.ALL]
+        Next: Gone
+    Next: A
+  W:
+    Type: Wait
+    Seconds: 1
+    SecondsPath: $.s
+    Next: X
+  P:
+    Type: Parallel
+    Branches:
+      - StartAt: Q
+        States:
+          Q: {Type: Pass}
+    End: true
+`,
+			want: []got{
+				e(CodeInvalidErrorEquals, "/States/B/Retry/0/ErrorEquals/0", 10, 23),
+				e(CodeMissingTarget, "/States/B/Catch/0/Next", 14, 15),
+				e(CodeInvalidWait, "/States/W/SecondsPath", 19, 5),
+				e(CodeMissingTarget, "/States/W/Next", 20, 11),
+				e(CodeInvalidTransition, "/States/P/Branches/0/States/Q", 26, 11),
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			src := strings.TrimPrefix(tt.src, "\n")
+			_, ps := Load([]byte(src), Options{Format: YAML})
+			t.Logf("problems:\n%s", ps.Error())
+			gotList := make([]got, len(ps))
+			for i, p := range ps {
+				gotList[i] = got{p.Code, p.Path, p.Line, p.Column, p.Severity}
+				if i < len(tt.want) && tt.want[i].Code == anyCode {
+					gotList[i].Code = anyCode
+				}
+			}
+			if diff := cmp.Diff(tt.want, gotList, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("problems (-want +got):\n%s\nall:\n%s", diff, ps.Error())
+			}
+			if tt.phrase != "" && len(ps) > 0 && !strings.Contains(ps[0].Message, tt.phrase) {
+				t.Errorf("message %q does not say %q", ps[0].Message, tt.phrase)
+			}
+		})
+	}
+}
+
+func TestCloseNames(t *testing.T) {
+	t.Parallel()
+	names := []string{"Charge", "ChargeCard", "Notify", "A", "Done"}
+	tests := []struct {
+		name string
+		want []string
+	}{
+		{"Chrage", []string{"Charge"}},
+		{"charge", []string{"Charge", "ChargeCard"}},
+		{"Notfy", []string{"Notify"}},
+		{"X", nil},
+		{"Nope", nil},
+		{"Char", []string{"Charge", "ChargeCard"}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, closeNames(tt.name, names), cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("closeNames(%q) (-want +got):\n%s", tt.name, diff)
+		}
+	}
+}
