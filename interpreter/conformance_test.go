@@ -1,0 +1,202 @@
+package interpreter_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/store"
+	"github.com/sfn-project/sfn/store/memory"
+)
+
+// conformanceDir is the shared AWS-pinned suite, present in the
+// developers' workspace and absent in a user's clone.
+const conformanceDir = "../../shared/conformance/cases"
+
+type confCase struct {
+	Name         string          `json:"name"`
+	Definition   json.RawMessage `json:"definition"`
+	Input        json.RawMessage `json:"input"`
+	Expect       confExpect      `json:"expect"`
+	HistoryTypes []string        `json:"history_types"`
+	Needs        any             `json:"needs"`
+	Skip         string          `json:"skip"`
+}
+
+type confExpect struct {
+	Status        string          `json:"status"`
+	Output        json.RawMessage `json:"output"`
+	Compare       []string        `json:"compare"`
+	Error         *string         `json:"error"`
+	ErrorOneOf    []string        `json:"error_one_of"`
+	Cause         *string         `json:"cause"`
+	CauseContains any             `json:"cause_contains"`
+}
+
+// TestConformance runs every shared case that needs no HTTP or activity
+// helper directly against the engine on the in-memory store.
+func TestConformance(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(conformanceDir, "*.json"))
+	if len(files) == 0 {
+		t.Skip("no shared conformance cases at " + conformanceDir)
+	}
+	ctx := context.Background()
+	eng := interpreter.New(interpreter.Config{Store: memory.New()})
+	if err := eng.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eng.Stop)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cases []confCase
+		if err := json.Unmarshal(data, &cases); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for i, c := range cases {
+			t.Run(c.Name, func(t *testing.T) {
+				if c.Needs != nil || c.Skip != "" {
+					t.Skip("needs a helper: ", c.Needs)
+				}
+				t.Parallel()
+				sm := "cf-" + strings.ReplaceAll(c.Name, ".", "-")
+				exName := "x-" + filepath.Base(f)[:3] + "-" + string(rune('a'+i%26))
+				sub := strings.NewReplacer("{{SM_NAME}}", sm, "{{EXEC_NAME}}", exName, "{{RUN_ID}}", "run1")
+				def := []byte(sub.Replace(string(c.Definition)))
+				_, err := eng.PutStateMachine(ctx, sm, def, dsl.JSON)
+				if c.Expect.Status == "REJECTED" {
+					if err == nil {
+						t.Fatal("definition accepted; want it rejected")
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("definition rejected: %v", err)
+				}
+				input := c.Input
+				if len(input) == 0 {
+					input = json.RawMessage("{}")
+				}
+				ex, _, err := eng.StartExecution(ctx, interpreter.StartParams{StateMachine: sm, Name: exName, Input: json.RawMessage(sub.Replace(string(input)))})
+				if err != nil {
+					t.Fatal(err)
+				}
+				wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+				defer cancel()
+				ex, err = eng.Wait(wctx, ex.ID)
+				if err != nil {
+					t.Fatalf("wait: %v", err)
+				}
+				checkCase(t, c, sub, ex)
+				if len(c.HistoryTypes) > 0 {
+					evs, err := eng.History(ctx, store.HistoryQuery{ID: ex.ID})
+					if err != nil {
+						t.Fatal(err)
+					}
+					var got []string
+					for _, e := range evs {
+						var h struct{ Type string }
+						_ = json.Unmarshal(e.Data, &h)
+						got = append(got, h.Type)
+					}
+					if strings.Join(got, " ") != strings.Join(c.HistoryTypes, " ") {
+						t.Errorf("history:\n got  %s\n want %s", strings.Join(got, " "), strings.Join(c.HistoryTypes, " "))
+					}
+				}
+			})
+		}
+	}
+}
+
+func checkCase(t *testing.T, c confCase, sub *strings.Replacer, ex *interpreter.Execution) {
+	t.Helper()
+	e := c.Expect
+	if ex.Status != e.Status {
+		t.Fatalf("status %s, want %s (error %q cause %q)", ex.Status, e.Status, ex.Error, ex.Cause)
+	}
+	if e.Status == "SUCCEEDED" && len(e.Output) > 0 {
+		want := value.MustDecode(sub.Replace(string(e.Output)))
+		got, err := value.Decode(ex.Output)
+		if err != nil {
+			t.Fatalf("output: %v", err)
+		}
+		if len(e.Compare) > 0 {
+			for _, p := range e.Compare {
+				if !value.Equal(at(got, p), at(want, p)) {
+					t.Errorf("output at %s: got %s, want %s", p, value.MarshalString(at(got, p)), value.MarshalString(at(want, p)))
+				}
+			}
+		} else if !value.Equal(got, want) {
+			t.Errorf("output:\n got  %s\n want %s", value.MarshalString(got), value.MarshalString(want))
+		}
+	}
+	if e.Error != nil && ex.Error != *e.Error {
+		t.Errorf("error %q, want %q", ex.Error, *e.Error)
+	}
+	if len(e.ErrorOneOf) > 0 && !contains(e.ErrorOneOf, ex.Error) {
+		t.Errorf("error %q, want one of %v", ex.Error, e.ErrorOneOf)
+	}
+	if e.Cause != nil && ex.Cause != *e.Cause {
+		t.Errorf("cause:\n got  %q\n want %q", ex.Cause, *e.Cause)
+	}
+	var parts []string
+	switch cc := e.CauseContains.(type) {
+	case string:
+		parts = []string{cc}
+	case []any:
+		for _, p := range cc {
+			parts = append(parts, p.(string))
+		}
+	}
+	for _, p := range parts {
+		if !strings.Contains(ex.Cause, p) {
+			t.Errorf("cause %q does not contain %q", ex.Cause, p)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// at follows a dotted path with [n] indexes, as the conformance runner does.
+func at(v value.Value, path string) value.Value {
+	for _, part := range strings.Split(path, ".") {
+		name, idx, _ := strings.Cut(part, "[")
+		if name != "" {
+			o, ok := v.(*value.Object)
+			if !ok {
+				return nil
+			}
+			v, _ = o.Get(name)
+		}
+		for idx != "" {
+			n := 0
+			for idx[0] >= '0' && idx[0] <= '9' {
+				n = n*10 + int(idx[0]-'0')
+				idx = idx[1:]
+			}
+			idx = strings.TrimPrefix(strings.TrimPrefix(idx, "]"), "[")
+			a, ok := v.([]any)
+			if !ok || n >= len(a) {
+				return nil
+			}
+			v = a[n]
+		}
+	}
+	return v
+}

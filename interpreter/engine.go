@@ -1,0 +1,606 @@
+package interpreter
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"math/big"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/dsl/failure"
+	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/store"
+)
+
+// Errors the engine returns besides the store's.
+var (
+	// ErrInvalidName: a state machine or execution name outside [A-Za-z0-9_-]{1,80}.
+	ErrInvalidName = errors.New("invalid name")
+	// ErrPayloadTooLarge: an input or task result over the payload limit.
+	ErrPayloadTooLarge = errors.New("payload too large")
+	// ErrNotRedrivable: redrive of an execution that is running or succeeded.
+	ErrNotRedrivable = errors.New("execution cannot be redriven")
+	// ErrTaskNotFound: an unknown, finished or timed-out task token.
+	ErrTaskNotFound = errors.New("task not found")
+)
+
+// InvalidDefinitionError carries every problem of a refused definition.
+type InvalidDefinitionError struct{ Problems dsl.Problems }
+
+func (e *InvalidDefinitionError) Error() string {
+	return "invalid definition:\n" + e.Problems.Error()
+}
+
+// Handler is an in-process task implementation, registered by name and
+// reached with Resource "handler:<name>". Return a *failure.Error to fail
+// with an ASL error name (matched by Retry and Catch); any other error fails
+// with States.TaskFailed.
+type Handler func(ctx context.Context, input json.RawMessage) (json.RawMessage, error)
+
+// Clock is the engine's source of time.
+type Clock interface {
+	Now() time.Time
+	// After waits for d, like time.After.
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// Config configures an Engine.
+type Config struct {
+	Store  store.Store
+	Logger *slog.Logger
+	Clock  Clock
+	Limits Limits
+	// UUID and Random override the randomness of States.UUID,
+	// States.MathRandom and retry jitter (tests make them deterministic).
+	UUID   func() string
+	Random func() float64
+	// TimerPoll is how often the store is asked for due executions (timers
+	// set by other nodes or before a restart); default 1s.
+	TimerPoll time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Clock == nil {
+		c.Clock = realClock{}
+	}
+	if c.Limits == (Limits{}) {
+		c.Limits = DefaultLimits
+	}
+	if c.UUID == nil {
+		c.UUID = func() string { return uuid.NewString() }
+	}
+	if c.Random == nil {
+		c.Random = cryptoFloat
+	}
+	if c.TimerPoll == 0 {
+		c.TimerPoll = time.Second
+	}
+	return c
+}
+
+func cryptoFloat() float64 {
+	n, err := rand.Int(rand.Reader, big.NewInt(1<<53))
+	if err != nil {
+		return 0.5
+	}
+	return float64(n.Int64()) / (1 << 53)
+}
+
+func randomSecret() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Engine runs executions.
+type Engine struct {
+	cfg   Config
+	store store.Store
+	log   *slog.Logger
+
+	defsMu sync.RWMutex
+	defs   map[string]*dsl.Definition // name + "@" + version
+
+	handlersMu sync.RWMutex
+	handlers   map[string]Handler
+
+	locks [256]sync.Mutex // serialise changes to one execution within this node
+
+	timers *timerQueue
+
+	inflightMu sync.Mutex
+	inflight   map[string]context.CancelFunc // task token -> cancel
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New creates an engine; call Start to run timers and background work.
+func New(cfg Config) *Engine {
+	cfg = cfg.withDefaults()
+	return &Engine{
+		cfg: cfg, store: cfg.Store, log: cfg.Logger,
+		defs: map[string]*dsl.Definition{}, handlers: map[string]Handler{},
+		timers: newTimerQueue(), inflight: map[string]context.CancelFunc{},
+		ctx: context.Background(), cancel: func() {},
+	}
+}
+
+// Store returns the engine's store.
+func (e *Engine) Store() store.Store { return e.store }
+
+// RegisterHandler makes Resource "handler:<name>" call h.
+func (e *Engine) RegisterHandler(name string, h Handler) {
+	e.handlersMu.Lock()
+	defer e.handlersMu.Unlock()
+	e.handlers[name] = h
+}
+
+// Start runs the engine's background work (timers) until ctx ends or Stop.
+func (e *Engine) Start(ctx context.Context) error {
+	e.ctx, e.cancel = context.WithCancel(ctx)
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		e.runTimers(e.ctx)
+	}()
+	return nil
+}
+
+// Stop ends background work and cancels task calls in flight, waiting for
+// them to return.
+func (e *Engine) Stop() {
+	e.cancel()
+	e.inflightMu.Lock()
+	for _, c := range e.inflight {
+		c()
+	}
+	e.inflightMu.Unlock()
+	e.wg.Wait()
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+
+// ValidName reports whether s is a valid state machine or execution name.
+func ValidName(s string) bool { return nameRE.MatchString(s) }
+
+// ---- state machines ----
+
+// PutResult is what PutStateMachine did.
+type PutResult struct {
+	StateMachine store.StateMachine
+	Outcome      store.PutResult
+	Warnings     dsl.Problems
+}
+
+// PutStateMachine validates a definition and stores it under name (a new
+// version when it changed).
+func (e *Engine) PutStateMachine(ctx context.Context, name string, source []byte, format dsl.Format) (PutResult, error) {
+	if !ValidName(name) {
+		return PutResult{}, fmt.Errorf("state machine name %q: %w", name, ErrInvalidName)
+	}
+	def, problems := dsl.Load(source, dsl.Options{Format: format})
+	if problems.HasErrors() {
+		return PutResult{}, &InvalidDefinitionError{Problems: problems.Errors()}
+	}
+	canon := value.Canonical(def.Source)
+	sum := sha256.Sum256(canon)
+	sm, outcome, err := e.store.PutStateMachine(ctx, store.StateMachine{
+		Name: name, DefinitionSHA256: hex.EncodeToString(sum[:]), Definition: canon, UpdatedAt: e.cfg.Clock.Now().UTC(),
+	})
+	if err != nil {
+		return PutResult{}, err
+	}
+	return PutResult{StateMachine: sm, Outcome: outcome, Warnings: problems}, nil
+}
+
+// definition returns the compiled definition of a state machine version,
+// compiling it once per node.
+func (e *Engine) definition(ctx context.Context, name string, version int) (*dsl.Definition, error) {
+	key := fmt.Sprintf("%s@%d", name, version)
+	e.defsMu.RLock()
+	def := e.defs[key]
+	e.defsMu.RUnlock()
+	if def != nil {
+		return def, nil
+	}
+	sm, err := e.store.GetStateMachineVersion(ctx, name, version)
+	if err != nil {
+		return nil, err
+	}
+	root, err := value.Decode(sm.Definition)
+	if err != nil {
+		return nil, fmt.Errorf("state machine %s version %d: stored definition: %w", name, version, err)
+	}
+	def, problems := dsl.LoadValue(root)
+	if def == nil {
+		return nil, fmt.Errorf("state machine %s version %d: stored definition no longer compiles: %s", name, version, problems.Error())
+	}
+	e.defsMu.Lock()
+	e.defs[key] = def
+	e.defsMu.Unlock()
+	return def, nil
+}
+
+// ---- executions ----
+
+// Execution is an execution as clients see it.
+type Execution struct {
+	ID           string
+	StateMachine string
+	Version      int
+	Name         string
+	Status       string
+	Input        json.RawMessage
+	Output       json.RawMessage
+	Error        string
+	Cause        string
+	StartedAt    time.Time
+	StoppedAt    time.Time
+	RedriveCount int
+}
+
+func viewOf(rec *store.Execution) *Execution {
+	return &Execution{ID: rec.ID, StateMachine: rec.StateMachine, Version: rec.Version, Name: rec.Name, Status: rec.Status,
+		Input: rec.Input, Output: rec.Output, Error: rec.Error, Cause: rec.Cause, StartedAt: rec.StartedAt,
+		StoppedAt: rec.StoppedAt, RedriveCount: rec.RedriveCount}
+}
+
+// StartParams starts an execution.
+type StartParams struct {
+	StateMachine string
+	// Name makes the start idempotent; empty gets a new UUID.
+	Name string
+	// Input is the execution's input (JSON); empty means {}.
+	Input json.RawMessage
+	// Version pins a version; 0 takes the latest.
+	Version int
+}
+
+// StartExecution starts an execution and returns once its start (and its
+// first step) is committed. existing is true when the name was already used
+// with the same input and version: the existing execution is returned.
+func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Execution, existing bool, err error) {
+	if p.Name == "" {
+		p.Name = e.cfg.UUID()
+	}
+	if !ValidName(p.Name) {
+		return nil, false, fmt.Errorf("execution name %q: %w", p.Name, ErrInvalidName)
+	}
+	if len(p.Input) == 0 {
+		p.Input = json.RawMessage("{}")
+	}
+	if len(p.Input) > e.cfg.Limits.MaxPayload {
+		return nil, false, fmt.Errorf("input of %d bytes exceeds %d bytes: %w", len(p.Input), e.cfg.Limits.MaxPayload, ErrPayloadTooLarge)
+	}
+	input, err := value.Decode(p.Input)
+	if err != nil {
+		return nil, false, fmt.Errorf("input is not valid JSON: %w", err)
+	}
+	sm, err := e.store.GetStateMachine(ctx, p.StateMachine, p.Version)
+	if err != nil {
+		return nil, false, err
+	}
+	def, err := e.definition(ctx, sm.Name, sm.Version)
+	if err != nil {
+		return nil, false, err
+	}
+	hash := inputHash(input, sm.Version)
+	now := e.cfg.Clock.Now().UTC()
+	r := &run{
+		id: sm.Name + ":" + p.Name, smName: sm.Name, execName: p.Name, version: sm.Version, status: store.StatusRunning,
+		input: input, startedAt: now, inputHash: hash, def: def,
+		threads: map[int]*thread{}, dirty: map[int]bool{}, deleted: map[int]bool{},
+		now: now, deps: e.deps(), limits: e.cfg.Limits,
+	}
+	r.hdr.LastTime = now
+	r.start()
+	rec, threads, _, err := r.record()
+	if err != nil {
+		return nil, false, err
+	}
+	rec.Threads = threads
+	existingID, err := e.store.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: r.events})
+	if errors.Is(err, store.ErrAlreadyExists) {
+		old, gerr := e.store.GetExecution(ctx, existingID)
+		if gerr != nil {
+			return nil, false, gerr
+		}
+		if old.InputHash != hash {
+			return nil, false, fmt.Errorf("execution name %q is already used with a different input or version: %w", p.Name, store.ErrAlreadyExists)
+		}
+		return viewOf(old), true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	e.log.LogAttrs(ctx, slog.LevelDebug, "execution started", slog.String("execution_id", r.id), slog.String("state_machine", r.smName))
+	e.afterCommit(r, rec)
+	return viewOf(rec), false, nil
+}
+
+// inputHash identifies a start request: the input's canonical form and the version.
+func inputHash(input value.Value, version int) string {
+	h := sha256.New()
+	h.Write(value.Canonical(input))
+	fmt.Fprintf(h, "@%d", version)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (e *Engine) deps() stepDeps {
+	return stepDeps{UUID: e.cfg.UUID, Random: e.cfg.Random, Secret: randomSecret}
+}
+
+func (e *Engine) lockFor(id string) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return &e.locks[h.Sum32()%uint32(len(e.locks))]
+}
+
+// modify loads an execution, applies change, and commits when it reports a
+// change; on a conflict (another writer got there first) it reloads and
+// applies the change again to the new truth.
+func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool) (*store.Execution, bool, error) {
+	mu := e.lockFor(id)
+	mu.Lock()
+	defer mu.Unlock()
+	for attempt := 0; ; attempt++ {
+		rec, err := e.store.GetExecution(ctx, id)
+		if err != nil {
+			return nil, false, err
+		}
+		def, err := e.definition(ctx, rec.StateMachine, rec.Version)
+		if err != nil {
+			return nil, false, err
+		}
+		r, err := decodeRun(rec, def)
+		if err != nil {
+			return nil, false, err
+		}
+		r.now = e.cfg.Clock.Now().UTC()
+		r.deps = e.deps()
+		r.limits = e.cfg.Limits
+		if !change(r) {
+			return rec, false, nil
+		}
+		next, set, del, err := r.record()
+		if err != nil {
+			return nil, false, err
+		}
+		err = e.store.Commit(ctx, store.CommitParams{ID: id, ExpectedVersion: rec.RecordVersion, Record: next,
+			SetThreads: set, DeleteThreads: del, Events: r.events})
+		if errors.Is(err, store.ErrConflict) && attempt < 10 {
+			continue
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		next.RecordVersion = rec.RecordVersion + 1
+		e.afterCommit(r, next)
+		return next, true, nil
+	}
+}
+
+// afterCommit performs a committed step's effects: task calls, withdrawn
+// tasks, the next timer, and a continuation when the step yielded.
+func (e *Engine) afterCommit(r *run, rec *store.Execution) {
+	for _, tok := range r.cancels {
+		e.inflightMu.Lock()
+		if c := e.inflight[tok]; c != nil {
+			c()
+		}
+		e.inflightMu.Unlock()
+	}
+	for _, c := range r.calls {
+		e.dispatch(r.id, c)
+	}
+	if !rec.DueAt.IsZero() {
+		e.timers.add(rec.ID, rec.DueAt)
+	}
+}
+
+// dispatch performs one task call.
+func (e *Engine) dispatch(id string, c taskCall) {
+	switch c.Spec.Kind {
+	case dsl.HandlerTask:
+		e.handlersMu.RLock()
+		h := e.handlers[c.Spec.Name]
+		e.handlersMu.RUnlock()
+		ctx, cancel := context.WithCancel(e.ctx)
+		e.inflightMu.Lock()
+		e.inflight[c.Token] = cancel
+		e.inflightMu.Unlock()
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			defer func() {
+				e.inflightMu.Lock()
+				delete(e.inflight, c.Token)
+				e.inflightMu.Unlock()
+				cancel()
+			}()
+			out, ferr := callHandler(ctx, h, c)
+			if ctx.Err() != nil && e.ctx.Err() != nil {
+				return // the engine is stopping; the attempt will be retried by recovery
+			}
+			if _, _, err := e.modify(e.ctx, id, func(r *run) bool {
+				return r.taskResult(c.Thread, c.ScheduledID, out, ferr)
+			}); err != nil && e.ctx.Err() == nil {
+				e.log.Error("task result not recorded", slog.String("execution_id", id), slog.Any("error", err))
+			}
+		}()
+	default:
+		// Activities wait for a worker to poll; HTTP and callbacks are
+		// performed by the task layer.
+	}
+}
+
+func callHandler(ctx context.Context, h Handler, c taskCall) (out value.Value, ferr *failure.Error) {
+	if h == nil {
+		return nil, failure.Newf(failure.TaskFailed, "no handler is registered under the name %q", c.Spec.Name)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			out, ferr = nil, failure.Newf(failure.TaskFailed, "handler %q panicked: %v", c.Spec.Name, p)
+		}
+	}()
+	raw, err := h(ctx, value.Marshal(c.Params))
+	if err != nil {
+		var fe *failure.Error
+		if errors.As(err, &fe) {
+			return nil, fe
+		}
+		return nil, failure.New(failure.TaskFailed, err.Error())
+	}
+	if len(raw) == 0 {
+		return value.NewObject(0), nil
+	}
+	v, err := value.Decode(raw)
+	if err != nil {
+		return nil, failure.Newf(failure.TaskFailed, "handler %q returned invalid JSON: %v", c.Spec.Name, err)
+	}
+	return v, nil
+}
+
+// GetExecution describes an execution.
+func (e *Engine) GetExecution(ctx context.Context, id string) (*Execution, error) {
+	rec, err := e.store.GetExecution(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return viewOf(rec), nil
+}
+
+// Wait blocks until the execution ends or ctx is done, and returns it.
+func (e *Engine) Wait(ctx context.Context, id string) (*Execution, error) {
+	notices, cancel := e.store.Watch(ctx, id)
+	defer cancel()
+	for {
+		ex, err := e.GetExecution(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if ex.Status != store.StatusRunning {
+			return ex, nil
+		}
+		select {
+		case <-notices:
+		case <-ctx.Done():
+			return ex, ctx.Err()
+		}
+	}
+}
+
+// StopExecution aborts a running execution; an ended one is returned unchanged.
+func (e *Engine) StopExecution(ctx context.Context, id, errName, cause string) (*Execution, error) {
+	rec, _, err := e.modify(ctx, id, func(r *run) bool {
+		if r.status != store.StatusRunning {
+			return false
+		}
+		r.abort(errName, cause, false)
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	return viewOf(rec), nil
+}
+
+// MaxRedrives bounds how often one execution may be redriven (as AWS).
+const MaxRedrives = 1000
+
+// RedriveExecution resumes a FAILED, TIMED_OUT or ABORTED execution from the
+// state that did not succeed.
+func (e *Engine) RedriveExecution(ctx context.Context, id string) (*Execution, error) {
+	var refused error
+	rec, _, err := e.modify(ctx, id, func(r *run) bool {
+		refused = r.redrive()
+		return refused == nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if refused != nil {
+		return nil, refused
+	}
+	return viewOf(rec), nil
+}
+
+// History returns a page of an execution's events.
+func (e *Engine) History(ctx context.Context, q store.HistoryQuery) ([]store.Event, error) {
+	return e.store.History(ctx, q)
+}
+
+// ---- tasks from outside ----
+
+// TaskSuccess completes the task attempt a token names.
+func (e *Engine) TaskSuccess(ctx context.Context, token string, output json.RawMessage) error {
+	if len(output) > e.cfg.Limits.MaxPayload {
+		return fmt.Errorf("task output of %d bytes exceeds %d bytes: %w", len(output), e.cfg.Limits.MaxPayload, ErrPayloadTooLarge)
+	}
+	var v value.Value = value.NewObject(0)
+	if len(output) > 0 {
+		var err error
+		if v, err = value.Decode(output); err != nil {
+			return fmt.Errorf("task output is not valid JSON: %w", err)
+		}
+	}
+	return e.withToken(ctx, token, func(r *run, tk Token) bool { return r.taskResult(tk.Thread, tk.ScheduledID, v, nil) })
+}
+
+// TaskFailure fails the task attempt a token names.
+func (e *Engine) TaskFailure(ctx context.Context, token, errName, cause string) error {
+	fe := &failure.Error{Name: errName, Cause: cause}
+	return e.withToken(ctx, token, func(r *run, tk Token) bool { return r.taskResult(tk.Thread, tk.ScheduledID, nil, fe) })
+}
+
+// TaskHeartbeat tells that the task a token names is still being worked on.
+func (e *Engine) TaskHeartbeat(ctx context.Context, token string) error {
+	return e.withToken(ctx, token, func(r *run, tk Token) bool { return r.heartbeat(tk.Thread, tk.ScheduledID) })
+}
+
+func (e *Engine) withToken(ctx context.Context, token string, apply func(*run, Token) bool) error {
+	tk, ok := ParseToken(token)
+	if !ok {
+		return ErrTaskNotFound
+	}
+	applied := false
+	_, _, err := e.modify(ctx, tk.ExecutionID, func(r *run) bool {
+		t := r.threads[tk.Thread]
+		if t == nil || t.Task == nil || t.Task.ScheduledID != tk.ScheduledID || t.Task.Secret != tk.Secret {
+			return false
+		}
+		applied = apply(r, tk)
+		return applied
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrTaskNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if !applied {
+		return ErrTaskNotFound
+	}
+	return nil
+}

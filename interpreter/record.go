@@ -1,0 +1,110 @@
+package interpreter
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/store"
+)
+
+// decodeRun rebuilds an execution from its record.
+func decodeRun(rec *store.Execution, def *dsl.Definition) (*run, error) {
+	r := &run{
+		id: rec.ID, smName: rec.StateMachine, execName: rec.Name, version: rec.Version, status: rec.Status,
+		errName: rec.Error, cause: rec.Cause, startedAt: rec.StartedAt, stoppedAt: rec.StoppedAt,
+		inputHash: rec.InputHash, def: def, lastID: rec.LastEventID,
+		threads: make(map[int]*thread, len(rec.Threads)), dirty: map[int]bool{}, deleted: map[int]bool{},
+	}
+	var err error
+	if r.input, err = value.Decode(rec.Input); err != nil {
+		return nil, fmt.Errorf("execution %s: input: %w", rec.ID, err)
+	}
+	if len(rec.Output) > 0 {
+		if r.output, err = value.Decode(rec.Output); err != nil {
+			return nil, fmt.Errorf("execution %s: output: %w", rec.ID, err)
+		}
+	}
+	if err := json.Unmarshal(rec.Engine, &r.hdr); err != nil {
+		return nil, fmt.Errorf("execution %s: engine state: %w", rec.ID, err)
+	}
+	if r.hdr.Enc > encodingVersion {
+		return nil, fmt.Errorf("execution %s: record encoding %d is newer than this node understands (%d)", rec.ID, r.hdr.Enc, encodingVersion)
+	}
+	for k, b := range rec.Threads {
+		t, err := decodeThread(b)
+		if err != nil {
+			return nil, fmt.Errorf("execution %s: thread %s: %w", rec.ID, k, err)
+		}
+		r.threads[t.ID] = t
+	}
+	return r, nil
+}
+
+// record encodes the run's header fields and the threads it changed.
+func (r *run) record() (*store.Execution, map[string][]byte, []string, error) {
+	r.hdr.Enc = encodingVersion
+	eng, err := json.Marshal(&r.hdr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rec := &store.Execution{
+		ID: r.id, StateMachine: r.smName, Version: r.version, Name: r.execName, Status: r.status,
+		Input: value.Marshal(r.input), Error: r.errName, Cause: r.cause,
+		StartedAt: r.startedAt, StoppedAt: r.stoppedAt, RedriveCount: r.hdr.RedriveCount,
+		Engine: eng, DueAt: r.dueAt(), InputHash: r.inputHash, LastEventID: r.lastID,
+	}
+	if r.status == store.StatusSucceeded {
+		rec.Output = value.Marshal(r.output)
+	}
+	set := make(map[string][]byte, len(r.dirty))
+	for id := range r.dirty {
+		t := r.threads[id]
+		if t == nil {
+			continue
+		}
+		b, err := encodeThread(t)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		set[threadKey(id)] = b
+	}
+	del := make([]string, 0, len(r.deleted))
+	for id := range r.deleted {
+		if r.threads[id] == nil {
+			del = append(del, threadKey(id))
+		}
+	}
+	sort.Strings(del)
+	return rec, set, del, nil
+}
+
+// dueAt is the earliest deadline of the execution: now when a step yielded,
+// else the nearest timer, task timeout, heartbeat or execution timeout.
+func (r *run) dueAt() (due time.Time) {
+	if r.status != store.StatusRunning {
+		return time.Time{}
+	}
+	if r.yielded {
+		return r.now
+	}
+	min := func(t time.Time) {
+		if !t.IsZero() && (due.IsZero() || t.Before(due)) {
+			due = t
+		}
+	}
+	min(r.hdr.TimeoutAt)
+	for _, t := range r.threads {
+		switch t.Phase {
+		case phaseWait, phaseBackoff:
+			min(t.WakeAt)
+		case phaseTask:
+			min(t.Task.TimeoutAt)
+			min(t.Task.HeartbeatAt)
+		}
+	}
+	return due
+}

@@ -1,0 +1,606 @@
+package interpreter
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/dsl/failure"
+	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/states"
+	"github.com/sfn-project/sfn/store"
+)
+
+// stepDeps are the step's sources of randomness, injected so that the core
+// stays deterministic under test.
+type stepDeps struct {
+	UUID   func() string
+	Random func() float64
+	Secret func() string // the unguessable part of a task token
+}
+
+// Limits are the per-execution limits (AWS's by default).
+type Limits struct {
+	// MaxPayload bounds a state's input and output, and task results (bytes).
+	MaxPayload int
+	// MaxHistory bounds the events of one execution.
+	MaxHistory int
+	// StepEvents is how many events a step may write before it commits and
+	// continues in a new step (so a loop of pure states still checkpoints).
+	StepEvents int
+}
+
+// DefaultLimits are AWS Step Functions' limits.
+var DefaultLimits = Limits{MaxPayload: 256 * 1024, MaxHistory: 25000, StepEvents: 1000}
+
+// taskCall is an effect: a task attempt to perform once the step commits.
+type taskCall struct {
+	Thread      int
+	ScheduledID int64
+	Spec        *dsl.TaskSpec
+	Params      value.Value
+	Token       string
+	Timeout     int64
+	Heartbeat   int64
+}
+
+// run is one execution while a step works on it: decoded, changed in
+// memory, then committed as a whole. It does no I/O.
+type run struct {
+	id, smName, execName string
+	version              int
+	status               string
+	input, output        value.Value
+	errName, cause       string
+	startedAt, stoppedAt time.Time
+	inputHash            string
+
+	hdr     header
+	def     *dsl.Definition
+	threads map[int]*thread
+	dirty   map[int]bool
+	deleted map[int]bool
+	lastID  int64
+	events  []store.Event
+	size    int
+	ew      eventWriter
+	now     time.Time
+	deps    stepDeps
+	limits  Limits
+	runq    []int
+	yielded bool
+
+	calls   []taskCall
+	cancels []string // tokens of tasks withdrawn by this step
+	execCtx *value.Object
+	smCtx   *value.Object
+}
+
+func (r *run) touch(t *thread) { r.dirty[t.ID] = true }
+
+func (r *run) newThread(parent, index int, scope []scopeStep, state string, input value.Value, prev int64) *thread {
+	r.hdr.NextThread++
+	t := &thread{ID: r.hdr.NextThread, Parent: parent, Index: index, Scope: scope, State: state, Input: jv{input}, Prev: prev}
+	r.threads[t.ID] = t
+	r.touch(t)
+	return t
+}
+
+func (r *run) dropThread(t *thread) {
+	delete(r.threads, t.ID)
+	delete(r.dirty, t.ID)
+	r.deleted[t.ID] = true
+}
+
+func (r *run) enqueue(t *thread) { r.runq = append(r.runq, t.ID) }
+
+func (r *run) state(t *thread) *dsl.State {
+	m := machineOf(r.def, t.Scope)
+	if m == nil {
+		return nil
+	}
+	return m.States[t.State]
+}
+
+// ---- inputs ----
+
+// start writes ExecutionStarted and enters the first state.
+func (r *run) start() {
+	id := r.event(0, "ExecutionStarted").val("input", r.input).int("version", int64(r.version)).end()
+	if r.def.TimeoutSeconds > 0 {
+		r.hdr.TimeoutAt = r.now.Add(time.Duration(r.def.TimeoutSeconds) * time.Second)
+	}
+	root := r.newThread(-1, 0, nil, r.def.StartAt, r.input, id)
+	r.enqueue(root)
+	r.drain()
+}
+
+// resume continues threads left runnable by a step that yielded.
+func (r *run) resume() {
+	for _, id := range r.sortedThreadIDs() {
+		if t := r.threads[id]; t.Phase == phaseReady {
+			r.enqueue(t)
+		}
+	}
+	r.drain()
+}
+
+func (r *run) sortedThreadIDs() []int {
+	ids := make([]int, 0, len(r.threads))
+	for id := range r.threads {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// fireTimers handles every deadline at or before now.
+func (r *run) fireTimers() {
+	if r.status != store.StatusRunning {
+		return
+	}
+	if !r.hdr.TimeoutAt.IsZero() && !r.now.Before(r.hdr.TimeoutAt) {
+		r.abort(failure.Timeout, "", true)
+		return
+	}
+	for _, id := range r.sortedThreadIDs() {
+		t := r.threads[id]
+		if t == nil || r.status != store.StatusRunning {
+			continue
+		}
+		switch t.Phase {
+		case phaseWait:
+			if !r.now.Before(t.WakeAt) {
+				s := r.state(t)
+				out := t.Pending.V
+				t.Pending, t.WakeAt = jv{}, time.Time{}
+				t.Phase = phaseReady
+				r.exitState(t, s, out)
+			}
+		case phaseBackoff:
+			if !r.now.Before(t.WakeAt) {
+				t.Phase, t.WakeAt = phaseReady, time.Time{}
+				r.touch(t)
+				r.enqueue(t)
+			}
+		case phaseTask:
+			tw := t.Task
+			timedOut := !tw.TimeoutAt.IsZero() && !r.now.Before(tw.TimeoutAt)
+			heartbeatMissed := !tw.HeartbeatAt.IsZero() && !r.now.Before(tw.HeartbeatAt)
+			if timedOut || heartbeatMissed {
+				cause := ""
+				if heartbeatMissed && !timedOut {
+					cause = "The task missed its heartbeat: no heartbeat within " + fmt.Sprint(tw.Heartbeat) + " seconds"
+				}
+				s := r.state(t)
+				r.event(t.Prev, r.taskEventName(s, "TimedOut")).str("error", failure.Timeout).optStr("cause", cause).endIn(t)
+				r.cancels = append(r.cancels, r.token(t))
+				t.Task = nil
+				t.Phase = phaseReady
+				r.stateFailed(t, s, failure.New(failure.Timeout, cause))
+			}
+		}
+	}
+	r.drain()
+}
+
+// taskResult applies a task's outcome. It reports false when the attempt it
+// names is no longer waiting (a late or duplicate answer).
+func (r *run) taskResult(threadID int, scheduledID int64, output value.Value, ferr *failure.Error) bool {
+	t := r.threads[threadID]
+	if r.status != store.StatusRunning || t == nil || t.Phase != phaseTask || t.Task == nil || t.Task.ScheduledID != scheduledID {
+		return false
+	}
+	s := r.state(t)
+	r.markStarted(t, s, "")
+	tw := t.Task
+	t.Task = nil
+	t.Phase = phaseReady
+	if ferr != nil {
+		r.event(t.Prev, r.taskEventName(s, "Failed")).optStr("error", ferr.Name).optStr("cause", ferr.Cause).endIn(t)
+		r.stateFailed(t, s, ferr)
+		r.drain()
+		return true
+	}
+	if n := len(value.Marshal(output)); n > r.limits.MaxPayload {
+		ferr = failure.Newf(failure.DataLimitExceeded, "The task result of %d bytes exceeds the maximum of %d bytes", n, r.limits.MaxPayload)
+		r.event(t.Prev, r.taskEventName(s, "Failed")).str("error", ferr.Name).str("cause", ferr.Cause).endIn(t)
+		r.stateFailed(t, s, ferr)
+		r.drain()
+		return true
+	}
+	r.event(t.Prev, r.taskEventName(s, "Succeeded")).val("output", output).endIn(t)
+	_ = tw
+	env := r.env(t, s, "")
+	out, err := states.TaskOutput(s, t.Input.V, output, env)
+	if err != nil {
+		r.stateFailed(t, s, r.runtimeErr(t, s, err))
+	} else {
+		r.exitState(t, s, out)
+	}
+	r.drain()
+	return true
+}
+
+// markStarted writes TaskStarted (ActivityStarted) once per attempt.
+func (r *run) markStarted(t *thread, s *dsl.State, worker string) {
+	if t.Task == nil || t.Task.Started {
+		return
+	}
+	t.Task.Started = true
+	w := r.event(t.Prev, r.taskEventName(s, "Started"))
+	if s.Task.Kind == dsl.ActivityTask {
+		w.optStr("workerName", worker)
+	} else {
+		w.str("resource", s.Task.Resource)
+	}
+	w.endIn(t)
+}
+
+// heartbeat extends a task's heartbeat deadline.
+func (r *run) heartbeat(threadID int, scheduledID int64) bool {
+	t := r.threads[threadID]
+	if r.status != store.StatusRunning || t == nil || t.Phase != phaseTask || t.Task == nil || t.Task.ScheduledID != scheduledID {
+		return false
+	}
+	if t.Task.Heartbeat > 0 {
+		t.Task.HeartbeatAt = r.now.Add(time.Duration(t.Task.Heartbeat) * time.Second)
+		r.touch(t)
+	}
+	return true
+}
+
+// activityStarted records that a worker took an activity task.
+func (r *run) activityStarted(threadID int, scheduledID int64, worker string) bool {
+	t := r.threads[threadID]
+	if r.status != store.StatusRunning || t == nil || t.Phase != phaseTask || t.Task == nil || t.Task.ScheduledID != scheduledID || t.Task.Started {
+		return false
+	}
+	r.markStarted(t, r.state(t), worker)
+	t.Task.Worker = worker
+	if t.Task.Heartbeat > 0 {
+		t.Task.HeartbeatAt = r.now.Add(time.Duration(t.Task.Heartbeat) * time.Second)
+	}
+	return true
+}
+
+// abort ends a running execution: stopped (ABORTED) or timed out (TIMED_OUT).
+func (r *run) abort(errName, cause string, timedOut bool) {
+	if r.status != store.StatusRunning {
+		return
+	}
+	ids := r.sortedThreadIDs()
+	for i := len(ids) - 1; i >= 0; i-- {
+		t := r.threads[ids[i]]
+		if t.Phase == phaseDone {
+			continue
+		}
+		if t.Task != nil {
+			r.cancels = append(r.cancels, r.token(t))
+		}
+		if timedOut {
+			continue // AWS writes no …StateAborted events on a timeout
+		}
+		if s := r.state(t); s != nil && t.Entered {
+			r.event(t.Prev, string(s.Kind)+"StateAborted").str("name", s.Name).endIn(t)
+		}
+		if p := r.threads[t.Parent]; p != nil {
+			if ps := r.state(p); ps != nil && ps.Kind == dsl.Map {
+				r.event(t.Prev, "MapIterationAborted").int("index", int64(t.Index)).end()
+			}
+		}
+	}
+	last := r.lastID
+	if timedOut {
+		if cause == "" {
+			cause = "The execution ran longer than its TimeoutSeconds"
+		}
+		r.event(last, "ExecutionTimedOut").str("error", failure.Timeout).str("cause", cause).end()
+		r.status, r.errName, r.cause = store.StatusTimedOut, failure.Timeout, cause
+	} else {
+		r.event(last, "ExecutionAborted").optStr("error", errName).optStr("cause", cause).end()
+		r.status, r.errName, r.cause = store.StatusAborted, errName, cause
+	}
+	r.stoppedAt = r.hdr.LastTime
+	r.runq = nil
+	for _, t := range r.threads {
+		if t.Phase != phaseDone {
+			t.Task, t.Children = nil, nil
+			t.Phase = phaseDone
+			t.Err = failure.New(r.errName, r.cause)
+			r.touch(t)
+		}
+	}
+}
+
+// ---- running threads ----
+
+func (r *run) drain() {
+	for len(r.runq) > 0 && r.status == store.StatusRunning {
+		if len(r.events) >= r.limits.StepEvents {
+			r.yielded = true
+			return
+		}
+		id := r.runq[0]
+		r.runq = r.runq[1:]
+		t := r.threads[id]
+		if t == nil || t.Phase != phaseReady {
+			continue
+		}
+		r.runThread(t)
+	}
+}
+
+// runThread runs states of one thread until it blocks, ends, or the step's
+// event budget is spent.
+func (r *run) runThread(t *thread) {
+	for t.Phase == phaseReady && r.status == store.StatusRunning {
+		if r.lastID >= int64(r.limits.MaxHistory) {
+			r.endExecution(nil, failure.Newf(failure.Runtime, "The execution reached the maximum number of history events (%d).", r.limits.MaxHistory))
+			return
+		}
+		if !t.Entered && len(r.events) >= r.limits.StepEvents {
+			r.yielded = true
+			r.runq = append([]int{t.ID}, r.runq...)
+			return
+		}
+		s := r.state(t)
+		if s == nil {
+			r.endExecution(nil, failure.Newf(failure.Runtime, "state %q does not exist in the definition version %d", t.State, r.version))
+			return
+		}
+		r.touch(t)
+		if !t.Entered {
+			if n := len(value.Marshal(t.Input.V)); n > r.limits.MaxPayload {
+				r.finishThread(t, nil, failure.Newf(failure.DataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.Name))
+				return
+			}
+			t.Entered = true
+			t.EnteredAt = r.now
+			t.Attempts = 0
+			t.Retries = nil
+			if s.Kind == dsl.Wait {
+				r.enterWait(t, s)
+				continue
+			}
+			t.EnteredID = r.event(t.Prev, string(s.Kind)+"StateEntered").str("name", s.Name).val("input", t.Input.V).endIn(t)
+		}
+		r.runState(t, s)
+	}
+}
+
+func (r *run) runState(t *thread, s *dsl.State) {
+	switch s.Kind {
+	case dsl.Pass:
+		out, err := states.Pass(s, t.Input.V, r.env(t, s, ""))
+		if err != nil {
+			r.stateFailed(t, s, r.runtimeErr(t, s, err))
+			return
+		}
+		r.exitState(t, s, out)
+	case dsl.Succeed:
+		out, err := states.Succeed(s, t.Input.V, r.env(t, s, ""))
+		if err != nil {
+			r.stateFailed(t, s, r.runtimeErr(t, s, err))
+			return
+		}
+		r.exitState(t, s, out)
+	case dsl.Choice:
+		next, out, err := states.Choice(s, t.Input.V, r.env(t, s, ""))
+		if err != nil {
+			r.stateFailed(t, s, r.runtimeErr(t, s, err))
+			return
+		}
+		r.event(t.Prev, "ChoiceStateExited").str("name", s.Name).val("output", out).endIn(t)
+		r.moveTo(t, next, out)
+	case dsl.Fail:
+		name, cause, err := states.Fail(s, t.Input.V, r.env(t, s, ""))
+		if err != nil {
+			r.finishThread(t, nil, r.runtimeErr(t, s, err))
+			return
+		}
+		r.finishThread(t, nil, &failure.Error{Name: name, Cause: cause})
+	case dsl.Task:
+		r.scheduleTask(t, s)
+	case dsl.Parallel:
+		r.startParallel(t, s)
+	case dsl.Map:
+		r.startMap(t, s)
+	}
+}
+
+// moveTo transitions a thread to its next state.
+func (r *run) moveTo(t *thread, next string, input value.Value) {
+	t.State, t.Input, t.Entered, t.Phase = next, jv{input}, false, phaseReady
+	t.Attempts, t.Retries = 0, nil
+	r.touch(t)
+}
+
+// exitState writes …StateExited and moves on (or ends the thread).
+func (r *run) exitState(t *thread, s *dsl.State, out value.Value) {
+	before := r.size
+	r.event(t.Prev, string(s.Kind)+"StateExited").str("name", s.Name).val("output", out).endIn(t)
+	if r.size-before > r.limits.MaxPayload {
+		r.finishThread(t, nil, failure.Newf(failure.DataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.Name))
+		return
+	}
+	if s.IsTerminal() {
+		r.finishThread(t, out, nil)
+		return
+	}
+	r.moveTo(t, s.Next, out)
+}
+
+// runtimeErr converts an evaluation error; States.Runtime gets AWS's prefix
+// naming the state and the event that entered it.
+func (r *run) runtimeErr(t *thread, s *dsl.State, err error) *failure.Error {
+	fe := states.AsFailure(err)
+	if fe.Name == failure.Runtime {
+		return failure.Newf(failure.Runtime, "An error occurred while executing the state '%s' (entered at the event id #%d). %s", s.Name, t.EnteredID, fe.Cause)
+	}
+	return fe
+}
+
+// stateFailed applies Retry, then Catch, then fails the thread.
+func (r *run) stateFailed(t *thread, s *dsl.State, fe *failure.Error) {
+	r.touch(t)
+	retryable := s.Kind == dsl.Task || s.Kind == dsl.Parallel || s.Kind == dsl.Map
+	if retryable && !fe.Terminal() && len(s.Retry) > 0 {
+		d := states.Retry(s.Retry, t.Retries, fe.Name, r.deps.Random())
+		if d.Retry {
+			for len(t.Retries) < len(s.Retry) {
+				t.Retries = append(t.Retries, 0)
+			}
+			t.Retries[d.Index]++
+			t.Attempts++
+			if d.Delay <= 0 {
+				t.Phase = phaseReady
+				r.enqueue(t)
+			} else {
+				t.Phase, t.WakeAt = phaseBackoff, r.now.Add(d.Delay)
+			}
+			return
+		}
+	}
+	switch s.Kind {
+	case dsl.Parallel:
+		r.event(t.Prev, "ParallelStateFailed").endIn(t)
+	case dsl.Map:
+		r.event(t.Prev, "MapStateFailed").endIn(t)
+	}
+	if retryable && !fe.Terminal() {
+		if c := states.Catch(s.Catch, fe.Name); c != nil {
+			out, err := states.CatchOutput(c, t.Input.V, fe)
+			if err == nil {
+				r.event(t.Prev, string(s.Kind)+"StateExited").str("name", s.Name).val("output", out).endIn(t)
+				r.moveTo(t, c.Next, out)
+				r.enqueue(t)
+				return
+			}
+			fe = states.AsFailure(err)
+		}
+	}
+	r.finishThread(t, nil, fe)
+}
+
+// finishThread ends a thread with an output or an error and tells its parent.
+func (r *run) finishThread(t *thread, out value.Value, fe *failure.Error) {
+	t.Phase = phaseDone
+	t.Result, t.Err = jv{out}, fe
+	r.touch(t)
+	if t.Parent < 0 {
+		r.endExecution(out, fe)
+		return
+	}
+	p := r.threads[t.Parent]
+	if p == nil || p.Children == nil {
+		return
+	}
+	r.childEnded(p, r.state(p), t)
+}
+
+// endExecution writes the last event.
+func (r *run) endExecution(out value.Value, fe *failure.Error) {
+	if r.status != store.StatusRunning {
+		return
+	}
+	if fe == nil {
+		r.event(r.lastID, "ExecutionSucceeded").val("output", out).end()
+		r.status, r.output = store.StatusSucceeded, out
+	} else {
+		r.event(r.lastID, "ExecutionFailed").optStr("error", fe.Name).optStr("cause", fe.Cause).end()
+		r.status, r.errName, r.cause = store.StatusFailed, fe.Name, fe.Cause
+		if root := r.rootThread(); root != nil {
+			r.hdr.Failed = root.ID
+		}
+	}
+	r.stoppedAt = r.hdr.LastTime
+	r.runq = nil
+	for _, t := range r.threads {
+		if t.Task != nil {
+			r.cancels = append(r.cancels, r.token(t))
+		}
+	}
+}
+
+func (r *run) rootThread() *thread {
+	for _, t := range r.threads {
+		if t.Parent < 0 {
+			return t
+		}
+	}
+	return nil
+}
+
+// endIn finishes an event that belongs to thread t's sequence.
+func (w *eventWriter) endIn(t *thread) int64 {
+	id := w.end()
+	t.Prev = id
+	return id
+}
+
+func (r *run) taskEventName(s *dsl.State, suffix string) string {
+	if s.Task != nil && s.Task.Kind == dsl.ActivityTask {
+		return "Activity" + suffix
+	}
+	return "Task" + suffix
+}
+
+// enterWait writes WaitStateEntered with the time the Wait ends ("until"),
+// so the history says when it will continue; the due time is computed first,
+// with the id the Entered event is about to get.
+func (r *run) enterWait(t *thread, s *dsl.State) {
+	t.EnteredID = r.lastID + 1
+	until, out, err := states.Wait(s, t.Input.V, r.now, r.env(t, s, ""))
+	w := r.event(t.Prev, "WaitStateEntered").str("name", s.Name).val("input", t.Input.V)
+	if err == nil {
+		w.str("until", FormatTime(until))
+	}
+	w.endIn(t)
+	if err != nil {
+		r.stateFailed(t, s, r.runtimeErr(t, s, err))
+		return
+	}
+	if !until.After(r.now) {
+		r.exitState(t, s, out)
+		return
+	}
+	t.Phase, t.WakeAt, t.Pending = phaseWait, until, jv{out}
+}
+
+// redrive resumes a FAILED, TIMED_OUT or ABORTED execution from the state
+// that did not succeed, with the input it had; its retry counters start again.
+func (r *run) redrive() error {
+	switch r.status {
+	case store.StatusFailed, store.StatusTimedOut, store.StatusAborted:
+	default:
+		return fmt.Errorf("execution %s is %s: %w", r.id, r.status, ErrNotRedrivable)
+	}
+	if r.hdr.RedriveCount >= MaxRedrives {
+		return fmt.Errorf("execution %s was redriven %d times already: %w", r.id, r.hdr.RedriveCount, ErrNotRedrivable)
+	}
+	root := r.rootThread()
+	if root == nil {
+		return fmt.Errorf("execution %s has no thread to resume: %w", r.id, ErrNotRedrivable)
+	}
+	for id, t := range r.threads {
+		if id != root.ID {
+			r.dropThread(t)
+		}
+	}
+	r.hdr.RedriveCount++
+	r.execCtx = nil
+	r.event(r.lastID, "ExecutionRedriven").int("redriveCount", int64(r.hdr.RedriveCount)).endIn(root)
+	r.status, r.errName, r.cause, r.output, r.stoppedAt = store.StatusRunning, "", "", nil, time.Time{}
+	if r.def.TimeoutSeconds > 0 {
+		r.hdr.TimeoutAt = r.now.Add(time.Duration(r.def.TimeoutSeconds) * time.Second)
+	}
+	root.Phase, root.Entered, root.Err, root.Task, root.Children = phaseReady, false, nil, nil, nil
+	root.Result, root.Pending, root.WakeAt = jv{}, jv{}, time.Time{}
+	root.Attempts, root.Retries = 0, nil
+	r.touch(root)
+	r.enqueue(root)
+	r.drain()
+	return nil
+}

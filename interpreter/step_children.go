@@ -1,0 +1,338 @@
+package interpreter
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/dsl/failure"
+	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/states"
+)
+
+// ---- context object ----
+
+// env is the evaluation environment of state s in thread t: the context
+// object ($$) with the execution, the state, the state machine and, for
+// callbacks, the task token.
+func (r *run) env(t *thread, s *dsl.State, token string) states.Env {
+	if r.execCtx == nil {
+		e := value.NewObject(5)
+		e.Set("Id", r.id)
+		e.Set("Input", r.input)
+		e.Set("Name", r.execName)
+		e.Set("StartTime", FormatTime(r.startedAt))
+		if r.hdr.RedriveCount > 0 {
+			e.Set("RedriveCount", value.Int(int64(r.hdr.RedriveCount)))
+		}
+		r.execCtx = e
+		sm := value.NewObject(2)
+		sm.Set("Id", r.smName+":"+strconv.Itoa(r.version))
+		sm.Set("Name", r.smName)
+		r.smCtx = sm
+	}
+	st := value.NewObject(3)
+	st.Set("EnteredTime", FormatTime(t.EnteredAt))
+	st.Set("Name", s.Name)
+	st.Set("RetryCount", value.Int(int64(t.Attempts)))
+	ctx := value.NewObject(4)
+	ctx.Set("Execution", r.execCtx)
+	ctx.Set("State", st)
+	ctx.Set("StateMachine", r.smCtx)
+	if token != "" {
+		ctx.Set("Task", value.ObjectOf("Token", token))
+	}
+	return states.Env{Context: ctx, UUID: r.deps.UUID, Random: r.deps.Random}
+}
+
+// ---- tasks ----
+
+// token names a task attempt: the execution, the thread, the TaskScheduled
+// event, and a random secret that makes it unguessable.
+func (r *run) token(t *thread) string {
+	if t.Task == nil {
+		return ""
+	}
+	return MakeToken(r.id, t.ID, t.Task.ScheduledID, t.Task.Secret)
+}
+
+// MakeToken builds a task token.
+func MakeToken(executionID string, thread int, scheduledID int64, secret string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(executionID)) + "." + strconv.Itoa(thread) + "." +
+		strconv.FormatInt(scheduledID, 10) + "." + secret
+}
+
+// Token is a parsed task token.
+type Token struct {
+	ExecutionID string
+	Thread      int
+	ScheduledID int64
+	Secret      string
+}
+
+// ParseToken parses a task token; ok is false for anything malformed.
+func ParseToken(s string) (Token, bool) {
+	parts := strings.Split(s, ".")
+	if len(parts) != 4 {
+		return Token{}, false
+	}
+	id, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil || len(id) == 0 {
+		return Token{}, false
+	}
+	th, err1 := strconv.Atoi(parts[1])
+	sch, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil || parts[3] == "" {
+		return Token{}, false
+	}
+	return Token{ExecutionID: string(id), Thread: th, ScheduledID: sch, Secret: parts[3]}, true
+}
+
+// scheduleTask prepares one attempt: Parameters, then TaskScheduled, and
+// leaves the call as an effect for after the commit.
+func (r *run) scheduleTask(t *thread, s *dsl.State) {
+	secret := r.deps.Secret()
+	scheduledID := r.lastID + 1
+	tok := ""
+	if s.Task.WaitForToken || s.Task.Kind == dsl.ActivityTask {
+		tok = MakeToken(r.id, t.ID, scheduledID, secret)
+	}
+	call, err := states.Task(s, t.Input.V, r.env(t, s, tok))
+	if err != nil {
+		r.stateFailed(t, s, r.runtimeErr(t, s, err))
+		return
+	}
+	w := r.event(t.Prev, r.taskEventName(s, "Scheduled")).str("resource", s.Task.Resource).val("parameters", call.Parameters)
+	if call.TimeoutSeconds > 0 {
+		w.int("timeoutSeconds", call.TimeoutSeconds)
+	}
+	if call.HeartbeatSeconds > 0 {
+		w.int("heartbeatSeconds", call.HeartbeatSeconds)
+	}
+	w.endIn(t)
+	tw := &taskWait{ScheduledID: scheduledID, Resource: s.Task.Resource, Params: jv{call.Parameters}, Secret: secret,
+		Timeout: call.TimeoutSeconds, Heartbeat: call.HeartbeatSeconds}
+	if call.TimeoutSeconds > 0 {
+		tw.TimeoutAt = r.now.Add(time.Duration(call.TimeoutSeconds) * time.Second)
+	}
+	if call.HeartbeatSeconds > 0 && s.Task.Kind != dsl.ActivityTask {
+		// Activities count heartbeats from when a worker takes the task.
+		tw.HeartbeatAt = r.now.Add(time.Duration(call.HeartbeatSeconds) * time.Second)
+	}
+	t.Task = tw
+	t.Phase = phaseTask
+	r.touch(t)
+	r.calls = append(r.calls, taskCall{Thread: t.ID, ScheduledID: scheduledID, Spec: s.Task, Params: call.Parameters,
+		Token: MakeToken(r.id, t.ID, scheduledID, secret), Timeout: call.TimeoutSeconds, Heartbeat: call.HeartbeatSeconds})
+}
+
+// ---- Parallel and Map ----
+
+func childScope(t *thread, s *dsl.State, branch int) []scopeStep {
+	scope := make([]scopeStep, len(t.Scope)+1)
+	copy(scope, t.Scope)
+	scope[len(t.Scope)] = scopeStep{State: s.Name, Branch: branch}
+	return scope
+}
+
+func (r *run) startParallel(t *thread, s *dsl.State) {
+	in, err := states.ParallelInput(s, t.Input.V, r.env(t, s, ""))
+	if err != nil {
+		r.stateFailed(t, s, r.runtimeErr(t, s, err))
+		return
+	}
+	started := r.event(t.Prev, "ParallelStateStarted").endIn(t)
+	n := len(s.Branches)
+	cw := &childrenWait{StartedID: started, Kids: make([]int, n), Results: make([]jv, n), Done: make([]bool, n), LastEvent: started}
+	t.Children, t.Phase = cw, phaseChildren
+	r.touch(t)
+	if n == 0 {
+		r.childrenDone(t, s)
+		return
+	}
+	for i, b := range s.Branches {
+		kid := r.newThread(t.ID, i, childScope(t, s, i), b.StartAt, in, started)
+		cw.Kids[i] = kid.ID
+		cw.Running++
+		r.enqueue(kid)
+	}
+}
+
+func (r *run) startMap(t *thread, s *dsl.State) {
+	env := r.env(t, s, "")
+	plan, err := states.MapStart(s, t.Input.V, env)
+	if err != nil {
+		r.stateFailed(t, s, r.runtimeErr(t, s, err))
+		return
+	}
+	n := len(plan.Items)
+	started := r.event(t.Prev, "MapStateStarted").int("length", int64(n)).endIn(t)
+	cw := &childrenWait{StartedID: started, Kids: make([]int, n), Results: make([]jv, n), Done: make([]bool, n),
+		MaxConc: plan.MaxConcurrency, Effective: jv{plan.Effective}, Items: jv{plan.Items},
+		TolPct: plan.TolerancePercent, HasPct: plan.HasPercent, TolCount: plan.ToleranceCount, HasCount: plan.HasCount, LastEvent: started}
+	t.Children, t.Phase = cw, phaseChildren
+	r.touch(t)
+	if n == 0 {
+		r.childrenDone(t, s)
+		return
+	}
+	r.startIterations(t, s)
+}
+
+// startIterations starts Map iterations up to MaxConcurrency.
+func (r *run) startIterations(t *thread, s *dsl.State) {
+	cw := t.Children
+	items := cw.Items.V.([]any)
+	for cw.NextIndex < len(items) && (cw.MaxConc == 0 || int64(cw.Running) < cw.MaxConc) {
+		i := cw.NextIndex
+		cw.NextIndex++
+		env := r.env(t, s, "")
+		ctx := env.Context.(*value.Object)
+		ctx.Set("Map", value.ObjectOf("Item", value.ObjectOf("Index", value.Int(int64(i)), "Value", items[i])))
+		plan := states.MapPlan{Effective: cw.Effective.V}
+		in, err := states.MapItemInput(s, &plan, items[i], env)
+		if err != nil {
+			// The selector failed for this item: the Map fails as AWS does.
+			r.abortChildren(t, s)
+			r.stateFailed(t, s, r.runtimeErr(t, s, err))
+			return
+		}
+		started := r.event(cw.StartedID, "MapIterationStarted").int("index", int64(i)).end()
+		kid := r.newThread(t.ID, i, childScope(t, s, 0), s.Processor.StartAt, in, started)
+		cw.Kids[i] = kid.ID
+		cw.Running++
+		r.enqueue(kid)
+	}
+}
+
+// childEnded handles a branch or iteration that finished.
+func (r *run) childEnded(p *thread, s *dsl.State, kid *thread) {
+	cw := p.Children
+	i := kid.Index
+	cw.Running--
+	cw.Done[i] = true
+	r.touch(p)
+	last := kid.Prev
+	if s.Kind == dsl.Map {
+		typ := "MapIterationSucceeded"
+		if kid.Err != nil {
+			typ = "MapIterationFailed"
+		}
+		last = r.event(kid.Prev, typ).int("index", int64(i)).end()
+	}
+	cw.LastEvent = last
+	r.dropThread(kid)
+	if kid.Err == nil {
+		cw.Results[i] = kid.Result
+	} else if s.Kind == dsl.Map && (cw.HasPct || cw.HasCount) {
+		cw.Failed++
+		cw.Results[i] = jv{states.ErrorOutput(kid.Err)}
+		if !(&states.MapPlan{TolerancePercent: cw.TolPct, HasPercent: cw.HasPct, ToleranceCount: cw.TolCount, HasCount: cw.HasCount}).Tolerated(cw.Failed, len(cw.Kids)) {
+			r.abortChildren(p, s)
+			p.Prev = last
+			r.stateFailed(p, s, failure.Newf(failure.ExceedToleratedFailure, "The specified tolerated failure threshold was exceeded"))
+			r.drainParent(p)
+			return
+		}
+	} else {
+		r.abortChildren(p, s)
+		p.Prev = last
+		p.Children = nil
+		p.Phase = phaseReady
+		r.stateFailed(p, s, kid.Err)
+		r.drainParent(p)
+		return
+	}
+	if s.Kind == dsl.Map {
+		r.startIterations(p, s)
+	}
+	if cw.Running == 0 && cw.NextIndex >= len(cw.Kids) || (s.Kind == dsl.Parallel && cw.Running == 0) {
+		p.Prev = cw.LastEvent
+		r.childrenDone(p, s)
+		r.drainParent(p)
+	}
+}
+
+// drainParent makes sure a parent that became runnable gets run.
+func (r *run) drainParent(p *thread) {
+	if p.Phase == phaseReady && !slices_contains(r.runq, p.ID) {
+		r.enqueue(p)
+	}
+}
+
+func slices_contains(s []int, v int) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// childrenDone finishes a Parallel or Map whose threads all succeeded.
+func (r *run) childrenDone(t *thread, s *dsl.State) {
+	cw := t.Children
+	results := make([]any, len(cw.Results))
+	for i, res := range cw.Results {
+		results[i] = res.V
+	}
+	t.Children = nil
+	t.Phase = phaseReady
+	typ := "ParallelStateSucceeded"
+	if s.Kind == dsl.Map {
+		typ = "MapStateSucceeded"
+	}
+	r.event(t.Prev, typ).endIn(t)
+	out, err := states.Output(s, t.Input.V, results, r.env(t, s, ""))
+	if err != nil {
+		r.stateFailed(t, s, r.runtimeErr(t, s, err))
+		return
+	}
+	r.exitState(t, s, out)
+}
+
+// abortChildren stops the running branches or iterations of t (a sibling
+// failed): their current states get …StateAborted, iterations
+// MapIterationAborted, and their tasks are withdrawn.
+func (r *run) abortChildren(t *thread, s *dsl.State) {
+	cw := t.Children
+	if cw == nil {
+		return
+	}
+	for i, id := range cw.Kids {
+		if id == 0 || cw.Done[i] {
+			continue
+		}
+		kid := r.threads[id]
+		if kid == nil {
+			continue
+		}
+		r.abortSubtree(kid)
+		if s.Kind == dsl.Map {
+			r.event(kid.Prev, "MapIterationAborted").int("index", int64(i)).end()
+		}
+		cw.Done[i] = true
+		r.dropThread(kid)
+	}
+	cw.Running = 0
+	t.Children = nil
+	t.Phase = phaseReady
+	r.touch(t)
+}
+
+func (r *run) abortSubtree(t *thread) {
+	s := r.state(t)
+	if t.Children != nil && s != nil {
+		r.abortChildren(t, s)
+	}
+	if t.Task != nil {
+		r.cancels = append(r.cancels, r.token(t))
+		t.Task = nil
+	}
+	if s != nil && t.Entered && t.Phase != phaseDone {
+		r.event(t.Prev, string(s.Kind)+"StateAborted").str("name", s.Name).endIn(t)
+	}
+	t.Phase = phaseDone
+}

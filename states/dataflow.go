@@ -1,0 +1,119 @@
+package states
+
+import (
+	"errors"
+
+	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/dsl/failure"
+	"github.com/sfn-project/sfn/dsl/jsonpath"
+	"github.com/sfn-project/sfn/dsl/value"
+)
+
+// Env is what a state may read besides its input: the context object and
+// injected randomness.
+type Env = dsl.Env
+
+// withInput returns env reading doc as the state's data.
+func withInput(env Env, doc value.Value) Env {
+	env.Input = doc
+	return env
+}
+
+// EffectiveInput applies InputPath to the raw input: absent is "$", null
+// gives an empty object.
+func EffectiveInput(s *dsl.State, raw value.Value, env Env) (value.Value, error) {
+	if s.InputPathNull {
+		return value.NewObject(0), nil
+	}
+	if s.InputPath == nil {
+		return raw, nil
+	}
+	v, err := s.InputPath.Select(withInput(env, raw))
+	if err != nil {
+		return nil, pathError(err)
+	}
+	return v, nil
+}
+
+// Parameters applies the state's payload template (Parameters, or Map's
+// ItemSelector) to the effective input; without one it returns the input.
+func Parameters(s *dsl.State, effective value.Value, env Env) (value.Value, error) {
+	if s.Parameters == nil {
+		return effective, nil
+	}
+	return s.Parameters.Eval(withInput(env, effective))
+}
+
+// Output finishes a state that produced result from raw input:
+// ResultSelector, then ResultPath, then OutputPath.
+func Output(s *dsl.State, raw, result value.Value, env Env) (value.Value, error) {
+	if s.ResultSelector != nil {
+		r, err := s.ResultSelector.Eval(withInput(env, result))
+		if err != nil {
+			return nil, err
+		}
+		result = r
+	}
+	merged, err := ApplyResultPath(s.ResultPath, s.ResultPathNull, raw, result)
+	if err != nil {
+		return nil, err
+	}
+	return OutputPath(s, merged, env)
+}
+
+// OutputPath applies the state's OutputPath: absent is "$", null gives an
+// empty object.
+func OutputPath(s *dsl.State, v value.Value, env Env) (value.Value, error) {
+	if s.OutputPathNull {
+		return value.NewObject(0), nil
+	}
+	if s.OutputPath == nil {
+		return v, nil
+	}
+	out, err := s.OutputPath.Select(withInput(env, v))
+	if err != nil {
+		return nil, pathError(err)
+	}
+	return out, nil
+}
+
+// ApplyResultPath places result into raw: nil path replaces the input, null
+// keeps the input, a reference path sets that member (creating intermediate
+// objects). When it cannot, the error is States.ResultPathMatchFailure.
+func ApplyResultPath(p *jsonpath.Path, null bool, raw, result value.Value) (value.Value, error) {
+	if null {
+		return raw, nil
+	}
+	if p == nil {
+		return result, nil
+	}
+	v, err := p.Set(raw, result)
+	if err != nil {
+		var se *jsonpath.SetError
+		if errors.As(err, &se) {
+			return nil, failure.New(failure.ResultPathMatchFailure, se.Msg)
+		}
+		return nil, failure.New(failure.ResultPathMatchFailure, err.Error())
+	}
+	return v, nil
+}
+
+// pathError turns a path that selected nothing into States.Runtime with
+// AWS's text ("Invalid path '$.a' : No results for path: $['a']").
+func pathError(err error) error {
+	var fe *failure.Error
+	if errors.As(err, &fe) {
+		return fe
+	}
+	return failure.New(failure.Runtime, err.Error())
+}
+
+// AsFailure returns err as an ASL error; anything that is not one already is
+// States.Runtime.
+func AsFailure(err error) *failure.Error {
+	var fe *failure.Error
+	if errors.As(err, &fe) {
+		return fe
+	}
+	return failure.New(failure.Runtime, err.Error())
+}

@@ -1,0 +1,125 @@
+package states
+
+import (
+	"math"
+
+	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/dsl/failure"
+	"github.com/sfn-project/sfn/dsl/value"
+)
+
+// MapPlan is what a Map state will iterate over.
+type MapPlan struct {
+	// Effective is the input after InputPath: what ItemSelector reads.
+	Effective value.Value
+	Items     []any
+	// MaxConcurrency bounds the iterations in flight (0: unbounded).
+	MaxConcurrency int64
+	// Tolerance: the iterations that may fail before the Map fails.
+	TolerancePercent float64
+	HasPercent       bool
+	ToleranceCount   int64
+	HasCount         bool
+}
+
+// MapStart computes a Map state's items and limits from its raw input.
+func MapStart(s *dsl.State, raw value.Value, env Env) (MapPlan, error) {
+	eff, err := EffectiveInput(s, raw, env)
+	if err != nil {
+		return MapPlan{}, err
+	}
+	plan := MapPlan{Effective: eff, MaxConcurrency: s.MaxConcurrency}
+	items := eff
+	penv := withInput(env, eff)
+	if s.ItemsPath != nil {
+		if items, err = s.ItemsPath.Select(penv); err != nil {
+			return MapPlan{}, pathError(err)
+		}
+	}
+	arr, ok := items.([]any)
+	if !ok {
+		path := "$"
+		if s.ItemsPath != nil {
+			path = s.ItemsPath.String()
+		}
+		return MapPlan{}, failure.Newf(failure.Runtime, "The ItemsPath '%s' must reference a JSON array, got %s", path, value.TypeName(items))
+	}
+	plan.Items = arr
+	if s.MaxConcurrencyPath != nil {
+		if plan.MaxConcurrency, err = nonNegativeInt(s.MaxConcurrencyPath, "MaxConcurrencyPath", penv); err != nil {
+			return MapPlan{}, err
+		}
+	}
+	plan.TolerancePercent, plan.HasPercent = s.ToleratedFailurePercentage, s.HasToleratedFailurePercentage
+	if s.ToleratedFailurePercentagePath != nil {
+		v, err := s.ToleratedFailurePercentagePath.Select(penv)
+		if err != nil {
+			return MapPlan{}, pathError(err)
+		}
+		n, ok := v.(value.Number)
+		if !ok || n.Float64() < 0 || n.Float64() > 100 {
+			return MapPlan{}, failure.Newf(failure.Runtime, "The ToleratedFailurePercentagePath field must reference a number between 0 and 100: %s == %s", s.ToleratedFailurePercentagePath.String(), value.MarshalString(v))
+		}
+		plan.TolerancePercent, plan.HasPercent = n.Float64(), true
+	}
+	plan.ToleranceCount, plan.HasCount = s.ToleratedFailureCount, s.HasToleratedFailureCount
+	if s.ToleratedFailureCountPath != nil {
+		if plan.ToleranceCount, err = nonNegativeInt(s.ToleratedFailureCountPath, "ToleratedFailureCountPath", penv); err != nil {
+			return MapPlan{}, err
+		}
+		plan.HasCount = true
+	}
+	return plan, nil
+}
+
+func nonNegativeInt(p *dsl.Path, field string, env Env) (int64, error) {
+	v, err := p.Select(env)
+	if err != nil {
+		return 0, pathError(err)
+	}
+	n, ok := v.(value.Number)
+	var i int64
+	if ok {
+		i, ok = n.Int64()
+	}
+	if !ok || i < 0 {
+		return 0, failure.Newf(failure.Runtime, "The %s field must reference a non-negative integer: %s == %s", field, p.String(), value.MarshalString(v))
+	}
+	return i, nil
+}
+
+// MapItemInput is one iteration's input: the ItemSelector (or legacy
+// Parameters) evaluated with $$.Map.Item in env's context, or the item itself.
+func MapItemInput(s *dsl.State, plan *MapPlan, item value.Value, env Env) (value.Value, error) {
+	if s.Parameters == nil {
+		return item, nil
+	}
+	return s.Parameters.Eval(withInput(env, plan.Effective))
+}
+
+// Tolerated reports whether failed iterations out of total are still within
+// the Map's tolerance. Without a tolerance, no failure is tolerated.
+func (p *MapPlan) Tolerated(failed, total int) bool {
+	if failed == 0 {
+		return true
+	}
+	if !p.HasPercent && !p.HasCount {
+		return false
+	}
+	if p.HasCount && int64(failed) <= p.ToleranceCount {
+		return true
+	}
+	if p.HasPercent && total > 0 {
+		pct := float64(failed) * 100 / float64(total)
+		if pct <= p.TolerancePercent+1e-9 || math.Abs(pct-p.TolerancePercent) < 1e-9 {
+			return true
+		}
+	}
+	return false
+}
+
+// MapOutput finishes a Map: results in item order, then ResultSelector,
+// ResultPath and OutputPath.
+func MapOutput(s *dsl.State, raw value.Value, results []any, env Env) (value.Value, error) {
+	return Output(s, raw, results, env)
+}

@@ -1,0 +1,58 @@
+package states
+
+import (
+	"math"
+	"time"
+
+	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/dsl/failure"
+)
+
+// RetryDecision is what Retry says about an error.
+type RetryDecision struct {
+	Retry bool
+	// Index of the retrier that matched (-1 when none did).
+	Index int
+	Delay time.Duration
+}
+
+// Retry decides whether a state's error is retried. counts holds how many
+// times each retrier has already retried (each retrier counts its own
+// attempts); the first retrier whose ErrorEquals matches decides, as the
+// spec says, even when it is exhausted. random is in [0,1), for FULL jitter.
+func Retry(retriers []*dsl.Retrier, counts []int64, errName string, random float64) RetryDecision {
+	for i, r := range retriers {
+		if !failure.Matches(r.ErrorEquals, errName) {
+			continue
+		}
+		var done int64
+		if i < len(counts) {
+			done = counts[i]
+		}
+		if done >= r.MaxAttempts {
+			return RetryDecision{Index: i}
+		}
+		secs := float64(r.IntervalSeconds) * math.Pow(r.BackoffRate, float64(done))
+		if r.MaxDelaySeconds > 0 && secs > float64(r.MaxDelaySeconds) {
+			secs = float64(r.MaxDelaySeconds)
+		}
+		if r.JitterFull {
+			secs *= random
+		}
+		if secs > math.MaxInt64/float64(time.Second) {
+			secs = math.MaxInt64 / float64(time.Second)
+		}
+		return RetryDecision{Retry: true, Index: i, Delay: time.Duration(secs * float64(time.Second))}
+	}
+	return RetryDecision{Index: -1}
+}
+
+// Catch returns the first catcher whose ErrorEquals matches, or nil.
+func Catch(catchers []*dsl.Catcher, errName string) *dsl.Catcher {
+	for _, c := range catchers {
+		if failure.Matches(c.ErrorEquals, errName) {
+			return c
+		}
+	}
+	return nil
+}

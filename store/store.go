@@ -1,0 +1,185 @@
+// Package store is the persistence contract of sfn: state machine
+// definitions and their versions, execution records, append-only histories,
+// the indexes that list executions, and the due times of timers.
+//
+// Every change an execution goes through is one Commit: the step's history
+// events and the new record land together or not at all, and only when the
+// record is still at the version the writer read (compare-and-set) and the
+// writer still holds the partition's lease (fencing). Implementations:
+// store/memory (development, tests) and, later, Redis (production). All of
+// them pass the shared suite in store/storetest.
+//
+// The package imports none of sfn's other packages: records carry the
+// engine's state as opaque bytes.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Implementations wrap them with context.
+var (
+	// ErrNotFound: no such state machine, version or execution.
+	ErrNotFound = errors.New("not found")
+	// ErrAlreadyExists: the execution name is taken in its state machine.
+	ErrAlreadyExists = errors.New("already exists")
+	// ErrConflict: the record changed since it was read (compare-and-set failed).
+	ErrConflict = errors.New("conflict: the record changed")
+	// ErrLeaseLost: the writer's fencing token is stale.
+	ErrLeaseLost = errors.New("lease lost")
+)
+
+// Execution statuses.
+const (
+	StatusRunning   = "RUNNING"
+	StatusSucceeded = "SUCCEEDED"
+	StatusFailed    = "FAILED"
+	StatusTimedOut  = "TIMED_OUT"
+	StatusAborted   = "ABORTED"
+)
+
+// StateMachine is one version of a definition.
+type StateMachine struct {
+	Name             string
+	Version          int
+	DefinitionSHA256 string
+	// Definition is the canonical JSON form of the definition.
+	Definition []byte
+	CreatedAt  time.Time // when the name was first created
+	UpdatedAt  time.Time // when this version was made
+}
+
+// PutResult says what a PutStateMachine did.
+type PutResult int
+
+// Outcomes of PutStateMachine.
+const (
+	Created   PutResult = iota // a new name, version 1
+	NewVersion                 // a changed definition, a new version
+	Unchanged                  // the same definition as the latest version
+)
+
+// Execution is an execution's record: what listing and describing need, plus
+// the engine's own state as opaque bytes.
+type Execution struct {
+	ID           string
+	StateMachine string
+	Version      int
+	Name         string
+	Status       string
+	Input        []byte // JSON
+	Output       []byte // JSON; set when SUCCEEDED
+	Error        string
+	Cause        string
+	StartedAt    time.Time
+	StoppedAt    time.Time // zero while running
+	RedriveCount int
+
+	// RecordVersion increases by one with every commit.
+	RecordVersion int64
+	// LastEventID is the id of the newest history event.
+	LastEventID int64
+	// Engine is the engine's state of the execution (opaque to the store).
+	Engine []byte
+	// Threads are the engine's per-thread states (Parallel branches, Map
+	// iterations), stored as separate fields and written only when they change.
+	Threads map[string][]byte
+	// DueAt is the earliest time the engine must look at the execution again
+	// (a Wait, a retry back-off, a timeout); zero when nothing is due.
+	DueAt time.Time
+	// InputHash identifies the start request, for idempotent starts.
+	InputHash string
+}
+
+// Summary is an execution as listed.
+type Summary struct {
+	ID           string
+	StateMachine string
+	Version      int
+	Name         string
+	Status       string
+	StartedAt    time.Time
+	StoppedAt    time.Time
+}
+
+// Event is one history event, already encoded by the engine.
+type Event struct {
+	ID   int64
+	Data []byte // the event as a JSON object
+}
+
+// CreateParams starts an execution: its first record and first events.
+type CreateParams struct {
+	Execution *Execution
+	Events    []Event
+}
+
+// CommitParams is one step of an execution.
+type CommitParams struct {
+	ID string
+	// ExpectedVersion is the RecordVersion the writer read.
+	ExpectedVersion int64
+	// Fence is the writer's lease token for the execution's partition (0 for
+	// writes from outside the owner, which rely on ExpectedVersion alone).
+	Fence int64
+	// Record carries the new header fields; its Threads are ignored.
+	Record *Execution
+	// SetThreads and DeleteThreads change individual threads.
+	SetThreads    map[string][]byte
+	DeleteThreads []string
+	// Events are appended; their ids must continue LastEventID without gaps.
+	Events []Event
+}
+
+// HistoryQuery selects a page of an execution's history.
+type HistoryQuery struct {
+	ID      string
+	After   int64 // events with ids greater than After (or smaller, when Reverse and After > 0)
+	Limit   int
+	Reverse bool
+}
+
+// ListQuery selects a page of executions, newest first.
+type ListQuery struct {
+	StateMachine string // "" for all
+	Status       string // "" for all
+	Cursor       string
+	Limit        int
+}
+
+// Store is what sfn keeps.
+type Store interface {
+	// PutStateMachine stores a definition under name: version 1 for a new
+	// name, a new version when the SHA-256 differs from the latest, nothing
+	// when it is the same. Version numbers are never reused, also after delete.
+	PutStateMachine(ctx context.Context, sm StateMachine) (StateMachine, PutResult, error)
+	// GetStateMachine returns a version (0: the latest) of a live state machine.
+	GetStateMachine(ctx context.Context, name string, version int) (StateMachine, error)
+	// GetStateMachineVersion returns a version even after the name was deleted
+	// (running executions are pinned to it).
+	GetStateMachineVersion(ctx context.Context, name string, version int) (StateMachine, error)
+	ListStateMachines(ctx context.Context, cursor string, limit int) ([]StateMachine, string, error)
+	DeleteStateMachine(ctx context.Context, name string) error
+
+	// CreateExecution stores a new execution and reserves its name within
+	// its state machine; a taken name is ErrAlreadyExists with the existing
+	// execution's id returned.
+	CreateExecution(ctx context.Context, p CreateParams) (existingID string, err error)
+	GetExecution(ctx context.Context, id string) (*Execution, error)
+	Commit(ctx context.Context, p CommitParams) error
+	History(ctx context.Context, q HistoryQuery) ([]Event, error)
+	ListExecutions(ctx context.Context, q ListQuery) ([]Summary, string, error)
+	// Due returns up to limit running executions whose DueAt is at or before now.
+	Due(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// Watch returns a channel that receives after each commit of the
+	// execution (notices may be merged; readers re-read). cancel releases it.
+	Watch(ctx context.Context, id string) (notices <-chan struct{}, cancel func())
+	// Ping reports whether the store answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// ErrInvalidCursor: a pagination cursor that this store did not make.
+var ErrInvalidCursor = errors.New("invalid cursor")
