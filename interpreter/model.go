@@ -100,20 +100,20 @@ type taskWait struct {
 
 // childrenWait is a Parallel or Map waiting for its threads.
 type childrenWait struct {
-	StartedID int64 `json:"startedId"` // ParallelStateStarted / MapStateStarted
-	Kids      []int `json:"kids"`      // thread id per index; 0 before it starts
-	Results   []jv  `json:"results"`
-	Done      []bool `json:"done"`
-	Running   int   `json:"running"`
-	NextIndex int   `json:"next"`
-	Failed    int   `json:"failed"`
-	MaxConc   int64 `json:"maxConc,omitempty"`
-	Effective jv    `json:"effective"`
-	Items     jv    `json:"items"`
+	StartedID int64   `json:"startedId"` // ParallelStateStarted / MapStateStarted
+	Kids      []int   `json:"kids"`      // thread id per index; 0 before it starts
+	Results   []jv    `json:"results"`
+	Done      []bool  `json:"done"`
+	Running   int     `json:"running"`
+	NextIndex int     `json:"next"`
+	Failed    int     `json:"failed"`
+	MaxConc   int64   `json:"maxConc,omitempty"`
+	Effective jv      `json:"effective"`
+	Items     jv      `json:"items"`
 	TolPct    float64 `json:"tolPct,omitempty"`
-	HasPct    bool  `json:"hasPct,omitempty"`
-	TolCount  int64 `json:"tolCount,omitempty"`
-	HasCount  bool  `json:"hasCount,omitempty"`
+	HasPct    bool    `json:"hasPct,omitempty"`
+	TolCount  int64   `json:"tolCount,omitempty"`
+	HasCount  bool    `json:"hasCount,omitempty"`
 	// LastEvent is the last event of a child to end (ParallelStateSucceeded follows it).
 	LastEvent int64 `json:"lastEvent"`
 	// FirstErr is the first error of a failed child.

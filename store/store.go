@@ -56,9 +56,9 @@ type PutResult int
 
 // Outcomes of PutStateMachine.
 const (
-	Created   PutResult = iota // a new name, version 1
-	NewVersion                 // a changed definition, a new version
-	Unchanged                  // the same definition as the latest version
+	Created    PutResult = iota // a new name, version 1
+	NewVersion                  // a changed definition, a new version
+	Unchanged                   // the same definition as the latest version
 )
 
 // Execution is an execution's record: what listing and describing need, plus

@@ -331,7 +331,6 @@ func Marshal(v Value) []byte { return Append(make([]byte, 0, 64), v) }
 // MarshalString encodes v as compact JSON text.
 func MarshalString(v Value) string { return string(Marshal(v)) }
 
-
 // Append appends the compact JSON encoding of v to buf. Strings are escaped
 // as AWS does: quotes, backslashes and control characters only.
 func Append(buf []byte, v Value) []byte {

@@ -26,7 +26,7 @@ type Store struct {
 	executions map[string]*execution
 	names      map[string]string // stateMachine + "\x00" + name -> id
 	// byStart lists executions oldest first; listing walks it backwards.
-	byStart []*execution
+	byStart  []*execution
 	watchers map[string]map[chan struct{}]struct{}
 }
 
