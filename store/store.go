@@ -110,10 +110,20 @@ type Event struct {
 	Data []byte // the event as a JSON object
 }
 
+// ActivityTask is an activity task waiting for a worker to poll it. It is
+// queued by the same commit that writes its ActivityScheduled event.
+type ActivityTask struct {
+	Activity    string
+	Token       string
+	ExecutionID string
+	Input       []byte // JSON
+}
+
 // CreateParams starts an execution: its first record and first events.
 type CreateParams struct {
-	Execution *Execution
-	Events    []Event
+	Execution  *Execution
+	Events     []Event
+	Activities []ActivityTask
 }
 
 // CommitParams is one step of an execution.
@@ -131,6 +141,8 @@ type CommitParams struct {
 	DeleteThreads []string
 	// Events are appended; their ids must continue LastEventID without gaps.
 	Events []Event
+	// Activities are queued for workers, atomically with the events.
+	Activities []ActivityTask
 }
 
 // HistoryQuery selects a page of an execution's history.
@@ -176,6 +188,9 @@ type Store interface {
 	// Watch returns a channel that receives after each commit of the
 	// execution (notices may be merged; readers re-read). cancel releases it.
 	Watch(ctx context.Context, id string) (notices <-chan struct{}, cancel func())
+	// PopActivity takes the oldest queued task of an activity;
+	// ErrNotFound when there is none.
+	PopActivity(ctx context.Context, activity string) (*ActivityTask, error)
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 	Close() error

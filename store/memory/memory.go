@@ -28,6 +28,7 @@ type Store struct {
 	// byStart lists executions oldest first; listing walks it backwards.
 	byStart  []*execution
 	watchers map[string]map[chan struct{}]struct{}
+	queues   map[string][]store.ActivityTask
 }
 
 type machine struct {
@@ -51,6 +52,7 @@ func New() *Store {
 		executions: map[string]*execution{},
 		names:      map[string]string{},
 		watchers:   map[string]map[chan struct{}]struct{}{},
+		queues:     map[string][]store.ActivityTask{},
 	}
 }
 
@@ -223,6 +225,7 @@ func (s *Store) CreateExecution(_ context.Context, p store.CreateParams) (string
 	s.executions[r.ID] = e
 	s.names[key] = r.ID
 	s.byStart = append(s.byStart, e)
+	s.enqueueLocked(p.Activities)
 	s.notifyLocked(r.ID)
 	return "", nil
 }
@@ -276,6 +279,7 @@ func (s *Store) Commit(_ context.Context, p store.CommitParams) error {
 	for _, ev := range p.Events {
 		e.events = append(e.events, clone(ev.Data))
 	}
+	s.enqueueLocked(p.Activities)
 	s.notifyLocked(p.ID)
 	return nil
 }
@@ -417,3 +421,27 @@ func (s *Store) Ping(context.Context) error { return nil }
 
 // Close implements store.Store.
 func (s *Store) Close() error { return nil }
+
+func (s *Store) enqueueLocked(tasks []store.ActivityTask) {
+	for _, t := range tasks {
+		t.Input = clone(t.Input)
+		s.queues[t.Activity] = append(s.queues[t.Activity], t)
+	}
+}
+
+// PopActivity implements store.Store.
+func (s *Store) PopActivity(_ context.Context, activity string) (*store.ActivityTask, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.queues[activity]
+	if len(q) == 0 {
+		return nil, fmt.Errorf("memory store: activity %q: %w", activity, store.ErrNotFound)
+	}
+	t := q[0]
+	s.queues[activity] = q[1:]
+	if len(q) == 1 {
+		delete(s.queues, activity)
+	}
+	t.Input = clone(t.Input)
+	return &t, nil
+}
