@@ -449,6 +449,21 @@ States:
 			want: []got{e(CodeMissingTarget, "/States/M/Iterator/StartAt", 6, 16)},
 		},
 		{
+			name: "names with / and ~ are escaped in pointers",
+			src: `
+StartAt: a/b
+States:
+  a/b:
+    Type: Parallel
+    Branches:
+      - StartAt: x~y
+        States:
+          x~y: {Type: Pass, Next: z}
+    End: true
+`,
+			want: []got{e(CodeMissingTarget, "/States/a~1b/Branches/0/States/x~0y/Next", 8, 35)},
+		},
+		{
 			name: "every problem at once",
 			src: `
 StartAt: A
@@ -508,6 +523,28 @@ States:
 				t.Errorf("message %q does not say %q", ps[0].Message, tt.phrase)
 			}
 		})
+	}
+}
+
+// TestValidateOddShapes feeds shapes the schema rejects; the semantic rules
+// must neither panic nor pile more problems onto them.
+func TestValidateOddShapes(t *testing.T) {
+	t.Parallel()
+	for _, src := range []string{
+		`[]`,
+		`{}`,
+		`{"StartAt": 1, "States": []}`,
+		`{"StartAt": "A", "States": {"A": "Pass"}}`,
+		`{"StartAt": "A", "States": {"A": {"Type": "Parallel", "Branches": [1, {"States": 2}], "End": true}}}`,
+		`{"StartAt": "A", "States": {"A": {"Type": "Map", "ItemProcessor": [], "End": true}}}`,
+		`{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "handler:x", "Retry": [1, {"ErrorEquals": "x"}], "Catch": [null, {}], "End": true}}}`,
+		`{"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [1, {"Next": 2}], "Default": 3}}}`,
+		`{"StartAt": "A", "States": {"A": {"Type": 7, "Next": true, "End": "yes"}}}`,
+	} {
+		_, ps := Load([]byte(src), Options{Format: JSON})
+		if !ps.HasErrors() {
+			t.Errorf("%s: no errors", src)
+		}
 	}
 }
 
