@@ -42,7 +42,9 @@ func (c *compiler) warnf(ptr, code, format string, args ...any) {
 
 // typeErrorf reports a wrong type unless the schema already did.
 func (c *compiler) typeErrorf(ptr, format string, args ...any) {
-	for p := ptr; ; {
+	// The member or an ancestor below the root: a schema problem at the
+	// root (a missing StartAt, say) must not hide a type mistake elsewhere.
+	for p := ptr; p != ""; {
 		if c.schemaBad[p] {
 			return
 		}
@@ -130,7 +132,9 @@ func (f fields) path(k string) *Path {
 	}
 	p, err := compilePath(s)
 	if err != nil {
-		f.c.errorf(f.ptrOf(k), CodeInvalidPath, "%s: %v", k, err)
+		if !f.c.schemaBad[f.ptrOf(k)] {
+			f.c.errorf(f.ptrOf(k), CodeInvalidPath, "%s: %v", k, err)
+		}
 		return nil
 	}
 	return p
