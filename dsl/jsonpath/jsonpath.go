@@ -1,19 +1,78 @@
-// Package jsonpath compiles and evaluates the JSONPath expressions of the
-// States Language. (API contract; implementation in progress.)
 package jsonpath
 
-import "github.com/sfn-project/sfn/dsl/value"
+import (
+	"strings"
+
+	"github.com/sfn-project/sfn/dsl/value"
+)
 
 // Path is a compiled JSONPath, rooted at $ (the state's data) or $$ (the
 // context object).
 type Path struct {
-	text    string
-	context bool
+	text      string
+	context   bool
+	steps     []step
+	definite  bool
+	reference bool
+	// countMatches: the path is an indefinite path followed by length().
+	countMatches bool
+	// prefix[i] is the normalized form of the first i steps ("$['a'][0]"),
+	// the path Jayway names in its messages; kept for definite paths only.
+	prefix []string
 }
 
 // Parse compiles a path such as "$.a.b[0]", "$['k']", "$.items[*].id",
-// "$..x", "$.a[?(@.n > 1)]" or "$$.Execution.Id".
-func Parse(s string) (*Path, error) { return &Path{text: s}, nil }
+// "$..x", "$.a[?(@.n > 1)]" or "$$.Execution.Id". It never panics; a
+// malformed path is a *ParseError.
+func Parse(s string) (*Path, error) {
+	p := &parser{src: s}
+	if !strings.HasPrefix(s, "$") {
+		return nil, p.fail(0, "a path must start with '$'")
+	}
+	root := 1
+	context := false
+	if strings.HasPrefix(s, "$$") {
+		root, context = 2, true
+	}
+	if err := p.parse(root); err != nil {
+		return nil, err
+	}
+	path := &Path{text: s, context: context, steps: p.steps, definite: true, reference: true}
+	for i := range path.steps {
+		st := &path.steps[i]
+		if !st.definite(i == len(path.steps)-1) {
+			path.definite = false
+		}
+		if st.scan || (st.kind != kName && st.kind != kIndex) || (st.kind == kIndex && st.index < 0) {
+			path.reference = false
+		}
+	}
+	if n := len(path.steps); n > 0 && path.steps[n-1].kind == kLength && !path.definite {
+		// A function returns one value whatever comes before it.
+		path.definite, path.countMatches = true, true
+	}
+	if path.definite && !path.countMatches {
+		path.prefix = make([]string, len(path.steps)+1)
+		var b strings.Builder
+		b.WriteByte('$')
+		path.prefix[0] = "$"
+		for i := range path.steps {
+			b.WriteString(path.steps[i].fragment)
+			path.prefix[i+1] = b.String()
+		}
+	}
+	return path, nil
+}
+
+// MustParse is Parse for paths known to be valid; it panics otherwise. For
+// tests and constants only.
+func MustParse(s string) *Path {
+	p, err := Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
 
 // String returns the path as written.
 func (p *Path) String() string { return p.text }
@@ -22,32 +81,33 @@ func (p *Path) String() string { return p.text }
 func (p *Path) IsContext() bool { return p.context }
 
 // IsReference reports whether the path is a reference path: names and
-// indexes only, selecting at most one value, usable in ResultPath.
-func (p *Path) IsReference() bool { return true }
+// indexes only, selecting at most one value, usable in ResultPath. A negative
+// index ([-1]) selects but is not a reference path. The answer is about the
+// path's shape: "$$.a" is a reference path too, so a ResultPath check must
+// also reject IsContext.
+func (p *Path) IsReference() bool { return p.reference }
+
+// IsDefinite reports whether Select returns the one selected value (or an
+// error) rather than an array of matches. Reference paths are definite, and
+// so are [-1], a multi-name leaf ['a','b'] (one merged object) and paths
+// ending in length().
+func (p *Path) IsDefinite() bool { return p.definite }
 
 // Select evaluates the path over doc (for a context path, doc is the context
-// object). A reference path returns the one value or a *NoResultError; other
-// paths return the array of matches ([] when nothing matches).
-func (p *Path) Select(doc value.Value) (value.Value, error) { return doc, nil }
-
-// Set returns doc with the reference path's target replaced by v, creating
-// missing intermediate objects; doc is not modified. It fails with a
-// *SetError when an intermediate value is not an object.
-func (p *Path) Set(doc, v value.Value) (value.Value, error) { return v, nil }
-
-// NoResultError is a reference path that matched nothing. Msg is the text AWS
-// shows after "Invalid path '<path>' : ", e.g. "No results for path: $['a']".
-type NoResultError struct {
-	Path string
-	Msg  string
+// object). A definite path returns the one value or a *NoResultError; other
+// paths return the array of matches ([] when nothing matches), or a
+// *NoResultError when evaluation would take more than a million steps
+// (recursive descent repeated over a large document). doc is never
+// modified, and the result shares its subtrees.
+func (p *Path) Select(doc value.Value) (value.Value, error) {
+	if p.definite {
+		return p.selectDefinite(doc)
+	}
+	ev := evaluator{root: doc}
+	out := make([]any, 0, 4)
+	ev.walk(p.steps, doc, &out)
+	if ev.exhausted() {
+		return nil, p.tooComplex()
+	}
+	return out, nil
 }
-
-func (e *NoResultError) Error() string { return "Invalid path '" + e.Path + "' : " + e.Msg }
-
-// SetError is a ResultPath that cannot be applied to the document.
-type SetError struct {
-	Path string
-	Msg  string
-}
-
-func (e *SetError) Error() string { return e.Msg }
