@@ -20,6 +20,7 @@ import (
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/dsl/failure"
 	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/interpreter/httptask"
 	"github.com/sfn-project/sfn/store"
 )
 
@@ -73,6 +74,8 @@ type Config struct {
 	// TimerPoll is how often the store is asked for due executions (timers
 	// set by other nodes or before a restart); default 1s.
 	TimerPoll time.Duration
+	// HTTP performs http:invoke tasks; nil builds one with the default policy.
+	HTTP *httptask.Client
 }
 
 func (c Config) withDefaults() Config {
@@ -93,6 +96,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TimerPoll == 0 {
 		c.TimerPoll = time.Second
+	}
+	if c.HTTP == nil {
+		c.HTTP, _ = httptask.New(httptask.Config{})
 	}
 	return c
 }
@@ -130,6 +136,9 @@ type Engine struct {
 	inflightMu sync.Mutex
 	inflight   map[string]context.CancelFunc // task token -> cancel
 
+	pollMu  sync.Mutex
+	pollers map[string]chan struct{} // activity -> closed when a task arrives
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -141,7 +150,7 @@ func New(cfg Config) *Engine {
 	return &Engine{
 		cfg: cfg, store: cfg.Store, log: cfg.Logger,
 		defs: map[string]*dsl.Definition{}, handlers: map[string]Handler{},
-		timers: newTimerQueue(), inflight: map[string]context.CancelFunc{},
+		timers: newTimerQueue(), inflight: map[string]context.CancelFunc{}, pollers: map[string]chan struct{}{},
 		ctx: context.Background(), cancel: func() {},
 	}
 }
@@ -320,7 +329,7 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Executi
 		return nil, false, err
 	}
 	rec.Threads = threads
-	existingID, err := e.store.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: r.events})
+	existingID, err := e.store.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: r.events, Activities: r.activities})
 	if errors.Is(err, store.ErrAlreadyExists) {
 		old, gerr := e.store.GetExecution(ctx, existingID)
 		if gerr != nil {
@@ -388,7 +397,7 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 			return nil, false, err
 		}
 		err = e.store.Commit(ctx, store.CommitParams{ID: id, ExpectedVersion: rec.RecordVersion, Record: next,
-			SetThreads: set, DeleteThreads: del, Events: r.events})
+			SetThreads: set, DeleteThreads: del, Events: r.events, Activities: r.activities})
 		if errors.Is(err, store.ErrConflict) && attempt < 10 {
 			continue
 		}
@@ -414,44 +423,124 @@ func (e *Engine) afterCommit(r *run, rec *store.Execution) {
 	for _, c := range r.calls {
 		e.dispatch(r.id, c)
 	}
+	for _, a := range r.activities {
+		e.activityArrived(a.Activity)
+	}
 	if !rec.DueAt.IsZero() {
 		e.timers.add(rec.ID, rec.DueAt)
 	}
 }
 
-// dispatch performs one task call.
+// dispatch performs one task call after its TaskScheduled committed.
 func (e *Engine) dispatch(id string, c taskCall) {
+	var call func(ctx context.Context) (value.Value, *failure.Error)
 	switch c.Spec.Kind {
 	case dsl.HandlerTask:
 		e.handlersMu.RLock()
 		h := e.handlers[c.Spec.Name]
 		e.handlersMu.RUnlock()
-		ctx, cancel := context.WithCancel(e.ctx)
-		e.inflightMu.Lock()
-		e.inflight[c.Token] = cancel
-		e.inflightMu.Unlock()
-		e.wg.Add(1)
-		go func() {
-			defer e.wg.Done()
-			defer func() {
-				e.inflightMu.Lock()
-				delete(e.inflight, c.Token)
-				e.inflightMu.Unlock()
-				cancel()
-			}()
-			out, ferr := callHandler(ctx, h, c)
-			if ctx.Err() != nil && e.ctx.Err() != nil {
-				return // the engine is stopping; the attempt will be retried by recovery
-			}
-			if _, _, err := e.modify(e.ctx, id, func(r *run) bool {
-				return r.taskResult(c.Thread, c.ScheduledID, out, ferr)
-			}); err != nil && e.ctx.Err() == nil {
-				e.log.Error("task result not recorded", slog.String("execution_id", id), slog.Any("error", err))
-			}
-		}()
+		call = func(ctx context.Context) (value.Value, *failure.Error) { return callHandler(ctx, h, c) }
+	case dsl.HTTPTask:
+		key := fmt.Sprintf("%s/%d", id, c.ScheduledID)
+		call = func(ctx context.Context) (value.Value, *failure.Error) {
+			return e.cfg.HTTP.Invoke(ctx, httptask.Request{Parameters: c.Params, IdempotencyKey: key})
+		}
 	default:
-		// Activities wait for a worker to poll; HTTP and callbacks are
-		// performed by the task layer.
+		return // activities wait for a worker to poll
+	}
+	ctx, cancel := context.WithCancel(e.ctx)
+	if c.Timeout > 0 {
+		// A little past the task's own deadline: the timer reports the
+		// timeout; this only stops a call nobody waits for any more.
+		ctx, cancel = context.WithTimeout(e.ctx, time.Duration(c.Timeout)*time.Second+time.Second)
+	}
+	e.inflightMu.Lock()
+	e.inflight[c.Token] = cancel
+	e.inflightMu.Unlock()
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		defer func() {
+			e.inflightMu.Lock()
+			delete(e.inflight, c.Token)
+			e.inflightMu.Unlock()
+			cancel()
+		}()
+		out, ferr := call(ctx)
+		if ctx.Err() != nil {
+			return // withdrawn, timed out (the timer reports it) or stopping
+		}
+		_, _, err := e.modify(e.ctx, id, func(r *run) bool {
+			if c.Spec.WaitForToken && ferr == nil {
+				return r.submitted(c.Thread, c.ScheduledID, out)
+			}
+			return r.taskResult(c.Thread, c.ScheduledID, out, ferr)
+		})
+		if err != nil && e.ctx.Err() == nil {
+			e.log.Error("task result not recorded", slog.String("execution_id", id), slog.Any("error", err))
+		}
+	}()
+}
+
+// activityArrived wakes the pollers of an activity.
+func (e *Engine) activityArrived(activity string) {
+	e.pollMu.Lock()
+	if ch := e.pollers[activity]; ch != nil {
+		close(ch)
+		delete(e.pollers, activity)
+	}
+	e.pollMu.Unlock()
+}
+
+func (e *Engine) activitySignal(activity string) <-chan struct{} {
+	e.pollMu.Lock()
+	defer e.pollMu.Unlock()
+	ch := e.pollers[activity]
+	if ch == nil {
+		ch = make(chan struct{})
+		e.pollers[activity] = ch
+	}
+	return ch
+}
+
+// PollActivity hands the oldest task of an activity to a worker, waiting
+// until one arrives or ctx ends (then ErrTaskNotFound). The task's
+// ActivityStarted is committed before it is handed out.
+func (e *Engine) PollActivity(ctx context.Context, activity, worker string) (token string, input json.RawMessage, err error) {
+	for {
+		signal := e.activitySignal(activity)
+		task, err := e.store.PopActivity(ctx, activity)
+		if err == nil {
+			tk, ok := ParseToken(task.Token)
+			if !ok {
+				continue
+			}
+			applied := false
+			_, _, err := e.modify(ctx, tk.ExecutionID, func(r *run) bool {
+				t := r.threads[tk.Thread]
+				if t == nil || t.Task == nil || t.Task.Secret != tk.Secret {
+					return false
+				}
+				applied = r.activityStarted(tk.Thread, tk.ScheduledID, worker)
+				return applied
+			})
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return "", nil, err
+			}
+			if applied {
+				return task.Token, task.Input, nil
+			}
+			continue // the task was withdrawn or timed out meanwhile
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return "", nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return "", nil, ErrTaskNotFound
+		case <-signal:
+		case <-e.cfg.Clock.After(250 * time.Millisecond): // tasks queued by other nodes
+		}
 	}
 }
 

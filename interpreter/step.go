@@ -71,8 +71,9 @@ type run struct {
 	runq    []int
 	yielded bool
 
-	calls   []taskCall
-	cancels []string // tokens of tasks withdrawn by this step
+	calls      []taskCall
+	cancels    []string // tokens of tasks withdrawn by this step
+	activities []store.ActivityTask
 	execCtx *value.Object
 	smCtx   *value.Object
 }
@@ -236,6 +237,20 @@ func (r *run) markStarted(t *thread, s *dsl.State, worker string) {
 		w.str("resource", s.Task.Resource)
 	}
 	w.endIn(t)
+}
+
+// submitted records that a callback task's request was acknowledged: the
+// state now waits for the token to come back.
+func (r *run) submitted(threadID int, scheduledID int64, response value.Value) bool {
+	t := r.threads[threadID]
+	if r.status != store.StatusRunning || t == nil || t.Phase != phaseTask || t.Task == nil || t.Task.ScheduledID != scheduledID {
+		return false
+	}
+	s := r.state(t)
+	r.markStarted(t, s, "")
+	r.event(t.Prev, "TaskSubmitted").str("resource", s.Task.Resource).val("output", response).endIn(t)
+	r.touch(t)
+	return true
 }
 
 // heartbeat extends a task's heartbeat deadline.

@@ -1,0 +1,495 @@
+// Package httptask performs the HTTP Task of the States Language
+// (arn:aws:states:::http:invoke): it turns a Task's Parameters into a
+// request, enforces the operator's destination policy, and turns the answer
+// into AWS's result shape or error names.
+package httptask
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sfn-project/sfn/dsl/failure"
+	"github.com/sfn-project/sfn/dsl/value"
+)
+
+// MaxResponse bounds a response body, as state data is bounded.
+const MaxResponse = 256 * 1024
+
+// Config configures a Client.
+type Config struct {
+	// Allow lists the hosts (exact names, "*.example.com" patterns) and
+	// CIDRs requests may go to; empty allows every destination except the
+	// always-denied ones.
+	Allow []string
+	// Deny adds destinations that are refused (the store's own address).
+	Deny []string
+	// Connections are the named credentials Authentication.ConnectionArn
+	// refers to.
+	Connections map[string]Connection
+	// Timeout bounds one request when the Task sets no TimeoutSeconds.
+	Timeout time.Duration
+}
+
+// Connection is a named set of credentials, kept on the server so that
+// secrets never appear in definitions or history.
+type Connection struct {
+	APIKeyName  string `json:"apiKeyName,omitempty" yaml:"apiKeyName"`
+	APIKeyValue string `json:"apiKeyValue,omitempty" yaml:"apiKeyValue"`
+	Username    string `json:"username,omitempty" yaml:"username"`
+	Password    string `json:"password,omitempty" yaml:"password"`
+	BearerToken string `json:"bearerToken,omitempty" yaml:"bearerToken"`
+}
+
+// alwaysDenied are link-local and cloud metadata addresses: a definition
+// must not be able to read the host's cloud credentials.
+var alwaysDenied = []string{"169.254.0.0/16", "fd00:ec2::254/128", "fe80::/10"}
+
+// Client performs HTTP Tasks.
+type Client struct {
+	cfg      Config
+	http     *http.Client
+	allowNet []*net.IPNet
+	allowHst []string
+	denyNet  []*net.IPNet
+	denyHst  []string
+}
+
+// New builds a client with pooled connections and the destination policy
+// enforced at dial time (after DNS resolution, so a name cannot smuggle a
+// denied address).
+func New(cfg Config) (*Client, error) {
+	c := &Client{cfg: cfg}
+	if c.cfg.Timeout == 0 {
+		c.cfg.Timeout = 60 * time.Second
+	}
+	for _, a := range cfg.Allow {
+		if _, n, err := net.ParseCIDR(a); err == nil {
+			c.allowNet = append(c.allowNet, n)
+		} else if ip := net.ParseIP(a); ip != nil {
+			c.allowNet = append(c.allowNet, hostNet(ip))
+		} else if a != "" {
+			c.allowHst = append(c.allowHst, strings.ToLower(a))
+		}
+	}
+	for _, d := range append(append([]string{}, alwaysDenied...), cfg.Deny...) {
+		if _, n, err := net.ParseCIDR(d); err == nil {
+			c.denyNet = append(c.denyNet, n)
+		} else if ip := net.ParseIP(d); ip != nil {
+			c.denyNet = append(c.denyNet, hostNet(ip))
+		} else if d != "" {
+			c.denyHst = append(c.denyHst, strings.ToLower(d))
+		}
+	}
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: c.control}
+	tr := &http.Transport{
+		Proxy: nil, DialContext: dialer.DialContext, MaxIdleConns: 256, MaxIdleConnsPerHost: 32,
+		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ResponseHeaderTimeout: c.cfg.Timeout,
+	}
+	c.http = &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 5 {
+			return errors.New("stopped after 5 redirects")
+		}
+		return c.hostAllowed(req.URL.Hostname())
+	}}
+	return c, nil
+}
+
+func hostNet(ip net.IP) *net.IPNet {
+	bits := 128
+	if ip.To4() != nil {
+		ip, bits = ip.To4(), 32
+	}
+	return &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)}
+}
+
+// control refuses denied addresses after resolution.
+func (c *Client) control(_, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return fmt.Errorf("cannot parse address %q", host)
+	}
+	for _, n := range c.denyNet {
+		if n.Contains(ip) {
+			return fmt.Errorf("destination %s is not allowed (link-local, cloud metadata or the store's own address)", ip)
+		}
+	}
+	if len(c.allowNet) > 0 || len(c.allowHst) > 0 {
+		for _, n := range c.allowNet {
+			if n.Contains(ip) {
+				return nil
+			}
+		}
+		if len(c.allowHst) == 0 {
+			return fmt.Errorf("destination %s is not in --http-allow", ip)
+		}
+	}
+	return nil
+}
+
+// hostAllowed checks the name-based part of the policy before dialing.
+func (c *Client) hostAllowed(host string) error {
+	h := strings.ToLower(host)
+	for _, d := range c.denyHst {
+		if matchHost(d, h) {
+			return fmt.Errorf("destination %s is not allowed", host)
+		}
+	}
+	if len(c.allowHst) == 0 && len(c.allowNet) == 0 {
+		return nil
+	}
+	for _, a := range c.allowHst {
+		if matchHost(a, h) {
+			return nil
+		}
+	}
+	if ip := net.ParseIP(h); ip != nil {
+		for _, n := range c.allowNet {
+			if n.Contains(ip) {
+				return nil
+			}
+		}
+	}
+	if len(c.allowHst) > 0 && len(c.allowNet) == 0 {
+		return fmt.Errorf("destination %s is not in --http-allow", host)
+	}
+	return nil
+}
+
+func matchHost(pattern, host string) bool {
+	if strings.HasPrefix(pattern, "*.") {
+		return strings.HasSuffix(host, pattern[1:])
+	}
+	return pattern == host
+}
+
+// forbiddenHeaders may not be set by a task (AWS's HTTP Task refuses them).
+var forbiddenHeaders = map[string]bool{
+	"a-im": true, "accept-charset": true, "accept-datetime": true, "accept-encoding": true, "authorization": true,
+	"cache-control": true, "connection": true, "content-encoding": true, "content-length": true, "content-md5": true,
+	"date": true, "expect": true, "forwarded": true, "from": true, "host": true, "http2-settings": true,
+	"if-match": true, "if-modified-since": true, "if-none-match": true, "if-range": true, "if-unmodified-since": true,
+	"max-forwards": true, "origin": true, "pragma": true, "proxy-authorization": true, "referer": true,
+	"server": true, "te": true, "trailer": true, "transfer-encoding": true, "upgrade": true, "user-agent": true,
+	"via": true, "warning": true, "idempotency-key": true, "traceparent": true,
+}
+
+func forbiddenHeader(name string) bool {
+	n := strings.ToLower(name)
+	return forbiddenHeaders[n] || strings.HasPrefix(n, "x-forwarded") || strings.HasPrefix(n, "x-amz") || strings.HasPrefix(n, "x-amzn")
+}
+
+// Request is one HTTP Task attempt.
+type Request struct {
+	Parameters value.Value
+	// IdempotencyKey is "<execution id>/<TaskScheduled event id>".
+	IdempotencyKey string
+}
+
+// Invoke performs the request. The result is AWS's shape: StatusCode,
+// StatusText, Headers, ResponseBody. A non-2xx answer is the error
+// States.Http.StatusCode.<code>; a request that cannot be made is
+// States.TaskFailed; a bad parameter is States.Runtime.
+func (c *Client) Invoke(ctx context.Context, r Request) (value.Value, *failure.Error) {
+	req, ferr := c.build(ctx, r)
+	if ferr != nil {
+		return nil, ferr
+	}
+	if err := c.hostAllowed(req.URL.Hostname()); err != nil {
+		return nil, failure.New(failure.TaskFailed, err.Error())
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
+		defer cancel()
+		req = req.WithContext(ctx)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, failure.New(failure.Timeout, "the HTTP request did not complete in time")
+		}
+		return nil, failure.Newf(failure.TaskFailed, "the HTTP request failed: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponse+1))
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, failure.New(failure.Timeout, "the HTTP response did not complete in time")
+		}
+		return nil, failure.Newf(failure.TaskFailed, "reading the HTTP response failed: %v", err)
+	}
+	if len(body) > MaxResponse {
+		return nil, failure.Newf(failure.TaskFailed, "the HTTP response body is larger than %d bytes", MaxResponse)
+	}
+	result := value.NewObject(4)
+	result.Set("Headers", responseHeaders(resp.Header))
+	result.Set("ResponseBody", responseBody(resp.Header.Get("Content-Type"), body))
+	result.Set("StatusCode", value.Int(int64(resp.StatusCode)))
+	result.Set("StatusText", statusText(resp))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, failure.New("States.Http.StatusCode."+strconv.Itoa(resp.StatusCode), value.MarshalString(result))
+	}
+	return result, nil
+}
+
+func statusText(resp *http.Response) string {
+	if _, text, ok := strings.Cut(resp.Status, " "); ok && text != "" {
+		return text
+	}
+	return http.StatusText(resp.StatusCode)
+}
+
+func responseHeaders(h http.Header) value.Value {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	o := value.NewObject(len(names))
+	for _, k := range names {
+		vals := make([]any, len(h[k]))
+		for i, v := range h[k] {
+			vals[i] = v
+		}
+		o.Set(strings.ToLower(k), vals)
+	}
+	return o
+}
+
+func responseBody(contentType string, body []byte) value.Value {
+	if len(body) == 0 {
+		return ""
+	}
+	if strings.Contains(strings.ToLower(contentType), "json") || contentType == "" {
+		if v, err := value.Decode(body); err == nil {
+			return v
+		}
+	}
+	return string(body)
+}
+
+func runtimeErr(format string, args ...any) *failure.Error {
+	return failure.Newf(failure.Runtime, format, args...)
+}
+
+func (c *Client) build(ctx context.Context, r Request) (*http.Request, *failure.Error) {
+	p, ok := r.Parameters.(*value.Object)
+	if !ok {
+		return nil, runtimeErr("the HTTP Task's Parameters must be an object with ApiEndpoint and Method")
+	}
+	endpoint, _ := get[string](p, "ApiEndpoint")
+	method, _ := get[string](p, "Method")
+	if endpoint == "" || method == "" {
+		return nil, runtimeErr("the HTTP Task needs the Parameters ApiEndpoint and Method (strings)")
+	}
+	method = strings.ToUpper(method)
+	switch method {
+	case "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS":
+	default:
+		return nil, runtimeErr("the HTTP Task's Method %q is not one of GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS", method)
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, runtimeErr("the HTTP Task's ApiEndpoint %q is not an http or https URL", endpoint)
+	}
+	if qp, ok := p.Get("QueryParameters"); ok {
+		qo, ok := qp.(*value.Object)
+		if !ok {
+			return nil, runtimeErr("the HTTP Task's QueryParameters must be an object")
+		}
+		q := u.Query()
+		for _, m := range qo.Members() {
+			switch v := m.Value.(type) {
+			case []any:
+				for _, e := range v {
+					q.Add(m.Key, scalar(e))
+				}
+			default:
+				q.Add(m.Key, scalar(v))
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	var body io.Reader
+	contentType := ""
+	if rb, ok := p.Get("RequestBody"); ok && method != "GET" && method != "HEAD" {
+		if enc := transformEncoding(p); enc == "URL_ENCODED" {
+			form, ferr := urlEncode(rb, arrayFormat(p))
+			if ferr != nil {
+				return nil, ferr
+			}
+			body, contentType = strings.NewReader(form), "application/x-www-form-urlencoded"
+		} else if s, ok := rb.(string); ok {
+			body, contentType = strings.NewReader(s), "text/plain; charset=UTF-8"
+		} else {
+			body, contentType = bytes.NewReader(value.Marshal(rb)), "application/json; charset=UTF-8"
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, runtimeErr("the HTTP request cannot be built: %v", err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if hv, ok := p.Get("Headers"); ok {
+		ho, ok := hv.(*value.Object)
+		if !ok {
+			return nil, runtimeErr("the HTTP Task's Headers must be an object")
+		}
+		for _, m := range ho.Members() {
+			if forbiddenHeader(m.Key) {
+				return nil, runtimeErr("the HTTP Task may not set the header %q", m.Key)
+			}
+			req.Header.Set(m.Key, scalar(m.Value))
+		}
+	}
+	if av, ok := p.Get("Authentication"); ok {
+		if ferr := c.authenticate(req, av); ferr != nil {
+			return nil, ferr
+		}
+	}
+	req.Header.Set("User-Agent", "sfn-http-task")
+	if r.IdempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", r.IdempotencyKey)
+		req.Header.Set("Traceparent", traceparent(r.IdempotencyKey))
+	}
+	return req, nil
+}
+
+// traceparent derives a W3C trace context from the idempotency key: the
+// execution is the trace, the attempt is the span, so retries of a call
+// share a trace and a replayed step sends the same ids.
+func traceparent(key string) string {
+	exec, attempt, _ := strings.Cut(key, "/")
+	t := sha256.Sum256([]byte(exec))
+	s := sha256.Sum256([]byte(key + attempt))
+	return "00-" + hex.EncodeToString(t[:16]) + "-" + hex.EncodeToString(s[:8]) + "-01"
+}
+
+func (c *Client) authenticate(req *http.Request, av value.Value) *failure.Error {
+	ao, ok := av.(*value.Object)
+	if !ok {
+		return runtimeErr("the HTTP Task's Authentication must be an object with ConnectionArn")
+	}
+	arn, _ := get[string](ao, "ConnectionArn")
+	if arn == "" {
+		return runtimeErr("the HTTP Task's Authentication needs a ConnectionArn")
+	}
+	name := arn
+	if i := strings.LastIndexAny(arn, ":/"); i >= 0 {
+		name = arn[i+1:]
+	}
+	conn, ok := c.cfg.Connections[arn]
+	if !ok {
+		conn, ok = c.cfg.Connections[name]
+	}
+	if !ok {
+		return runtimeErr("the connection %q is not defined on this server (--connections)", arn)
+	}
+	switch {
+	case conn.APIKeyName != "":
+		req.Header.Set(conn.APIKeyName, conn.APIKeyValue)
+	case conn.Username != "":
+		req.SetBasicAuth(conn.Username, conn.Password)
+	case conn.BearerToken != "":
+		req.Header.Set("Authorization", "Bearer "+conn.BearerToken)
+	}
+	return nil
+}
+
+func transformEncoding(p *value.Object) string {
+	if s, ok := get[string](p, "Transform", "RequestBodyEncoding"); ok {
+		return s
+	}
+	return ""
+}
+
+func arrayFormat(p *value.Object) string {
+	if s, ok := get[string](p, "Transform", "RequestEncodingOptions", "ArrayFormat"); ok {
+		return s
+	}
+	return "INDICES"
+}
+
+// urlEncode form-encodes a flat or nested object as AWS's Transform does.
+func urlEncode(v value.Value, arrays string) (string, *failure.Error) {
+	o, ok := v.(*value.Object)
+	if !ok {
+		return "", runtimeErr("a URL_ENCODED RequestBody must be an object")
+	}
+	var parts []string
+	var walk func(prefix string, v value.Value)
+	walk = func(prefix string, v value.Value) {
+		switch t := v.(type) {
+		case *value.Object:
+			for _, m := range t.Members() {
+				walk(prefix+"["+m.Key+"]", m.Value)
+			}
+		case []any:
+			for i, e := range t {
+				switch arrays {
+				case "BRACKETS":
+					walk(prefix+"[]", e)
+				case "REPEAT":
+					walk(prefix, e)
+				case "COMMAS":
+					strs := make([]string, len(t))
+					for j, x := range t {
+						strs[j] = scalar(x)
+					}
+					parts = append(parts, url.QueryEscape(prefix)+"="+url.QueryEscape(strings.Join(strs, ",")))
+					return
+				default:
+					walk(prefix+"["+strconv.Itoa(i)+"]", e)
+				}
+			}
+		default:
+			parts = append(parts, url.QueryEscape(prefix)+"="+url.QueryEscape(scalar(t)))
+		}
+	}
+	for _, m := range o.Members() {
+		walk(m.Key, m.Value)
+	}
+	return strings.Join(parts, "&"), nil
+}
+
+func scalar(v value.Value) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return value.MarshalString(v)
+}
+
+func get[T any](o *value.Object, path ...string) (T, bool) {
+	var zero T
+	var cur value.Value = o
+	for _, k := range path {
+		obj, ok := cur.(*value.Object)
+		if !ok {
+			return zero, false
+		}
+		if cur, ok = obj.Get(k); !ok {
+			return zero, false
+		}
+	}
+	t, ok := cur.(T)
+	return t, ok
+}
