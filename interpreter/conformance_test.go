@@ -27,6 +27,7 @@ type confCase struct {
 	Expect       confExpect      `json:"expect"`
 	HistoryTypes []string        `json:"history_types"`
 	Needs        any             `json:"needs"`
+	Worker       workerSpec      `json:"worker"`
 	Skip         string          `json:"skip"`
 }
 
@@ -53,6 +54,7 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(eng.Stop)
+	echo := echoServer(t)
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -64,13 +66,20 @@ func TestConformance(t *testing.T) {
 		}
 		for i, c := range cases {
 			t.Run(c.Name, func(t *testing.T) {
-				if c.Needs != nil || c.Skip != "" {
-					t.Skip("needs a helper: ", c.Needs)
+				if c.Skip != "" {
+					t.Skip(c.Skip)
 				}
 				t.Parallel()
 				sm := "cf-" + strings.ReplaceAll(c.Name, ".", "-")
 				exName := "x-" + filepath.Base(f)[:3] + "-" + string(rune('a'+i%26))
-				sub := strings.NewReplacer("{{SM_NAME}}", sm, "{{EXEC_NAME}}", exName, "{{RUN_ID}}", "run1")
+				activity := "act-" + c.Name
+				sub := strings.NewReplacer("{{SM_NAME}}", sm, "{{EXEC_NAME}}", exName, "{{RUN_ID}}", c.Name,
+					"{{ECHO_URL}}", echo.URL, "{{ACTIVITY}}", activity)
+				if needs(c.Needs, "activity") {
+					wctx, cancel := context.WithCancel(ctx)
+					defer cancel()
+					go runWorker(wctx, eng, activity, c.Worker)
+				}
 				def := []byte(sub.Replace(string(c.Definition)))
 				_, err := eng.PutStateMachine(ctx, sm, def, dsl.JSON)
 				if c.Expect.Status == "REJECTED" {
@@ -199,4 +208,18 @@ func at(v value.Value, path string) value.Value {
 		}
 	}
 	return v
+}
+
+func needs(n any, what string) bool {
+	switch v := n.(type) {
+	case string:
+		return v == what
+	case []any:
+		for _, x := range v {
+			if x == what {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -175,6 +175,9 @@ func (r *run) fireTimers() {
 					cause = "The task missed its heartbeat: no heartbeat within " + fmt.Sprint(tw.Heartbeat) + " seconds"
 				}
 				s := r.state(t)
+				if s.Task.Kind != dsl.ActivityTask {
+					r.markStarted(t, s, "") // the call was under way
+				}
 				r.event(t.Prev, r.taskEventName(s, "TimedOut")).str("error", failure.Timeout).optStr("cause", cause).endIn(t)
 				r.cancels = append(r.cancels, r.token(t))
 				t.Task = nil

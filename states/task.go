@@ -63,6 +63,17 @@ func TaskOutput(s *dsl.State, raw, result value.Value, env Env) (value.Value, er
 // ErrorOutput is the document a catcher receives: {"Error", "Cause"}.
 func ErrorOutput(e *failure.Error) value.Value {
 	o := value.NewObject(2)
+	if e.Name == "" {
+		// A worker that failed a task without naming an error: AWS hands
+		// catchers explicit nulls.
+		o.Set("Error", nil)
+		if e.Cause == "" {
+			o.Set("Cause", nil)
+		} else {
+			o.Set("Cause", e.Cause)
+		}
+		return o
+	}
 	o.Set("Error", e.Name)
 	if e.Cause != "" {
 		o.Set("Cause", e.Cause)
