@@ -74,8 +74,8 @@ type run struct {
 	calls      []taskCall
 	cancels    []string // tokens of tasks withdrawn by this step
 	activities []store.ActivityTask
-	execCtx *value.Object
-	smCtx   *value.Object
+	execCtx    *value.Object
+	smCtx      *value.Object
 }
 
 func (r *run) touch(t *thread) { r.dirty[t.ID] = true }
