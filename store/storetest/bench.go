@@ -1,0 +1,81 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/sfn-project/sfn/store"
+)
+
+// BenchCommit measures one typical step, committed one at a time: four
+// events, the new record and one changed thread, on one execution.
+func BenchCommit(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	rec := newExec("bench", "commit", base)
+	create(b, s, rec, 2)
+	version, last := int64(1), int64(2)
+	next := *rec
+	next.Engine = make([]byte, 512)
+	thread := make([]byte, 256)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		err := s.Commit(ctx, store.CommitParams{ID: rec.ID, ExpectedVersion: version, Record: &next,
+			SetThreads: map[string][]byte{"0": thread}, Events: benchEvents(last+1, 4)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		version, last = version+1, last+4
+	}
+}
+
+// BenchCommitParallel is BenchCommit from many goroutines, each on its own
+// execution: the store's throughput across executions.
+func BenchCommitParallel(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		rec := newExec("bench", fmt.Sprint("parallel-", n.Add(1)), base)
+		create(b, s, rec, 2)
+		version, last := int64(1), int64(2)
+		next := *rec
+		next.Engine = make([]byte, 512)
+		thread := make([]byte, 256)
+		for pb.Next() {
+			err := s.Commit(ctx, store.CommitParams{ID: rec.ID, ExpectedVersion: version, Record: &next,
+				SetThreads: map[string][]byte{"0": thread}, Events: benchEvents(last+1, 4)})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			version, last = version+1, last+4
+		}
+	})
+}
+
+// BenchCreateExecution measures starting executions: a record with one
+// thread and two first events, under a new name each time.
+func BenchCreateExecution(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	events := benchEvents(1, 2)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		rec := newExec("bench", fmt.Sprint("create-", i), base)
+		if _, err := s.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: events}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchEvents(first int64, n int) []store.Event {
+	out := make([]store.Event, n)
+	for i := range out {
+		out[i] = store.Event{ID: first + int64(i), Data: []byte(`{"type":"PassStateEntered","details":{"name":"Step","input":"{\"a\":1}"}}`)}
+	}
+	return out
+}

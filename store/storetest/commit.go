@@ -1,0 +1,116 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/sfn-project/sfn/store"
+)
+
+var commitTests = []test{
+	{"Applies", testCommitApplies},
+	{"StaleVersion", testCommitStaleVersion},
+	{"EventIDs", testCommitEventIDs},
+	{"Unknown", testCommitUnknown},
+}
+
+func testCommitApplies(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	rec := newExec("sm", "e", base)
+	rec.Threads = map[string][]byte{"0": []byte("t0"), "1": []byte("t1"), "2": []byte("t2")}
+	rec.DueAt = base.Add(time.Hour)
+	create(t, s, rec, 2)
+
+	next := *rec
+	next.Status = store.StatusFailed
+	next.Output = []byte(`{"out":1}`)
+	next.Error, next.Cause = "States.TaskFailed", "boom"
+	next.StoppedAt = base.Add(time.Minute)
+	next.RedriveCount = 2
+	next.Engine = []byte("engine-2")
+	next.DueAt = time.Time{}
+	next.Threads = map[string][]byte{"9": []byte("ignored: Record.Threads is not written")}
+	err := s.Commit(ctx, store.CommitParams{
+		ID: rec.ID, ExpectedVersion: 1, Record: &next,
+		SetThreads:    map[string][]byte{"1": []byte("t1'"), "3": []byte("t3")},
+		DeleteThreads: []string{"0", "never-existed"},
+		Events:        events(3, 4),
+	})
+	if err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	want := next
+	want.RecordVersion, want.LastEventID = 2, 6
+	want.Threads = map[string][]byte{"1": []byte("t1'"), "2": []byte("t2"), "3": []byte("t3")}
+	diff(t, "record", &want, get(t, s, rec.ID))
+	diff(t, "history", events(1, 6), history(t, s, rec.ID))
+
+	// A commit without events or thread changes still bumps the version.
+	next.Status = store.StatusRunning
+	if err := s.Commit(ctx, store.CommitParams{ID: rec.ID, ExpectedVersion: 2, Record: &next}); err != nil {
+		t.Fatalf("empty Commit: %v", err)
+	}
+	got := get(t, s, rec.ID)
+	if got.RecordVersion != 3 || got.LastEventID != 6 || len(got.Threads) != 3 || got.Status != store.StatusRunning {
+		t.Errorf("after an empty commit: version %d, last event %d, %d threads, status %s; want 3, 6, 3, RUNNING",
+			got.RecordVersion, got.LastEventID, len(got.Threads), got.Status)
+	}
+}
+
+// refused checks that a refused commit changed nothing at all.
+func refused(t *testing.T, s store.Store, id string, before *store.Execution, hist []store.Event) {
+	t.Helper()
+	diff(t, "record after a refused commit", before, get(t, s, id))
+	diff(t, "history after a refused commit", hist, history(t, s, id))
+	_, err := s.PopActivity(ctxFor(t), "refused")
+	wantErr(t, "activity of a refused commit", err, store.ErrNotFound)
+}
+
+func testCommitStaleVersion(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	rec := newExec("sm", "e", base)
+	create(t, s, rec, 1)
+	step(t, s, rec.ID, 2, nil) // version 2, events 1..3
+	before, hist := get(t, s, rec.ID), history(t, s, rec.ID)
+
+	for _, stale := range []int64{0, 1, 3, 99} {
+		next := *before
+		next.Status = store.StatusSucceeded
+		err := s.Commit(ctx, store.CommitParams{
+			ID: rec.ID, ExpectedVersion: stale, Record: &next,
+			SetThreads: map[string][]byte{"0": []byte("changed")}, DeleteThreads: []string{"0"},
+			Events:     events(4, 2),
+			Activities: []store.ActivityTask{{Activity: "refused", Token: "tok", ExecutionID: rec.ID}},
+		})
+		wantErr(t, "Commit at a stale version", err, store.ErrConflict)
+		refused(t, s, rec.ID, before, hist)
+	}
+}
+
+func testCommitEventIDs(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	rec := newExec("sm", "e", base)
+	create(t, s, rec, 3)
+	before, hist := get(t, s, rec.ID), history(t, s, rec.ID)
+	bad := map[string][]store.Event{
+		"gap after the last":    events(5, 1),
+		"repeat the last":       events(3, 2),
+		"gap inside the batch":  {{ID: 4, Data: []byte(`{}`)}, {ID: 6, Data: []byte(`{}`)}},
+		"repeat inside a batch": {{ID: 4, Data: []byte(`{}`)}, {ID: 4, Data: []byte(`{}`)}},
+	}
+	for what, evs := range bad {
+		next := *before
+		err := s.Commit(ctx, store.CommitParams{ID: rec.ID, ExpectedVersion: 1, Record: &next, Events: evs,
+			Activities: []store.ActivityTask{{Activity: "refused", Token: "tok", ExecutionID: rec.ID}}})
+		if err == nil {
+			t.Fatalf("Commit with events %s: no error", what)
+		}
+		refused(t, s, rec.ID, before, hist)
+	}
+}
+
+func testCommitUnknown(t *testing.T, s store.Store) {
+	err := s.Commit(ctxFor(t), store.CommitParams{ID: "sm:nope", ExpectedVersion: 1, Record: newExec("sm", "nope", base),
+		Events: events(1, 1)})
+	wantErr(t, "Commit(unknown)", err, store.ErrNotFound)
+}
