@@ -1,0 +1,64 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sfn-project/sfn/dsl"
+)
+
+// readInput resolves --input: JSON text, @FILE, or @- for standard input.
+// Empty means no input was given.
+func (a *app) readInput(arg string) (json.RawMessage, error) {
+	if arg == "" {
+		return nil, nil
+	}
+	data := []byte(arg)
+	if strings.HasPrefix(arg, "@") {
+		var err error
+		if arg == "@-" {
+			data, err = io.ReadAll(a.in)
+		} else {
+			data, err = os.ReadFile(arg[1:])
+		}
+		if err != nil {
+			return nil, usageErrorf("--input: %v", err)
+		}
+	}
+	if !json.Valid(data) {
+		return nil, usageErrorf("--input is not valid JSON (give JSON text, @FILE or @-)")
+	}
+	return json.RawMessage(data), nil
+}
+
+// loadDefinition reads and compiles a definition file; problems are printed
+// and make it fail (1), an unreadable file is a usage error (2).
+func (a *app) loadDefinition(path string) (*dsl.Definition, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	def, problems := dsl.Load(data, dsl.Options{Filename: path, Format: formatOf(path)})
+	if def == nil {
+		for _, p := range problems.Errors() {
+			fmt.Fprintln(a.err, p.String())
+		}
+		return nil, failedf("%s is not a valid definition", path)
+	}
+	return def, nil
+}
+
+// formatOf picks the syntax by file extension; others are sniffed.
+func formatOf(path string) dsl.Format {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json":
+		return dsl.JSON
+	case ".yaml", ".yml":
+		return dsl.YAML
+	}
+	return dsl.Sniff
+}

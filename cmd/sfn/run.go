@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/store"
+	"github.com/sfn-project/sfn/store/memory"
+)
+
+type runOptions struct {
+	input    string
+	mockFile string
+	history  bool
+	fastTime bool
+	timeout  time.Duration
+}
+
+func newRunCmd(a *app) *cobra.Command {
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run FILE",
+		Short: "Run one execution in-process, with no server, and print its output",
+		Long: `run starts one execution of a definition in this process, on an in-memory
+store, waits for it to end and prints its output, or its error and cause
+(exit status 1).
+
+--mock gives canned answers to Task states by state name, one per call
+(the last repeats), so a workflow runs with no service behind it:
+
+  Charge:
+    - error: Payment.ProviderUnavailable
+      cause: the provider is down
+    - output: {status: APPROVED, chargeId: ch-1}
+
+--fast-time skips the waiting: Wait states, retry back-off and timeouts
+take no real time.`,
+		Example: `  sfn run definitions/hello.yaml --input '{"name": "Ada"}'
+  sfn run definitions/retry-catch.yaml --input @order.json --mock mocks.yaml --fast-time --history`,
+		Args: exactArgs(1, "FILE [--input JSON|@file] [--mock mocks.yaml] [--history] [--fast-time]"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.run(cmd.Context(), args[0], o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.input, "input", "", "execution input: JSON text, @FILE, or @- for standard input (default {})")
+	f.StringVar(&o.mockFile, "mock", "", "YAML or JSON file of canned Task answers by state name")
+	f.BoolVar(&o.history, "history", false, "print the execution's history events too")
+	f.BoolVar(&o.fastTime, "fast-time", false, "let Waits, retry back-off and timeouts pass without waiting")
+	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up when the execution has not ended after this long (real time)")
+	return cmd
+}
+
+// runResult is `sfn run --format json`.
+type runResult struct {
+	ExecutionID string            `json:"executionId"`
+	Status      string            `json:"status"`
+	Output      json.RawMessage   `json:"output,omitempty"`
+	Error       string            `json:"error,omitempty"`
+	Cause       string            `json:"cause,omitempty"`
+	Events      []json.RawMessage `json:"events,omitempty"`
+}
+
+var notNameChars = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+
+// machineName makes a state machine name from a file name.
+func machineName(path string) string {
+	n := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	n = notNameChars.ReplaceAllString(n, "-")
+	if n == "" || n == "-" {
+		n = "workflow"
+	}
+	if len(n) > 80 {
+		n = n[:80]
+	}
+	return n
+}
+
+func (a *app) run(ctx context.Context, path string, o runOptions) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	def, problems := dsl.Load(data, dsl.Options{Filename: path, Format: formatOf(path)})
+	if def == nil {
+		for _, p := range problems.Errors() {
+			fmt.Fprintln(a.err, p.String())
+		}
+		return failedf("%s is not a valid definition", path)
+	}
+	input, err := a.readInput(o.input)
+	if err != nil {
+		return err
+	}
+	var m mocks
+	if o.mockFile != "" {
+		if m, err = loadMocks(o.mockFile); err != nil {
+			return err
+		}
+	}
+	var clock interpreter.Clock
+	var fast *fastClock
+	if o.fastTime {
+		fast = newFastClock()
+		clock = fast
+	}
+	mk := newMocker(m, fast)
+	if err := mk.check(def); err != nil {
+		return err
+	}
+	a.warnUnrunnable(def, m)
+
+	st := memory.New()
+	defer st.Close()
+	eng := interpreter.New(interpreter.Config{Store: st, Clock: clock, TimerPoll: 50 * time.Millisecond})
+	mk.register(eng, def)
+	if err := eng.Start(ctx); err != nil {
+		return err
+	}
+	defer eng.Stop()
+
+	name := machineName(path)
+	if _, err := eng.PutStateMachine(ctx, name, data, formatOf(path)); err != nil {
+		return err
+	}
+	ex, _, err := eng.StartExecution(ctx, interpreter.StartParams{StateMachine: name, Name: "run", Input: input})
+	if err != nil {
+		if errors.Is(err, interpreter.ErrPayloadTooLarge) {
+			return usageErrorf("--input: %v", err)
+		}
+		return err
+	}
+	mk.started(ex.ID)
+
+	wctx := ctx
+	if o.timeout > 0 {
+		var cancel context.CancelFunc
+		wctx, cancel = context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+	}
+	ended, werr := eng.Wait(wctx, ex.ID)
+	if werr != nil && ended == nil {
+		return werr
+	}
+	res := runResult{ExecutionID: ended.ID, Status: ended.Status, Output: ended.Output, Error: ended.Error, Cause: ended.Cause}
+	if o.history {
+		events, err := eng.History(ctx, store.HistoryQuery{ID: ex.ID, Limit: 1 << 30})
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			res.Events = append(res.Events, json.RawMessage(e.Data))
+		}
+	}
+	if werr != nil {
+		// Still running: say so, with the history so far when asked for.
+		res.Status = store.StatusRunning
+	}
+	if err := a.printRun(res, o.history); err != nil {
+		return err
+	}
+	if werr != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return failedf("the execution had not ended after %s (is a Task waiting for a service, a worker or a mock?)", o.timeout)
+	}
+	return outcome(ended.Status)
+}
+
+func (a *app) printRun(res runResult, history bool) error {
+	if a.json() {
+		return writeValue(a.out, res)
+	}
+	if history {
+		if err := writeEvents(a.out, res.Events, false); err != nil {
+			return err
+		}
+		fmt.Fprintln(a.out)
+	}
+	switch res.Status {
+	case store.StatusSucceeded:
+		return writeJSON(a.out, res.Output)
+	case store.StatusRunning:
+		fmt.Fprintln(a.out, "status: RUNNING")
+		return nil
+	}
+	tw := newTable(a.out)
+	fmt.Fprintf(tw, "status:\t%s\n", res.Status)
+	fmt.Fprintf(tw, "error:\t%s\n", orDash(res.Error))
+	fmt.Fprintf(tw, "cause:\t%s\n", orDash(res.Cause))
+	return tw.Flush()
+}
+
+// warnUnrunnable says which Task states cannot run inside `sfn run` (yet):
+// HTTP calls and activities need a server, a handler needs a mock.
+func (a *app) warnUnrunnable(def *dsl.Definition, m mocks) {
+	tasks := map[string]*dsl.State{}
+	taskStates(&def.Machine, tasks)
+	for _, name := range sortedKeys(tasks) {
+		s := tasks[name]
+		if _, ok := m[name]; ok {
+			continue
+		}
+		switch s.Task.Kind {
+		case dsl.HandlerTask:
+			fmt.Fprintf(a.err, "sfn run: note: state %q (%s) has no mock; if reached it fails with States.TaskFailed\n", name, s.Task.Resource)
+		default:
+			fmt.Fprintf(a.err, "sfn run: note: state %q (%s) cannot run in sfn run yet; if reached the execution waits until --timeout\n", name, s.Task.Resource)
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	return keys
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	const dir = "testdata/validate/"
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		golden   string // stdout golden file under testdata/validate/, "" for empty
+		wantErr  string // in stderr
+	}{
+		{"valid", []string{"validate", dir + "valid.yaml"}, 0, "", ""},
+		{"every example", []string{"validate", "../../definitions/hello.yaml", "../../definitions/hello.json", "../../definitions/food-delivery.yaml"}, 0, "", ""},
+		{"invalid", []string{"validate", dir + "invalid.yaml"}, 1, "invalid.golden", ""},
+		{"syntax error", []string{"validate", dir + "syntax.json"}, 1, "syntax.golden", ""},
+		{"warnings pass", []string{"validate", dir + "warning.yaml"}, 0, "warning.golden", ""},
+		{"warnings fail with --strict", []string{"validate", "--strict", dir + "warning.yaml"}, 1, "warning.golden", ""},
+		{"all files are checked", []string{"validate", dir + "invalid.yaml", dir + "valid.yaml", dir + "warning.yaml"}, 1, "several.golden", ""},
+		{"json", []string{"validate", "--format", "json", dir + "invalid.yaml", dir + "valid.yaml"}, 1, "json.golden", ""},
+		{"unreadable file", []string{"validate", dir + "missing.yaml", dir + "valid.yaml"}, 2, "", "missing.yaml: open"},
+		{"unreadable wins over invalid", []string{"validate", dir + "invalid.yaml", dir + "missing.yaml"}, 2, "invalid.golden", "missing.yaml"},
+		{"no files", []string{"validate"}, 2, "", "name at least one definition file"},
+		{"bad format", []string{"validate", "--format", "xml", dir + "valid.yaml"}, 2, "", `--format "xml"`},
+		{"unknown flag", []string{"validate", "--nope", dir + "valid.yaml"}, 2, "", "unknown flag: --nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := sfn(t, nil, "", tt.args...)
+			if r.code != tt.wantCode {
+				t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tt.wantCode, r.out, r.errOut)
+			}
+			if tt.golden != "" {
+				golden(t, "validate/"+tt.golden, r.out)
+			} else if r.out != "" {
+				t.Errorf("stdout = %q, want nothing", r.out)
+			}
+			if !strings.Contains(r.errOut, tt.wantErr) {
+				t.Errorf("stderr = %q, want it to contain %q", r.errOut, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestValidateJSONShape(t *testing.T) {
+	t.Parallel()
+	r := sfn(t, nil, "", "validate", "--format", "json", "testdata/validate/warning.yaml")
+	var got validateReport
+	if err := json.Unmarshal([]byte(r.out), &got); err != nil {
+		t.Fatalf("%v\n%s", err, r.out)
+	}
+	if !got.Valid || len(got.Files) != 1 || len(got.Files[0].Problems) != 1 || got.Files[0].Problems[0].Code != "UNREACHABLE_STATE" {
+		t.Errorf("unexpected report: %+v", got)
+	}
+}
+
+func TestSchemaAndGraph(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  string
+		wantErr  string
+	}{
+		{"schema", []string{"schema"}, 0, `"$schema"`, ""},
+		{"schema takes no args", []string{"schema", "x"}, 2, "", "takes no arguments"},
+		{"graph dot", []string{"graph", "../../definitions/parallel.yaml"}, 0, `digraph "parallel"`, ""},
+		{"graph mermaid", []string{"graph", "--format", "mermaid", "../../definitions/map.yaml"}, 0, "flowchart TD", ""},
+		{"graph bad format", []string{"graph", "--format", "svg", "../../definitions/map.yaml"}, 2, "", "unknown graph format"},
+		{"graph invalid definition", []string{"graph", "testdata/validate/invalid.yaml"}, 1, "", "MISSING_TRANSITION_TARGET"},
+		{"graph missing file", []string{"graph", "nope.yaml"}, 2, "", "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := sfn(t, nil, "", tt.args...)
+			if r.code != tt.wantCode || !strings.Contains(r.out, tt.wantOut) || !strings.Contains(r.errOut, tt.wantErr) {
+				t.Errorf("exit %d (want %d)\nstdout:\n%.300s\nstderr:\n%s", r.code, tt.wantCode, r.out, r.errOut)
+			}
+		})
+	}
+}
