@@ -23,7 +23,7 @@ func TestChoiceConformanceMatrix(t *testing.T) {
 	ran := 0
 	for _, cv := range cases {
 		cs := cv.(*value.Object)
-		name := get(cs, "name").(string)
+		name := confGet(cs, "name").(string)
 		switch {
 		case strings.HasPrefix(name, "choice-matrix-"):
 			ran++
@@ -38,7 +38,7 @@ func TestChoiceConformanceMatrix(t *testing.T) {
 	}
 }
 
-func get(o value.Value, path ...string) value.Value {
+func confGet(o value.Value, path ...string) value.Value {
 	for _, k := range path {
 		o, _ = o.(*value.Object).Get(k)
 	}
@@ -54,10 +54,10 @@ func compileCaseChoices(t *testing.T, states *value.Object) []namedRule {
 	t.Helper()
 	var out []namedRule
 	for _, m := range states.Members() {
-		if get(m.Value, "Type") != "Choice" {
+		if confGet(m.Value, "Type") != "Choice" {
 			continue
 		}
-		choices := get(m.Value, "Choices").([]any)
+		choices := confGet(m.Value, "Choices").([]any)
 		if len(choices) != 1 {
 			t.Fatalf("state %s: %d rules, the matrix cases use one", m.Key, len(choices))
 		}
@@ -73,9 +73,9 @@ func compileCaseChoices(t *testing.T, states *value.Object) []namedRule {
 
 func runMatrixCase(t *testing.T, cs *value.Object) {
 	t.Parallel()
-	rules := compileCaseChoices(t, get(cs, "definition", "States", "Each", "ItemProcessor", "States").(*value.Object))
-	items := get(cs, "input", "items").([]any)
-	want := get(cs, "expect", "output").([]any)
+	rules := compileCaseChoices(t, confGet(cs, "definition", "States", "Each", "ItemProcessor", "States").(*value.Object))
+	items := confGet(cs, "input", "items").([]any)
+	want := confGet(cs, "expect", "output").([]any)
 	for i, item := range items {
 		var got value.Value
 		results := value.NewObject(len(rules))
@@ -98,13 +98,13 @@ func runMatrixCase(t *testing.T, cs *value.Object) {
 
 func runMissingCase(t *testing.T, cs *value.Object) {
 	t.Parallel()
-	rules := compileCaseChoices(t, get(cs, "definition", "States").(*value.Object))
-	_, err := rules[0].rule.Eval(Env{Input: get(cs, "input")})
+	rules := compileCaseChoices(t, confGet(cs, "definition", "States").(*value.Object))
+	_, err := rules[0].rule.Eval(Env{Input: confGet(cs, "input")})
 	fe, ok := err.(*failure.Error)
-	if !ok || fe.Name != get(cs, "expect", "error") {
-		t.Fatalf("got %v, want %v", err, get(cs, "expect", "error"))
+	if !ok || fe.Name != confGet(cs, "expect", "error") {
+		t.Fatalf("got %v, want %v", err, confGet(cs, "expect", "error"))
 	}
-	for _, s := range get(cs, "expect", "cause_contains").([]any) {
+	for _, s := range confGet(cs, "expect", "cause_contains").([]any) {
 		if !strings.Contains(fe.Cause, s.(string)) {
 			t.Errorf("cause %q does not contain %q", fe.Cause, s)
 		}
