@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/httpapi"
+	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/store"
+	"github.com/sfn-project/sfn/store/memory"
+)
+
+// serveOptions are the flags of sfn serve.
+type serveOptions struct {
+	addr, redisURL, load, authTokens string
+	tlsCert, tlsKey                  string
+	logLevel, logFormat              string
+	shutdownGrace                    time.Duration
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func newServeCmd() *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the sfn server (REST API and engine)",
+		Long: `Run the sfn server: the REST API of shared/API.md and the engine that runs executions.
+
+Without --redis-url the in-memory store is used: nothing survives a restart.
+Without --auth-tokens the API is open; it binds to loopback unless --addr says otherwise.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runServe(ctx, o, cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", envOr("SFN_ADDR", "127.0.0.1:8080"), "listen address (env SFN_ADDR)")
+	f.StringVar(&o.redisURL, "redis-url", os.Getenv("SFN_REDIS_URL"), "Redis URL, e.g. redis://127.0.0.1:6379/0 (env SFN_REDIS_URL); empty: in-memory store")
+	f.StringVar(&o.load, "load", "", "upload every *.yaml, *.yml and *.json definition in this folder at start, named by file name")
+	f.StringVar(&o.authTokens, "auth-tokens", os.Getenv("SFN_AUTH_TOKENS"), "file of bearer tokens and roles (env SFN_AUTH_TOKENS); empty: open API")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (with --tls-key: serve HTTPS)")
+	f.StringVar(&o.tlsKey, "tls-key", "", "TLS key file")
+	f.StringVar(&o.logLevel, "log-level", envOr("SFN_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
+	f.StringVar(&o.logFormat, "log-format", envOr("SFN_LOG_FORMAT", "text"), "log format: text or json")
+	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "how long in-flight requests may finish on SIGTERM")
+	return cmd
+}
+
+func newLogger(o *serveOptions, w interface{ Write([]byte) (int, error) }) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return nil, usageErrorf("--log-level %q: want debug, info, warn or error", o.logLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch o.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageErrorf("--log-format %q: want text or json", o.logFormat)
+}
+
+func openStore(ctx context.Context, o *serveOptions, log *slog.Logger) (store.Store, error) {
+	if o.redisURL == "" {
+		log.Warn("no --redis-url: using the in-memory store, which keeps nothing across restarts")
+		return memory.New(), nil
+	}
+	_ = ctx
+	// TODO(redis): open store/redis with redis.New(ctx, redis.Options{URL: o.redisURL}) once it lands.
+	return nil, usageErrorf("--redis-url: the Redis store is not available in this build")
+}
+
+func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]byte) (int, error) }) error {
+	log, err := newLogger(o, logOut)
+	if err != nil {
+		return err
+	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return usageErrorf("--tls-cert and --tls-key go together")
+	}
+	var tokens map[string]httpapi.Role
+	if o.authTokens != "" {
+		data, err := os.ReadFile(o.authTokens)
+		if err != nil {
+			return usageErrorf("--auth-tokens: %v", err)
+		}
+		if tokens, err = httpapi.ParseTokens(data); err != nil {
+			return usageErrorf("--auth-tokens %s: %v", o.authTokens, err)
+		}
+	}
+	st, err := openStore(ctx, o, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	engine := interpreter.New(interpreter.Config{Store: st, Logger: log})
+	if err := engine.Start(ctx); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	defer engine.Stop()
+	if o.load != "" {
+		if err := loadDefinitions(ctx, engine, o.load, log); err != nil {
+			return err
+		}
+	}
+
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return usageErrorf("listen on %s: %v", o.addr, err)
+	}
+	srv := &http.Server{
+		Handler:           httpapi.New(httpapi.Config{Engine: engine, Logger: log, AuthTokens: tokens}),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	scheme := "http"
+	if o.tlsCert != "" {
+		scheme = "https"
+	}
+	if tokens == nil {
+		log.Warn("no --auth-tokens: the API is open to anyone who can reach " + o.addr)
+	} else {
+		log.Info("bearer tokens required", slog.Int("tokens", len(tokens)))
+	}
+	log.Info("sfn serving", slog.String("url", scheme+"://"+ln.Addr().String()))
+
+	errc := make(chan error, 1)
+	go func() {
+		if o.tlsCert != "" {
+			errc <- srv.ServeTLS(ln, o.tlsCert, o.tlsKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight", slog.Duration("grace", o.shutdownGrace))
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("requests still in flight at the end of the grace period were cut", slog.Any("error", err))
+		_ = srv.Close()
+	}
+	// engine.Stop (deferred) ends background work; leases go back with the store.
+	log.Info("stopped")
+	return nil
+}
+
+// loadDefinitions PUTs every definition file of dir, named by file name.
+func loadDefinitions(ctx context.Context, engine *interpreter.Engine, dir string, log *slog.Logger) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return usageErrorf("--load: %v", err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		ext := strings.ToLower(filepath.Ext(e.Name()))
+		if !e.IsDir() && (ext == ".yaml" || ext == ".yml" || ext == ".json") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	var failed []string
+	for _, file := range names {
+		data, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			return usageErrorf("--load: %v", err)
+		}
+		format := dsl.YAML
+		if strings.EqualFold(filepath.Ext(file), ".json") {
+			format = dsl.JSON
+		}
+		name := strings.TrimSuffix(file, filepath.Ext(file))
+		res, err := engine.PutStateMachine(ctx, name, data, format)
+		if err != nil {
+			log.Error("definition not loaded", slog.String("file", file), slog.Any("error", err))
+			failed = append(failed, file)
+			continue
+		}
+		log.Info("definition loaded", slog.String("state_machine", name), slog.Int("version", res.StateMachine.Version))
+	}
+	if len(failed) > 0 {
+		return failedf("--load: %d definition(s) could not be loaded: %s", len(failed), strings.Join(failed, ", "))
+	}
+	return nil
+}

@@ -1,0 +1,134 @@
+package httpapi
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Role is what a bearer token may do.
+type Role string
+
+// Roles of the contract.
+const (
+	RoleAdmin    Role = "admin"    // everything
+	RoleOperator Role = "operator" // executions and reading
+	RoleWorker   Role = "worker"   // activity polls and task calls only
+	RoleReader   Role = "reader"   // GET only
+)
+
+func validRole(r Role) bool {
+	switch r {
+	case RoleAdmin, RoleOperator, RoleWorker, RoleReader:
+		return true
+	}
+	return false
+}
+
+// perm is the kind of access a route needs.
+type perm int
+
+const (
+	permRead    perm = iota // reading anything
+	permDefine              // changing state machines
+	permExecute             // starting, stopping, redriving executions
+	permWork                // activity polls and task calls
+)
+
+func (r Role) allows(p perm) bool {
+	switch r {
+	case RoleAdmin:
+		return true
+	case RoleOperator:
+		return p == permRead || p == permExecute
+	case RoleWorker:
+		return p == permWork
+	case RoleReader:
+		return p == permRead
+	}
+	return false
+}
+
+// authorize checks the bearer token when the server has tokens.
+func (s *server) authorize(r *http.Request, p perm) error {
+	if s.cfg.AuthTokens == nil {
+		return nil
+	}
+	h := r.Header.Get("Authorization")
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || tok == "" {
+		return errf(codeUnauthorized, "missing bearer token (Authorization: Bearer <token>)")
+	}
+	role, found := Role(""), false
+	// Compare against every token in constant time, so that timing does
+	// not tell how much of a guess was right.
+	for t, r := range s.cfg.AuthTokens {
+		if subtle.ConstantTimeCompare([]byte(t), []byte(tok)) == 1 {
+			role, found = r, true
+		}
+	}
+	if !found {
+		return errf(codeUnauthorized, "unknown bearer token")
+	}
+	if p == permRead && r.Method != http.MethodGet && r.Method != http.MethodHead && role == RoleReader {
+		return errf(codeForbidden, fmt.Sprintf("role %s may only GET", role))
+	}
+	if !role.allows(p) {
+		return errf(codeForbidden, fmt.Sprintf("role %s may not call %s %s", role, r.Method, r.URL.Path))
+	}
+	return nil
+}
+
+// ParseTokens reads an auth tokens file: either a JSON object
+// {"<token>": "<role>"} or lines of two fields, a token and a role in
+// either order ("# comments" and blank lines skipped).
+func ParseTokens(data []byte) (map[string]Role, error) {
+	out := map[string]Role{}
+	trimmed := bytes.TrimSpace(data)
+	if bytes.HasPrefix(trimmed, []byte("{")) {
+		var m map[string]string
+		if err := json.Unmarshal(trimmed, &m); err != nil {
+			return nil, fmt.Errorf("auth tokens: %w", err)
+		}
+		for t, r := range m {
+			if !validRole(Role(r)) {
+				return nil, fmt.Errorf("auth tokens: unknown role %q (want admin, operator, worker or reader)", r)
+			}
+			if t == "" {
+				return nil, fmt.Errorf("auth tokens: empty token")
+			}
+			out[t] = Role(r)
+		}
+	} else {
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		for n := 1; sc.Scan(); n++ {
+			line := strings.TrimSpace(sc.Text())
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			f := strings.Fields(line)
+			if len(f) != 2 {
+				return nil, fmt.Errorf("auth tokens: line %d: want a token and a role", n)
+			}
+			switch {
+			case validRole(Role(f[1])):
+				out[f[0]] = Role(f[1])
+			case validRole(Role(f[0])):
+				out[f[1]] = Role(f[0])
+			default:
+				return nil, fmt.Errorf("auth tokens: line %d: no role among admin, operator, worker, reader", n)
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("auth tokens: %w", err)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("auth tokens: the file holds no token")
+	}
+	return out, nil
+}

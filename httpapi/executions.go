@@ -1,0 +1,310 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+
+	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/store"
+)
+
+// executionView is an execution as GET answers it.
+type executionView struct {
+	ExecutionID  string          `json:"executionId"`
+	StateMachine string          `json:"stateMachine"`
+	Version      int             `json:"version"`
+	Name         string          `json:"name"`
+	Status       string          `json:"status"`
+	Input        json.RawMessage `json:"input,omitempty"`
+	Output       json.RawMessage `json:"output,omitempty"`
+	Error        string          `json:"error,omitempty"`
+	Cause        string          `json:"cause,omitempty"`
+	StartedAt    string          `json:"startedAt"`
+	StoppedAt    string          `json:"stoppedAt,omitempty"`
+	RedriveCount int             `json:"redriveCount"`
+}
+
+func fullView(ex *interpreter.Execution) executionView {
+	v := executionView{ExecutionID: ex.ID, StateMachine: ex.StateMachine, Version: ex.Version, Name: ex.Name,
+		Status: ex.Status, Input: ex.Input, Error: ex.Error, Cause: ex.Cause,
+		StartedAt: interpreter.FormatTime(ex.StartedAt), RedriveCount: ex.RedriveCount}
+	if ex.Status == store.StatusSucceeded {
+		v.Output = ex.Output
+	}
+	if !ex.StoppedAt.IsZero() {
+		v.StoppedAt = interpreter.FormatTime(ex.StoppedAt)
+	}
+	return v
+}
+
+// summaryView is an execution as lists (and the 202 of a start) show it.
+type summaryView struct {
+	ExecutionID  string `json:"executionId"`
+	StateMachine string `json:"stateMachine"`
+	Version      int    `json:"version"`
+	Name         string `json:"name"`
+	Status       string `json:"status"`
+	StartedAt    string `json:"startedAt"`
+	StoppedAt    string `json:"stoppedAt,omitempty"`
+}
+
+func summaryOf(sm store.Summary) summaryView {
+	v := summaryView{ExecutionID: sm.ID, StateMachine: sm.StateMachine, Version: sm.Version, Name: sm.Name,
+		Status: sm.Status, StartedAt: interpreter.FormatTime(sm.StartedAt)}
+	if !sm.StoppedAt.IsZero() {
+		v.StoppedAt = interpreter.FormatTime(sm.StoppedAt)
+	}
+	return v
+}
+
+func executionLocation(id string) string { return "/v1/executions/" + url.PathEscape(id) }
+
+type startBody struct {
+	Name    *string         `json:"name"`
+	Input   json.RawMessage `json:"input"`
+	Version *int            `json:"version"`
+}
+
+func (s *server) startExecution(w http.ResponseWriter, r *http.Request) {
+	smName, err := pathName(r, "name", "state machine")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	wait, err := waitParam(r, "wait", 0, s.cfg.MaxWait)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var body startBody
+	if err := decodeEnvelope(w, r, maxPayload+envelopeAllowance, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p := interpreter.StartParams{StateMachine: smName, Input: body.Input}
+	if body.Name != nil {
+		if !interpreter.ValidName(*body.Name) {
+			s.writeError(w, r, errf(codeInvalidInput, fmt.Sprintf("execution name %q is invalid: names are 1-80 characters of [A-Za-z0-9_-]", *body.Name)))
+			return
+		}
+		p.Name = *body.Name
+	}
+	if body.Version != nil {
+		if *body.Version < 1 {
+			s.writeError(w, r, errf(codeInvalidInput, "version must be an integer from 1"))
+			return
+		}
+		p.Version = *body.Version
+	}
+	if len(p.Input) > maxPayload {
+		s.writeError(w, r, errf(codeTooLarge, fmt.Sprintf("the input of %d bytes exceeds %d bytes", len(p.Input), maxPayload)))
+		return
+	}
+
+	// The start itself is an ordinary call with the store deadline; only
+	// the wait afterwards is long.
+	sctx, cancel := context.WithTimeout(r.Context(), s.cfg.StoreTimeout)
+	ex, existing, err := s.engine.StartExecution(sctx, p)
+	cancel()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", executionLocation(ex.ID))
+	if wait > 0 && ex.Status == store.StatusRunning {
+		extendDeadline(w, wait+s.cfg.WriteTimeout)
+		wctx, cancel := context.WithTimeout(r.Context(), wait)
+		done, werr := s.engine.Wait(wctx, ex.ID)
+		cancel()
+		switch {
+		case werr == nil:
+			ex = done
+		case errors.Is(werr, context.DeadlineExceeded) || errors.Is(werr, context.Canceled):
+			if done != nil {
+				ex = done
+			}
+		default:
+			s.writeError(w, r, werr)
+			return
+		}
+	}
+	if existing || (wait > 0 && ex.Status != store.StatusRunning) {
+		writeJSON(w, http.StatusOK, fullView(ex))
+		return
+	}
+	// 202 tells what was accepted: the execution, started and running.
+	writeJSON(w, http.StatusAccepted, summaryView{ExecutionID: ex.ID, StateMachine: ex.StateMachine, Version: ex.Version,
+		Name: ex.Name, Status: store.StatusRunning, StartedAt: interpreter.FormatTime(ex.StartedAt)})
+}
+
+func (s *server) getExecution(w http.ResponseWriter, r *http.Request) {
+	id, err := pathParam(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ex, err := s.engine.GetExecution(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, fullView(ex))
+}
+
+// history answers a page of events; the events are the stored JSON objects,
+// written verbatim.
+func (s *server) history(w http.ResponseWriter, r *http.Request) {
+	id, err := pathParam(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	limit, cursor, err := pageParams(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	reverse := false
+	if v := r.URL.Query().Get("reverse"); v != "" {
+		if reverse, err = strconv.ParseBool(v); err != nil {
+			s.writeError(w, r, errf(codeInvalidInput, fmt.Sprintf("reverse=%q must be true or false", v)))
+			return
+		}
+	}
+	var after int64
+	if cursor != "" {
+		after, err = strconv.ParseInt(cursor, 10, 64)
+		if err != nil || after < 1 {
+			s.writeError(w, r, errf(codeInvalidInput, fmt.Sprintf("malformed cursor %q", cursor)))
+			return
+		}
+	}
+	events, err := s.engine.History(r.Context(), store.HistoryQuery{ID: id, After: after, Limit: limit + 1, Reverse: reverse})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	next := ""
+	if len(events) > limit {
+		events = events[:limit]
+		next = strconv.FormatInt(events[len(events)-1].ID, 10)
+	}
+	var b bytes.Buffer
+	b.WriteString(`{"events":[`)
+	for i, e := range events {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(e.Data)
+	}
+	b.WriteByte(']')
+	if next != "" {
+		b.WriteString(`,"nextCursor":`)
+		nb, _ := json.Marshal(next)
+		b.Write(nb)
+	}
+	b.WriteString("}\n")
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b.Bytes())
+}
+
+var statuses = map[string]bool{store.StatusRunning: true, store.StatusSucceeded: true, store.StatusFailed: true,
+	store.StatusTimedOut: true, store.StatusAborted: true}
+
+func (s *server) listExecutions(w http.ResponseWriter, r *http.Request) {
+	sm := r.URL.Query().Get("stateMachine")
+	if sm != "" && !interpreter.ValidName(sm) {
+		s.writeError(w, r, errf(codeInvalidInput, fmt.Sprintf("stateMachine %q is not a valid name", sm)))
+		return
+	}
+	s.listExecutionsOf(w, r, sm)
+}
+
+func (s *server) listStateMachineExecutions(w http.ResponseWriter, r *http.Request) {
+	name, err := pathName(r, "name", "state machine")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, err := s.engine.Store().GetStateMachine(r.Context(), name, 0); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.listExecutionsOf(w, r, name)
+}
+
+func (s *server) listExecutionsOf(w http.ResponseWriter, r *http.Request, sm string) {
+	limit, cursor, err := pageParams(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	status := r.URL.Query().Get("status")
+	if status != "" && !statuses[status] {
+		s.writeError(w, r, errf(codeInvalidInput, fmt.Sprintf("status %q is not one of RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED", status)))
+		return
+	}
+	list, next, err := s.engine.Store().ListExecutions(r.Context(), store.ListQuery{StateMachine: sm, Status: status, Cursor: cursor, Limit: limit})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	type answer struct {
+		Executions []summaryView `json:"executions"`
+		NextCursor string        `json:"nextCursor,omitempty"`
+	}
+	a := answer{Executions: make([]summaryView, 0, len(list)), NextCursor: next}
+	for _, e := range list {
+		a.Executions = append(a.Executions, summaryOf(e))
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *server) stopExecution(w http.ResponseWriter, r *http.Request) {
+	id, err := pathParam(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var body struct {
+		Error string `json:"error"`
+		Cause string `json:"cause"`
+	}
+	if err := decodeEnvelope(w, r, envelopeAllowance, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ex, err := s.engine.StopExecution(r.Context(), id, body.Error, body.Cause)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, fullView(ex))
+}
+
+func (s *server) redriveExecution(w http.ResponseWriter, r *http.Request) {
+	id, err := pathParam(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var body struct{}
+	if err := decodeEnvelope(w, r, envelopeAllowance, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ex, err := s.engine.RedriveExecution(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, fullView(ex))
+}
+

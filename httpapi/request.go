@@ -1,0 +1,152 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/sfn-project/sfn/interpreter"
+)
+
+// pathName returns a path parameter that must be a valid name.
+func pathName(r *http.Request, key, what string) (string, error) {
+	raw := chi.URLParam(r, key)
+	v, err := url.PathUnescape(raw)
+	if err != nil || !interpreter.ValidName(v) {
+		return "", errf(codeInvalidInput, fmt.Sprintf("%s name %q is invalid: names are 1-80 characters of [A-Za-z0-9_-]", what, raw))
+	}
+	return v, nil
+}
+
+// pathParam returns a path parameter, unescaped.
+func pathParam(r *http.Request, key string) (string, error) {
+	raw := chi.URLParam(r, key)
+	v, err := url.PathUnescape(raw)
+	if err != nil || v == "" {
+		return "", errf(codeInvalidInput, fmt.Sprintf("malformed path parameter %s %q", key, raw))
+	}
+	return v, nil
+}
+
+// requireJSON refuses a declared content type that is not JSON.
+func requireJSON(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	return errf(codeUnsupportedMedia, fmt.Sprintf("content type %q is not supported here: send application/json", ct))
+}
+
+// readBody reads at most limit bytes of the body; more is PayloadTooLarge.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, errf(codeTooLarge, fmt.Sprintf("the request body exceeds %d bytes", limit))
+	}
+	if err != nil {
+		return nil, errf(codeInvalidInput, "the request body could not be read: "+err.Error())
+	}
+	return b, nil
+}
+
+// decodeEnvelope reads a JSON request envelope into dst, refusing unknown
+// fields; an empty body leaves dst as it is.
+func decodeEnvelope(w http.ResponseWriter, r *http.Request, limit int64, dst any) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	body, err := readBody(w, r, limit)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return envelopeError(err)
+	}
+	if dec.More() {
+		return errf(codeInvalidInput, "malformed JSON body: data after the JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errf(codeInvalidInput, "malformed JSON body: data after the JSON object")
+	}
+	return nil
+}
+
+func envelopeError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		if typeErr.Field == "" {
+			return errf(codeInvalidInput, "the request body must be a JSON object")
+		}
+		return errf(codeInvalidInput, fmt.Sprintf("field %q must be %s, not a JSON %s", typeErr.Field, jsonKind(typeErr.Type.Kind().String()), typeErr.Value))
+	case errors.As(err, &syntaxErr):
+		return errf(codeInvalidInput, fmt.Sprintf("malformed JSON body at byte %d: %s", syntaxErr.Offset, syntaxErr.Error()))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errf(codeInvalidInput, "malformed JSON body: it ends too early")
+	}
+	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return errf(codeInvalidInput, fmt.Sprintf("unknown field %s in the request body", f))
+	}
+	return errf(codeInvalidInput, "malformed JSON body: "+err.Error())
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "int", "int64", "ptr":
+		return "an integer"
+	case "string":
+		return "a string"
+	case "struct", "map":
+		return "an object"
+	}
+	return "of another type"
+}
+
+// pageParams parses ?limit= and ?cursor=.
+func pageParams(r *http.Request) (limit int, cursor string, err error) {
+	q := r.URL.Query()
+	limit = 100
+	if s := q.Get("limit"); s != "" || q.Has("limit") {
+		n, perr := strconv.Atoi(s)
+		if perr != nil || n < 1 || n > 1000 {
+			return 0, "", errf(codeInvalidInput, fmt.Sprintf("limit %q must be an integer from 1 to 1000", s))
+		}
+		limit = n
+	}
+	return limit, q.Get("cursor"), nil
+}
+
+// waitParam parses a Go duration query parameter, clamped to max.
+func waitParam(r *http.Request, key string, def, max time.Duration) (time.Duration, error) {
+	q := r.URL.Query()
+	if !q.Has(key) {
+		return def, nil
+	}
+	s := q.Get(key)
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, errf(codeInvalidInput, fmt.Sprintf("%s=%q is not a duration (Go syntax: 500ms, 10s, 2m)", key, s))
+	}
+	return min(d, max), nil
+}

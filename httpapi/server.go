@@ -1,0 +1,260 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sfn-project/sfn/interpreter"
+)
+
+// Config configures the API handler.
+type Config struct {
+	Engine *interpreter.Engine
+	Logger *slog.Logger
+	// AuthTokens maps bearer tokens to roles; nil leaves the API open.
+	AuthTokens map[string]Role
+	// StoreTimeout bounds ordinary calls, so that an unreachable store
+	// answers 503 quickly (default 2s).
+	StoreTimeout time.Duration
+	// WriteTimeout bounds writing an ordinary answer (default 30s).
+	WriteTimeout time.Duration
+	// MaxPollWait is the longest activity long poll (default 60s).
+	MaxPollWait time.Duration
+	// MaxWait is the longest ?wait= on start (default 5m).
+	MaxWait time.Duration
+	// KeepAlive is how often an idle event stream sends a comment (default 15s).
+	KeepAlive time.Duration
+	// Registry receives the API's metrics; nil makes a private one.
+	Registry *prometheus.Registry
+}
+
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.StoreTimeout == 0 {
+		c.StoreTimeout = 2 * time.Second
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = 30 * time.Second
+	}
+	if c.MaxPollWait == 0 {
+		c.MaxPollWait = 60 * time.Second
+	}
+	if c.MaxWait == 0 {
+		c.MaxWait = 5 * time.Minute
+	}
+	if c.KeepAlive == 0 {
+		c.KeepAlive = 15 * time.Second
+	}
+	if c.Registry == nil {
+		c.Registry = prometheus.NewRegistry()
+	}
+	return c
+}
+
+// Limits of request bodies.
+const (
+	maxDefinitionBody = 1 << 20
+	maxPayload        = 256 * 1024
+	envelopeAllowance = 64 * 1024
+)
+
+type server struct {
+	cfg     Config
+	engine  *interpreter.Engine
+	log     *slog.Logger
+	metrics *metrics
+}
+
+// New returns the API as an http.Handler.
+func New(cfg Config) http.Handler {
+	cfg = cfg.withDefaults()
+	if cfg.Engine == nil {
+		panic("httpapi: Config.Engine is nil")
+	}
+	s := &server{cfg: cfg, engine: cfg.Engine, log: cfg.Logger, metrics: newMetrics(cfg.Registry)}
+	return s.routes()
+}
+
+// routeKind decides a route's deadlines.
+type routeKind int
+
+const (
+	short routeKind = iota // ordinary calls: a store deadline and a write deadline
+	long                   // ?wait=, polls, streams: the handler sets its own
+)
+
+func (s *server) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.requestID, s.logRequests, s.recoverPanics)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errf(codeNotFound, fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path)))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errf(codeMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)))
+	})
+
+	// Open operational routes.
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Handle("/metrics", s.metricsHandler())
+	r.Get("/openapi.json", s.openAPI)
+
+	h := func(p perm, k routeKind, f http.HandlerFunc) http.Handler { return s.guard(p, k, f) }
+	r.Route("/v1", func(r chi.Router) {
+		r.Method(http.MethodGet, "/openapi.json", h(permRead, short, s.openAPI))
+		r.Method(http.MethodGet, "/schema", h(permRead, short, s.schema))
+		r.Method(http.MethodPost, "/validate", h(permRead, short, s.validate))
+
+		r.Method(http.MethodGet, "/state-machines", h(permRead, short, s.listStateMachines))
+		r.Method(http.MethodPut, "/state-machines/{name}", h(permDefine, short, s.putStateMachine))
+		r.Method(http.MethodGet, "/state-machines/{name}", h(permRead, short, s.getStateMachine))
+		r.Method(http.MethodDelete, "/state-machines/{name}", h(permDefine, short, s.deleteStateMachine))
+		r.Method(http.MethodGet, "/state-machines/{name}/versions/{version}", h(permRead, short, s.getStateMachineVersion))
+		r.Method(http.MethodGet, "/state-machines/{name}/graph", h(permRead, short, s.graph))
+		r.Method(http.MethodPost, "/state-machines/{name}/executions", h(permExecute, long, s.startExecution))
+		r.Method(http.MethodGet, "/state-machines/{name}/executions", h(permRead, short, s.listStateMachineExecutions))
+
+		r.Method(http.MethodGet, "/executions", h(permRead, short, s.listExecutions))
+		r.Method(http.MethodGet, "/executions/{id}", h(permRead, short, s.getExecution))
+		r.Method(http.MethodGet, "/executions/{id}/history", h(permRead, short, s.history))
+		r.Method(http.MethodGet, "/executions/{id}/events", h(permRead, long, s.events))
+		r.Method(http.MethodPost, "/executions/{id}/stop", h(permExecute, short, s.stopExecution))
+		r.Method(http.MethodPost, "/executions/{id}/redrive", h(permExecute, short, s.redriveExecution))
+
+		r.Method(http.MethodPost, "/activities/{activity}/poll", h(permWork, long, s.pollActivity))
+		r.Method(http.MethodPost, "/tasks/success", h(permWork, short, s.taskSuccess))
+		r.Method(http.MethodPost, "/tasks/failure", h(permWork, short, s.taskFailure))
+		r.Method(http.MethodPost, "/tasks/heartbeat", h(permWork, short, s.taskHeartbeat))
+	})
+	return r
+}
+
+// guard checks access and sets the route's deadlines.
+func (s *server) guard(p perm, k routeKind, next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.authorize(r, p); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if k == short {
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+			ctx, cancel := context.WithTimeout(r.Context(), s.cfg.StoreTimeout)
+			defer cancel()
+			r = r.WithContext(ctx)
+		}
+		next(w, r)
+	})
+}
+
+// extendDeadline lets a long route write for d more (zero: no deadline).
+func extendDeadline(w http.ResponseWriter, d time.Duration) {
+	rc := http.NewResponseController(w)
+	if d == 0 {
+		_ = rc.SetWriteDeadline(time.Time{})
+		return
+	}
+	_ = rc.SetWriteDeadline(time.Now().Add(d))
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// requestID takes the client's X-Request-Id when it is sane, else makes one.
+func (s *server) requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !requestIDRE.MatchString(id) {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+	})
+}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// statusWriter remembers the status code for logs and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (deadlines, flush).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		elapsed := time.Since(start)
+		route := "unmatched"
+		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+			route = rc.RoutePattern()
+		}
+		s.metrics.observe(r.Method, route, sw.status, elapsed)
+		level := slog.LevelDebug
+		if sw.status >= 500 {
+			level = slog.LevelWarn
+		}
+		s.log.LogAttrs(r.Context(), level, "request", slog.String("request_id", requestID(r.Context())),
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.status),
+			slog.Duration("duration", elapsed))
+	})
+}
+
+func (s *server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			p := recover()
+			if p == nil {
+				return
+			}
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.log.LogAttrs(r.Context(), slog.LevelError, "handler panicked", slog.String("request_id", requestID(r.Context())),
+				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("panic", p),
+				slog.String("stack", string(debug.Stack())))
+			writeJSON(w, http.StatusInternalServerError, errf(codeInternal, "internal error"))
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

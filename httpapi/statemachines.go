@@ -1,0 +1,183 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/store"
+)
+
+type stateMachineView struct {
+	Name             string          `json:"name"`
+	Version          int             `json:"version"`
+	DefinitionSHA256 string          `json:"definitionSha256"`
+	CreatedAt        string          `json:"createdAt"`
+	UpdatedAt        string          `json:"updatedAt"`
+	Definition       json.RawMessage `json:"definition,omitempty"`
+}
+
+func smView(sm store.StateMachine, withDefinition bool) stateMachineView {
+	v := stateMachineView{Name: sm.Name, Version: sm.Version, DefinitionSHA256: sm.DefinitionSHA256,
+		CreatedAt: interpreter.FormatTime(sm.CreatedAt), UpdatedAt: interpreter.FormatTime(sm.UpdatedAt)}
+	if withDefinition {
+		v.Definition = sm.Definition
+	}
+	return v
+}
+
+type stateMachineItem struct {
+	Name      string `json:"name"`
+	Version   int    `json:"version"`
+	UpdatedAt string `json:"updatedAt"`
+}
+
+// definitionFormat picks the parser from the content type; anything else is sniffed.
+func definitionFormat(r *http.Request) dsl.Format {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		return dsl.Sniff
+	}
+	switch {
+	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+		return dsl.JSON
+	case mt == "application/yaml" || mt == "application/x-yaml" || mt == "text/yaml" || mt == "text/x-yaml" || strings.HasSuffix(mt, "+yaml"):
+		return dsl.YAML
+	}
+	return dsl.Sniff
+}
+
+func (s *server) putStateMachine(w http.ResponseWriter, r *http.Request) {
+	name, err := pathName(r, "name", "state machine")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	body, err := readBody(w, r, maxDefinitionBody)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.engine.PutStateMachine(r.Context(), name, body, definitionFormat(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if res.Outcome == store.Created {
+		status = http.StatusCreated
+	}
+	w.Header().Set("Location", "/v1/state-machines/"+name)
+	writeJSON(w, status, smView(res.StateMachine, false))
+}
+
+func (s *server) validate(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(w, r, maxDefinitionBody)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	_, problems := dsl.Load(body, dsl.Options{Format: definitionFormat(r)})
+	if problems.HasErrors() {
+		s.writeError(w, r, &interpreter.InvalidDefinitionError{Problems: problems.Errors()})
+		return
+	}
+	type answer struct {
+		Valid    bool            `json:"valid"`
+		Warnings []problemDetail `json:"warnings,omitempty"`
+	}
+	a := answer{Valid: true}
+	for _, p := range problems {
+		a.Warnings = append(a.Warnings, problemDetail{Path: p.Path, Line: p.Line, Column: p.Column, Message: p.Message,
+			Code: p.Code, Severity: string(p.Severity)})
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *server) listStateMachines(w http.ResponseWriter, r *http.Request) {
+	limit, cursor, err := pageParams(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sms, next, err := s.engine.Store().ListStateMachines(r.Context(), cursor, limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	type answer struct {
+		StateMachines []stateMachineItem `json:"stateMachines"`
+		NextCursor    string             `json:"nextCursor,omitempty"`
+	}
+	a := answer{StateMachines: make([]stateMachineItem, 0, len(sms)), NextCursor: next}
+	for _, sm := range sms {
+		a.StateMachines = append(a.StateMachines, stateMachineItem{Name: sm.Name, Version: sm.Version,
+			UpdatedAt: interpreter.FormatTime(sm.UpdatedAt)})
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *server) getStateMachine(w http.ResponseWriter, r *http.Request) {
+	name, err := pathName(r, "name", "state machine")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sm, err := s.engine.Store().GetStateMachine(r.Context(), name, 0)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, smView(sm, true))
+}
+
+// versionParam parses a version number (1 or more).
+func versionParam(raw string) (int, error) {
+	v, err := strconv.Atoi(raw)
+	if err != nil || v < 1 {
+		return 0, errf(codeInvalidInput, fmt.Sprintf("version %q must be an integer from 1", raw))
+	}
+	return v, nil
+}
+
+func (s *server) getStateMachineVersion(w http.ResponseWriter, r *http.Request) {
+	name, err := pathName(r, "name", "state machine")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	raw, err := pathParam(r, "version")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	version, err := versionParam(raw)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sm, err := s.engine.Store().GetStateMachine(r.Context(), name, version)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, smView(sm, true))
+}
+
+func (s *server) deleteStateMachine(w http.ResponseWriter, r *http.Request) {
+	name, err := pathName(r, "name", "state machine")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.engine.Store().DeleteStateMachine(r.Context(), name); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

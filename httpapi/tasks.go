@@ -1,0 +1,149 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/store"
+)
+
+// activityPoller is the engine's long poll of an activity's queue: it takes
+// a task (recording that the worker started it) or returns
+// interpreter.ErrTaskNotFound when nothing arrived before ctx ended.
+type activityPoller interface {
+	PollActivity(ctx context.Context, activity, workerName string) (token string, input json.RawMessage, err error)
+}
+
+func (s *server) pollActivity(w http.ResponseWriter, r *http.Request) {
+	activity, err := pathName(r, "activity", "activity")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	wait, err := waitParam(r, "wait", s.cfg.MaxPollWait, s.cfg.MaxPollWait)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var body struct {
+		WorkerName string `json:"workerName"`
+	}
+	if err := decodeEnvelope(w, r, envelopeAllowance, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	extendDeadline(w, wait+s.cfg.WriteTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), wait)
+	defer cancel()
+	token, input, err := s.poll(ctx, activity, body.WorkerName)
+	if errors.Is(err, interpreter.ErrTaskNotFound) || (err != nil && ctx.Err() != nil) {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(input) == 0 {
+		input = json.RawMessage("{}")
+	}
+	writeJSON(w, http.StatusOK, struct {
+		TaskToken string          `json:"taskToken"`
+		Input     json.RawMessage `json:"input"`
+	}{token, input})
+}
+
+// poll uses the engine's PollActivity; an engine without it is served
+// from the store's queue directly.
+func (s *server) poll(ctx context.Context, activity, worker string) (string, json.RawMessage, error) {
+	if p, ok := any(s.engine).(activityPoller); ok {
+		return p.PollActivity(ctx, activity, worker)
+	}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		t, err := s.engine.Store().PopActivity(ctx, activity)
+		if err == nil {
+			return t.Token, t.Input, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return "", nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return "", nil, interpreter.ErrTaskNotFound
+		case <-tick.C:
+		}
+	}
+}
+
+func requireToken(tok string) error {
+	if tok == "" {
+		return errf(codeInvalidInput, `field "taskToken" is required`)
+	}
+	return nil
+}
+
+func (s *server) taskSuccess(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		TaskToken string          `json:"taskToken"`
+		Output    json.RawMessage `json:"output"`
+	}
+	if err := decodeEnvelope(w, r, maxPayload+envelopeAllowance, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := requireToken(body.TaskToken); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.engine.TaskSuccess(r.Context(), body.TaskToken, body.Output); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+func (s *server) taskFailure(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		TaskToken string `json:"taskToken"`
+		Error     string `json:"error"`
+		Cause     string `json:"cause"`
+	}
+	if err := decodeEnvelope(w, r, maxPayload+envelopeAllowance, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := requireToken(body.TaskToken); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.engine.TaskFailure(r.Context(), body.TaskToken, body.Error, body.Cause); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+func (s *server) taskHeartbeat(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		TaskToken string `json:"taskToken"`
+	}
+	if err := decodeEnvelope(w, r, envelopeAllowance, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := requireToken(body.TaskToken); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.engine.TaskHeartbeat(r.Context(), body.TaskToken); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
