@@ -263,7 +263,7 @@ func (c *compiler) compileMachine(obj *value.Object, ptr string) *Machine {
 
 func (c *compiler) compileState(name string, obj *value.Object, ptr string) *State {
 	f := fields{c: c, obj: obj, ptr: ptr}
-	s := &State{Name: name, Pointer: ptr}
+	s := &State{Name: name, Pointer: ptr, UsesContext: mentionsContext(obj)}
 	typ, _ := f.str("Type")
 	s.Kind = Kind(typ)
 	s.Comment, _ = f.str("Comment")
@@ -522,4 +522,27 @@ func validName(s string) bool {
 		}
 	}
 	return true
+}
+
+// mentionsContext reports whether any string in v refers to the context
+// object ("$$"). Over-approximating is harmless: it only costs building the
+// context for a state that did not need it.
+func mentionsContext(v value.Value) bool {
+	switch t := v.(type) {
+	case string:
+		return strings.Contains(t, "$$")
+	case []any:
+		for _, e := range t {
+			if mentionsContext(e) {
+				return true
+			}
+		}
+	case *value.Object:
+		for _, m := range t.Members() {
+			if mentionsContext(m.Value) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -57,6 +57,10 @@ type State struct {
 	Next string
 	End  bool
 
+	// UsesContext is false when nothing in the state reads the context
+	// object ($$), so the interpreter can skip building it.
+	UsesContext bool
+
 	// Data flow. A nil *Path means the default "$"; Null* means the field
 	// was JSON null (discard input / keep input / empty output).
 	InputPath      *Path

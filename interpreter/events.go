@@ -18,9 +18,10 @@ func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
 // eventWriter builds one history event as JSON, field by field, without
 // reflection: events are the hottest allocation of a step.
 type eventWriter struct {
-	r   *run
-	buf []byte
-	id  int64
+	r     *run
+	buf   []byte
+	start int // where the event begins in buf
+	id    int64
 }
 
 // event starts an event that follows prev in its thread.
@@ -34,13 +35,21 @@ func (r *run) event(prev int64, typ string) *eventWriter {
 	r.hdr.LastTime = ts
 	w := &r.ew
 	w.r, w.id = r, id
-	w.buf = make([]byte, 0, 160)
+	// Events of a step share one growing arena: one allocation for many.
+	if cap(r.arena)-len(r.arena) < 512 {
+		r.arena = make([]byte, 0, max(8192, 2*cap(r.arena)))
+	}
+	w.start = len(r.arena)
+	w.buf = r.arena
 	w.buf = append(w.buf, `{"id":`...)
 	w.buf = strconv.AppendInt(w.buf, id, 10)
 	w.buf = append(w.buf, `,"previousEventId":`...)
 	w.buf = strconv.AppendInt(w.buf, prev, 10)
 	w.buf = append(w.buf, `,"timestamp":"`...)
-	w.buf = ts.UTC().AppendFormat(w.buf, TimeFormat)
+	if !ts.Equal(r.tsTime) || r.tsText == nil {
+		r.tsTime, r.tsText = ts, ts.UTC().AppendFormat(r.tsText[:0], TimeFormat)
+	}
+	w.buf = append(w.buf, r.tsText...)
 	w.buf = append(w.buf, `","type":`...)
 	w.buf = value.AppendString(w.buf, typ)
 	return w
@@ -81,7 +90,9 @@ func (w *eventWriter) val(k string, v value.Value) *eventWriter {
 // end stores the event and returns its id.
 func (w *eventWriter) end() int64 {
 	w.buf = append(w.buf, '}')
-	w.r.events = append(w.r.events, store.Event{ID: w.id, Data: w.buf})
-	w.r.size += len(w.buf)
+	data := w.buf[w.start:len(w.buf):len(w.buf)]
+	w.r.arena = w.buf
+	w.r.events = append(w.r.events, store.Event{ID: w.id, Data: data})
+	w.r.size += len(data)
 	return w.id
 }

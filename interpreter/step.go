@@ -65,6 +65,9 @@ type run struct {
 	events  []store.Event
 	size    int
 	ew      eventWriter
+	arena   []byte    // event bytes of this step
+	tsTime  time.Time // the last timestamp formatted, and its text
+	tsText  []byte
 	now     time.Time
 	deps    stepDeps
 	limits  Limits
@@ -370,10 +373,8 @@ func (r *run) runThread(t *thread) {
 		}
 		r.touch(t)
 		if !t.Entered {
-			if n := len(value.Marshal(t.Input.V)); n > r.limits.MaxPayload {
-				r.finishThread(t, nil, failure.Newf(failure.DataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.Name))
-				return
-			}
+			// A state's input is the previous state's output, whose size was
+			// checked when it was written.
 			t.Entered = true
 			t.EnteredAt = r.now
 			t.Attempts = 0

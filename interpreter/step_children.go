@@ -19,6 +19,14 @@ import (
 // object ($$) with the execution, the state, the state machine and, for
 // callbacks, the task token.
 func (r *run) env(t *thread, s *dsl.State, token string) states.Env {
+	if !s.UsesContext && token == "" {
+		return states.Env{UUID: r.deps.UUID, Random: r.deps.Random}
+	}
+	return r.contextEnv(t, s, token)
+}
+
+// contextEnv always builds the context object.
+func (r *run) contextEnv(t *thread, s *dsl.State, token string) states.Env {
 	if r.execCtx == nil {
 		e := value.NewObject(5)
 		e.Set("Id", r.id)
@@ -193,7 +201,7 @@ func (r *run) startIterations(t *thread, s *dsl.State) {
 	for cw.NextIndex < len(items) && (cw.MaxConc == 0 || int64(cw.Running) < cw.MaxConc) {
 		i := cw.NextIndex
 		cw.NextIndex++
-		env := r.env(t, s, "")
+		env := r.contextEnv(t, s, "")
 		ctx := env.Context.(*value.Object)
 		ctx.Set("Map", value.ObjectOf("Item", value.ObjectOf("Index", value.Int(int64(i)), "Value", items[i])))
 		plan := states.MapPlan{Effective: cw.Effective.V}

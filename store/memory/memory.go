@@ -219,9 +219,7 @@ func (s *Store) CreateExecution(_ context.Context, p store.CreateParams) (string
 	e := &execution{rec: *copyExecution(r), seq: int64(len(s.byStart))}
 	e.rec.RecordVersion = 1
 	e.rec.LastEventID = int64(len(p.Events))
-	for _, ev := range p.Events {
-		e.events = append(e.events, clone(ev.Data))
-	}
+	e.events = cloneEvents(p.Events)
 	s.executions[r.ID] = e
 	s.names[key] = r.ID
 	s.byStart = append(s.byStart, e)
@@ -276,9 +274,7 @@ func (s *Store) Commit(_ context.Context, p store.CommitParams) error {
 		delete(threads, k)
 	}
 	e.rec.Threads = threads
-	for _, ev := range p.Events {
-		e.events = append(e.events, clone(ev.Data))
-	}
+	e.events = append(e.events, cloneEvents(p.Events)...)
 	s.enqueueLocked(p.Activities)
 	s.notifyLocked(p.ID)
 	return nil
@@ -444,4 +440,20 @@ func (s *Store) PopActivity(_ context.Context, activity string) (*store.Activity
 	}
 	t.Input = clone(t.Input)
 	return &t, nil
+}
+
+// cloneEvents copies the events' bytes into one new buffer.
+func cloneEvents(evs []store.Event) [][]byte {
+	n := 0
+	for _, ev := range evs {
+		n += len(ev.Data)
+	}
+	buf := make([]byte, 0, n)
+	out := make([][]byte, len(evs))
+	for i, ev := range evs {
+		start := len(buf)
+		buf = append(buf, ev.Data...)
+		out[i] = buf[start:len(buf):len(buf)]
+	}
+	return out
 }

@@ -1,0 +1,129 @@
+package interpreter_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/store/memory"
+)
+
+// passChain is a definition of n Pass states in a row, each adding a field.
+func passChain(n int) []byte {
+	var b strings.Builder
+	b.WriteString(`{"StartAt":"S0","States":{`)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"S%d":{"Type":"Pass","Result":%d,"ResultPath":"$.v"`, i, i)
+		if i == n-1 {
+			b.WriteString(`,"End":true}`)
+		} else {
+			fmt.Fprintf(&b, `,"Next":"S%d"}`, i+1)
+		}
+	}
+	b.WriteString(`}}`)
+	return []byte(b.String())
+}
+
+// choiceLoop counts $.i up to n with a Choice and a Pass using States.MathAdd.
+func choiceLoop() []byte {
+	return []byte(`{"StartAt":"Check","States":{
+		"Check":{"Type":"Choice","Choices":[{"Variable":"$.i","NumericLessThan":50,"Next":"Inc"}],"Default":"Done"},
+		"Inc":{"Type":"Pass","Parameters":{"i.$":"States.MathAdd($.i, 1)"},"Next":"Check"},
+		"Done":{"Type":"Succeed"}}}`)
+}
+
+func benchEngine(b *testing.B, name string, def []byte) *interpreter.Engine {
+	b.Helper()
+	eng := interpreter.New(interpreter.Config{Store: memory.New()})
+	if err := eng.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(eng.Stop)
+	if _, err := eng.PutStateMachine(context.Background(), name, def, dsl.JSON); err != nil {
+		b.Fatal(err)
+	}
+	return eng
+}
+
+// runOne starts one execution and checks it succeeded; pure definitions end
+// within the start's own commit.
+func runOne(b *testing.B, eng *interpreter.Engine, sm string, i int64, input string) {
+	ex, _, err := eng.StartExecution(context.Background(), interpreter.StartParams{
+		StateMachine: sm, Name: fmt.Sprintf("e%d", i), Input: json.RawMessage(input)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if ex.Status != "SUCCEEDED" {
+		ex, err = eng.Wait(context.Background(), ex.ID)
+		if err != nil || ex.Status != "SUCCEEDED" {
+			b.Fatalf("execution %s: %v %+v", ex.ID, err, ex)
+		}
+	}
+}
+
+// BenchmarkPassChain100 runs a 100-state Pass chain per op, one execution
+// at a time; transitions/s counts states run.
+func BenchmarkPassChain100(b *testing.B) {
+	eng := benchEngine(b, "chain", passChain(100))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		runOne(b, eng, "chain", int64(i), `{"order":"o-1"}`)
+	}
+	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "transitions/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/transition")
+}
+
+// BenchmarkPassChain100Concurrent runs the chain with executions in
+// parallel (at least 1,000 in flight across the run).
+func BenchmarkPassChain100Concurrent(b *testing.B) {
+	eng := benchEngine(b, "chain", passChain(100))
+	b.ReportAllocs()
+	b.SetParallelism(500) // 500 × GOMAXPROCS goroutines: ≥ 1,000 on 2 cores
+	var n atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			runOne(b, eng, "chain", n.Add(1), `{"order":"o-1"}`)
+		}
+	})
+	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "transitions/s")
+}
+
+// BenchmarkChoiceLoop runs 50 rounds of Choice + Pass (101 transitions).
+func BenchmarkChoiceLoop(b *testing.B) {
+	eng := benchEngine(b, "loop", choiceLoop())
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		runOne(b, eng, "loop", int64(i), `{"i":0}`)
+	}
+	b.ReportMetric(float64(b.N*101)/b.Elapsed().Seconds(), "transitions/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*101), "ns/transition")
+}
+
+// BenchmarkChoiceLoopConcurrent is the loop with many executions at once.
+func BenchmarkChoiceLoopConcurrent(b *testing.B) {
+	eng := benchEngine(b, "loop", choiceLoop())
+	b.ReportAllocs()
+	b.SetParallelism(500)
+	var n atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			runOne(b, eng, "loop", n.Add(1), `{"i":0}`)
+		}
+	})
+	b.ReportMetric(float64(b.N*101)/b.Elapsed().Seconds(), "transitions/s")
+}
+
+var _ = sync.Mutex{}
