@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strconv"
 
-
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store"
 )
@@ -307,4 +306,3 @@ func (s *server) redriveExecution(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, fullView(ex))
 }
-

@@ -108,7 +108,7 @@ func (s *server) routes() http.Handler {
 	// Open operational routes.
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
-	r.Handle("/metrics", s.metricsHandler())
+	r.Method(http.MethodGet, "/metrics", s.metricsHandler())
 	r.Get("/openapi.json", s.openAPI)
 
 	h := func(p perm, k routeKind, f http.HandlerFunc) http.Handler { return s.guard(p, k, f) }

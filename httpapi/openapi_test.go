@@ -1,0 +1,137 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/sfn-project/sfn/httpapi"
+	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/store/memory"
+)
+
+func loadDoc(t *testing.T) *openapi3.T {
+	t.Helper()
+	data, err := httpapi.OpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("the OpenAPI document is invalid: %v", err)
+	}
+	return doc
+}
+
+var paramRE = regexp.MustCompile(`\{[^}]*\}`)
+
+// TestOpenAPICoversRoutes: every route the router serves is documented and
+// every documented operation is served.
+func TestOpenAPICoversRoutes(t *testing.T) {
+	t.Parallel()
+	doc := loadDoc(t)
+	documented := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			documented[method+" "+paramRE.ReplaceAllString(path, "{}")] = true
+		}
+	}
+	h := httpapi.New(httpapi.Config{Engine: interpreter.New(interpreter.Config{Store: memory.New()})})
+	served := map[string]bool{}
+	err := chi.Walk(h.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		route = strings.TrimSuffix(route, "/")
+		if strings.HasSuffix(route, "*") {
+			return nil
+		}
+		served[method+" "+paramRE.ReplaceAllString(route, "{}")] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range served {
+		if !documented[k] {
+			t.Errorf("served but not documented: %s", k)
+		}
+	}
+	for k := range documented {
+		if !served[k] {
+			t.Errorf("documented but not served: %s", k)
+		}
+	}
+}
+
+// TestOpenAPIResponses validates real answers against the document.
+func TestOpenAPIResponses(t *testing.T) {
+	t.Parallel()
+	doc := loadDoc(t)
+	doc.Servers = nil
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := setup(t, nil)
+	put(t, srv, "chain", passChain)
+	put(t, srv, "slow", waitDef)
+	steps := []struct{ method, path, body, ctype string }{
+		{"GET", "/healthz", "", ""},
+		{"GET", "/readyz", "", ""},
+		{"PUT", "/v1/state-machines/chain2", passChain, "application/yaml"},
+		{"PUT", "/v1/state-machines/bad", "StartAt: X\nStates: {}\n", "application/yaml"},
+		{"GET", "/v1/state-machines", "", ""},
+		{"GET", "/v1/state-machines/chain", "", ""},
+		{"GET", "/v1/state-machines/chain/versions/1", "", ""},
+		{"GET", "/v1/state-machines/nosuch", "", ""},
+		{"POST", "/v1/validate", passChain, "application/yaml"},
+		{"POST", "/v1/state-machines/chain/executions", `{"name":"x","input":{"a":1}}`, "application/json"},
+		{"POST", "/v1/state-machines/chain/executions?wait=5s", `{"name":"x","input":{"a":1}}`, "application/json"},
+		{"POST", "/v1/state-machines/slow/executions", `{"name":"s"}`, "application/json"},
+		{"GET", "/v1/executions/chain:x", "", ""},
+		{"GET", "/v1/executions/chain:x/history?limit=2", "", ""},
+		{"GET", "/v1/executions?limit=1", "", ""},
+		{"GET", "/v1/state-machines/chain/executions", "", ""},
+		{"POST", "/v1/executions/slow:s/stop", "", ""},
+		{"POST", "/v1/executions/slow:s/redrive", "", ""},
+		{"POST", "/v1/executions/chain:x/redrive", "", ""},
+		{"POST", "/v1/activities/none/poll?wait=1ms", "", ""},
+		{"POST", "/v1/tasks/heartbeat", `{"taskToken":"nope"}`, "application/json"},
+	}
+	for _, s := range steps {
+		req, _ := http.NewRequest(s.method, srv.URL+s.path, strings.NewReader(s.body))
+		if s.ctype != "" {
+			req.Header.Set("Content-Type", s.ctype)
+		}
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		route, params, err := router.FindRoute(req)
+		if err != nil {
+			t.Errorf("%s %s: not in the document: %v", s.method, s.path, err)
+			continue
+		}
+		in := &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+				Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
+			Status: res.StatusCode, Header: res.Header, Body: io.NopCloser(bytes.NewReader(body)),
+			Options: &openapi3filter.Options{IncludeResponseStatus: true},
+		}
+		if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+			t.Errorf("%s %s -> %d %s: %v", s.method, s.path, res.StatusCode, body, err)
+		}
+	}
+}
