@@ -76,6 +76,9 @@ type Config struct {
 	TimerPoll time.Duration
 	// HTTP performs http:invoke tasks; nil builds one with the default policy.
 	HTTP *httptask.Client
+	// ActivityEventNames writes ActivityScheduled/Started/Succeeded/Failed/
+	// TimedOut for activity tasks, as AWS does, instead of the Task… names.
+	ActivityEventNames bool
 }
 
 func (c Config) withDefaults() Config {
@@ -357,7 +360,7 @@ func inputHash(input value.Value, version int) string {
 }
 
 func (e *Engine) deps() stepDeps {
-	return stepDeps{UUID: e.cfg.UUID, Random: e.cfg.Random, Secret: randomSecret}
+	return stepDeps{UUID: e.cfg.UUID, Random: e.cfg.Random, Secret: randomSecret, ActivityEvents: e.cfg.ActivityEventNames}
 }
 
 func (e *Engine) lockFor(id string) *sync.Mutex {
