@@ -1,0 +1,167 @@
+package redis
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sfn-project/sfn/store"
+)
+
+// encoding is the version of the record layout below, stored in every
+// record ("enc") so that nodes of two releases can tell layouts apart.
+const encoding = "1"
+
+// Record hash fields. Threads are fields threadPrefix+<thread id>.
+const (
+	fSM, fVersion, fName, fStatus   = "sm", "ver", "name", "status"
+	fInput, fOutput, fErr, fCause   = "in", "out", "err", "cause"
+	fStarted, fStopped, fRedrive    = "start", "stop", "redrive"
+	fRecordVersion, fLastEvent      = "rv", "last"
+	fEngine, fDue, fInputHash, fEnc = "eng", "due", "ih", "enc"
+	threadPrefix                    = "t:"
+)
+
+// nanos encodes an instant exactly; "" is the zero time.
+func nanos(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(t.UnixNano(), 10)
+}
+
+func parseNanos(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("malformed time %q", s)
+	}
+	return time.Unix(0, n).UTC(), nil
+}
+
+// micros is the sorted-set score of an instant: whole microseconds stay
+// exact in a float64 for the next 200 years.
+func micros(t time.Time) string { return strconv.FormatInt(t.UnixMicro(), 10) }
+
+// dueScore is the due-set score, "" when nothing is due.
+func dueScore(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return micros(t)
+}
+
+// headerFields are the fields a commit rewrites, as pairs.
+func headerFields(r *store.Execution) []any {
+	return []any{
+		fStatus, r.Status, fInput, r.Input, fOutput, r.Output, fErr, r.Error, fCause, r.Cause,
+		fStopped, nanos(r.StoppedAt), fRedrive, strconv.Itoa(r.RedriveCount),
+		fEngine, r.Engine, fDue, nanos(r.DueAt),
+	}
+}
+
+// createFields are all fields of a new record, threads included.
+func createFields(r *store.Execution, events int) []any {
+	f := headerFields(r)
+	f = append(f,
+		fSM, r.StateMachine, fVersion, strconv.Itoa(r.Version), fName, r.Name,
+		fStarted, nanos(r.StartedAt), fInputHash, r.InputHash, fEnc, encoding,
+		fRecordVersion, "1", fLastEvent, strconv.Itoa(events))
+	for id, t := range r.Threads {
+		f = append(f, threadPrefix+id, t)
+	}
+	return f
+}
+
+// bytesOf copies a field's value: go-redis hands out strings, which are
+// immutable, so every []byte given out is the caller's own.
+func bytesOf(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return []byte(s)
+}
+
+// decodeRecord reads a record hash (HGETALL) back.
+func decodeRecord(id string, h map[string]string) (*store.Execution, error) {
+	r := &store.Execution{ID: id, Threads: map[string][]byte{}}
+	var err error
+	atoi := func(field string) int64 {
+		n, perr := strconv.ParseInt(h[field], 10, 64)
+		if perr != nil && err == nil {
+			err = fmt.Errorf("record field %s: malformed number %q", field, h[field])
+		}
+		return n
+	}
+	at := func(field string) time.Time {
+		t, perr := parseNanos(h[field])
+		if perr != nil && err == nil {
+			err = fmt.Errorf("record field %s: %w", field, perr)
+		}
+		return t
+	}
+	if enc := h[fEnc]; enc != encoding {
+		return nil, fmt.Errorf("record encoding %q, this release reads %q", enc, encoding)
+	}
+	r.StateMachine, r.Name, r.Status = h[fSM], h[fName], h[fStatus]
+	r.Version = int(atoi(fVersion))
+	r.Input, r.Output, r.Engine = bytesOf(h[fInput]), bytesOf(h[fOutput]), bytesOf(h[fEngine])
+	r.Error, r.Cause, r.InputHash = h[fErr], h[fCause], h[fInputHash]
+	r.StartedAt, r.StoppedAt, r.DueAt = at(fStarted), at(fStopped), at(fDue)
+	r.RedriveCount = int(atoi(fRedrive))
+	r.RecordVersion, r.LastEventID = atoi(fRecordVersion), atoi(fLastEvent)
+	for k, v := range h {
+		if t, ok := strings.CutPrefix(k, threadPrefix); ok {
+			r.Threads[t] = []byte(v)
+		}
+	}
+	return r, err
+}
+
+// summaryFields are read (HMGET) to list an execution.
+var summaryFields = []string{fSM, fVersion, fName, fStatus, fStarted, fStopped}
+
+func decodeSummary(id string, v []any) (store.Summary, bool) {
+	str := func(i int) string { s, _ := v[i].(string); return s }
+	if len(v) != len(summaryFields) || v[0] == nil {
+		return store.Summary{}, false
+	}
+	version, _ := strconv.Atoi(str(1))
+	started, _ := parseNanos(str(4))
+	stopped, _ := parseNanos(str(5))
+	return store.Summary{ID: id, StateMachine: str(0), Version: version, Name: str(2), Status: str(3),
+		StartedAt: started, StoppedAt: stopped}, true
+}
+
+// queuedTask is an activity task in a queue; the scripts prefix it with
+// the Redis time it was queued at ("<µs>|<json>"), which orders the heads
+// of the partitions' queues.
+type queuedTask struct {
+	Activity    string `json:"a"`
+	Token       string `json:"k"`
+	ExecutionID string `json:"x"`
+	Input       []byte `json:"i,omitempty"`
+}
+
+func encodeTask(t store.ActivityTask) (string, error) {
+	b, err := json.Marshal(queuedTask{t.Activity, t.Token, t.ExecutionID, t.Input})
+	return string(b), err
+}
+
+// decodeQueued splits a queue element into its queue time and task.
+func decodeQueued(s string) (int64, *store.ActivityTask, error) {
+	stamp, body, ok := strings.Cut(s, "|")
+	at, err := strconv.ParseInt(stamp, 10, 64)
+	if !ok || err != nil {
+		return 0, nil, fmt.Errorf("malformed queued task %.40q", s)
+	}
+	var q queuedTask
+	if err := json.Unmarshal([]byte(body), &q); err != nil {
+		return 0, nil, fmt.Errorf("malformed queued task: %w", err)
+	}
+	return at, &store.ActivityTask{Activity: q.Activity, Token: q.Token, ExecutionID: q.ExecutionID, Input: q.Input}, nil
+}

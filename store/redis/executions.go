@@ -1,0 +1,212 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/sfn-project/sfn/store"
+)
+
+// consecutive reports whether events have the ids first, first+1, ….
+func consecutive(evs []store.Event, first int64) error {
+	for i, e := range evs {
+		if want := first + int64(i); e.ID != want {
+			return fmt.Errorf("event %d has id %d, want %d: %w", i, e.ID, want, store.ErrConflict)
+		}
+	}
+	return nil
+}
+
+// taskArgs encodes activity tasks and names their queues.
+func (s *Store) taskArgs(p int, tasks []store.ActivityTask) ([]string, []any, error) {
+	queues, payloads := make([]string, len(tasks)), make([]any, len(tasks))
+	for i, t := range tasks {
+		b, err := encodeTask(t)
+		if err != nil {
+			return nil, nil, err
+		}
+		queues[i], payloads[i] = s.keys.activity(p, t.Activity), b
+	}
+	return queues, payloads, nil
+}
+
+// CreateExecution implements store.Store. The name is reserved in the
+// execution's partition, which holds every execution of that name as long
+// as ids derive from the state machine and the name (as the engine's do:
+// <state machine>:<name>).
+func (s *Store) CreateExecution(ctx context.Context, p store.CreateParams) (string, error) {
+	r := p.Execution
+	if r == nil {
+		return "", errors.New("redis store: create: no execution")
+	}
+	if err := consecutive(p.Events, 1); err != nil {
+		return "", fmt.Errorf("redis store: create %s: %w", r.ID, err)
+	}
+	part := s.partitionOf(r.ID)
+	queues, tasks, err := s.taskArgs(part, p.Activities)
+	if err != nil {
+		return "", fmt.Errorf("redis store: create %s: %w", r.ID, err)
+	}
+	fields := createFields(r, len(p.Events))
+	keys := append([]string{
+		s.keys.record(part, r.ID), s.keys.history(part, r.ID), s.keys.name(part, r.StateMachine, r.Name),
+		s.keys.due(part), s.keys.index(part, "", ""), s.keys.index(part, r.StateMachine, ""),
+		s.keys.index(part, r.StateMachine, r.Status), s.keys.index(part, "", r.Status),
+	}, queues...)
+	due := ""
+	if r.Status == store.StatusRunning {
+		due = dueScore(r.DueAt)
+	}
+	args := make([]any, 0, 8+len(fields)+len(p.Events)+len(tasks))
+	args = append(args, r.ID, micros(r.StartedAt), due, s.keys.channel(part), s.publish(),
+		len(fields)/2, len(p.Events), len(tasks))
+	args = append(args, fields...)
+	for _, e := range p.Events {
+		args = append(args, e.Data)
+	}
+	args = append(args, tasks...)
+
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	res, err := createScript.Run(ctx, s.client, keys, args...).StringSlice()
+	if err != nil {
+		return "", fmt.Errorf("redis store: create %s: %w", r.ID, err)
+	}
+	if len(res) == 2 && res[0] == "EXISTS" {
+		return res[1], fmt.Errorf("redis store: create %s: execution name %q: %w", r.ID, r.Name, store.ErrAlreadyExists)
+	}
+	if len(res) != 1 || res[0] != "OK" {
+		return "", fmt.Errorf("redis store: create %s: unexpected reply %v", r.ID, res)
+	}
+	return "", nil
+}
+
+// GetExecution implements store.Store.
+func (s *Store) GetExecution(ctx context.Context, id string) (*store.Execution, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	h, err := s.client.HGetAll(ctx, s.keys.record(s.partitionOf(id), id)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis store: get %s: %w", id, err)
+	}
+	if len(h) == 0 {
+		return nil, fmt.Errorf("redis store: execution %q: %w", id, store.ErrNotFound)
+	}
+	r, err := decodeRecord(id, h)
+	if err != nil {
+		return nil, fmt.Errorf("redis store: get %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// Commit implements store.Store and the fencing of store.Leaser: a
+// non-zero Fence must be the partition's current lease token.
+func (s *Store) Commit(ctx context.Context, p store.CommitParams) error {
+	if p.Record == nil {
+		return fmt.Errorf("redis store: commit %s: no record", p.ID)
+	}
+	var first int64
+	if len(p.Events) > 0 {
+		first = p.Events[0].ID
+		if err := consecutive(p.Events, first); err != nil {
+			return fmt.Errorf("redis store: commit %s: %w", p.ID, err)
+		}
+	}
+	part := s.partitionOf(p.ID)
+	queues, tasks, err := s.taskArgs(part, p.Activities)
+	if err != nil {
+		return fmt.Errorf("redis store: commit %s: %w", p.ID, err)
+	}
+	fields := headerFields(p.Record)
+	for t, v := range p.SetThreads {
+		fields = append(fields, threadPrefix+t, v)
+	}
+	r := p.Record
+	due := ""
+	if r.Status == store.StatusRunning {
+		due = dueScore(r.DueAt)
+	}
+	keys := append([]string{s.keys.record(part, p.ID), s.keys.history(part, p.ID), s.keys.lease(part), s.keys.due(part)}, queues...)
+	args := make([]any, 0, 13+len(fields)+len(p.DeleteThreads)+len(p.Events)+len(tasks))
+	args = append(args, strconv.FormatInt(p.ExpectedVersion, 10), strconv.FormatInt(p.Fence, 10), p.ID, due, r.Status,
+		s.keys.partition(part), s.keys.channel(part), s.publish(),
+		len(fields)/2, len(p.DeleteThreads), len(p.Events), len(tasks), first)
+	args = append(args, fields...)
+	for _, t := range p.DeleteThreads {
+		args = append(args, threadPrefix+t)
+	}
+	for _, e := range p.Events {
+		args = append(args, e.Data)
+	}
+	args = append(args, tasks...)
+
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	res, err := commitScript.Run(ctx, s.client, keys, args...).StringSlice()
+	if err != nil {
+		return fmt.Errorf("redis store: commit %s: %w", p.ID, err)
+	}
+	if len(res) == 0 {
+		return fmt.Errorf("redis store: commit %s: empty reply", p.ID)
+	}
+	switch res[0] {
+	case "OK":
+		return nil
+	case "NOTFOUND":
+		return fmt.Errorf("redis store: commit %s: %w", p.ID, store.ErrNotFound)
+	case "LEASELOST":
+		return fmt.Errorf("redis store: commit %s with fence %d, partition %d is at %s: %w", p.ID, p.Fence, part, at(res, 1), store.ErrLeaseLost)
+	case "CONFLICT":
+		return fmt.Errorf("redis store: commit %s at version %d, record is at %s: %w", p.ID, p.ExpectedVersion, at(res, 1), store.ErrConflict)
+	case "GAP":
+		return fmt.Errorf("redis store: commit %s: first event id %d, last event is %s: %w", p.ID, first, at(res, 1), store.ErrConflict)
+	}
+	return fmt.Errorf("redis store: commit %s: unexpected reply %v", p.ID, res)
+}
+
+func at(res []string, i int) string {
+	if i < len(res) {
+		return res[i]
+	}
+	return "?"
+}
+
+// History implements store.Store.
+func (s *Store) History(ctx context.Context, q store.HistoryQuery) ([]store.Event, error) {
+	part := s.partitionOf(q.ID)
+	after := max(q.After, 0)
+	rev := "0"
+	if q.Reverse {
+		rev = "1"
+	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	res, err := historyScript.Run(ctx, s.client, []string{s.keys.record(part, q.ID), s.keys.history(part, q.ID)},
+		after, max(q.Limit, 0), rev).Slice()
+	if errors.Is(err, goredis.Nil) {
+		return nil, fmt.Errorf("redis store: history %s: %w", q.ID, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("redis store: history %s: %w", q.ID, err)
+	}
+	if len(res) != 2 {
+		return nil, fmt.Errorf("redis store: history %s: unexpected reply", q.ID)
+	}
+	id, _ := res[0].(int64)
+	page, _ := res[1].([]any)
+	out := make([]store.Event, 0, len(page))
+	for _, d := range page {
+		data, _ := d.(string)
+		out = append(out, store.Event{ID: id, Data: bytesOf(data)})
+		if q.Reverse {
+			id--
+		} else {
+			id++
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,71 @@
+package redis
+
+import (
+	"strconv"
+	"strings"
+)
+
+// keys builds every Redis key and channel of a store; nothing else in the
+// package writes a key name.
+//
+// Execution keys live under their partition's hash tag, <prefix>:{p<N>}:,
+// so that a script touching an execution's record, history, name, timers,
+// indexes, activity queues and lease stays in one Cluster slot. State
+// machines share one tag, <prefix>:{sm}:, so that listing them is one
+// sorted set.
+type keys struct {
+	prefix string
+}
+
+// escape keeps a name from forging another key's shape: ":" separates key
+// parts, "%" escapes. Names the engine accepts ([A-Za-z0-9_-]) pass as they are.
+var escaper = strings.NewReplacer("%", "%25", ":", "%3A")
+
+func escape(s string) string { return escaper.Replace(s) }
+
+// partition is the common start of a partition's keys; commit.lua builds
+// the status index keys from it.
+func (k keys) partition(p int) string {
+	return k.prefix + ":{p" + strconv.Itoa(p) + "}:"
+}
+
+func (k keys) record(p int, id string) string  { return k.partition(p) + "x:" + id }
+func (k keys) history(p int, id string) string { return k.partition(p) + "h:" + id }
+
+func (k keys) name(p int, sm, name string) string {
+	return k.partition(p) + "n:" + escape(sm) + ":" + escape(name)
+}
+
+func (k keys) due(p int) string { return k.partition(p) + "due" }
+
+// index is the listing index of a partition for a filter: all, by state
+// machine, by state machine and status, or by status alone.
+func (k keys) index(p int, sm, status string) string {
+	switch {
+	case sm == "" && status == "":
+		return k.partition(p) + "ix"
+	case status == "":
+		return k.partition(p) + "ix:" + escape(sm)
+	case sm == "":
+		return k.partition(p) + "ixs:" + status
+	default:
+		return k.partition(p) + "ix:" + escape(sm) + ":" + status
+	}
+}
+
+func (k keys) activity(p int, activity string) string {
+	return k.partition(p) + "act:" + escape(activity)
+}
+
+func (k keys) lease(p int) string { return k.partition(p) + "lease" }
+
+// channel is the partition's notice channel; its hash tag puts it on the
+// partition's shard for SPUBLISH on Cluster.
+func (k keys) channel(p int) string { return k.partition(p) + "notify" }
+
+func (k keys) machine(name string) string { return k.prefix + ":{sm}:m:" + name }
+func (k keys) machines() string           { return k.prefix + ":{sm}:names" }
+
+// config holds the store's fixed settings (the partition count), checked
+// by every node at start.
+func (k keys) config() string { return k.prefix + ":{sm}:config" }

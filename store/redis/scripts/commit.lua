@@ -1,0 +1,100 @@
+-- commit.lua: one step of an execution. Applies the new record header,
+-- the changed threads, the step's events, the due time, the status
+-- indexes and the queued activity tasks together, and only when the
+-- record is still at the expected version and, for a fenced commit, the
+-- fence is the partition's current lease token. Publishes a notice.
+--
+-- KEYS[1]  -> record hash      <prefix>:{pN}:x:<id>
+-- KEYS[2]  -> history list     <prefix>:{pN}:h:<id>
+-- KEYS[3]  -> lease hash       <prefix>:{pN}:lease
+-- KEYS[4]  -> due zset         <prefix>:{pN}:due
+-- KEYS[5..] -> one activity queue per task, in task order
+-- ARGV[1]  -> expected record version
+-- ARGV[2]  -> fence, "0" for writes from outside the lease holder
+-- ARGV[3]  -> execution id
+-- ARGV[4]  -> due time in microseconds, or "" when nothing is due
+-- ARGV[5]  -> new status
+-- ARGV[6]  -> partition key prefix <prefix>:{pN}: ; the status index keys
+--             <prefix>:{pN}:ix:<sm>:<status> and <prefix>:{pN}:ixs:<status>
+--             are built from it (same hash tag, so the same slot)
+-- ARGV[7]  -> notice channel
+-- ARGV[8]  -> publish command: PUBLISH, or SPUBLISH on Redis Cluster
+-- ARGV[9]  -> F, the number of field/value pairs (header and set threads)
+-- ARGV[10] -> D, the number of thread fields to delete
+-- ARGV[11] -> E, the number of events
+-- ARGV[12] -> A, the number of activity tasks
+-- ARGV[13] -> id of the first event (the caller checked the rest are consecutive)
+-- ARGV[14..] -> F pairs, then D fields, then E event payloads, then A tasks
+-- Returns {"OK"} or, changing nothing, {"NOTFOUND"}, {"LEASELOST", fence},
+-- {"CONFLICT", record version} or {"GAP", last event id}.
+
+-- Checks.
+local cur = redis.call('HMGET', KEYS[1], 'rv', 'last', 'status', 'sm')
+if not cur[1] then
+  return {'NOTFOUND'}
+end
+if ARGV[2] ~= '0' then
+  local lease = redis.call('HMGET', KEYS[3], 'fence', 'holder')
+  if lease[1] ~= ARGV[2] or not lease[2] or lease[2] == '' then
+    return {'LEASELOST', lease[1] or '0'}
+  end
+end
+if cur[1] ~= ARGV[1] then
+  return {'CONFLICT', cur[1]}
+end
+local nf, nd, ne, na = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
+local last = tonumber(cur[2])
+if ne > 0 and tonumber(ARGV[13]) ~= last + 1 then
+  return {'GAP', cur[2]}
+end
+
+-- Writes.
+local function batch(cmd, key, from, count, width)
+  local j = 0
+  while j < count do
+    local n = math.min(count - j, 200)
+    local args = {}
+    for k = 0, n * width - 1 do
+      args[#args + 1] = ARGV[from + j * width + k]
+    end
+    redis.call(cmd, key, unpack(args))
+    j = j + n
+  end
+end
+local i = 14
+batch('HSET', KEYS[1], i, nf, 2)
+i = i + nf * 2
+batch('HDEL', KEYS[1], i, nd, 1)
+i = i + nd
+if ne > 0 then
+  batch('RPUSH', KEYS[2], i, ne, 1)
+end
+i = i + ne
+redis.call('HSET', KEYS[1], 'rv', tonumber(cur[1]) + 1, 'last', last + ne)
+
+local id, status = ARGV[3], ARGV[5]
+if status == 'RUNNING' and ARGV[4] ~= '' then
+  redis.call('ZADD', KEYS[4], ARGV[4], id)
+else
+  redis.call('ZREM', KEYS[4], id)
+end
+if status ~= cur[3] then
+  local part = ARGV[6]
+  local sm = string.gsub(cur[4], '[%%:]', {['%'] = '%25', [':'] = '%3A'})
+  local score = redis.call('ZSCORE', part .. 'ix', id)
+  redis.call('ZREM', part .. 'ix:' .. sm .. ':' .. cur[3], id)
+  redis.call('ZREM', part .. 'ixs:' .. cur[3], id)
+  if score then
+    redis.call('ZADD', part .. 'ix:' .. sm .. ':' .. status, score, id)
+    redis.call('ZADD', part .. 'ixs:' .. status, score, id)
+  end
+end
+if na > 0 then
+  local t = redis.call('TIME')
+  local stamp = string.format('%s%06d', t[1], tonumber(t[2]))
+  for a = 0, na - 1 do
+    redis.call('RPUSH', KEYS[5 + a], stamp .. '|' .. ARGV[i + a])
+  end
+end
+redis.call(ARGV[8], ARGV[7], id)
+return {'OK'}
