@@ -79,6 +79,11 @@ type Config struct {
 	// ActivityEventNames writes ActivityScheduled/Started/Succeeded/Failed/
 	// TimedOut for activity tasks, as AWS does, instead of the Task… names.
 	ActivityEventNames bool
+	// Observer, when set, is told about every committed step (metrics).
+	Observer Observer
+	// LogData includes inputs and outputs in log lines (off by default:
+	// state data may be private).
+	LogData bool
 }
 
 func (c Config) withDefaults() Config {
@@ -326,6 +331,7 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Executi
 		now: now, deps: e.deps(), limits: e.cfg.Limits, events: make([]store.Event, 0, 32),
 	}
 	r.hdr.LastTime = now
+	r.rep.on = e.cfg.Observer != nil
 	r.start()
 	rec, threads, _, err := r.record()
 	if err != nil {
@@ -392,6 +398,7 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 		r.now = e.cfg.Clock.Now().UTC()
 		r.deps = e.deps()
 		r.limits = e.cfg.Limits
+		r.rep.on = e.cfg.Observer != nil
 		if !change(r) {
 			return rec, false, nil
 		}
@@ -416,6 +423,12 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 // afterCommit performs a committed step's effects: task calls, withdrawn
 // tasks, the next timer, and a continuation when the step yielded.
 func (e *Engine) afterCommit(r *run, rec *store.Execution) {
+	if e.cfg.Observer != nil {
+		e.cfg.Observer.StepCommitted(r.stepReport())
+	}
+	if r.status != store.StatusRunning && len(r.events) > 0 {
+		e.logEnd(r)
+	}
 	for _, tok := range r.cancels {
 		e.inflightMu.Lock()
 		if c := e.inflight[tok]; c != nil {
@@ -695,4 +708,20 @@ func (e *Engine) withToken(ctx context.Context, token string, apply func(*run, T
 		return ErrTaskNotFound
 	}
 	return nil
+}
+
+// logEnd writes one line when an execution ends.
+func (e *Engine) logEnd(r *run) {
+	attrs := []slog.Attr{slog.String("execution_id", r.id), slog.String("state_machine", r.smName), slog.String("status", r.status)}
+	level := slog.LevelInfo
+	if r.status != store.StatusSucceeded {
+		level = slog.LevelWarn
+		attrs = append(attrs, slog.String("error", r.errName))
+		if e.cfg.LogData {
+			attrs = append(attrs, slog.String("cause", r.cause))
+		}
+	} else if e.cfg.LogData {
+		attrs = append(attrs, slog.String("output", value.MarshalString(r.output)))
+	}
+	e.log.LogAttrs(e.ctx, level, "execution ended", attrs...)
 }

@@ -33,6 +33,7 @@ func (r *run) event(prev int64, typ string) *eventWriter {
 		ts = r.hdr.LastTime // timestamps never go backwards within an execution
 	}
 	r.hdr.LastTime = ts
+	r.noteEvent(typ)
 	w := &r.ew
 	w.r, w.id = r, id
 	// Events of a step share one growing arena: one allocation for many.

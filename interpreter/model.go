@@ -87,6 +87,7 @@ type thread struct {
 // taskWait is a scheduled task attempt.
 type taskWait struct {
 	ScheduledID int64     `json:"scheduledId"`
+	ScheduledAt time.Time `json:"scheduledAt,omitzero"`
 	Resource    string    `json:"resource"`
 	Params      jv        `json:"params"`
 	Secret      string    `json:"secret"` // part of the task token

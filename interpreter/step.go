@@ -67,6 +67,7 @@ type run struct {
 	events  []store.Event
 	size    int
 	ew      eventWriter
+	rep     report
 	arena   []byte    // event bytes of this step
 	tsTime  time.Time // the last timestamp formatted, and its text
 	tsText  []byte
@@ -184,6 +185,7 @@ func (r *run) fireTimers() {
 					r.markStarted(t, s, "") // the call was under way
 				}
 				r.event(t.Prev, r.taskEventName(s, "TimedOut")).str("error", failure.Timeout).optStr("cause", cause).endIn(t)
+				r.noteTask(s, tw, "timed_out")
 				r.cancels = append(r.cancels, r.token(t))
 				t.Task = nil
 				t.Phase = phaseReady
@@ -207,6 +209,7 @@ func (r *run) taskResult(threadID int, scheduledID int64, output value.Value, fe
 	t.Task = nil
 	t.Phase = phaseReady
 	if ferr != nil {
+		r.noteTask(s, tw, "failed")
 		r.event(t.Prev, r.taskEventName(s, "Failed")).optStr("error", ferr.Name).optStr("cause", ferr.Cause).endIn(t)
 		r.stateFailed(t, s, ferr)
 		r.drain()
@@ -220,7 +223,7 @@ func (r *run) taskResult(threadID int, scheduledID int64, output value.Value, fe
 		return true
 	}
 	r.event(t.Prev, r.taskEventName(s, "Succeeded")).val("output", output).endIn(t)
-	_ = tw
+	r.noteTask(s, tw, "succeeded")
 	env := r.env(t, s, "")
 	out, err := states.TaskOutput(s, t.Input.V, output, env)
 	if err != nil {
@@ -474,6 +477,7 @@ func (r *run) stateFailed(t *thread, s *dsl.State, fe *failure.Error) {
 			}
 			t.Retries[d.Index]++
 			t.Attempts++
+			r.noteRetry(s.Name, fe.Name)
 			if d.Delay <= 0 {
 				t.Phase = phaseReady
 				r.enqueue(t)
@@ -493,6 +497,7 @@ func (r *run) stateFailed(t *thread, s *dsl.State, fe *failure.Error) {
 		if c := states.Catch(s.Catch, fe.Name); c != nil {
 			out, err := states.CatchOutput(c, t.Input.V, fe)
 			if err == nil {
+				r.noteCatch(fe.Name)
 				r.event(t.Prev, string(s.Kind)+"StateExited").str("name", s.Name).val("output", out).endIn(t)
 				r.moveTo(t, c.Next, out)
 				r.enqueue(t)

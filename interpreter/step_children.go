@@ -121,7 +121,7 @@ func (r *run) scheduleTask(t *thread, s *dsl.State) {
 		w.int("heartbeatSeconds", call.HeartbeatSeconds)
 	}
 	w.endIn(t)
-	tw := &taskWait{ScheduledID: scheduledID, Resource: s.Task.Resource, Params: jv{call.Parameters}, Secret: secret,
+	tw := &taskWait{ScheduledID: scheduledID, ScheduledAt: r.now, Resource: s.Task.Resource, Params: jv{call.Parameters}, Secret: secret,
 		Timeout: call.TimeoutSeconds, Heartbeat: call.HeartbeatSeconds}
 	if call.TimeoutSeconds > 0 {
 		tw.TimeoutAt = r.now.Add(time.Duration(call.TimeoutSeconds) * time.Second)
