@@ -301,7 +301,7 @@ func (s *Store) History(_ context.Context, q store.HistoryQuery) ([]store.Event,
 		return out, nil
 	}
 	start := n
-	if q.After > 0 {
+	if q.After > 0 && q.After-1 < n {
 		start = q.After - 1
 	}
 	for id := start; id >= 1 && int64(len(out)) < limit; id-- {
