@@ -11,7 +11,9 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"math/big"
+	"os"
 	"regexp"
+	"slices"
 	"sync"
 	"time"
 
@@ -84,6 +86,12 @@ type Config struct {
 	// LogData includes inputs and outputs in log lines (off by default:
 	// state data may be private).
 	LogData bool
+	// Node names this process among the nodes sharing a store (default:
+	// host name, process id and a random suffix).
+	Node string
+	// LeaseTTL is how long a partition lease lasts without renewal
+	// (default 10s); leases are renewed every third of it.
+	LeaseTTL time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -107,6 +115,13 @@ func (c Config) withDefaults() Config {
 	}
 	if c.HTTP == nil {
 		c.HTTP, _ = httptask.New(httptask.Config{})
+	}
+	if c.Node == "" {
+		host, _ := os.Hostname()
+		c.Node = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), randomSecret()[:6])
+	}
+	if c.LeaseTTL == 0 {
+		c.LeaseTTL = 10 * time.Second
 	}
 	return c
 }
@@ -140,6 +155,7 @@ type Engine struct {
 	locks [256]sync.Mutex // serialise changes to one execution within this node
 
 	timers *timerQueue
+	own    *ownership // nil when the store does not share work between nodes
 
 	inflightMu sync.Mutex
 	inflight   map[string]context.CancelFunc // task token -> cancel
@@ -155,12 +171,17 @@ type Engine struct {
 // New creates an engine; call Start to run timers and background work.
 func New(cfg Config) *Engine {
 	cfg = cfg.withDefaults()
-	return &Engine{
+	e := &Engine{
 		cfg: cfg, store: cfg.Store, log: cfg.Logger,
 		defs: map[string]*dsl.Definition{}, handlers: map[string]Handler{},
 		timers: newTimerQueue(), inflight: map[string]context.CancelFunc{}, pollers: map[string]chan struct{}{},
 		ctx: context.Background(), cancel: func() {},
 	}
+	if l, ok := cfg.Store.(store.Leaser); ok {
+		e.own = &ownership{leaser: l, node: cfg.Node, ttl: cfg.LeaseTTL, held: map[int]int64{}}
+		e.own.registry, _ = cfg.Store.(store.NodeRegistry)
+	}
+	return e
 }
 
 // Store returns the engine's store.
@@ -176,6 +197,14 @@ func (e *Engine) RegisterHandler(name string, h Handler) {
 // Start runs the engine's background work (timers) until ctx ends or Stop.
 func (e *Engine) Start(ctx context.Context) error {
 	e.ctx, e.cancel = context.WithCancel(ctx)
+	if e.own != nil {
+		e.balanceLeases(e.ctx) // take partitions before serving
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			e.runLeases(e.ctx)
+		}()
+	}
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
@@ -188,6 +217,9 @@ func (e *Engine) Start(ctx context.Context) error {
 // them to return.
 func (e *Engine) Stop() {
 	e.cancel()
+	rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	e.releaseLeases(rctx)
+	cancel()
 	e.inflightMu.Lock()
 	for _, c := range e.inflight {
 		c()
@@ -406,7 +438,7 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 		if err != nil {
 			return nil, false, err
 		}
-		err = e.store.Commit(ctx, store.CommitParams{ID: id, ExpectedVersion: rec.RecordVersion, Record: next,
+		err = e.store.Commit(ctx, store.CommitParams{ID: id, ExpectedVersion: rec.RecordVersion, Fence: e.own.fence(id), Record: next,
 			SetThreads: set, DeleteThreads: del, Events: r.events, Activities: r.activities})
 		if errors.Is(err, store.ErrConflict) && attempt < 10 {
 			continue
@@ -437,7 +469,9 @@ func (e *Engine) afterCommit(r *run, rec *store.Execution) {
 		e.inflightMu.Unlock()
 	}
 	for _, c := range r.calls {
-		e.dispatch(r.id, c)
+		if !slices.Contains(r.cancels, c.Token) { // scheduled and withdrawn in one step
+			e.dispatch(r.id, c)
+		}
 	}
 	for _, a := range r.activities {
 		e.activityArrived(a.Activity)

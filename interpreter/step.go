@@ -186,10 +186,16 @@ func (r *run) fireTimers() {
 				}
 				r.event(t.Prev, r.taskEventName(s, "TimedOut")).str("error", failure.Timeout).optStr("cause", cause).endIn(t)
 				r.noteTask(s, tw, "timed_out")
-				r.cancels = append(r.cancels, r.token(t))
+				r.withdraw(t)
 				t.Task = nil
 				t.Phase = phaseReady
-				r.stateFailed(t, s, failure.New(failure.Timeout, cause))
+				if heartbeatMissed && !timedOut {
+					// Reported as States.Timeout (as AWS), but Retry and
+					// Catch also match it by States.HeartbeatTimeout.
+					r.stateFailedAs(t, s, failure.New(failure.Timeout, cause), failure.HeartbeatTimeout)
+				} else {
+					r.stateFailed(t, s, &failure.Error{Name: failure.Timeout, Cause: cause, Heartbeat: heartbeatMissed && !timedOut})
+				}
 			}
 		}
 	}
@@ -302,7 +308,7 @@ func (r *run) abort(errName, cause string, timedOut bool) {
 			continue
 		}
 		if t.Task != nil {
-			r.cancels = append(r.cancels, r.token(t))
+			r.withdraw(t)
 		}
 		if timedOut {
 			continue // AWS writes no …StateAborted events on a timeout
@@ -467,10 +473,20 @@ func (r *run) runtimeErr(t *thread, s *dsl.State, err error) *failure.Error {
 
 // stateFailed applies Retry, then Catch, then fails the thread.
 func (r *run) stateFailed(t *thread, s *dsl.State, fe *failure.Error) {
+	r.stateFailedAs(t, s, fe, "")
+}
+
+// stateFailedAs is stateFailed for an error that Retry and Catch also match
+// under a second name (alias; "" for none).
+func (r *run) stateFailedAs(t *thread, s *dsl.State, fe *failure.Error, alias string) {
+	var aliases []string
+	if alias != "" {
+		aliases = []string{alias}
+	}
 	r.touch(t)
 	retryable := s.Kind == dsl.Task || s.Kind == dsl.Parallel || s.Kind == dsl.Map
 	if retryable && !fe.Terminal() && len(s.Retry) > 0 {
-		d := states.Retry(s.Retry, t.Retries, fe.Name, r.deps.Random())
+		d := states.Retry(s.Retry, t.Retries, fe.Name, r.deps.Random(), aliases...)
 		if d.Retry {
 			for len(t.Retries) < len(s.Retry) {
 				t.Retries = append(t.Retries, 0)
@@ -494,7 +510,7 @@ func (r *run) stateFailed(t *thread, s *dsl.State, fe *failure.Error) {
 		r.event(t.Prev, "MapStateFailed").endIn(t)
 	}
 	if retryable && !fe.Terminal() {
-		if c := states.Catch(s.Catch, fe.Name); c != nil {
+		if c := states.Catch(s.Catch, fe.Name, aliases...); c != nil {
 			out, err := states.CatchOutput(c, t.Input.V, fe)
 			if err == nil {
 				r.noteCatch(fe.Name)
@@ -544,7 +560,7 @@ func (r *run) endExecution(out value.Value, fe *failure.Error) {
 	r.runq = nil
 	for _, t := range r.threads {
 		if t.Task != nil {
-			r.cancels = append(r.cancels, r.token(t))
+			r.withdraw(t)
 		}
 	}
 }
@@ -556,6 +572,19 @@ func (r *run) rootThread() *thread {
 		}
 	}
 	return nil
+}
+
+// withdraw cancels thread t's task attempt: a call already made is
+// cancelled after the commit; one this very step scheduled is never made,
+// and an activity task it queued is never queued.
+func (r *run) withdraw(t *thread) {
+	tok := r.token(t)
+	if tok == "" {
+		return
+	}
+	r.cancels = append(r.cancels, tok)
+	r.calls = slices.DeleteFunc(r.calls, func(c taskCall) bool { return c.Token == tok })
+	r.activities = slices.DeleteFunc(r.activities, func(a store.ActivityTask) bool { return a.Token == tok })
 }
 
 // endIn finishes an event that belongs to thread t's sequence.

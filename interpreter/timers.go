@@ -85,7 +85,11 @@ func (e *Engine) runTimers(ctx context.Context) {
 			if err != nil && ctx.Err() == nil {
 				e.log.Warn("timer poll failed", slog.Any("error", err))
 			}
-			ids = append(ids, more...)
+			for _, id := range more {
+				if e.own.owns(id) { // another node's partition: its owner fires it
+					ids = append(ids, id)
+				}
+			}
 		}
 		for _, id := range ids {
 			e.fire(ctx, id)

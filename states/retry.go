@@ -20,9 +20,11 @@ type RetryDecision struct {
 // times each retrier has already retried (each retrier counts its own
 // attempts); the first retrier whose ErrorEquals matches decides, as the
 // spec says, even when it is exhausted. random is in [0,1), for FULL jitter.
-func Retry(retriers []*dsl.Retrier, counts []int64, errName string, random float64) RetryDecision {
+// aliases are further names the error is matched by (a missed heartbeat is
+// States.Timeout, also matched as States.HeartbeatTimeout).
+func Retry(retriers []*dsl.Retrier, counts []int64, errName string, random float64, aliases ...string) RetryDecision {
 	for i, r := range retriers {
-		if !failure.Matches(r.ErrorEquals, errName) {
+		if !matches(r.ErrorEquals, errName, aliases) {
 			continue
 		}
 		var done int64
@@ -47,12 +49,25 @@ func Retry(retriers []*dsl.Retrier, counts []int64, errName string, random float
 	return RetryDecision{Index: -1}
 }
 
-// Catch returns the first catcher whose ErrorEquals matches, or nil.
-func Catch(catchers []*dsl.Catcher, errName string) *dsl.Catcher {
+// Catch returns the first catcher whose ErrorEquals matches the error's
+// name or one of its aliases, or nil.
+func Catch(catchers []*dsl.Catcher, errName string, aliases ...string) *dsl.Catcher {
 	for _, c := range catchers {
-		if failure.Matches(c.ErrorEquals, errName) {
+		if matches(c.ErrorEquals, errName, aliases) {
 			return c
 		}
 	}
 	return nil
+}
+
+func matches(errorEquals []string, errName string, aliases []string) bool {
+	if failure.Matches(errorEquals, errName) {
+		return true
+	}
+	for _, a := range aliases {
+		if failure.Matches(errorEquals, a) {
+			return true
+		}
+	}
+	return false
 }

@@ -29,6 +29,9 @@ const (
 type Error struct {
 	Name  string
 	Cause string
+	// Heartbeat marks a missed heartbeat: it is reported as States.Timeout
+	// (as AWS does) and also matched by States.HeartbeatTimeout.
+	Heartbeat bool `json:",omitempty"`
 }
 
 func (e *Error) Error() string {
@@ -65,6 +68,22 @@ func Matches(errorEquals []string, name string) bool {
 			return true
 		case TaskFailed:
 			if name != Timeout && name != HeartbeatTimeout {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// MatchesError is Matches for an error: a missed heartbeat also matches
+// States.HeartbeatTimeout.
+func MatchesError(errorEquals []string, e *Error) bool {
+	if Matches(errorEquals, e.Name) {
+		return true
+	}
+	if e.Heartbeat {
+		for _, want := range errorEquals {
+			if want == HeartbeatTimeout {
 				return true
 			}
 		}

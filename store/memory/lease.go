@@ -22,6 +22,7 @@ type Leased struct {
 	// acquire can slip between the fence check and the write.
 	mu     sync.Mutex
 	leases map[int]*lease
+	nodes  map[string]time.Time // node -> alive until
 }
 
 type lease struct {

@@ -1,0 +1,40 @@
+package memory
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/sfn-project/sfn/store"
+)
+
+var _ store.NodeRegistry = (*Leased)(nil)
+
+// Heartbeat implements store.NodeRegistry.
+func (s *Leased) Heartbeat(_ context.Context, node string, ttl time.Duration) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if s.nodes == nil {
+		s.nodes = map[string]time.Time{}
+	}
+	s.nodes[node] = now.Add(ttl)
+	live := make([]string, 0, len(s.nodes))
+	for n, until := range s.nodes {
+		if until.After(now) {
+			live = append(live, n)
+		} else {
+			delete(s.nodes, n)
+		}
+	}
+	sort.Strings(live)
+	return live, nil
+}
+
+// Leave implements store.NodeRegistry.
+func (s *Leased) Leave(_ context.Context, node string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.nodes, node)
+	return nil
+}
