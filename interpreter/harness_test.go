@@ -363,13 +363,23 @@ func sortedKeys(m map[string]any) []string {
 // not racing a task in flight.
 func (f *fixture) drive(id string) *interpreter.Execution {
 	f.t.Helper()
+	ex, _ := f.driveDue(id)
+	return ex
+}
+
+// driveDue is drive that also returns each due time it moved to, as an
+// offset from the clock's start.
+func (f *fixture) driveDue(id string) (*interpreter.Execution, []time.Duration) {
+	f.t.Helper()
+	var dues []time.Duration
 	for {
 		rec, _ := f.waitFor(id, "the end or a due time", func(rec *store.Execution, _ []event) bool {
 			return rec.Status != store.StatusRunning || !rec.DueAt.IsZero()
 		})
 		if rec.Status != store.StatusRunning {
-			return f.wait(id)
+			return f.wait(id), dues
 		}
+		dues = append(dues, rec.DueAt.Sub(epoch))
 		f.clock.advanceTo(f.t, rec.DueAt)
 		f.waitFor(id, "the timer's commit", func(r *store.Execution, _ []event) bool {
 			return r.RecordVersion > rec.RecordVersion

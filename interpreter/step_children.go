@@ -341,7 +341,7 @@ func (r *run) abortSubtree(t *thread) {
 		r.abortChildren(t, s)
 	}
 	if t.Task != nil {
-		r.cancels = append(r.cancels, r.token(t))
+		r.withdraw(t)
 		t.Task = nil
 	}
 	if s != nil && t.Entered && t.Phase != phaseDone {
