@@ -89,6 +89,10 @@ type Config struct {
 	// Node names this process among the nodes sharing a store (default:
 	// host name, process id and a random suffix).
 	Node string
+	// Leaser and Nodes share the work between nodes; by default the store's
+	// own, when it has them (set them when the store is wrapped).
+	Leaser store.Leaser
+	Nodes  store.NodeRegistry
 	// LeaseTTL is how long a partition lease lasts without renewal
 	// (default 10s); leases are renewed every third of it.
 	LeaseTTL time.Duration
@@ -177,9 +181,14 @@ func New(cfg Config) *Engine {
 		timers: newTimerQueue(), inflight: map[string]context.CancelFunc{}, pollers: map[string]chan struct{}{},
 		ctx: context.Background(), cancel: func() {},
 	}
-	if l, ok := cfg.Store.(store.Leaser); ok {
-		e.own = &ownership{leaser: l, node: cfg.Node, ttl: cfg.LeaseTTL, held: map[int]int64{}}
-		e.own.registry, _ = cfg.Store.(store.NodeRegistry)
+	if cfg.Leaser == nil {
+		cfg.Leaser, _ = cfg.Store.(store.Leaser)
+	}
+	if cfg.Nodes == nil {
+		cfg.Nodes, _ = cfg.Store.(store.NodeRegistry)
+	}
+	if cfg.Leaser != nil {
+		e.own = &ownership{leaser: cfg.Leaser, registry: cfg.Nodes, node: cfg.Node, ttl: cfg.LeaseTTL, held: map[int]int64{}}
 	}
 	return e
 }
@@ -758,4 +767,17 @@ func (e *Engine) logEnd(r *run) {
 		attrs = append(attrs, slog.String("output", value.MarshalString(r.output)))
 	}
 	e.log.LogAttrs(e.ctx, level, "execution ended", attrs...)
+}
+
+// Maintainer reports whether this node does the cluster-wide chores (the
+// open-executions gauge, the janitor): the holder of partition 0, or the
+// only node when the store is not shared.
+func (e *Engine) Maintainer() bool {
+	if e.own == nil {
+		return true
+	}
+	e.own.mu.RLock()
+	defer e.own.mu.RUnlock()
+	_, ok := e.own.held[0]
+	return ok
 }

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -15,13 +17,17 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/httpapi"
+	"github.com/sfn-project/sfn/httpapi/metrics"
 	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/interpreter/httptask"
 	"github.com/sfn-project/sfn/store"
 	"github.com/sfn-project/sfn/store/memory"
+	redisstore "github.com/sfn-project/sfn/store/redis"
 )
 
 // serveOptions are the flags of sfn serve.
@@ -29,7 +35,13 @@ type serveOptions struct {
 	addr, redisURL, load, authTokens string
 	tlsCert, tlsKey                  string
 	logLevel, logFormat              string
+	logData                          bool
 	shutdownGrace                    time.Duration
+	redisPrefix                      string
+	redisCluster                     bool
+	httpAllow                        []string
+	connections                      string
+	node                             string
 }
 
 func envOr(key, def string) string {
@@ -64,7 +76,13 @@ Without --auth-tokens the API is open; it binds to loopback unless --addr says o
 	f.StringVar(&o.tlsKey, "tls-key", "", "TLS key file")
 	f.StringVar(&o.logLevel, "log-level", envOr("SFN_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
 	f.StringVar(&o.logFormat, "log-format", envOr("SFN_LOG_FORMAT", "text"), "log format: text or json")
+	f.BoolVar(&o.logData, "log-data", os.Getenv("SFN_LOG_DATA") == "true", "include execution inputs, outputs and causes in log lines (env SFN_LOG_DATA=true); off by default: state data may be private")
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "how long in-flight requests may finish on SIGTERM")
+	f.StringVar(&o.redisPrefix, "redis-prefix", envOr("SFN_REDIS_PREFIX", "sfn"), "prefix of every Redis key (env SFN_REDIS_PREFIX)")
+	f.BoolVar(&o.redisCluster, "redis-cluster", os.Getenv("SFN_REDIS_CLUSTER") == "true", "use Redis Cluster (also chosen when --redis-url lists several nodes)")
+	f.StringSliceVar(&o.httpAllow, "http-allow", splitEnv("SFN_HTTP_ALLOW"), "hosts (name, *.domain) or CIDRs HTTP tasks may call (env SFN_HTTP_ALLOW, comma-separated); empty: all but link-local and cloud metadata addresses")
+	f.StringVar(&o.connections, "connections", os.Getenv("SFN_CONNECTIONS"), "JSON file of named HTTP task connections (credentials for Authentication.ConnectionArn)")
+	f.StringVar(&o.node, "node", os.Getenv("SFN_NODE"), "this node's name among the nodes sharing a Redis (default: host, pid and a random suffix)")
 	return cmd
 }
 
@@ -88,9 +106,66 @@ func openStore(ctx context.Context, o *serveOptions, log *slog.Logger) (store.St
 		log.Warn("no --redis-url: using the in-memory store, which keeps nothing across restarts")
 		return memory.New(), nil
 	}
-	_ = ctx
-	// TODO(redis): open store/redis with redis.New(ctx, redis.Options{URL: o.redisURL}) once it lands.
-	return nil, usageErrorf("--redis-url: the Redis store is not available in this build")
+	st, err := redisstore.New(ctx, redisstore.Options{URL: o.redisURL, Prefix: o.redisPrefix, Cluster: o.redisCluster})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("using the Redis store", slog.String("prefix", o.redisPrefix), slog.Bool("cluster", o.redisCluster))
+	return st, nil
+}
+
+func splitEnv(key string) []string {
+	v := os.Getenv(key)
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, ",")
+}
+
+// engineExtras builds what the engine needs besides the store: the HTTP task
+// client with the operator's policy, and the store's lease and node
+// capabilities (which a metrics wrapper around the store would hide).
+func engineExtras(o *serveOptions, raw store.Store) (*httptask.Client, store.Leaser, store.NodeRegistry, error) {
+	cfg := httptask.Config{Allow: o.httpAllow}
+	if o.redisURL != "" {
+		// Definitions must not be able to talk to the store itself.
+		if u, err := url.Parse(strings.Split(o.redisURL, ",")[0]); err == nil {
+			if h := u.Hostname(); h != "" && h != "127.0.0.1" && h != "localhost" && h != "::1" {
+				cfg.Deny = append(cfg.Deny, h)
+			}
+		}
+	}
+	if o.connections != "" {
+		data, err := os.ReadFile(o.connections)
+		if err != nil {
+			return nil, nil, nil, usageErrorf("--connections: %v", err)
+		}
+		if err := json.Unmarshal(data, &cfg.Connections); err != nil {
+			return nil, nil, nil, usageErrorf("--connections %s: want a JSON object of name -> {apiKeyName, apiKeyValue | username, password | bearerToken}: %v", o.connections, err)
+		}
+		for name, c := range cfg.Connections {
+			// Secrets may come from the environment: "$NAME" or "env:NAME".
+			c.APIKeyValue, c.Password, c.BearerToken = fromEnv(c.APIKeyValue), fromEnv(c.Password), fromEnv(c.BearerToken)
+			cfg.Connections[name] = c
+		}
+	}
+	hc, err := httptask.New(cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	leaser, _ := raw.(store.Leaser)
+	nodes, _ := raw.(store.NodeRegistry)
+	return hc, leaser, nodes, nil
+}
+
+func fromEnv(v string) string {
+	if name, ok := strings.CutPrefix(v, "env:"); ok {
+		return os.Getenv(name)
+	}
+	if name, ok := strings.CutPrefix(v, "$"); ok {
+		return os.Getenv(name)
+	}
+	return v
 }
 
 func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]byte) (int, error) }) error {
@@ -116,11 +191,33 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 		return err
 	}
 	defer st.Close()
-	engine := interpreter.New(interpreter.Config{Store: st, Logger: log})
+	httpClient, leaser, nodes, err := engineExtras(o, st)
+	if err != nil {
+		return err
+	}
+	// One registry for the API's series and the engine's (httpapi/metrics).
+	reg := prometheus.NewRegistry()
+	m, err := metrics.New(reg)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	st = m.WrapStore(st)
+	// Every node counts and exports the open executions for now; once the
+	// engine holds a maintenance lease, OpenConfig.Export should ask it.
+	open, err := m.WatchOpen(metrics.OpenConfig{Store: st, Logger: log})
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	engine := interpreter.New(interpreter.Config{Store: st, Logger: log, Observer: m, LogData: o.logData,
+		HTTP: httpClient, Leaser: leaser, Nodes: nodes, Node: o.node})
 	if err := engine.Start(ctx); err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
 	defer engine.Stop()
+	if err := open.Start(ctx); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	defer open.Stop()
 	if o.load != "" {
 		if err := loadDefinitions(ctx, engine, o.load, log); err != nil {
 			return err
@@ -132,7 +229,7 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 		return usageErrorf("listen on %s: %v", o.addr, err)
 	}
 	srv := &http.Server{
-		Handler:           httpapi.New(httpapi.Config{Engine: engine, Logger: log, AuthTokens: tokens}),
+		Handler:           httpapi.New(httpapi.Config{Engine: engine, Logger: log, AuthTokens: tokens, Registry: reg}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
