@@ -38,3 +38,15 @@ func (s *Leased) Leave(_ context.Context, node string) error {
 	delete(s.nodes, node)
 	return nil
 }
+
+// Holder returns the node holding a partition's live lease ("" when none),
+// for tests and diagnostics.
+func (s *Leased) Holder(partition int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	le := s.leases[partition]
+	if le == nil || !s.now().Before(le.expires) {
+		return ""
+	}
+	return le.holder
+}
