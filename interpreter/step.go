@@ -351,6 +351,7 @@ func (r *run) drain() {
 	for len(r.runq) > 0 && r.status == store.StatusRunning {
 		if len(r.events) >= r.limits.StepEvents {
 			r.yielded = true
+			r.park()
 			return
 		}
 		id := r.runq[0]
@@ -360,6 +361,20 @@ func (r *run) drain() {
 			continue
 		}
 		r.runThread(t)
+	}
+}
+
+// park makes the threads a yielding step leaves runnable due now. The
+// yield must survive the commit: the step that continues them starts from
+// the stored record, where only a due time says that work is left (a
+// runnable thread has none), so they wait as for a retry of no delay and
+// the timer path resumes them.
+func (r *run) park() {
+	for _, id := range r.runq {
+		if t := r.threads[id]; t != nil && t.Phase == phaseReady {
+			t.Phase, t.WakeAt = phaseBackoff, r.now
+			r.touch(t)
+		}
 	}
 }
 
