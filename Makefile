@@ -11,7 +11,6 @@ endif
 
 FUZZTIME ?= 10s
 CONFORMANCE_DIR ?= ../shared/conformance
-CONFORMANCE_ADDR ?= 127.0.0.1:18080
 
 .PHONY: help run build test bench fuzz conformance lint
 
@@ -49,25 +48,9 @@ fuzz: ## run every fuzz target for FUZZTIME (default 10s) each
 
 # The server runs in the background on its own port; the trap stops it
 # however the checks end, and the exit status says whether both passed.
-conformance: build ## run the shared conformance suite and API checks against bin/sfn
-	@if [ ! -d "$(CONFORMANCE_DIR)" ]; then \
-		echo "conformance: $(CONFORMANCE_DIR) not found, skipping"; exit 0; fi; \
-	log=$$(mktemp); \
-	bin/sfn serve --addr $(CONFORMANCE_ADDR) >"$$log" 2>&1 & pid=$$!; \
-	trap 'kill $$pid 2>/dev/null || true; wait $$pid 2>/dev/null || true; rm -f "$$log"' EXIT; \
-	up=0; \
-	for i in $$(seq 1 100); do \
-		if ! kill -0 $$pid 2>/dev/null; then break; fi; \
-		if python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
-			"http://$(CONFORMANCE_ADDR)/healthz" 2>/dev/null; then up=1; break; fi; \
-		sleep 0.1; \
-	done; \
-	if [ $$up -ne 1 ]; then echo "conformance: sfn did not become healthy; its log:"; cat "$$log"; exit 1; fi; \
-	rc=0; \
-	python3 "$(CONFORMANCE_DIR)/run.py" --base "http://$(CONFORMANCE_ADDR)" || rc=1; \
-	python3 "$(CONFORMANCE_DIR)/api_check.py" --base "http://$(CONFORMANCE_ADDR)" || rc=1; \
-	if [ $$rc -ne 0 ]; then echo "conformance: FAILED (server log: last 50 lines)"; tail -n 50 "$$log"; fi; \
-	exit $$rc
+conformance: build ## run the shared conformance suite and API checks against bin/sfn, on memory and on Redis
+	CONFORMANCE_DIR=$(CONFORMANCE_DIR) .ci/conformance memory
+	CONFORMANCE_DIR=$(CONFORMANCE_DIR) .ci/conformance redis
 
 lint: ## gofmt must list no files; go vet
 	@files=$$(gofmt -l .); if [ -n "$$files" ]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
