@@ -13,5 +13,10 @@
 // [Violation]s with messages that say how to fix each problem, and close-name
 // suggestions for typos.
 //
+// Validate first asks a small checker compiled from the same schema whether
+// the document conforms at all (fast.go); only documents it cannot pass go to
+// the library, which writes every message. Valid definitions, the usual case,
+// thus skip the library's error-tree building.
+//
 // [JSON] is the schema text itself, for `sfn schema` and for editors.
 package schema

@@ -8,7 +8,8 @@ import (
 )
 
 // FuzzValidate checks that no JSON document makes Validate panic and that
-// every violation has a pointer into the document and a message.
+// every violation has a pointer into the document and a message, and that the
+// fast checker agrees with the library on whether the document conforms.
 func FuzzValidate(f *testing.F) {
 	for _, file := range []string{"testdata/valid/every-field.json", "testdata/invalid/order-with-typos.json"} {
 		b, err := os.ReadFile(file)
@@ -26,6 +27,7 @@ func FuzzValidate(f *testing.F) {
 		if err := dec.Decode(&doc); err != nil {
 			return
 		}
+		checkAgreement(t, "fuzzed document", doc)
 		for _, v := range Validate(doc) {
 			if v.Message == "" {
 				t.Errorf("violation without a message: %+v", v)

@@ -17,6 +17,9 @@ func decode(t testing.TB, src string) any {
 	if err := dec.Decode(&doc); err != nil {
 		t.Fatalf("decode: %v", err)
 	}
+	// Every document a test builds also checks that the fast checker and
+	// the library agree on it (see fast.go).
+	checkAgreement(t, "decoded document", doc)
 	return doc
 }
 

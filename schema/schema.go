@@ -25,6 +25,10 @@ type compiled struct {
 	schema *jsonschema.Schema
 	raw    any
 	err    error
+	// fast is the quick conformance checker (see fast.go); nil when the
+	// schema uses a keyword it does not know, and then the library judges
+	// every document.
+	fast *fastNode
 }
 
 var (
@@ -60,7 +64,11 @@ func load() *compiled {
 			theSchema.err = fmt.Errorf("schema: parse asl.schema.json: %w", err)
 			return
 		}
-		theSchema = compiled{schema: sch, raw: doc}
+		fast, err := compileFast(doc)
+		if err != nil {
+			fast = nil
+		}
+		theSchema = compiled{schema: sch, raw: doc, fast: fast}
 	})
 	return &theSchema
 }

@@ -33,6 +33,9 @@ func Validate(doc any) []Violation {
 	if c.err != nil {
 		return []Violation{{Keyword: "schema", Message: c.err.Error()}}
 	}
+	if c.fast != nil && c.fast.conforms(doc) {
+		return nil
+	}
 	err := c.schema.Validate(doc)
 	if err == nil {
 		return nil

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/sfn-project/sfn/dsl/value"
@@ -60,6 +61,20 @@ type Document struct {
 	Format Format
 	values map[string]Pos
 	keys   map[string]Pos
+
+	// record, when set, fills values and keys on first use. The YAML reader
+	// leaves positions in its node tree until someone asks: most definitions
+	// are valid and nobody asks, and recording a position per pointer costs
+	// as much as a tenth of the whole load.
+	record     func(*Document)
+	recordOnce sync.Once
+}
+
+// positions makes sure values and keys are filled.
+func (d *Document) positions() {
+	if d.record != nil {
+		d.recordOnce.Do(func() { d.record(d) })
+	}
 }
 
 // newDocument makes a document with its maps sized for the text: growing a
@@ -77,6 +92,7 @@ func (d *Document) ValuePos(ptr string) Pos {
 	if d == nil {
 		return Pos{1, 1}
 	}
+	d.positions()
 	if p, ok := d.values[ptr]; ok {
 		return p
 	}
@@ -90,6 +106,7 @@ func (d *Document) KeyPos(ptr string) Pos {
 	if d == nil {
 		return Pos{1, 1}
 	}
+	d.positions()
 	if p, ok := d.keys[ptr]; ok {
 		return p
 	}
@@ -122,6 +139,7 @@ func (d *Document) Pointers() []string {
 	if d == nil {
 		return nil
 	}
+	d.positions()
 	ps := make([]string, 0, len(d.values))
 	for p := range d.values {
 		ps = append(ps, p)

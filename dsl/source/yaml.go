@@ -50,10 +50,10 @@ func parseYAML(data []byte) (doc *Document, problems []*Problem) {
 		return nil, []*Problem{{Pos: nodePos(&extra),
 			Message: "the text holds more than one YAML document; a definition is a single document"}}
 	}
-	c := &yamlConverter{doc: newDocument(YAML, data), open: map[*yaml.Node]bool{}}
+	c := &yamlConverter{doc: &Document{Format: YAML}, open: map[*yaml.Node]bool{}}
 	var v value.Value
 	if len(root.Content) == 0 {
-		c.doc.values[""] = nodePos(&root)
+		c.doc.values = map[string]Pos{"": nodePos(&root)}
 	} else {
 		v = c.convert(root.Content[0], "", 0)
 	}
@@ -61,7 +61,46 @@ func parseYAML(data []byte) (doc *Document, problems []*Problem) {
 		return nil, c.problems
 	}
 	c.doc.Root = v
+	if len(root.Content) > 0 {
+		top := root.Content[0]
+		c.doc.record = func(d *Document) {
+			fresh := newDocument(YAML, data)
+			d.values, d.keys = fresh.values, fresh.keys
+			recordYAML(d, top, "")
+		}
+	}
 	return c.doc, nil
+}
+
+// recordYAML records the positions of n and everything in it, walking the
+// node tree as the converter did. It runs only on trees the converter
+// accepted, so every key is a text, no key repeats and aliases are bounded.
+func recordYAML(d *Document, n *yaml.Node, ptr string) {
+	d.values[ptr] = nodePos(n)
+	recordContent(d, n, ptr)
+}
+
+func recordContent(d *Document, n *yaml.Node, ptr string) {
+	switch n.Kind {
+	case yaml.AliasNode:
+		if n.Alias != nil {
+			recordContent(d, n.Alias, ptr)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			kn, vn := n.Content[i], n.Content[i+1]
+			child := Child(ptr, kn.Value)
+			if _, dup := d.keys[child]; dup {
+				continue
+			}
+			d.keys[child] = nodePos(kn)
+			recordYAML(d, vn, child)
+		}
+	case yaml.SequenceNode:
+		for i, e := range n.Content {
+			recordYAML(d, e, Index(ptr, i))
+		}
+	}
 }
 
 func isEmptyDocument(n *yaml.Node) bool {
@@ -108,16 +147,19 @@ type yamlConverter struct {
 	aliasDepth   int
 	aliasNodes   int
 	aliasTooMany bool
-	open         map[*yaml.Node]bool // containers being converted, to catch cyclic aliases
+	// open holds the anchored containers being converted, to catch cyclic
+	// aliases; an alias can only name an anchored node, so others need no
+	// entry.
+	open map[*yaml.Node]bool
 }
 
 func (c *yamlConverter) problem(pos Pos, ptr, format string, args ...any) {
 	c.problems = append(c.problems, &Problem{Pos: pos, Path: ptr, Message: fmt.Sprintf(format, args...)})
 }
 
-// convert records where n's value starts and converts it.
+// convert converts n. Positions are recorded later, when asked for (see
+// recordYAML).
 func (c *yamlConverter) convert(n *yaml.Node, ptr string, depth int) value.Value {
-	c.doc.values[ptr] = nodePos(n)
 	return c.content(n, n, ptr, depth)
 }
 
@@ -144,15 +186,19 @@ func (c *yamlConverter) content(n, at *yaml.Node, ptr string, depth int) value.V
 		if !c.container(n, at, ptr, depth, "!!map") {
 			return nil
 		}
-		c.open[n] = true
-		defer delete(c.open, n)
+		if n.Anchor != "" {
+			c.open[n] = true
+			defer delete(c.open, n)
+		}
 		return c.mapping(n, ptr, depth+1)
 	case yaml.SequenceNode:
 		if !c.container(n, at, ptr, depth, "!!seq") {
 			return nil
 		}
-		c.open[n] = true
-		defer delete(c.open, n)
+		if n.Anchor != "" {
+			c.open[n] = true
+			defer delete(c.open, n)
+		}
 		a := make([]any, 0, len(n.Content))
 		for i, e := range n.Content {
 			if c.aliasTooMany {
@@ -207,15 +253,24 @@ func (c *yamlConverter) mapping(n *yaml.Node, ptr string, depth int) value.Value
 		if !ok {
 			continue
 		}
-		child := Child(ptr, k)
 		if o.Has(k) {
-			c.problem(nodePos(kn), child, "duplicate key %q (first at %s)", k, c.doc.keys[child])
+			child := Child(ptr, k)
+			c.problem(nodePos(kn), child, "duplicate key %q (first at %s)", k, firstKeyPos(n, i, k))
 			continue
 		}
-		c.doc.keys[child] = nodePos(kn)
-		o.Set(k, c.convert(vn, child, depth))
+		o.Set(k, c.convert(vn, Child(ptr, k), depth))
 	}
 	return o
+}
+
+// firstKeyPos is where the first key k of mapping n, before pair i, is.
+func firstKeyPos(n *yaml.Node, i int, k string) Pos {
+	for j := 0; j < i; j += 2 {
+		if kn := n.Content[j]; kn.Kind == yaml.ScalarNode && (kn.Tag == "!!str" || kn.Tag == "!!timestamp") && kn.Value == k {
+			return nodePos(kn)
+		}
+	}
+	return Pos{}
 }
 
 // key returns the text of a mapping key, refusing keys JSON cannot have.
