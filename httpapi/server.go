@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sfn-project/sfn/httpapi/ui"
 	"github.com/sfn-project/sfn/interpreter"
 )
 
@@ -110,6 +111,13 @@ func (s *server) routes() http.Handler {
 	r.Get("/readyz", s.readyz)
 	r.Method(http.MethodGet, "/metrics", s.metricsHandler())
 	r.Get("/openapi.json", s.openAPI)
+
+	// The console's files hold no data and are served without a token; the
+	// console sends the token with each /v1 call it makes (httpapi/ui).
+	r.Get("/ui", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/ui/", http.StatusMovedPermanently)
+	})
+	r.Method(http.MethodGet, "/ui/*", http.StripPrefix("/ui", ui.Handler()))
 
 	h := func(p perm, k routeKind, f http.HandlerFunc) http.Handler { return s.guard(p, k, f) }
 	r.Route("/v1", func(r chi.Router) {

@@ -202,14 +202,14 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 		return fmt.Errorf("metrics: %w", err)
 	}
 	st = m.WrapStore(st)
-	// Every node counts and exports the open executions for now; once the
-	// engine holds a maintenance lease, OpenConfig.Export should ask it.
-	open, err := m.WatchOpen(metrics.OpenConfig{Store: st, Logger: log})
+	engine := interpreter.New(interpreter.Config{Store: st, Logger: log, Observer: m, LogData: o.logData,
+		HTTP: httpClient, Leaser: leaser, Nodes: nodes, Node: o.node})
+	// The open-executions gauge is read from the store; only the maintainer
+	// (the holder of partition 0) exports it, so a sum over nodes stays right.
+	open, err := m.WatchOpen(metrics.OpenConfig{Store: st, Logger: log, Export: engine.Maintainer})
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
-	engine := interpreter.New(interpreter.Config{Store: st, Logger: log, Observer: m, LogData: o.logData,
-		HTTP: httpClient, Leaser: leaser, Nodes: nodes, Node: o.node})
 	if err := engine.Start(ctx); err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}

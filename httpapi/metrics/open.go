@@ -1,0 +1,167 @@
+package metrics
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sfn-project/sfn/store"
+)
+
+// OpenConfig configures the gauge of open executions.
+type OpenConfig struct {
+	// Store is read for RUNNING executions (its listing index).
+	Store store.Store
+	// Interval between two counts (default 15s).
+	Interval time.Duration
+	// Export says whether this node exports the gauge right now. Several
+	// nodes reading the same store would each report the whole count, so
+	// only one should export: the holder of the maintenance lease, once
+	// there is one. Nil: always (every node exports; do not sum over nodes).
+	Export func() bool
+	Logger *slog.Logger
+}
+
+// Open is the gauge sfn_executions_open{state_machine}: the RUNNING
+// executions in the store, counted by paging through its index every
+// Interval. Start it; Stop ends the counting.
+type Open struct {
+	cfg OpenConfig
+
+	mu      sync.Mutex
+	counts  map[string]int // from the last successful count
+	known   map[string]struct{}
+	at      time.Time
+	counted bool
+
+	gauge     *prometheus.Desc
+	lastCount *prometheus.Desc
+	failures  prometheus.Counter
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// pageSize is the listing page of a count.
+const pageSize = 1000
+
+// WatchOpen makes the open-executions gauge and registers it with m's series.
+func (m *Metrics) WatchOpen(cfg OpenConfig) (*Open, error) {
+	if cfg.Interval <= 0 {
+		cfg.Interval = 15 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	o := &Open{
+		cfg: cfg, counts: map[string]int{}, known: map[string]struct{}{},
+		gauge: prometheus.NewDesc("sfn_executions_open",
+			"Executions running right now, by state machine, read from the store (exported by one node at a time).",
+			[]string{"state_machine"}, nil),
+		lastCount: prometheus.NewDesc("sfn_executions_open_counted_timestamp_seconds",
+			"When sfn_executions_open was last counted (Unix time).", nil, nil),
+		failures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sfn_executions_open_count_errors_total", Help: "Counts of open executions that failed (the store did not answer).",
+		}),
+		cancel: func() {},
+	}
+	if err := m.reg.Register(o); err != nil {
+		return nil, err
+	}
+	if err := m.reg.Register(o.failures); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// Describe implements prometheus.Collector.
+func (o *Open) Describe(ch chan<- *prometheus.Desc) {
+	ch <- o.gauge
+	ch <- o.lastCount
+}
+
+// Collect implements prometheus.Collector: the last count, when this node
+// exports and a count has succeeded.
+func (o *Open) Collect(ch chan<- prometheus.Metric) {
+	if o.cfg.Export != nil && !o.cfg.Export() {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.counted {
+		return
+	}
+	// A state machine whose executions all ended reads 0 rather than
+	// vanishing, so that graphs drop to zero instead of stopping.
+	for name := range o.known {
+		ch <- prometheus.MustNewConstMetric(o.gauge, prometheus.GaugeValue, float64(o.counts[name]), name)
+	}
+	ch <- prometheus.MustNewConstMetric(o.lastCount, prometheus.GaugeValue, float64(o.at.UnixMilli())/1000)
+}
+
+// Start counts once, then every Interval until ctx ends or Stop.
+func (o *Open) Start(ctx context.Context) error {
+	ctx, o.cancel = context.WithCancel(ctx)
+	o.wg.Add(1)
+	go func() {
+		defer o.wg.Done()
+		t := time.NewTicker(o.cfg.Interval)
+		defer t.Stop()
+		for {
+			if o.cfg.Export == nil || o.cfg.Export() {
+				o.Refresh(ctx)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return nil
+}
+
+// Stop ends the counting and waits for it.
+func (o *Open) Stop() {
+	o.cancel()
+	o.wg.Wait()
+}
+
+// Refresh counts now. A failed count keeps the previous one (its timestamp
+// shows its age) and counts a failure.
+func (o *Open) Refresh(ctx context.Context) {
+	counts := map[string]int{}
+	cursor := ""
+	for {
+		page, next, err := o.cfg.Store.ListExecutions(ctx, store.ListQuery{Status: store.StatusRunning, Cursor: cursor, Limit: pageSize})
+		if err != nil {
+			if ctx.Err() == nil {
+				o.failures.Inc()
+				o.cfg.Logger.Warn("counting open executions failed", slog.Any("error", err))
+			}
+			return
+		}
+		for _, s := range page {
+			counts[clean(s.StateMachine)]++
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.counts, o.at, o.counted = map[string]int{}, time.Now(), true
+	for name, n := range counts {
+		if _, ok := o.known[name]; !ok {
+			if len(o.known) >= maxStateMachines {
+				name = overflow
+			}
+			o.known[name] = struct{}{}
+		}
+		o.counts[name] += n
+	}
+}

@@ -1,0 +1,357 @@
+// app.js: the sfn console. Hash routes:
+//   #/                 state machines and executions
+//   #/sm/NAME[/V]      one state machine (version V) as a graph, its executions
+//   #/exec/ID          one execution: graph coloured by its history, history table
+// Every DOM node is built with textContent (never innerHTML), so names and
+// data from the API cannot inject markup.
+'use strict';
+
+(() => {
+  const BASE = location.pathname.replace(/\/ui(\/.*)?$/, '');
+  const API = BASE + '/v1';
+  const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
+  const main = document.getElementById('main');
+  let live = null; // the current page's background work, stopped on navigation
+
+  // ---- small helpers ----------------------------------------------------
+  function h(tag, attrs, ...kids) {
+    const e = document.createElement(tag);
+    for (const k in attrs || {}) {
+      const v = attrs[k];
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else if (k === 'class') e.className = v;
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+    for (const kid of kids.flat()) {
+      if (kid === undefined || kid === null || kid === false) continue;
+      e.appendChild(typeof kid === 'string' || typeof kid === 'number' ? document.createTextNode(String(kid)) : kid);
+    }
+    return e;
+  }
+  const enc = (s) => encodeURIComponent(s).replace(/%3A/gi, ':');
+  const fmtTime = (t) => (t ? t.replace('T', ' ').replace(/Z$/, '') : '');
+  const json = (v) => JSON.stringify(v, null, 2);
+  function since(a, b) {
+    if (!a) return '';
+    const ms = (b ? Date.parse(b) : Date.now()) - Date.parse(a);
+    if (!isFinite(ms)) return '';
+    if (ms < 1000) return ms + ' ms';
+    if (ms < 120000) return (ms / 1000).toFixed(1) + ' s';
+    if (ms < 7200000) return Math.round(ms / 60000) + ' min';
+    return (ms / 3600000).toFixed(1) + ' h';
+  }
+  const badge = (status) => h('span', { class: 'badge b-' + String(status).toLowerCase() }, status);
+  const dataBlock = (label, v) => (v === undefined ? null : h('details', { class: 'data' }, h('summary', {}, label), h('pre', {}, json(v))));
+
+  // ---- API and token ------------------------------------------------------
+  const token = () => sessionStorage.getItem('sfn.token') || '';
+  const headers = () => (token() ? { Authorization: 'Bearer ' + token() } : {});
+
+  class APIError extends Error {
+    constructor(status, body) {
+      super((body && body.message) || 'HTTP ' + status);
+      this.status = status;
+      this.code = body && body.error;
+    }
+  }
+
+  async function api(path, opts) {
+    const o = Object.assign({}, opts || {});
+    o.headers = Object.assign({ Accept: 'application/json' }, headers(), o.headers || {});
+    const res = await fetch(API + path, o);
+    const text = await res.text();
+    let body = null;
+    try { body = text ? JSON.parse(text) : null; } catch (_) { body = null; }
+    if (!res.ok) throw new APIError(res.status, body);
+    return body;
+  }
+
+  function login(message) {
+    stop();
+    main.replaceChildren(h('section', { class: 'login' },
+      h('h2', {}, 'Access token'),
+      h('p', {}, message || 'This server needs a bearer token.'),
+      h('form', {
+        onsubmit: (ev) => {
+          ev.preventDefault();
+          sessionStorage.setItem('sfn.token', ev.target.elements.token.value.trim());
+          route();
+        },
+      }, h('input', { name: 'token', type: 'password', autocomplete: 'off', placeholder: 'token', size: 40 }), ' ', h('button', { type: 'submit' }, 'Use token')),
+      h('p', { class: 'muted' }, 'The token is kept in this tab only (sessionStorage) and sent as Authorization: Bearer.')));
+  }
+
+  function fail(err) {
+    if (err instanceof APIError && err.status === 401) return login(token() ? 'The token was refused: ' + err.message : undefined);
+    main.replaceChildren(h('section', { class: 'error' }, h('h2', {}, 'Error'), h('p', {}, String(err.message || err))));
+  }
+
+  // ---- routing -------------------------------------------------------------
+  function stop() {
+    if (live) live.stop();
+    live = null;
+  }
+
+  function route() {
+    stop();
+    const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+    document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('on', a.getAttribute('href') === '#/' + (parts[0] || '')));
+    let p;
+    if (parts[0] === 'sm' && parts[1]) p = machinePage(parts[1], parts[2] ? Number(parts[2]) : 0);
+    else if (parts[0] === 'exec' && parts[1]) p = executionPage(parts.slice(1).join('/'));
+    else p = homePage();
+    p.catch(fail);
+  }
+  window.addEventListener('hashchange', route);
+
+  function every(ms, f) {
+    let t = null, stopped = false;
+    const tick = async () => {
+      try { await f(); } catch (_) { /* shown on the next full load */ }
+      if (!stopped) t = setTimeout(tick, ms);
+    };
+    t = setTimeout(tick, ms);
+    return { stop() { stopped = true; clearTimeout(t); } };
+  }
+
+  // ---- lists ---------------------------------------------------------------
+  function executionsTable(rows) {
+    return h('table', { class: 'list executions' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Execution'), h('th', {}, 'State machine'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Duration'))),
+      h('tbody', {}, rows.map((x) => h('tr', { 'data-status': x.status },
+        h('td', {}, h('a', { href: '#/exec/' + enc(x.executionId) }, x.name)),
+        h('td', {}, h('a', { href: '#/sm/' + enc(x.stateMachine) + '/' + x.version }, x.stateMachine), h('span', { class: 'muted' }, ' v' + x.version)),
+        h('td', {}, badge(x.status)),
+        h('td', {}, fmtTime(x.startedAt)),
+        h('td', {}, since(x.startedAt, x.stoppedAt))))));
+  }
+
+  // executionsPanel lists executions with a status filter and paging,
+  // refreshed every few seconds.
+  function executionsPanel(machine) {
+    const box = h('div', { class: 'panel-body' });
+    const status = h('select', { 'aria-label': 'status', onchange: () => load() },
+      h('option', { value: '' }, 'any status'), STATUSES.map((s) => h('option', { value: s }, s)));
+    const more = h('button', { type: 'button', hidden: true, onclick: () => load(more.dataset.cursor) }, 'More');
+    let shown = [];
+    async function load(cursor) {
+      const q = new URLSearchParams({ limit: '50' });
+      if (status.value) q.set('status', status.value);
+      if (cursor) q.set('cursor', cursor);
+      const path = machine ? '/state-machines/' + enc(machine) + '/executions?' : '/executions?';
+      const r = await api(path + q);
+      shown = cursor ? shown.concat(r.executions || []) : r.executions || [];
+      box.replaceChildren(shown.length ? executionsTable(shown) : h('p', { class: 'muted' }, 'No executions.'));
+      more.hidden = !r.nextCursor;
+      more.dataset.cursor = r.nextCursor || '';
+    }
+    const panel = h('section', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', {}, 'Executions'), h('label', {}, 'Status ', status)), box, more);
+    return { panel, load, refresh: () => (more.dataset.cursor ? null : load()) };
+  }
+
+  async function homePage() {
+    const r = await api('/state-machines?limit=1000');
+    const sms = r.stateMachines || [];
+    const ex = executionsPanel('');
+    await ex.load();
+    main.replaceChildren(
+      h('section', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', {}, 'State machines')),
+        sms.length ? h('table', { class: 'list machines' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Version'), h('th', {}, 'Updated'))),
+          h('tbody', {}, sms.map((s) => h('tr', {},
+            h('td', {}, h('a', { href: '#/sm/' + enc(s.name) }, s.name)), h('td', {}, 'v' + s.version), h('td', {}, fmtTime(s.updatedAt))))))
+          : h('p', { class: 'muted' }, 'No state machines yet: PUT /v1/state-machines/{name}.')),
+      ex.panel);
+    live = every(5000, ex.refresh);
+  }
+
+  // ---- one state machine ---------------------------------------------------
+  async function machinePage(name, version) {
+    const latest = await api('/state-machines/' + enc(name));
+    const sm = version && version !== latest.version ? await api('/state-machines/' + enc(name) + '/versions/' + version) : latest;
+    const versions = h('select', { 'aria-label': 'version', onchange: (ev) => { location.hash = '#/sm/' + enc(name) + '/' + ev.target.value; } },
+      Array.from({ length: latest.version }, (_, i) => latest.version - i).map((v) => h('option', { value: v, selected: v === sm.version }, 'v' + v + (v === latest.version ? ' (latest)' : ''))));
+    const ex = executionsPanel(name);
+    await ex.load();
+    main.replaceChildren(
+      h('section', { class: 'panel' },
+        h('div', { class: 'panel-head' }, h('h2', {}, name), h('label', {}, 'Version ', versions),
+          h('span', { class: 'muted' }, 'sha256 ' + String(sm.definitionSha256 || '').slice(0, 12) + ' · updated ' + fmtTime(sm.updatedAt))),
+        sm.definition && sm.definition.Comment ? h('p', { class: 'comment' }, String(sm.definition.Comment)) : null,
+        h('div', { class: 'graph-box' }, SFNGraph.draw(sm.definition || {})),
+        dataBlock('Definition (JSON)', sm.definition)),
+      ex.panel);
+    live = every(5000, ex.refresh);
+  }
+
+  // ---- one execution -------------------------------------------------------
+  const DETAIL_SKIP = new Set(['id', 'previousEventId', 'timestamp', 'type', 'name', 'input', 'output', 'parameters']);
+
+  function historyRow(e, owner) {
+    const details = [];
+    for (const k in e) {
+      if (DETAIL_SKIP.has(k)) continue;
+      details.push(h('span', { class: 'kv' }, h('b', {}, k), ' ', typeof e[k] === 'string' ? e[k] : JSON.stringify(e[k])));
+    }
+    const kind = /Failed$|TimedOut$|Aborted$/.test(e.type) ? 'ev-bad' : /Succeeded$|Exited$/.test(e.type) ? 'ev-good' : '';
+    return h('tr', { class: 'ev ' + kind, 'data-event-id': e.id, 'data-type': e.type, 'data-state': owner === undefined ? '' : owner },
+      h('td', { class: 'num' }, e.id),
+      h('td', { class: 'time' }, fmtTime(e.timestamp)),
+      h('td', {}, e.type),
+      h('td', {}, owner === undefined ? '' : owner),
+      h('td', { class: 'details' }, details, dataBlock('input', e.input), dataBlock('parameters', e.parameters), dataBlock('output', e.output)));
+  }
+
+  async function executionPage(id) {
+    let ex = await api('/executions/' + enc(id));
+    let def = null;
+    try {
+      def = (await api('/state-machines/' + enc(ex.stateMachine) + '/versions/' + ex.version)).definition;
+    } catch (err) {
+      if (err instanceof APIError && err.status === 401) throw err;
+    }
+    const head = h('div', { class: 'exec-head' });
+    const svg = def ? SFNGraph.draw(def) : null;
+    const rows = h('tbody', {});
+    const filterNote = h('span', { class: 'muted' });
+    const events = [];
+    const owners = new Map();
+    let selected = null;
+
+    function select(state) {
+      selected = selected === state ? null : state;
+      rows.querySelectorAll('tr').forEach((tr) => { tr.hidden = selected !== null && tr.dataset.state !== selected; });
+      if (svg) svg.querySelectorAll('g.node-state').forEach((n) => n.classList.toggle('selected', n.getAttribute('data-state') === selected));
+      filterNote.textContent = selected === null ? '' : 'only events of ' + selected + ' (click it again for all)';
+    }
+    if (svg) svg.addEventListener('click', (ev) => {
+      const n = ev.target.closest('g.node-state');
+      if (n) select(n.getAttribute('data-state'));
+    });
+
+    function drawHead() {
+      head.replaceChildren(
+        h('h2', {}, ex.name, ' ', badge(ex.status)),
+        h('p', {}, h('a', { href: '#/sm/' + enc(ex.stateMachine) + '/' + ex.version }, ex.stateMachine), ' v' + ex.version,
+          ' · started ' + fmtTime(ex.startedAt), ex.stoppedAt ? ' · stopped ' + fmtTime(ex.stoppedAt) : '',
+          ' · ' + since(ex.startedAt, ex.stoppedAt), ex.redriveCount ? ' · redriven ' + ex.redriveCount + '×' : ''),
+        ex.error ? h('p', { class: 'exec-error' }, h('b', {}, ex.error), ex.cause ? ': ' + ex.cause : '') : null,
+        h('div', { class: 'actions' },
+          ex.status === 'RUNNING' ? h('button', { type: 'button', onclick: () => act('stop') }, 'Stop') : null,
+          ex.status !== 'RUNNING' && ex.status !== 'SUCCEEDED' ? h('button', { type: 'button', onclick: () => act('redrive') }, 'Redrive') : null,
+          dataBlock('Execution input', ex.input), dataBlock('Execution output', ex.output)));
+    }
+    async function act(what) {
+      if (what === 'stop' && !confirm('Stop execution ' + ex.name + '?')) return;
+      try {
+        ex = await api('/executions/' + enc(id) + '/' + what, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+        drawHead();
+        if (what === 'redrive') route();
+      } catch (err) {
+        alert(err.message);
+      }
+    }
+    function add(batch) {
+      for (const e of batch) {
+        if (owners.has(e.id)) continue;
+        let o = owners.get(e.previousEventId);
+        if (/State(Entered|Exited|Aborted)$/.test(e.type) && typeof e.name === 'string') o = e.name;
+        owners.set(e.id, o);
+        events.push(e);
+        const tr = historyRow(e, o);
+        if (selected !== null && o !== selected) tr.hidden = true;
+        rows.appendChild(tr);
+      }
+      if (svg) SFNGraph.paint(svg, SFNGraph.statuses(events, ex.status));
+    }
+
+    main.replaceChildren(h('section', { class: 'panel' }, head,
+      svg ? h('div', { class: 'graph-box' }, svg) : h('p', { class: 'muted' }, 'The definition of this version is gone; the history is below.'),
+      h('ul', { class: 'legend' }, ['notreached', 'running', 'succeeded', 'retried', 'caught', 'failed', 'aborted'].map((s) =>
+        h('li', { class: 'st-' + s }, h('i', {}), s === 'notreached' ? 'not reached' : s)))),
+    h('section', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', {}, 'History'), filterNote),
+      h('table', { class: 'list history' },
+        h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'Time'), h('th', {}, 'Event'), h('th', {}, 'State'), h('th', {}, 'Details'))),
+        rows)));
+    drawHead();
+    if (svg) SFNGraph.paint(svg, SFNGraph.statuses([], ex.status));
+    live = follow(id, add, async () => {
+      try { ex = await api('/executions/' + enc(id)); } catch (_) { return false; }
+      drawHead();
+      if (svg) SFNGraph.paint(svg, SFNGraph.statuses(events, ex.status));
+      return ex.status !== 'RUNNING';
+    }, () => (events.length ? events[events.length - 1].id : 0));
+  }
+
+  // follow reads the execution's Server-Sent Events with fetch (so that the
+  // Authorization header goes along; EventSource cannot send one), resuming
+  // with Last-Event-ID after a dropped connection. Without streaming
+  // fetch, it polls the history instead.
+  function follow(id, onEvents, onStatus, lastID) {
+    let stopped = false, ctrl = null, timer = null;
+    const streaming = typeof ReadableStream !== 'undefined' && typeof TextDecoder !== 'undefined';
+    async function stream() {
+      ctrl = new AbortController();
+      const hdr = Object.assign({ Accept: 'text/event-stream' }, headers());
+      if (lastID()) hdr['Last-Event-ID'] = String(lastID());
+      const res = await fetch(API + '/executions/' + enc(id) + '/events', { headers: hdr, signal: ctrl.signal, cache: 'no-store' });
+      if (!res.ok || !res.body) throw new APIError(res.status, null);
+      const reader = res.body.getReader(), dec = new TextDecoder();
+      let buf = '', final = false;
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += dec.decode(value, { stream: true });
+        let cut;
+        const batch = [];
+        while ((cut = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, cut);
+          buf = buf.slice(cut + 2);
+          const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, '')).join('\n');
+          if (!data) continue;
+          try {
+            const e = JSON.parse(data);
+            batch.push(e);
+            if (/^Execution(Succeeded|Failed|TimedOut|Aborted)$/.test(e.type)) final = true;
+          } catch (_) { /* a malformed message: skip it */ }
+        }
+        if (batch.length) onEvents(batch);
+      }
+      return final;
+    }
+    // poll re-reads the history page by page; onEvents skips what it has.
+    async function poll() {
+      let cursor = '';
+      do {
+        const q = new URLSearchParams({ limit: '1000' });
+        if (cursor) q.set('cursor', cursor);
+        const r = await api('/executions/' + enc(id) + '/history?' + q);
+        onEvents(r.events || []);
+        cursor = r.nextCursor || '';
+      } while (cursor);
+    }
+    async function run() {
+      while (!stopped) {
+        let ended = false;
+        try {
+          if (streaming) ended = await stream();
+          else await poll();
+        } catch (err) {
+          if (stopped) return;
+          if (err instanceof APIError && err.status === 401) return login();
+        }
+        if (stopped) return;
+        // Re-read the status: after the final event it is the end; after a
+        // dropped stream (another node went away) reconnect.
+        if (await onStatus() || ended) return;
+        await new Promise((r) => { timer = setTimeout(r, streaming ? 2000 : 3000); });
+      }
+    }
+    run();
+    return { stop() { stopped = true; clearTimeout(timer); if (ctrl) ctrl.abort(); } };
+  }
+
+  document.getElementById('forget').addEventListener('click', () => { sessionStorage.removeItem('sfn.token'); route(); });
+  route();
+})();
