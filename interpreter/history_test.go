@@ -69,6 +69,10 @@ var goldenCases = []goldenCase{
 	{name: "task-success", sequential: true, input: `{"n":3,"keep":"me"}`, def: `{"StartAt":"Call","States":{
 		"Call":{"Type":"Task","Resource":"handler:echo","Parameters":{"n.$":"$.n"},
 			"ResultSelector":{"got.$":"$.echo.n"},"ResultPath":"$.result","End":true}}}`},
+	{name: "task-then-next", sequential: true, input: `{"n":1}`, def: `{"StartAt":"Call","States":{
+		"Call":{"Type":"Task","Resource":"handler:echo","Next":"Again"},
+		"Again":{"Type":"Task","Resource":"handler:echo","Next":"Done"},
+		"Done":{"Type":"Pass","End":true}}}`},
 	{name: "task-failure", sequential: true, input: `{}`, def: `{"StartAt":"Call","States":{
 		"Call":{"Type":"Task","Resource":"handler:boom","End":true}}}`},
 	{name: "task-retry", sequential: true, input: `{}`, def: `{"StartAt":"Call","States":{

@@ -236,6 +236,7 @@ func (r *run) taskResult(threadID int, scheduledID int64, output value.Value, fe
 		r.stateFailed(t, s, r.runtimeErr(t, s, err))
 	} else {
 		r.exitState(t, s, out)
+		r.drainParent(t) // moved on to its next state: run it in this step
 	}
 	r.drain()
 	return true
