@@ -231,7 +231,8 @@
     });
 
     function drawHead() {
-      head.replaceChildren(
+      // replaceChildren would print a null as "null": drop them first.
+      head.replaceChildren(...[
         h('h2', {}, ex.name, ' ', badge(ex.status)),
         h('p', {}, h('a', { href: '#/sm/' + enc(ex.stateMachine) + '/' + ex.version }, ex.stateMachine), ' v' + ex.version,
           ' · started ' + fmtTime(ex.startedAt), ex.stoppedAt ? ' · stopped ' + fmtTime(ex.stoppedAt) : '',
@@ -240,7 +241,8 @@
         h('div', { class: 'actions' },
           ex.status === 'RUNNING' ? h('button', { type: 'button', onclick: () => act('stop') }, 'Stop') : null,
           ex.status !== 'RUNNING' && ex.status !== 'SUCCEEDED' ? h('button', { type: 'button', onclick: () => act('redrive') }, 'Redrive') : null,
-          dataBlock('Execution input', ex.input), dataBlock('Execution output', ex.output)));
+          dataBlock('Execution input', ex.input), dataBlock('Execution output', ex.output)),
+      ].filter(Boolean));
     }
     async function act(what) {
       if (what === 'stop' && !confirm('Stop execution ' + ex.name + '?')) return;
