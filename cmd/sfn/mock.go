@@ -166,7 +166,7 @@ func (m *mocker) check(def *dsl.Definition) error {
 			return usageErrorf("--mock: %q is not a Task state of the definition", name)
 		}
 		if s.Task.Kind != dsl.HandlerTask {
-			return usageErrorf("--mock: state %q uses %s; sfn run can mock handler: resources only so far", name, s.Task.Resource)
+			return usageErrorf("--mock: state %q uses %s; sfn run can mock handler: resources only so far (http:invoke makes its real call; activities wait for a worker)", name, s.Task.Resource)
 		}
 	}
 	return nil
@@ -197,10 +197,6 @@ func (m *mocker) started(id string) {
 }
 
 func (m *mocker) call(ctx context.Context, resource string, input json.RawMessage) (json.RawMessage, error) {
-	if m.clock != nil {
-		m.clock.busy.Add(1)
-		defer m.clock.busy.Add(-1)
-	}
 	select {
 	case <-m.idOnce:
 	case <-ctx.Done():

@@ -121,9 +121,13 @@ func (a *app) run(ctx context.Context, path string, o runOptions) error {
 	}
 	a.warnUnrunnable(def, m)
 
-	st := memory.New()
+	var st store.Store = memory.New()
 	defer st.Close()
-	eng := interpreter.New(interpreter.Config{Store: st, Clock: clock, TimerPoll: 50 * time.Millisecond})
+	poll := 50 * time.Millisecond
+	if fast != nil {
+		st, poll = settlingStore{Store: st, clock: fast}, fastIdle
+	}
+	eng := interpreter.New(interpreter.Config{Store: st, Clock: clock, TimerPoll: poll})
 	mk.register(eng, def)
 	if err := eng.Start(ctx); err != nil {
 		return err
@@ -204,7 +208,7 @@ func (a *app) printRun(res runResult, history bool) error {
 }
 
 // warnUnrunnable says which Task states cannot run inside `sfn run` (yet):
-// HTTP calls and activities need a server, a handler needs a mock.
+// a handler needs a mock, activities and callbacks need a server.
 func (a *app) warnUnrunnable(def *dsl.Definition, m mocks) {
 	tasks := map[string]*dsl.State{}
 	taskStates(&def.Machine, tasks)
@@ -213,11 +217,13 @@ func (a *app) warnUnrunnable(def *dsl.Definition, m mocks) {
 		if _, ok := m[name]; ok {
 			continue
 		}
-		switch s.Task.Kind {
-		case dsl.HandlerTask:
+		switch {
+		case s.Task.Kind == dsl.HandlerTask:
 			fmt.Fprintf(a.err, "sfn run: note: state %q (%s) has no mock; if reached it fails with States.TaskFailed\n", name, s.Task.Resource)
+		case s.Task.Kind == dsl.HTTPTask && !s.Task.WaitForToken:
+			fmt.Fprintf(a.err, "sfn run: note: state %q (%s) makes its real HTTP call\n", name, s.Task.Resource)
 		default:
-			fmt.Fprintf(a.err, "sfn run: note: state %q (%s) cannot run in sfn run yet; if reached the execution waits until --timeout\n", name, s.Task.Resource)
+			fmt.Fprintf(a.err, "sfn run: note: state %q (%s) waits for a worker or callback that sfn run does not provide; if reached the execution waits until --timeout\n", name, s.Task.Resource)
 		}
 	}
 }

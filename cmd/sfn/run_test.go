@@ -1,0 +1,217 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const defs = "../../definitions/"
+
+// TestRunExamples runs the examples in definitions/ with the inputs their
+// headers give, mocking the handler tasks.
+func TestRunExamples(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStatus string
+		wantOutput string // JSON, compared as values; "" to skip
+		wantError  string
+		wantCause  string
+	}{
+		{name: "hello", args: []string{defs + "hello.yaml", "--input", `{"name": "Ada"}`},
+			wantStatus: "SUCCEEDED", wantOutput: `{"name": "Ada", "greeting": {"text": "Hello, world!"}}`},
+		{name: "hello json", args: []string{defs + "hello.json", "--input", `{"name": "Ada"}`},
+			wantStatus: "SUCCEEDED", wantOutput: `{"name": "Ada", "greeting": {"text": "Hello, world!"}}`},
+		{name: "input from a file", args: []string{defs + "hello.yaml", "--input", "@testdata/run/ada.json"},
+			wantStatus: "SUCCEEDED", wantOutput: `{"name": "Ada", "greeting": {"text": "Hello, world!"}}`},
+		{name: "choice free", args: []string{defs + "choice.yaml", "--input", `{"total": 42, "vip": true, "coupon": "FREE-SHIPPING"}`},
+			wantStatus: "SUCCEEDED", wantOutput: `{"total": 42, "vip": true, "coupon": "FREE-SHIPPING", "delivery": {"fee": 0}}`},
+		{name: "choice standard", args: []string{defs + "choice.yaml", "--input", `{"total": 12, "vip": false}`},
+			wantStatus: "SUCCEEDED", wantOutput: `{"total": 12, "vip": false, "delivery": {"fee": 4.5}}`},
+		{name: "choice empty fails", args: []string{defs + "choice.yaml", "--input", `{"total": 0, "vip": false}`},
+			wantCode: 1, wantStatus: "FAILED", wantError: "Order.Empty", wantCause: "The order total must be greater than zero."},
+		{name: "fail from input", args: []string{defs + "fail.yaml", "--input", `{"orderId": "o-42", "code": "Order.Rejected", "reason": "the kitchen is closed"}`},
+			wantCode: 1, wantStatus: "FAILED", wantError: "Order.Rejected", wantCause: "Order o-42 was rejected: the kitchen is closed"},
+		{name: "fail fixed", args: []string{defs + "fail.yaml"},
+			wantCode: 1, wantStatus: "FAILED", wantError: "Order.Missing", wantCause: "The input has no orderId."},
+		{name: "parallel", args: []string{defs + "parallel.yaml", "--input", `{"orderId": "o-42"}`},
+			wantStatus: "SUCCEEDED", wantOutput: `{"orderId": "o-42", "tickets": {"kitchen": "kitchen ticket for o-42", "packaging": "packaging ticket for o-42"}}`},
+		{name: "map", args: []string{defs + "map.yaml", "--input", `{"orderId": "o-42", "items": [{"name": "Pizza", "quantity": 2}, {"name": "Cola", "quantity": 1}]}`},
+			wantStatus: "SUCCEEDED", wantOutput: `{"orderId": "o-42", "items": [{"name": "Pizza", "quantity": 2}, {"name": "Cola", "quantity": 1}], "labels": ["o-42 item 0: 2 x Pizza", "o-42 item 1: 1 x Cola"]}`},
+		{name: "intrinsics", args: []string{defs + "intrinsics.yaml", "--input", `{"name": "Ada Lovelace", "tags": "pizza,vegan,pizza", "numbers": [3, 1, 3, 2], "prefs": {"spicy": false, "size": "L"}, "overrides": {"spicy": true}}`},
+			wantStatus: "SUCCEEDED"},
+		{name: "wait with fast time", args: []string{defs + "wait.yaml", "--input", `{"delaySeconds": 3600}`, "--fast-time"},
+			wantStatus: "SUCCEEDED", wantOutput: `{"delaySeconds": 3600}`},
+		{name: "retry then success", args: []string{defs + "retry-catch.yaml", "--input", `{"orderId": "o-42", "amount": 31.5}`, "--mock", "testdata/mocks/charge-retry-ok.yaml", "--fast-time"},
+			wantStatus: "SUCCEEDED", wantOutput: `{"orderId": "o-42", "amount": 31.5, "charge": {"chargeId": "ch-1", "status": "APPROVED"}}`},
+		{name: "declined is caught", args: []string{defs + "retry-catch.yaml", "--input", `{"orderId": "o-42", "amount": 31.5}`, "--mock", "testdata/mocks/charge-declined.yaml"},
+			wantStatus: "SUCCEEDED", wantOutput: `{"orderId": "o-42", "amount": 31.5, "error": {"Error": "Payment.Declined", "Cause": "insufficient funds"}, "status": "declined"}`},
+		{name: "outage exhausts retries", args: []string{defs + "retry-catch.yaml", "--input", `{"orderId": "o-42", "amount": 31.5}`, "--mock", "testdata/mocks/charge-outage.yaml", "--fast-time"},
+			wantCode: 1, wantStatus: "FAILED", wantError: "Payment.Failed", wantCause: "The payment could not be charged, even after retrying."},
+		{name: "no mock: task fails and is caught", args: []string{defs + "retry-catch.yaml", "--input", `{"orderId": "o-42"}`},
+			wantCode: 1, wantStatus: "FAILED", wantError: "Payment.Failed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			r := sfn(t, nil, "", append([]string{"run", "--format", "json"}, tt.args...)...)
+			if r.code != tt.wantCode {
+				t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tt.wantCode, r.out, r.errOut)
+			}
+			var got runResult
+			if err := json.Unmarshal([]byte(r.out), &got); err != nil {
+				t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", err, r.out, r.errOut)
+			}
+			if got.Status != tt.wantStatus || got.Error != tt.wantError || (tt.wantCause != "" && got.Cause != tt.wantCause) {
+				t.Errorf("status %s error %q cause %q; want %s %q %q", got.Status, got.Error, got.Cause, tt.wantStatus, tt.wantError, tt.wantCause)
+			}
+			if tt.wantOutput != "" {
+				var want, have any
+				_ = json.Unmarshal([]byte(tt.wantOutput), &want)
+				_ = json.Unmarshal(got.Output, &have)
+				if diff := cmp.Diff(want, have); diff != "" {
+					t.Errorf("output (-want +got):\n%s", diff)
+				}
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("took %s; --fast-time should make it instant", d)
+			}
+		})
+	}
+}
+
+func TestRunHistory(t *testing.T) {
+	t.Parallel()
+	args := []string{"run", defs + "retry-catch.yaml", "--input", `{"orderId": "o-42", "amount": 31.5}`,
+		"--mock", "testdata/mocks/charge-retry-ok.yaml", "--fast-time", "--history"}
+
+	t.Run("json", func(t *testing.T) {
+		t.Parallel()
+		r := sfn(t, nil, "", append(args, "--format", "json")...)
+		var got runResult
+		if err := json.Unmarshal([]byte(r.out), &got); err != nil {
+			t.Fatalf("%v\n%s", err, r.out)
+		}
+		var types []string
+		for i, raw := range got.Events {
+			var h eventHead
+			if err := json.Unmarshal(raw, &h); err != nil {
+				t.Fatal(err)
+			}
+			if h.ID != int64(i+1) {
+				t.Errorf("event %d has id %d", i+1, h.ID)
+			}
+			types = append(types, h.Type)
+		}
+		want := []string{"ExecutionStarted", "TaskStateEntered",
+			"TaskScheduled", "TaskStarted", "TaskFailed",
+			"TaskScheduled", "TaskStarted", "TaskFailed",
+			"TaskScheduled", "TaskStarted", "TaskSucceeded",
+			"TaskStateExited", "ExecutionSucceeded"}
+		if diff := cmp.Diff(want, types); diff != "" {
+			t.Errorf("event types (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("table", func(t *testing.T) {
+		t.Parallel()
+		r := sfn(t, nil, "", args...)
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.errOut)
+		}
+		lines := strings.Split(r.out, "\n")
+		if !strings.HasPrefix(lines[0], "ID") || !strings.Contains(lines[0], "TYPE") {
+			t.Errorf("no table header: %q", lines[0])
+		}
+		for _, want := range []string{"TaskStateEntered", "Charge", "error=Payment.ProviderUnavailable cause=the provider is down", `"chargeId": "ch-1"`} {
+			if !strings.Contains(r.out, want) {
+				t.Errorf("output lacks %q:\n%s", want, r.out)
+			}
+		}
+	})
+}
+
+// --fast-time makes the back-off of the retries pass without waiting, but
+// the history still shows the virtual time it took: 1 s, then 2 s.
+func TestRunFastTimeAdvancesTheClock(t *testing.T) {
+	t.Parallel()
+	r := sfn(t, nil, "", "run", "--format", "json", "--history", "--fast-time", defs+"wait.yaml", "--input", `{"delaySeconds": 7200}`)
+	var got runResult
+	if err := json.Unmarshal([]byte(r.out), &got); err != nil {
+		t.Fatalf("%v\n%s", err, r.out)
+	}
+	first, last := eventTime(t, got.Events[0]), eventTime(t, got.Events[len(got.Events)-1])
+	if d := last.Sub(first); d < 7201*time.Second {
+		t.Errorf("history spans %s, want at least 7201s of virtual time", d)
+	}
+}
+
+func eventTime(t *testing.T, raw json.RawMessage) time.Time {
+	t.Helper()
+	var h eventHead
+	if err := json.Unmarshal(raw, &h); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := time.Parse(time.RFC3339Nano, h.Timestamp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
+
+func TestRunUsage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		args     []string
+		stdin    string
+		wantCode int
+		wantErr  string
+		wantOut  string
+	}{
+		{"no file", []string{"run"}, "", 2, "usage: sfn run FILE", ""},
+		{"missing file", []string{"run", "nope.yaml"}, "", 2, "no such file", ""},
+		{"invalid definition", []string{"run", "testdata/validate/invalid.yaml"}, "", 1, "MISSING_TRANSITION_TARGET", ""},
+		{"bad input", []string{"run", defs + "hello.yaml", "--input", "{nope"}, "", 2, "--input is not valid JSON", ""},
+		{"missing input file", []string{"run", defs + "hello.yaml", "--input", "@nope.json"}, "", 2, "--input: open nope.json", ""},
+		{"input from stdin", []string{"run", defs + "hello.yaml", "--input", "@-"}, `{"name": "Bob"}`, 0, "", `"name": "Bob"`},
+		{"mock with unknown field", []string{"run", defs + "retry-catch.yaml", "--mock", "testdata/mocks/bad-field.yaml"}, "", 2, `bad-field.yaml:3:13: unknown field "status"`, ""},
+		{"mock of an unknown state", []string{"run", defs + "retry-catch.yaml", "--mock", "testdata/mocks/unknown-state.yaml"}, "", 2, `"NoSuchState" is not a Task state`, ""},
+		{"missing mock file", []string{"run", defs + "retry-catch.yaml", "--mock", "nope.yaml"}, "", 2, "--mock: open nope.yaml", ""},
+		{"failed execution prints error and cause", []string{"run", defs + "fail.yaml"}, "", 1, "", "error:   Order.Missing"},
+		{"a task that cannot run times out", []string{"run", "testdata/run/activity.yaml", "--timeout", "300ms"}, "", 1, "had not ended after 300ms", "status: RUNNING"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := sfn(t, nil, tt.stdin, tt.args...)
+			if r.code != tt.wantCode || !strings.Contains(r.errOut, tt.wantErr) || !strings.Contains(r.out, tt.wantOut) {
+				t.Errorf("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", r.code, tt.wantCode, r.out, r.errOut)
+			}
+		})
+	}
+}
+
+func TestLoadMocks(t *testing.T) {
+	t.Parallel()
+	m, err := loadMocks("testdata/mocks/charge-retry-ok.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(m["Charge"]); n != 3 {
+		t.Fatalf("%d answers, want 3", n)
+	}
+	if e := m["Charge"][0].err; e == nil || e.Name != "Payment.ProviderUnavailable" || e.Cause != "the provider is down" {
+		t.Errorf("first answer: %+v", m["Charge"][0])
+	}
+	if m["Charge"][2].output == nil {
+		t.Error("last answer has no output")
+	}
+}
