@@ -75,6 +75,7 @@ type run struct {
 	deps    stepDeps
 	limits  Limits
 	runq    []int
+	running int // the thread runThread is advancing (it needs no queue entry)
 	yielded bool
 
 	calls      []taskCall
@@ -382,6 +383,9 @@ func (r *run) park() {
 // runThread runs states of one thread until it blocks, ends, or the step's
 // event budget is spent.
 func (r *run) runThread(t *thread) {
+	prev := r.running
+	r.running = t.ID
+	defer func() { r.running = prev }()
 	for t.Phase == phaseReady && r.status == store.StatusRunning {
 		if r.lastID >= int64(r.limits.MaxHistory) {
 			r.endExecution(nil, failure.Newf(failure.Runtime, "The execution reached the maximum number of history events (%d).", r.limits.MaxHistory))
@@ -455,11 +459,17 @@ func (r *run) runState(t *thread, s *dsl.State) {
 	}
 }
 
-// moveTo transitions a thread to its next state.
+// moveTo transitions a thread to its next state and makes sure it runs:
+// a thread resumed from outside a run loop (a task result, a timer, a
+// finished branch) is not on the run queue yet. A duplicate entry is
+// harmless: drain skips threads that are no longer ready.
 func (r *run) moveTo(t *thread, next string, input value.Value) {
 	t.State, t.Input, t.Entered, t.Phase = next, jv{input}, false, phaseReady
 	t.Attempts, t.Retries = 0, nil
 	r.touch(t)
+	if t.ID != r.running {
+		r.enqueue(t)
+	}
 }
 
 // exitState writes …StateExited and moves on (or ends the thread).
