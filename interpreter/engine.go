@@ -105,8 +105,14 @@ func (c Config) withDefaults() Config {
 	if c.Clock == nil {
 		c.Clock = realClock{}
 	}
-	if c.Limits == (Limits{}) {
-		c.Limits = DefaultLimits
+	if c.Limits.MaxPayload <= 0 {
+		c.Limits.MaxPayload = DefaultLimits.MaxPayload
+	}
+	if c.Limits.MaxHistory <= 0 {
+		c.Limits.MaxHistory = DefaultLimits.MaxHistory
+	}
+	if c.Limits.StepEvents <= 0 {
+		c.Limits.StepEvents = DefaultLimits.StepEvents
 	}
 	if c.UUID == nil {
 		c.UUID = func() string { return uuid.NewString() }

@@ -91,6 +91,11 @@ func (r *run) dueAt() (due time.Time) {
 	if r.yielded {
 		return r.now
 	}
+	for _, t := range r.threads {
+		if t.Phase == phaseReady {
+			return r.now // runnable work left by a step that spent its event budget
+		}
+	}
 	min := func(t time.Time) {
 		if !t.IsZero() && (due.IsZero() || t.Before(due)) {
 			due = t
