@@ -82,6 +82,16 @@ type thread struct {
 
 	Result jv             `json:"result"`
 	Err    *failure.Error `json:"err,omitempty"`
+
+	// Keep holds what the succeeded branches or iterations of a Parallel or
+	// Map that failed produced, so that a redrive does not run them again.
+	Keep *keptChildren `json:"keep,omitempty"`
+}
+
+// keptChildren are the results of the children that succeeded.
+type keptChildren struct {
+	Succeeded []bool `json:"succeeded"`
+	Results   []jv   `json:"results"`
 }
 
 // taskWait is a scheduled task attempt.
@@ -105,6 +115,7 @@ type childrenWait struct {
 	Kids      []int   `json:"kids"`      // thread id per index; 0 before it starts
 	Results   []jv    `json:"results"`
 	Done      []bool  `json:"done"`
+	Succeeded []bool  `json:"succeeded,omitempty"`
 	Running   int     `json:"running"`
 	NextIndex int     `json:"next"`
 	Failed    int     `json:"failed"`

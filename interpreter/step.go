@@ -339,6 +339,9 @@ func (r *run) abort(errName, cause string, timedOut bool) {
 	r.runq = nil
 	for _, t := range r.threads {
 		if t.Phase != phaseDone {
+			if t.Children != nil {
+				t.Keep = keep(t.Children) // a redrive runs only the rest
+			}
 			t.Task, t.Children = nil, nil
 			t.Phase = phaseDone
 			t.Err = failure.New(r.errName, r.cause)
@@ -465,7 +468,7 @@ func (r *run) runState(t *thread, s *dsl.State) {
 // harmless: drain skips threads that are no longer ready.
 func (r *run) moveTo(t *thread, next string, input value.Value) {
 	t.State, t.Input, t.Entered, t.Phase = next, jv{input}, false, phaseReady
-	t.Attempts, t.Retries = 0, nil
+	t.Attempts, t.Retries, t.Keep = 0, nil, nil
 	r.touch(t)
 	if t.ID != r.running {
 		r.enqueue(t)
@@ -514,6 +517,7 @@ func (r *run) stateFailedAs(t *thread, s *dsl.State, fe *failure.Error, alias st
 	if retryable && !fe.Terminal() && len(s.Retry) > 0 {
 		d := states.Retry(s.Retry, t.Retries, fe.Name, r.deps.Random(), aliases...)
 		if d.Retry {
+			t.Keep = nil // a retry runs the whole Parallel or Map again
 			for len(t.Retries) < len(s.Retry) {
 				t.Retries = append(t.Retries, 0)
 			}
@@ -539,6 +543,7 @@ func (r *run) stateFailedAs(t *thread, s *dsl.State, fe *failure.Error, alias st
 		if c := states.Catch(s.Catch, fe.Name, aliases...); c != nil {
 			out, err := states.CatchOutput(c, t.Input.V, fe)
 			if err == nil {
+				t.Keep = nil
 				r.noteCatch(fe.Name)
 				r.event(t.Prev, string(s.Kind)+"StateExited").str("name", s.Name).val("output", out).endIn(t)
 				r.moveTo(t, c.Next, out)

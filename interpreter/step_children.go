@@ -158,14 +158,19 @@ func (r *run) startParallel(t *thread, s *dsl.State) {
 	}
 	started := r.event(t.Prev, "ParallelStateStarted").endIn(t)
 	n := len(s.Branches)
-	cw := &childrenWait{StartedID: started, Kids: make([]int, n), Results: make([]jv, n), Done: make([]bool, n), LastEvent: started}
+	cw := &childrenWait{StartedID: started, Kids: make([]int, n), Results: make([]jv, n), Done: make([]bool, n),
+		Succeeded: make([]bool, n), LastEvent: started}
 	t.Children, t.Phase = cw, phaseChildren
 	r.touch(t)
-	if n == 0 {
+	r.restoreKept(t, cw)
+	if cw.Running == 0 && allDone(cw.Done) {
 		r.childrenDone(t, s)
 		return
 	}
 	for i, b := range s.Branches {
+		if cw.Done[i] {
+			continue // succeeded before a redrive
+		}
 		kid := r.newThread(t.ID, i, childScope(t, s, i), b.StartAt, in, started)
 		cw.Kids[i] = kid.ID
 		cw.Running++
@@ -184,14 +189,53 @@ func (r *run) startMap(t *thread, s *dsl.State) {
 	started := r.event(t.Prev, "MapStateStarted").int("length", int64(n)).endIn(t)
 	cw := &childrenWait{StartedID: started, Kids: make([]int, n), Results: make([]jv, n), Done: make([]bool, n),
 		MaxConc: plan.MaxConcurrency, Effective: jv{plan.Effective}, Items: jv{plan.Items},
-		TolPct: plan.TolerancePercent, HasPct: plan.HasPercent, TolCount: plan.ToleranceCount, HasCount: plan.HasCount, LastEvent: started}
+		TolPct: plan.TolerancePercent, HasPct: plan.HasPercent, TolCount: plan.ToleranceCount, HasCount: plan.HasCount, LastEvent: started,
+		Succeeded: make([]bool, n)}
 	t.Children, t.Phase = cw, phaseChildren
 	r.touch(t)
-	if n == 0 {
-		r.childrenDone(t, s)
+	r.restoreKept(t, cw)
+	r.startIterations(t, s)
+	if t.Children == cw && cw.Running == 0 && cw.NextIndex >= n {
+		r.childrenDone(t, s) // no items, or all succeeded before a redrive
+	}
+}
+
+// restoreKept marks the children that succeeded before a redrive as done,
+// with their results, so that only the others run again.
+func (r *run) restoreKept(t *thread, cw *childrenWait) {
+	k := t.Keep
+	t.Keep = nil
+	if k == nil || len(k.Succeeded) != len(cw.Done) {
 		return
 	}
-	r.startIterations(t, s)
+	for i, ok := range k.Succeeded {
+		if ok {
+			cw.Done[i], cw.Succeeded[i], cw.Results[i] = true, true, k.Results[i]
+		}
+	}
+}
+
+func allDone(done []bool) bool {
+	for _, d := range done {
+		if !d {
+			return false
+		}
+	}
+	return true
+}
+
+// keep records the succeeded children of a Parallel or Map that is failing.
+func keep(cw *childrenWait) *keptChildren {
+	if cw == nil {
+		return nil
+	}
+	k := &keptChildren{Succeeded: append([]bool(nil), cw.Succeeded...), Results: append([]jv(nil), cw.Results...)}
+	for i := range k.Results {
+		if !k.Succeeded[i] {
+			k.Results[i] = jv{}
+		}
+	}
+	return k
 }
 
 // startIterations starts Map iterations up to MaxConcurrency.
@@ -201,6 +245,9 @@ func (r *run) startIterations(t *thread, s *dsl.State) {
 	for cw.NextIndex < len(items) && (cw.MaxConc == 0 || int64(cw.Running) < cw.MaxConc) {
 		i := cw.NextIndex
 		cw.NextIndex++
+		if cw.Done[i] {
+			continue // succeeded before a redrive
+		}
 		env := r.contextEnv(t, s, "")
 		ctx := env.Context.(*value.Object)
 		ctx.Set("Map", value.ObjectOf("Item", value.ObjectOf("Index", value.Int(int64(i)), "Value", items[i])))
@@ -239,10 +286,14 @@ func (r *run) childEnded(p *thread, s *dsl.State, kid *thread) {
 	r.dropThread(kid)
 	if kid.Err == nil {
 		cw.Results[i] = kid.Result
+		if cw.Succeeded != nil {
+			cw.Succeeded[i] = true
+		}
 	} else if s.Kind == dsl.Map && (cw.HasPct || cw.HasCount) {
 		cw.Failed++
 		cw.Results[i] = jv{states.ErrorOutput(kid.Err)}
 		if !(&states.MapPlan{TolerancePercent: cw.TolPct, HasPercent: cw.HasPct, ToleranceCount: cw.TolCount, HasCount: cw.HasCount}).Tolerated(cw.Failed, len(cw.Kids)) {
+			p.Keep = keep(cw)
 			r.abortChildren(p, s)
 			p.Prev = last
 			r.stateFailed(p, s, failure.Newf(failure.ExceedToleratedFailure, "The specified tolerated failure threshold was exceeded"))
@@ -250,6 +301,7 @@ func (r *run) childEnded(p *thread, s *dsl.State, kid *thread) {
 			return
 		}
 	} else {
+		p.Keep = keep(cw)
 		r.abortChildren(p, s)
 		p.Prev = last
 		p.Children = nil
