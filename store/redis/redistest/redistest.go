@@ -1,17 +1,19 @@
 // Package redistest starts private redis-server processes for tests of
 // packages that run on the Redis store. A test gets its own server on a free
-// loopback port (or SFN_TEST_REDIS_URL when set); without a redis-server
-// binary it is skipped loudly, or failed under CI=true, where .ci/run
-// installs one.
+// loopback port (or SFN_TEST_REDIS_URL when set), or its own 3-master Redis
+// Cluster; without a redis-server binary it is skipped loudly, or failed
+// under CI=true, where .ci/run installs one.
 package redistest
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,32 +27,110 @@ func URL(t testing.TB) string {
 	if u := os.Getenv("SFN_TEST_REDIS_URL"); u != "" {
 		return u
 	}
-	bin, err := exec.LookPath("redis-server")
+	return Server(t)
+}
+
+// Server starts a private redis-server for this test with extra
+// configuration arguments (e.g. "--appendonly", "yes") and returns its URL.
+// It never uses SFN_TEST_REDIS_URL: callers that ask for a configuration
+// need a server of their own.
+func Server(t testing.TB, extra ...string) string {
+	t.Helper()
+	bin := binary(t, "redis-server")
+	addr := start(t, bin, t.TempDir(), extra...)
+	return "redis://" + addr
+}
+
+// Cluster starts a private Redis Cluster of three masters without replicas
+// and returns a URL naming all three nodes (redis://a,b,c), which selects
+// the store's Cluster mode. It waits until the cluster reports
+// cluster_state:ok on every node.
+func Cluster(t testing.TB) string {
+	t.Helper()
+	bin := binary(t, "redis-server")
+	cli := binary(t, "redis-cli")
+	addrs := make([]string, 3)
+	for i := range addrs {
+		dir := t.TempDir()
+		addrs[i] = start(t, bin, dir, "--cluster-enabled", "yes",
+			"--cluster-config-file", filepath.Join(dir, "nodes.conf"), "--cluster-node-timeout", "5000")
+	}
+	args := append([]string{"--cluster", "create"}, addrs...)
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
+		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for _, a := range addrs {
+		c := goredis.NewClient(&goredis.Options{Addr: a, MaxRetries: -1})
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			info, err := c.ClusterInfo(ctx).Result()
+			cancel()
+			if err == nil && strings.Contains(info, "cluster_state:ok") {
+				break
+			}
+			if time.Now().After(deadline) {
+				c.Close()
+				t.Fatalf("cluster node %s not ok after 20s: %v\n%s", a, err, info)
+			}
+			time.Sleep(50 * time.Millisecond) // polling a forming cluster, not synchronising test logic
+		}
+		c.Close()
+	}
+	return "redis://" + strings.Join(addrs, ",")
+}
+
+// binary finds a Redis program or skips (fails under CI=true) loudly.
+func binary(t testing.TB, name string) string {
+	t.Helper()
+	bin, err := exec.LookPath(name)
 	if err != nil {
-		msg := "\n\n*** redis-server NOT FOUND on PATH: this Redis test is NOT RUN. " +
-			"Install redis-server or set SFN_TEST_REDIS_URL. ***\n\n"
+		msg := "\n\n*** " + name + " NOT FOUND on PATH: this Redis test is NOT RUN. " +
+			"Install redis-server (and redis-cli) or set SFN_TEST_REDIS_URL. ***\n\n"
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
 		t.Skip(msg)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	dir := t.TempDir()
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", dir, "--logfile", filepath.Join(dir, "redis.log"))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
+	return bin
+}
+
+// start runs redis-server on a free loopback port in dir, stops it when the
+// test ends, and returns its address once it answers.
+func start(t testing.TB, bin, dir string, extra ...string) string {
+	t.Helper()
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ { // a free port may be taken before the server binds it
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+			"--dir", dir, "--logfile", filepath.Join(dir, "redis.log")}, extra...)
+		cmd := exec.Command(bin, args...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		addr := "127.0.0.1:" + strconv.Itoa(port)
+		if lastErr = waitPing(addr); lastErr == nil {
+			t.Cleanup(func() {
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+			})
+			return addr
+		}
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-	})
-	addr := "127.0.0.1:" + strconv.Itoa(port)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
+	t.Fatalf("redis-server did not answer: %v\n%s", lastErr, log)
+	return ""
+}
+
+func waitPing(addr string) error {
 	c := goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: -1})
 	defer c.Close()
 	deadline := time.Now().Add(10 * time.Second)
@@ -59,11 +139,10 @@ func URL(t testing.TB) string {
 		err := c.Ping(ctx).Err()
 		cancel()
 		if err == nil {
-			return "redis://" + addr
+			return nil
 		}
 		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
-			t.Fatalf("redis-server on %s did not answer: %v\n%s", addr, err, log)
+			return fmt.Errorf("redis-server on %s: %w", addr, err)
 		}
 		time.Sleep(20 * time.Millisecond) // polling a starting process, not synchronising test logic
 	}
