@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -114,10 +115,7 @@ func (s *server) routes() http.Handler {
 
 	// The console's files hold no data and are served without a token; the
 	// console sends the token with each /v1 call it makes (httpapi/ui).
-	r.Get("/ui", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/ui/", http.StatusMovedPermanently)
-	})
-	r.Method(http.MethodGet, "/ui/*", http.StripPrefix("/ui", ui.Handler()))
+	r.Method(http.MethodGet, "/ui*", s.console())
 
 	h := func(p perm, k routeKind, f http.HandlerFunc) http.Handler { return s.guard(p, k, f) }
 	r.Route("/v1", func(r chi.Router) {
@@ -147,6 +145,21 @@ func (s *server) routes() http.Handler {
 		r.Method(http.MethodPost, "/tasks/heartbeat", h(permWork, short, s.taskHeartbeat))
 	})
 	return r
+}
+
+// console serves the web console under /ui/ and sends /ui there.
+func (s *server) console() http.Handler {
+	files := http.StripPrefix("/ui", ui.Handler())
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/ui":
+			http.Redirect(w, r, "/ui/", http.StatusMovedPermanently)
+		case strings.HasPrefix(r.URL.Path, "/ui/"):
+			files.ServeHTTP(w, r)
+		default:
+			s.writeError(w, r, errf(codeNotFound, fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path)))
+		}
+	})
 }
 
 // guard checks access and sets the route's deadlines.

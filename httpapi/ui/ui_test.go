@@ -118,6 +118,7 @@ func TestServedUnderUI(t *testing.T) {
 		{"/ui/graph.js", "text/javascript", 200},
 		{"/ui/style.css", "text/css", 200},
 		{"/ui/nothing.js", "", 404},
+		{"/uix", "application/json", 404},
 	}
 	for _, tc := range tests {
 		status, _, h := do(t, srv, http.MethodGet, tc.path, "")
