@@ -51,6 +51,17 @@ type Connection struct {
 	Username    string `json:"username,omitempty" yaml:"username"`
 	Password    string `json:"password,omitempty" yaml:"password"`
 	BearerToken string `json:"bearerToken,omitempty" yaml:"bearerToken"`
+	// OAuth client credentials (RFC 6749 section 4.4): the token is fetched
+	// from TokenURL and cached until shortly before it expires.
+	OAuth *OAuth `json:"oauth,omitempty" yaml:"oauth"`
+}
+
+// OAuth configures an OAuth 2.0 client credentials connection.
+type OAuth struct {
+	TokenURL     string `json:"tokenUrl" yaml:"tokenUrl"`
+	ClientID     string `json:"clientId" yaml:"clientId"`
+	ClientSecret string `json:"clientSecret" yaml:"clientSecret"`
+	Scope        string `json:"scope,omitempty" yaml:"scope"`
 }
 
 // alwaysDenied are link-local and cloud metadata addresses: a definition
@@ -65,6 +76,7 @@ type Client struct {
 	allowHst []string
 	denyNet  []*net.IPNet
 	denyHst  []string
+	tokens   tokenCache
 }
 
 // New builds a client with pooled connections and the destination policy
@@ -91,11 +103,17 @@ func New(cfg Config) (*Client, error) {
 			c.denyNet = append(c.denyNet, hostNet(ip))
 		} else if d != "" {
 			c.denyHst = append(c.denyHst, strings.ToLower(d))
+			// The store's name is refused, and so are its addresses, so
+			// that the IP literal cannot reach it either.
+			if ips, err := net.LookupIP(d); err == nil {
+				for _, ip := range ips {
+					c.denyNet = append(c.denyNet, hostNet(ip))
+				}
+			}
 		}
 	}
-	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: c.control}
 	tr := &http.Transport{
-		Proxy: nil, DialContext: dialer.DialContext, MaxIdleConns: 256, MaxIdleConnsPerHost: 32,
+		Proxy: nil, DialContext: c.dial, MaxIdleConns: 256, MaxIdleConnsPerHost: 32,
 		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ResponseHeaderTimeout: c.cfg.Timeout,
 	}
 	c.http = &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
@@ -115,8 +133,33 @@ func hostNet(ip net.IP) *net.IPNet {
 	return &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)}
 }
 
+// dial connects with the destination policy applied to the address each
+// connection really goes to (after DNS resolution, and for every redirect),
+// so that a name cannot smuggle a denied address in.
+func (c *Client) dial(ctx context.Context, network, address string) (net.Conn, error) {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.hostAllowed(host); err != nil {
+		return nil, err
+	}
+	// A name matched by an --http-allow pattern may resolve anywhere but
+	// the always-denied ranges; any other destination must be in an
+	// allowed CIDR when the operator listed some.
+	byName := false
+	for _, a := range c.allowHst {
+		if matchHost(a, strings.ToLower(host)) {
+			byName = true
+		}
+	}
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second,
+		Control: func(_, addr string, _ syscall.RawConn) error { return c.control(addr, byName) }}
+	return d.DialContext(ctx, network, address)
+}
+
 // control refuses denied addresses after resolution.
-func (c *Client) control(_, address string, _ syscall.RawConn) error {
+func (c *Client) control(address string, allowedByName bool) error {
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
 		return err
@@ -130,46 +173,38 @@ func (c *Client) control(_, address string, _ syscall.RawConn) error {
 			return fmt.Errorf("destination %s is not allowed (link-local, cloud metadata or the store's own address)", ip)
 		}
 	}
-	if len(c.allowNet) > 0 || len(c.allowHst) > 0 {
-		for _, n := range c.allowNet {
-			if n.Contains(ip) {
-				return nil
-			}
-		}
-		if len(c.allowHst) == 0 {
-			return fmt.Errorf("destination %s is not in --http-allow", ip)
+	if allowedByName || (len(c.allowNet) == 0 && len(c.allowHst) == 0) {
+		return nil
+	}
+	for _, n := range c.allowNet {
+		if n.Contains(ip) {
+			return nil
 		}
 	}
-	return nil
+	return fmt.Errorf("destination %s is not in --http-allow", ip)
 }
 
-// hostAllowed checks the name-based part of the policy before dialing.
+// hostAllowed checks the name-based part of the policy before dialing, so
+// that a refusal says which name was refused.
 func (c *Client) hostAllowed(host string) error {
-	h := strings.ToLower(host)
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
 	for _, d := range c.denyHst {
 		if matchHost(d, h) {
 			return fmt.Errorf("destination %s is not allowed", host)
 		}
 	}
-	if len(c.allowHst) == 0 && len(c.allowNet) == 0 {
-		return nil
-	}
-	for _, a := range c.allowHst {
-		if matchHost(a, h) {
-			return nil
-		}
-	}
 	if ip := net.ParseIP(h); ip != nil {
-		for _, n := range c.allowNet {
-			if n.Contains(ip) {
+		return c.control(net.JoinHostPort(h, "0"), false)
+	}
+	if len(c.allowHst) > 0 && len(c.allowNet) == 0 {
+		for _, a := range c.allowHst {
+			if matchHost(a, h) {
 				return nil
 			}
 		}
-	}
-	if len(c.allowHst) > 0 && len(c.allowNet) == 0 {
 		return fmt.Errorf("destination %s is not in --http-allow", host)
 	}
-	return nil
+	return nil // checked again at dial time, with the addresses it resolves to
 }
 
 func matchHost(pattern, host string) bool {
@@ -179,20 +214,23 @@ func matchHost(pattern, host string) bool {
 	return pattern == host
 }
 
-// forbiddenHeaders may not be set by a task (AWS's HTTP Task refuses them).
+// forbiddenHeaders may not be set by a task: AWS's documented list for the
+// HTTP Task (Call HTTPS APIs, "Headers"), plus Authorization (refused by
+// AWS too; credentials come from a connection) and the two headers sfn
+// sets itself on every call.
 var forbiddenHeaders = map[string]bool{
-	"a-im": true, "accept-charset": true, "accept-datetime": true, "accept-encoding": true, "authorization": true,
-	"cache-control": true, "connection": true, "content-encoding": true, "content-length": true, "content-md5": true,
-	"date": true, "expect": true, "forwarded": true, "from": true, "host": true, "http2-settings": true,
-	"if-match": true, "if-modified-since": true, "if-none-match": true, "if-range": true, "if-unmodified-since": true,
-	"max-forwards": true, "origin": true, "pragma": true, "proxy-authorization": true, "referer": true,
-	"server": true, "te": true, "trailer": true, "transfer-encoding": true, "upgrade": true, "user-agent": true,
-	"via": true, "warning": true, "idempotency-key": true, "traceparent": true,
+	"a-im": true, "accept-charset": true, "accept-datetime": true, "accept-encoding": true, "cache-control": true,
+	"connection": true, "content-encoding": true, "content-md5": true, "date": true, "expect": true, "forwarded": true,
+	"from": true, "host": true, "http2-settings": true, "if-match": true, "if-modified-since": true, "if-none-match": true,
+	"if-range": true, "if-unmodified-since": true, "max-forwards": true, "origin": true, "pragma": true,
+	"proxy-authorization": true, "referer": true, "server": true, "te": true, "trailer": true, "transfer-encoding": true,
+	"upgrade": true, "via": true, "warning": true,
+	"authorization": true, "idempotency-key": true, "traceparent": true,
 }
 
 func forbiddenHeader(name string) bool {
 	n := strings.ToLower(name)
-	return forbiddenHeaders[n] || strings.HasPrefix(n, "x-forwarded") || strings.HasPrefix(n, "x-amz") || strings.HasPrefix(n, "x-amzn")
+	return forbiddenHeaders[n] || strings.HasPrefix(n, "x-forwarded-") || strings.HasPrefix(n, "x-amz-") || strings.HasPrefix(n, "x-amzn-")
 }
 
 // Request is one HTTP Task attempt.
@@ -244,7 +282,9 @@ func (c *Client) Invoke(ctx context.Context, r Request) (value.Value, *failure.E
 	result.Set("StatusCode", value.Int(int64(resp.StatusCode)))
 	result.Set("StatusText", statusText(resp))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, failure.New("States.Http.StatusCode."+strconv.Itoa(resp.StatusCode), value.MarshalString(result))
+		// AWS reports only the status text as the cause (the response body
+		// is not kept), so a Catch sees the same on both.
+		return nil, failure.New("States.Http.StatusCode."+strconv.Itoa(resp.StatusCode), statusText(resp))
 	}
 	return result, nil
 }
@@ -362,11 +402,13 @@ func (c *Client) build(ctx context.Context, r Request) (*http.Request, *failure.
 		}
 	}
 	if av, ok := p.Get("Authentication"); ok {
-		if ferr := c.authenticate(req, av); ferr != nil {
+		if ferr := c.authenticate(ctx, req, av); ferr != nil {
 			return nil, ferr
 		}
 	}
-	req.Header.Set("User-Agent", "sfn-http-task")
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", "sfn-http-task")
+	}
 	if r.IdempotencyKey != "" {
 		req.Header.Set("Idempotency-Key", r.IdempotencyKey)
 		req.Header.Set("Traceparent", traceparent(r.IdempotencyKey))
@@ -384,7 +426,7 @@ func traceparent(key string) string {
 	return "00-" + hex.EncodeToString(t[:16]) + "-" + hex.EncodeToString(s[:8]) + "-01"
 }
 
-func (c *Client) authenticate(req *http.Request, av value.Value) *failure.Error {
+func (c *Client) authenticate(ctx context.Context, req *http.Request, av value.Value) *failure.Error {
 	ao, ok := av.(*value.Object)
 	if !ok {
 		return runtimeErr("the HTTP Task's Authentication must be an object with ConnectionArn")
@@ -393,10 +435,7 @@ func (c *Client) authenticate(req *http.Request, av value.Value) *failure.Error 
 	if arn == "" {
 		return runtimeErr("the HTTP Task's Authentication needs a ConnectionArn")
 	}
-	name := arn
-	if i := strings.LastIndexAny(arn, ":/"); i >= 0 {
-		name = arn[i+1:]
-	}
+	name := connectionName(arn)
 	conn, ok := c.cfg.Connections[arn]
 	if !ok {
 		conn, ok = c.cfg.Connections[name]
@@ -411,8 +450,28 @@ func (c *Client) authenticate(req *http.Request, av value.Value) *failure.Error 
 		req.SetBasicAuth(conn.Username, conn.Password)
 	case conn.BearerToken != "":
 		req.Header.Set("Authorization", "Bearer "+conn.BearerToken)
+	case conn.OAuth != nil:
+		tok, err := c.oauthToken(ctx, name, conn.OAuth)
+		if err != nil {
+			return failure.Newf(failure.TaskFailed, "the connection %q could not get an OAuth token: %v", arn, err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	return nil
+}
+
+// connectionName takes the connection's name from an EventBridge-style ARN
+// (arn:aws:events:<region>:<account>:connection/<name>/<id>) or from a
+// shorter "connection/<name>" or plain name.
+func connectionName(arn string) string {
+	if _, rest, ok := strings.Cut(arn, "connection/"); ok {
+		name, _, _ := strings.Cut(rest, "/")
+		return name
+	}
+	if i := strings.LastIndexAny(arn, ":/"); i >= 0 {
+		return arn[i+1:]
+	}
+	return arn
 }
 
 func transformEncoding(p *value.Object) string {
