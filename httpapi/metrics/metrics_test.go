@@ -129,9 +129,7 @@ const (
 	chainDef = `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","End":true}}}`
 	failDef  = `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E.Boom","Cause":"because"}}}`
 	// retryCatch catches Card.Declined into a Pass, then retries
-	// Flaky.Outage once (the second attempt succeeds). The retrying task
-	// comes last: at the time of writing, a task that succeeds after a
-	// timer-driven retry does not go on to its Next state (engine bug).
+	// Flaky.Outage once (the second attempt succeeds).
 	retryCatchDef = `{"StartAt":"Refuse","States":{
 	  "Refuse":{"Type":"Task","Resource":"handler:declined","Catch":[{"ErrorEquals":["Card.Declined"],"Next":"Declined"}],"End":true},
 	  "Declined":{"Type":"Pass","Next":"Charge"},
