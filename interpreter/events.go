@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/dsl/value"
 	"github.com/sfn-project/sfn/store"
 )
@@ -97,3 +98,17 @@ func (w *eventWriter) end() int64 {
 	w.r.size += len(data)
 	return w.id
 }
+
+// Event type names per state kind, built once: concatenating them for every
+// transition would allocate.
+var kindEvents = func() map[dsl.Kind][3]string {
+	m := map[dsl.Kind][3]string{}
+	for _, k := range []dsl.Kind{dsl.Pass, dsl.Task, dsl.Choice, dsl.Wait, dsl.Succeed, dsl.Fail, dsl.Parallel, dsl.Map} {
+		m[k] = [3]string{string(k) + "StateEntered", string(k) + "StateExited", string(k) + "StateAborted"}
+	}
+	return m
+}()
+
+func enteredName(k dsl.Kind) string { return kindEvents[k][0] }
+func exitedName(k dsl.Kind) string  { return kindEvents[k][1] }
+func abortedName(k dsl.Kind) string { return kindEvents[k][2] }

@@ -316,7 +316,7 @@ func (r *run) abort(errName, cause string, timedOut bool) {
 			continue // AWS writes no …StateAborted events on a timeout
 		}
 		if s := r.state(t); s != nil && t.Entered {
-			r.event(t.Prev, string(s.Kind)+"StateAborted").str("name", s.Name).endIn(t)
+			r.event(t.Prev, abortedName(s.Kind)).str("name", s.Name).endIn(t)
 		}
 		if p := r.threads[t.Parent]; p != nil {
 			if ps := r.state(p); ps != nil && ps.Kind == dsl.Map {
@@ -388,7 +388,11 @@ func (r *run) park() {
 func (r *run) runThread(t *thread) {
 	prev := r.running
 	r.running = t.ID
-	defer func() { r.running = prev }()
+	r.runStates(t)
+	r.running = prev
+}
+
+func (r *run) runStates(t *thread) {
 	for t.Phase == phaseReady && r.status == store.StatusRunning {
 		if r.lastID >= int64(r.limits.MaxHistory) {
 			r.endExecution(nil, failure.Newf(failure.Runtime, "The execution reached the maximum number of history events (%d).", r.limits.MaxHistory))
@@ -416,7 +420,7 @@ func (r *run) runThread(t *thread) {
 				r.enterWait(t, s)
 				continue
 			}
-			t.EnteredID = r.event(t.Prev, string(s.Kind)+"StateEntered").str("name", s.Name).val("input", t.Input.V).endIn(t)
+			t.EnteredID = r.event(t.Prev, enteredName(s.Kind)).str("name", s.Name).val("input", t.Input.V).endIn(t)
 		}
 		r.runState(t, s)
 	}
@@ -478,7 +482,7 @@ func (r *run) moveTo(t *thread, next string, input value.Value) {
 // exitState writes …StateExited and moves on (or ends the thread).
 func (r *run) exitState(t *thread, s *dsl.State, out value.Value) {
 	before := r.size
-	r.event(t.Prev, string(s.Kind)+"StateExited").str("name", s.Name).val("output", out).endIn(t)
+	r.event(t.Prev, exitedName(s.Kind)).str("name", s.Name).val("output", out).endIn(t)
 	if r.size-before > r.limits.MaxPayload {
 		r.finishThread(t, nil, failure.Newf(failure.DataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.Name))
 		return
@@ -545,7 +549,7 @@ func (r *run) stateFailedAs(t *thread, s *dsl.State, fe *failure.Error, alias st
 			if err == nil {
 				t.Keep = nil
 				r.noteCatch(fe.Name)
-				r.event(t.Prev, string(s.Kind)+"StateExited").str("name", s.Name).val("output", out).endIn(t)
+				r.event(t.Prev, exitedName(s.Kind)).str("name", s.Name).val("output", out).endIn(t)
 				r.moveTo(t, c.Next, out)
 				r.enqueue(t)
 				return

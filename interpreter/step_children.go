@@ -397,7 +397,7 @@ func (r *run) abortSubtree(t *thread) {
 		t.Task = nil
 	}
 	if s != nil && t.Entered && t.Phase != phaseDone {
-		r.event(t.Prev, string(s.Kind)+"StateAborted").str("name", s.Name).endIn(t)
+		r.event(t.Prev, abortedName(s.Kind)).str("name", s.Name).endIn(t)
 	}
 	t.Phase = phaseDone
 }
