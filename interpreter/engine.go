@@ -787,3 +787,12 @@ func (e *Engine) Maintainer() bool {
 	_, ok := e.own.held[0]
 	return ok
 }
+
+// HeldPartitions is how many partition leases this node holds (0 when the
+// store is not shared), for metrics.
+func (e *Engine) HeldPartitions() int {
+	if e.own == nil {
+		return 0
+	}
+	return len(e.own.partitions())
+}

@@ -120,6 +120,8 @@ func (e *Engine) runTimers(ctx context.Context) {
 
 // fire advances an execution whose deadline came (or whose step yielded).
 func (e *Engine) fire(ctx context.Context, id string) {
+	var lag time.Duration
+	fired := false
 	_, _, err := e.modify(ctx, id, func(r *run) bool {
 		if r.status != "RUNNING" {
 			return false
@@ -128,6 +130,7 @@ func (e *Engine) fire(ctx context.Context, id string) {
 		if due.IsZero() || due.After(r.now) {
 			return false
 		}
+		lag, fired = r.now.Sub(due), true
 		n := len(r.events)
 		r.fireTimers()
 		r.resume()
@@ -135,6 +138,9 @@ func (e *Engine) fire(ctx context.Context, id string) {
 	})
 	if err != nil && ctx.Err() == nil {
 		e.log.Error("timer step failed", slog.String("execution_id", id), slog.Any("error", err))
+	}
+	if err == nil && fired && e.cfg.Observer != nil {
+		e.cfg.Observer.TimerFired(lag)
 	}
 }
 
