@@ -210,6 +210,11 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
+	if err := reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "sfn_leases_held", Help: "Partition leases this node holds (0 on a store that is not shared).",
+	}, func() float64 { return float64(engine.HeldPartitions()) })); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	if err := engine.Start(ctx); err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
