@@ -27,6 +27,7 @@ type Store struct {
 	names      map[string]string // stateMachine + "\x00" + name -> id
 	// byStart lists executions oldest first; listing walks it backwards.
 	byStart  []*execution
+	nextSeq  int64 // the seq of the next execution; never reused, also after Expire
 	watchers map[string]map[chan struct{}]struct{}
 	queues   map[string][]store.ActivityTask
 }
@@ -216,7 +217,8 @@ func (s *Store) CreateExecution(_ context.Context, p store.CreateParams) (string
 			return "", fmt.Errorf("memory store: create %s: event %d has id %d: %w", r.ID, i, e.ID, store.ErrConflict)
 		}
 	}
-	e := &execution{rec: *copyExecution(r), seq: int64(len(s.byStart))}
+	e := &execution{rec: *copyExecution(r), seq: s.nextSeq}
+	s.nextSeq++
 	e.rec.RecordVersion = 1
 	e.rec.LastEventID = int64(len(p.Events))
 	e.events = cloneEvents(p.Events)
@@ -310,8 +312,9 @@ func (s *Store) History(_ context.Context, q store.HistoryQuery) ([]store.Event,
 	return out, nil
 }
 
-// ListExecutions implements store.Store: newest first; the cursor is the
-// insertion sequence of the last execution returned.
+// ListExecutions implements store.Store: newest first; the cursor is one
+// past the insertion sequence of the next execution to list, so it stays
+// valid when Expire removes executions in between.
 func (s *Store) ListExecutions(_ context.Context, q store.ListQuery) ([]store.Summary, string, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -319,10 +322,11 @@ func (s *Store) ListExecutions(_ context.Context, q store.ListQuery) ([]store.Su
 	if q.Cursor != "" {
 		b, err := base64.RawURLEncoding.DecodeString(q.Cursor)
 		n, err2 := strconv.Atoi(strings.TrimPrefix(string(b), "s"))
-		if err != nil || err2 != nil || !strings.HasPrefix(string(b), "s") || n < 0 || n > len(s.byStart) {
+		if err != nil || err2 != nil || !strings.HasPrefix(string(b), "s") || n < 0 || int64(n) > s.nextSeq {
 			return nil, "", fmt.Errorf("memory store: malformed cursor: %w", store.ErrInvalidCursor)
 		}
-		start = n - 1
+		// The newest execution with seq <= n-1.
+		start = sort.Search(len(s.byStart), func(i int) bool { return s.byStart[i].seq > int64(n-1) }) - 1
 	}
 	limit := q.Limit
 	if limit <= 0 {
@@ -336,7 +340,7 @@ func (s *Store) ListExecutions(_ context.Context, q store.ListQuery) ([]store.Su
 			continue
 		}
 		if len(out) == limit {
-			next = base64.RawURLEncoding.EncodeToString([]byte("s" + strconv.Itoa(i+1)))
+			next = base64.RawURLEncoding.EncodeToString([]byte("s" + strconv.FormatInt(s.byStart[i].seq+1, 10)))
 			break
 		}
 		out = append(out, store.Summary{ID: r.ID, StateMachine: r.StateMachine, Version: r.Version, Name: r.Name,

@@ -55,6 +55,15 @@ func dueScore(t time.Time) string {
 	return micros(t)
 }
 
+// endedScore is the ended-set score of a record: its stop time once it is
+// no longer running, "" while it runs (or when no stop time is set).
+func endedScore(r *store.Execution) string {
+	if r.Status == store.StatusRunning || r.StoppedAt.IsZero() {
+		return ""
+	}
+	return micros(r.StoppedAt)
+}
+
 // headerFields are the fields a commit rewrites, as pairs.
 func headerFields(r *store.Execution) []any {
 	return []any{

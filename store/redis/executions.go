@@ -55,15 +55,15 @@ func (s *Store) CreateExecution(ctx context.Context, p store.CreateParams) (stri
 	keys := append([]string{
 		s.keys.record(part, r.ID), s.keys.history(part, r.ID), s.keys.name(part, r.StateMachine, r.Name),
 		s.keys.due(part), s.keys.index(part, "", ""), s.keys.index(part, r.StateMachine, ""),
-		s.keys.index(part, r.StateMachine, r.Status), s.keys.index(part, "", r.Status),
+		s.keys.index(part, r.StateMachine, r.Status), s.keys.index(part, "", r.Status), s.keys.ended(part),
 	}, queues...)
 	due := ""
 	if r.Status == store.StatusRunning {
 		due = dueScore(r.DueAt)
 	}
-	args := make([]any, 0, 8+len(fields)+len(p.Events)+len(tasks))
+	args := make([]any, 0, 9+len(fields)+len(p.Events)+len(tasks))
 	args = append(args, r.ID, micros(r.StartedAt), due, s.keys.channel(part), s.publish(),
-		len(fields)/2, len(p.Events), len(tasks))
+		len(fields)/2, len(p.Events), len(tasks), endedScore(r))
 	args = append(args, fields...)
 	for _, e := range p.Events {
 		args = append(args, e.Data)
@@ -72,7 +72,7 @@ func (s *Store) CreateExecution(ctx context.Context, p store.CreateParams) (stri
 
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	res, err := createScript.Run(ctx, s.client, keys, args...).StringSlice()
+	res, err := s.batch.run(ctx, createScript, keys, args).StringSlice()
 	if err != nil {
 		return "", fmt.Errorf("redis store: create %s: %w", r.ID, err)
 	}
@@ -130,11 +130,12 @@ func (s *Store) Commit(ctx context.Context, p store.CommitParams) error {
 	if r.Status == store.StatusRunning {
 		due = dueScore(r.DueAt)
 	}
-	keys := append([]string{s.keys.record(part, p.ID), s.keys.history(part, p.ID), s.keys.lease(part), s.keys.due(part)}, queues...)
-	args := make([]any, 0, 13+len(fields)+len(p.DeleteThreads)+len(p.Events)+len(tasks))
+	keys := append([]string{s.keys.record(part, p.ID), s.keys.history(part, p.ID), s.keys.lease(part), s.keys.due(part),
+		s.keys.ended(part)}, queues...)
+	args := make([]any, 0, 14+len(fields)+len(p.DeleteThreads)+len(p.Events)+len(tasks))
 	args = append(args, strconv.FormatInt(p.ExpectedVersion, 10), strconv.FormatInt(p.Fence, 10), p.ID, due, r.Status,
 		s.keys.partition(part), s.keys.channel(part), s.publish(),
-		len(fields)/2, len(p.DeleteThreads), len(p.Events), len(tasks), first)
+		len(fields)/2, len(p.DeleteThreads), len(p.Events), len(tasks), first, endedScore(r))
 	args = append(args, fields...)
 	for _, t := range p.DeleteThreads {
 		args = append(args, threadPrefix+t)
@@ -146,7 +147,7 @@ func (s *Store) Commit(ctx context.Context, p store.CommitParams) error {
 
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	res, err := commitScript.Run(ctx, s.client, keys, args...).StringSlice()
+	res, err := s.batch.run(ctx, commitScript, keys, args).StringSlice()
 	if err != nil {
 		return fmt.Errorf("redis store: commit %s: %w", p.ID, err)
 	}

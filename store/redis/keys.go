@@ -38,6 +38,9 @@ func (k keys) name(p int, sm, name string) string {
 
 func (k keys) due(p int) string { return k.partition(p) + "due" }
 
+// ended lists a partition's finished executions by stop time, for retention.
+func (k keys) ended(p int) string { return k.partition(p) + "ended" }
+
 // index is the listing index of a partition for a filter: all, by state
 // machine, by state machine and status, or by status alone.
 func (k keys) index(p int, sm, status string) string {

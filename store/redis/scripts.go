@@ -32,6 +32,7 @@ var (
 	acquireScript       = script("lease_acquire")
 	renewScript         = script("lease_renew")
 	releaseScript       = script("lease_release")
+	expireScript        = script("expire")
 )
 
 // runPipelined runs one script many times in one pipeline, by hash, and

@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Copies", copyTests},
 		{"Concurrency", concurrencyTests},
 		{"Leases", leaseTests},
+		{"Expire", expireTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,14 +1,16 @@
 -- commit.lua: one step of an execution. Applies the new record header,
 -- the changed threads, the step's events, the due time, the status
--- indexes and the queued activity tasks together, and only when the
--- record is still at the expected version and, for a fenced commit, the
--- fence is the partition's current lease token. Publishes a notice.
+-- indexes, the ended index and the queued activity tasks together, and
+-- only when the record is still at the expected version and, for a fenced
+-- commit, the fence is the partition's current lease token. Publishes a
+-- notice.
 --
 -- KEYS[1]  -> record hash      <prefix>:{pN}:x:<id>
 -- KEYS[2]  -> history list     <prefix>:{pN}:h:<id>
 -- KEYS[3]  -> lease hash       <prefix>:{pN}:lease
 -- KEYS[4]  -> due zset         <prefix>:{pN}:due
--- KEYS[5..] -> one activity queue per task, in task order
+-- KEYS[5]  -> ended zset       <prefix>:{pN}:ended (retention: score = stop time in µs)
+-- KEYS[6..] -> one activity queue per task, in task order
 -- ARGV[1]  -> expected record version
 -- ARGV[2]  -> fence, "0" for writes from outside the lease holder
 -- ARGV[3]  -> execution id
@@ -24,7 +26,9 @@
 -- ARGV[11] -> E, the number of events
 -- ARGV[12] -> A, the number of activity tasks
 -- ARGV[13] -> id of the first event (the caller checked the rest are consecutive)
--- ARGV[14..] -> F pairs, then D fields, then E event payloads, then A tasks
+-- ARGV[14] -> stop time in microseconds, or "" while running; an ended
+--             execution is put in the ended zset, a redriven one leaves it
+-- ARGV[15..] -> F pairs, then D fields, then E event payloads, then A tasks
 -- Returns {"OK"} or, changing nothing, {"NOTFOUND"}, {"LEASELOST", fence},
 -- {"CONFLICT", record version} or {"GAP", last event id}.
 
@@ -61,7 +65,7 @@ local function batch(cmd, key, from, count, width)
     j = j + n
   end
 end
-local i = 14
+local i = 15
 batch('HSET', KEYS[1], i, nf, 2)
 i = i + nf * 2
 batch('HDEL', KEYS[1], i, nd, 1)
@@ -78,6 +82,11 @@ if status == 'RUNNING' and ARGV[4] ~= '' then
 else
   redis.call('ZREM', KEYS[4], id)
 end
+if status == 'RUNNING' then
+  redis.call('ZREM', KEYS[5], id)
+elseif ARGV[14] ~= '' then
+  redis.call('ZADD', KEYS[5], ARGV[14], id)
+end
 if status ~= cur[3] then
   local part = ARGV[6]
   local sm = string.gsub(cur[4], '[%%:]', {['%'] = '%25', [':'] = '%3A'})
@@ -93,7 +102,7 @@ if na > 0 then
   local t = redis.call('TIME')
   local stamp = string.format('%s%06d', t[1], tonumber(t[2]))
   for a = 0, na - 1 do
-    redis.call('RPUSH', KEYS[5 + a], stamp .. '|' .. ARGV[i + a])
+    redis.call('RPUSH', KEYS[6 + a], stamp .. '|' .. ARGV[i + a])
   end
 end
 redis.call(ARGV[8], ARGV[7], id)

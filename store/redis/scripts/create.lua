@@ -9,7 +9,8 @@
 -- KEYS[6]  -> index by sm            <prefix>:{pN}:ix:<sm>
 -- KEYS[7]  -> index by sm and status <prefix>:{pN}:ix:<sm>:<status>
 -- KEYS[8]  -> index by status        <prefix>:{pN}:ixs:<status>
--- KEYS[9..] -> one activity queue per task, in task order
+-- KEYS[9]  -> ended zset             <prefix>:{pN}:ended (retention: score = stop time in µs)
+-- KEYS[10..] -> one activity queue per task, in task order
 -- ARGV[1]  -> execution id
 -- ARGV[2]  -> start time in microseconds (index score)
 -- ARGV[3]  -> due time in microseconds, or "" when nothing is due
@@ -18,7 +19,9 @@
 -- ARGV[6]  -> F, the number of record field/value pairs
 -- ARGV[7]  -> E, the number of events (ids 1..E, checked by the caller)
 -- ARGV[8]  -> A, the number of activity tasks
--- ARGV[9..] -> F field/value pairs, then E event payloads, then A tasks
+-- ARGV[9]  -> stop time in microseconds when the first step already ended
+--             the execution (it goes in the ended zset), else ""
+-- ARGV[10..] -> F field/value pairs, then E event payloads, then A tasks
 -- Returns {"OK"}, or {"EXISTS", id of the execution holding the name}.
 
 -- Checks.
@@ -32,7 +35,7 @@ end
 
 -- Writes.
 local nf, ne, na = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local i = 9
+local i = 10
 -- In chunks: unpack is bounded by the Lua stack.
 local function batch(cmd, key, from, count, width)
   local j = 0
@@ -59,11 +62,14 @@ end
 if ARGV[3] ~= '' then
   redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
 end
+if ARGV[9] ~= '' then
+  redis.call('ZADD', KEYS[9], ARGV[9], ARGV[1])
+end
 if na > 0 then
   local t = redis.call('TIME')
   local stamp = string.format('%s%06d', t[1], tonumber(t[2]))
   for a = 0, na - 1 do
-    redis.call('RPUSH', KEYS[9 + a], stamp .. '|' .. ARGV[i + a])
+    redis.call('RPUSH', KEYS[10 + a], stamp .. '|' .. ARGV[i + a])
   end
 end
 redis.call(ARGV[5], ARGV[4], ARGV[1])
