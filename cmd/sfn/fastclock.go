@@ -11,26 +11,30 @@ import (
 	"github.com/sfn-project/sfn/store"
 )
 
-// fastIdle is the engine's timer poll under --fast-time: the engine waits
-// min(fastIdle, time to its next timer), so each wait jumps straight to the
-// next timer.
-const fastIdle = time.Hour
-
 // fastClock is the engine's clock for `sfn run --fast-time`: real time plus
-// an offset that jumps forward whenever the engine waits, so Wait states,
-// retry back-off and timeouts take no real time.
+// an offset. A driver (drive) jumps the offset to the execution's next due
+// time (a Wait, a retry back-off, a timeout) whenever nothing else can
+// happen first, and wakes the engine's waits that the jump reaches, so
+// waiting takes no real time.
 //
-// While a handler call is open — from the commit that schedules it to the
-// commit that records its end — the clock does not jump: the engine's next
-// timer may be that task's timeout, which must not fire before the
-// (instant, mocked) answer is committed. settlingStore tracks the open calls.
+// Nothing can happen first when no handler call is open: from the commit
+// that schedules a call to the commit that records its end, the clock does
+// not jump, since the next due time may be that task's timeout, which must
+// not fire before the (instant, mocked) answer is committed. settlingStore
+// tracks the open calls.
 type fastClock struct {
-	start  time.Time
-	mu     sync.Mutex
-	offset time.Duration
-	open   map[int64]bool  // TaskScheduled ids of open handler calls
-	prev   map[int64]int64 // TaskStarted id -> its TaskScheduled id
-	busy   atomic.Int64    // len(open)
+	start   time.Time
+	mu      sync.Mutex
+	offset  time.Duration
+	waiters []waiter
+	open    map[int64]bool  // TaskScheduled ids of open handler calls
+	prev    map[int64]int64 // TaskStarted id -> its TaskScheduled id
+	busy    atomic.Int64    // len(open)
+}
+
+type waiter struct {
+	at time.Time
+	ch chan time.Time
 }
 
 func newFastClock() *fastClock {
@@ -40,32 +44,79 @@ func newFastClock() *fastClock {
 func (c *fastClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.start.Add(time.Since(c.start) + c.offset)
+	return c.now()
 }
 
+func (c *fastClock) now() time.Time { return c.start.Add(time.Since(c.start) + c.offset) }
+
+// After fires after d of real time, or earlier when a jump reaches it.
 func (c *fastClock) After(d time.Duration) <-chan time.Time {
 	ch := make(chan time.Time, 1)
-	if c.busy.Load() == 0 {
-		if d >= fastIdle {
-			// Nothing is due: let real work happen first rather than spin.
-			time.Sleep(time.Millisecond)
-		}
-		c.mu.Lock()
-		if d > 0 {
-			c.offset += d
-		}
-		c.mu.Unlock()
-		ch <- c.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d <= 0 {
+		ch <- c.now()
 		return ch
 	}
-	// Busy: wake the engine, without moving time, once the calls are settled.
-	go func() {
-		for c.busy.Load() > 0 {
-			time.Sleep(time.Millisecond)
+	c.waiters = append(c.waiters, waiter{at: c.now().Add(d), ch: ch})
+	time.AfterFunc(d, func() {
+		select {
+		case ch <- c.Now():
+		default:
 		}
-		ch <- c.Now()
-	}()
+	})
 	return ch
+}
+
+// jumpTo moves the clock forward to t (never back) and wakes the waits it reaches.
+func (c *fastClock) jumpTo(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d := t.Sub(c.now()); d > 0 {
+		c.offset += d
+	}
+	now := c.now()
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if w.at.After(now) {
+			kept = append(kept, w)
+			continue
+		}
+		select {
+		case w.ch <- now:
+		default:
+		}
+	}
+	c.waiters = kept
+}
+
+// drive jumps to the execution's next due time whenever it is quiet: no
+// open call, and the record unchanged for a moment (the engine is not
+// between a read and a commit). It returns when ctx ends.
+func (c *fastClock) drive(ctx context.Context, st store.Store, id string) {
+	var lastVersion int64 = -1
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Millisecond):
+		}
+		if c.busy.Load() > 0 {
+			lastVersion = -1
+			continue
+		}
+		rec, err := st.GetExecution(ctx, id)
+		if err != nil || rec.Status != store.StatusRunning {
+			continue
+		}
+		if rec.RecordVersion != lastVersion {
+			lastVersion = rec.RecordVersion // look again in a moment
+			continue
+		}
+		if !rec.DueAt.IsZero() && c.busy.Load() == 0 {
+			c.jumpTo(rec.DueAt)
+		}
+	}
 }
 
 // committed follows the calls that committed events open and close.

@@ -123,11 +123,10 @@ func (a *app) run(ctx context.Context, path string, o runOptions) error {
 
 	var st store.Store = memory.New()
 	defer st.Close()
-	poll := 50 * time.Millisecond
 	if fast != nil {
-		st, poll = settlingStore{Store: st, clock: fast}, fastIdle
+		st = settlingStore{Store: st, clock: fast}
 	}
-	eng := interpreter.New(interpreter.Config{Store: st, Clock: clock, TimerPoll: poll})
+	eng := interpreter.New(interpreter.Config{Store: st, Clock: clock, TimerPoll: 50 * time.Millisecond})
 	mk.register(eng, def)
 	if err := eng.Start(ctx); err != nil {
 		return err
@@ -146,6 +145,11 @@ func (a *app) run(ctx context.Context, path string, o runOptions) error {
 		return err
 	}
 	mk.started(ex.ID)
+	if fast != nil {
+		dctx, stopDriving := context.WithCancel(ctx)
+		defer stopDriving()
+		go fast.drive(dctx, st, ex.ID)
+	}
 
 	wctx := ctx
 	if o.timeout > 0 {
