@@ -42,6 +42,7 @@ type serveOptions struct {
 	httpAllow                        []string
 	connections                      string
 	node                             string
+	retention                        time.Duration
 }
 
 func envOr(key, def string) string {
@@ -82,8 +83,18 @@ Without --auth-tokens the API is open; it binds to loopback unless --addr says o
 	f.BoolVar(&o.redisCluster, "redis-cluster", os.Getenv("SFN_REDIS_CLUSTER") == "true", "use Redis Cluster (also chosen when --redis-url lists several nodes)")
 	f.StringSliceVar(&o.httpAllow, "http-allow", splitEnv("SFN_HTTP_ALLOW"), "hosts (name, *.domain) or CIDRs HTTP tasks may call (env SFN_HTTP_ALLOW, comma-separated); empty: all but link-local and cloud metadata addresses")
 	f.StringVar(&o.connections, "connections", os.Getenv("SFN_CONNECTIONS"), "JSON file of named HTTP task connections (credentials for Authentication.ConnectionArn)")
+	f.DurationVar(&o.retention, "retention", envDuration("SFN_RETENTION", interpreter.DefaultRetention), "how long finished executions and their history are kept (env SFN_RETENTION); a negative value keeps them forever")
 	f.StringVar(&o.node, "node", os.Getenv("SFN_NODE"), "this node's name among the nodes sharing a Redis (default: host, pid and a random suffix)")
 	return cmd
+}
+
+// envDuration reads a duration from the environment; a malformed one is
+// ignored here and reported by the flag parser when passed as a flag.
+func envDuration(key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(key)); err == nil {
+		return d
+	}
+	return def
 }
 
 func newLogger(o *serveOptions, w interface{ Write([]byte) (int, error) }) (*slog.Logger, error) {
@@ -203,7 +214,7 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 	}
 	st = m.WrapStore(st)
 	engine := interpreter.New(interpreter.Config{Store: st, Logger: log, Observer: m, LogData: o.logData,
-		HTTP: httpClient, Leaser: leaser, Nodes: nodes, Node: o.node})
+		HTTP: httpClient, Leaser: leaser, Nodes: nodes, Node: o.node, Retention: o.retention})
 	// The open-executions gauge is read from the store; only the maintainer
 	// (the holder of partition 0) exports it, so a sum over nodes stays right.
 	open, err := m.WatchOpen(metrics.OpenConfig{Store: st, Logger: log, Export: engine.Maintainer})

@@ -1,0 +1,78 @@
+package interpreter
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/sfn-project/sfn/store"
+)
+
+// DefaultRetention is how long finished executions are kept when
+// Config.Retention is zero (DESIGN.md: 7 days).
+const DefaultRetention = 7 * 24 * time.Hour
+
+// janitorInterval is how often the janitor looks for expired executions;
+// janitorBatch and janitorMaxPerRun bound one look, so that a large backlog
+// (after retention was shortened) is worked off over several minutes
+// instead of in one long burst against the store.
+const (
+	janitorInterval  = time.Minute
+	janitorBatch     = 500
+	janitorMaxPerRun = 20 * janitorBatch
+)
+
+// startJanitor runs the retention janitor in the background until the
+// engine stops. It does nothing on a store without retention
+// (store.Expirer) or with a negative Config.Retention (keep forever).
+func (e *Engine) startJanitor() {
+	x := store.AsExpirer(e.store)
+	if x == nil || e.cfg.Retention < 0 {
+		return
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		e.runJanitor(e.ctx, x)
+	}()
+}
+
+// runJanitor removes finished executions older than the retention period,
+// once a minute, on the maintainer node only: the sweep is cluster-wide,
+// and one node doing it keeps nodes from racing over the same batches
+// (which would be safe, only wasted work).
+func (e *Engine) runJanitor(ctx context.Context, x store.Expirer) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.cfg.Clock.After(janitorInterval):
+		}
+		if e.Maintainer() {
+			e.sweep(ctx, x)
+		}
+	}
+}
+
+// sweep is one janitor run; it returns how many executions it removed.
+func (e *Engine) sweep(ctx context.Context, x store.Expirer) int {
+	before := e.cfg.Clock.Now().Add(-e.cfg.Retention)
+	total := 0
+	for total < janitorMaxPerRun && ctx.Err() == nil {
+		n, err := x.Expire(ctx, before, janitorBatch)
+		total += n
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.Warn("retention janitor failed", slog.Any("error", err), slog.Int("removed", total))
+			}
+			return total
+		}
+		if n < janitorBatch {
+			break
+		}
+	}
+	if total > 0 {
+		e.log.Info("expired executions removed", slog.Int("count", total), slog.Time("ended_before", before))
+	}
+	return total
+}
