@@ -38,6 +38,8 @@ var DefaultLimits = Limits{MaxPayload: 256 * 1024, MaxHistory: 25000, StepEvents
 
 // taskCall is an effect: a task attempt to perform once the step commits.
 type taskCall struct {
+	State       string
+	Attempt     int
 	Thread      int
 	ScheduledID int64
 	Spec        *dsl.TaskSpec
@@ -692,7 +694,8 @@ func (r *run) redrive() error {
 	root.Result, root.Pending, root.WakeAt = jv{}, jv{}, time.Time{}
 	root.Attempts, root.Retries = 0, nil
 	r.touch(root)
-	r.enqueue(root)
-	r.drain()
+	// The redriven state runs in the next step, not in this commit: the
+	// answer to a redrive shows the execution RUNNING (API.md), and the
+	// record is due now, so the timer loop picks it up at once.
 	return nil
 }
