@@ -152,11 +152,14 @@ func engineExtras(o *serveOptions, raw store.Store) (*httptask.Client, store.Lea
 			return nil, nil, nil, usageErrorf("--connections: %v", err)
 		}
 		if err := json.Unmarshal(data, &cfg.Connections); err != nil {
-			return nil, nil, nil, usageErrorf("--connections %s: want a JSON object of name -> {apiKeyName, apiKeyValue | username, password | bearerToken}: %v", o.connections, err)
+			return nil, nil, nil, usageErrorf("--connections %s: want a JSON object of name -> {apiKeyName, apiKeyValue | username, password | bearerToken | oauth: {tokenUrl, clientId, clientSecret, scope}}: %v", o.connections, err)
 		}
 		for name, c := range cfg.Connections {
 			// Secrets may come from the environment: "$NAME" or "env:NAME".
 			c.APIKeyValue, c.Password, c.BearerToken = fromEnv(c.APIKeyValue), fromEnv(c.Password), fromEnv(c.BearerToken)
+			if c.OAuth != nil {
+				c.OAuth.ClientSecret = fromEnv(c.OAuth.ClientSecret)
+			}
 			cfg.Connections[name] = c
 		}
 	}
