@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// endpoint is the fast local service the HTTP tasks call: it answers every
+// request at once with a small JSON body and counts the calls.
+type endpoint struct {
+	url   string
+	calls atomic.Int64
+	srv   *http.Server
+}
+
+func startEndpoint() (*endpoint, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	e := &endpoint{url: "http://" + ln.Addr().String() + "/ok"}
+	e.srv = &http.Server{
+		ReadHeaderTimeout: 10 * time.Second,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			e.calls.Add(1)
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"ok":true}`))
+		}),
+	}
+	go func() { _ = e.srv.Serve(ln) }()
+	return e, nil
+}
+
+func (e *endpoint) close() { _ = e.srv.Close() }
+
+// finished is the part of a ?wait= answer sfnload reads.
+type finished struct {
+	Status string `json:"status"`
+	Error  string `json:"error"`
+	Cause  string `json:"cause"`
+}
+
+// keepInFlight runs n goroutines that each start an execution with ?wait=
+// and start the next as soon as it ends, for d; an execution counts when it
+// SUCCEEDED within the window.
+func keepInFlight(ctx context.Context, cl *client, n int, d time.Duration, path string, body []byte) (*collector, time.Duration) {
+	pctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var col collector
+	var wg sync.WaitGroup
+	begin := time.Now()
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := newTally()
+			for pctx.Err() == nil {
+				t0 := time.Now()
+				code, data, err := cl.do(pctx, http.MethodPost, path, body)
+				if pctx.Err() != nil {
+					break // cut by the end of the run
+				}
+				if err == nil && code == http.StatusOK {
+					var f finished
+					if jerr := json.Unmarshal(data, &f); jerr != nil || f.Status != "SUCCEEDED" {
+						t.statuses[fmt.Sprintf("200 %s %s", f.Status, f.Error)]++
+						continue
+					}
+					t.statuses["200 SUCCEEDED"]++
+					t.latencies = append(t.latencies, time.Since(t0))
+					t.done++
+					continue
+				}
+				if err == nil && code == http.StatusAccepted {
+					err = errors.New("202: still running after ?wait=")
+				}
+				t.status(code, err)
+			}
+			col.add(t)
+		}()
+	}
+	wg.Wait()
+	return &col, time.Since(begin)
+}
+
+// runHTTPTasks deploys a one-Task http:invoke state machine calling a local
+// endpoint and keeps executions of it in flight.
+func runHTTPTasks(ctx context.Context, args []string, out io.Writer) (*report, error) {
+	var c common
+	fs := flag.NewFlagSet("http-tasks", flag.ContinueOnError)
+	c.register(fs)
+	n := fs.Int("executions", 256, "executions kept in flight")
+	warmup := fs.Duration("warmup", time.Second, "load before measuring, not counted")
+	if err := parse(fs, args); err != nil {
+		return nil, err
+	}
+	if *n < 1 {
+		return nil, usagef("--executions must be at least 1")
+	}
+	ep, err := startEndpoint()
+	if err != nil {
+		return nil, err
+	}
+	defer ep.close()
+	cl, err := newClient(c.server, c.token, *n)
+	if err != nil {
+		return nil, err
+	}
+	defer cl.close()
+	name := "sfnload-http-" + suffix()
+	def, _ := json.Marshal(map[string]any{
+		"StartAt": "Call",
+		"States": map[string]any{"Call": map[string]any{
+			"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "End": true,
+			"Parameters": map[string]any{"ApiEndpoint": ep.url, "Method": "POST", "RequestBody": map[string]any{"n.$": "$.n"}},
+		}},
+	})
+	if err := cl.deploy(ctx, name, string(def)); err != nil {
+		return nil, err
+	}
+	path := "/v1/state-machines/" + url.PathEscape(name) + "/executions?wait=60s"
+	body := []byte(`{"input":{"n":1}}`)
+	if *warmup > 0 {
+		keepInFlight(ctx, cl, *n, *warmup, path, body)
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	before := ep.calls.Load()
+	col, elapsed := keepInFlight(ctx, cl, *n, c.duration, path, body)
+	calls := ep.calls.Load() - before
+	rep := &report{
+		title:       fmt.Sprintf("sfnload http-tasks: %s, state machine %s, %d executions in flight, %s", c.server, name, *n, c.duration),
+		elapsed:     elapsed,
+		latencyName: "start?wait= to SUCCEEDED",
+		ok:          map[string]bool{"200 SUCCEEDED": true},
+	}
+	done := col.merge(rep)
+	rep.rates = []rate{{"completions", done}, {"endpoint", int(calls)}}
+	rep.note = append(rep.note, "completions: executions (one HTTP task each) that SUCCEEDED in the window; endpoint: calls the local endpoint served")
+	return rep, nil
+}
