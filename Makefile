@@ -12,7 +12,7 @@ endif
 FUZZTIME ?= 10s
 CONFORMANCE_DIR ?= ../shared/conformance
 
-.PHONY: help run build test bench fuzz conformance lint
+.PHONY: help run build test test-faults bench fuzz conformance lint
 
 help: ## list the targets
 	@echo "sfn make targets:"
@@ -25,9 +25,16 @@ run: ## start sfn serve with the workflows in definitions/
 build: ## build bin/sfn
 	go build -o bin/sfn ./cmd/sfn
 
-test: ## go vet, then all tests with the race detector
+test: ## go vet, then all tests with the race detector, the fault tests last
 	go vet ./...
-	go test -race -count=1 ./...
+	go test -race -count=1 -skip 'Fault' ./...
+	$(MAKE) test-faults
+
+# The fault tests kill and pause real processes (sfn serve, redis-server);
+# they are the tests named *Fault*, run on their own so that their timing
+# does not compete with the rest of the suite.
+test-faults: ## fault tests: injected store faults, kill -9 of sfn serve, Redis paused
+	go test -race -count=1 -run 'Fault' -timeout 10m ./interpreter ./cmd/sfn
 
 bench: ## run the Go benchmarks
 	go test -run '^$$' -bench . -benchmem ./...
