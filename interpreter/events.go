@@ -21,7 +21,7 @@ func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
 type eventWriter struct {
 	r     *run
 	buf   []byte
-	start int // where the event begins in buf
+	spare int // room left in the arena when the event began
 	id    int64
 }
 
@@ -37,12 +37,14 @@ func (r *run) event(prev int64, typ string) *eventWriter {
 	r.noteEvent(typ)
 	w := &r.ew
 	w.r, w.id = r, id
-	// Events of a step share one growing arena: one allocation for many.
+	// Events of a step share arenas: one allocation for many. An event is
+	// written into the arena's spare room; one that outgrows it moves alone
+	// to its own buffer (append copies only its bytes, never the arena).
 	if cap(r.arena)-len(r.arena) < 512 {
-		r.arena = make([]byte, 0, max(8192, 2*cap(r.arena)))
+		r.arena = make([]byte, 0, arenaChunk)
 	}
-	w.start = len(r.arena)
-	w.buf = r.arena
+	w.spare = cap(r.arena) - len(r.arena)
+	w.buf = r.arena[len(r.arena):len(r.arena)]
 	w.buf = append(w.buf, `{"id":`...)
 	w.buf = strconv.AppendInt(w.buf, id, 10)
 	w.buf = append(w.buf, `,"previousEventId":`...)
@@ -92,8 +94,10 @@ func (w *eventWriter) val(k string, v value.Value) *eventWriter {
 // end stores the event and returns its id.
 func (w *eventWriter) end() int64 {
 	w.buf = append(w.buf, '}')
-	data := w.buf[w.start:len(w.buf):len(w.buf)]
-	w.r.arena = w.buf
+	data := w.buf[:len(w.buf):len(w.buf)]
+	if len(data) <= w.spare {
+		w.r.arena = w.r.arena[:len(w.r.arena)+len(data)] // written in place
+	}
 	w.r.events = append(w.r.events, store.Event{ID: w.id, Data: data})
 	w.r.size += len(data)
 	return w.id
@@ -112,3 +116,7 @@ var kindEvents = func() map[dsl.Kind][3]string {
 func enteredName(k dsl.Kind) string { return kindEvents[k][0] }
 func exitedName(k dsl.Kind) string  { return kindEvents[k][1] }
 func abortedName(k dsl.Kind) string { return kindEvents[k][2] }
+
+// arenaChunk is the size of one event arena: fixed, not doubling, so a long
+// step allocates about what its events need.
+const arenaChunk = 16 << 10
