@@ -1,0 +1,262 @@
+package interpreter
+
+// Upgrades: records written by an earlier encoding must still run. The
+// golden records under testdata/encoding/v<N>/ were written by a real
+// execution when N was the current encoding, and are never regenerated
+// afterwards (-write-encoding refuses to overwrite another version's
+// files). The test loads each into a store and lets the current engine
+// finish it.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/store"
+	"github.com/sfn-project/sfn/store/memory"
+)
+
+var writeEncoding = flag.Bool("write-encoding", false, "write testdata/encoding/v<current>/ golden records from real executions")
+
+// goldenRecord is an execution as stored: its definition, record with
+// threads, and history; the engine's bytes are JSON and kept readable.
+type goldenRecord struct {
+	Definition json.RawMessage `json:"definition"`
+	Record     struct {
+		ID            string                     `json:"id"`
+		StateMachine  string                     `json:"stateMachine"`
+		Version       int                        `json:"version"`
+		Name          string                     `json:"name"`
+		Status        string                     `json:"status"`
+		Input         json.RawMessage            `json:"input"`
+		StartedAt     time.Time                  `json:"startedAt"`
+		DueAt         time.Time                  `json:"dueAt"`
+		RecordVersion int64                      `json:"recordVersion"`
+		LastEventID   int64                      `json:"lastEventId"`
+		InputHash     string                     `json:"inputHash"`
+		Engine        json.RawMessage            `json:"engine"`
+		Threads       map[string]json.RawMessage `json:"threads"`
+	} `json:"record"`
+	History []json.RawMessage `json:"history"`
+	// Output is what the execution must end with.
+	Output json.RawMessage `json:"output"`
+}
+
+const (
+	goldenWaitDef = `{"StartAt":"Hold","States":{
+		"Hold":{"Type":"Wait","Seconds":2,"Next":"Call"},
+		"Call":{"Type":"Task","Resource":"handler:double","ResultPath":"$.doubled","End":true}}}`
+	goldenMapDef = `{"StartAt":"Each","States":{
+		"Each":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,"ResultPath":"$.results","End":true,
+			"ItemProcessor":{"StartAt":"Pause","States":{
+				"Pause":{"Type":"Wait","Seconds":1,"Next":"Double"},
+				"Double":{"Type":"Task","Resource":"handler:double","End":true}}}}}}`
+)
+
+// double doubles {"n": x} or a bare number.
+func double(_ context.Context, in json.RawMessage) (json.RawMessage, error) {
+	var n float64
+	if err := json.Unmarshal(in, &n); err != nil {
+		var obj struct{ N float64 }
+		if err := json.Unmarshal(in, &obj); err != nil {
+			return nil, err
+		}
+		n = obj.N
+	}
+	return json.RawMessage(fmt.Sprint(n * 2)), nil
+}
+
+func TestReadsOlderEncodings(t *testing.T) {
+	t.Parallel()
+	if *writeEncoding {
+		writeGoldenRecords(t)
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "encoding", "v*", "*.json"))
+	if len(files) == 0 {
+		t.Fatal("no golden records under testdata/encoding")
+	}
+	for _, file := range files {
+		t.Run(file, func(t *testing.T) {
+			t.Parallel()
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var g goldenRecord
+			if err := json.Unmarshal(data, &g); err != nil {
+				t.Fatal(err)
+			}
+			compactGolden(t, &g)
+			resumeGolden(t, g)
+		})
+	}
+}
+
+// compactGolden undoes the indentation of the file: the engine wrote
+// every one of these values as compact JSON, so compacting restores the
+// bytes it stored.
+func compactGolden(t *testing.T, g *goldenRecord) {
+	c := func(raw *json.RawMessage) {
+		var b bytes.Buffer
+		if err := json.Compact(&b, *raw); err != nil {
+			t.Fatal(err)
+		}
+		*raw = b.Bytes()
+	}
+	c(&g.Definition)
+	c(&g.Output)
+	c(&g.Record.Input)
+	c(&g.Record.Engine)
+	for k, v := range g.Record.Threads {
+		c(&v)
+		g.Record.Threads[k] = v
+	}
+	for i := range g.History {
+		c(&g.History[i])
+	}
+}
+
+// resumeGolden stores a golden record as it was, starts the current engine
+// on a store with leases (so that the task calls in flight in the record
+// are recovered as after a crash), and checks the end and the history.
+func resumeGolden(t *testing.T, g goldenRecord) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st := memory.WithLeases(memory.New(), 4)
+	sum := g.Record
+	if _, _, err := st.PutStateMachine(ctx, store.StateMachine{Name: sum.StateMachine, DefinitionSHA256: "golden",
+		Definition: g.Definition, UpdatedAt: sum.StartedAt}); err != nil {
+		t.Fatal(err)
+	}
+	threads := map[string][]byte{}
+	for k, v := range sum.Threads {
+		threads[k] = v
+	}
+	evs := make([]store.Event, len(g.History))
+	for i, e := range g.History {
+		evs[i] = store.Event{ID: int64(i + 1), Data: e}
+	}
+	rec := &store.Execution{ID: sum.ID, StateMachine: sum.StateMachine, Version: sum.Version, Name: sum.Name,
+		Status: sum.Status, Input: sum.Input, StartedAt: sum.StartedAt, DueAt: sum.DueAt, Engine: sum.Engine,
+		Threads: threads, InputHash: sum.InputHash}
+	if _, err := st.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: evs}); err != nil {
+		t.Fatal(err)
+	}
+	eng := New(Config{Store: st, TimerPoll: 20 * time.Millisecond, LeaseTTL: time.Second})
+	eng.RegisterHandler("double", double)
+	if err := eng.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Stop()
+	ex, err := eng.Wait(ctx, sum.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Status != store.StatusSucceeded || string(ex.Output) != string(g.Output) {
+		t.Fatalf("ended %s %s %s with %s, want SUCCEEDED with %s", ex.Status, ex.Error, ex.Cause, ex.Output, g.Output)
+	}
+	got, err := st.History(ctx, store.HistoryQuery{ID: sum.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range got {
+		if e.ID != int64(i+1) {
+			t.Fatalf("event %d has id %d", i+1, e.ID)
+		}
+		if i < len(g.History) && string(e.Data) != string(g.History[i]) {
+			t.Fatalf("event %d changed: the old history must stay as it was", e.ID)
+		}
+	}
+	if len(got) <= len(g.History) {
+		t.Errorf("no events after the golden record's %d", len(g.History))
+	}
+}
+
+// writeGoldenRecords runs the two golden executions on the current
+// encoding and snapshots them mid-way.
+func writeGoldenRecords(t *testing.T) {
+	dir := filepath.Join("testdata", "encoding", fmt.Sprintf("v%d", encodingVersion))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	snapshot(t, dir, "wait", goldenWaitDef, `{"n":21}`, `{"n":21,"doubled":42}`, func(st store.Store, id string) bool {
+		rec, _ := st.GetExecution(context.Background(), id)
+		return rec != nil // right after the start: in the Wait
+	})
+	snapshot(t, dir, "map", goldenMapDef, `{"items":[1,2,3,4,5,6]}`, `{"items":[1,2,3,4,5,6],"results":[2,4,6,8,10,12]}`,
+		func(st store.Store, id string) bool {
+			evs, _ := st.History(context.Background(), store.HistoryQuery{ID: id})
+			done := 0
+			for _, e := range evs {
+				var h struct{ Type string }
+				_ = json.Unmarshal(e.Data, &h)
+				if h.Type == "MapIterationSucceeded" {
+					done++
+				}
+			}
+			return done >= 2 && done < 6
+		})
+}
+
+func snapshot(t *testing.T, dir, name, def, input, output string, ready func(store.Store, string) bool) {
+	ctx := context.Background()
+	st := memory.New()
+	eng := New(Config{Store: st, TimerPoll: 20 * time.Millisecond})
+	eng.RegisterHandler("double", double)
+	if err := eng.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Stop()
+	if _, err := eng.PutStateMachine(ctx, "golden-"+name, []byte(def), dsl.JSON); err != nil {
+		t.Fatal(err)
+	}
+	ex, _, err := eng.StartExecution(ctx, StartParams{StateMachine: "golden-" + name, Name: name, Input: json.RawMessage(input)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !ready(st, ex.ID) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: the moment to snapshot never came", name)
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition with a deadline
+	}
+	rec, err := st.GetExecution(ctx, ex.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := st.History(ctx, store.HistoryQuery{ID: ex.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := st.GetStateMachineVersion(ctx, rec.StateMachine, rec.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g goldenRecord
+	g.Definition, g.Output = sm.Definition, json.RawMessage(output)
+	r := &g.Record
+	r.ID, r.StateMachine, r.Version, r.Name, r.Status = rec.ID, rec.StateMachine, rec.Version, rec.Name, rec.Status
+	r.Input, r.StartedAt, r.DueAt, r.RecordVersion, r.LastEventID = rec.Input, rec.StartedAt, rec.DueAt, rec.RecordVersion, rec.LastEventID
+	r.InputHash, r.Engine, r.Threads = rec.InputHash, rec.Engine, map[string]json.RawMessage{}
+	for k, v := range rec.Threads {
+		r.Threads[k] = v
+	}
+	for _, e := range evs {
+		g.History = append(g.History, e.Data)
+	}
+	out, err := json.MarshalIndent(&g, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".json"), append(out, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
