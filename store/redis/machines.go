@@ -70,7 +70,7 @@ func (s *Store) getMachine(ctx context.Context, name string, version int, delete
 	if deletedToo {
 		all = "1"
 	}
-	res, err := getMachineScript.Run(ctx, s.client, []string{s.keys.machine(name)}, strconv.Itoa(version), all).Slice()
+	res, err := s.batch.run(ctx, getMachineScript, []string{s.keys.machine(name)}, []any{strconv.Itoa(version), all}).Slice()
 	if errors.Is(err, goredis.Nil) {
 		return store.StateMachine{}, fmt.Errorf("redis store: state machine %q version %d: %w", name, version, store.ErrNotFound)
 	}

@@ -31,6 +31,11 @@ type Options struct {
 	// Timeout bounds every call to Redis (dial, read, write, the whole
 	// operation); default 2s, so an unreachable Redis answers fast.
 	Timeout time.Duration
+	// Senders is the number of pipelines of commits in flight at once
+	// (group commit, see batch.go); default 4.
+	Senders int
+	// MaxBatch caps the commits sent in one pipeline; default 128.
+	MaxBatch int
 	// SkipPolicyCheck skips the maxmemory-policy check, for managed Redis
 	// services that refuse CONFIG GET. The policy must still not evict.
 	SkipPolicyCheck bool
@@ -46,6 +51,12 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 2 * time.Second
+	}
+	if o.Senders <= 0 {
+		o.Senders = 4
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 128
 	}
 	return o
 }
@@ -71,6 +82,7 @@ type Store struct {
 	partitions int
 	timeout    time.Duration
 	watch      *watcher
+	batch      *batcher
 }
 
 var (
@@ -96,6 +108,7 @@ func New(ctx context.Context, o Options) (*Store, error) {
 		_ = client.Close()
 		return nil, err
 	}
+	s.batch = newBatcher(ctx, client, o.Timeout, o.Senders, o.MaxBatch)
 	return s, nil
 }
 
@@ -212,6 +225,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close implements store.Store: it ends every watch and the connections.
 func (s *Store) Close() error {
 	s.watch.close()
+	s.batch.close()
 	return s.client.Close()
 }
 
