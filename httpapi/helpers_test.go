@@ -7,18 +7,37 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/sfn-project/sfn/httpapi"
 	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/store"
 	"github.com/sfn-project/sfn/store/memory"
+	redisstore "github.com/sfn-project/sfn/store/redis"
+	"github.com/sfn-project/sfn/store/redis/redistest"
 )
 
-// setup starts an engine on the in-memory store behind a real listener.
+// testStore is the store the API tests run on: the in-memory one, or a
+// private Redis when SFN_TEST_STORE=redis (make test runs both).
+func testStore(t *testing.T) store.Store {
+	t.Helper()
+	if os.Getenv("SFN_TEST_STORE") != "redis" {
+		return memory.New()
+	}
+	st, err := redisstore.New(context.Background(), redisstore.Options{URL: redistest.URL(t), Partitions: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// setup starts an engine behind a real listener.
 func setup(t *testing.T, tokens map[string]httpapi.Role) *httptest.Server {
 	t.Helper()
-	engine := interpreter.New(interpreter.Config{Store: memory.New()})
+	engine := interpreter.New(interpreter.Config{Store: testStore(t)})
 	if err := engine.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
