@@ -28,6 +28,7 @@ build: ## build bin/sfn
 test: ## go vet, then all tests with the race detector, the fault tests last
 	go vet ./...
 	go test -race -count=1 -skip 'Fault' ./...
+	SFN_TEST_STORE=redis go test -race -count=1 ./httpapi/
 	$(MAKE) test-faults
 
 # The fault tests kill and pause real processes (sfn serve, redis-server);
