@@ -57,11 +57,7 @@ local function batch(cmd, key, from, count, width)
   local j = 0
   while j < count do
     local n = math.min(count - j, 200)
-    local args = {}
-    for k = 0, n * width - 1 do
-      args[#args + 1] = ARGV[from + j * width + k]
-    end
-    redis.call(cmd, key, unpack(args))
+    redis.call(cmd, key, unpack(ARGV, from + j * width, from + (j + n) * width - 1))
     j = j + n
   end
 end
