@@ -14,7 +14,7 @@ import (
 	"github.com/sfn-project/sfn/dsl/source"
 	"github.com/sfn-project/sfn/dsl/value"
 	"github.com/sfn-project/sfn/interpreter"
-	"github.com/sfn-project/sfn/store"
+	"github.com/sfn-project/sfn/interpreter/httptask"
 )
 
 // mockResponse is one canned answer of a Task state: an output, or an error
@@ -130,141 +130,94 @@ func taskStates(mc *dsl.Machine, out map[string]*dsl.State) {
 	}
 }
 
-// mocker answers an execution's task calls from mocks. The engine calls a
-// handler by its name only, so the mocker finds the state a call belongs to
-// in the history: the oldest unanswered TaskScheduled of that resource with
-// these parameters, and the StateEntered its thread started from.
+// mocker answers every task attempt of an execution as the engine's
+// TaskInterceptor: by state name, from the mocks, whatever the resource.
+// A state without a mock does what sfn run can do for its kind: an HTTP
+// task makes its real call; a handler, an activity or a callback fails at
+// once, since the CLI registers no handlers, runs no workers and cannot be
+// called back.
 type mocker struct {
-	engine *interpreter.Engine
-	mocks  mocks
-	clock  *fastClock // nil without --fast-time
-	idOnce chan struct{}
-	id     string
+	mocks mocks
+	tasks map[string]*dsl.State // the Task states by name
+	http  *httptask.Client
 
-	mu      sync.Mutex
-	claimed map[int64]bool
-	calls   map[string]int
+	mu    sync.Mutex
+	calls map[string]int // attempts so far, by state
 }
 
-func newMocker(m mocks, clock *fastClock) *mocker {
-	return &mocker{mocks: m, clock: clock, idOnce: make(chan struct{}), claimed: map[int64]bool{}, calls: map[string]int{}}
-}
-
-// checkMocks refuses mocks for states that do not exist, and for states
-// whose resource kind sfn run cannot intercept yet.
-func (m *mocker) check(def *dsl.Definition) error {
+func newMocker(m mocks, def *dsl.Definition, hc *httptask.Client) *mocker {
 	tasks := map[string]*dsl.State{}
 	taskStates(&def.Machine, tasks)
-	var names []string
-	for name := range m.mocks {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		s := tasks[name]
-		if s == nil {
+	return &mocker{mocks: m, tasks: tasks, http: hc, calls: map[string]int{}}
+}
+
+// check refuses mocks for states that are not Task states of the definition.
+func (m *mocker) check() error {
+	for _, name := range sortedKeys(m.mocks) {
+		if m.tasks[name] == nil {
 			return usageErrorf("--mock: %q is not a Task state of the definition", name)
-		}
-		if s.Task.Kind != dsl.HandlerTask {
-			return usageErrorf("--mock: state %q uses %s; sfn run can mock handler: resources only so far (http:invoke makes its real call; activities wait for a worker)", name, s.Task.Resource)
 		}
 	}
 	return nil
 }
 
-// register installs a handler for every handler: resource of def.
-func (m *mocker) register(e *interpreter.Engine, def *dsl.Definition) {
-	m.engine = e
-	tasks := map[string]*dsl.State{}
-	taskStates(&def.Machine, tasks)
-	seen := map[string]bool{}
-	for _, s := range tasks {
-		if s.Task.Kind != dsl.HandlerTask || seen[s.Task.Resource] {
-			continue
-		}
-		seen[s.Task.Resource] = true
-		resource := s.Task.Resource
-		e.RegisterHandler(s.Task.Name, func(ctx context.Context, input json.RawMessage) (json.RawMessage, error) {
-			return m.call(ctx, resource, input)
-		})
-	}
-}
-
-// started tells the mocker the execution's id; calls wait for it.
-func (m *mocker) started(id string) {
-	m.id = id
-	close(m.idOnce)
-}
-
-func (m *mocker) call(ctx context.Context, resource string, input json.RawMessage) (json.RawMessage, error) {
-	select {
-	case <-m.idOnce:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	state, err := m.stateOf(ctx, resource, input)
-	if err != nil {
-		return nil, failure.New(failure.TaskFailed, "sfn run: "+err.Error())
-	}
+// intercept is the engine's TaskInterceptor. It answers every attempt
+// (handled is always true): the engine's own way of performing a task
+// would wait for workers and callbacks that never come.
+func (m *mocker) intercept(ctx context.Context, t interpreter.TaskRequest) (json.RawMessage, error, bool) {
 	m.mu.Lock()
-	n := m.calls[state]
-	m.calls[state] = n + 1
+	n := m.calls[t.State]
+	m.calls[t.State] = n + 1
 	m.mu.Unlock()
-	answers := m.mocks[state]
-	if len(answers) == 0 {
-		return nil, failure.Newf(failure.TaskFailed, "sfn run: no mock for state %q (%s); give one with --mock", state, resource)
+	if answers := m.mocks[t.State]; len(answers) > 0 {
+		r := answers[min(n, len(answers)-1)]
+		if r.err != nil {
+			return nil, &failure.Error{Name: r.err.Name, Cause: r.err.Cause}, true
+		}
+		return value.Marshal(r.output), nil, true
 	}
-	r := answers[min(n, len(answers)-1)]
-	if r.err != nil {
-		return nil, &failure.Error{Name: r.err.Name, Cause: r.err.Cause}
+	kind, waits := taskKind(m.tasks[t.State], t.Resource)
+	switch {
+	case kind == dsl.HTTPTask && !waits:
+		out, ferr := m.invoke(ctx, t, n)
+		if ferr != nil {
+			return nil, ferr, true
+		}
+		return value.Marshal(out), nil, true
+	case kind == dsl.HTTPTask:
+		return nil, failure.Newf(failure.TaskFailed, "sfn run: state %q (%s) waits for a callback with its task token, which sfn run cannot receive; give it a mock with --mock", t.State, t.Resource), true
+	case kind == dsl.ActivityTask:
+		return nil, failure.Newf(failure.TaskFailed, "sfn run: state %q (%s) needs an activity worker, which sfn run does not run; give it a mock with --mock", t.State, t.Resource), true
+	default:
+		return nil, failure.Newf(failure.TaskFailed, "sfn run: no mock for state %q (%s); give one with --mock", t.State, t.Resource), true
 	}
-	return value.Marshal(r.output), nil
 }
 
-// stateOf finds the name of the state whose task call this is.
-func (m *mocker) stateOf(ctx context.Context, resource string, input json.RawMessage) (string, error) {
-	in, err := value.Decode(input)
+// invoke makes the real HTTP call of an unmocked http:invoke state. The
+// idempotency key names the attempt: the same on no two attempts.
+func (m *mocker) invoke(ctx context.Context, t interpreter.TaskRequest, n int) (value.Value, *failure.Error) {
+	params, err := value.Decode(t.Input)
 	if err != nil {
-		return "", err
+		return nil, failure.Newf(failure.TaskFailed, "sfn run: the parameters of state %q: %v", t.State, err)
 	}
-	events, err := m.engine.History(ctx, store.HistoryQuery{ID: m.id, Limit: 1 << 30})
-	if err != nil {
-		return "", err
+	key := fmt.Sprintf("%s/%s/%d", t.ExecutionID, t.State, n)
+	return m.http.Invoke(ctx, httptask.Request{Parameters: params, IdempotencyKey: key})
+}
+
+// taskKind is the kind of a Task state, and whether it waits for a task
+// token; from the resource text when the state is unknown.
+func taskKind(s *dsl.State, resource string) (dsl.TaskKind, bool) {
+	if s != nil && s.Task != nil {
+		return s.Task.Kind, s.Task.WaitForToken
 	}
-	type ev struct {
-		Type       string          `json:"type"`
-		Prev       int64           `json:"previousEventId"`
-		Name       string          `json:"name"`
-		Resource   string          `json:"resource"`
-		Parameters json.RawMessage `json:"parameters"`
+	waits := strings.HasSuffix(resource, ".waitForTaskToken")
+	switch {
+	case strings.HasPrefix(resource, "http:"):
+		return dsl.HTTPTask, waits
+	case strings.HasPrefix(resource, "activity:"):
+		return dsl.ActivityTask, waits
 	}
-	byID := make(map[int64]ev, len(events))
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var mine int64
-	for _, e := range events {
-		var x ev
-		if err := json.Unmarshal(e.Data, &x); err != nil {
-			return "", err
-		}
-		byID[e.ID] = x
-		if mine != 0 || x.Type != "TaskScheduled" || x.Resource != resource || m.claimed[e.ID] {
-			continue
-		}
-		if p, err := value.Decode(x.Parameters); err == nil && value.Equal(p, in) {
-			mine = e.ID
-		}
-	}
-	if mine == 0 {
-		return "", fmt.Errorf("no scheduled %s call matches this one", resource)
-	}
-	m.claimed[mine] = true
-	for id := byID[mine].Prev; id > 0; id = byID[id].Prev {
-		if x := byID[id]; x.Type == "TaskStateEntered" {
-			return x.Name, nil
-		}
-	}
-	return "", fmt.Errorf("the state of the %s call (event %d) is not in the history", resource, mine)
+	return dsl.HandlerTask, waits
 }
 
 func sortStrings(s []string) { sort.Strings(s) }

@@ -9,12 +9,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/interpreter/httptask"
 	"github.com/sfn-project/sfn/store"
 	"github.com/sfn-project/sfn/store/memory"
 )
@@ -36,13 +38,21 @@ func newRunCmd(a *app) *cobra.Command {
 store, waits for it to end and prints its output, or its error and cause
 (exit status 1).
 
---mock gives canned answers to Task states by state name, one per call
-(the last repeats), so a workflow runs with no service behind it:
+--mock gives canned answers to Task states by state name, whatever their
+resource (handler:, http:invoke, .waitForTaskToken callbacks, activities):
+a state's first attempt gets its first answer, the second its second, and
+the last answer repeats:
 
-  Charge:
+  ChargePayment:
     - error: Payment.ProviderUnavailable
       cause: the provider is down
     - output: {status: APPROVED, chargeId: ch-1}
+
+A Task state without a mock:
+  - http:invoke makes its real HTTP call to its ApiEndpoint;
+  - handler: fails with States.TaskFailed (sfn run registers no handlers);
+  - activities and .waitForTaskToken callbacks fail at once with
+    States.TaskFailed, as no worker or callback can reach sfn run.
 
 --fast-time skips the waiting: Wait states, retry back-off and timeouts
 take no real time.`,
@@ -55,7 +65,7 @@ take no real time.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.input, "input", "", "execution input: JSON text, @FILE, or @- for standard input (default {})")
-	f.StringVar(&o.mockFile, "mock", "", "YAML or JSON file of canned Task answers by state name")
+	f.StringVar(&o.mockFile, "mock", "", "YAML or JSON file of canned Task answers by state name (unmocked http:invoke states make real calls)")
 	f.BoolVar(&o.history, "history", false, "print the execution's history events too")
 	f.BoolVar(&o.fastTime, "fast-time", false, "let Waits, retry back-off and timeouts pass without waiting")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up when the execution has not ended after this long (real time)")
@@ -115,8 +125,12 @@ func (a *app) run(ctx context.Context, path string, o runOptions) error {
 		fast = newFastClock()
 		clock = fast
 	}
-	mk := newMocker(m, fast)
-	if err := mk.check(def); err != nil {
+	hc, err := httptask.New(httptask.Config{})
+	if err != nil {
+		return err
+	}
+	mk := newMocker(m, def, hc)
+	if err := mk.check(); err != nil {
 		return err
 	}
 	a.warnUnrunnable(def, m)
@@ -124,10 +138,10 @@ func (a *app) run(ctx context.Context, path string, o runOptions) error {
 	var st store.Store = memory.New()
 	defer st.Close()
 	if fast != nil {
-		st = settlingStore{Store: st, clock: fast}
+		st = newInterceptedStore(st, fast)
 	}
-	eng := interpreter.New(interpreter.Config{Store: st, Clock: clock, TimerPoll: 50 * time.Millisecond})
-	mk.register(eng, def)
+	eng := interpreter.New(interpreter.Config{Store: st, Clock: clock, TimerPoll: 50 * time.Millisecond,
+		HTTP: hc, TaskInterceptor: mk.intercept})
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}
@@ -144,7 +158,6 @@ func (a *app) run(ctx context.Context, path string, o runOptions) error {
 		}
 		return err
 	}
-	mk.started(ex.ID)
 	if fast != nil {
 		dctx, stopDriving := context.WithCancel(ctx)
 		defer stopDriving()
@@ -182,7 +195,7 @@ func (a *app) run(ctx context.Context, path string, o runOptions) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return failedf("the execution had not ended after %s (is a Task waiting for a service, a worker or a mock?)", o.timeout)
+		return failedf("the execution had not ended after %s (is an HTTP task waiting for its endpoint, or a Wait without --fast-time?)", o.timeout)
 	}
 	return outcome(ended.Status)
 }
@@ -211,8 +224,9 @@ func (a *app) printRun(res runResult, history bool) error {
 	return tw.Flush()
 }
 
-// warnUnrunnable says which Task states cannot run inside `sfn run` (yet):
-// a handler needs a mock, activities and callbacks need a server.
+// warnUnrunnable says what the Task states without a mock will do if
+// reached: a handler, an activity or a callback fails, an HTTP task makes
+// its real call.
 func (a *app) warnUnrunnable(def *dsl.Definition, m mocks) {
 	tasks := map[string]*dsl.State{}
 	taskStates(&def.Machine, tasks)
@@ -222,14 +236,87 @@ func (a *app) warnUnrunnable(def *dsl.Definition, m mocks) {
 			continue
 		}
 		switch {
+		case s.Task.Kind == dsl.HTTPTask && !s.Task.WaitForToken:
+			fmt.Fprintf(a.err, "sfn run: note: state %q (%s) has no mock and makes its real HTTP call\n", name, s.Task.Resource)
 		case s.Task.Kind == dsl.HandlerTask:
 			fmt.Fprintf(a.err, "sfn run: note: state %q (%s) has no mock; if reached it fails with States.TaskFailed\n", name, s.Task.Resource)
-		case s.Task.Kind == dsl.HTTPTask && !s.Task.WaitForToken:
-			fmt.Fprintf(a.err, "sfn run: note: state %q (%s) makes its real HTTP call\n", name, s.Task.Resource)
 		default:
-			fmt.Fprintf(a.err, "sfn run: note: state %q (%s) waits for a worker or callback that sfn run does not provide; if reached the execution waits until --timeout\n", name, s.Task.Resource)
+			fmt.Fprintf(a.err, "sfn run: note: state %q (%s) has no mock and no worker or callback can reach sfn run; if reached it fails with States.TaskFailed\n", name, s.Task.Resource)
 		}
 	}
+}
+
+// interceptedStore tells the fast clock about commits, as settlingStore
+// does, with two differences:
+//   - every task attempt counts as an open in-process call, not only
+//     handler: ones: with the TaskInterceptor every kind is answered in this
+//     process, and the clock must not jump to a task's timeout or heartbeat
+//     deadline while its answer is on the way;
+//   - a commit counts as an open call while it is under way, so that the
+//     clock cannot jump between the moment the record changes in the store
+//     and the moment the clock learns of the calls it opened.
+type interceptedStore struct {
+	store.Store
+	clock  *fastClock
+	guards *atomic.Int64
+}
+
+func newInterceptedStore(st store.Store, clock *fastClock) interceptedStore {
+	return interceptedStore{Store: st, clock: clock, guards: new(atomic.Int64)}
+}
+
+func (s interceptedStore) CreateExecution(ctx context.Context, p store.CreateParams) (string, error) {
+	done := s.guard()
+	id, err := s.Store.CreateExecution(ctx, p)
+	done(err == nil, p.Events)
+	return id, err
+}
+
+func (s interceptedStore) Commit(ctx context.Context, p store.CommitParams) error {
+	done := s.guard()
+	err := s.Store.Commit(ctx, p)
+	done(err == nil, p.Events)
+	return err
+}
+
+// guard opens a pretend call (with a negative id, which no event has) for
+// the duration of a commit; done closes it after the committed events, if
+// any, are counted.
+func (s interceptedStore) guard() (done func(ok bool, events []store.Event)) {
+	id := -s.guards.Add(1)
+	s.clock.committed([]store.Event{pretendEvent(map[string]any{"id": id, "type": "TaskScheduled", "resource": "handler:(commit)"})})
+	return func(ok bool, events []store.Event) {
+		var evs []store.Event
+		if ok {
+			evs = asInProcessCalls(events)
+		}
+		evs = append(evs, pretendEvent(map[string]any{"type": "TaskFailed", "previousEventId": id}))
+		s.clock.committed(evs)
+	}
+}
+
+func pretendEvent(fields map[string]any) store.Event {
+	data, _ := json.Marshal(fields)
+	return store.Event{Data: data}
+}
+
+// asInProcessCalls presents every TaskScheduled event to the fast clock as
+// a handler call, which it counts as open until the attempt ends.
+func asInProcessCalls(events []store.Event) []store.Event {
+	out := make([]store.Event, len(events))
+	for i, e := range events {
+		out[i] = e
+		var ev struct {
+			ID       int64  `json:"id"`
+			Type     string `json:"type"`
+			Resource string `json:"resource"`
+		}
+		if json.Unmarshal(e.Data, &ev) != nil || ev.Type != "TaskScheduled" || strings.HasPrefix(ev.Resource, "handler:") {
+			continue
+		}
+		out[i] = pretendEvent(map[string]any{"id": ev.ID, "type": ev.Type, "resource": "handler:" + ev.Resource})
+	}
+	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -2,6 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,7 +191,10 @@ func TestRunUsage(t *testing.T) {
 		{"mock of an unknown state", []string{"run", defs + "retry-catch.yaml", "--mock", "testdata/mocks/unknown-state.yaml"}, "", 2, `"NoSuchState" is not a Task state`, ""},
 		{"missing mock file", []string{"run", defs + "retry-catch.yaml", "--mock", "nope.yaml"}, "", 2, "--mock: open nope.yaml", ""},
 		{"failed execution prints error and cause", []string{"run", defs + "fail.yaml"}, "", 1, "", "error:   Order.Missing"},
-		{"a task that cannot run times out", []string{"run", "testdata/run/activity.yaml", "--timeout", "300ms"}, "", 1, "had not ended after 300ms", "status: RUNNING"},
+		{"an activity without a mock fails at once", []string{"run", "testdata/run/activity.yaml", "--timeout", "10s"}, "", 1, "", `state "Cook" (activity:kitchen) needs an activity worker`},
+		{"a callback without a mock fails at once", []string{"run", "testdata/run/callback.yaml", "--timeout", "10s"}, "", 1, "", "cannot receive"},
+		{"a handler without a mock fails", []string{"run", "testdata/run/shared-resource.yaml", "--input", `{"orderId": "o-1"}`}, "", 1, `"QuoteA" (handler:quote) has no mock`, "error:   States.TaskFailed"},
+		{"a wait that outlasts --timeout", []string{"run", defs + "wait.yaml", "--input", `{"delaySeconds": 60}`, "--timeout", "300ms"}, "", 1, "had not ended after 300ms", "status: RUNNING"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,5 +221,212 @@ func TestLoadMocks(t *testing.T) {
 	}
 	if m["Charge"][2].output == nil {
 		t.Error("last answer has no output")
+	}
+}
+
+// runJSON runs `sfn run --format json ARGS…` and decodes its result.
+func runJSON(t *testing.T, args ...string) (result, runResult) {
+	t.Helper()
+	r := sfn(t, nil, "", append([]string{"run", "--format", "json"}, args...)...)
+	var got runResult
+	if err := json.Unmarshal([]byte(r.out), &got); err != nil {
+		t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", err, r.out, r.errOut)
+	}
+	return r, got
+}
+
+// historyEvent is what the tests read of a history event.
+type historyEvent struct {
+	Type     string `json:"type"`
+	Name     string `json:"name"`
+	Resource string `json:"resource"`
+	Error    string `json:"error"`
+	Cause    string `json:"cause"`
+}
+
+func decodeEvents(t *testing.T, raw []json.RawMessage) []historyEvent {
+	t.Helper()
+	evs := make([]historyEvent, len(raw))
+	for i, r := range raw {
+		if err := json.Unmarshal(r, &evs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return evs
+}
+
+// eventLines shows events one a line, for failure messages.
+func eventLines(raw []json.RawMessage) string {
+	var b strings.Builder
+	for _, r := range raw {
+		var h eventHead
+		_ = json.Unmarshal(r, &h)
+		fmt.Fprintf(&b, "%d %s %s %s %s %s\n", h.ID, h.Timestamp, h.Type, h.Name, h.Error, h.Cause)
+	}
+	return b.String()
+}
+
+// entered lists the states entered, in order, leaving out those named in skip.
+func entered(evs []historyEvent, skip ...string) []string {
+	var names []string
+	for _, e := range evs {
+		if strings.HasSuffix(e.Type, "StateEntered") && !slices.Contains(skip, e.Name) {
+			names = append(names, e.Name)
+		}
+	}
+	return names
+}
+
+// TestRunFoodDelivery runs the complete example with every Task state
+// mocked: the restaurant's callback, a charge that fails once and succeeds
+// on its retry, the kitchen's activity, the notifications and the delivery.
+func TestRunFoodDelivery(t *testing.T) {
+	t.Parallel()
+	const food = defs + "food-delivery.yaml"
+	input := "@testdata/run/food-order.json"
+
+	t.Run("delivered", func(t *testing.T) {
+		t.Parallel()
+		start := time.Now()
+		r, got := runJSON(t, food, "--input", input, "--mock", "testdata/mocks/food-delivered.yaml", "--fast-time", "--history")
+		if r.code != 0 || got.Status != "SUCCEEDED" {
+			t.Fatalf("exit %d status %s error %q cause %q\nevents:\n%s", r.code, got.Status, got.Error, got.Cause, eventLines(got.Events))
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("took %s; --fast-time should skip the 600 s wait and the back-off", d)
+		}
+		var out map[string]any
+		if err := json.Unmarshal(got.Output, &out); err != nil {
+			t.Fatal(err)
+		}
+		orderID, _ := out["orderId"].(string)
+		want := map[string]any{
+			"confirmation": map[string]any{"accepted": true, "etaMinutes": 25.0},
+			"charge":       map[string]any{"status": "APPROVED", "chargeId": "ch-1"},
+			"preparation": map[string]any{
+				"kitchen":      map[string]any{"cook": "Mario", "readyInMinutes": 20.0},
+				"notification": map[string]any{"StatusCode": 202.0, "ResponseBody": map[string]any{"messageId": "m-1"}},
+			},
+			"packages": []any{
+				map[string]any{"sku": "pz-margherita", "label": orderID + " #1: 2 x Pizza Margherita"},
+				map[string]any{"sku": "dr-cola", "label": orderID + " #2: 1 x Cola"},
+			},
+			"delivery": map[string]any{"courier": "Lina", "deliveredAt": "2025-01-01T12:40:00Z"},
+		}
+		for k, w := range want {
+			if diff := cmp.Diff(w, out[k]); diff != "" {
+				t.Errorf("output %s (-want +got):\n%s", k, diff)
+			}
+		}
+		if _, ok := out["notificationError"]; ok {
+			t.Errorf("NotifyDelivered failed: %v", out["notificationError"])
+		}
+
+		evs := decodeEvents(t, got.Events)
+		// The Parallel's branches may start in either order.
+		wantEntered := []string{"PlaceOrder", "ConfirmWithRestaurant", "ChargePayment", "PaymentOutcome",
+			"PrepareAndNotify", "PackItems", "LabelItem", "LabelItem", "WaitForCourier", "DeliverOrder",
+			"NotifyDelivered", "OrderDelivered"}
+		if diff := cmp.Diff(wantEntered, entered(evs, "PrepareInKitchen", "NotifyPreparing")); diff != "" {
+			t.Errorf("states entered (-want +got):\n%s", diff)
+		}
+		for _, name := range []string{"PrepareInKitchen", "NotifyPreparing"} {
+			if !slices.Contains(entered(evs), name) {
+				t.Errorf("%s was not entered", name)
+			}
+		}
+		scheduled := map[string]int{}
+		var failed []historyEvent
+		for _, e := range evs {
+			switch e.Type {
+			case "TaskScheduled":
+				scheduled[e.Resource]++
+			case "TaskFailed":
+				failed = append(failed, e)
+			}
+		}
+		wantScheduled := map[string]int{"http:invoke.waitForTaskToken": 1, "handler:charge-payment": 2,
+			"activity:kitchen": 1, "http:invoke": 2, "handler:deliver-order": 1}
+		if diff := cmp.Diff(wantScheduled, scheduled); diff != "" {
+			t.Errorf("task attempts by resource (-want +got):\n%s", diff)
+		}
+		wantFailed := []historyEvent{{Type: "TaskFailed", Error: "Payment.ProviderUnavailable", Cause: "the provider is down"}}
+		if diff := cmp.Diff(wantFailed, failed); diff != "" {
+			t.Errorf("failed attempts (-want +got):\n%s", diff)
+		}
+		if last := evs[len(evs)-1]; last.Type != "ExecutionSucceeded" {
+			t.Errorf("last event %s", last.Type)
+		}
+	})
+
+	t.Run("declined", func(t *testing.T) {
+		t.Parallel()
+		r, got := runJSON(t, food, "--input", input, "--mock", "testdata/mocks/food-declined.yaml", "--fast-time", "--history")
+		if r.code != 1 {
+			t.Errorf("exit %d, want 1\nstderr:\n%s", r.code, r.errOut)
+		}
+		if got.Status != "FAILED" || got.Error != "OrderFailed" ||
+			got.Cause != "The order could not be completed; any payment was refunded and the order was cancelled." {
+			t.Errorf("status %s error %q cause %q", got.Status, got.Error, got.Cause)
+		}
+		want := []string{"PlaceOrder", "ConfirmWithRestaurant", "ChargePayment", "PaymentOutcome", "CancelOrder", "OrderFailed"}
+		if diff := cmp.Diff(want, entered(decodeEvents(t, got.Events))); diff != "" {
+			t.Errorf("states entered (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("table output", func(t *testing.T) {
+		t.Parallel()
+		r := sfn(t, nil, "", "run", food, "--input", input, "--mock", "testdata/mocks/food-declined.yaml", "--fast-time")
+		if r.code != 1 || !strings.Contains(r.out, "error:   OrderFailed") || !strings.Contains(r.out, "cause:   The order could not be completed") {
+			t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.out, r.errOut)
+		}
+	})
+}
+
+// Two states of a Parallel call the same resource with the same
+// parameters; each gets its own answers, in its own attempt order.
+func TestRunMocksByStateInParallel(t *testing.T) {
+	t.Parallel()
+	for range 5 {
+		r, got := runJSON(t, "testdata/run/shared-resource.yaml", "--input", `{"orderId": "o-1"}`,
+			"--mock", "testdata/mocks/shared-resource.yaml", "--fast-time")
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s %s\n%s", r.code, got.Error, got.Cause, r.errOut)
+		}
+		var out any
+		if err := json.Unmarshal(got.Output, &out); err != nil {
+			t.Fatal(err)
+		}
+		want := []any{map[string]any{"courier": "A", "price": 4.0}, map[string]any{"courier": "B", "price": 5.0}}
+		if diff := cmp.Diff(want, out); diff != "" {
+			t.Fatalf("output (-want +got):\n%s", diff)
+		}
+	}
+}
+
+// An http:invoke state without a mock makes its real call.
+func TestRunUnmockedHTTPCallsTheEndpoint(t *testing.T) {
+	t.Parallel()
+	calls := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		calls <- r.Method + " " + string(body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"messageId": "m-9"}`))
+	}))
+	defer srv.Close()
+	r, got := runJSON(t, "testdata/run/http-notify.yaml", "--input", `{"endpoint": "`+srv.URL+`/messages"}`)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s %s\n%s", r.code, got.Error, got.Cause, r.errOut)
+	}
+	if c := <-calls; c != `POST {"text":"hello"}` {
+		t.Errorf("the endpoint got %q", c)
+	}
+	var out any
+	_ = json.Unmarshal(got.Output, &out)
+	want := map[string]any{"status": 200.0, "body": map[string]any{"messageId": "m-9"}}
+	if diff := cmp.Diff(want, out); diff != "" {
+		t.Errorf("output (-want +got):\n%s", diff)
 	}
 }
