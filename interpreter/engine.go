@@ -83,7 +83,8 @@ type Config struct {
 	ActivityEventNames bool
 	// TaskInterceptor, when set, sees every task attempt before it is
 	// performed and may answer it itself (handled true): `sfn run --mock`
-	// answers Task states by name this way, whatever their resource.
+	// answers Task states by name this way, whatever their resource. An
+	// attempt it does not handle is performed as usual.
 	TaskInterceptor func(ctx context.Context, t TaskRequest) (output json.RawMessage, err error, handled bool)
 	// Observer, when set, is told about every committed step (metrics).
 	Observer Observer
@@ -520,27 +521,41 @@ type TaskRequest struct {
 
 // dispatch performs one task call after its TaskScheduled committed.
 func (e *Engine) dispatch(id string, c taskCall) {
-	var call func(ctx context.Context) (value.Value, *failure.Error)
-	if ic := e.cfg.TaskInterceptor; ic != nil {
-		req := TaskRequest{ExecutionID: id, State: c.State, Resource: c.Spec.Resource, Input: value.Marshal(c.Params), Attempt: c.Attempt}
-		call = func(ctx context.Context) (value.Value, *failure.Error) {
-			out, err, handled := ic(ctx, req)
-			if !handled {
-				return nil, failure.Newf(failure.TaskFailed, "no answer for the task of state %q", c.State)
-			}
-			return resultOf(out, err, c.State)
+	normal := e.callFor(id, c) // nil for activities: a worker polls them
+	callback := c.Spec.WaitForToken
+	ic := e.cfg.TaskInterceptor
+	if ic == nil {
+		if normal != nil {
+			e.perform(id, c, func(ctx context.Context) taskOutcome {
+				out, ferr := normal(ctx)
+				return taskOutcome{out: out, ferr: ferr, callback: callback, ok: true}
+			})
 		}
-		c.Spec = &dsl.TaskSpec{Resource: c.Spec.Resource, Kind: dsl.HandlerTask, Name: c.Spec.Name}
+		return
 	}
-	switch {
-	case call != nil:
-	default:
-		call = e.callFor(id, c)
-	}
-	if call == nil {
-		return // activities wait for a worker to poll
-	}
-	e.perform(id, c, call)
+	req := TaskRequest{ExecutionID: id, State: c.State, Resource: c.Spec.Resource, Input: value.Marshal(c.Params), Attempt: c.Attempt}
+	e.perform(id, c, func(ctx context.Context) taskOutcome {
+		out, err, handled := ic(ctx, req)
+		if handled {
+			// An intercepted answer is the task's result, callbacks included.
+			v, ferr := resultOf(out, err, c.State)
+			return taskOutcome{out: v, ferr: ferr, ok: true}
+		}
+		if normal == nil {
+			return taskOutcome{} // an activity: its worker answers
+		}
+		v, ferr := normal(ctx)
+		return taskOutcome{out: v, ferr: ferr, callback: callback, ok: true}
+	})
+}
+
+// taskOutcome is what performing a task attempt produced; ok is false when
+// nothing is to be recorded (someone else answers).
+type taskOutcome struct {
+	out      value.Value
+	ferr     *failure.Error
+	callback bool // a callback request was acknowledged: wait for the token
+	ok       bool
 }
 
 // resultOf turns an interceptor's answer into a task outcome.
@@ -583,7 +598,7 @@ func (e *Engine) callFor(id string, c taskCall) func(ctx context.Context) (value
 }
 
 // perform runs a call in the background and records its outcome.
-func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) (value.Value, *failure.Error)) {
+func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) taskOutcome) {
 	ctx, cancel := context.WithCancel(e.ctx)
 	if c.Timeout > 0 {
 		// A little past the task's own deadline: the timer reports the
@@ -602,15 +617,15 @@ func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) (
 			e.inflightMu.Unlock()
 			cancel()
 		}()
-		out, ferr := call(ctx)
-		if ctx.Err() != nil {
-			return // withdrawn, timed out (the timer reports it) or stopping
+		o := call(ctx)
+		if ctx.Err() != nil || !o.ok {
+			return // withdrawn, timed out (the timer reports it), stopping, or answered elsewhere
 		}
 		_, _, err := e.modify(e.ctx, id, func(r *run) bool {
-			if c.Spec.WaitForToken && ferr == nil {
-				return r.submitted(c.Thread, c.ScheduledID, out)
+			if o.callback && o.ferr == nil {
+				return r.submitted(c.Thread, c.ScheduledID, o.out)
 			}
-			return r.taskResult(c.Thread, c.ScheduledID, out, ferr)
+			return r.taskResult(c.Thread, c.ScheduledID, o.out, o.ferr)
 		})
 		if err != nil && e.ctx.Err() == nil {
 			e.log.Error("task result not recorded", slog.String("execution_id", id), slog.Any("error", err))
