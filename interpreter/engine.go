@@ -399,6 +399,9 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Executi
 	}
 	rec.Threads = threads
 	existingID, err := e.store.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: r.events, Activities: r.activities})
+	if err != nil && !errors.Is(err, store.ErrAlreadyExists) && e.landed(ctx, rec.ID, 1, rec.LastEventID) {
+		err = nil // the create timed out but was applied
+	}
 	if errors.Is(err, store.ErrAlreadyExists) {
 		old, gerr := e.store.GetExecution(ctx, existingID)
 		if gerr != nil {
@@ -471,6 +474,9 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 		if errors.Is(err, store.ErrConflict) && attempt < 10 {
 			continue
 		}
+		if err != nil && !errors.Is(err, store.ErrLeaseLost) && e.landed(ctx, id, rec.RecordVersion+1, next.LastEventID) {
+			err = nil // the write timed out but was applied: never write it twice
+		}
 		if err != nil {
 			return nil, false, err
 		}
@@ -478,6 +484,16 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 		e.afterCommit(r, next)
 		return next, true, nil
 	}
+}
+
+// landed resolves an ambiguous write (a timeout, a dropped connection) by
+// re-reading: the commit landed when the record is at the version it would
+// have made, with the events it carried.
+func (e *Engine) landed(ctx context.Context, id string, version, lastEventID int64) bool {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	rec, err := e.store.GetExecution(rctx, id)
+	return err == nil && rec.RecordVersion == version && rec.LastEventID == lastEventID
 }
 
 // afterCommit performs a committed step's effects: task calls, withdrawn
@@ -621,14 +637,24 @@ func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) t
 		if ctx.Err() != nil || !o.ok {
 			return // withdrawn, timed out (the timer reports it), stopping, or answered elsewhere
 		}
-		_, _, err := e.modify(e.ctx, id, func(r *run) bool {
-			if o.callback && o.ferr == nil {
-				return r.submitted(c.Thread, c.ScheduledID, o.out)
+		// A result is recorded until it sticks: a store that fails for a
+		// while only delays it (the attempt's own timeout still applies).
+		for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
+			_, _, err := e.modify(e.ctx, id, func(r *run) bool {
+				if o.callback && o.ferr == nil {
+					return r.submitted(c.Thread, c.ScheduledID, o.out)
+				}
+				return r.taskResult(c.Thread, c.ScheduledID, o.out, o.ferr)
+			})
+			if err == nil || errors.Is(err, store.ErrNotFound) || e.ctx.Err() != nil {
+				return
 			}
-			return r.taskResult(c.Thread, c.ScheduledID, o.out, o.ferr)
-		})
-		if err != nil && e.ctx.Err() == nil {
-			e.log.Error("task result not recorded", slog.String("execution_id", id), slog.Any("error", err))
+			e.log.Warn("task result not recorded yet; retrying", slog.String("execution_id", id), slog.Any("error", err))
+			select {
+			case <-e.ctx.Done():
+				return
+			case <-e.cfg.Clock.After(backoff):
+			}
 		}
 	}()
 }

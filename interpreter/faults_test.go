@@ -221,11 +221,6 @@ func TestFaultTaskResultCommitFails(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond) // polling a condition with a deadline
 	}
-	if rec.Status == store.StatusRunning {
-		t.Skip("KNOWN GAP (engine.go): a task result whose commit fails is dropped (dispatch logs " +
-			"\"task result not recorded\"); the execution then waits for the task's timeout or a takeover. " +
-			"See the retention/durability report: dispatch should retry the commit or re-dispatch the call.")
-	}
 	if rec.Status != store.StatusSucceeded {
 		t.Errorf("ended %s %s %s", rec.Status, rec.Error, rec.Cause)
 	}
