@@ -10,7 +10,6 @@ import (
 	"time"
 )
 
-
 // TestAPICheck runs the shared black-box checks (../shared/conformance/
 // api_check.py) against a real server, when python3 and the script exist.
 func TestAPICheck(t *testing.T) {
