@@ -75,6 +75,13 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.cfg.Draining:
+			// This node is going away: tell the client to come back soon,
+			// to whichever node answers, from the last event it has.
+			_, _ = bw.WriteString("retry: 500\n\n")
+			_ = bw.Flush()
+			_ = rc.Flush()
+			return
 		case <-notices:
 		case <-keepAlive.C:
 			_, _ = bw.WriteString(": keep-alive\n\n")

@@ -38,6 +38,10 @@ type Config struct {
 	KeepAlive time.Duration
 	// Registry receives the API's metrics; nil makes a private one.
 	Registry *prometheus.Registry
+	// Draining, when closed, ends open event streams with a retry: hint, so
+	// that their clients reconnect (with Last-Event-ID) to another node
+	// while this one shuts down.
+	Draining <-chan struct{}
 }
 
 func (c Config) withDefaults() Config {

@@ -247,8 +247,9 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 	if err != nil {
 		return usageErrorf("listen on %s: %v", o.addr, err)
 	}
+	draining := make(chan struct{})
 	srv := &http.Server{
-		Handler:           httpapi.New(httpapi.Config{Engine: engine, Logger: log, AuthTokens: tokens, Registry: reg}),
+		Handler:           httpapi.New(httpapi.Config{Engine: engine, Logger: log, AuthTokens: tokens, Registry: reg, Draining: draining}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -282,6 +283,7 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing requests in flight", slog.Duration("grace", o.shutdownGrace))
+	close(draining) // event streams end with a retry: hint
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
