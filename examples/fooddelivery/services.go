@@ -33,6 +33,9 @@ type ledger struct {
 	delivered     map[string]int
 	messages      map[string]int
 	kitchenTaken  int // kitchen tasks handed to the worker
+	// callbackMisses counts restaurant callbacks that found no sfn (refused
+	// connection or 5xx) and were tried again.
+	callbackMisses int
 }
 
 func newLedger() *ledger {
@@ -47,11 +50,15 @@ func (l *ledger) update(f func(*ledger)) {
 	f(l)
 }
 
-// Snapshot of counters the e2e test waits on.
-func (l *ledger) progress() (confirmCalls, kitchenTaken int) {
+// progress is a snapshot of the counters the e2e test waits on.
+type progress struct {
+	ordersAtRestaurant, confirmed, kitchenTaken, callbackMisses int
+}
+
+func (l *ledger) progress() progress {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.confirmCalls), l.kitchenTaken
+	return progress{len(l.confirmCalls), len(l.confirmations), l.kitchenTaken, l.callbackMisses}
 }
 
 // services runs the payment, restaurant and notification services.
@@ -224,10 +231,10 @@ func (s *services) order(w http.ResponseWriter, r *http.Request) {
 		var err error
 		if req.RestaurantID == "r-closed" {
 			verdict = "rejected"
-			err = s.sfn.callback(s.ctx, "/v1/tasks/failure", map[string]any{"taskToken": req.TaskToken,
+			err = s.callback("/v1/tasks/failure", map[string]any{"taskToken": req.TaskToken,
 				"error": "Restaurant.Rejected", "cause": "the restaurant is closed"})
 		} else {
-			err = s.sfn.callback(s.ctx, "/v1/tasks/success", map[string]any{"taskToken": req.TaskToken,
+			err = s.callback("/v1/tasks/success", map[string]any{"taskToken": req.TaskToken,
 				"output": map[string]any{"restaurantOrderId": "ro-" + req.OrderID, "etaMinutes": 25}})
 		}
 		switch {
@@ -269,17 +276,18 @@ func (s *services) message(w http.ResponseWriter, r *http.Request) {
 var errTokenGone = errors.New("task token unknown or task over")
 
 // callback posts a task result to sfn, retrying while sfn is unreachable
-// or answers 5xx (it may be restarting) until ctx ends or two minutes pass.
-func (c *sfnClient) callback(ctx context.Context, path string, body any) error {
+// or answers 5xx (it may be restarting) until the services stop or two
+// minutes pass.
+func (s *services) callback(path string, body any) error {
 	data, err := json.Marshal(body)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancel := context.WithTimeout(s.ctx, 2*time.Minute)
 	defer cancel()
 	wait := 50 * time.Millisecond
 	for {
-		status, _, err := c.do(ctx, http.MethodPost, path, "application/json", bytes.NewReader(data))
+		status, _, err := s.sfn.do(ctx, http.MethodPost, path, "application/json", bytes.NewReader(data))
 		switch {
 		case err == nil && status == http.StatusOK:
 			return nil
@@ -288,6 +296,7 @@ func (c *sfnClient) callback(ctx context.Context, path string, body any) error {
 		case err == nil && status < 500:
 			return fmt.Errorf("sfn answered %d", status)
 		}
+		s.ledger.update(func(l *ledger) { l.callbackMisses++ })
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("gave up: %w (last: %v, status %d)", ctx.Err(), err, status)

@@ -162,6 +162,7 @@ type task struct {
 // slot polls and handles tasks one after the other.
 func (w *Worker) slot(ctx context.Context, h Handler) error {
 	bo := backoff{min: w.cfg.MinBackoff, max: w.cfg.MaxBackoff}
+	failing := false
 	for ctx.Err() == nil {
 		t, err := w.poll(ctx)
 		if err != nil {
@@ -171,9 +172,19 @@ func (w *Worker) slot(ctx context.Context, h Handler) error {
 			if fatal(err) {
 				return fmt.Errorf("worker: poll %s: %w", w.cfg.Activity, err)
 			}
-			w.cfg.Logger.Warn("activity poll failed; backing off", slog.String("activity", w.cfg.Activity), slog.Any("error", err))
+			// One warning per outage, not one per attempt.
+			level := slog.LevelWarn
+			if failing {
+				level = slog.LevelDebug
+			}
+			failing = true
+			w.cfg.Logger.Log(ctx, level, "activity poll failed; backing off", slog.String("activity", w.cfg.Activity), slog.Any("error", err))
 			sleep(ctx, bo.next())
 			continue
+		}
+		if failing {
+			w.cfg.Logger.Info("activity poll works again", slog.String("activity", w.cfg.Activity))
+			failing = false
 		}
 		bo.reset()
 		if t != nil {
@@ -290,6 +301,7 @@ func (w *Worker) report(ctx context.Context, token string, out json.RawMessage, 
 		path, body = "/v1/tasks/failure", failureBody(token, herr)
 	}
 	bo := backoff{min: w.cfg.MinBackoff, max: w.cfg.MaxBackoff}
+	attempt := 0
 	for {
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		_, _, err := w.post(cctx, path, body)
@@ -308,7 +320,11 @@ func (w *Worker) report(ctx context.Context, token string, out json.RawMessage, 
 			w.cfg.Logger.Error("task result refused", slog.String("activity", w.cfg.Activity), slog.Any("error", err))
 			return
 		}
-		w.cfg.Logger.Warn("task result not delivered; retrying", slog.String("activity", w.cfg.Activity), slog.Any("error", err))
+		level := slog.LevelWarn
+		if attempt++; attempt > 1 {
+			level = slog.LevelDebug
+		}
+		w.cfg.Logger.Log(ctx, level, "task result not delivered; retrying", slog.String("activity", w.cfg.Activity), slog.Any("error", err))
 		if !sleep(ctx, bo.next()) {
 			w.cfg.Logger.Error("task result given up: the worker stopped", slog.String("activity", w.cfg.Activity), slog.Any("error", err))
 			return
