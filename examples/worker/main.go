@@ -8,7 +8,7 @@
 //
 //	curl -X PUT localhost:8080/v1/state-machines/hello -H 'Content-Type: application/yaml' \
 //	  --data-binary $'StartAt: Work\nStates:\n  Work: {Type: Task, Resource: "activity:work", HeartbeatSeconds: 30, End: true}\n'
-//	curl -X POST 'localhost:8080/v1/state-machines/hello/executions?wait=10s' -d '{"input": {"hello": "world"}}'
+//	curl -X POST 'localhost:8080/v1/state-machines/hello/executions?wait=10s' -H 'Content-Type: application/json' -d '{"input": {"hello": "world"}}'
 package main
 
 import (
