@@ -702,6 +702,9 @@ func (e *Engine) PollActivity(ctx context.Context, activity, worker string) (tok
 				return applied
 			})
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				// The hand-out could not be recorded: the task goes back to
+				// the queue for the next poller.
+				e.requeueActivity(context.WithoutCancel(ctx), tk)
 				return "", nil, err
 			}
 			if applied {
@@ -907,4 +910,29 @@ func (e *Engine) HeldPartitions() int {
 		return 0
 	}
 	return len(e.own.partitions())
+}
+
+// requeueActivity queues an activity task again while it is still waiting
+// for a worker: after a hand-out that could not be recorded, or on recovery
+// (a node may have died between taking a task off the queue and recording
+// it). A duplicate entry is harmless: a poll that finds the task already
+// started skips it.
+func (e *Engine) requeueActivity(ctx context.Context, tk Token) {
+	_, _, err := e.modify(ctx, tk.ExecutionID, func(r *run) bool {
+		t := r.threads[tk.Thread]
+		if r.status != store.StatusRunning || t == nil || t.Phase != phaseTask || t.Task == nil ||
+			t.Task.ScheduledID != tk.ScheduledID || t.Task.Secret != tk.Secret || t.Task.Started {
+			return false
+		}
+		s := r.state(t)
+		if s == nil || s.Task == nil || s.Task.Kind != dsl.ActivityTask {
+			return false
+		}
+		r.activities = append(r.activities, store.ActivityTask{Activity: s.Task.Name, Token: MakeToken(r.id, t.ID, t.Task.ScheduledID, t.Task.Secret),
+			ExecutionID: r.id, Input: value.Marshal(t.Task.Params.V)})
+		return true
+	})
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		e.log.Warn("activity task not requeued", slog.String("execution_id", tk.ExecutionID), slog.Any("error", err))
+	}
 }

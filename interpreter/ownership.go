@@ -211,7 +211,13 @@ func (e *Engine) recoverExecution(ctx context.Context, id string) {
 			continue
 		}
 		s := r.state(t)
-		if s == nil || s.Task == nil || s.Task.Kind == dsl.ActivityTask {
+		if s == nil || s.Task == nil {
+			continue
+		}
+		if s.Task.Kind == dsl.ActivityTask {
+			if !t.Task.Started { // it may have left the queue with a node that died
+				e.requeueActivity(ctx, Token{ExecutionID: r.id, Thread: t.ID, ScheduledID: t.Task.ScheduledID, Secret: t.Task.Secret})
+			}
 			continue
 		}
 		if s.Task.WaitForToken && t.Task.Started {
