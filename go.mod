@@ -3,22 +3,22 @@ module github.com/sfn-project/sfn
 go 1.26.0
 
 require (
-	github.com/PaesslerAG/gval v1.0.0
-	github.com/PaesslerAG/jsonpath v0.1.1
-	github.com/go-chi/chi/v5 v5.5.0
-	github.com/google/go-cmp v0.7.0
-	github.com/google/uuid v1.6.0
-	github.com/prometheus/client_golang v1.25.0
-	github.com/redis/go-redis/v9 v9.23.0
-	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
-	github.com/spf13/cobra v1.10.2
-	go.yaml.in/yaml/v3 v3.0.6
+	github.com/PaesslerAG/gval v1.0.0 // the expression language behind jsonpath filters ([?(...)])
+	github.com/PaesslerAG/jsonpath v0.1.1 // JSONPath filters, behind dsl/jsonpath; reference paths use our own walker
+	github.com/getkin/kin-openapi v0.153.0 // tests only: validates openapi.yaml and real responses against it
+	github.com/go-chi/chi/v5 v5.5.0 // HTTP router: small, net/http middleware
+	github.com/google/go-cmp v0.7.0 // tests: readable diffs of values
+	github.com/google/uuid v1.6.0 // execution names and States.UUID (random v4)
+	github.com/prometheus/client_golang v1.25.0 // /metrics
+	github.com/redis/go-redis/v9 v9.23.0 // the production store: Lua scripts, pub/sub, Cluster
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // JSON Schema 2020-12 validation of definitions, typed errors with locations
+	github.com/spf13/cobra v1.10.2 // the sfn command: subcommands, flags, shell completion
+	go.yaml.in/yaml/v3 v3.0.6 // YAML definitions with node positions (the maintained yaml.v3)
 )
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
-	github.com/getkin/kin-openapi v0.153.0 // indirect
 	github.com/go-openapi/jsonpointer v0.22.5 // indirect
 	github.com/go-openapi/swag/jsonname v0.25.5 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
