@@ -113,7 +113,7 @@ func New(cfg Config) (*Client, error) {
 		}
 	}
 	tr := &http.Transport{
-		Proxy: nil, DialContext: c.dial, MaxIdleConns: 256, MaxIdleConnsPerHost: 32,
+		Proxy: nil, DialContext: c.dial, MaxIdleConns: 1024, MaxIdleConnsPerHost: 256,
 		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second,
 	}
 	c.http = &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
