@@ -20,6 +20,7 @@ import (
 // when one round trip for many of them pays.
 type batcher struct {
 	client   goredis.UniversalClient
+	cluster  bool // hints go in a second pipeline, after the scripts' replies
 	timeout  time.Duration
 	maxBatch int
 
@@ -36,14 +37,19 @@ type call struct {
 	keys   []string
 	args   []any
 	reply  chan *goredis.Cmd // buffered 1; the sender never blocks on it
+	// hints are sets to which member is added once the script has run:
+	// best effort, outside the script because they live in other slots
+	// (see PopActivity).
+	hints  []string
+	member string
 }
 
 var errClosed = errors.New("redis store: closed")
 
 var callPool = sync.Pool{New: func() any { return &call{reply: make(chan *goredis.Cmd, 1)} }}
 
-func newBatcher(ctx context.Context, client goredis.UniversalClient, timeout time.Duration, senders, maxBatch int) *batcher {
-	b := &batcher{client: client, timeout: timeout, maxBatch: maxBatch, queue: make(chan *call),
+func newBatcher(ctx context.Context, client goredis.UniversalClient, cluster bool, timeout time.Duration, senders, maxBatch int) *batcher {
+	b := &batcher{client: client, cluster: cluster, timeout: timeout, maxBatch: maxBatch, queue: make(chan *call),
 		done: make(chan struct{}), ctx: context.WithoutCancel(ctx)}
 	b.wg.Add(senders)
 	for range senders {
@@ -57,8 +63,19 @@ func newBatcher(ctx context.Context, client goredis.UniversalClient, timeout tim
 // while it is in flight may have been applied (the caller re-reads, as
 // after any timeout).
 func (b *batcher) run(ctx context.Context, sc *goredis.Script, keys []string, args []any) *goredis.Cmd {
+	return b.runHinted(ctx, sc, keys, args, nil, "")
+}
+
+// runHinted is run, and then adds member to each set in hints. On
+// standalone Redis the SADDs follow the script in the same pipeline (one
+// connection, so Redis runs them after it); on Cluster they are sent once
+// the script has answered, because a pipeline's commands for different
+// shards run in parallel. Either way a hint never lands before the script
+// ran, and an SADD that fails or is lost (a crash in between) only delays
+// a poller (PopActivity's fallback scan).
+func (b *batcher) runHinted(ctx context.Context, sc *goredis.Script, keys []string, args []any, hints []string, member string) *goredis.Cmd {
 	c := callPool.Get().(*call)
-	c.ctx, c.script, c.keys, c.args = ctx, sc, keys, args
+	c.ctx, c.script, c.keys, c.args, c.hints, c.member = ctx, sc, keys, args, hints, member
 	select {
 	case b.queue <- c:
 	case <-ctx.Done():
@@ -68,7 +85,7 @@ func (b *batcher) run(ctx context.Context, sc *goredis.Script, keys []string, ar
 	}
 	select {
 	case cmd := <-c.reply:
-		c.ctx, c.script, c.keys, c.args = nil, nil, nil, nil
+		c.ctx, c.script, c.keys, c.args, c.hints = nil, nil, nil, nil, nil
 		callPool.Put(c)
 		return cmd
 	case <-ctx.Done():
@@ -79,7 +96,7 @@ func (b *batcher) run(ctx context.Context, sc *goredis.Script, keys []string, ar
 
 func (b *batcher) failed(c *call, err error) *goredis.Cmd {
 	ctx := c.ctx
-	c.ctx, c.script, c.keys, c.args = nil, nil, nil, nil
+	c.ctx, c.script, c.keys, c.args, c.hints = nil, nil, nil, nil, nil
 	callPool.Put(c)
 	return errCmd(ctx, err)
 }
@@ -128,10 +145,10 @@ func (b *batcher) exec(batch []*call) {
 		}
 		live = append(live, c)
 	}
-	switch len(live) {
-	case 0:
+	switch {
+	case len(live) == 0:
 		return
-	case 1:
+	case len(live) == 1 && len(live[0].hints) == 0:
 		c := live[0]
 		c.reply <- c.script.Run(ctx, b.client, c.keys, c.args...)
 		return
@@ -140,6 +157,7 @@ func (b *batcher) exec(batch []*call) {
 	pipe := b.client.Pipeline()
 	for i, c := range live {
 		cmds[i] = c.script.EvalSha(ctx, pipe, c.keys, c.args...)
+		b.hint(ctx, pipe, c, false)
 	}
 	_, _ = pipe.Exec(ctx) // errors are per command
 	// NOSCRIPT means that script did not run (a restarted or flushed
@@ -154,11 +172,34 @@ func (b *batcher) exec(batch []*call) {
 		pipe = b.client.Pipeline()
 		for _, i := range again {
 			cmds[i] = live[i].script.Eval(ctx, pipe, live[i].keys, live[i].args...)
+			b.hint(ctx, pipe, live[i], false)
 		}
 		_, _ = pipe.Exec(ctx)
 	}
+	if b.cluster {
+		pipe = b.client.Pipeline()
+		for i, c := range live {
+			if cmds[i].Err() == nil {
+				b.hint(ctx, pipe, c, true)
+			}
+		}
+		if pipe.Len() > 0 {
+			_, _ = pipe.Exec(ctx) // best effort
+		}
+	}
 	for i, c := range live {
 		c.reply <- cmds[i]
+	}
+}
+
+// hint queues c's SADDs on pipe: on standalone right after the script
+// (after false), on Cluster only in the pipeline sent after the replies.
+func (b *batcher) hint(ctx context.Context, pipe goredis.Pipeliner, c *call, after bool) {
+	if b.cluster != after {
+		return
+	}
+	for _, h := range c.hints {
+		pipe.SAdd(ctx, h, c.member)
 	}
 }
 

@@ -1,7 +1,14 @@
 package redis_test
 
 import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/sfn-project/sfn/store"
 
 	"github.com/sfn-project/sfn/store/redis"
 	"github.com/sfn-project/sfn/store/storetest"
@@ -16,3 +23,45 @@ func benchStore(b *testing.B) *redis.Store {
 func BenchmarkCommit(b *testing.B)          { storetest.BenchCommit(b, benchStore(b)) }
 func BenchmarkCommitParallel(b *testing.B)  { storetest.BenchCommitParallel(b, benchStore(b)) }
 func BenchmarkCreateExecution(b *testing.B) { storetest.BenchCreateExecution(b, benchStore(b)) }
+
+// BenchmarkPopActivityParallel: 16 pollers take tasks queued one per
+// execution over the default 256 partitions (the queue never runs dry
+// during the timed part).
+func BenchmarkPopActivityParallel(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	for i := range b.N + 16*runtime.GOMAXPROCS(0) {
+		id := fmt.Sprintf("sm:p%d", i)
+		rec := &store.Execution{ID: id, StateMachine: "sm", Version: 1, Name: id[3:], Status: store.StatusRunning, StartedAt: time.Now()}
+		if _, err := s.CreateExecution(ctx, store.CreateParams{Execution: rec,
+			Activities: []store.ActivityTask{{Activity: "A", Token: id, ExecutionID: id, Input: []byte(`{}`)}}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetParallelism(16 / runtime.GOMAXPROCS(0))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.PopActivity(ctx, "A"); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkWatchParallel: 64 goroutines each watch an execution (spread
+// over the partitions) and cancel, as an API does for ?wait=.
+func BenchmarkWatchParallel(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	var n atomic.Int64
+	b.SetParallelism(64 / runtime.GOMAXPROCS(0))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			_, cancel := s.Watch(ctx, fmt.Sprintf("sm:w%d", n.Add(1)))
+			cancel()
+		}
+	})
+}

@@ -34,6 +34,24 @@ func (s *Store) taskArgs(p int, tasks []store.ActivityTask) ([]string, []any, er
 	return queues, payloads, nil
 }
 
+// hintsOf names the hint sets of the activities of tasks, each once.
+func (s *Store) hintsOf(tasks []store.ActivityTask) []string {
+	var hints []string
+	for i, t := range tasks {
+		seen := false
+		for _, u := range tasks[:i] {
+			if u.Activity == t.Activity {
+				seen = true
+				break
+			}
+		}
+		if !seen {
+			hints = append(hints, s.keys.activityHint(t.Activity))
+		}
+	}
+	return hints
+}
+
 // CreateExecution implements store.Store. The name is reserved in the
 // execution's partition, which holds every execution of that name as long
 // as ids derive from the state machine and the name (as the engine's do:
@@ -72,7 +90,7 @@ func (s *Store) CreateExecution(ctx context.Context, p store.CreateParams) (stri
 
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	res, err := s.batch.run(ctx, createScript, keys, args).StringSlice()
+	res, err := s.batch.runHinted(ctx, createScript, keys, args, s.hintsOf(p.Activities), strconv.Itoa(part)).StringSlice()
 	if err != nil {
 		return "", fmt.Errorf("redis store: create %s: %w", r.ID, err)
 	}
@@ -147,7 +165,7 @@ func (s *Store) Commit(ctx context.Context, p store.CommitParams) error {
 
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	res, err := s.batch.run(ctx, commitScript, keys, args).StringSlice()
+	res, err := s.batch.runHinted(ctx, commitScript, keys, args, s.hintsOf(p.Activities), strconv.Itoa(part)).StringSlice()
 	if err != nil {
 		return fmt.Errorf("redis store: commit %s: %w", p.ID, err)
 	}

@@ -23,3 +23,9 @@ func ShardsOf(ctx context.Context, s *Store) (map[string]int, error) {
 	}
 	return out, nil
 }
+
+// DropActivityHint deletes an activity's hint set, as if its SADDs were
+// lost (a node died between a commit and its hint).
+func DropActivityHint(ctx context.Context, s *Store, activity string) error {
+	return s.client.Del(ctx, s.keys.activityHint(activity)).Err()
+}

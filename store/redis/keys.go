@@ -60,6 +60,14 @@ func (k keys) activity(p int, activity string) string {
 	return k.partition(p) + "act:" + escape(activity)
 }
 
+// activityHint is the set of partitions that may have queued tasks of an
+// activity (see PopActivity). It has its own hash tag per activity, so the
+// hints of different activities spread over the shards; it cannot share a
+// slot with the queues, which are in their executions' partitions.
+func (k keys) activityHint(activity string) string {
+	return k.prefix + ":{act:" + escape(activity) + "}"
+}
+
 func (k keys) lease(p int) string { return k.partition(p) + "lease" }
 
 // channel is the partition's notice channel; its hash tag puts it on the

@@ -41,6 +41,7 @@ func TestKeys(t *testing.T) {
 		"config":           k.config(),
 		"escaped name":     k.name(3, "a:b%", "c:d"),
 		"escaped activity": k.activity(3, "x:y"),
+		"activity hint":    k.activityHint("x:y"),
 	}
 	want := map[string]string{
 		"record":           "sfn:{p17}:x:orders:o-1",
@@ -59,6 +60,7 @@ func TestKeys(t *testing.T) {
 		"config":           "sfn:{sm}:config",
 		"escaped name":     "sfn:{p3}:n:a%3Ab%25:c%3Ad",
 		"escaped activity": "sfn:{p3}:act:x%3Ay",
+		"activity hint":    "sfn:{act:x%3Ay}",
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("keys (-want +got):\n%s", d)

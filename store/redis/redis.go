@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -83,6 +84,7 @@ type Store struct {
 	timeout    time.Duration
 	watch      *watcher
 	batch      *batcher
+	scans      sync.Map // activity → *atomic.Int64: Unix ns of this process's last full scan (activities.go)
 }
 
 var (
@@ -108,7 +110,7 @@ func New(ctx context.Context, o Options) (*Store, error) {
 		_ = client.Close()
 		return nil, err
 	}
-	s.batch = newBatcher(ctx, client, o.Timeout, o.Senders, o.MaxBatch)
+	s.batch = newBatcher(ctx, client, cluster, o.Timeout, o.Senders, o.MaxBatch)
 	return s, nil
 }
 

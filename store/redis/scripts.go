@@ -25,7 +25,6 @@ var (
 	createScript        = script("create")
 	commitScript        = script("commit")
 	historyScript       = script("history")
-	popActivityScript   = script("pop_activity")
 	putMachineScript    = script("put_state_machine")
 	getMachineScript    = script("get_state_machine")
 	deleteMachineScript = script("delete_state_machine")

@@ -3,31 +3,61 @@ package redis
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// watcher shares one subscription per partition among all watches of the
-// executions in it: commit.lua publishes the execution id on the
-// partition's channel, and the watcher hands the notice to that id's
-// watchers. A notice lost while a subscription reconnects only delays a
-// reader, which re-reads by event id anyway.
+// watcher hands commit notices to watches. commit.lua publishes the
+// execution id on its partition's channel; the watcher subscribes to a
+// partition's channel the first time an execution of it is watched and
+// keeps that subscription for the store's lifetime (at most Partitions
+// channels), so that a busy API (?wait= on every start) does not
+// subscribe and unsubscribe once per call.
+//
+// Standalone Redis: all channels share one pub/sub connection; each
+// partition is added with its own SUBSCRIBE on it. Exact channels rather
+// than one PSUBSCRIBE of every partition's channel: a node hears only the
+// partitions it watches, not every commit of every node, and Redis does
+// not match a pattern on every PUBLISH.
+// Cluster: one SSUBSCRIBE connection per partition, to the shard that owns
+// the partition's slot (go-redis routes a sharded subscription by its
+// first channel, so channels of different shards cannot share one).
+//
+// No lock is held across the network: a partition's subscription is
+// started once (sync.Once) and a Watch waits on the partition's ready
+// channel, closed when Redis confirms the subscription. Dispatch takes
+// only the read lock of the notice's partition. A notice lost while a
+// connection reconnects (go-redis resubscribes) only delays a reader,
+// which re-reads by event id anyway.
 type watcher struct {
-	s *Store
+	s     *Store
+	parts []partWatch
+	// partOf maps a channel name to its partition, for confirmations.
+	partOf map[string]int
 
-	mu     sync.Mutex
-	subs   map[int]*subscription
-	closed bool
+	mu     sync.Mutex // guards shared, conns and closed; never held for I/O
+	shared *goredis.PubSub
+	conns  []*goredis.PubSub
+	closed atomic.Bool
 }
 
-type subscription struct {
-	ps       *goredis.PubSub
+type partWatch struct {
+	start sync.Once
+	ready chan struct{} // closed when the subscription is confirmed
+
+	mu       sync.RWMutex
 	watchers map[string]map[chan struct{}]struct{}
-	n        int
 }
 
 func newWatcher(s *Store) *watcher {
-	return &watcher{s: s, subs: map[int]*subscription{}}
+	w := &watcher{s: s, parts: make([]partWatch, s.partitions), partOf: make(map[string]int, s.partitions)}
+	for p := range w.parts {
+		w.parts[p].ready = make(chan struct{})
+		w.parts[p].watchers = map[string]map[chan struct{}]struct{}{}
+		w.partOf[s.keys.channel(p)] = p
+	}
+	return w
 }
 
 // Watch implements store.Store. The subscription is confirmed before Watch
@@ -38,76 +68,121 @@ func (s *Store) Watch(ctx context.Context, id string) (<-chan struct{}, func()) 
 
 func (w *watcher) add(ctx context.Context, id string) (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
-	p := w.s.partitionOf(id)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed {
+	if w.closed.Load() {
 		return ch, func() {}
 	}
-	sub := w.subs[p]
-	if sub == nil {
-		sub = w.subscribe(ctx, p)
-		w.subs[p] = sub
+	p := w.s.partitionOf(id)
+	pw := &w.parts[p]
+	// Registered before the subscription is confirmed: every notice from
+	// the confirmation on reaches ch.
+	pw.mu.Lock()
+	if pw.watchers[id] == nil {
+		pw.watchers[id] = map[chan struct{}]struct{}{}
 	}
-	if sub.watchers[id] == nil {
-		sub.watchers[id] = map[chan struct{}]struct{}{}
-	}
-	sub.watchers[id][ch] = struct{}{}
-	sub.n++
+	pw.watchers[id][ch] = struct{}{}
+	pw.mu.Unlock()
 	var once sync.Once
-	return ch, func() { once.Do(func() { w.remove(p, sub, id, ch) }) }
-}
+	cancel := func() { once.Do(func() { w.remove(pw, id, ch) }) }
 
-// subscribe opens a partition's subscription and starts handing out its
-// notices. The subscription outlives the ctx of the watch that opened it.
-func (w *watcher) subscribe(ctx context.Context, p int) *subscription {
-	ctx = context.WithoutCancel(ctx)
-	channel := w.s.keys.channel(p)
-	var ps *goredis.PubSub
-	if w.s.cluster {
-		ps = w.s.client.SSubscribe(ctx, channel)
-	} else {
-		ps = w.s.client.Subscribe(ctx, channel)
-	}
-	// Wait for the confirmation; on failure go-redis keeps retrying and the
-	// watch only hears later commits.
-	rctx, cancel := w.s.bound(ctx)
-	_, _ = ps.Receive(rctx)
-	cancel()
-	sub := &subscription{ps: ps, watchers: map[string]map[chan struct{}]struct{}{}}
-	go w.dispatch(sub)
-	return sub
-}
-
-func (w *watcher) dispatch(sub *subscription) {
-	for msg := range sub.ps.Channel() {
-		w.mu.Lock()
-		for ch := range sub.watchers[msg.Payload] {
-			select {
-			case ch <- struct{}{}:
-			default: // a notice is already pending; readers re-read
-			}
+	pw.start.Do(func() { w.subscribe(ctx, p) })
+	select {
+	case <-pw.ready:
+	default:
+		// Wait for the confirmation, bounded; on failure go-redis keeps
+		// retrying and the watch only hears later commits.
+		rctx, stop := w.s.bound(ctx)
+		select {
+		case <-pw.ready:
+		case <-rctx.Done():
 		}
-		w.mu.Unlock()
+		stop()
 	}
+	return ch, cancel
 }
 
-func (w *watcher) remove(p int, sub *subscription, id string, ch chan struct{}) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if _, ok := sub.watchers[id][ch]; !ok {
+// subscribe sends the partition's subscription (once per store). The
+// confirmation arrives on the connection's dispatch loop, which closes the
+// partition's ready channel. The subscription outlives the ctx of the
+// watch that opened it.
+func (w *watcher) subscribe(ctx context.Context, p int) {
+	ctx, cancel := w.s.bound(context.WithoutCancel(ctx))
+	defer cancel()
+	channel := w.s.keys.channel(p)
+	if w.s.cluster {
+		ps := w.s.client.SSubscribe(ctx, channel) // records the channel even on error; resent on reconnect
+		if !w.keep(ps) {
+			return
+		}
+		go w.dispatch(ps)
 		return
 	}
-	delete(sub.watchers[id], ch)
-	if len(sub.watchers[id]) == 0 {
-		delete(sub.watchers, id)
+	w.mu.Lock()
+	ps := w.shared
+	if ps == nil && !w.closed.Load() {
+		ps = w.s.client.Subscribe(ctx) // no channel yet: connects on first Subscribe
+		w.shared = ps
+		w.conns = append(w.conns, ps)
+		go w.dispatch(ps)
 	}
-	sub.n--
-	if sub.n == 0 {
-		_ = sub.ps.Close()
-		if w.subs[p] == sub {
-			delete(w.subs, p)
+	w.mu.Unlock()
+	if ps == nil {
+		return
+	}
+	_ = ps.Subscribe(ctx, channel) // outside the lock; on error resent on reconnect
+}
+
+// keep registers a connection for close, or closes it when the store was
+// closed meanwhile.
+func (w *watcher) keep(ps *goredis.PubSub) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed.Load() {
+		_ = ps.Close()
+		return false
+	}
+	w.conns = append(w.conns, ps)
+	return true
+}
+
+// dispatch reads one connection until it is closed: confirmations open
+// their partition's ready channel, notices go to the id's watchers.
+func (w *watcher) dispatch(ps *goredis.PubSub) {
+	for msg := range ps.ChannelWithSubscriptions() {
+		switch m := msg.(type) {
+		case *goredis.Subscription:
+			if p, ok := w.partOf[m.Channel]; ok && (m.Kind == "subscribe" || m.Kind == "ssubscribe") {
+				pw := &w.parts[p]
+				select {
+				case <-pw.ready:
+				default:
+					close(pw.ready) // only this goroutine closes a partition's ready
+				}
+			}
+		case *goredis.Message:
+			w.notify(m.Payload)
 		}
+	}
+}
+
+func (w *watcher) notify(id string) {
+	pw := &w.parts[w.s.partitionOf(id)]
+	pw.mu.RLock()
+	for ch := range pw.watchers[id] {
+		select {
+		case ch <- struct{}{}:
+		default: // a notice is already pending; readers re-read
+		}
+	}
+	pw.mu.RUnlock()
+}
+
+// remove drops one watch; the partition's subscription stays.
+func (w *watcher) remove(pw *partWatch, id string, ch chan struct{}) {
+	pw.mu.Lock()
+	defer pw.mu.Unlock()
+	delete(pw.watchers[id], ch)
+	if len(pw.watchers[id]) == 0 {
+		delete(pw.watchers, id)
 	}
 }
 
@@ -115,9 +190,9 @@ func (w *watcher) remove(p int, sub *subscription, id string, ch chan struct{}) 
 func (w *watcher) close() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.closed = true
-	for p, sub := range w.subs {
-		_ = sub.ps.Close()
-		delete(w.subs, p)
+	w.closed.Store(true)
+	for _, ps := range w.conns {
+		_ = ps.Close()
 	}
+	w.conns = nil
 }
