@@ -188,8 +188,10 @@ type Store interface {
 	// Watch returns a channel that receives after each commit of the
 	// execution (notices may be merged; readers re-read). cancel releases it.
 	Watch(ctx context.Context, id string) (notices <-chan struct{}, cancel func())
-	// PopActivity takes the oldest queued task of an activity;
-	// ErrNotFound when there is none.
+	// PopActivity takes a queued task of an activity, FIFO per execution
+	// (not necessarily the oldest across executions: the Redis store spreads
+	// pollers over partitions); ErrNotFound when there is none. A task is
+	// handed to exactly one caller.
 	PopActivity(ctx context.Context, activity string) (*ActivityTask, error)
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
