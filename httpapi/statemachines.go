@@ -175,7 +175,7 @@ func (s *server) deleteStateMachine(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.engine.Store().DeleteStateMachine(r.Context(), name); err != nil {
+	if err := s.engine.DeleteStateMachine(r.Context(), name); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -185,6 +185,9 @@ type Engine struct {
 	pollMu  sync.Mutex
 	pollers map[string]chan struct{} // activity -> closed when a task arrives
 
+	latestMu sync.Mutex
+	latest   map[string]latestEntry // state machine -> its latest version, briefly
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -197,7 +200,8 @@ func New(cfg Config) *Engine {
 		cfg: cfg, store: cfg.Store, log: cfg.Logger,
 		defs: map[string]*dsl.Definition{}, handlers: map[string]Handler{},
 		timers: newTimerQueue(), inflight: map[string]context.CancelFunc{}, pollers: map[string]chan struct{}{},
-		ctx: context.Background(), cancel: func() {},
+		latest: map[string]latestEntry{},
+		ctx:    context.Background(), cancel: func() {},
 	}
 	if cfg.Leaser == nil {
 		cfg.Leaser, _ = cfg.Store.(store.Leaser)
@@ -280,6 +284,8 @@ func (e *Engine) PutStateMachine(ctx context.Context, name string, source []byte
 	if problems.HasErrors() {
 		return PutResult{}, &InvalidDefinitionError{Problems: problems.Errors()}
 	}
+	e.forgetLatest(name)
+	defer e.forgetLatest(name) // also after the write: no start here sees the old version
 	canon := value.Canonical(def.Source)
 	sum := sha256.Sum256(canon)
 	sm, outcome, err := e.store.PutStateMachine(ctx, store.StateMachine{
@@ -374,10 +380,15 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Executi
 	if err != nil {
 		return nil, false, fmt.Errorf("input is not valid JSON: %w", err)
 	}
-	sm, err := e.store.GetStateMachine(ctx, p.StateMachine, p.Version)
-	if err != nil {
+	version := p.Version
+	if version == 0 {
+		if version, err = e.latestVersion(ctx, p.StateMachine); err != nil {
+			return nil, false, err
+		}
+	} else if _, err := e.store.GetStateMachine(ctx, p.StateMachine, version); err != nil {
 		return nil, false, err
 	}
+	sm := store.StateMachine{Name: p.StateMachine, Version: version}
 	def, err := e.definition(ctx, sm.Name, sm.Version)
 	if err != nil {
 		return nil, false, err
@@ -935,4 +946,50 @@ func (e *Engine) requeueActivity(ctx context.Context, tk Token) {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		e.log.Warn("activity task not requeued", slog.String("execution_id", tk.ExecutionID), slog.Any("error", err))
 	}
+}
+
+// latestTTL is how long a node trusts the latest version it read of a state
+// machine. Starts on this node see its own PUT and DELETE at once; a change
+// made on another node reaches this node's starts within latestTTL. It saves
+// a store round trip (and the definition's bytes) on every start.
+const latestTTL = 250 * time.Millisecond
+
+type latestEntry struct {
+	version int
+	until   time.Time
+}
+
+func (e *Engine) latestVersion(ctx context.Context, name string) (int, error) {
+	now := time.Now()
+	e.latestMu.Lock()
+	ent, ok := e.latest[name]
+	e.latestMu.Unlock()
+	if ok && now.Before(ent.until) {
+		return ent.version, nil
+	}
+	sm, err := e.store.GetStateMachine(ctx, name, 0)
+	if err != nil {
+		return 0, err
+	}
+	e.latestMu.Lock()
+	if len(e.latest) > 10000 {
+		clear(e.latest) // bounded: names come from users
+	}
+	e.latest[name] = latestEntry{version: sm.Version, until: now.Add(latestTTL)}
+	e.latestMu.Unlock()
+	return sm.Version, nil
+}
+
+func (e *Engine) forgetLatest(name string) {
+	e.latestMu.Lock()
+	delete(e.latest, name)
+	e.latestMu.Unlock()
+}
+
+// DeleteStateMachine deletes a state machine; running executions finish on
+// their pinned version.
+func (e *Engine) DeleteStateMachine(ctx context.Context, name string) error {
+	e.forgetLatest(name)
+	defer e.forgetLatest(name)
+	return e.store.DeleteStateMachine(ctx, name)
 }
