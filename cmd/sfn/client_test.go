@@ -73,7 +73,7 @@ func TestClientDeployAndList(t *testing.T) {
 	contains(t, "deploy", r.out, "hello: version 1 (created)")
 	r = mustRun(t, env, 0, "deploy", defs+"hello.yaml")
 	contains(t, "deploy again", r.out, "hello: version 1 (unchanged)")
-	r = mustRun(t, env, 0, "deploy", defs+"hello.json", "--name", "hello")
+	r = mustRun(t, env, 0, "deploy", defs+"hello-json.json", "--name", "hello")
 	contains(t, "deploy changed", r.out, "hello: version 2 (new version)")
 	mustRun(t, env, 0, "deploy", defs+"wait.yaml", "--name", "pause")
 

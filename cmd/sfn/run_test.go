@@ -31,7 +31,7 @@ func TestRunExamples(t *testing.T) {
 	}{
 		{name: "hello", args: []string{defs + "hello.yaml", "--input", `{"name": "Ada"}`},
 			wantStatus: "SUCCEEDED", wantOutput: `{"name": "Ada", "greeting": {"text": "Hello, world!"}}`},
-		{name: "hello json", args: []string{defs + "hello.json", "--input", `{"name": "Ada"}`},
+		{name: "hello-json.json", args: []string{defs + "hello-json.json", "--input", `{"name": "Ada"}`},
 			wantStatus: "SUCCEEDED", wantOutput: `{"name": "Ada", "greeting": {"text": "Hello, world!"}}`},
 		{name: "input from a file", args: []string{defs + "hello.yaml", "--input", "@testdata/run/ada.json"},
 			wantStatus: "SUCCEEDED", wantOutput: `{"name": "Ada", "greeting": {"text": "Hello, world!"}}`},
