@@ -71,7 +71,7 @@ func LoadValue(root value.Value) (*Definition, Problems) {
 
 func compileDocument(root value.Value) (*Definition, []rawProblem) {
 	c := &compiler{schemaBad: map[string]bool{}, activity: map[string]bool{}}
-	for _, v := range schema.Validate(toGo(root)) {
+	for _, v := range schema.Validate(value.ToGo(root, jsonNumber)) {
 		c.schemaBad[v.Pointer] = true
 		c.problems = append(c.problems, rawProblem{ptr: v.Pointer, onKey: v.OnKey, code: CodeSchema, severity: SeverityError, msg: v.Message})
 	}
@@ -96,24 +96,6 @@ func compileDocument(root value.Value) (*Definition, []rawProblem) {
 	return def, c.problems
 }
 
-// toGo converts a value into the plain Go form JSON Schema validators expect.
-func toGo(v value.Value) any {
-	switch t := v.(type) {
-	case *value.Object:
-		m := make(map[string]any, t.Len())
-		for _, mem := range t.Members() {
-			m[mem.Key] = toGo(mem.Value)
-		}
-		return m
-	case []any:
-		a := make([]any, len(t))
-		for i, e := range t {
-			a[i] = toGo(e)
-		}
-		return a
-	case value.Number:
-		return json.Number(t)
-	default:
-		return v
-	}
-}
+// jsonNumber gives the schema validator numbers as json.Number, the text
+// unchanged.
+func jsonNumber(n value.Number) any { return json.Number(n) }

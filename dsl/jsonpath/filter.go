@@ -120,27 +120,11 @@ func (ev *evaluator) params(withRoot bool) map[string]any {
 	return ev.m
 }
 
-// toGo converts a Value into the plain Go values PaesslerAG works on.
-func toGo(v value.Value) any {
-	switch t := v.(type) {
-	case value.Number:
-		return t.Float64()
-	case *value.Object:
-		m := make(map[string]any, t.Len())
-		for _, mem := range t.Members() {
-			m[mem.Key] = toGo(mem.Value)
-		}
-		return m
-	case []any:
-		a := make([]any, len(t))
-		for i, e := range t {
-			a[i] = toGo(e)
-		}
-		return a
-	default:
-		return v
-	}
-}
+// toGo converts a Value into the plain Go values PaesslerAG works on, whose
+// comparisons want float64 numbers.
+func toGo(v value.Value) any { return value.ToGo(v, floatNumber) }
+
+func floatNumber(n value.Number) any { return n.Float64() }
 
 // toGvalSyntax rewrites Jayway filter syntax that gval spells differently:
 // 'single-quoted' strings become "double-quoted" ones, and a regular

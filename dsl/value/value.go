@@ -333,6 +333,31 @@ func FromGo(v any) Value {
 	}
 }
 
+// ToGo converts v into plain Go values (map[string]any, []any, string,
+// bool, nil) for libraries that do not know this package, such as a JSON
+// Schema validator or an expression evaluator. Each of them wants numbers in
+// its own form, so number converts every Number.
+func ToGo(v Value, number func(Number) any) any {
+	switch t := v.(type) {
+	case Number:
+		return number(t)
+	case *Object:
+		m := make(map[string]any, t.Len())
+		for _, mem := range t.Members() {
+			m[mem.Key] = ToGo(mem.Value, number)
+		}
+		return m
+	case []any:
+		a := make([]any, len(t))
+		for i, e := range t {
+			a[i] = ToGo(e, number)
+		}
+		return a
+	default:
+		return v
+	}
+}
+
 func sortStrings(s []string) {
 	for i := 1; i < len(s); i++ {
 		for j := i; j > 0 && s[j] < s[j-1]; j-- {
