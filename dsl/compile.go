@@ -225,6 +225,22 @@ func (f fields) object(k string) (*value.Object, bool) {
 	return o, true
 }
 
+// objects calls each for every element of the array k, as the fields of
+// that element; an element that is not an object is a type error, with
+// notObject as its message, and is skipped.
+func (f fields) objects(k, notObject string, each func(fields)) {
+	list, _ := f.array(k)
+	for i, e := range list {
+		ptr := fmt.Sprintf("%s/%d", f.ptrOf(k), i)
+		o, ok := e.(*value.Object)
+		if !ok {
+			f.c.typeErrorf(ptr, "%s", notObject)
+			continue
+		}
+		each(fields{c: f.c, obj: o, ptr: ptr})
+	}
+}
+
 func (f fields) array(k string) ([]any, bool) {
 	v, ok := f.obj.Get(k)
 	if !ok {
@@ -327,17 +343,9 @@ func (c *compiler) compileState(name string, obj *value.Object, ptr string) *Sta
 		s.CauseExpr = f.expr("CausePath")
 	case Parallel:
 		s.Parameters = f.template("Parameters")
-		if branches, ok := f.array("Branches"); ok {
-			for i, b := range branches {
-				bptr := fmt.Sprintf("%s/%d", f.ptrOf("Branches"), i)
-				bo, ok := b.(*value.Object)
-				if !ok {
-					c.typeErrorf(bptr, "a branch must be an object with StartAt and States")
-					continue
-				}
-				s.Branches = append(s.Branches, c.compileMachine(bo, bptr))
-			}
-		}
+		f.objects("Branches", "a branch must be an object with StartAt and States", func(bf fields) {
+			s.Branches = append(s.Branches, c.compileMachine(bf.obj, bf.ptr))
+		})
 		c.compileErrorHandling(f, s)
 	case Map:
 		c.compileMap(f, s)
@@ -394,51 +402,33 @@ func (c *compiler) compileMap(f fields, s *State) {
 }
 
 func (c *compiler) compileErrorHandling(f fields, s *State) {
-	if list, ok := f.array("Retry"); ok {
-		for i, r := range list {
-			rptr := fmt.Sprintf("%s/%d", f.ptrOf("Retry"), i)
-			ro, ok := r.(*value.Object)
-			if !ok {
-				c.typeErrorf(rptr, "a retrier must be an object")
-				continue
-			}
-			rf := fields{c: c, obj: ro, ptr: rptr}
-			rt := &Retrier{IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2}
-			rt.ErrorEquals = c.errorEquals(rf)
-			if v, ok := rf.integer("IntervalSeconds"); ok {
-				rt.IntervalSeconds = v
-			}
-			if v, ok := rf.integer("MaxAttempts"); ok {
-				rt.MaxAttempts = v
-			}
-			if v, ok := rf.number("BackoffRate"); ok {
-				rt.BackoffRate = v
-			}
-			if v, ok := rf.integer("MaxDelaySeconds"); ok {
-				rt.MaxDelaySeconds = v
-			}
-			if v, ok := rf.str("JitterStrategy"); ok {
-				rt.JitterFull = v == "FULL"
-			}
-			s.Retry = append(s.Retry, rt)
+	f.objects("Retry", "a retrier must be an object", func(rf fields) {
+		rt := &Retrier{IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2}
+		rt.ErrorEquals = c.errorEquals(rf)
+		if v, ok := rf.integer("IntervalSeconds"); ok {
+			rt.IntervalSeconds = v
 		}
-	}
-	if list, ok := f.array("Catch"); ok {
-		for i, r := range list {
-			cptr := fmt.Sprintf("%s/%d", f.ptrOf("Catch"), i)
-			co, ok := r.(*value.Object)
-			if !ok {
-				c.typeErrorf(cptr, "a catcher must be an object")
-				continue
-			}
-			cf := fields{c: c, obj: co, ptr: cptr}
-			ct := &Catcher{}
-			ct.ErrorEquals = c.errorEquals(cf)
-			ct.Next, _ = cf.str("Next")
-			ct.ResultPath, ct.ResultPathNull = cf.resultPath("ResultPath")
-			s.Catch = append(s.Catch, ct)
+		if v, ok := rf.integer("MaxAttempts"); ok {
+			rt.MaxAttempts = v
 		}
-	}
+		if v, ok := rf.number("BackoffRate"); ok {
+			rt.BackoffRate = v
+		}
+		if v, ok := rf.integer("MaxDelaySeconds"); ok {
+			rt.MaxDelaySeconds = v
+		}
+		if v, ok := rf.str("JitterStrategy"); ok {
+			rt.JitterFull = v == "FULL"
+		}
+		s.Retry = append(s.Retry, rt)
+	})
+	f.objects("Catch", "a catcher must be an object", func(cf fields) {
+		ct := &Catcher{}
+		ct.ErrorEquals = c.errorEquals(cf)
+		ct.Next, _ = cf.str("Next")
+		ct.ResultPath, ct.ResultPathNull = cf.resultPath("ResultPath")
+		s.Catch = append(s.Catch, ct)
+	})
 }
 
 func (c *compiler) errorEquals(f fields) []string {
