@@ -2,6 +2,7 @@ package interpreter
 
 import (
 	"encoding/base64"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -322,18 +323,9 @@ func (r *run) childEnded(p *thread, s *dsl.State, kid *thread) {
 
 // drainParent makes sure a parent that became runnable gets run.
 func (r *run) drainParent(p *thread) {
-	if p.Phase == phaseReady && !slices_contains(r.runq, p.ID) {
+	if p.Phase == phaseReady && !slices.Contains(r.runq, p.ID) {
 		r.enqueue(p)
 	}
-}
-
-func slices_contains(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // childrenDone finishes a Parallel or Map whose threads all succeeded.
