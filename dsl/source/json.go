@@ -334,19 +334,12 @@ func (p *jsonParser) str() (string, bool) {
 				return "", false
 			}
 			e := p.data[p.pos+1]
+			if b, ok := value.Unescape(e); ok {
+				buf = append(buf, b)
+				p.pos += 2
+				continue
+			}
 			switch e {
-			case '"', '\\', '/':
-				buf = append(buf, e)
-			case 'b':
-				buf = append(buf, '\b')
-			case 'f':
-				buf = append(buf, '\f')
-			case 'n':
-				buf = append(buf, '\n')
-			case 'r':
-				buf = append(buf, '\r')
-			case 't':
-				buf = append(buf, '\t')
 			case 'u':
 				r, ok := p.hex4(p.pos + 2)
 				if !ok {
@@ -373,7 +366,6 @@ func (p *jsonParser) str() (string, bool) {
 				p.syntax("invalid escape '\\%c' in a string", rune(e))
 				return "", false
 			}
-			p.pos += 2
 		default:
 			buf = append(buf, c)
 			p.pos++

@@ -252,19 +252,11 @@ func (d *decoder) string() (string, error) {
 			}
 			e := d.data[d.pos]
 			d.pos++
+			if b, ok := Unescape(e); ok {
+				buf = append(buf, b)
+				continue
+			}
 			switch e {
-			case '"', '\\', '/':
-				buf = append(buf, e)
-			case 'b':
-				buf = append(buf, '\b')
-			case 'f':
-				buf = append(buf, '\f')
-			case 'n':
-				buf = append(buf, '\n')
-			case 'r':
-				buf = append(buf, '\r')
-			case 't':
-				buf = append(buf, '\t')
 			case 'u':
 				r, err := d.hex4()
 				if err != nil {
@@ -298,6 +290,26 @@ func (d *decoder) string() (string, error) {
 		}
 	}
 	return "", d.errorf("unterminated string")
+}
+
+// Unescape returns the character a one-letter escape \c of a JSON string
+// stands for (\n, \" and the others but \u), and false for any other c.
+func Unescape(c byte) (byte, bool) {
+	switch c {
+	case '"', '\\', '/':
+		return c, true
+	case 'b':
+		return '\b', true
+	case 'f':
+		return '\f', true
+	case 'n':
+		return '\n', true
+	case 'r':
+		return '\r', true
+	case 't':
+		return '\t', true
+	}
+	return 0, false
 }
 
 func (d *decoder) hex4() (rune, error) {
