@@ -6,18 +6,14 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/sfn-project/sfn/dsl"
-	"github.com/sfn-project/sfn/httpapi"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store"
 	"github.com/sfn-project/sfn/store/memory"
-	redisstore "github.com/sfn-project/sfn/store/redis"
-	"github.com/sfn-project/sfn/store/redis/redistest"
 )
 
 // BenchmarkActivity measures activity task completions over HTTP with 16
@@ -32,26 +28,12 @@ func BenchmarkActivity(b *testing.B) {
 // BenchmarkActivityRedis is BenchmarkActivity on a private redis-server
 // (append-only file, fsync every second).
 func BenchmarkActivityRedis(b *testing.B) {
-	url := redistest.Server(b, "--appendonly", "yes", "--appendfsync", "everysec")
-	st, err := redisstore.New(context.Background(), redisstore.Options{URL: url, Prefix: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	benchActivity(b, st)
+	benchActivity(b, benchRedis(b))
 }
 
 func benchActivity(b *testing.B, st store.Store) {
-	engine := interpreter.New(interpreter.Config{Store: st})
+	engine, srv := benchServer(b, st)
 	ctx := context.Background()
-	if err := engine.Start(ctx); err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Engine: engine}))
-	b.Cleanup(func() {
-		srv.Close()
-		engine.Stop()
-		_ = st.Close()
-	})
 	const def = `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"activity:bench","End":true}}}`
 	if _, err := engine.PutStateMachine(ctx, "act", []byte(def), dsl.JSON); err != nil {
 		b.Fatal(err)

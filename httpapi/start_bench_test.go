@@ -2,19 +2,12 @@ package httpapi_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"runtime"
 	"testing"
 
-	"github.com/sfn-project/sfn/httpapi"
-	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store"
 	"github.com/sfn-project/sfn/store/memory"
-	redisstore "github.com/sfn-project/sfn/store/redis"
-	"github.com/sfn-project/sfn/store/redis/redistest"
 )
 
 // BenchmarkHTTPStart measures POST /v1/state-machines/{name}/executions over
@@ -28,31 +21,14 @@ func BenchmarkHTTPStart(b *testing.B) {
 // BenchmarkHTTPStartRedis is BenchmarkHTTPStart on a private redis-server
 // with an append-only file fsynced every second, as in production.
 func BenchmarkHTTPStartRedis(b *testing.B) {
-	url := redistest.Server(b, "--appendonly", "yes", "--appendfsync", "everysec")
-	st, err := redisstore.New(context.Background(), redisstore.Options{URL: url, Prefix: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	benchStart(b, st)
+	benchStart(b, benchRedis(b))
 }
 
 func benchStart(b *testing.B, st store.Store) {
-	engine := interpreter.New(interpreter.Config{Store: st})
-	if err := engine.Start(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Engine: engine}))
-	b.Cleanup(func() {
-		srv.Close()
-		engine.Stop()
-		_ = st.Close()
-	})
+	_, srv := benchServer(b, st)
 	const def = `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}}
-	req, _ := http.NewRequest(http.MethodPut, srv.URL+"/v1/state-machines/bench", bytes.NewReader([]byte(def)))
-	if res, err := client.Do(req); err != nil || res.StatusCode >= 300 {
-		b.Fatalf("deploy: %v %v", res, err)
-	}
+	benchDeploy(b, client, srv, "bench", []byte(def))
 	url := srv.URL + "/v1/state-machines/bench/executions"
 	body := []byte(`{"input":{"order":42}}`)
 	// 64 clients in all, as the issue's 64 connections, whatever GOMAXPROCS.
@@ -77,5 +53,3 @@ func benchStart(b *testing.B, st store.Store) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "starts/s")
 }
-
-func maxProcs() int { return runtime.GOMAXPROCS(0) }

@@ -2,19 +2,14 @@ package httpapi_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
-	"github.com/sfn-project/sfn/httpapi"
-	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store"
 	"github.com/sfn-project/sfn/store/memory"
-	redisstore "github.com/sfn-project/sfn/store/redis"
-	"github.com/sfn-project/sfn/store/redis/redistest"
 )
 
 // BenchmarkHTTPTaskWait measures executions of one http:invoke Task against
@@ -28,12 +23,7 @@ func BenchmarkHTTPTaskWait(b *testing.B) {
 // BenchmarkHTTPTaskWaitRedis is BenchmarkHTTPTaskWait on a private
 // redis-server (append-only file, fsync every second).
 func BenchmarkHTTPTaskWaitRedis(b *testing.B) {
-	url := redistest.Server(b, "--appendonly", "yes", "--appendfsync", "everysec")
-	st, err := redisstore.New(context.Background(), redisstore.Options{URL: url, Prefix: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	benchTaskWait(b, st)
+	benchTaskWait(b, benchRedis(b))
 }
 
 func benchTaskWait(b *testing.B, st store.Store) {
@@ -42,26 +32,14 @@ func benchTaskWait(b *testing.B, st store.Store) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"ok":true}`))
 	}))
-	engine := interpreter.New(interpreter.Config{Store: st})
-	if err := engine.Start(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Engine: engine}))
-	b.Cleanup(func() {
-		srv.Close()
-		engine.Stop()
-		endpoint.Close()
-		_ = st.Close()
-	})
+	b.Cleanup(endpoint.Close)
+	_, srv := benchServer(b, st)
 	def, _ := json.Marshal(map[string]any{"StartAt": "Call", "States": map[string]any{"Call": map[string]any{
 		"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "End": true,
 		"Parameters": map[string]any{"ApiEndpoint": endpoint.URL + "/ok", "Method": "POST"},
 	}}})
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512}}
-	req, _ := http.NewRequest(http.MethodPut, srv.URL+"/v1/state-machines/call", bytes.NewReader(def))
-	if res, err := client.Do(req); err != nil || res.StatusCode >= 300 {
-		b.Fatalf("deploy: %v %v", res, err)
-	}
+	benchDeploy(b, client, srv, "call", def)
 	url := srv.URL + "/v1/state-machines/call/executions?wait=60s"
 	body := []byte(`{"input":{}}`)
 	b.SetParallelism(max(1, 256/maxProcs()))
