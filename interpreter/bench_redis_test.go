@@ -86,7 +86,7 @@ func BenchmarkRedisTransitions(b *testing.B) {
 				eng := redisEngine(b, url, "ten", tenStates)
 				var next atomic.Int64
 				b.ReportAllocs()
-				cpu := redisCPU(b, c)
+				cpu := redistest.MainThreadCPU(b, c)
 				b.ResetTimer()
 				var wg sync.WaitGroup
 				for w := range 256 {
@@ -104,7 +104,7 @@ func BenchmarkRedisTransitions(b *testing.B) {
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "executions/s")
 				// Redis's own CPU per execution bounds what one Redis core can
 				// take whatever else runs on the machine.
-				perExec := (redisCPU(b, c) - cpu) / float64(b.N)
+				perExec := (redistest.MainThreadCPU(b, c) - cpu) / float64(b.N)
 				b.ReportMetric(perExec*1e6, "redis_cpu_µs/execution")
 				b.ReportMetric(10/perExec, "transitions/s_per_redis_core")
 			})
@@ -224,25 +224,6 @@ func redisClient(b *testing.B, url string) *goredis.Client {
 	c := goredis.NewClient(opt)
 	b.Cleanup(func() { _ = c.Close() })
 	return c
-}
-
-// redisCPU is the CPU time (s) of Redis's main thread, where every command
-// and script runs.
-func redisCPU(b *testing.B, c *goredis.Client) float64 {
-	info, err := c.Info(context.Background(), "cpu").Result()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var sum float64
-	for _, line := range strings.Split(info, "\n") {
-		for _, k := range []string{"used_cpu_sys_main_thread:", "used_cpu_user_main_thread:"} {
-			if v, ok := strings.CutPrefix(line, k); ok {
-				f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
-				sum += f
-			}
-		}
-	}
-	return sum
 }
 
 // keyMemory is MEMORY USAGE of a key matching pattern.

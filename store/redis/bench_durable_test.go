@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -208,12 +207,12 @@ func BenchmarkDurableCommits(b *testing.B) {
 					defer s.Close()
 					// The bare rate right before, on the same server: the machine's
 					// load moves both alike.
-					cpu0 := redisCPU(b, c)
+					cpu0 := redistest.MainThreadCPU(b, c)
 					raw := rawPipelined(b, c, 256, max(b.N, 256*100))
-					cpu1 := redisCPU(b, c)
+					cpu1 := redistest.MainThreadCPU(b, c)
 					rawCPU := (cpu1 - cpu0) / float64(max(b.N, 256*100)/256*256)
 					benchStoreCommits(b, s, 256, raw)
-					storeCPU := (redisCPU(b, c) - cpu1) / float64(b.N)
+					storeCPU := (redistest.MainThreadCPU(b, c) - cpu1) / float64(b.N)
 					// Redis's own CPU per commit does not move with the load
 					// elsewhere on the machine: the steadier ratio.
 					b.ReportMetric(rawCPU*1e6, "raw_redis_cpu_µs/commit")
@@ -271,23 +270,4 @@ func benchStoreCommits(b *testing.B, s *redis.Store, workers int, raw float64) {
 	b.ReportMetric(rate, "commits/s")
 	b.ReportMetric(raw, "raw_commits/s")
 	b.ReportMetric(100*rate/raw, "%_of_raw")
-}
-
-// redisCPU is the CPU time (s) of Redis's main thread, where every command
-// and script runs.
-func redisCPU(b *testing.B, c *goredis.Client) float64 {
-	info, err := c.Info(context.Background(), "cpu").Result()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var sum float64
-	for _, line := range strings.Split(info, "\n") {
-		for _, k := range []string{"used_cpu_sys_main_thread:", "used_cpu_user_main_thread:"} {
-			if v, ok := strings.CutPrefix(line, k); ok {
-				f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
-				sum += f
-			}
-		}
-	}
-	return sum
 }
