@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/sfn-project/sfn/store"
 	"github.com/sfn-project/sfn/store/redis"
+	"github.com/sfn-project/sfn/store/redis/redistest"
 )
 
 // groupFixture opens a store with one sender, so concurrent commits are
@@ -106,9 +106,9 @@ func TestGroupCommitOutcomesPerCall(t *testing.T) {
 // with the script text and apply once.
 func TestGroupCommitScriptFlushed(t *testing.T) {
 	t.Parallel()
-	srv := private(t)
-	s, recs := groupFixture(t, srv.url(), redis.Options{Partitions: 4}, 20)
-	c := goredis.NewClient(&goredis.Options{Addr: srv.url()[len("redis://"):]})
+	srv := redistest.Pausable(t)
+	s, recs := groupFixture(t, srv.URL, redis.Options{Partitions: 4}, 20)
+	c := goredis.NewClient(&goredis.Options{Addr: srv.URL[len("redis://"):]})
 	defer c.Close()
 	if err := c.ScriptFlush(context.Background()).Err(); err != nil {
 		t.Fatal(err)
@@ -136,11 +136,9 @@ func TestGroupCommitScriptFlushed(t *testing.T) {
 // at once.
 func TestGroupCommitBounded(t *testing.T) {
 	t.Parallel()
-	srv := private(t)
-	s, recs := groupFixture(t, srv.url(), redis.Options{Partitions: 4, Timeout: 300 * time.Millisecond}, 10)
-	if err := srv.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
+	srv := redistest.Pausable(t)
+	s, recs := groupFixture(t, srv.URL, redis.Options{Partitions: 4, Timeout: 300 * time.Millisecond}, 10)
+	srv.Pause(t)
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make([]error, len(recs))
@@ -150,7 +148,7 @@ func TestGroupCommitBounded(t *testing.T) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	_ = srv.cmd.Process.Signal(syscall.SIGCONT)
+	srv.Resume(t)
 	for i, err := range errs {
 		if err == nil {
 			t.Errorf("%s: commit to a paused Redis succeeded", recs[i].ID)

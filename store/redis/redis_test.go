@@ -5,12 +5,12 @@ import (
 	"errors"
 	"net"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sfn-project/sfn/store"
 	"github.com/sfn-project/sfn/store/redis"
+	"github.com/sfn-project/sfn/store/redis/redistest"
 	"github.com/sfn-project/sfn/store/storetest"
 )
 
@@ -126,8 +126,8 @@ func TestWatchAcrossNodes(t *testing.T) {
 // commit acknowledged before Redis is killed is there after the restart.
 func TestRestartKeepsData(t *testing.T) {
 	t.Parallel()
-	srv := private(t, "--appendonly", "yes", "--appendfsync", "always")
-	o := redis.Options{URL: srv.url(), Prefix: "restart", Partitions: 8}
+	srv := redistest.Pausable(t, "--appendonly", "yes", "--appendfsync", "always")
+	o := redis.Options{URL: srv.URL, Prefix: "restart", Partitions: 8}
 	s := open(t, o)
 	ctx := context.Background()
 	base := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -146,14 +146,8 @@ func TestRestartKeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = s.Close()
-	srv.kill()
-
-	bin := need(t)
-	again, err := startServer(bin, srv.dir, srv.port, srv.args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(again.stop)
+	srv.Kill()
+	srv.Restart(t)
 	s = open(t, o)
 	defer s.Close()
 	got, err := s.GetExecution(ctx, rec.ID)
@@ -227,26 +221,22 @@ func TestUnreachable(t *testing.T) {
 	})
 	t.Run("PausedServer", func(t *testing.T) {
 		t.Parallel()
-		srv := private(t)
-		s := open(t, redis.Options{URL: srv.url(), Prefix: "paused", Partitions: 8, Timeout: timeout})
+		srv := redistest.Pausable(t)
+		s := open(t, redis.Options{URL: srv.URL, Prefix: "paused", Partitions: 8, Timeout: timeout})
 		defer s.Close()
 		ctx := context.Background()
 		rec := &store.Execution{ID: "sm:p", StateMachine: "sm", Version: 1, Name: "p", Status: store.StatusRunning, StartedAt: time.Now()}
 		if _, err := s.CreateExecution(ctx, store.CreateParams{Execution: rec}); err != nil {
 			t.Fatal(err)
 		}
-		if err := srv.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-			t.Fatal(err)
-		}
+		srv.Pause(t)
 		quick(t, "Ping", func() error { return s.Ping(ctx) })
 		quick(t, "GetExecution", func() error { _, err := s.GetExecution(ctx, rec.ID); return err })
 		quick(t, "Commit", func() error {
 			return s.Commit(ctx, store.CommitParams{ID: rec.ID, ExpectedVersion: 1, Record: rec})
 		})
 		quick(t, "ListExecutions", func() error { _, _, err := s.ListExecutions(ctx, store.ListQuery{}); return err })
-		if err := srv.cmd.Process.Signal(syscall.SIGCONT); err != nil {
-			t.Fatal(err)
-		}
+		srv.Resume(t)
 		// Work resumes on its own. The commit that timed out may or may
 		// not have been applied: re-read, as callers must.
 		deadline := time.Now().Add(5 * time.Second)
@@ -291,8 +281,8 @@ func TestEvictionPolicy(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.policy, func(t *testing.T) {
 			t.Parallel()
-			srv := private(t, "--maxmemory-policy", c.policy)
-			s, err := redis.New(context.Background(), redis.Options{URL: srv.url(), Prefix: "policy"})
+			srv := redistest.Pausable(t, "--maxmemory-policy", c.policy)
+			s, err := redis.New(context.Background(), redis.Options{URL: srv.URL, Prefix: "policy"})
 			if c.ok {
 				if err != nil {
 					t.Fatalf("New on %s: %v", c.policy, err)
@@ -303,7 +293,7 @@ func TestEvictionPolicy(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "maxmemory-policy") || !strings.Contains(err.Error(), c.policy) {
 				t.Fatalf("New on %s: error %v, want a refusal naming the policy", c.policy, err)
 			}
-			s, err = redis.New(context.Background(), redis.Options{URL: srv.url(), Prefix: "policy", SkipPolicyCheck: true})
+			s, err = redis.New(context.Background(), redis.Options{URL: srv.URL, Prefix: "policy", SkipPolicyCheck: true})
 			if err != nil {
 				t.Fatalf("New with SkipPolicyCheck: %v", err)
 			}

@@ -1,18 +1,18 @@
 // Package redistest starts private redis-server processes for tests of
 // packages that run on the Redis store. A test gets its own server on a free
-// loopback port (or SFN_TEST_REDIS_URL when set), or its own 3-master Redis
-// Cluster; without a redis-server binary it is skipped loudly, or failed
-// under CI=true, where .ci/run installs one.
+// loopback port (or SFN_TEST_REDIS_URL when set), its own 3-master Redis
+// Cluster, or a server it can pause, kill and restart (Pausable); a package
+// can share one server among its tests (Launch). Without a redis-server
+// binary a test is skipped loudly, or failed under CI=true, where .ci/run
+// installs one.
 package redistest
 
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,8 +37,7 @@ func URL(t testing.TB) string {
 func Server(t testing.TB, extra ...string) string {
 	t.Helper()
 	bin := binary(t, "redis-server")
-	addr := start(t, bin, t.TempDir(), extra...)
-	return "redis://" + addr
+	return start(t, bin, t.TempDir(), extra...).URL
 }
 
 // Cluster starts a private Redis Cluster of three masters without replicas
@@ -53,7 +52,7 @@ func Cluster(t testing.TB) string {
 	for i := range addrs {
 		dir := t.TempDir()
 		addrs[i] = start(t, bin, dir, "--cluster-enabled", "yes",
-			"--cluster-config-file", filepath.Join(dir, "nodes.conf"), "--cluster-node-timeout", "5000")
+			"--cluster-config-file", filepath.Join(dir, "nodes.conf"), "--cluster-node-timeout", "5000").addr()
 	}
 	args := append([]string{"--cluster", "create"}, addrs...)
 	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
@@ -96,38 +95,16 @@ func binary(t testing.TB, name string) string {
 	return bin
 }
 
-// start runs redis-server on a free loopback port in dir, stops it when the
-// test ends, and returns its address once it answers.
-func start(t testing.TB, bin, dir string, extra ...string) string {
+// start runs redis-server on a free loopback port in dir, kills it when the
+// test ends, and returns it once it answers.
+func start(t testing.TB, bin, dir string, extra ...string) *Process {
 	t.Helper()
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ { // a free port may be taken before the server binds it
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-			"--dir", dir, "--logfile", filepath.Join(dir, "redis.log")}, extra...)
-		cmd := exec.Command(bin, args...)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		addr := "127.0.0.1:" + strconv.Itoa(port)
-		if lastErr = waitPing(addr); lastErr == nil {
-			t.Cleanup(func() {
-				_ = cmd.Process.Kill()
-				_ = cmd.Wait()
-			})
-			return addr
-		}
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+	p, err := startFree(bin, dir, extra)
+	if err != nil {
+		t.Fatal(err)
 	}
-	log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
-	t.Fatalf("redis-server did not answer: %v\n%s", lastErr, log)
-	return ""
+	t.Cleanup(p.Kill)
+	return p
 }
 
 func waitPing(addr string) error {
