@@ -40,7 +40,7 @@ func (s *server) pollActivity(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), wait)
 	defer cancel()
 	token, input, err := s.poll(ctx, activity, body.WorkerName)
-	if errors.Is(err, interpreter.ErrTaskNotFound) || (err != nil && ctx.Err() != nil) {
+	if errors.Is(err, interpreter.ErrTaskNotFound) || (err != nil && pollOver(ctx)) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
@@ -146,4 +146,15 @@ func (s *server) taskHeartbeat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+// pollOver reports whether a long poll's wait has (all but) run out: a
+// store call cut short by that deadline can fail a moment before the
+// context says so, and it means "nothing arrived", not an error.
+func pollOver(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	deadline, ok := ctx.Deadline()
+	return ok && time.Until(deadline) < 50*time.Millisecond
 }
