@@ -619,6 +619,14 @@ func (r *run) withdraw(t *thread) {
 	if tok == "" {
 		return
 	}
+	pending := slices.ContainsFunc(r.calls, func(c taskCall) bool { return c.Token == tok })
+	if !pending && t.Task != nil && r.status == store.StatusRunning {
+		// The call went out after an earlier commit: it had started, and
+		// the history says so before the state is aborted.
+		if s := r.state(t); s != nil && s.Task != nil && s.Task.Kind != dsl.ActivityTask {
+			r.markStarted(t, s, "")
+		}
+	}
 	r.cancels = append(r.cancels, tok)
 	r.calls = slices.DeleteFunc(r.calls, func(c taskCall) bool { return c.Token == tok })
 	r.activities = slices.DeleteFunc(r.activities, func(a store.ActivityTask) bool { return a.Token == tok })

@@ -44,7 +44,8 @@ func TestStopRunningTask(t *testing.T) {
 
 			h := f.history(ex.ID)
 			checkInvariants(t, h, true)
-			want := []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStateAborted", "ExecutionAborted"}
+			// The call was under way: TaskStarted, then the abort.
+			want := []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskStateAborted", "ExecutionAborted"}
 			if diff := cmp.Diff(want, types(h)); diff != "" {
 				t.Fatalf("history (-want +got):\n%s%s", diff, typesOf(h))
 			}
@@ -58,8 +59,8 @@ func TestStopRunningTask(t *testing.T) {
 					t.Errorf("ExecutionAborted %s = %v, want %q", k, gotV, v)
 				}
 			}
-			if h[3].Fields["name"] != "Call" {
-				t.Errorf("TaskStateAborted name %v", h[3].Fields["name"])
+			if h[4].Fields["name"] != "Call" {
+				t.Errorf("TaskStateAborted name %v", h[4].Fields["name"])
 			}
 
 			// Stopping an ended execution changes nothing.
