@@ -88,10 +88,23 @@ type thread struct {
 	Keep *keptChildren `json:"keep,omitempty"`
 }
 
-// keptChildren are the results of the children that succeeded.
+// keptChildren are the results of the children that succeeded, and where
+// the others stopped.
 type keptChildren struct {
 	Succeeded []bool `json:"succeeded"`
 	Results   []jv   `json:"results"`
+	// Resume says, per child that did not succeed, the state it failed or
+	// was stopped in and that state's input, so that a redrive resumes it
+	// there (nil: from the start). It nests: a resumed Parallel or Map keeps
+	// its own children's results.
+	Resume []*resumePoint `json:"resume,omitempty"`
+}
+
+// resumePoint is where a branch or iteration resumes after a redrive.
+type resumePoint struct {
+	State string        `json:"state"`
+	Input jv            `json:"input"`
+	Keep  *keptChildren `json:"keep,omitempty"`
 }
 
 // taskWait is a scheduled task attempt.
@@ -111,21 +124,23 @@ type taskWait struct {
 
 // childrenWait is a Parallel or Map waiting for its threads.
 type childrenWait struct {
-	StartedID int64   `json:"startedId"` // ParallelStateStarted / MapStateStarted
-	Kids      []int   `json:"kids"`      // thread id per index; 0 before it starts
-	Results   []jv    `json:"results"`
-	Done      []bool  `json:"done"`
-	Succeeded []bool  `json:"succeeded,omitempty"`
-	Running   int     `json:"running"`
-	NextIndex int     `json:"next"`
-	Failed    int     `json:"failed"`
-	MaxConc   int64   `json:"maxConc,omitempty"`
-	Effective jv      `json:"effective"`
-	Items     jv      `json:"items"`
-	TolPct    float64 `json:"tolPct,omitempty"`
-	HasPct    bool    `json:"hasPct,omitempty"`
-	TolCount  int64   `json:"tolCount,omitempty"`
-	HasCount  bool    `json:"hasCount,omitempty"`
+	StartedID int64  `json:"startedId"` // ParallelStateStarted / MapStateStarted
+	Kids      []int  `json:"kids"`      // thread id per index; 0 before it starts
+	Results   []jv   `json:"results"`
+	Done      []bool `json:"done"`
+	Succeeded []bool `json:"succeeded,omitempty"`
+	// Resume holds, per child, where it resumes after a redrive (see keptChildren).
+	Resume    []*resumePoint `json:"resume,omitempty"`
+	Running   int            `json:"running"`
+	NextIndex int            `json:"next"`
+	Failed    int            `json:"failed"`
+	MaxConc   int64          `json:"maxConc,omitempty"`
+	Effective jv             `json:"effective"`
+	Items     jv             `json:"items"`
+	TolPct    float64        `json:"tolPct,omitempty"`
+	HasPct    bool           `json:"hasPct,omitempty"`
+	TolCount  int64          `json:"tolCount,omitempty"`
+	HasCount  bool           `json:"hasCount,omitempty"`
 	// LastEvent is the last event of a child to end (ParallelStateSucceeded follows it).
 	LastEvent int64 `json:"lastEvent"`
 	// FirstErr is the first error of a failed child.

@@ -125,3 +125,66 @@ func TestRedriveRunsOnlyUnsucceededChildren(t *testing.T) {
 		})
 	}
 }
+
+// TestRedriveResumesNestedChildren: a Map inside a Parallel branch fails on
+// one item; the redrive resumes the branch at the Map (the Pass before it
+// does not run again) and the Map runs only the items that did not succeed.
+func TestRedriveResumesNestedChildren(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eng := interpreter.New(interpreter.Config{Store: memory.New()})
+	if err := eng.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eng.Stop)
+	f := &flakyOnce{failFirst: map[string]bool{`2`: true}, calls: map[string]int{}}
+	eng.RegisterHandler("f", f.handle)
+	def := `{"StartAt":"Both","States":{"Both":{"Type":"Parallel","End":true,"Branches":[
+		{"StartAt":"A","States":{
+			"A":{"Type":"Pass","Next":"Each"},
+			"Each":{"Type":"Map","ItemsPath":"$.xs","MaxConcurrency":1,"End":true,
+				"ItemProcessor":{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"handler:f","End":true}}}}}},
+		{"StartAt":"B","States":{"B":{"Type":"Pass","Result":"b","End":true}}}]}}}`
+	if _, err := eng.PutStateMachine(ctx, "nested", []byte(def), dsl.JSON); err != nil {
+		t.Fatal(err)
+	}
+	ex, _, err := eng.StartExecution(ctx, interpreter.StartParams{StateMachine: "nested", Input: json.RawMessage(`{"xs":[1,2,3]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if ex, err = eng.Wait(wctx, ex.ID); err != nil || ex.Status != store.StatusFailed {
+		t.Fatalf("first run: %v %+v", err, ex)
+	}
+	if _, err := eng.RedriveExecution(ctx, ex.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ex, err = eng.Wait(wctx, ex.ID); err != nil || ex.Status != store.StatusSucceeded {
+		t.Fatalf("after redrive: %v %+v", err, ex)
+	}
+	if want := `[[{"done":1},{"done":2},{"done":3}],"b"]`; string(ex.Output) != want {
+		t.Errorf("output %s, want %s", ex.Output, want)
+	}
+	f.mu.Lock()
+	calls := fmt.Sprint(f.calls)
+	f.mu.Unlock()
+	if calls != "map[1:1 2:2 3:1]" {
+		t.Errorf("handler calls %s, want item 1 once, 2 twice, 3 once", calls)
+	}
+	evs, err := eng.History(ctx, store.HistoryQuery{ID: ex.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entered := map[string]int{}
+	for _, e := range evs {
+		var h struct{ Type, Name string }
+		_ = json.Unmarshal(e.Data, &h)
+		if h.Type == "PassStateEntered" {
+			entered[h.Name]++
+		}
+	}
+	if entered["A"] != 1 || entered["B"] != 1 {
+		t.Errorf("Pass states entered %v, want A and B once each", entered)
+	}
+}

@@ -339,10 +339,16 @@ func (r *run) abort(errName, cause string, timedOut bool) {
 	}
 	r.stoppedAt = r.hdr.LastTime
 	r.runq = nil
+	kept := map[int]*keptChildren{}
+	for id, t := range r.threads {
+		if t.Phase != phaseDone && t.Children != nil {
+			kept[id] = r.keepTree(t) // before any thread changes: a redrive runs only the rest
+		}
+	}
 	for _, t := range r.threads {
 		if t.Phase != phaseDone {
-			if t.Children != nil {
-				t.Keep = keep(t.Children) // a redrive runs only the rest
+			if k := kept[t.ID]; k != nil {
+				t.Keep = k
 			}
 			t.Task, t.Children = nil, nil
 			t.Phase = phaseDone

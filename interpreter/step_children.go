@@ -172,7 +172,12 @@ func (r *run) startParallel(t *thread, s *dsl.State) {
 		if cw.Done[i] {
 			continue // succeeded before a redrive
 		}
-		kid := r.newThread(t.ID, i, childScope(t, s, i), b.StartAt, in, started)
+		state, input, kept := b.StartAt, in, (*keptChildren)(nil)
+		if rp := cw.resumeAt(i); rp != nil {
+			state, input, kept = rp.State, rp.Input.V, rp.Keep
+		}
+		kid := r.newThread(t.ID, i, childScope(t, s, i), state, input, started)
+		kid.Keep = kept
 		cw.Kids[i] = kid.ID
 		cw.Running++
 		r.enqueue(kid)
@@ -214,6 +219,45 @@ func (r *run) restoreKept(t *thread, cw *childrenWait) {
 			cw.Done[i], cw.Succeeded[i], cw.Results[i] = true, true, k.Results[i]
 		}
 	}
+	if len(k.Resume) == len(cw.Done) {
+		cw.Resume = k.Resume
+	}
+}
+
+// resumeAt takes the resume point of child i, if a redrive left one.
+func (cw *childrenWait) resumeAt(i int) *resumePoint {
+	if i >= len(cw.Resume) || cw.Resume[i] == nil {
+		return nil
+	}
+	rp := cw.Resume[i]
+	cw.Resume[i] = nil
+	return rp
+}
+
+// keepTree records, for a Parallel or Map thread t that is failing or being
+// stopped, what its children achieved: the results of those that succeeded
+// and where each other one stands (recursively for nested Parallel/Map), so
+// that a redrive runs only what did not succeed. It changes nothing.
+func (r *run) keepTree(t *thread) *keptChildren {
+	cw := t.Children
+	if cw == nil {
+		return t.Keep
+	}
+	k := keep(cw)
+	k.Resume = make([]*resumePoint, len(cw.Kids))
+	for i, id := range cw.Kids {
+		if cw.Succeeded != nil && cw.Succeeded[i] {
+			continue
+		}
+		if i < len(cw.Resume) && cw.Resume[i] != nil {
+			k.Resume[i] = cw.Resume[i] // failed earlier in this step, or never restarted
+			continue
+		}
+		if kid := r.threads[id]; id != 0 && kid != nil && kid.Phase != phaseDone {
+			k.Resume[i] = &resumePoint{State: kid.State, Input: kid.Input, Keep: r.keepTree(kid)}
+		}
+	}
+	return k
 }
 
 func allDone(done []bool) bool {
@@ -261,7 +305,12 @@ func (r *run) startIterations(t *thread, s *dsl.State) {
 			return
 		}
 		started := r.event(cw.StartedID, "MapIterationStarted").int("index", int64(i)).end()
-		kid := r.newThread(t.ID, i, childScope(t, s, 0), s.Processor.StartAt, in, started)
+		state, kept := s.Processor.StartAt, (*keptChildren)(nil)
+		if rp := cw.resumeAt(i); rp != nil {
+			state, in, kept = rp.State, rp.Input.V, rp.Keep
+		}
+		kid := r.newThread(t.ID, i, childScope(t, s, 0), state, in, started)
+		kid.Keep = kept
 		cw.Kids[i] = kid.ID
 		cw.Running++
 		r.enqueue(kid)
@@ -285,6 +334,12 @@ func (r *run) childEnded(p *thread, s *dsl.State, kid *thread) {
 	}
 	cw.LastEvent = last
 	r.dropThread(kid)
+	if kid.Err != nil {
+		if cw.Resume == nil {
+			cw.Resume = make([]*resumePoint, len(cw.Kids))
+		}
+		cw.Resume[i] = &resumePoint{State: kid.State, Input: kid.Input, Keep: kid.Keep}
+	}
 	if kid.Err == nil {
 		cw.Results[i] = kid.Result
 		if cw.Succeeded != nil {
@@ -294,7 +349,7 @@ func (r *run) childEnded(p *thread, s *dsl.State, kid *thread) {
 		cw.Failed++
 		cw.Results[i] = jv{states.ErrorOutput(kid.Err)}
 		if !(&states.MapPlan{TolerancePercent: cw.TolPct, HasPercent: cw.HasPct, ToleranceCount: cw.TolCount, HasCount: cw.HasCount}).Tolerated(cw.Failed, len(cw.Kids)) {
-			p.Keep = keep(cw)
+			p.Keep = r.keepTree(p)
 			r.abortChildren(p, s)
 			p.Prev = last
 			r.stateFailed(p, s, failure.Newf(failure.ExceedToleratedFailure, "The specified tolerated failure threshold was exceeded"))
@@ -302,7 +357,7 @@ func (r *run) childEnded(p *thread, s *dsl.State, kid *thread) {
 			return
 		}
 	} else {
-		p.Keep = keep(cw)
+		p.Keep = r.keepTree(p)
 		r.abortChildren(p, s)
 		p.Prev = last
 		p.Children = nil
