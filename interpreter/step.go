@@ -238,8 +238,7 @@ func (r *run) taskResult(threadID int, scheduledID int64, output value.Value, fe
 	if err != nil {
 		r.stateFailed(t, s, r.runtimeErr(t, s, err))
 	} else {
-		r.exitState(t, s, out)
-		r.drainParent(t) // moved on to its next state: run it in this step
+		r.exitState(t, s, out) // moveTo queues the thread for its next state
 	}
 	r.drain()
 	return true
