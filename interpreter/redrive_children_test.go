@@ -65,31 +65,8 @@ func TestRedriveRunsOnlyUnsucceededChildren(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			eng := interpreter.New(interpreter.Config{Store: memory.New()})
-			if err := eng.Start(ctx); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(eng.Stop)
 			f := &flakyOnce{failFirst: map[string]bool{`2`: true, `{"b":2}`: true}, calls: map[string]int{}}
-			eng.RegisterHandler("f", f.handle)
-			if _, err := eng.PutStateMachine(ctx, "sm", []byte(tc.def), dsl.JSON); err != nil {
-				t.Fatal(err)
-			}
-			ex, _, err := eng.StartExecution(ctx, interpreter.StartParams{StateMachine: "sm", Input: json.RawMessage(tc.input)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			if ex, err = eng.Wait(wctx, ex.ID); err != nil || ex.Status != store.StatusFailed {
-				t.Fatalf("first run: %v %+v", err, ex)
-			}
-			if _, err := eng.RedriveExecution(ctx, ex.ID); err != nil {
-				t.Fatal(err)
-			}
-			if ex, err = eng.Wait(wctx, ex.ID); err != nil || ex.Status != store.StatusSucceeded {
-				t.Fatalf("after redrive: %v %+v", err, ex)
-			}
+			eng, ex := failThenRedrive(t, f, tc.def, tc.input)
 			if string(ex.Output) != tc.want {
 				t.Errorf("output %s, want %s", ex.Output, tc.want)
 			}
@@ -132,37 +109,14 @@ func TestRedriveRunsOnlyUnsucceededChildren(t *testing.T) {
 func TestRedriveResumesNestedChildren(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	eng := interpreter.New(interpreter.Config{Store: memory.New()})
-	if err := eng.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(eng.Stop)
 	f := &flakyOnce{failFirst: map[string]bool{`2`: true}, calls: map[string]int{}}
-	eng.RegisterHandler("f", f.handle)
 	def := `{"StartAt":"Both","States":{"Both":{"Type":"Parallel","End":true,"Branches":[
 		{"StartAt":"A","States":{
 			"A":{"Type":"Pass","Next":"Each"},
 			"Each":{"Type":"Map","ItemsPath":"$.xs","MaxConcurrency":1,"End":true,
 				"ItemProcessor":{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"handler:f","End":true}}}}}},
 		{"StartAt":"B","States":{"B":{"Type":"Pass","Result":"b","End":true}}}]}}}`
-	if _, err := eng.PutStateMachine(ctx, "nested", []byte(def), dsl.JSON); err != nil {
-		t.Fatal(err)
-	}
-	ex, _, err := eng.StartExecution(ctx, interpreter.StartParams{StateMachine: "nested", Input: json.RawMessage(`{"xs":[1,2,3]}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if ex, err = eng.Wait(wctx, ex.ID); err != nil || ex.Status != store.StatusFailed {
-		t.Fatalf("first run: %v %+v", err, ex)
-	}
-	if _, err := eng.RedriveExecution(ctx, ex.ID); err != nil {
-		t.Fatal(err)
-	}
-	if ex, err = eng.Wait(wctx, ex.ID); err != nil || ex.Status != store.StatusSucceeded {
-		t.Fatalf("after redrive: %v %+v", err, ex)
-	}
+	eng, ex := failThenRedrive(t, f, def, `{"xs":[1,2,3]}`)
 	if want := `[[{"done":1},{"done":2},{"done":3}],"b"]`; string(ex.Output) != want {
 		t.Errorf("output %s, want %s", ex.Output, want)
 	}
@@ -187,4 +141,37 @@ func TestRedriveResumesNestedChildren(t *testing.T) {
 	if entered["A"] != 1 || entered["B"] != 1 {
 		t.Errorf("Pass states entered %v, want A and B once each", entered)
 	}
+}
+
+// failThenRedrive runs def with handler f on a fresh engine, requires the
+// first run to fail, redrives it, and returns the execution once it has
+// succeeded.
+func failThenRedrive(t *testing.T, f *flakyOnce, def, input string) (*interpreter.Engine, *interpreter.Execution) {
+	t.Helper()
+	ctx := context.Background()
+	eng := interpreter.New(interpreter.Config{Store: memory.New()})
+	if err := eng.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eng.Stop)
+	eng.RegisterHandler("f", f.handle)
+	if _, err := eng.PutStateMachine(ctx, "sm", []byte(def), dsl.JSON); err != nil {
+		t.Fatal(err)
+	}
+	ex, _, err := eng.StartExecution(ctx, interpreter.StartParams{StateMachine: "sm", Input: json.RawMessage(input)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if ex, err = eng.Wait(wctx, ex.ID); err != nil || ex.Status != store.StatusFailed {
+		t.Fatalf("first run: %v %+v", err, ex)
+	}
+	if _, err := eng.RedriveExecution(ctx, ex.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ex, err = eng.Wait(wctx, ex.ID); err != nil || ex.Status != store.StatusSucceeded {
+		t.Fatalf("after redrive: %v %+v", err, ex)
+	}
+	return eng, ex
 }
