@@ -91,6 +91,15 @@ func (w *eventWriter) val(k string, v value.Value) *eventWriter {
 	return w
 }
 
+// raw writes a field whose value is already encoded JSON.
+func (w *eventWriter) raw(k string, encoded []byte) *eventWriter {
+	w.buf = append(w.buf, ',')
+	w.buf = value.AppendString(w.buf, k)
+	w.buf = append(w.buf, ':')
+	w.buf = append(w.buf, encoded...)
+	return w
+}
+
 // end stores the event and returns its id.
 func (w *eventWriter) end() int64 {
 	w.buf = append(w.buf, '}')

@@ -224,14 +224,15 @@ func (r *run) taskResult(threadID int, scheduledID int64, output value.Value, fe
 		r.drain()
 		return true
 	}
-	if n := len(value.Marshal(output)); n > r.limits.MaxPayload {
+	encoded := value.Marshal(output) // measured once, written as is
+	if n := len(encoded); n > r.limits.MaxPayload {
 		ferr = failure.Newf(failure.DataLimitExceeded, "The task result of %d bytes exceeds the maximum of %d bytes", n, r.limits.MaxPayload)
 		r.event(t.Prev, r.taskEventName(s, "Failed")).str("error", ferr.Name).str("cause", ferr.Cause).endIn(t)
 		r.stateFailed(t, s, ferr)
 		r.drain()
 		return true
 	}
-	r.event(t.Prev, r.taskEventName(s, "Succeeded")).val("output", output).endIn(t)
+	r.event(t.Prev, r.taskEventName(s, "Succeeded")).raw("output", encoded).endIn(t)
 	r.noteTask(s, tw, "succeeded")
 	env := r.env(t, s, "")
 	out, err := states.TaskOutput(s, t.Input.V, output, env)
