@@ -82,14 +82,12 @@ func (r *run) record() (*store.Execution, map[string][]byte, []string, error) {
 	return rec, set, del, nil
 }
 
-// dueAt is the earliest deadline of the execution: now when a step yielded,
+// dueAt is the earliest deadline of the execution: now when a thread is still
+// runnable (a step that spent its event budget),
 // else the nearest timer, task timeout, heartbeat or execution timeout.
 func (r *run) dueAt() (due time.Time) {
 	if r.status != store.StatusRunning {
 		return time.Time{}
-	}
-	if r.yielded {
-		return r.now
 	}
 	for _, t := range r.threads {
 		if t.Phase == phaseReady {

@@ -78,7 +78,6 @@ type run struct {
 	limits  Limits
 	runq    []int
 	running int // the thread runThread is advancing (it needs no queue entry)
-	yielded bool
 
 	calls      []taskCall
 	cancels    []string // tokens of tasks withdrawn by this step
@@ -363,9 +362,7 @@ func (r *run) abort(errName, cause string, timedOut bool) {
 func (r *run) drain() {
 	for len(r.runq) > 0 && r.status == store.StatusRunning {
 		if len(r.events) >= r.limits.StepEvents {
-			r.yielded = true
-			r.park()
-			return
+			return // the threads left ready make the record due now: a new step goes on
 		}
 		id := r.runq[0]
 		r.runq = r.runq[1:]
@@ -374,20 +371,6 @@ func (r *run) drain() {
 			continue
 		}
 		r.runThread(t)
-	}
-}
-
-// park makes the threads a yielding step leaves runnable due now. The
-// yield must survive the commit: the step that continues them starts from
-// the stored record, where only a due time says that work is left (a
-// runnable thread has none), so they wait as for a retry of no delay and
-// the timer path resumes them.
-func (r *run) park() {
-	for _, id := range r.runq {
-		if t := r.threads[id]; t != nil && t.Phase == phaseReady {
-			t.Phase, t.WakeAt = phaseBackoff, r.now
-			r.touch(t)
-		}
 	}
 }
 
@@ -407,7 +390,6 @@ func (r *run) runStates(t *thread) {
 			return
 		}
 		if !t.Entered && len(r.events) >= r.limits.StepEvents {
-			r.yielded = true
 			r.runq = append([]int{t.ID}, r.runq...)
 			return
 		}
