@@ -105,6 +105,11 @@ type Config struct {
 	// janitor removes them with their history (default DefaultRetention,
 	// 7 days; negative: kept forever). Definitions never expire.
 	Retention time.Duration
+	// RecordCache is how many running executions' records this node keeps
+	// between their steps, so that a step starts without reading the
+	// record back from the store (default 10,000; negative: none). Each
+	// costs about the size of its record.
+	RecordCache int
 }
 
 func (c Config) withDefaults() Config {
@@ -145,6 +150,9 @@ func (c Config) withDefaults() Config {
 	if c.Retention == 0 {
 		c.Retention = DefaultRetention
 	}
+	if c.RecordCache == 0 {
+		c.RecordCache = 10_000
+	}
 	return c
 }
 
@@ -174,7 +182,8 @@ type Engine struct {
 	handlersMu sync.RWMutex
 	handlers   map[string]Handler
 
-	locks [256]sync.Mutex // serialise changes to one execution within this node
+	locks   [256]sync.Mutex // serialise changes to one execution within this node
+	records *recordCache    // the last record this node committed, per running execution
 
 	timers *timerQueue
 	own    *ownership // nil when the store does not share work between nodes
@@ -200,8 +209,8 @@ func New(cfg Config) *Engine {
 		cfg: cfg, store: cfg.Store, log: cfg.Logger,
 		defs: map[string]*dsl.Definition{}, handlers: map[string]Handler{},
 		timers: newTimerQueue(), inflight: map[string]context.CancelFunc{}, pollers: map[string]chan struct{}{},
-		latest: map[string]latestEntry{},
-		ctx:    context.Background(), cancel: func() {},
+		latest: map[string]latestEntry{}, records: newRecordCache(cfg.RecordCache),
+		ctx: context.Background(), cancel: func() {},
 	}
 	if cfg.Leaser == nil {
 		cfg.Leaser, _ = cfg.Store.(store.Leaser)
@@ -426,6 +435,8 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Executi
 	if err != nil {
 		return nil, false, err
 	}
+	rec.RecordVersion = 1
+	e.records.put(rec)
 	e.log.LogAttrs(ctx, slog.LevelDebug, "execution started", slog.String("execution_id", r.id), slog.String("state_machine", r.smName))
 	e.afterCommit(r, rec)
 	return viewOf(rec), false, nil
@@ -451,15 +462,24 @@ func (e *Engine) lockFor(id string) *sync.Mutex {
 
 // modify loads an execution, applies change, and commits when it reports a
 // change; on a conflict (another writer got there first) it reloads and
-// applies the change again to the new truth.
+// applies the change again to the new truth. It starts from the record this
+// node committed last when it has it (recordCache), and reads the store
+// when it has not, when the commit conflicts, and before it concludes from
+// a cached record that there is nothing to do.
 func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool) (*store.Execution, bool, error) {
 	mu := e.lockFor(id)
 	mu.Lock()
 	defer mu.Unlock()
+	cached := e.records.get(id)
 	for attempt := 0; ; attempt++ {
-		rec, err := e.store.GetExecution(ctx, id)
-		if err != nil {
-			return nil, false, err
+		rec, fromCache := cached, cached != nil
+		cached = nil
+		if rec == nil {
+			var err error
+			if rec, err = e.store.GetExecution(ctx, id); err != nil {
+				e.records.drop(id)
+				return nil, false, err
+			}
 		}
 		def, err := e.definition(ctx, rec.StateMachine, rec.Version)
 		if err != nil {
@@ -467,6 +487,7 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 		}
 		r, err := decodeRun(rec, def)
 		if err != nil {
+			e.records.drop(id)
 			return nil, false, err
 		}
 		r.now = e.cfg.Clock.Now().UTC()
@@ -474,6 +495,9 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 		r.limits = e.cfg.Limits
 		r.rep.on = e.cfg.Observer != nil
 		if !change(r) {
+			if fromCache {
+				continue // confirm against the store: the cached record may be old
+			}
 			return rec, false, nil
 		}
 		next, set, del, err := r.record()
@@ -489,9 +513,11 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 			err = nil // the write timed out but was applied: never write it twice
 		}
 		if err != nil {
+			e.records.drop(id)
 			return nil, false, err
 		}
 		next.RecordVersion = rec.RecordVersion + 1
+		e.records.put(committed(rec, next, set, del))
 		e.afterCommit(r, next)
 		return next, true, nil
 	}
@@ -705,6 +731,7 @@ func (e *Engine) PollActivity(ctx context.Context, activity, worker string) (tok
 			}
 			applied := false
 			_, _, err := e.modify(ctx, tk.ExecutionID, func(r *run) bool {
+				applied = false // modify may call this again on a newer record
 				t := r.threads[tk.Thread]
 				if t == nil || t.Task == nil || t.Task.Secret != tk.Secret {
 					return false
@@ -771,10 +798,18 @@ func (e *Engine) GetExecution(ctx context.Context, id string) (*Execution, error
 	return viewOf(rec), nil
 }
 
-// Wait blocks until the execution ends or ctx is done, and returns it.
+// waitRecheck is how often Wait reads the execution without a notice: a
+// notice lost while the store's subscription reconnects must not keep a
+// waiter until its deadline.
+const waitRecheck = 2 * time.Second
+
+// Wait blocks until the execution ends or ctx is done, and returns it. It
+// reads the execution when its status changes, not after every step.
 func (e *Engine) Wait(ctx context.Context, id string) (*Execution, error) {
-	notices, cancel := e.store.Watch(ctx, id)
+	notices, cancel := e.store.WatchStatus(ctx, id)
 	defer cancel()
+	recheck := time.NewTicker(waitRecheck) // real time, whatever the engine's clock: it is about the network
+	defer recheck.Stop()
 	for {
 		ex, err := e.GetExecution(ctx, id)
 		if err != nil {
@@ -785,6 +820,7 @@ func (e *Engine) Wait(ctx context.Context, id string) (*Execution, error) {
 		}
 		select {
 		case <-notices:
+		case <-recheck.C:
 		case <-ctx.Done():
 			return ex, ctx.Err()
 		}
@@ -866,6 +902,8 @@ func (e *Engine) withToken(ctx context.Context, token string, apply func(*run, T
 	}
 	applied := false
 	_, _, err := e.modify(ctx, tk.ExecutionID, func(r *run) bool {
+		// modify may call this again on a newer record: only the last call counts.
+		applied = false
 		t := r.threads[tk.Thread]
 		if t == nil || t.Task == nil || t.Task.ScheduledID != tk.ScheduledID || t.Task.Secret != tk.Secret {
 			return false

@@ -20,9 +20,7 @@ func decodeRun(rec *store.Execution, def *dsl.Definition) (*run, error) {
 		threads: make(map[int]*thread, len(rec.Threads)), dirty: map[int]bool{}, deleted: map[int]bool{},
 	}
 	var err error
-	if r.input, err = value.Decode(rec.Input); err != nil {
-		return nil, fmt.Errorf("execution %s: input: %w", rec.ID, err)
-	}
+	r.inputJSON = rec.Input // decoded when a step reads $$.Execution.Input
 	if len(rec.Output) > 0 {
 		if r.output, err = value.Decode(rec.Output); err != nil {
 			return nil, fmt.Errorf("execution %s: output: %w", rec.ID, err)
@@ -53,9 +51,12 @@ func (r *run) record() (*store.Execution, map[string][]byte, []string, error) {
 	}
 	rec := &store.Execution{
 		ID: r.id, StateMachine: r.smName, Version: r.version, Name: r.execName, Status: r.status,
-		Input: value.Marshal(r.input), Error: r.errName, Cause: r.cause,
+		Input: r.inputJSON, Error: r.errName, Cause: r.cause,
 		StartedAt: r.startedAt, StoppedAt: r.stoppedAt, RedriveCount: r.hdr.RedriveCount,
 		Engine: eng, DueAt: r.dueAt(), InputHash: r.inputHash, LastEventID: r.lastID,
+	}
+	if rec.Input == nil {
+		rec.Input = value.Marshal(r.input)
 	}
 	if r.status == store.StatusSucceeded {
 		rec.Output = value.Marshal(r.output)
@@ -80,6 +81,21 @@ func (r *run) record() (*store.Execution, map[string][]byte, []string, error) {
 	}
 	sort.Strings(del)
 	return rec, set, del, nil
+}
+
+// executionInput is the execution's input, decoded from the stored one on
+// first use: most steps never read it, and it may be large. Stored input
+// is JSON the engine wrote, so a decoding error means a damaged record,
+// reported as an empty object rather than a panic in the middle of a step.
+func (r *run) executionInput() value.Value {
+	if r.input == nil && r.inputJSON != nil {
+		v, err := value.Decode(r.inputJSON)
+		if err != nil {
+			v = value.NewObject(0)
+		}
+		r.input = v
+	}
+	return r.input
 }
 
 // dueAt is the earliest deadline of the execution: now when a thread is still

@@ -56,6 +56,7 @@ type run struct {
 	version              int
 	status               string
 	input, output        value.Value
+	inputJSON            []byte // the stored input; input is decoded from it when first needed
 	errName, cause       string
 	startedAt, stoppedAt time.Time
 	inputHash            string

@@ -31,7 +31,7 @@ func (r *run) contextEnv(t *thread, s *dsl.State, token string) states.Env {
 	if r.execCtx == nil {
 		e := value.NewObject(5)
 		e.Set("Id", r.id)
-		e.Set("Input", r.input)
+		e.Set("Input", r.executionInput())
 		e.Set("Name", r.execName)
 		e.Set("StartTime", FormatTime(r.startedAt))
 		if r.hdr.RedriveCount > 0 {

@@ -123,6 +123,7 @@ func (e *Engine) fire(ctx context.Context, id string) {
 	var lag time.Duration
 	fired := false
 	_, _, err := e.modify(ctx, id, func(r *run) bool {
+		lag, fired = 0, false // modify may call this again on a newer record
 		if r.status != "RUNNING" {
 			return false
 		}

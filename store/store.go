@@ -134,7 +134,9 @@ type CommitParams struct {
 	// Fence is the writer's lease token for the execution's partition (0 for
 	// writes from outside the owner, which rely on ExpectedVersion alone).
 	Fence int64
-	// Record carries the new header fields; its Threads are ignored.
+	// Record carries the new header fields; its Threads are ignored, and so
+	// are the fields fixed when the execution was created: its identity,
+	// Input, InputHash and StartedAt (a commit never rewrites the input).
 	Record *Execution
 	// SetThreads and DeleteThreads change individual threads.
 	SetThreads    map[string][]byte
@@ -188,6 +190,10 @@ type Store interface {
 	// Watch returns a channel that receives after each commit of the
 	// execution (notices may be merged; readers re-read). cancel releases it.
 	Watch(ctx context.Context, id string) (notices <-chan struct{}, cancel func())
+	// WatchStatus is Watch for readers that wait for an end: its channel
+	// receives only after commits that change the execution's status (it
+	// ends, or a redrive runs it again), not after every step.
+	WatchStatus(ctx context.Context, id string) (notices <-chan struct{}, cancel func())
 	// PopActivity takes a queued task of an activity, FIFO per execution
 	// (not necessarily the oldest across executions: the Redis store spreads
 	// pollers over partitions); ErrNotFound when there is none. A task is

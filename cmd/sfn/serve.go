@@ -43,6 +43,7 @@ type serveOptions struct {
 	connections                      string
 	node                             string
 	retention                        time.Duration
+	pprofAddr                        string
 }
 
 func envOr(key, def string) string {
@@ -85,6 +86,7 @@ Without --auth-tokens the API is open; it binds to loopback unless --addr says o
 	f.StringVar(&o.connections, "connections", os.Getenv("SFN_CONNECTIONS"), "JSON file of named HTTP task connections (credentials for Authentication.ConnectionArn)")
 	f.DurationVar(&o.retention, "retention", envDuration("SFN_RETENTION", interpreter.DefaultRetention), "how long finished executions and their history are kept (env SFN_RETENTION); a negative value keeps them forever")
 	f.StringVar(&o.node, "node", os.Getenv("SFN_NODE"), "this node's name among the nodes sharing a Redis (default: host, pid and a random suffix)")
+	f.StringVar(&o.pprofAddr, "pprof", os.Getenv("SFN_PPROF"), "serve Go's /debug/pprof/ profiles on this separate address, e.g. 127.0.0.1:6060 (env SFN_PPROF); empty: off. Never expose it: it has no authentication")
 	return cmd
 }
 
@@ -246,6 +248,13 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return usageErrorf("listen on %s: %v", o.addr, err)
+	}
+	if o.pprofAddr != "" {
+		stopProfiles, err := serveProfiles(o.pprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopProfiles()
 	}
 	draining := make(chan struct{})
 	srv := &http.Server{

@@ -21,12 +21,13 @@ func runActivities(ctx context.Context, args []string, out io.Writer) (*report, 
 	c.register(fs)
 	workers := fs.Int("workers", 16, "activity workers (each polls, then answers success)")
 	inflight := fs.Int("inflight", 256, "executions kept in flight, so that workers always find a task")
+	perExec := fs.Int("tasks", 1, "activity tasks each execution runs, one after the other")
 	warmup := fs.Duration("warmup", time.Second, "load before measuring, not counted")
 	if err := parse(fs, args); err != nil {
 		return nil, err
 	}
-	if *workers < 1 || *inflight < 1 {
-		return nil, usagef("--workers and --inflight must be at least 1")
+	if *workers < 1 || *inflight < 1 || *perExec < 1 {
+		return nil, usagef("--workers, --inflight and --tasks must be at least 1")
 	}
 	cl, err := newClient(c.server, c.token, *inflight+*workers)
 	if err != nil {
@@ -35,12 +36,9 @@ func runActivities(ctx context.Context, args []string, out io.Writer) (*report, 
 	defer cl.close()
 	id := suffix()
 	name, activity := "sfnload-activity-"+id, "sfnload-"+id
-	def, _ := json.Marshal(map[string]any{
-		"StartAt": "Work",
-		"States": map[string]any{"Work": map[string]any{
-			"Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:" + activity, "End": true,
-		}},
-	})
+	def := loopDefinition(map[string]any{
+		"Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:" + activity,
+	}, "$.i", *perExec) // the workers answer with their input
 	if err := cl.deploy(ctx, name, string(def)); err != nil {
 		return nil, err
 	}
@@ -71,13 +69,14 @@ func runActivities(ctx context.Context, args []string, out io.Writer) (*report, 
 						continue
 					}
 					var task struct {
-						TaskToken string `json:"taskToken"`
+						TaskToken string          `json:"taskToken"`
+						Input     json.RawMessage `json:"input"`
 					}
 					if err := json.Unmarshal(data, &task); err != nil || task.TaskToken == "" {
 						t.statuses["poll 200 without a taskToken"]++
 						continue
 					}
-					ans, _ := json.Marshal(map[string]any{"taskToken": task.TaskToken, "output": map[string]any{"done": true}})
+					ans, _ := json.Marshal(map[string]any{"taskToken": task.TaskToken, "output": task.Input})
 					code, _, err = cl.do(pctx, http.MethodPost, "/v1/tasks/success", ans)
 					if pctx.Err() != nil {
 						break
@@ -91,7 +90,7 @@ func runActivities(ctx context.Context, args []string, out io.Writer) (*report, 
 				wcol.add(t)
 			}()
 		}
-		execs, elapsed = keepInFlight(pctx, cl, *inflight, d, startPath, []byte(`{"input":{}}`))
+		execs, elapsed = keepInFlight(pctx, cl, *inflight, d, startPath, []byte(`{"input":{"i":0}}`))
 		cancel()
 		wg.Wait()
 		return &wcol, execs, elapsed
@@ -104,8 +103,8 @@ func runActivities(ctx context.Context, args []string, out io.Writer) (*report, 
 	}
 	tasks, execs, elapsed := phase(c.duration)
 	rep := &report{
-		title: fmt.Sprintf("sfnload activities: %s, activity %s, %d workers, %d executions in flight, %s",
-			c.server, activity, *workers, *inflight, c.duration),
+		title: fmt.Sprintf("sfnload activities: %s, activity %s, %d workers, %d executions in flight, %d task(s) each, %s",
+			c.server, activity, *workers, *inflight, *perExec, c.duration),
 		elapsed:     elapsed,
 		latencyName: "poll + success",
 		ok:          map[string]bool{"200": true, "200 SUCCEEDED": true},

@@ -16,7 +16,7 @@ import (
 )
 
 // endpoint is the fast local service the HTTP tasks call: it answers every
-// request at once with a small JSON body and counts the calls.
+// request at once by echoing its JSON body, and counts the calls.
 type endpoint struct {
 	url   string
 	calls atomic.Int64
@@ -33,9 +33,9 @@ func startEndpoint() (*endpoint, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			e.calls.Add(1)
-			_, _ = io.Copy(io.Discard, r.Body)
+			body, _ := io.ReadAll(r.Body)
 			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write([]byte(`{"ok":true}`))
+			_, _ = w.Write(body)
 		}),
 	}
 	go func() { _ = e.srv.Serve(ln) }()
@@ -94,19 +94,38 @@ func keepInFlight(ctx context.Context, cl *client, n int, d time.Duration, path 
 	return &col, time.Since(begin)
 }
 
-// runHTTPTasks deploys a one-Task http:invoke state machine calling a local
-// endpoint and keeps executions of it in flight.
+// loopDefinition is a state machine that runs task n times: the task's
+// result carries the counter at path, ResultSelector adds one, and a Choice
+// loops until n.
+func loopDefinition(task map[string]any, path string, n int) []byte {
+	task["ResultSelector"] = map[string]any{"i.$": "States.MathAdd(" + path + ", 1)"}
+	task["Next"] = "More"
+	def, _ := json.Marshal(map[string]any{
+		"StartAt": "Task",
+		"States": map[string]any{
+			"Task": task,
+			"More": map[string]any{"Type": "Choice", "Default": "Done",
+				"Choices": []any{map[string]any{"Variable": "$.i", "NumericLessThan": n, "Next": "Task"}}},
+			"Done": map[string]any{"Type": "Succeed"},
+		},
+	})
+	return def
+}
+
+// runHTTPTasks deploys a state machine whose Task calls a local endpoint
+// --tasks times in a loop, and keeps executions of it in flight.
 func runHTTPTasks(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	var c common
 	fs := flag.NewFlagSet("http-tasks", flag.ContinueOnError)
 	c.register(fs)
 	n := fs.Int("executions", 256, "executions kept in flight")
+	tasks := fs.Int("tasks", 1, "HTTP tasks each execution runs, one after the other")
 	warmup := fs.Duration("warmup", time.Second, "load before measuring, not counted")
 	if err := parse(fs, args); err != nil {
 		return nil, err
 	}
-	if *n < 1 {
-		return nil, usagef("--executions must be at least 1")
+	if *n < 1 || *tasks < 1 {
+		return nil, usagef("--executions and --tasks must be at least 1")
 	}
 	ep, err := startEndpoint()
 	if err != nil {
@@ -119,18 +138,15 @@ func runHTTPTasks(ctx context.Context, args []string, out io.Writer) (*report, e
 	}
 	defer cl.close()
 	name := "sfnload-http-" + suffix()
-	def, _ := json.Marshal(map[string]any{
-		"StartAt": "Call",
-		"States": map[string]any{"Call": map[string]any{
-			"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "End": true,
-			"Parameters": map[string]any{"ApiEndpoint": ep.url, "Method": "POST", "RequestBody": map[string]any{"n.$": "$.n"}},
-		}},
-	})
+	def := loopDefinition(map[string]any{
+		"Type": "Task", "Resource": "arn:aws:states:::http:invoke",
+		"Parameters": map[string]any{"ApiEndpoint": ep.url, "Method": "POST", "RequestBody": map[string]any{"i.$": "$.i"}},
+	}, "$.ResponseBody.i", *tasks) // the endpoint echoes the body
 	if err := cl.deploy(ctx, name, string(def)); err != nil {
 		return nil, err
 	}
 	path := "/v1/state-machines/" + url.PathEscape(name) + "/executions?wait=60s"
-	body := []byte(`{"input":{"n":1}}`)
+	body := []byte(`{"input":{"i":0}}`)
 	if *warmup > 0 {
 		keepInFlight(ctx, cl, *n, *warmup, path, body)
 	}
@@ -141,13 +157,14 @@ func runHTTPTasks(ctx context.Context, args []string, out io.Writer) (*report, e
 	col, elapsed := keepInFlight(ctx, cl, *n, c.duration, path, body)
 	calls := ep.calls.Load() - before
 	rep := &report{
-		title:       fmt.Sprintf("sfnload http-tasks: %s, state machine %s, %d executions in flight, %s", c.server, name, *n, c.duration),
+		title: fmt.Sprintf("sfnload http-tasks: %s, state machine %s, %d executions in flight, %d task(s) each, %s",
+			c.server, name, *n, *tasks, c.duration),
 		elapsed:     elapsed,
 		latencyName: "start?wait= to SUCCEEDED",
 		ok:          map[string]bool{"200 SUCCEEDED": true},
 	}
 	done := col.merge(rep)
-	rep.rates = []rate{{"completions", done}, {"endpoint", int(calls)}}
-	rep.note = append(rep.note, "completions: executions (one HTTP task each) that SUCCEEDED in the window; endpoint: calls the local endpoint served")
+	rep.rates = []rate{{"executions", done}, {"tasks", done * *tasks}, {"endpoint", int(calls)}}
+	rep.note = append(rep.note, "executions: executions that SUCCEEDED in the window; tasks: their HTTP tasks; endpoint: calls the local endpoint served in the window (each answered and recorded, as the next call of a loop comes only after the previous result committed)")
 	return rep, nil
 }

@@ -39,8 +39,11 @@ func TestModes(t *testing.T) {
 		want string
 	}{
 		{"starts", []string{"starts", "--server", url, "--conns", "4", "--duration", "300ms", "--warmup", "0"}, exitOK, "starts "},
-		{"http-tasks", []string{"http-tasks", "--server", url, "--executions", "8", "--duration", "300ms", "--warmup", "0"}, exitOK, "completions "},
+		{"http-tasks", []string{"http-tasks", "--server", url, "--executions", "8", "--duration", "300ms", "--warmup", "0"}, exitOK, "tasks "},
+		{"http-tasks in a loop", []string{"http-tasks", "--server", url, "--executions", "8", "--tasks", "3", "--duration", "500ms", "--warmup", "0"}, exitOK, "executions "},
 		{"activities", []string{"activities", "--server", url, "--workers", "2", "--inflight", "8", "--duration", "300ms", "--warmup", "0"}, exitOK, "activities "},
+		{"activities in a loop", []string{"activities", "--server", url, "--workers", "2", "--inflight", "8", "--tasks", "3", "--duration", "500ms", "--warmup", "0"}, exitOK, "executions "},
+		{"no tasks", []string{"http-tasks", "--server", url, "--tasks", "0"}, exitUsage, ""},
 		{"unknown state machine", []string{"starts", "--server", url, "--state-machine", "nope", "--duration", "100ms"}, exitErrors, ""},
 		{"bad input", []string{"starts", "--server", url, "--input", "{"}, exitUsage, ""},
 		{"unknown mode", []string{"bogus"}, exitUsage, ""},

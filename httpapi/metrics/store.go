@@ -210,6 +210,11 @@ func (t *timedStore) Watch(ctx context.Context, id string) (<-chan struct{}, fun
 	return t.inner.Watch(ctx, id)
 }
 
+// WatchStatus is a subscription too: not timed.
+func (t *timedStore) WatchStatus(ctx context.Context, id string) (<-chan struct{}, func()) {
+	return t.inner.WatchStatus(ctx, id)
+}
+
 func (t *timedStore) PopActivity(ctx context.Context, activity string) (*store.ActivityTask, error) {
 	start := time.Now()
 	out, err := t.inner.PopActivity(ctx, activity)

@@ -134,6 +134,11 @@ func (s *Store) Watch(ctx context.Context, id string) (<-chan struct{}, func()) 
 	return s.inner.Watch(ctx, id)
 }
 
+// WatchStatus implements store.Store; like Watch, it takes no faults.
+func (s *Store) WatchStatus(ctx context.Context, id string) (<-chan struct{}, func()) {
+	return s.inner.WatchStatus(ctx, id)
+}
+
 // PopActivity implements store.Store.
 func (s *Store) PopActivity(ctx context.Context, activity string) (out *store.ActivityTask, err error) {
 	err = do(ctx, s.f, PopActivity, "", func() (err error) {

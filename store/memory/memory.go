@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,8 +26,8 @@ type Store struct {
 	names      map[string]string // stateMachine + "\x00" + name -> id
 	// byStart lists executions oldest first; listing walks it backwards.
 	byStart  []*execution
-	nextSeq  int64 // the seq of the next execution; never reused, also after Expire
-	watchers map[string]map[chan struct{}]struct{}
+	nextSeq  int64                             // the seq of the next execution; never reused, also after Expire
+	watchers map[string]map[chan struct{}]bool // id -> watch -> only status changes
 	queues   map[string][]store.ActivityTask
 }
 
@@ -52,7 +51,7 @@ func New() *Store {
 		machines:   map[string]*machine{},
 		executions: map[string]*execution{},
 		names:      map[string]string{},
-		watchers:   map[string]map[chan struct{}]struct{}{},
+		watchers:   map[string]map[chan struct{}]bool{},
 		queues:     map[string][]store.ActivityTask{},
 	}
 }
@@ -226,7 +225,7 @@ func (s *Store) CreateExecution(_ context.Context, p store.CreateParams) (string
 	s.names[key] = r.ID
 	s.byStart = append(s.byStart, e)
 	s.enqueueLocked(p.Activities)
-	s.notifyLocked(r.ID)
+	s.notifyLocked(r.ID, true)
 	return "", nil
 }
 
@@ -259,9 +258,10 @@ func (s *Store) Commit(_ context.Context, p store.CommitParams) error {
 	}
 	threads := e.rec.Threads
 	r := p.Record
+	statusChanged := r.Status != e.rec.Status
 	e.rec = store.Execution{
 		ID: e.rec.ID, StateMachine: e.rec.StateMachine, Version: e.rec.Version, Name: e.rec.Name,
-		Status: r.Status, Input: clone(r.Input), Output: clone(r.Output), Error: r.Error, Cause: r.Cause,
+		Status: r.Status, Input: e.rec.Input, Output: clone(r.Output), Error: r.Error, Cause: r.Cause,
 		StartedAt: e.rec.StartedAt, StoppedAt: r.StoppedAt, RedriveCount: r.RedriveCount,
 		RecordVersion: e.rec.RecordVersion + 1, LastEventID: e.rec.LastEventID + int64(len(p.Events)),
 		Engine: clone(r.Engine), DueAt: r.DueAt, InputHash: e.rec.InputHash,
@@ -278,7 +278,7 @@ func (s *Store) Commit(_ context.Context, p store.CommitParams) error {
 	e.rec.Threads = threads
 	e.events = append(e.events, cloneEvents(p.Events)...)
 	s.enqueueLocked(p.Activities)
-	s.notifyLocked(p.ID)
+	s.notifyLocked(p.ID, statusChanged)
 	return nil
 }
 
@@ -390,12 +390,21 @@ func (s *Store) NextDue() time.Time {
 
 // Watch implements store.Store.
 func (s *Store) Watch(_ context.Context, id string) (<-chan struct{}, func()) {
+	return s.watch(id, false)
+}
+
+// WatchStatus implements store.Store.
+func (s *Store) WatchStatus(_ context.Context, id string) (<-chan struct{}, func()) {
+	return s.watch(id, true)
+}
+
+func (s *Store) watch(id string, statusOnly bool) (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	s.mu.Lock()
 	if s.watchers[id] == nil {
-		s.watchers[id] = map[chan struct{}]struct{}{}
+		s.watchers[id] = map[chan struct{}]bool{}
 	}
-	s.watchers[id][ch] = struct{}{}
+	s.watchers[id][ch] = statusOnly
 	s.mu.Unlock()
 	return ch, func() {
 		s.mu.Lock()
@@ -407,8 +416,13 @@ func (s *Store) Watch(_ context.Context, id string) (<-chan struct{}, func()) {
 	}
 }
 
-func (s *Store) notifyLocked(id string) {
-	for ch := range maps.Keys(s.watchers[id]) {
+// notifyLocked tells the watches of id about a commit; statusChanged says
+// whether it changed the execution's status.
+func (s *Store) notifyLocked(id string, statusChanged bool) {
+	for ch, statusOnly := range s.watchers[id] {
+		if statusOnly && !statusChanged {
+			continue
+		}
 		select {
 		case ch <- struct{}{}:
 		default: // a notice is already pending; readers re-read

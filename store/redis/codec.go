@@ -64,10 +64,11 @@ func endedScore(r *store.Execution) string {
 	return micros(r.StoppedAt)
 }
 
-// headerFields are the fields a commit rewrites, as pairs.
+// headerFields are the fields a commit rewrites, as pairs: not those fixed
+// at create (the input, above all, which may be large).
 func headerFields(r *store.Execution) []any {
 	return []any{
-		fStatus, r.Status, fInput, r.Input, fOutput, r.Output, fErr, r.Error, fCause, r.Cause,
+		fStatus, r.Status, fOutput, r.Output, fErr, r.Error, fCause, r.Cause,
 		fStopped, nanos(r.StoppedAt), fRedrive, strconv.Itoa(r.RedriveCount),
 		fEngine, r.Engine, fDue, nanos(r.DueAt),
 	}
@@ -76,7 +77,7 @@ func headerFields(r *store.Execution) []any {
 // createFields are all fields of a new record, threads included.
 func createFields(r *store.Execution, events int) []any {
 	f := headerFields(r)
-	f = append(f,
+	f = append(f, fInput, r.Input,
 		fSM, r.StateMachine, fVersion, strconv.Itoa(r.Version), fName, r.Name,
 		fStarted, nanos(r.StartedAt), fInputHash, r.InputHash, fEnc, encoding,
 		fRecordVersion, "1", fLastEvent, strconv.Itoa(events))

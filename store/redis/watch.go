@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -47,14 +48,14 @@ type partWatch struct {
 	ready chan struct{} // closed when the subscription is confirmed
 
 	mu       sync.RWMutex
-	watchers map[string]map[chan struct{}]struct{}
+	watchers map[string]map[chan struct{}]bool // id -> watch -> only status changes
 }
 
 func newWatcher(s *Store) *watcher {
 	w := &watcher{s: s, parts: make([]partWatch, s.partitions), partOf: make(map[string]int, s.partitions)}
 	for p := range w.parts {
 		w.parts[p].ready = make(chan struct{})
-		w.parts[p].watchers = map[string]map[chan struct{}]struct{}{}
+		w.parts[p].watchers = map[string]map[chan struct{}]bool{}
 		w.partOf[s.keys.channel(p)] = p
 	}
 	return w
@@ -63,10 +64,16 @@ func newWatcher(s *Store) *watcher {
 // Watch implements store.Store. The subscription is confirmed before Watch
 // returns (within the store's timeout), so a commit that follows is heard.
 func (s *Store) Watch(ctx context.Context, id string) (<-chan struct{}, func()) {
-	return s.watch.add(ctx, id)
+	return s.watch.add(ctx, id, false)
 }
 
-func (w *watcher) add(ctx context.Context, id string) (<-chan struct{}, func()) {
+// WatchStatus implements store.Store: commit.lua appends the new status to
+// the notices of commits that change it.
+func (s *Store) WatchStatus(ctx context.Context, id string) (<-chan struct{}, func()) {
+	return s.watch.add(ctx, id, true)
+}
+
+func (w *watcher) add(ctx context.Context, id string, statusOnly bool) (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	if w.closed.Load() {
 		return ch, func() {}
@@ -77,9 +84,9 @@ func (w *watcher) add(ctx context.Context, id string) (<-chan struct{}, func()) 
 	// the confirmation on reaches ch.
 	pw.mu.Lock()
 	if pw.watchers[id] == nil {
-		pw.watchers[id] = map[chan struct{}]struct{}{}
+		pw.watchers[id] = map[chan struct{}]bool{}
 	}
-	pw.watchers[id][ch] = struct{}{}
+	pw.watchers[id][ch] = statusOnly
 	pw.mu.Unlock()
 	var once sync.Once
 	cancel := func() { once.Do(func() { w.remove(pw, id, ch) }) }
@@ -164,10 +171,15 @@ func (w *watcher) dispatch(ps *goredis.PubSub) {
 	}
 }
 
-func (w *watcher) notify(id string) {
+// notify hands a notice, "<id>" or "<id> <new status>", to the id's watches.
+func (w *watcher) notify(notice string) {
+	id, _, statusChanged := strings.Cut(notice, " ")
 	pw := &w.parts[w.s.partitionOf(id)]
 	pw.mu.RLock()
-	for ch := range pw.watchers[id] {
+	for ch, statusOnly := range pw.watchers[id] {
+		if statusOnly && !statusChanged {
+			continue
+		}
 		select {
 		case ch <- struct{}{}:
 		default: // a notice is already pending; readers re-read

@@ -30,6 +30,7 @@ func testCommitApplies(t *testing.T, s store.Store) {
 	next.Engine = []byte("engine-2")
 	next.DueAt = time.Time{}
 	next.Threads = map[string][]byte{"9": []byte("ignored: Record.Threads is not written")}
+	next.Input = []byte(`{"ignored":"the input is fixed at create"}`)
 	err := s.Commit(ctx, store.CommitParams{
 		ID: rec.ID, ExpectedVersion: 1, Record: &next,
 		SetThreads:    map[string][]byte{"1": []byte("t1'"), "3": []byte("t3")},
@@ -40,6 +41,7 @@ func testCommitApplies(t *testing.T, s store.Store) {
 		t.Fatalf("Commit: %v", err)
 	}
 	want := next
+	want.Input = rec.Input
 	want.RecordVersion, want.LastEventID = 2, 6
 	want.Threads = map[string][]byte{"1": []byte("t1'"), "2": []byte("t2"), "3": []byte("t3")}
 	diff(t, "record", &want, get(t, s, rec.ID))

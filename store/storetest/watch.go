@@ -9,6 +9,7 @@ import (
 
 var watchTests = []test{
 	{"NoticeAfterCommit", testWatch},
+	{"StatusChanges", testWatchStatus},
 }
 
 // noticeWait bounds how long a notice may take (pub/sub on a loaded machine).
@@ -64,4 +65,35 @@ func testWatch(t *testing.T, s store.Store) {
 	cancel() // idempotent
 	step(t, s, "sm:b", 1, nil)
 	expectNotice(t, other, "the other watcher, still registered")
+}
+
+// testWatchStatus: a status watch hears the commits that change the status
+// (the end, a redrive) and none of the steps in between. Every commit is
+// also watched in full, and each is heard there before the next is made:
+// by the time the full watch heard step k+1, the status watch was offered
+// step k (notices of one execution are dispatched in commit order).
+func testWatchStatus(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	create(t, s, newExec("sm", "a", base), 1)
+	all, cancelAll := s.Watch(ctx, "sm:a")
+	defer cancelAll()
+	ends, cancelEnds := s.WatchStatus(ctx, "sm:a")
+	defer cancelEnds()
+
+	for i := 0; i < 4; i++ {
+		step(t, s, "sm:a", 1, nil)
+		expectNotice(t, all, "full watch, after a step")
+	}
+	select {
+	case <-ends:
+		t.Fatal("status watch: a notice for steps that kept the execution RUNNING")
+	default:
+	}
+
+	step(t, s, "sm:a", 1, func(r *store.Execution) {
+		r.Status, r.StoppedAt = store.StatusFailed, base.Add(time.Minute)
+	})
+	expectNotice(t, ends, "status watch, after the execution failed")
+	step(t, s, "sm:a", 1, func(r *store.Execution) { r.Status, r.StoppedAt = store.StatusRunning, time.Time{} })
+	expectNotice(t, ends, "status watch, after a redrive")
 }

@@ -1,0 +1,91 @@
+package interpreter
+
+import (
+	"maps"
+	"sync"
+
+	"github.com/sfn-project/sfn/store"
+)
+
+// recordCache keeps, for executions this node is running, the record as
+// its own last commit left it, so that the next step starts from it
+// instead of reading it back from the store: on Redis that read (a round
+// trip and the whole record) cost as much as the commit itself.
+//
+// A cached record is only a guess at the truth. Commits are checked
+// against the record version in the store, so a stale guess (another node
+// committed meanwhile: an API call it served, a takeover) fails with a
+// conflict, and modify reads the store and applies the change again. A
+// change that finds nothing to do on a cached record is checked against
+// the store too (see modify), because an older record may refuse what the
+// newer one accepts (a redriven execution looks ended in the old one).
+//
+// Records in the cache are never changed: modify decodes them into a new
+// run and caches a new record after each commit. Finished executions are
+// dropped; when the cache is full an arbitrary entry makes room.
+type recordCache struct {
+	mu  sync.Mutex
+	m   map[string]*store.Execution
+	max int
+}
+
+func newRecordCache(max int) *recordCache {
+	return &recordCache{m: make(map[string]*store.Execution), max: max}
+}
+
+func (c *recordCache) get(id string) *store.Execution {
+	if c.max <= 0 {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[id]
+}
+
+// put caches rec unless it has ended, or the cache already holds a newer
+// version of it (a start and its first step may finish out of order).
+func (c *recordCache) put(rec *store.Execution) {
+	if c.max <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rec.Status != store.StatusRunning {
+		delete(c.m, rec.ID)
+		return
+	}
+	if old := c.m[rec.ID]; old != nil && old.RecordVersion >= rec.RecordVersion {
+		return
+	}
+	if _, ok := c.m[rec.ID]; !ok && len(c.m) >= c.max {
+		for k := range c.m { // Go's map order is random: a random victim
+			delete(c.m, k)
+			break
+		}
+	}
+	c.m[rec.ID] = rec
+}
+
+func (c *recordCache) drop(id string) {
+	if c.max <= 0 {
+		return
+	}
+	c.mu.Lock()
+	delete(c.m, id)
+	c.mu.Unlock()
+}
+
+// committed is the whole record a commit made: next (built by run.record,
+// without threads) with prev's threads, the changed ones set and the
+// removed ones deleted. prev is not changed.
+func committed(prev, next *store.Execution, set map[string][]byte, del []string) *store.Execution {
+	threads := make(map[string][]byte, len(prev.Threads)+len(set))
+	maps.Copy(threads, prev.Threads)
+	maps.Copy(threads, set)
+	for _, k := range del {
+		delete(threads, k)
+	}
+	full := *next
+	full.Threads = threads
+	return &full
+}
