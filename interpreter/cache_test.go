@@ -69,3 +69,39 @@ func TestStaleRecordCache(t *testing.T) {
 		t.Fatalf("history (-want +got):\n%s%s", diff, typesOf(h))
 	}
 }
+
+// TestSucceededDropsThreads: the threads of a succeeded execution are not
+// kept in the store (it can never run again); those of a failed one are,
+// for its redrive.
+func TestSucceededDropsThreads(t *testing.T) {
+	t.Parallel()
+	const def = `{"StartAt":"Fan","States":{"Fan":{"Type":"Parallel","End":true,"Branches":[
+		{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},
+		{"StartAt":"B","States":{"B":{"Type":"Choice","Choices":[{"Variable":"$.fail","BooleanEquals":true,"Next":"Boom"}],"Default":"Ok"},
+			"Boom":{"Type":"Fail","Error":"Boom"},"Ok":{"Type":"Pass","End":true}}}]}}}`
+	for _, tc := range []struct {
+		input   string
+		status  string
+		threads bool
+	}{
+		{`{"fail":false}`, store.StatusSucceeded, false},
+		{`{"fail":true}`, store.StatusFailed, true},
+	} {
+		t.Run(tc.status, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			f.put("sm", def)
+			ex := f.start("sm", tc.input)
+			if end := f.wait(ex.ID); end.Status != tc.status {
+				t.Fatalf("ended %s, want %s", end.Status, tc.status)
+			}
+			rec, err := f.store.GetExecution(f.ctx, ex.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(rec.Threads) > 0; got != tc.threads {
+				t.Fatalf("%s execution keeps %d threads in the store; want threads kept: %v", tc.status, len(rec.Threads), tc.threads)
+			}
+		})
+	}
+}
