@@ -12,7 +12,7 @@ endif
 FUZZTIME ?= 10s
 CONFORMANCE_DIR ?= ../shared/conformance
 
-.PHONY: help run build test test-faults bench fuzz conformance lint
+.PHONY: help run build test test-faults bench bench-http fuzz conformance lint
 
 help: ## list the targets
 	@echo "sfn make targets:"
@@ -39,6 +39,9 @@ test-faults: ## fault tests: injected store faults, kill -9 of sfn serve, Redis 
 
 bench: ## run the Go benchmarks
 	go test -run '^$$' -bench . -benchmem ./...
+
+bench-http: ## the HTTP load matrix of BENCHMARKS.md (sfnload, wrk if installed) against sfn serve, memory and Redis
+	cmd/sfnload/matrix.sh
 
 # Fuzz targets are discovered, not listed here: `go test -list` prints each
 # package's Fuzz functions before its "ok <package>" line. `-fuzz` accepts one

@@ -408,7 +408,7 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Executi
 		id: sm.Name + ":" + p.Name, smName: sm.Name, execName: p.Name, version: sm.Version, status: store.StatusRunning,
 		input: input, startedAt: now, inputHash: hash, def: def,
 		threads: map[int]*thread{}, dirty: map[int]bool{}, deleted: map[int]bool{},
-		now: now, deps: e.deps(), limits: e.cfg.Limits, events: make([]store.Event, 0, 32),
+		now: now, deps: e.deps(), limits: e.cfg.Limits, events: make([]store.Event, 0, 8),
 	}
 	r.hdr.LastTime = now
 	r.rep.on = e.cfg.Observer != nil

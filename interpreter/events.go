@@ -41,7 +41,11 @@ func (r *run) event(prev int64, typ string) *eventWriter {
 	// written into the arena's spare room; one that outgrows it moves alone
 	// to its own buffer (append copies only its bytes, never the arena).
 	if cap(r.arena)-len(r.arena) < 512 {
-		r.arena = make([]byte, 0, arenaChunk)
+		size := arenaChunk
+		if r.arena == nil {
+			size = firstArena // most steps write a few events
+		}
+		r.arena = make([]byte, 0, size)
 	}
 	w.spare = cap(r.arena) - len(r.arena)
 	w.buf = r.arena[len(r.arena):len(r.arena)]
@@ -127,5 +131,11 @@ func exitedName(k dsl.Kind) string  { return kindEvents[k][1] }
 func abortedName(k dsl.Kind) string { return kindEvents[k][2] }
 
 // arenaChunk is the size of one event arena: fixed, not doubling, so a long
-// step allocates about what its events need.
-const arenaChunk = 16 << 10
+// step allocates about what its events need. A step's first arena is
+// smaller: most steps write a handful of events (a start through a Pass
+// state, about 500 bytes), and a 16 KiB arena cost them more in allocating
+// and clearing memory than the events themselves.
+const (
+	arenaChunk = 16 << 10
+	firstArena = 2 << 10
+)

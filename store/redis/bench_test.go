@@ -23,6 +23,9 @@ func benchStore(b *testing.B) *redis.Store {
 func BenchmarkCommit(b *testing.B)          { storetest.BenchCommit(b, benchStore(b)) }
 func BenchmarkCommitParallel(b *testing.B)  { storetest.BenchCommitParallel(b, benchStore(b)) }
 func BenchmarkCreateExecution(b *testing.B) { storetest.BenchCreateExecution(b, benchStore(b)) }
+func BenchmarkCreateExecutionParallel(b *testing.B) {
+	storetest.BenchCreateExecutionParallel(b, benchStore(b))
+}
 
 // BenchmarkPopActivityParallel: 16 pollers take tasks queued one per
 // execution over the default 256 partitions (the queue never runs dry

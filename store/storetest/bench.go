@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"testing"
 
@@ -70,6 +71,27 @@ func BenchCreateExecution(b *testing.B, s store.Store) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchCreateExecutionParallel is BenchCreateExecution from 64 goroutines
+// (as many as the HTTP start benchmark's connections), with four events:
+// the store's own start rate, without HTTP.
+func BenchCreateExecutionParallel(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	events := benchEvents(1, 4)
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			rec := newExec("bench", fmt.Sprint("pcreate-", n.Add(1)), base)
+			if _, err := s.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: events}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "creates/s")
 }
 
 func benchEvents(first int64, n int) []store.Event {
