@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -55,6 +56,9 @@ func (s *Store) PopActivity(ctx context.Context, activity string) (*store.Activi
 		}
 	}
 	tried := map[string]bool{}
+	if task, err := s.popLocal(ctx, activity, hint, tried); task != nil || err != nil {
+		return task, err
+	}
 	some, err := s.client.SRandMemberN(ctx, hint, firstLook).Result()
 	if err != nil {
 		return fail(err)
@@ -103,31 +107,100 @@ func (s *Store) popFrom(ctx context.Context, activity, hint string, parts []stri
 			continue
 		}
 		tried[m] = true
-		p, err := strconv.Atoi(m)
-		if err != nil || p < 0 || p >= s.partitions {
-			_ = s.client.SRem(ctx, hint, m).Err() // not ours; drop it
-			continue
+		if task, err := s.popPartition(ctx, activity, hint, m); task != nil || err != nil {
+			return task, err
 		}
-		queue := s.keys.activity(p, activity)
-		for again := true; again; {
-			again = false
-			raw, err := s.client.LPop(ctx, queue).Result()
-			if err == nil {
-				_, task, err := decodeQueued(raw)
-				if err != nil {
-					return nil, fmt.Errorf("redis store: pop activity %q: %w", activity, err)
-				}
-				return task, nil
-			}
-			if !errors.Is(err, goredis.Nil) {
-				return nil, fmt.Errorf("redis store: pop activity %q: %w", activity, err)
-			}
-			refill, err := s.unhint(ctx, hint, m, queue)
+	}
+	return nil, nil
+}
+
+// popPartition pops the head of one hinted partition's queue; nil when it
+// is empty (and then no longer hinted).
+func (s *Store) popPartition(ctx context.Context, activity, hint, m string) (*store.ActivityTask, error) {
+	p, err := strconv.Atoi(m)
+	if err != nil || p < 0 || p >= s.partitions {
+		_ = s.client.SRem(ctx, hint, m).Err() // not ours; drop it
+		return nil, nil
+	}
+	queue := s.keys.activity(p, activity)
+	for {
+		raw, err := s.client.LPop(ctx, queue).Result()
+		if err == nil {
+			_, task, err := decodeQueued(raw)
 			if err != nil {
 				return nil, fmt.Errorf("redis store: pop activity %q: %w", activity, err)
 			}
-			again = refill
+			return task, nil
 		}
+		if !errors.Is(err, goredis.Nil) {
+			return nil, fmt.Errorf("redis store: pop activity %q: %w", activity, err)
+		}
+		refill, err := s.unhint(ctx, hint, m, queue)
+		if err != nil {
+			return nil, fmt.Errorf("redis store: pop activity %q: %w", activity, err)
+		}
+		if !refill {
+			return nil, nil
+		}
+	}
+}
+
+// localHints are the partitions in which this process queued tasks of an
+// activity, per activity: a poll tries them first, straight with LPOP,
+// and reads the shared hint set (one more round trip) only when they are
+// empty. They are a shortcut for the common case of workers polling the
+// node that runs their executions; the hint set stays the truth across
+// nodes, and an entry is dropped once its queue is found empty.
+type localHints struct {
+	mu sync.Mutex
+	m  map[string]map[string]struct{} // activity -> partition (as in the hint set)
+}
+
+func (l *localHints) add(activity, member string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[string]map[string]struct{}{}
+	}
+	if l.m[activity] == nil {
+		l.m[activity] = map[string]struct{}{}
+	}
+	l.m[activity][member] = struct{}{}
+}
+
+// some returns up to n of the activity's partitions, in random order.
+func (l *localHints) some(activity string, n int) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]string, 0, min(n, len(l.m[activity])))
+	for m := range l.m[activity] { // map order is random
+		if len(out) == n {
+			break
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func (l *localHints) drop(activity, member string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.m[activity], member)
+	if len(l.m[activity]) == 0 {
+		delete(l.m, activity)
+	}
+}
+
+// popLocal tries the partitions this process queued tasks of the activity
+// in, a few at most, and forgets the empty ones.
+func (s *Store) popLocal(ctx context.Context, activity, hint string, tried map[string]bool) (*store.ActivityTask, error) {
+	for _, m := range s.local.some(activity, 4) {
+		tried[m] = true
+		task, err := s.popPartition(ctx, activity, hint, m)
+		if task != nil || err != nil {
+			return task, err
+		}
+		s.local.drop(activity, m)
 	}
 	return nil, nil
 }

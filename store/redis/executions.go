@@ -34,6 +34,14 @@ func (s *Store) taskArgs(p int, tasks []store.ActivityTask) ([]string, []any, er
 	return queues, payloads, nil
 }
 
+// queuedHere notes, for this process's polls, the partition in which a
+// script queued tasks (localHints).
+func (s *Store) queuedHere(tasks []store.ActivityTask, part int) {
+	for _, t := range tasks {
+		s.local.add(t.Activity, strconv.Itoa(part))
+	}
+}
+
 // hintsOf names the hint sets of the activities of tasks, each once.
 func (s *Store) hintsOf(tasks []store.ActivityTask) []string {
 	var hints []string
@@ -99,6 +107,7 @@ func (s *Store) CreateExecution(ctx context.Context, p store.CreateParams) (stri
 	if len(res) != 1 || res[0] != "OK" {
 		return "", fmt.Errorf("redis store: create %s: unexpected reply %v", r.ID, res)
 	}
+	s.queuedHere(p.Activities, part)
 	return "", nil
 }
 
@@ -173,6 +182,7 @@ func (s *Store) Commit(ctx context.Context, p store.CommitParams) error {
 	}
 	switch res[0] {
 	case "OK":
+		s.queuedHere(p.Activities, part)
 		return nil
 	case "NOTFOUND":
 		return fmt.Errorf("redis store: commit %s: %w", p.ID, store.ErrNotFound)

@@ -84,7 +84,8 @@ type Store struct {
 	timeout    time.Duration
 	watch      *watcher
 	batch      *batcher
-	scans      sync.Map // activity → *atomic.Int64: Unix ns of this process's last full scan (activities.go)
+	scans      sync.Map   // activity → *atomic.Int64: Unix ns of this process's last full scan (activities.go)
+	local      localHints // partitions this process queued activity tasks in (activities.go)
 }
 
 var (
