@@ -357,3 +357,53 @@ func TestOddNames(t *testing.T) {
 		}
 	}
 }
+
+// TestPollsAcrossNodes: node a queues tasks in several partitions and
+// polls the partitions it queued in first (local hints); node b knows them
+// only from the shared hint set. Between them every task is handed out
+// exactly once, whichever node empties which partition first, and then
+// both find nothing.
+func TestPollsAcrossNodes(t *testing.T) {
+	t.Parallel()
+	o := redis.Options{URL: sharedURL(t), Prefix: newPrefix(), Partitions: 8}
+	a, b := open(t, o), open(t, o)
+	defer a.Close()
+	defer b.Close()
+	ctx := context.Background()
+	want := map[string]bool{}
+	for i := range 12 {
+		name := "x" + string(rune('a'+i))
+		rec := &store.Execution{ID: "sm:" + name, StateMachine: "sm", Version: 1, Name: name, Status: store.StatusRunning, StartedAt: time.Now()}
+		token := "token-" + name
+		want[token] = true
+		if _, err := a.CreateExecution(ctx, store.CreateParams{Execution: rec,
+			Activities: []store.ActivityTask{{Activity: "work", Token: token, ExecutionID: rec.ID}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]string{}
+	for i := 0; len(got) < len(want); i++ {
+		node, s := "a", a
+		if i%3 != 0 { // b takes two of three, emptying partitions a still has hints for
+			node, s = "b", b
+		}
+		task, err := s.PopActivity(ctx, "work")
+		if err != nil {
+			t.Fatalf("poll %d on node %s, with %d of %d tasks handed out: %v", i, node, len(got), len(want), err)
+		}
+		if prev, dup := got[task.Token]; dup {
+			t.Fatalf("task %s handed out twice: to node %s, then to node %s", task.Token, prev, node)
+		}
+		got[task.Token] = node
+	}
+	for token := range want {
+		if got[token] == "" {
+			t.Errorf("task %s never handed out", token)
+		}
+	}
+	for node, s := range map[string]*redis.Store{"a": a, "b": b} {
+		if task, err := s.PopActivity(ctx, "work"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("node %s, all tasks handed out: got %v, %v; want ErrNotFound", node, task, err)
+		}
+	}
+}
