@@ -105,8 +105,9 @@ func walkthroughBlocks(t *testing.T, path string) []string {
 }
 
 // startServer runs `sfn serve --load definitions` in-process on a free port,
-// as `make run` does, and returns its address once it is healthy.
-func startServer(t *testing.T) string {
+// as `make run` does (with extra flags), and returns its address once it is
+// healthy.
+func startServer(t *testing.T, extra ...string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -117,7 +118,7 @@ func startServer(t *testing.T) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		done <- execute(ctx, []string{"serve", "--addr", addr, "--load", "../../definitions", "--log-level", "error"},
+		done <- execute(ctx, append([]string{"serve", "--addr", addr, "--load", "../../definitions", "--log-level", "error"}, extra...),
 			streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard}, func(string) string { return "" })
 	}()
 	t.Cleanup(func() {
