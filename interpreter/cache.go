@@ -3,6 +3,7 @@ package interpreter
 import (
 	"maps"
 	"sync"
+	"time"
 
 	"github.com/sfn-project/sfn/store"
 )
@@ -23,14 +24,37 @@ import (
 // Records in the cache are never changed: modify decodes them into a new
 // run and caches a new record after each commit. Finished executions are
 // dropped; when the cache is full an arbitrary entry makes room.
+//
+// An entry is kept for ttl after it was put, shorter than the retention:
+// an execution that ended on another node (so this one never dropped it)
+// and expired frees its name, and a new execution under the same id starts
+// again at record version 1. Its versions could then match an old entry's;
+// an entry older than the retention cannot be of the execution that holds
+// the id now. Entries are also told apart by start time (put).
 type recordCache struct {
-	mu  sync.Mutex
-	m   map[string]*store.Execution
-	max int
+	mu    sync.Mutex
+	m     map[string]cached
+	max   int
+	ttl   time.Duration
+	clock Clock
 }
 
-func newRecordCache(max int) *recordCache {
-	return &recordCache{m: make(map[string]*store.Execution), max: max}
+type cached struct {
+	rec *store.Execution
+	at  time.Time // when it was put, on the engine's clock
+}
+
+// cacheTTL is how long an entry lives: a minute, or half the retention
+// when that is shorter (retention < 0 keeps executions, and names, forever).
+func cacheTTL(retention time.Duration) time.Duration {
+	if retention > 0 && retention/2 < time.Minute {
+		return retention / 2
+	}
+	return time.Minute
+}
+
+func newRecordCache(max int, ttl time.Duration, clock Clock) *recordCache {
+	return &recordCache{m: make(map[string]cached), max: max, ttl: ttl, clock: clock}
 }
 
 func (c *recordCache) get(id string) *store.Execution {
@@ -39,11 +63,20 @@ func (c *recordCache) get(id string) *store.Execution {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.m[id]
+	e, ok := c.m[id]
+	if !ok {
+		return nil
+	}
+	if c.clock.Now().Sub(e.at) > c.ttl {
+		delete(c.m, id)
+		return nil
+	}
+	return e.rec
 }
 
-// put caches rec unless it has ended, or the cache already holds a newer
-// version of it (a start and its first step may finish out of order).
+// put caches rec (a whole record: header and every thread) unless it has
+// ended, or the cache already holds a newer version of the same execution
+// (a start and its first step may finish out of order).
 func (c *recordCache) put(rec *store.Execution) {
 	if c.max <= 0 {
 		return
@@ -54,16 +87,17 @@ func (c *recordCache) put(rec *store.Execution) {
 		delete(c.m, rec.ID)
 		return
 	}
-	if old := c.m[rec.ID]; old != nil && old.RecordVersion >= rec.RecordVersion {
+	old, ok := c.m[rec.ID]
+	if ok && old.rec.StartedAt.Equal(rec.StartedAt) && old.rec.RecordVersion > rec.RecordVersion {
 		return
 	}
-	if _, ok := c.m[rec.ID]; !ok && len(c.m) >= c.max {
+	if !ok && len(c.m) >= c.max {
 		for k := range c.m { // Go's map order is random: a random victim
 			delete(c.m, k)
 			break
 		}
 	}
-	c.m[rec.ID] = rec
+	c.m[rec.ID] = cached{rec: rec, at: c.clock.Now()}
 }
 
 func (c *recordCache) drop(id string) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -31,15 +32,23 @@ func TestStaleRecordCache(t *testing.T) {
 	f.put("sm", `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"activity:work","End":true}}}`)
 	ex := f.start("sm", `{"n":1}`)
 
+	// poll asks again and again: either engine may run the redriven step,
+	// and a poll is only woken at once for tasks its own engine queued (the
+	// manual clock never ends its fallback wait).
 	poll := func(eng *interpreter.Engine) string {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(f.ctx, guard)
-		defer cancel()
-		token, _, err := eng.PollActivity(ctx, "work", "test")
-		if err != nil {
-			t.Fatalf("poll: %v; history:\n%s", err, typesOf(f.history(ex.ID)))
+		deadline := time.Now().Add(guard)
+		for {
+			ctx, cancel := context.WithTimeout(f.ctx, 50*time.Millisecond)
+			token, _, err := eng.PollActivity(ctx, "work", "test")
+			cancel()
+			if err == nil {
+				return token
+			}
+			if !errors.Is(err, interpreter.ErrTaskNotFound) || time.Now().After(deadline) {
+				t.Fatalf("poll: %v; history:\n%s", err, typesOf(f.history(ex.ID)))
+			}
 		}
-		return token
 	}
 	first := poll(f.eng) // f.eng now caches the record with the task started
 
@@ -103,5 +112,57 @@ func TestSucceededDropsThreads(t *testing.T) {
 				t.Fatalf("%s execution keeps %d threads in the store; want threads kept: %v", tc.status, len(rec.Threads), tc.threads)
 			}
 		})
+	}
+}
+
+// TestCacheAfterNameReused: an execution ends on another node, so this
+// node's cached record of it stays RUNNING; after the retention it expires
+// and a new execution takes its id, starting again at record version 1.
+// An answer for the old execution's task, sent to this node, must not land
+// on the new one; the new one's answer must.
+func TestCacheAfterNameReused(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	other := interpreter.New(interpreter.Config{Store: f.store, Clock: f.clock, TimerPoll: 1000 * time.Hour})
+	if err := other.Start(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(other.Stop)
+	f.put("sm", `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"activity:work","End":true}}}`)
+	poll := func(eng *interpreter.Engine) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(f.ctx, guard)
+		defer cancel()
+		token, _, err := eng.PollActivity(ctx, "work", "test")
+		if err != nil {
+			t.Fatalf("poll: %v", err)
+		}
+		return token
+	}
+
+	old := f.start("sm", `{"n":1}`)
+	oldToken := poll(f.eng) // f.eng caches the old execution, RUNNING
+	if _, err := other.StopExecution(f.ctx, old.ID, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.set(f.clock.Now().Add(interpreter.DefaultRetention + time.Hour))
+	if n, err := f.store.Expire(f.ctx, f.clock.Now(), 100); err != nil || n != 1 {
+		t.Fatalf("Expire: %d, %v", n, err)
+	}
+	again, _, err := other.StartExecution(f.ctx, interpreter.StartParams{StateMachine: "sm", Name: "run", Input: json.RawMessage(`{"n":2}`)})
+	if err != nil || again.ID != old.ID {
+		t.Fatalf("second start: %v, %v", again, err)
+	}
+	newToken := poll(other)
+
+	if err := f.eng.TaskSuccess(f.ctx, oldToken, json.RawMessage(`{"from":"the old execution"}`)); !errors.Is(err, interpreter.ErrTaskNotFound) {
+		t.Fatalf("the old execution's answer: %v, want ErrTaskNotFound", err)
+	}
+	if err := f.eng.TaskSuccess(f.ctx, newToken, json.RawMessage(`{"from":"the new execution"}`)); err != nil {
+		t.Fatalf("the new execution's answer: %v", err)
+	}
+	end := f.wait(old.ID)
+	if end.Status != store.StatusSucceeded || string(end.Output) != `{"from":"the new execution"}` {
+		t.Fatalf("ended %s with %s", end.Status, end.Output)
 	}
 }

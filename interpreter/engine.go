@@ -1,6 +1,7 @@
 package interpreter
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -209,7 +210,7 @@ func New(cfg Config) *Engine {
 		cfg: cfg, store: cfg.Store, log: cfg.Logger,
 		defs: map[string]*dsl.Definition{}, handlers: map[string]Handler{},
 		timers: newTimerQueue(), inflight: map[string]context.CancelFunc{}, pollers: map[string]chan struct{}{},
-		latest: map[string]latestEntry{}, records: newRecordCache(cfg.RecordCache),
+		latest: map[string]latestEntry{}, records: newRecordCache(cfg.RecordCache, cacheTTL(cfg.Retention), cfg.Clock),
 		ctx: context.Background(), cancel: func() {},
 	}
 	if cfg.Leaser == nil {
@@ -419,7 +420,7 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Executi
 	}
 	rec.Threads = threads
 	existingID, err := e.store.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: r.events, Activities: r.activities})
-	if err != nil && !errors.Is(err, store.ErrAlreadyExists) && e.landed(ctx, rec.ID, 1, rec.LastEventID) {
+	if err != nil && !errors.Is(err, store.ErrAlreadyExists) && e.landed(ctx, rec.ID, 1, rec, threads) {
 		err = nil // the create timed out but was applied
 	}
 	if errors.Is(err, store.ErrAlreadyExists) {
@@ -480,6 +481,7 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 				e.records.drop(id)
 				return nil, false, err
 			}
+			e.records.put(rec) // the truth, for the next look
 		}
 		def, err := e.definition(ctx, rec.StateMachine, rec.Version)
 		if err != nil {
@@ -509,7 +511,7 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 		if errors.Is(err, store.ErrConflict) && attempt < 10 {
 			continue
 		}
-		if err != nil && !errors.Is(err, store.ErrLeaseLost) && e.landed(ctx, id, rec.RecordVersion+1, next.LastEventID) {
+		if err != nil && !errors.Is(err, store.ErrLeaseLost) && e.landed(ctx, id, rec.RecordVersion+1, next, set) {
 			err = nil // the write timed out but was applied: never write it twice
 		}
 		if err != nil {
@@ -525,12 +527,25 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 
 // landed resolves an ambiguous write (a timeout, a dropped connection) by
 // re-reading: the commit landed when the record is at the version it would
-// have made, with the events it carried.
-func (e *Engine) landed(ctx context.Context, id string, version, lastEventID int64) bool {
+// have made, with its events, its engine header and the threads it wrote.
+// Another writer's commit from the same version (this one may have started
+// from an old cached record) differs in all but the rarest cases: a step
+// that wrote events carries its time, to the nanosecond, in the header, and
+// a change without events changes a thread.
+func (e *Engine) landed(ctx context.Context, id string, version int64, wrote *store.Execution, threads map[string][]byte) bool {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
 	rec, err := e.store.GetExecution(rctx, id)
-	return err == nil && rec.RecordVersion == version && rec.LastEventID == lastEventID
+	if err != nil || rec.RecordVersion != version || rec.LastEventID != wrote.LastEventID ||
+		rec.Status != wrote.Status || !bytes.Equal(rec.Engine, wrote.Engine) || !rec.StartedAt.Equal(wrote.StartedAt) {
+		return false
+	}
+	for k, b := range threads {
+		if !bytes.Equal(rec.Threads[k], b) {
+			return false
+		}
+	}
+	return true
 }
 
 // afterCommit performs a committed step's effects: task calls, withdrawn

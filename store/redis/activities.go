@@ -56,8 +56,13 @@ func (s *Store) PopActivity(ctx context.Context, activity string) (*store.Activi
 		}
 	}
 	tried := map[string]bool{}
-	if task, err := s.popLocal(ctx, activity, hint, tried); task != nil || err != nil {
-		return task, err
+	// Three polls in four try this process's own queues first; the fourth
+	// goes to the shared hint set, so that tasks queued by other nodes are
+	// served even while the local queues never run dry.
+	if rand.IntN(4) != 0 {
+		if task, err := s.popLocal(ctx, activity, hint, tried); task != nil || err != nil {
+			return task, err
+		}
 	}
 	some, err := s.client.SRandMemberN(ctx, hint, firstLook).Result()
 	if err != nil {

@@ -80,7 +80,8 @@ func (s *Store) CreateExecution(ctx context.Context, p store.CreateParams) (stri
 	fields := createFields(r, len(p.Events))
 	keys := append([]string{
 		s.keys.record(part, r.ID), s.keys.history(part, r.ID), s.keys.name(part, r.StateMachine, r.Name),
-		s.keys.due(part), s.keys.index(part, r.StateMachine, r.Status), s.keys.index(part, "", r.Status), s.keys.ended(part),
+		s.keys.due(part), s.keys.index(part, "", ""), s.keys.index(part, r.StateMachine, ""),
+		s.keys.index(part, r.StateMachine, r.Status), s.keys.index(part, "", r.Status), s.keys.ended(part),
 	}, queues...)
 	due := ""
 	if r.Status == store.StatusRunning {

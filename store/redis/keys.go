@@ -3,8 +3,6 @@ package redis
 import (
 	"strconv"
 	"strings"
-
-	"github.com/sfn-project/sfn/store"
 )
 
 // keys builds every Redis key and channel of a store; nothing else in the
@@ -43,33 +41,19 @@ func (k keys) due(p int) string { return k.partition(p) + "due" }
 // ended lists a partition's finished executions by stop time, for retention.
 func (k keys) ended(p int) string { return k.partition(p) + "ended" }
 
-// index is the listing index of a partition for one status, of one state
-// machine or (sm "") of all. An execution is in two: by state machine and
-// status, and by status. Listings without a status read every status's
-// index (statuses); no index of all or by state machine alone is kept,
-// which saves two sorted-set writes on every start (earlier development
-// builds wrote "ix" and "ix:<sm>" too; expire.lua still clears them).
+// index is the listing index of a partition for a filter: all, by state
+// machine, by state machine and status, or by status alone.
 func (k keys) index(p int, sm, status string) string {
-	if sm == "" {
+	switch {
+	case sm == "" && status == "":
+		return k.partition(p) + "ix"
+	case status == "":
+		return k.partition(p) + "ix:" + escape(sm)
+	case sm == "":
 		return k.partition(p) + "ixs:" + status
+	default:
+		return k.partition(p) + "ix:" + escape(sm) + ":" + status
 	}
-	return k.partition(p) + "ix:" + escape(sm) + ":" + status
-}
-
-// statuses are the statuses an execution can have, one listing index each.
-var statuses = []string{store.StatusRunning, store.StatusSucceeded, store.StatusFailed, store.StatusTimedOut, store.StatusAborted}
-
-// indexes are the listing indexes a filter reads in partition p: its
-// status's, or every status's when it has none.
-func (k keys) indexes(p int, sm, status string) []string {
-	if status != "" {
-		return []string{k.index(p, sm, status)}
-	}
-	out := make([]string, len(statuses))
-	for i, st := range statuses {
-		out[i] = k.index(p, sm, st)
-	}
-	return out
 }
 
 func (k keys) activity(p int, activity string) string {

@@ -29,6 +29,8 @@ func TestKeys(t *testing.T) {
 		"history":          k.history(17, "orders:o-1"),
 		"name":             k.name(17, "orders", "o-1"),
 		"due":              k.due(17),
+		"index all":        k.index(17, "", ""),
+		"index sm":         k.index(17, "orders", ""),
 		"index sm status":  k.index(17, "orders", "RUNNING"),
 		"index status":     k.index(17, "", "FAILED"),
 		"activity":         k.activity(17, "approve"),
@@ -46,6 +48,8 @@ func TestKeys(t *testing.T) {
 		"history":          "sfn:{p17}:h:orders:o-1",
 		"name":             "sfn:{p17}:n:orders:o-1",
 		"due":              "sfn:{p17}:due",
+		"index all":        "sfn:{p17}:ix",
+		"index sm":         "sfn:{p17}:ix:orders",
 		"index sm status":  "sfn:{p17}:ix:orders:RUNNING",
 		"index status":     "sfn:{p17}:ixs:FAILED",
 		"activity":         "sfn:{p17}:act:approve",
@@ -73,8 +77,8 @@ func TestKeysOneSlot(t *testing.T) {
 		id := sm + ":" + name
 		p := 42
 		for _, key := range []string{
-			k.record(p, id), k.history(p, id), k.name(p, sm, name), k.due(p),
-			k.index(p, sm, "RUNNING"), k.index(p, "", "RUNNING"),
+			k.record(p, id), k.history(p, id), k.name(p, sm, name), k.due(p), k.index(p, "", ""),
+			k.index(p, sm, ""), k.index(p, sm, "RUNNING"), k.index(p, "", "RUNNING"),
 			k.activity(p, name), k.lease(p), k.channel(p), k.partition(p) + "ix:" + escape(sm) + ":FAILED",
 		} {
 			if tag := hashTag(key); tag != "p42" {

@@ -54,10 +54,9 @@ func entries(zs []goredis.Z) []entry {
 	return out
 }
 
-// ListExecutions implements store.Store: each partition's index (one per
-// status when the query names none) gives its newest limit+1 executions
-// after the cursor (one pipeline), and the merge keeps the newest limit; a
-// next page exists exactly when more were found.
+// ListExecutions implements store.Store: each partition's index gives its
+// newest limit+1 executions after the cursor (one pipeline), and the merge
+// keeps the newest limit; a next page exists exactly when more were found.
 func (s *Store) ListExecutions(ctx context.Context, q store.ListQuery) ([]store.Summary, string, error) {
 	var from *entry
 	if q.Cursor != "" {
@@ -74,31 +73,31 @@ func (s *Store) ListExecutions(ctx context.Context, q store.ListQuery) ([]store.
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	pipe := s.client.Pipeline()
-	var older, ties []*goredis.ZSliceCmd
+	older := make([]*goredis.ZSliceCmd, s.partitions)
+	ties := make([]*goredis.ZSliceCmd, s.partitions)
 	for p := 0; p < s.partitions; p++ {
-		for _, key := range s.keys.indexes(p, q.StateMachine, q.Status) {
-			max := "+inf"
-			if from != nil {
-				max = "(" + strconv.FormatInt(from.score, 10)
-				at := strconv.FormatInt(from.score, 10)
-				ties = append(ties, pipe.ZRangeByScoreWithScores(ctx, key, &goredis.ZRangeBy{Min: at, Max: at}))
-			}
-			older = append(older, pipe.ZRevRangeByScoreWithScores(ctx, key, &goredis.ZRangeBy{Max: max, Min: "-inf", Count: int64(limit) + 1}))
+		key := s.keys.index(p, q.StateMachine, q.Status)
+		max := "+inf"
+		if from != nil {
+			max = "(" + strconv.FormatInt(from.score, 10)
+			at := strconv.FormatInt(from.score, 10)
+			ties[p] = pipe.ZRangeByScoreWithScores(ctx, key, &goredis.ZRangeBy{Min: at, Max: at})
 		}
+		older[p] = pipe.ZRevRangeByScoreWithScores(ctx, key, &goredis.ZRangeBy{Max: max, Min: "-inf", Count: int64(limit) + 1})
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, "", fmt.Errorf("redis store: list executions: %w", err)
 	}
 	var found []entry
-	for _, c := range ties {
-		for _, e := range entries(c.Val()) {
-			if e.id < from.id {
-				found = append(found, e)
+	for p := 0; p < s.partitions; p++ {
+		if ties[p] != nil {
+			for _, e := range entries(ties[p].Val()) {
+				if e.id < from.id {
+					found = append(found, e)
+				}
 			}
 		}
-	}
-	for _, c := range older {
-		found = append(found, entries(c.Val())...)
+		found = append(found, entries(older[p].Val())...)
 	}
 	sort.Slice(found, func(i, j int) bool {
 		if found[i].score != found[j].score {

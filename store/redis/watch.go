@@ -67,8 +67,10 @@ func (s *Store) Watch(ctx context.Context, id string) (<-chan struct{}, func()) 
 	return s.watch.add(ctx, id, false)
 }
 
-// WatchStatus implements store.Store: commit.lua appends the new status to
-// the notices of commits that change it.
+// WatchStatus implements store.Store: commit.lua publishes a second
+// notice, "<id> <status>", for commits that change the status. Commits of
+// releases that did not publish it are only seen by Wait's periodic
+// re-check.
 func (s *Store) WatchStatus(ctx context.Context, id string) (<-chan struct{}, func()) {
 	return s.watch.add(ctx, id, true)
 }
@@ -171,13 +173,15 @@ func (w *watcher) dispatch(ps *goredis.PubSub) {
 	}
 }
 
-// notify hands a notice, "<id>" or "<id> <new status>", to the id's watches.
+// notify hands a notice to the id's watches: "<id>" (every commit) to
+// the full watches, "<id> <new status>" (a commit that changed the status,
+// published after the plain one) to the status watches.
 func (w *watcher) notify(notice string) {
 	id, _, statusChanged := strings.Cut(notice, " ")
 	pw := &w.parts[w.s.partitionOf(id)]
 	pw.mu.RLock()
 	for ch, statusOnly := range pw.watchers[id] {
-		if statusOnly && !statusChanged {
+		if statusOnly != statusChanged {
 			continue
 		}
 		select {

@@ -3,7 +3,8 @@
 -- indexes, the ended index and the queued activity tasks together, and
 -- only when the record is still at the expected version and, for a fenced
 -- commit, the fence is the partition's current lease token. Publishes a
--- notice: the execution id, and " <status>" after it when the status changed.
+-- notice: the execution id; when the status changed, a second one,
+-- "<id> <status>".
 --
 -- KEYS[1]  -> record hash      <prefix>:{pN}:x:<id>
 -- KEYS[2]  -> history list     <prefix>:{pN}:h:<id>
@@ -89,7 +90,7 @@ end
 if status ~= cur[3] then
   local part = ARGV[6]
   local sm = string.gsub(cur[4], '[%%:]', {['%'] = '%25', [':'] = '%3A'})
-  local score = redis.call('ZSCORE', part .. 'ix:' .. sm .. ':' .. cur[3], id)
+  local score = redis.call('ZSCORE', part .. 'ix', id)
   redis.call('ZREM', part .. 'ix:' .. sm .. ':' .. cur[3], id)
   redis.call('ZREM', part .. 'ixs:' .. cur[3], id)
   if score then
@@ -104,11 +105,12 @@ if na > 0 then
     redis.call('RPUSH', KEYS[6 + a], stamp .. '|' .. ARGV[i + a])
   end
 end
--- The notice is the id, followed by the new status when it changed (ids
--- have no spaces), so that a watcher waiting for the end skips the rest.
+-- Every commit publishes the id (what every release's watchers hear); one
+-- that changes the status also publishes "<id> <status>" (ids have no
+-- spaces), which only status watches hear: a waiter for the end is not
+-- woken by every step.
+redis.call(ARGV[8], ARGV[7], id)
 if status ~= cur[3] then
   redis.call(ARGV[8], ARGV[7], id .. ' ' .. status)
-else
-  redis.call(ARGV[8], ARGV[7], id)
 end
 return {'OK'}

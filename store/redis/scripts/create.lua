@@ -5,10 +5,12 @@
 -- KEYS[2]  -> history list           <prefix>:{pN}:h:<id>
 -- KEYS[3]  -> name reservation       <prefix>:{pN}:n:<sm>:<name>
 -- KEYS[4]  -> due zset               <prefix>:{pN}:due
--- KEYS[5]  -> index by sm and status <prefix>:{pN}:ix:<sm>:<status>
--- KEYS[6]  -> index by status        <prefix>:{pN}:ixs:<status>
--- KEYS[7]  -> ended zset             <prefix>:{pN}:ended (retention: score = stop time in µs)
--- KEYS[8..] -> one activity queue per task, in task order
+-- KEYS[5]  -> index of all           <prefix>:{pN}:ix
+-- KEYS[6]  -> index by sm            <prefix>:{pN}:ix:<sm>
+-- KEYS[7]  -> index by sm and status <prefix>:{pN}:ix:<sm>:<status>
+-- KEYS[8]  -> index by status        <prefix>:{pN}:ixs:<status>
+-- KEYS[9]  -> ended zset             <prefix>:{pN}:ended (retention: score = stop time in µs)
+-- KEYS[10..] -> one activity queue per task, in task order
 -- ARGV[1]  -> execution id
 -- ARGV[2]  -> start time in microseconds (index score)
 -- ARGV[3]  -> due time in microseconds, or "" when nothing is due
@@ -50,19 +52,20 @@ if ne > 0 then
   batch('RPUSH', KEYS[2], i, ne, 1)
 end
 i = i + ne
-redis.call('ZADD', KEYS[5], ARGV[2], ARGV[1])
-redis.call('ZADD', KEYS[6], ARGV[2], ARGV[1])
+for _, k in ipairs({KEYS[5], KEYS[6], KEYS[7], KEYS[8]}) do
+  redis.call('ZADD', k, ARGV[2], ARGV[1])
+end
 if ARGV[3] ~= '' then
   redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
 end
 if ARGV[9] ~= '' then
-  redis.call('ZADD', KEYS[7], ARGV[9], ARGV[1])
+  redis.call('ZADD', KEYS[9], ARGV[9], ARGV[1])
 end
 if na > 0 then
   local t = redis.call('TIME')
   local stamp = string.format('%s%06d', t[1], tonumber(t[2]))
   for a = 0, na - 1 do
-    redis.call('RPUSH', KEYS[8 + a], stamp .. '|' .. ARGV[i + a])
+    redis.call('RPUSH', KEYS[10 + a], stamp .. '|' .. ARGV[i + a])
   end
 end
 redis.call(ARGV[5], ARGV[4], ARGV[1])

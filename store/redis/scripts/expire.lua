@@ -29,7 +29,6 @@ for _, id in ipairs(ids) do
       redis.call('DEL', name)
     end
     redis.call('DEL', rec, part .. 'h:' .. id)
-    -- "ix" and "ix:<sm>": indexes only earlier development builds wrote.
     redis.call('ZREM', part .. 'ix', id)
     redis.call('ZREM', part .. 'ix:' .. sm, id)
     redis.call('ZREM', part .. 'ix:' .. sm .. ':' .. cur[1], id)
