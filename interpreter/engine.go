@@ -487,7 +487,7 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 		if err != nil {
 			return nil, false, err
 		}
-		r, err := decodeRun(rec, def)
+		r, err := decodeRun(rec, def, fromCache)
 		if err != nil {
 			e.records.drop(id)
 			return nil, false, err

@@ -12,12 +12,19 @@ import (
 )
 
 // decodeRun rebuilds an execution from its record.
-func decodeRun(rec *store.Execution, def *dsl.Definition) (*run, error) {
+// decodeRun decodes a record into a run. The execution's input is decoded
+// only when a step reads it; a record read from the store (not written by
+// this node: trusted false) has its input checked here, so that a damaged
+// one is an error now rather than a surprise in the middle of a step.
+func decodeRun(rec *store.Execution, def *dsl.Definition, trusted bool) (*run, error) {
 	r := &run{
 		id: rec.ID, smName: rec.StateMachine, execName: rec.Name, version: rec.Version, status: rec.Status,
 		errName: rec.Error, cause: rec.Cause, startedAt: rec.StartedAt, stoppedAt: rec.StoppedAt,
 		inputHash: rec.InputHash, def: def, lastID: rec.LastEventID,
 		threads: make(map[int]*thread, len(rec.Threads)), dirty: map[int]bool{}, deleted: map[int]bool{},
+	}
+	if !trusted && !json.Valid(rec.Input) {
+		return nil, fmt.Errorf("execution %s: input: not valid JSON", rec.ID)
 	}
 	var err error
 	r.inputJSON = rec.Input // decoded when a step reads $$.Execution.Input
@@ -98,9 +105,9 @@ func (r *run) record() (*store.Execution, map[string][]byte, []string, error) {
 }
 
 // executionInput is the execution's input, decoded from the stored one on
-// first use: most steps never read it, and it may be large. Stored input
-// is JSON the engine wrote, so a decoding error means a damaged record,
-// reported as an empty object rather than a panic in the middle of a step.
+// first use: most steps never read it, and it may be large. decodeRun has
+// checked it (or this node wrote it), so the empty object for a decoding
+// error is only a guard against a panic.
 func (r *run) executionInput() value.Value {
 	if r.input == nil && r.inputJSON != nil {
 		v, err := value.Decode(r.inputJSON)
