@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -164,5 +165,62 @@ func TestCacheAfterNameReused(t *testing.T) {
 	end := f.wait(old.ID)
 	if end.Status != store.StatusSucceeded || string(end.Output) != `{"from":"the new execution"}` {
 		t.Fatalf("ended %s with %s", end.Status, end.Output)
+	}
+}
+
+// deafStore loses every status notice, as a subscription that reconnects
+// may. After a status watch it reports, on read, the first read that found
+// the execution running (Wait's first look).
+type deafStore struct {
+	store.Store
+	watching atomic.Bool
+	read     chan struct{}
+}
+
+func (d *deafStore) WatchStatus(context.Context, string) (<-chan struct{}, func()) {
+	d.watching.Store(true)
+	return make(chan struct{}), func() {}
+}
+
+func (d *deafStore) GetExecution(ctx context.Context, id string) (*store.Execution, error) {
+	rec, err := d.Store.GetExecution(ctx, id)
+	if err == nil && rec.Status == store.StatusRunning && d.watching.Load() {
+		select {
+		case d.read <- struct{}{}:
+		default:
+		}
+	}
+	return rec, err
+}
+
+// TestWaitWithoutNotices: Wait still sees the end when the notice of it
+// is lost (its periodic re-check, 2 s at first).
+func TestWaitWithoutNotices(t *testing.T) {
+	t.Parallel()
+	deaf := &deafStore{read: make(chan struct{}, 1)}
+	f := setup(t, func(c *interpreter.Config) { deaf.Store = c.Store; c.Store = deaf })
+	b := newBlocker()
+	f.eng.RegisterHandler("block", b.handle)
+	f.put("sm", oneTask)
+	ex := f.start("sm", `{"k":1}`)
+	call := b.next(t)
+	done := make(chan *interpreter.Execution, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(f.ctx, guard)
+		defer cancel()
+		end, err := f.eng.Wait(ctx, ex.ID)
+		if err != nil {
+			t.Errorf("Wait: %v", err)
+		}
+		done <- end
+	}()
+	select {
+	case <-deaf.read: // Wait saw it running: only a re-check can see the end
+	case <-time.After(guard):
+		t.Fatal("Wait did not read the execution")
+	}
+	call.succeed(`{"ok":true}`)
+	if end := <-done; end == nil || end.Status != store.StatusSucceeded {
+		t.Fatalf("Wait answered %+v, want SUCCEEDED", end)
 	}
 }

@@ -813,17 +813,22 @@ func (e *Engine) GetExecution(ctx context.Context, id string) (*Execution, error
 	return viewOf(rec), nil
 }
 
-// waitRecheck is how often Wait reads the execution without a notice: a
-// notice lost while the store's subscription reconnects must not keep a
-// waiter until its deadline.
-const waitRecheck = 2 * time.Second
+// Wait reads the execution without a notice after waitRecheck, then after
+// twice as long each time up to waitRecheckMax: a notice lost while the
+// store's subscription reconnects must not keep a waiter until its
+// deadline, and many long waits must not become a steady load of reads.
+const (
+	waitRecheck    = 2 * time.Second
+	waitRecheckMax = 30 * time.Second
+)
 
 // Wait blocks until the execution ends or ctx is done, and returns it. It
 // reads the execution when its status changes, not after every step.
 func (e *Engine) Wait(ctx context.Context, id string) (*Execution, error) {
 	notices, cancel := e.store.WatchStatus(ctx, id)
 	defer cancel()
-	recheck := time.NewTicker(waitRecheck) // real time, whatever the engine's clock: it is about the network
+	every := waitRecheck
+	recheck := time.NewTimer(every) // real time, whatever the engine's clock: it is about the network
 	defer recheck.Stop()
 	for {
 		ex, err := e.GetExecution(ctx, id)
@@ -836,6 +841,8 @@ func (e *Engine) Wait(ctx context.Context, id string) (*Execution, error) {
 		select {
 		case <-notices:
 		case <-recheck.C:
+			every = min(2*every, waitRecheckMax)
+			recheck.Reset(every)
 		case <-ctx.Done():
 			return ex, ctx.Err()
 		}
