@@ -33,25 +33,7 @@ func TestStaleRecordCache(t *testing.T) {
 	f.put("sm", `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"activity:work","End":true}}}`)
 	ex := f.start("sm", `{"n":1}`)
 
-	// poll asks again and again: either engine may run the redriven step,
-	// and a poll is only woken at once for tasks its own engine queued (the
-	// manual clock never ends its fallback wait).
-	poll := func(eng *interpreter.Engine) string {
-		t.Helper()
-		deadline := time.Now().Add(guard)
-		for {
-			ctx, cancel := context.WithTimeout(f.ctx, 50*time.Millisecond)
-			token, _, err := eng.PollActivity(ctx, "work", "test")
-			cancel()
-			if err == nil {
-				return token
-			}
-			if !errors.Is(err, interpreter.ErrTaskNotFound) || time.Now().After(deadline) {
-				t.Fatalf("poll: %v; history:\n%s", err, typesOf(f.history(ex.ID)))
-			}
-		}
-	}
-	first := poll(f.eng) // f.eng now caches the record with the task started
+	first := pollWork(t, f, f.eng) // f.eng now caches the record with the task started
 
 	if _, err := other.StopExecution(f.ctx, ex.ID, "Operator.Stop", "behind the first node's back"); err != nil {
 		t.Fatal(err)
@@ -59,7 +41,7 @@ func TestStaleRecordCache(t *testing.T) {
 	if _, err := other.RedriveExecution(f.ctx, ex.ID); err != nil {
 		t.Fatal(err)
 	}
-	second := poll(other) // the redriven task, scheduled and started by the other engine
+	second := pollWork(t, f, other) // the redriven task, scheduled and started by the other engine
 
 	if err := f.eng.TaskSuccess(f.ctx, first, json.RawMessage(`{"from":"before the stop"}`)); !errors.Is(err, interpreter.ErrTaskNotFound) {
 		t.Fatalf("answer for the task from before the stop: %v, want ErrTaskNotFound", err)
@@ -116,6 +98,26 @@ func TestSucceededDropsThreads(t *testing.T) {
 	}
 }
 
+// pollWork takes a task of activity "work" through eng, asking again and
+// again: another engine on the store may have queued it, and a poll is
+// only woken at once for tasks its own engine queued (the manual clock
+// never ends its fallback wait).
+func pollWork(t *testing.T, f *fixture, eng *interpreter.Engine) string {
+	t.Helper()
+	deadline := time.Now().Add(guard)
+	for {
+		ctx, cancel := context.WithTimeout(f.ctx, 50*time.Millisecond)
+		token, _, err := eng.PollActivity(ctx, "work", "test")
+		cancel()
+		if err == nil {
+			return token
+		}
+		if !errors.Is(err, interpreter.ErrTaskNotFound) || time.Now().After(deadline) {
+			t.Fatalf("poll: %v", err)
+		}
+	}
+}
+
 // TestCacheAfterNameReused: an execution ends on another node, so this
 // node's cached record of it stays RUNNING; after the retention it expires
 // and a new execution takes its id, starting again at record version 1.
@@ -130,19 +132,9 @@ func TestCacheAfterNameReused(t *testing.T) {
 	}
 	t.Cleanup(other.Stop)
 	f.put("sm", `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"activity:work","End":true}}}`)
-	poll := func(eng *interpreter.Engine) string {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(f.ctx, guard)
-		defer cancel()
-		token, _, err := eng.PollActivity(ctx, "work", "test")
-		if err != nil {
-			t.Fatalf("poll: %v", err)
-		}
-		return token
-	}
 
 	old := f.start("sm", `{"n":1}`)
-	oldToken := poll(f.eng) // f.eng caches the old execution, RUNNING
+	oldToken := pollWork(t, f, f.eng) // f.eng caches the old execution, RUNNING
 	if _, err := other.StopExecution(f.ctx, old.ID, "", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +146,7 @@ func TestCacheAfterNameReused(t *testing.T) {
 	if err != nil || again.ID != old.ID {
 		t.Fatalf("second start: %v, %v", again, err)
 	}
-	newToken := poll(other)
+	newToken := pollWork(t, f, other)
 
 	if err := f.eng.TaskSuccess(f.ctx, oldToken, json.RawMessage(`{"from":"the old execution"}`)); !errors.Is(err, interpreter.ErrTaskNotFound) {
 		t.Fatalf("the old execution's answer: %v, want ErrTaskNotFound", err)
