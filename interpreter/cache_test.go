@@ -25,11 +25,7 @@ import (
 func TestStaleRecordCache(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	other := interpreter.New(interpreter.Config{Store: f.store, Clock: f.clock})
-	if err := other.Start(f.ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(other.Stop)
+	other := secondEngine(t, f)
 	f.put("sm", `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"activity:work","End":true}}}`)
 	ex := f.start("sm", `{"n":1}`)
 
@@ -43,16 +39,7 @@ func TestStaleRecordCache(t *testing.T) {
 	}
 	second := pollWork(t, f, other) // the redriven task, scheduled and started by the other engine
 
-	if err := f.eng.TaskSuccess(f.ctx, first, json.RawMessage(`{"from":"before the stop"}`)); !errors.Is(err, interpreter.ErrTaskNotFound) {
-		t.Fatalf("answer for the task from before the stop: %v, want ErrTaskNotFound", err)
-	}
-	if err := f.eng.TaskSuccess(f.ctx, second, json.RawMessage(`{"from":"the redriven task"}`)); err != nil {
-		t.Fatalf("answer for the redriven task, through the engine with the old record: %v", err)
-	}
-	end := f.wait(ex.ID)
-	if end.Status != store.StatusSucceeded || string(end.Output) != `{"from":"the redriven task"}` {
-		t.Fatalf("ended %s with %s", end.Status, end.Output)
-	}
+	staleRefusedFreshTaken(t, f, ex.ID, first, second)
 	h := f.history(ex.ID)
 	checkInvariants(t, h, true)
 	want := []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskStateAborted", "ExecutionAborted",
@@ -98,6 +85,35 @@ func TestSucceededDropsThreads(t *testing.T) {
 	}
 }
 
+// secondEngine is another node on f's store and clock, with its own record
+// cache.
+func secondEngine(t *testing.T, f *fixture) *interpreter.Engine {
+	t.Helper()
+	other := interpreter.New(interpreter.Config{Store: f.store, Clock: f.clock, TimerPoll: 1000 * time.Hour})
+	if err := other.Start(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(other.Stop)
+	return other
+}
+
+// staleRefusedFreshTaken answers through f.eng, whose cached record is
+// old: the stale token's answer is refused, the fresh one's ends the
+// execution with its output.
+func staleRefusedFreshTaken(t *testing.T, f *fixture, id, stale, fresh string) {
+	t.Helper()
+	if err := f.eng.TaskSuccess(f.ctx, stale, json.RawMessage(`{"from":"stale"}`)); !errors.Is(err, interpreter.ErrTaskNotFound) {
+		t.Fatalf("answer with the stale token: %v, want ErrTaskNotFound", err)
+	}
+	if err := f.eng.TaskSuccess(f.ctx, fresh, json.RawMessage(`{"from":"fresh"}`)); err != nil {
+		t.Fatalf("answer with the fresh token, through the engine with the old record: %v", err)
+	}
+	end := f.wait(id)
+	if end.Status != store.StatusSucceeded || string(end.Output) != `{"from":"fresh"}` {
+		t.Fatalf("ended %s with %s", end.Status, end.Output)
+	}
+}
+
 // pollWork takes a task of activity "work" through eng, asking again and
 // again: another engine on the store may have queued it, and a poll is
 // only woken at once for tasks its own engine queued (the manual clock
@@ -126,11 +142,7 @@ func pollWork(t *testing.T, f *fixture, eng *interpreter.Engine) string {
 func TestCacheAfterNameReused(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	other := interpreter.New(interpreter.Config{Store: f.store, Clock: f.clock, TimerPoll: 1000 * time.Hour})
-	if err := other.Start(f.ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(other.Stop)
+	other := secondEngine(t, f)
 	f.put("sm", `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"activity:work","End":true}}}`)
 
 	old := f.start("sm", `{"n":1}`)
@@ -148,16 +160,7 @@ func TestCacheAfterNameReused(t *testing.T) {
 	}
 	newToken := pollWork(t, f, other)
 
-	if err := f.eng.TaskSuccess(f.ctx, oldToken, json.RawMessage(`{"from":"the old execution"}`)); !errors.Is(err, interpreter.ErrTaskNotFound) {
-		t.Fatalf("the old execution's answer: %v, want ErrTaskNotFound", err)
-	}
-	if err := f.eng.TaskSuccess(f.ctx, newToken, json.RawMessage(`{"from":"the new execution"}`)); err != nil {
-		t.Fatalf("the new execution's answer: %v", err)
-	}
-	end := f.wait(old.ID)
-	if end.Status != store.StatusSucceeded || string(end.Output) != `{"from":"the new execution"}` {
-		t.Fatalf("ended %s with %s", end.Status, end.Output)
-	}
+	staleRefusedFreshTaken(t, f, old.ID, oldToken, newToken)
 }
 
 // deafStore loses every status notice, as a subscription that reconnects

@@ -97,14 +97,21 @@ func TestDefaultPartitions(t *testing.T) {
 	}
 }
 
+// twoNodes opens two stores on one key prefix of the shared Redis, as two
+// nodes of one deployment.
+func twoNodes(t *testing.T, partitions int) (a, b *redis.Store) {
+	t.Helper()
+	o := redis.Options{URL: sharedURL(t), Prefix: newPrefix(), Partitions: partitions}
+	a, b = open(t, o), open(t, o)
+	t.Cleanup(func() { a.Close(); b.Close() })
+	return a, b
+}
+
 // TestWatchAcrossNodes: a commit through one store wakes a watch on
 // another store (another node) on the same Redis.
 func TestWatchAcrossNodes(t *testing.T) {
 	t.Parallel()
-	o := redis.Options{URL: sharedURL(t), Prefix: newPrefix(), Partitions: 16}
-	a, b := open(t, o), open(t, o)
-	defer a.Close()
-	defer b.Close()
+	a, b := twoNodes(t, 16)
 	ctx := context.Background()
 	rec := &store.Execution{ID: "sm:w", StateMachine: "sm", Version: 1, Name: "w", Status: store.StatusRunning, StartedAt: time.Now()}
 	if _, err := a.CreateExecution(ctx, store.CreateParams{Execution: rec}); err != nil {
@@ -365,10 +372,7 @@ func TestOddNames(t *testing.T) {
 // both find nothing.
 func TestPollsAcrossNodes(t *testing.T) {
 	t.Parallel()
-	o := redis.Options{URL: sharedURL(t), Prefix: newPrefix(), Partitions: 8}
-	a, b := open(t, o), open(t, o)
-	defer a.Close()
-	defer b.Close()
+	a, b := twoNodes(t, 8)
 	ctx := context.Background()
 	want := map[string]bool{}
 	for i := range 12 {
