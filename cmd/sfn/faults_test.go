@@ -311,8 +311,22 @@ func TestFaultKillServe(t *testing.T) {
 		t.Skip("fault test with real processes: not in -short")
 	}
 	t.Parallel()
+	killServe(t, redistest.URL(t))
+}
+
+// TestFaultKillServeCluster is TestFaultKillServe on a Redis Cluster of
+// three masters: the partitions' keys are spread over the shards, and the
+// restarted process takes every partition over from them.
+func TestFaultKillServeCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fault test with real processes: not in -short")
+	}
+	t.Parallel()
+	killServe(t, redistest.Cluster(t))
+}
+
+func killServe(t *testing.T, redisURL string) {
 	bin := sfnBinary(t)
-	redisURL := redistest.URL(t)
 	prefix := fmt.Sprintf("kill%d", time.Now().UnixNano())
 	echo := newEchoService(t, 500*time.Millisecond)
 	addr := freeAddr(t)
