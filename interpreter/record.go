@@ -65,19 +65,19 @@ func (r *run) record() (*store.Execution, map[string][]byte, []string, error) {
 	if rec.Input == nil {
 		rec.Input = value.Marshal(r.input)
 	}
+	del := make([]string, 0, len(r.deleted))
+	for id := range r.deleted {
+		if r.threads[id] == nil {
+			del = append(del, threadKey(id))
+		}
+	}
 	if r.status == store.StatusSucceeded {
 		rec.Output = value.Marshal(r.output)
 		// A succeeded execution never runs again (only the others can be
 		// redriven): its threads are dropped, which saves their bytes in
 		// the store for the whole retention period.
-		del := make([]string, 0, len(r.threads)+len(r.deleted))
 		for id := range r.threads {
 			del = append(del, threadKey(id))
-		}
-		for id := range r.deleted {
-			if r.threads[id] == nil {
-				del = append(del, threadKey(id))
-			}
 		}
 		sort.Strings(del)
 		return rec, map[string][]byte{}, del, nil
@@ -93,12 +93,6 @@ func (r *run) record() (*store.Execution, map[string][]byte, []string, error) {
 			return nil, nil, nil, err
 		}
 		set[threadKey(id)] = b
-	}
-	del := make([]string, 0, len(r.deleted))
-	for id := range r.deleted {
-		if r.threads[id] == nil {
-			del = append(del, threadKey(id))
-		}
 	}
 	sort.Strings(del)
 	return rec, set, del, nil
