@@ -507,9 +507,13 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 			return nil, false, err
 		}
 		err = e.store.Commit(ctx, store.CommitParams{ID: id, ExpectedVersion: rec.RecordVersion, Fence: e.own.fence(id), Record: next,
-			SetThreads: set, DeleteThreads: del, Events: r.events, Activities: r.activities})
+			SetThreads: set, DeleteThreads: del, Events: r.events, Activities: r.activities, Claim: r.claim})
 		if errors.Is(err, store.ErrConflict) && attempt < 10 {
 			continue
+		}
+		if errors.Is(err, store.ErrTaskTaken) {
+			e.records.put(rec) // nothing was written: the record stands
+			return nil, false, err
 		}
 		if err != nil && !errors.Is(err, store.ErrLeaseLost) && e.landed(ctx, id, rec.RecordVersion+1, next, set) {
 			err = nil // the write timed out but was applied: never write it twice
@@ -741,29 +745,42 @@ func (e *Engine) PollActivity(ctx context.Context, activity, worker string) (tok
 		task, err := e.store.PopActivity(ctx, activity)
 		if err == nil {
 			tk, ok := ParseToken(task.Token)
-			if !ok {
-				continue
-			}
 			applied := false
-			_, _, err := e.modify(ctx, tk.ExecutionID, func(r *run) bool {
-				applied = false // modify may call this again on a newer record
-				t := r.threads[tk.Thread]
-				if t == nil || t.Task == nil || t.Task.Secret != tk.Secret {
-					return false
-				}
-				applied = r.activityStarted(tk.Thread, tk.ScheduledID, worker)
-				return applied
-			})
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				// The hand-out could not be recorded: the task goes back to
-				// the queue for the next poller.
-				e.requeueActivity(context.WithoutCancel(ctx), tk)
-				return "", nil, err
+			if ok {
+				_, _, err = e.modify(ctx, tk.ExecutionID, func(r *run) bool {
+					applied, r.claim = false, nil // modify may call this again on a newer record
+					t := r.threads[tk.Thread]
+					if t == nil || t.Task == nil || t.Task.Secret != tk.Secret {
+						return false
+					}
+					applied = r.activityStarted(tk.Thread, tk.ScheduledID, worker)
+					if applied && task.Held != "" {
+						r.claim = task // the task leaves its queue with ActivityStarted, or not at all
+					}
+					return applied
+				})
 			}
-			if applied {
+			switch {
+			case errors.Is(err, store.ErrTaskTaken):
+				continue // a poller elsewhere claimed it first
+			case err != nil && !errors.Is(err, store.ErrNotFound):
+				// The hand-out could not be recorded: the task goes back to
+				// the queue for the next poller (a held one never left it).
+				if task.Held == "" {
+					e.requeueActivity(context.WithoutCancel(ctx), tk)
+				}
+				return "", nil, err
+			case applied:
 				return task.Token, task.Input, nil
 			}
-			continue // the task was withdrawn or timed out meanwhile
+			// The task was withdrawn, timed out or ended with its execution
+			// meanwhile: a held one is taken out of its queue now.
+			if task.Held != "" {
+				if _, err := e.store.DropActivity(context.WithoutCancel(ctx), task); err != nil {
+					e.log.Warn("stale activity task not dropped", slog.String("execution_id", task.ExecutionID), slog.Any("error", err))
+				}
+			}
+			continue
 		}
 		if !errors.Is(err, store.ErrNotFound) {
 			return "", nil, err

@@ -83,6 +83,7 @@ type run struct {
 	calls      []taskCall
 	cancels    []string // tokens of tasks withdrawn by this step
 	activities []store.ActivityTask
+	claim      *store.ActivityTask // a held activity task this step's commit takes out of its queue
 	execCtx    *value.Object
 	smCtx      *value.Object
 }

@@ -29,6 +29,9 @@ var (
 	ErrConflict = errors.New("conflict: the record changed")
 	// ErrLeaseLost: the writer's fencing token is stale.
 	ErrLeaseLost = errors.New("lease lost")
+	// ErrTaskTaken: a commit's Claim named a task that is no longer queued
+	// (another poller claimed it, or it was dropped); nothing was written.
+	ErrTaskTaken = errors.New("activity task taken")
 )
 
 // Execution statuses.
@@ -117,6 +120,14 @@ type ActivityTask struct {
 	Token       string
 	ExecutionID string
 	Input       []byte // JSON
+	// Held is set when PopActivity left the task in its queue; it is the
+	// store's own name for it. The caller then takes the task out with the
+	// commit that records its start (CommitParams.Claim), so a hand-out that
+	// is not recorded leaves the task queued, whatever crashes in between;
+	// or with DropActivity when it finds the task stale. A held task can be
+	// returned to several pollers: only one claim succeeds. Empty when the
+	// task has left its queue already.
+	Held string
 }
 
 // CreateParams starts an execution: its first record and first events.
@@ -145,6 +156,10 @@ type CommitParams struct {
 	Events []Event
 	// Activities are queued for workers, atomically with the events.
 	Activities []ActivityTask
+	// Claim, when set, is a held task of this execution (ActivityTask.Held)
+	// that leaves its queue with this commit. When it is no longer queued
+	// the commit writes nothing and fails with ErrTaskTaken.
+	Claim *ActivityTask
 }
 
 // HistoryQuery selects a page of an execution's history.
@@ -197,8 +212,13 @@ type Store interface {
 	// PopActivity takes a queued task of an activity, FIFO per execution
 	// (not necessarily the oldest across executions: the Redis store spreads
 	// pollers over partitions); ErrNotFound when there is none. A task is
-	// handed to exactly one caller.
+	// handed to exactly one caller: removed from its queue at once, or held
+	// (ActivityTask.Held) until one caller's commit claims it.
 	PopActivity(ctx context.Context, activity string) (*ActivityTask, error)
+	// DropActivity removes a held task from its queue, for a caller that
+	// found it stale (its execution ended, its state moved on), and reports
+	// whether it was still there: of concurrent callers, one removes it.
+	DropActivity(ctx context.Context, task *ActivityTask) (removed bool, err error)
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 	Close() error

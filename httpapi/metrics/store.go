@@ -26,6 +26,7 @@ const (
 	opListExecutions
 	opDue
 	opPopActivity
+	opDropActivity
 	opPing
 	opAcquireLease
 	opRenewLeases
@@ -38,7 +39,7 @@ const (
 var opNames = [numOps]string{
 	"put_state_machine", "get_state_machine", "get_state_machine_version", "list_state_machines",
 	"delete_state_machine", "create_execution", "get_execution", "commit", "history", "list_executions",
-	"due", "pop_activity", "ping", "acquire_lease", "renew_leases", "release_lease", "heartbeat", "leave",
+	"due", "pop_activity", "drop_activity", "ping", "acquire_lease", "renew_leases", "release_lease", "heartbeat", "leave",
 }
 
 // Error kinds of sfn_store_errors_total.
@@ -89,7 +90,7 @@ func errKind(err error) string {
 		errors.Is(err, store.ErrInvalidCursor),
 		errors.Is(err, context.Canceled): // the caller left
 		return ""
-	case errors.Is(err, store.ErrConflict):
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrTaskTaken): // a poller elsewhere claimed the task first
 		return errKindConflict
 	case errors.Is(err, store.ErrLeaseLost):
 		return errKindLeaseLost
@@ -220,6 +221,13 @@ func (t *timedStore) PopActivity(ctx context.Context, activity string) (*store.A
 	out, err := t.inner.PopActivity(ctx, activity)
 	t.m.done(opPopActivity, start, err)
 	return out, err
+}
+
+func (t *timedStore) DropActivity(ctx context.Context, task *store.ActivityTask) (bool, error) {
+	start := time.Now()
+	removed, err := t.inner.DropActivity(ctx, task)
+	t.m.done(opDropActivity, start, err)
+	return removed, err
 }
 
 func (t *timedStore) Ping(ctx context.Context) error {

@@ -27,6 +27,7 @@ const (
 	ListExecutions         Op = "ListExecutions"
 	Due                    Op = "Due"
 	PopActivity            Op = "PopActivity"
+	DropActivity           Op = "DropActivity"
 	Ping                   Op = "Ping"
 	AcquireLease           Op = "AcquireLease"
 	RenewLeases            Op = "RenewLeases"

@@ -151,6 +151,15 @@ func (s *Store) PopActivity(ctx context.Context, activity string) (out *store.Ac
 	return out, nil
 }
 
+// DropActivity implements store.Store.
+func (s *Store) DropActivity(ctx context.Context, task *store.ActivityTask) (removed bool, err error) {
+	err = do(ctx, s.f, DropActivity, task.ExecutionID, func() (err error) {
+		removed, err = s.inner.DropActivity(ctx, task)
+		return err
+	})
+	return removed && err == nil, err
+}
+
 // Ping implements store.Store.
 func (s *Store) Ping(ctx context.Context) error {
 	return do(ctx, s.f, Ping, "", func() error { return s.inner.Ping(ctx) })

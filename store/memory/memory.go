@@ -256,6 +256,14 @@ func (s *Store) Commit(_ context.Context, p store.CommitParams) error {
 			return fmt.Errorf("memory store: commit %s: event id %d, want %d: %w", p.ID, ev.ID, want, store.ErrConflict)
 		}
 	}
+	if c := p.Claim; c != nil {
+		if c.Held == "" || c.ExecutionID != p.ID {
+			return fmt.Errorf("memory store: commit %s: the claimed task must be a held task of this execution", p.ID)
+		}
+		if !s.unqueueLocked(c) {
+			return fmt.Errorf("memory store: commit %s: %w", p.ID, store.ErrTaskTaken)
+		}
+	}
 	threads := e.rec.Threads
 	r := p.Record
 	statusChanged := r.Status != e.rec.Status
@@ -443,7 +451,35 @@ func (s *Store) enqueueLocked(tasks []store.ActivityTask) {
 	}
 }
 
-// PopActivity implements store.Store.
+// unqueueLocked removes a task from its queue, found by its token; false
+// when it is not queued.
+func (s *Store) unqueueLocked(t *store.ActivityTask) bool {
+	q := s.queues[t.Activity]
+	for i := range q {
+		if q[i].Token == t.Token {
+			s.queues[t.Activity] = append(q[:i:i], q[i+1:]...)
+			if len(q) == 1 {
+				delete(s.queues, t.Activity)
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// DropActivity implements store.Store. This store's PopActivity takes
+// tasks out of their queues at once (it never holds one), so only a task
+// named by hand can still be queued.
+func (s *Store) DropActivity(_ context.Context, t *store.ActivityTask) (bool, error) {
+	if t == nil || t.Held == "" {
+		return false, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unqueueLocked(t), nil
+}
+
+// PopActivity implements store.Store; the task leaves its queue at once.
 func (s *Store) PopActivity(_ context.Context, activity string) (*store.ActivityTask, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -16,7 +16,9 @@ import (
 )
 
 // An activity's tasks are queued in the partitions of their executions,
-// atomically with the commit that schedules them. So that a poll does not
+// atomically with the commit that schedules them. Most polls hold a task
+// this process queued (localQueue), which the commit recording its start
+// claims. The others pop from the shared queues: so that a poll does not
 // read all Partitions queues, commits and creates then add the partition
 // to the activity's hint set (keys.activityHint; best effort, see
 // batcher.runHinted), and PopActivity looks only at hinted partitions.
@@ -55,15 +57,16 @@ func (s *Store) PopActivity(ctx context.Context, activity string) (*store.Activi
 			return fail(err)
 		}
 	}
-	tried := map[string]bool{}
-	// Three polls in four try this process's own queues first; the fourth
-	// goes to the shared hint set, so that tasks queued by other nodes are
-	// served even while the local queues never run dry.
+	// Three polls in four hold the oldest task this process queued (no
+	// round trip: the caller's commit claims it); the fourth goes to the
+	// shared hint set, so that tasks queued by other nodes are served even
+	// while the local queue never runs dry.
 	if rand.IntN(4) != 0 {
-		if task, err := s.popLocal(ctx, activity, hint, tried); task != nil || err != nil {
-			return task, err
+		if task := s.local.pop(activity); task != nil {
+			return task, nil
 		}
 	}
+	tried := map[string]bool{}
 	some, err := s.client.SRandMemberN(ctx, hint, firstLook).Result()
 	if err != nil {
 		return fail(err)
@@ -131,6 +134,7 @@ func (s *Store) popPartition(ctx context.Context, activity, hint, m string) (*st
 	for {
 		raw, err := s.client.LPop(ctx, queue).Result()
 		if err == nil {
+			s.local.take(activity, raw)
 			_, task, err := decodeQueued(raw)
 			if err != nil {
 				return nil, fmt.Errorf("redis store: pop activity %q: %w", activity, err)
@@ -150,64 +154,101 @@ func (s *Store) popPartition(ctx context.Context, activity, hint, m string) (*st
 	}
 }
 
-// localHints are the partitions in which this process queued tasks of an
-// activity, per activity: a poll tries them first, straight with LPOP,
-// and reads the shared hint set (one more round trip) only when they are
-// empty. They are a shortcut for the common case of workers polling the
-// node that runs their executions; the hint set stays the truth across
-// nodes, and an entry is dropped once its queue is found empty.
-type localHints struct {
+// localMax bounds the tasks localQueue remembers per activity: enough
+// for the workers of one node to never wait on the hint set, small enough
+// to cost little memory when the workers poll another node.
+const localMax = 1024
+
+// localQueue keeps, per activity, the tasks this process queued, oldest
+// first, as their exact queue elements, so that a poll can hold one
+// without a round trip. The queues in Redis stay the truth: the commit
+// that records the hand-out takes the element out (CommitParams.Claim) and
+// learns when a poller elsewhere took it first. A task this process pops
+// from a shared queue is forgotten here (take), so that a poll does not
+// hold it again. A task left out when the activity's entry is full is
+// still found through the hint set.
+type localQueue struct {
 	mu sync.Mutex
-	m  map[string]map[string]struct{} // activity -> partition (as in the hint set)
+	m  map[string]*localTasks
 }
 
-func (l *localHints) add(activity, member string) {
+type localTasks struct {
+	order []string            // queue elements, oldest first; some may be forgotten
+	live  map[string]struct{} // the elements not forgotten
+}
+
+func (l *localQueue) add(activity, elem string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.m == nil {
-		l.m = map[string]map[string]struct{}{}
+		l.m = map[string]*localTasks{}
 	}
-	if l.m[activity] == nil {
-		l.m[activity] = map[string]struct{}{}
+	q := l.m[activity]
+	if q == nil {
+		q = &localTasks{live: map[string]struct{}{}}
+		l.m[activity] = q
 	}
-	l.m[activity][member] = struct{}{}
+	if len(q.order) < localMax {
+		q.order = append(q.order, elem)
+		q.live[elem] = struct{}{}
+	}
 }
 
-// some returns up to n of the activity's partitions, in random order.
-func (l *localHints) some(activity string, n int) []string {
+// take forgets a task popped from a shared queue.
+func (l *localQueue) take(activity, elem string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make([]string, 0, min(n, len(l.m[activity])))
-	for m := range l.m[activity] { // map order is random
-		if len(out) == n {
-			break
-		}
-		out = append(out, m)
+	if q := l.m[activity]; q != nil {
+		delete(q.live, elem)
 	}
-	return out
 }
 
-func (l *localHints) drop(activity, member string) {
+// pop returns the oldest task it remembers of the activity, held (its
+// element stays in Redis until a claim), or nil.
+func (l *localQueue) pop(activity string) *store.ActivityTask {
+	for {
+		elem, ok := l.next(activity)
+		if !ok {
+			return nil
+		}
+		if _, task, err := decodeQueued(elem); err == nil { // this process encoded it
+			task.Held = elem
+			return task
+		}
+	}
+}
+
+func (l *localQueue) next(activity string) (string, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.m[activity], member)
-	if len(l.m[activity]) == 0 {
-		delete(l.m, activity)
+	q := l.m[activity]
+	for q != nil && len(q.order) > 0 {
+		elem := q.order[0]
+		q.order[0] = ""
+		q.order = q.order[1:]
+		if _, ok := q.live[elem]; ok {
+			delete(q.live, elem)
+			return elem, true
+		}
 	}
+	delete(l.m, activity)
+	return "", false
 }
 
-// popLocal tries the partitions this process queued tasks of the activity
-// in, a few at most, and forgets the empty ones.
-func (s *Store) popLocal(ctx context.Context, activity, hint string, tried map[string]bool) (*store.ActivityTask, error) {
-	for _, m := range s.local.some(activity, 4) {
-		tried[m] = true
-		task, err := s.popPartition(ctx, activity, hint, m)
-		if task != nil || err != nil {
-			return task, err
-		}
-		s.local.drop(activity, m)
+// DropActivity implements store.Store: it removes a held task from its
+// queue (LREM of its exact element: one caller removes it).
+func (s *Store) DropActivity(ctx context.Context, task *store.ActivityTask) (bool, error) {
+	if task == nil || task.Held == "" {
+		return false, nil
 	}
-	return nil, nil
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	queue := s.keys.activity(s.partitionOf(task.ExecutionID), task.Activity)
+	n, err := s.client.LRem(ctx, queue, 1, task.Held).Result()
+	if err != nil {
+		return false, fmt.Errorf("redis store: drop activity task of %s: %w", task.ExecutionID, err)
+	}
+	return n == 1, nil
 }
 
 // unhint removes an empty partition's hint and then looks at the queue

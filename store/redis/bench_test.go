@@ -45,7 +45,7 @@ func BenchmarkPopActivityParallel(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := s.PopActivity(ctx, "A"); err != nil {
+			if _, err := storetest.Take(ctx, s, "A"); err != nil {
 				b.Error(err)
 				return
 			}

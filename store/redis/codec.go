@@ -147,9 +147,10 @@ func decodeSummary(id string, v []any) (store.Summary, bool) {
 		StartedAt: started, StoppedAt: stopped}, true
 }
 
-// queuedTask is an activity task in a queue; the scripts prefix it with
-// the Redis time it was queued at ("<µs>|<json>"), which orders the heads
-// of the partitions' queues.
+// queuedTask is an activity task in a queue. An element is
+// "<µs>|<json>": the time the writer queued it (earlier releases' scripts
+// used the Redis time), then the task. The writer makes the whole element,
+// so that the commit claiming a task can name it exactly (LREM).
 type queuedTask struct {
 	Activity    string `json:"a"`
 	Token       string `json:"k"`
@@ -157,9 +158,13 @@ type queuedTask struct {
 	Input       []byte `json:"i,omitempty"`
 }
 
-func encodeTask(t store.ActivityTask) (string, error) {
+// encodeQueued makes the queue element of a task queued at.
+func encodeQueued(t store.ActivityTask, at time.Time) (string, error) {
 	b, err := json.Marshal(queuedTask{t.Activity, t.Token, t.ExecutionID, t.Input})
-	return string(b), err
+	if err != nil {
+		return "", err
+	}
+	return strconv.FormatInt(at.UnixMicro(), 10) + "|" + string(b), nil
 }
 
 // decodeQueued splits a queue element into its queue time and task.

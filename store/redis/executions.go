@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -21,24 +22,28 @@ func consecutive(evs []store.Event, first int64) error {
 	return nil
 }
 
-// taskArgs encodes activity tasks and names their queues.
-func (s *Store) taskArgs(p int, tasks []store.ActivityTask) ([]string, []any, error) {
-	queues, payloads := make([]string, len(tasks)), make([]any, len(tasks))
+// taskArgs makes the queue elements of activity tasks (encodeQueued) and
+// names their queues.
+func (s *Store) taskArgs(p int, tasks []store.ActivityTask) (queues []string, elems []any, err error) {
+	if len(tasks) == 0 {
+		return nil, nil, nil
+	}
+	now := time.Now()
+	queues, elems = make([]string, len(tasks)), make([]any, len(tasks))
 	for i, t := range tasks {
-		b, err := encodeTask(t)
-		if err != nil {
+		if elems[i], err = encodeQueued(t, now); err != nil {
 			return nil, nil, err
 		}
-		queues[i], payloads[i] = s.keys.activity(p, t.Activity), b
+		queues[i] = s.keys.activity(p, t.Activity)
 	}
-	return queues, payloads, nil
+	return queues, elems, nil
 }
 
-// queuedHere notes, for this process's polls, the partition in which a
-// script queued tasks (localHints).
-func (s *Store) queuedHere(tasks []store.ActivityTask, part int) {
-	for _, t := range tasks {
-		s.local.add(t.Activity, strconv.Itoa(part))
+// queuedHere notes, for this process's polls, the tasks a script queued
+// (localQueue) and the partition they are in (the activity's hint).
+func (s *Store) queuedHere(tasks []store.ActivityTask, elems []any) {
+	for i, t := range tasks {
+		s.local.add(t.Activity, elems[i].(string))
 	}
 }
 
@@ -108,7 +113,7 @@ func (s *Store) CreateExecution(ctx context.Context, p store.CreateParams) (stri
 	if len(res) != 1 || res[0] != "OK" {
 		return "", fmt.Errorf("redis store: create %s: unexpected reply %v", r.ID, res)
 	}
-	s.queuedHere(p.Activities, part)
+	s.queuedHere(p.Activities, tasks)
 	return "", nil
 }
 
@@ -159,10 +164,18 @@ func (s *Store) Commit(ctx context.Context, p store.CommitParams) error {
 	}
 	keys := append([]string{s.keys.record(part, p.ID), s.keys.history(part, p.ID), s.keys.lease(part), s.keys.due(part),
 		s.keys.ended(part)}, queues...)
-	args := make([]any, 0, 14+len(fields)+len(p.DeleteThreads)+len(p.Events)+len(tasks))
+	claim := ""
+	if c := p.Claim; c != nil {
+		if c.Held == "" || c.ExecutionID != p.ID {
+			return fmt.Errorf("redis store: commit %s: the claimed task must be a held task of this execution", p.ID)
+		}
+		keys = append(keys, s.keys.activity(part, c.Activity))
+		claim = c.Held
+	}
+	args := make([]any, 0, 15+len(fields)+len(p.DeleteThreads)+len(p.Events)+len(tasks))
 	args = append(args, strconv.FormatInt(p.ExpectedVersion, 10), strconv.FormatInt(p.Fence, 10), p.ID, due, r.Status,
 		s.keys.partition(part), s.keys.channel(part), s.publish(),
-		len(fields)/2, len(p.DeleteThreads), len(p.Events), len(tasks), first, endedScore(r))
+		len(fields)/2, len(p.DeleteThreads), len(p.Events), len(tasks), first, endedScore(r), claim)
 	args = append(args, fields...)
 	for _, t := range p.DeleteThreads {
 		args = append(args, threadPrefix+t)
@@ -183,8 +196,10 @@ func (s *Store) Commit(ctx context.Context, p store.CommitParams) error {
 	}
 	switch res[0] {
 	case "OK":
-		s.queuedHere(p.Activities, part)
+		s.queuedHere(p.Activities, tasks)
 		return nil
+	case "TAKEN":
+		return fmt.Errorf("redis store: commit %s: %w", p.ID, store.ErrTaskTaken)
 	case "NOTFOUND":
 		return fmt.Errorf("redis store: commit %s: %w", p.ID, store.ErrNotFound)
 	case "LEASELOST":

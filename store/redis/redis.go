@@ -85,7 +85,7 @@ type Store struct {
 	watch      *watcher
 	batch      *batcher
 	scans      sync.Map   // activity → *atomic.Int64: Unix ns of this process's last full scan (activities.go)
-	local      localHints // partitions this process queued activity tasks in (activities.go)
+	local      localQueue // activity tasks this process queued (activities.go)
 }
 
 var (

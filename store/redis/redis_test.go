@@ -83,7 +83,7 @@ func TestDefaultPartitions(t *testing.T) {
 	// activities.go), then the queue is empty.
 	popped := map[string]bool{}
 	for i := 0; i < 40; i++ {
-		tk, err := s.PopActivity(ctx, "act")
+		tk, err := storetest.Take(ctx, s, "act")
 		if err != nil {
 			t.Fatalf("PopActivity %d: %v", i, err)
 		}
@@ -92,7 +92,7 @@ func TestDefaultPartitions(t *testing.T) {
 		}
 		popped[tk.Token] = true
 	}
-	if _, err := s.PopActivity(ctx, "act"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := storetest.Take(ctx, s, "act"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("PopActivity after 40: %v, want ErrNotFound", err)
 	}
 }
@@ -391,7 +391,7 @@ func TestPollsAcrossNodes(t *testing.T) {
 		if i%3 != 0 { // b takes two of three, emptying partitions a still has hints for
 			node, s = "b", b
 		}
-		task, err := s.PopActivity(ctx, "work")
+		task, err := storetest.Take(ctx, s, "work")
 		if err != nil {
 			t.Fatalf("poll %d on node %s, with %d of %d tasks handed out: %v", i, node, len(got), len(want), err)
 		}
@@ -406,7 +406,7 @@ func TestPollsAcrossNodes(t *testing.T) {
 		}
 	}
 	for node, s := range map[string]*redis.Store{"a": a, "b": b} {
-		if task, err := s.PopActivity(ctx, "work"); !errors.Is(err, store.ErrNotFound) {
+		if task, err := storetest.Take(ctx, s, "work"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("node %s, all tasks handed out: got %v, %v; want ErrNotFound", node, task, err)
 		}
 	}

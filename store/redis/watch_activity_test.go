@@ -11,6 +11,7 @@ import (
 	"github.com/sfn-project/sfn/store"
 	"github.com/sfn-project/sfn/store/redis"
 	"github.com/sfn-project/sfn/store/redis/redistest"
+	"github.com/sfn-project/sfn/store/storetest"
 )
 
 // stores gives a standalone and a Cluster store with few partitions, so
@@ -116,7 +117,7 @@ func TestPopActivityConcurrent(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					for {
-						tk, err := s.PopActivity(ctx, "A")
+						tk, err := storetest.Take(ctx, s, "A")
 						if errors.Is(err, store.ErrNotFound) {
 							return
 						}
@@ -155,7 +156,7 @@ func TestPopActivityLostHint(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			// The first poll of the process scans; the next scans come later.
-			if _, err := s.PopActivity(ctx, "L"); !errors.Is(err, store.ErrNotFound) {
+			if _, err := storetest.Take(ctx, s, "L"); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("PopActivity of nothing: %v, want ErrNotFound", err)
 			}
 			rec := newRunning("lost")
@@ -170,7 +171,7 @@ func TestPopActivityLostHint(t *testing.T) {
 			start := time.Now()
 			var tokens []string
 			for len(tokens) < 2 && time.Since(start) < 5*time.Second {
-				tk, err := s.PopActivity(ctx, "L")
+				tk, err := storetest.Take(ctx, s, "L")
 				if errors.Is(err, store.ErrNotFound) {
 					time.Sleep(50 * time.Millisecond)
 					continue

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"context"
+	"errors"
 	"testing"
 
 	"github.com/sfn-project/sfn/store"
@@ -8,6 +10,29 @@ import (
 
 var activityTests = []test{
 	{"FIFO", testActivitiesFIFO}, // per execution, see the end of the test
+	{"Claim", testActivitiesClaim},
+	{"Drop", testActivitiesDrop},
+}
+
+// Take is what a poller does with a store: PopActivity, and for a held
+// task the claim that takes it out of its queue (DropActivity here; the
+// engine claims with the commit of its start). It returns only tasks this
+// caller took out, ErrNotFound when none is left.
+func Take(ctx context.Context, s store.Store, activity string) (*store.ActivityTask, error) {
+	for {
+		tk, err := s.PopActivity(ctx, activity)
+		if err != nil || tk.Held == "" {
+			return tk, err
+		}
+		removed, err := s.DropActivity(ctx, tk)
+		if err != nil {
+			return nil, err
+		}
+		if removed {
+			tk.Held = ""
+			return tk, nil
+		}
+	}
 }
 
 func task(activity, token, id string) store.ActivityTask {
@@ -45,7 +70,7 @@ func testActivitiesFIFO(t *testing.T, s store.Store) {
 	} {
 		var got []store.ActivityTask
 		for {
-			tk, err := s.PopActivity(ctx, c.activity)
+			tk, err := Take(ctx, s, c.activity)
 			if err != nil {
 				wantErr(t, "PopActivity of an empty queue", err, store.ErrNotFound)
 				break
@@ -69,4 +94,72 @@ func byExecution(tasks []store.ActivityTask) map[string][]store.ActivityTask {
 		out[t.ExecutionID] = append(out[t.ExecutionID], t)
 	}
 	return out
+}
+
+// testActivitiesClaim: a commit that claims a held task takes it out of
+// its queue with the commit; a claim of a task no longer queued writes
+// nothing (ErrTaskTaken).
+func testActivitiesClaim(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	rec := newExec("sm", "c", base)
+	if _, err := s.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: events(1, 1),
+		Activities: []store.ActivityTask{task("C", "c1", rec.ID)}}); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := s.PopActivity(ctx, "C")
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim := func(c *store.ActivityTask) error {
+		cur := get(t, s, rec.ID)
+		return s.Commit(ctx, store.CommitParams{ID: rec.ID, ExpectedVersion: cur.RecordVersion, Record: cur,
+			Events: events(cur.LastEventID+1, 1), Claim: c})
+	}
+	if tk.Held != "" { // this store holds tasks: the claim takes it
+		if err := claim(tk); err != nil {
+			t.Fatalf("commit claiming a held task: %v", err)
+		}
+		if got := get(t, s, rec.ID); got.LastEventID != 2 {
+			t.Fatalf("after the claiming commit: last event %d, want 2", got.LastEventID)
+		}
+		_, err := Take(ctx, s, "C")
+		wantErr(t, "the claimed task", err, store.ErrNotFound)
+	} else {
+		held := *tk
+		held.Held = "gone"
+		tk = &held
+	}
+	before, hist := get(t, s, rec.ID), history(t, s, rec.ID)
+	wantErr(t, "a second claim of the task", claim(tk), store.ErrTaskTaken)
+	diff(t, "record after a refused claim", before, get(t, s, rec.ID))
+	diff(t, "history after a refused claim", hist, history(t, s, rec.ID))
+
+	other := *tk
+	other.ExecutionID = "sm:other"
+	if err := claim(&other); err == nil || errors.Is(err, store.ErrTaskTaken) {
+		t.Fatalf("a claim of another execution's task: %v, want a usage error", err)
+	}
+}
+
+// testActivitiesDrop: DropActivity removes a held task once.
+func testActivitiesDrop(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	rec := newExec("sm", "d", base)
+	if _, err := s.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: events(1, 1),
+		Activities: []store.ActivityTask{task("D", "d1", rec.ID)}}); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := s.PopActivity(ctx, "D")
+	if err != nil {
+		t.Fatal(err)
+	}
+	removed, err := s.DropActivity(ctx, tk)
+	if err != nil || removed != (tk.Held != "") {
+		t.Fatalf("DropActivity of the popped task (held %q): %v, %v", tk.Held, removed, err)
+	}
+	if removed, err := s.DropActivity(ctx, tk); err != nil || removed {
+		t.Fatalf("DropActivity again: %v, %v, want false", removed, err)
+	}
+	_, err = Take(ctx, s, "D")
+	wantErr(t, "a dropped task", err, store.ErrNotFound)
 }

@@ -64,7 +64,7 @@ func refused(t *testing.T, s store.Store, id string, before *store.Execution, hi
 	t.Helper()
 	diff(t, "record after a refused commit", before, get(t, s, id))
 	diff(t, "history after a refused commit", hist, history(t, s, id))
-	_, err := s.PopActivity(ctxFor(t), "refused")
+	_, err := Take(ctxFor(t), s, "refused")
 	wantErr(t, "activity of a refused commit", err, store.ErrNotFound)
 }
 

@@ -94,7 +94,7 @@ func testCopyExecution(t *testing.T, s store.Store) {
 	diff(t, "history after scribbling on a commit's inputs", events(1, 3), history(t, s, rec.ID))
 
 	for _, tok := range []string{"t1", "t2"} {
-		tk, err := s.PopActivity(ctx, "A")
+		tk, err := Take(ctx, s, "A")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -121,7 +121,7 @@ func commitFenced(t *testing.T, s store.Store, id string, fence int64, want erro
 		if err != nil {
 			t.Fatalf("Commit with fence %d: %v", fence, err)
 		}
-		if _, err := s.PopActivity(ctxFor(t), "refused"); err != nil {
+		if _, err := Take(ctxFor(t), s, "refused"); err != nil {
 			t.Fatalf("activity of an accepted commit: %v", err)
 		}
 		return

@@ -11,7 +11,8 @@
 -- KEYS[3]  -> lease hash       <prefix>:{pN}:lease
 -- KEYS[4]  -> due zset         <prefix>:{pN}:due
 -- KEYS[5]  -> ended zset       <prefix>:{pN}:ended (retention: score = stop time in µs)
--- KEYS[6..] -> one activity queue per task, in task order
+-- KEYS[6..] -> one activity queue per task, in task order; then, with a
+--             claim, the claimed task's queue
 -- ARGV[1]  -> expected record version
 -- ARGV[2]  -> fence, "0" for writes from outside the lease holder
 -- ARGV[3]  -> execution id
@@ -29,9 +30,12 @@
 -- ARGV[13] -> id of the first event (the caller checked the rest are consecutive)
 -- ARGV[14] -> stop time in microseconds, or "" while running; an ended
 --             execution is put in the ended zset, a redriven one leaves it
--- ARGV[15..] -> F pairs, then D fields, then E event payloads, then A tasks
+-- ARGV[15] -> a queued task this commit claims (its exact element), or ""
+-- ARGV[16..] -> F pairs, then D fields, then E event payloads, then A tasks
+--             (queue elements, "<µs>|<json>", pushed as they are)
 -- Returns {"OK"} or, changing nothing, {"NOTFOUND"}, {"LEASELOST", fence},
--- {"CONFLICT", record version} or {"GAP", last event id}.
+-- {"CONFLICT", record version}, {"GAP", last event id} or {"TAKEN"} (the
+-- claimed task is no longer queued).
 
 -- Checks.
 local cur = redis.call('HMGET', KEYS[1], 'rv', 'last', 'status', 'sm')
@@ -52,6 +56,11 @@ local last = tonumber(cur[2])
 if ne > 0 and tonumber(ARGV[13]) ~= last + 1 then
   return {'GAP', cur[2]}
 end
+-- The claim is the last check and the first write: LREM takes the task out
+-- of its queue only when it is still there, and one claimer wins.
+if ARGV[15] ~= '' and redis.call('LREM', KEYS[6 + na], 1, ARGV[15]) == 0 then
+  return {'TAKEN'}
+end
 
 -- Writes.
 local function batch(cmd, key, from, count, width)
@@ -62,7 +71,7 @@ local function batch(cmd, key, from, count, width)
     j = j + n
   end
 end
-local i = 15
+local i = 16
 -- The version, the last event id and the first 200 field pairs in one HSET
 -- (one command to run and to append to the AOF instead of two).
 local hn = math.min(nf, 200)
@@ -82,8 +91,8 @@ if status == 'RUNNING' and ARGV[4] ~= '' then
 else
   redis.call('ZREM', KEYS[4], id)
 end
-if status == 'RUNNING' then
-  redis.call('ZREM', KEYS[5], id)
+if status == 'RUNNING' and cur[3] ~= 'RUNNING' then
+  redis.call('ZREM', KEYS[5], id) -- redriven (a running execution is never in it)
 elseif ARGV[14] ~= '' then
   redis.call('ZADD', KEYS[5], ARGV[14], id)
 end
@@ -98,12 +107,8 @@ if status ~= cur[3] then
     redis.call('ZADD', part .. 'ixs:' .. status, score, id)
   end
 end
-if na > 0 then
-  local t = redis.call('TIME')
-  local stamp = string.format('%s%06d', t[1], tonumber(t[2]))
-  for a = 0, na - 1 do
-    redis.call('RPUSH', KEYS[6 + a], stamp .. '|' .. ARGV[i + a])
-  end
+for a = 0, na - 1 do
+  redis.call('RPUSH', KEYS[6 + a], ARGV[i + a])
 end
 -- Every commit publishes the id (what every release's watchers hear); one
 -- that changes the status also publishes "<id> <status>" (ids have no

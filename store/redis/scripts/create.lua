@@ -22,6 +22,7 @@
 -- ARGV[9]  -> stop time in microseconds when the first step already ended
 --             the execution (it goes in the ended zset), else ""
 -- ARGV[10..] -> F field/value pairs, then E event payloads, then A tasks
+--             (queue elements, "<µs>|<json>", pushed as they are)
 -- Returns {"OK"}, or {"EXISTS", id of the execution holding the name}.
 
 -- Checks.
@@ -61,12 +62,8 @@ end
 if ARGV[9] ~= '' then
   redis.call('ZADD', KEYS[9], ARGV[9], ARGV[1])
 end
-if na > 0 then
-  local t = redis.call('TIME')
-  local stamp = string.format('%s%06d', t[1], tonumber(t[2]))
-  for a = 0, na - 1 do
-    redis.call('RPUSH', KEYS[10 + a], stamp .. '|' .. ARGV[i + a])
-  end
+for a = 0, na - 1 do
+  redis.call('RPUSH', KEYS[10 + a], ARGV[i + a])
 end
 redis.call(ARGV[5], ARGV[4], ARGV[1])
 return {'OK'}
