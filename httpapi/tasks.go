@@ -67,6 +67,13 @@ func (s *server) poll(ctx context.Context, activity, worker string) (string, jso
 	defer tick.Stop()
 	for {
 		t, err := s.engine.Store().PopActivity(ctx, activity)
+		if err == nil && t.Held != "" {
+			// A held task is this caller's only once it leaves its queue.
+			var removed bool
+			if removed, err = s.engine.Store().DropActivity(ctx, t); err == nil && !removed {
+				continue
+			}
+		}
 		if err == nil {
 			return t.Token, t.Input, nil
 		}

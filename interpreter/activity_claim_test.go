@@ -22,10 +22,10 @@ const cookDef = `{"StartAt":"Cook","States":{
 	"Cook":{"Type":"Task","Resource":"activity:cook","End":true}}}`
 
 // claimNode runs an engine on a Redis store (prefix shared by the nodes
-// of one test) wrapped in faults.
-func claimNode(t *testing.T, url, prefix, name string) (*interpreter.Engine, store.Store, *faultstore.Faults) {
+// of one test) wrapped in faults; localPolls as in redisstore.Options.
+func claimNode(t *testing.T, url, prefix, name string, localPolls float64) (*interpreter.Engine, store.Store, *faultstore.Faults) {
 	t.Helper()
-	rs, err := redisstore.New(context.Background(), redisstore.Options{URL: url, Partitions: 8, Prefix: prefix})
+	rs, err := redisstore.New(context.Background(), redisstore.Options{URL: url, Partitions: 8, Prefix: prefix, LocalPolls: localPolls})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,14 +59,15 @@ func poll(eng *interpreter.Engine, wait time.Duration) (string, json.RawMessage,
 }
 
 // TestActivityClaimedWithItsStart: on Redis a poll holds the task and the
-// ActivityStarted commit takes it out of its queue. A hand-out whose commit
+// ActivityStarted commit takes it out of its queue (the node always holds
+// here; TestActivityClaimsAcrossNodes mixes both paths). A hand-out whose commit
 // fails leaves the task queued (nothing to put back, nothing lost if the
 // node died there); an ambiguous commit that landed hands it out; a task
 // whose execution ended is dropped from its queue by the poll that finds
 // it.
 func TestActivityClaimedWithItsStart(t *testing.T) {
 	url := redistest.URL(t)
-	eng, rs, faults := claimNode(t, url, "claim", "A")
+	eng, rs, faults := claimNode(t, url, "claim", "A", 1)
 
 	id := startCook(t, eng, "soup")
 	remove := faults.Add(faultstore.Rule{Op: faultstore.Commit, Count: 1})
@@ -120,8 +121,8 @@ func TestActivityClaimedWithItsStart(t *testing.T) {
 // start every task exactly once.
 func TestActivityClaimsAcrossNodes(t *testing.T) {
 	url := redistest.URL(t)
-	a, _, _ := claimNode(t, url, "claims", "A")
-	b, _, _ := claimNode(t, url, "claims", "B")
+	a, _, _ := claimNode(t, url, "claims", "A", 0)
+	b, _, _ := claimNode(t, url, "claims", "B", 0)
 	const n = 60
 	ids := make([]string, n)
 	for i := range ids {

@@ -770,7 +770,7 @@ func (e *Engine) PollActivity(ctx context.Context, activity, worker string) (tok
 					e.requeueActivity(context.WithoutCancel(ctx), tk)
 				}
 				return "", nil, err
-			case applied:
+			case err == nil && applied:
 				return task.Token, task.Input, nil
 			}
 			// The task was withdrawn, timed out or ended with its execution
@@ -783,6 +783,9 @@ func (e *Engine) PollActivity(ctx context.Context, activity, worker string) (tok
 			continue
 		}
 		if !errors.Is(err, store.ErrNotFound) {
+			if ctx.Err() != nil {
+				return "", nil, ErrTaskNotFound // the poll's time ran out during the read
+			}
 			return "", nil, err
 		}
 		select {

@@ -209,9 +209,10 @@ type Store interface {
 	// receives only after commits that change the execution's status (it
 	// ends, or a redrive runs it again), not after every step.
 	WatchStatus(ctx context.Context, id string) (notices <-chan struct{}, cancel func())
-	// PopActivity takes a queued task of an activity, FIFO per execution
-	// (not necessarily the oldest across executions: the Redis store spreads
-	// pollers over partitions); ErrNotFound when there is none. A task is
+	// PopActivity takes a queued task of an activity, roughly oldest first
+	// (not strictly: the Redis store spreads pollers over partitions, and a
+	// node's polls prefer the tasks that node queued); ErrNotFound when
+	// there is none. Every queued task is eventually returned. A task is
 	// handed to exactly one caller: removed from its queue at once, or held
 	// (ActivityTask.Held) until one caller's commit claims it.
 	PopActivity(ctx context.Context, activity string) (*ActivityTask, error)

@@ -23,11 +23,16 @@ import (
 // to the activity's hint set (keys.activityHint; best effort, see
 // batcher.runHinted), and PopActivity looks only at hinted partitions.
 //
-// Order: FIFO per partition (so per execution); across partitions a poll
-// starts at a random hinted partition, which spreads concurrent pollers
-// over the queues instead of racing them for one head, and is roughly fair
-// (every hinted partition is equally likely first). It is not the strict
-// oldest task of the activity.
+// Order: roughly oldest first, not strictly. Held tasks come oldest first
+// among this process's own, and are claimed only while among the first of
+// their queue (a task further back misses and is left to the shared
+// polls); a shared poll pops the head of a random hinted partition, which
+// spreads concurrent pollers over the queues instead of racing them for
+// one head, and is roughly fair (every hinted partition is equally likely
+// first). Concurrent tasks of one execution (Parallel branches, Map
+// iterations) may be handed out in any order; a sequence of tasks of one
+// execution is queued one at a time anyway. No task waits for ever: each
+// partition's head is popped by the shared polls.
 //
 // A hint can be missing (a node died between the script and its SADD, or
 // a poller emptied a partition and removed the hint as a task arrived; the
@@ -57,12 +62,12 @@ func (s *Store) PopActivity(ctx context.Context, activity string) (*store.Activi
 			return fail(err)
 		}
 	}
-	// Three polls in four hold the oldest task this process queued (no
-	// round trip: the caller's commit claims it); the fourth goes to the
-	// shared hint set, so that tasks queued by other nodes are served even
-	// while the local queue never runs dry.
-	if rand.IntN(4) != 0 {
-		if task := s.local.pop(activity); task != nil {
+	// Most polls (Options.LocalPolls: three in four) hold the oldest task
+	// this process queued (no round trip: the caller's commit claims it);
+	// the others go to the shared hint set, so that tasks queued by other
+	// nodes are served even while the local queue never runs dry.
+	if s.localPolls >= 1 || s.localPolls > 0 && rand.Float64() < s.localPolls {
+		if task := s.local.pop(activity, time.Now()); task != nil {
 			return task, nil
 		}
 	}
@@ -154,32 +159,56 @@ func (s *Store) popPartition(ctx context.Context, activity, hint, m string) (*st
 	}
 }
 
-// localMax bounds the tasks localQueue remembers per activity: enough
-// for the workers of one node to never wait on the hint set, small enough
-// to cost little memory when the workers poll another node.
-const localMax = 1024
+// The limits of localQueue: what it keeps is a shortcut, so it keeps
+// little. Per activity at most localMax tasks, none larger than
+// localElemMax, none older than localAge (a task not polled here by then
+// was most likely taken elsewhere, or waits behind a backlog); after a
+// claim misses, the activity's list is emptied and not used for
+// localPause.
+const (
+	localMax     = 1024
+	localElemMax = 8 << 10
+	localAge     = 30 * time.Second
+	localSweep   = 5 * time.Second
+	localPause   = time.Second
+)
 
 // localQueue keeps, per activity, the tasks this process queued, oldest
 // first, as their exact queue elements, so that a poll can hold one
 // without a round trip. The queues in Redis stay the truth: the commit
-// that records the hand-out takes the element out (CommitParams.Claim) and
-// learns when a poller elsewhere took it first. A task this process pops
-// from a shared queue is forgotten here (take), so that a poll does not
-// hold it again. A task left out when the activity's entry is full is
-// still found through the hint set.
+// that records the hand-out takes the element out (CommitParams.Claim)
+// when it is still among the first of its queue, and otherwise misses
+// (ErrTaskTaken). A miss means the list is out of step with Redis (a
+// poller elsewhere took the task, or a backlog built up in front of it),
+// so the list is emptied and the activity's polls go to the shared queues
+// for a while. A task this process pops from a shared queue is forgotten
+// here (take), so that a poll does not hold it again.
 type localQueue struct {
-	mu sync.Mutex
-	m  map[string]*localTasks
+	mu        sync.Mutex
+	m         map[string]*localTasks
+	lastSweep time.Time
 }
 
 type localTasks struct {
-	order []string            // queue elements, oldest first; some may be forgotten
-	live  map[string]struct{} // the elements not forgotten
+	order  []localTask         // oldest first; forgotten ones are skipped
+	live   map[string]struct{} // the elements not forgotten
+	paused time.Time           // no holding before this time
 }
 
-func (l *localQueue) add(activity, elem string) {
+type localTask struct {
+	elem string
+	at   time.Time
+}
+
+func (l *localQueue) add(activity, elem string, now time.Time) {
+	if len(elem) > localElemMax {
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if now.Sub(l.lastSweep) >= localSweep {
+		l.sweepLocked(now)
+	}
 	if l.m == nil {
 		l.m = map[string]*localTasks{}
 	}
@@ -188,9 +217,38 @@ func (l *localQueue) add(activity, elem string) {
 		q = &localTasks{live: map[string]struct{}{}}
 		l.m[activity] = q
 	}
-	if len(q.order) < localMax {
-		q.order = append(q.order, elem)
-		q.live[elem] = struct{}{}
+	if now.Before(q.paused) || len(q.live) >= localMax {
+		return
+	}
+	if len(q.order) >= 2*localMax { // mostly forgotten entries: compact
+		kept := q.order[:0]
+		for _, t := range q.order {
+			if _, ok := q.live[t.elem]; ok {
+				kept = append(kept, t)
+			}
+		}
+		clear(q.order[len(kept):])
+		q.order = kept
+	}
+	q.order = append(q.order, localTask{elem, now})
+	q.live[elem] = struct{}{}
+}
+
+// sweepLocked drops the entries older than localAge, and the activities
+// left with none.
+func (l *localQueue) sweepLocked(now time.Time) {
+	l.lastSweep = now
+	for activity, q := range l.m {
+		n := 0
+		for n < len(q.order) && now.Sub(q.order[n].at) > localAge {
+			delete(q.live, q.order[n].elem)
+			n++
+		}
+		clear(q.order[:n])
+		q.order = q.order[n:]
+		if len(q.live) == 0 && !now.Before(q.paused) {
+			delete(l.m, activity)
+		}
 	}
 }
 
@@ -203,11 +261,21 @@ func (l *localQueue) take(activity, elem string) {
 	}
 }
 
+// miss empties the activity's list after a claim missed, and pauses it.
+func (l *localQueue) miss(activity string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if q := l.m[activity]; q != nil {
+		clear(q.order)
+		q.order, q.live, q.paused = nil, map[string]struct{}{}, now.Add(localPause)
+	}
+}
+
 // pop returns the oldest task it remembers of the activity, held (its
 // element stays in Redis until a claim), or nil.
-func (l *localQueue) pop(activity string) *store.ActivityTask {
+func (l *localQueue) pop(activity string, now time.Time) *store.ActivityTask {
 	for {
-		elem, ok := l.next(activity)
+		elem, ok := l.next(activity, now)
 		if !ok {
 			return nil
 		}
@@ -218,25 +286,29 @@ func (l *localQueue) pop(activity string) *store.ActivityTask {
 	}
 }
 
-func (l *localQueue) next(activity string) (string, bool) {
+func (l *localQueue) next(activity string, now time.Time) (string, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	q := l.m[activity]
-	for q != nil && len(q.order) > 0 {
-		elem := q.order[0]
-		q.order[0] = ""
+	if q == nil || now.Before(q.paused) {
+		return "", false
+	}
+	for len(q.order) > 0 {
+		t := q.order[0]
+		q.order[0] = localTask{}
 		q.order = q.order[1:]
-		if _, ok := q.live[elem]; ok {
-			delete(q.live, elem)
-			return elem, true
+		if _, ok := q.live[t.elem]; ok {
+			delete(q.live, t.elem)
+			if now.Sub(t.at) <= localAge {
+				return t.elem, true
+			}
 		}
 	}
-	delete(l.m, activity)
 	return "", false
 }
 
 // DropActivity implements store.Store: it removes a held task from its
-// queue (LREM of its exact element: one caller removes it).
+// queue when it is among the first of it (drop.lua).
 func (s *Store) DropActivity(ctx context.Context, task *store.ActivityTask) (bool, error) {
 	if task == nil || task.Held == "" {
 		return false, nil
@@ -244,7 +316,7 @@ func (s *Store) DropActivity(ctx context.Context, task *store.ActivityTask) (boo
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	queue := s.keys.activity(s.partitionOf(task.ExecutionID), task.Activity)
-	n, err := s.client.LRem(ctx, queue, 1, task.Held).Result()
+	n, err := dropScript.Run(ctx, s.client, []string{queue}, task.Held).Int()
 	if err != nil {
 		return false, fmt.Errorf("redis store: drop activity task of %s: %w", task.ExecutionID, err)
 	}

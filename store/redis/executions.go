@@ -40,10 +40,11 @@ func (s *Store) taskArgs(p int, tasks []store.ActivityTask) (queues []string, el
 }
 
 // queuedHere notes, for this process's polls, the tasks a script queued
-// (localQueue) and the partition they are in (the activity's hint).
+// (localQueue).
 func (s *Store) queuedHere(tasks []store.ActivityTask, elems []any) {
+	now := time.Now()
 	for i, t := range tasks {
-		s.local.add(t.Activity, elems[i].(string))
+		s.local.add(t.Activity, elems[i].(string), now)
 	}
 }
 
@@ -199,6 +200,9 @@ func (s *Store) Commit(ctx context.Context, p store.CommitParams) error {
 		s.queuedHere(p.Activities, tasks)
 		return nil
 	case "TAKEN":
+		if p.Claim != nil {
+			s.local.miss(p.Claim.Activity, time.Now())
+		}
 		return fmt.Errorf("redis store: commit %s: %w", p.ID, store.ErrTaskTaken)
 	case "NOTFOUND":
 		return fmt.Errorf("redis store: commit %s: %w", p.ID, store.ErrNotFound)

@@ -40,6 +40,10 @@ type Options struct {
 	// SkipPolicyCheck skips the maxmemory-policy check, for managed Redis
 	// services that refuse CONFIG GET. The policy must still not evict.
 	SkipPolicyCheck bool
+	// LocalPolls is the share of activity polls that first hold a task
+	// this process queued (activities.go); default 0.75, negative for
+	// none. Tests use 1 and -1 to take one path only.
+	LocalPolls float64
 }
 
 // WithDefaults returns the options with defaults filled in.
@@ -55,6 +59,9 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.Senders <= 0 {
 		o.Senders = 4
+	}
+	if o.LocalPolls == 0 {
+		o.LocalPolls = 0.75
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 128
@@ -86,6 +93,7 @@ type Store struct {
 	batch      *batcher
 	scans      sync.Map   // activity → *atomic.Int64: Unix ns of this process's last full scan (activities.go)
 	local      localQueue // activity tasks this process queued (activities.go)
+	localPolls float64    // Options.LocalPolls
 }
 
 var (
@@ -105,7 +113,8 @@ func New(ctx context.Context, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redis store: %w", err)
 	}
-	s := &Store{client: client, cluster: cluster, keys: keys{prefix: o.Prefix}, partitions: o.Partitions, timeout: o.Timeout}
+	s := &Store{client: client, cluster: cluster, keys: keys{prefix: o.Prefix}, partitions: o.Partitions, timeout: o.Timeout,
+		localPolls: o.LocalPolls}
 	s.watch = newWatcher(s)
 	if err := s.start(ctx, o); err != nil {
 		_ = client.Close()

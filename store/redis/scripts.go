@@ -32,6 +32,7 @@ var (
 	renewScript         = script("lease_renew")
 	releaseScript       = script("lease_release")
 	expireScript        = script("expire")
+	dropScript          = script("drop")
 )
 
 // runPipelined runs one script many times in one pipeline, by hash, and

@@ -35,7 +35,7 @@
 --             (queue elements, "<µs>|<json>", pushed as they are)
 -- Returns {"OK"} or, changing nothing, {"NOTFOUND"}, {"LEASELOST", fence},
 -- {"CONFLICT", record version}, {"GAP", last event id} or {"TAKEN"} (the
--- claimed task is no longer queued).
+-- claimed task is not among the first 64 of its queue: gone, or far back).
 
 -- Checks.
 local cur = redis.call('HMGET', KEYS[1], 'rv', 'last', 'status', 'sm')
@@ -56,10 +56,16 @@ local last = tonumber(cur[2])
 if ne > 0 and tonumber(ARGV[13]) ~= last + 1 then
   return {'GAP', cur[2]}
 end
--- The claim is the last check and the first write: LREM takes the task out
--- of its queue only when it is still there, and one claimer wins.
-if ARGV[15] ~= '' and redis.call('LREM', KEYS[6 + na], 1, ARGV[15]) == 0 then
-  return {'TAKEN'}
+-- The claim is the last check and the first write: the task leaves its
+-- queue only when it is still there, so one claimer wins. It is looked for
+-- near the head only (LPOS with MAXLEN, as in drop.lua): a claim never
+-- scans a long backlog, and a task further back is left for the shared
+-- polls.
+if ARGV[15] ~= '' then
+  if not redis.call('LPOS', KEYS[6 + na], ARGV[15], 'MAXLEN', 64) then
+    return {'TAKEN'}
+  end
+  redis.call('LREM', KEYS[6 + na], 1, ARGV[15])
 end
 
 -- Writes.
