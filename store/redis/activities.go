@@ -163,9 +163,12 @@ func (s *Store) popPartition(ctx context.Context, activity, hint, m string) (*st
 // little. Per activity at most localMax tasks, none larger than
 // localElemMax, none older than localAge (a task not polled here by then
 // was most likely taken elsewhere, or waits behind a backlog); after a
-// claim misses, the activity's list is emptied and not used for
-// localPause.
+// claim misses a task behind a backlog, the activity's list is emptied
+// and not used for localPause.
 const (
+	// claimWindow is how far into a queue a claim (commit.lua) and a drop
+	// (drop.lua) look for a held task; the scripts spell it out.
+	claimWindow  = 64
 	localMax     = 1024
 	localElemMax = 8 << 10
 	localAge     = 30 * time.Second
@@ -178,10 +181,10 @@ const (
 // without a round trip. The queues in Redis stay the truth: the commit
 // that records the hand-out takes the element out (CommitParams.Claim)
 // when it is still among the first of its queue, and otherwise misses
-// (ErrTaskTaken). A miss means the list is out of step with Redis (a
-// poller elsewhere took the task, or a backlog built up in front of it),
-// so the list is emptied and the activity's polls go to the shared queues
-// for a while. A task this process pops from a shared queue is forgotten
+// (ErrTaskTaken). A task a poller elsewhere took is one stale entry; a
+// task behind a backlog means the list is out of step with Redis, so the
+// list is emptied and the activity's polls go to the shared queues for a
+// while. A task this process pops from a shared queue is forgotten
 // here (take), so that a poll does not hold it again.
 type localQueue struct {
 	mu        sync.Mutex

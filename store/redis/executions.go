@@ -200,7 +200,9 @@ func (s *Store) Commit(ctx context.Context, p store.CommitParams) error {
 		s.queuedHere(p.Activities, tasks)
 		return nil
 	case "TAKEN":
-		if p.Claim != nil {
+		// A task taken by a poller elsewhere is one stale entry; a task
+		// behind a backlog means the held list is out of step.
+		if n, _ := strconv.Atoi(at(res, 1)); p.Claim != nil && n > claimWindow {
 			s.local.miss(p.Claim.Activity, time.Now())
 		}
 		return fmt.Errorf("redis store: commit %s: %w", p.ID, store.ErrTaskTaken)

@@ -72,7 +72,11 @@ func TestHeldTaskClaim(t *testing.T) {
 	if after, _ := a.GetExecution(ctx, rec.ID); after.RecordVersion != before.RecordVersion || after.LastEventID != before.LastEventID {
 		t.Fatalf("a missed claim wrote: version %d → %d, last event %d → %d", before.RecordVersion, after.RecordVersion, before.LastEventID, after.LastEventID)
 	}
-
+	// One task taken elsewhere is one stale entry: a keeps holding.
+	createWithTasks(t, a, "f", 1)
+	if next, err := a.PopActivity(ctx, "A"); err != nil || next.Held == "" || next.Token != "f-0" {
+		t.Fatalf("PopActivity after a stolen task: %+v, %v; want f-0 held", next, err)
+	}
 }
 
 // TestHeldTaskClaimWins: of a held claim and a pop elsewhere, one wins;

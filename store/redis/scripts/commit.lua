@@ -34,8 +34,9 @@
 -- ARGV[16..] -> F pairs, then D fields, then E event payloads, then A tasks
 --             (queue elements, "<µs>|<json>", pushed as they are)
 -- Returns {"OK"} or, changing nothing, {"NOTFOUND"}, {"LEASELOST", fence},
--- {"CONFLICT", record version}, {"GAP", last event id} or {"TAKEN"} (the
--- claimed task is not among the first 64 of its queue: gone, or far back).
+-- {"CONFLICT", record version}, {"GAP", last event id} or {"TAKEN", queue
+-- length} (the claimed task is not among the first 64 of its queue: gone,
+-- or far back when the queue is longer).
 
 -- Checks.
 local cur = redis.call('HMGET', KEYS[1], 'rv', 'last', 'status', 'sm')
@@ -63,7 +64,7 @@ end
 -- polls.
 if ARGV[15] ~= '' then
   if not redis.call('LPOS', KEYS[6 + na], ARGV[15], 'MAXLEN', 64) then
-    return {'TAKEN'}
+    return {'TAKEN', tostring(redis.call('LLEN', KEYS[6 + na]))}
   end
   redis.call('LREM', KEYS[6 + na], 1, ARGV[15])
 end
