@@ -16,19 +16,27 @@ import (
 )
 
 // endpoint is the fast local service the HTTP tasks call: it answers every
-// request at once by echoing its JSON body, and counts the calls.
+// request at once by echoing its JSON body, and counts the calls. It is
+// served on raw connections (raw.go) or, with --raw=false, by net/http.
 type endpoint struct {
 	url   string
 	calls atomic.Int64
 	srv   *http.Server
+	raw   *rawEndpoint
 }
 
-func startEndpoint() (*endpoint, error) {
+func startEndpoint(raw bool) (*endpoint, error) {
+	e := &endpoint{}
+	if raw {
+		var err error
+		e.raw, e.url, err = startRawEndpoint(&e.calls)
+		return e, err
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	e := &endpoint{url: "http://" + ln.Addr().String() + "/ok"}
+	e.url = "http://" + ln.Addr().String() + "/ok"
 	e.srv = &http.Server{
 		ReadHeaderTimeout: 10 * time.Second,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -42,7 +50,13 @@ func startEndpoint() (*endpoint, error) {
 	return e, nil
 }
 
-func (e *endpoint) close() { _ = e.srv.Close() }
+func (e *endpoint) close() {
+	if e.raw != nil {
+		e.raw.close()
+		return
+	}
+	_ = e.srv.Close()
+}
 
 // finished is the part of a ?wait= answer sfnload reads.
 type finished struct {
@@ -127,7 +141,7 @@ func runHTTPTasks(ctx context.Context, args []string, out io.Writer) (*report, e
 	if *n < 1 || *tasks < 1 {
 		return nil, usagef("--executions and --tasks must be at least 1")
 	}
-	ep, err := startEndpoint()
+	ep, err := startEndpoint(c.raw)
 	if err != nil {
 		return nil, err
 	}

@@ -36,12 +36,14 @@ type common struct {
 	server   string
 	duration time.Duration
 	token    string
+	raw      bool
 }
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.server, "server", envOr("SFN_SERVER", "http://127.0.0.1:8080"), "sfn server URL (env SFN_SERVER)")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long to measure")
 	fs.StringVar(&c.token, "token", os.Getenv("SFN_TOKEN"), "bearer token (env SFN_TOKEN)")
+	fs.BoolVar(&c.raw, "raw", true, "activity workers and the HTTP tasks' endpoint speak HTTP/1.1 on raw connections (less of the machine's CPU than net/http; raw.go); false: net/http")
 }
 
 func envOr(key, def string) string {
