@@ -42,6 +42,11 @@ type recordCache struct {
 type cached struct {
 	rec *store.Execution
 	at  time.Time // when it was put, on the engine's clock
+	// threads are rec's threads decoded, by key, when the entry was put
+	// by the commit that encoded them (nil after a store read). The next
+	// step takes them (take), so that it does not parse its threads' JSON
+	// again; a step mutates what it takes, so they are handed out once.
+	threads map[string]*thread
 }
 
 // cacheTTL is how long an entry lives: a minute, or half the retention
@@ -58,26 +63,39 @@ func newRecordCache(max int, ttl time.Duration, clock Clock) *recordCache {
 }
 
 func (c *recordCache) get(id string) *store.Execution {
+	rec, _ := c.take(id)
+	return rec
+}
+
+// take returns the cached record and hands its decoded threads over to
+// the caller (nil when there are none, or they were taken already).
+func (c *recordCache) take(id string) (*store.Execution, map[string]*thread) {
 	if c.max <= 0 {
-		return nil
+		return nil, nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[id]
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	if c.clock.Now().Sub(e.at) > c.ttl {
 		delete(c.m, id)
-		return nil
+		return nil, nil
 	}
-	return e.rec
+	threads := e.threads
+	if threads != nil {
+		e.threads = nil
+		c.m[id] = e
+	}
+	return e.rec, threads
 }
 
-// put caches rec (a whole record: header and every thread) unless it has
-// ended, or the cache already holds a newer version of the same execution
-// (a start and its first step may finish out of order).
-func (c *recordCache) put(rec *store.Execution) {
+func (c *recordCache) put(rec *store.Execution) { c.putDecoded(rec, nil) }
+
+// putDecoded is put with rec's threads decoded (by thread key); the cache
+// owns them from now on.
+func (c *recordCache) putDecoded(rec *store.Execution, threads map[string]*thread) {
 	if c.max <= 0 {
 		return
 	}
@@ -97,7 +115,7 @@ func (c *recordCache) put(rec *store.Execution) {
 			break
 		}
 	}
-	c.m[rec.ID] = cached{rec: rec, at: c.clock.Now()}
+	c.m[rec.ID] = cached{rec: rec, at: c.clock.Now(), threads: threads}
 }
 
 func (c *recordCache) drop(id string) {

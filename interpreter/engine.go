@@ -437,7 +437,7 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Executi
 		return nil, false, err
 	}
 	rec.RecordVersion = 1
-	e.records.put(rec)
+	e.records.putDecoded(rec, r.decodedThreads())
 	e.log.LogAttrs(ctx, slog.LevelDebug, "execution started", slog.String("execution_id", r.id), slog.String("state_machine", r.smName))
 	e.afterCommit(r, rec)
 	return viewOf(rec), false, nil
@@ -471,7 +471,7 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 	mu := e.lockFor(id)
 	mu.Lock()
 	defer mu.Unlock()
-	cached := e.records.get(id)
+	cached, decoded := e.records.take(id)
 	for attempt := 0; ; attempt++ {
 		rec, fromCache := cached, cached != nil
 		cached = nil
@@ -487,7 +487,8 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 		if err != nil {
 			return nil, false, err
 		}
-		r, err := decodeRun(rec, def, fromCache)
+		r, err := decodeRun(rec, def, fromCache, decoded)
+		decoded = nil // the run owns them now, and may change them
 		if err != nil {
 			e.records.drop(id)
 			return nil, false, err
@@ -523,7 +524,7 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 			return nil, false, err
 		}
 		next.RecordVersion = rec.RecordVersion + 1
-		e.records.put(committed(rec, next, set, del))
+		e.records.putDecoded(committed(rec, next, set, del), r.decodedThreads())
 		e.afterCommit(r, next)
 		return next, true, nil
 	}
@@ -783,7 +784,7 @@ func (e *Engine) PollActivity(ctx context.Context, activity, worker string) (tok
 			continue
 		}
 		if !errors.Is(err, store.ErrNotFound) {
-			if ctx.Err() != nil {
+			if deadline, ok := ctx.Deadline(); ctx.Err() != nil || ok && !time.Now().Before(deadline) {
 				return "", nil, ErrTaskNotFound // the poll's time ran out during the read
 			}
 			return "", nil, err

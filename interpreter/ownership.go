@@ -202,7 +202,7 @@ func (e *Engine) recoverExecution(ctx context.Context, id string) {
 	if err != nil {
 		return
 	}
-	r, err := decodeRun(rec, def, false)
+	r, err := decodeRun(rec, def, false, nil)
 	if err != nil {
 		return
 	}

@@ -1,9 +1,11 @@
 package interpreter
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"testing"
 	"time"
 
 	"github.com/sfn-project/sfn/dsl"
@@ -11,12 +13,14 @@ import (
 	"github.com/sfn-project/sfn/store"
 )
 
-// decodeRun rebuilds an execution from its record.
 // decodeRun decodes a record into a run. The execution's input is decoded
 // only when a step reads it; a record read from the store (not written by
 // this node: trusted false) has its input checked here, so that a damaged
 // one is an error now rather than a surprise in the middle of a step.
-func decodeRun(rec *store.Execution, def *dsl.Definition, trusted bool) (*run, error) {
+// decoded are threads of a trusted record already decoded, by key (the
+// record cache's, from the commit that encoded them): they are used
+// instead of parsing the same bytes again, and the run owns them.
+func decodeRun(rec *store.Execution, def *dsl.Definition, trusted bool, decoded map[string]*thread) (*run, error) {
 	r := &run{
 		id: rec.ID, smName: rec.StateMachine, execName: rec.Name, version: rec.Version, status: rec.Status,
 		errName: rec.Error, cause: rec.Cause, startedAt: rec.StartedAt, stoppedAt: rec.StoppedAt,
@@ -40,13 +44,42 @@ func decodeRun(rec *store.Execution, def *dsl.Definition, trusted bool) (*run, e
 		return nil, fmt.Errorf("execution %s: record encoding %d is newer than this node understands (%d)", rec.ID, r.hdr.Enc, encodingVersion)
 	}
 	for k, b := range rec.Threads {
-		t, err := decodeThread(b)
-		if err != nil {
-			return nil, fmt.Errorf("execution %s: thread %s: %w", rec.ID, k, err)
+		t := decoded[k]
+		if t == nil || !trusted || !reuseDecoded(t, b) {
+			if t, err = decodeThread(b); err != nil {
+				return nil, fmt.Errorf("execution %s: thread %s: %w", rec.ID, k, err)
+			}
 		}
 		r.threads[t.ID] = t
 	}
 	return r, nil
+}
+
+// checkDecoded makes every reuse of a decoded thread prove that it still
+// encodes to the bytes it was cached with: tests run with it, so that a
+// step that changed a thread without marking it dirty (its change would
+// be lost on the next read from the store) fails them instead of hiding
+// behind the cache.
+var checkDecoded = testing.Testing()
+
+func reuseDecoded(t *thread, b []byte) bool {
+	if !checkDecoded {
+		return true
+	}
+	enc, err := encodeThread(t)
+	if err != nil || !bytes.Equal(enc, b) {
+		panic(fmt.Sprintf("interpreter: cached thread %d no longer matches its committed bytes:\n%s\n%s", t.ID, enc, b))
+	}
+	return true
+}
+
+// decodedThreads keys a run's threads as the record does, for the cache.
+func (r *run) decodedThreads() map[string]*thread {
+	out := make(map[string]*thread, len(r.threads))
+	for id, t := range r.threads {
+		out[threadKey(id)] = t
+	}
+	return out
 }
 
 // record encodes the run's header fields and the threads it changed.
