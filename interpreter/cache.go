@@ -62,11 +62,6 @@ func newRecordCache(max int, ttl time.Duration, clock Clock) *recordCache {
 	return &recordCache{m: make(map[string]cached), max: max, ttl: ttl, clock: clock}
 }
 
-func (c *recordCache) get(id string) *store.Execution {
-	rec, _ := c.take(id)
-	return rec
-}
-
 // take returns the cached record and hands its decoded threads over to
 // the caller (nil when there are none, or they were taken already).
 func (c *recordCache) take(id string) (*store.Execution, map[string]*thread) {

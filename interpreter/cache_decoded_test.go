@@ -1,6 +1,7 @@
 package interpreter
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +40,10 @@ func TestDecodedThreadMustMatch(t *testing.T) {
 	}
 	if !reuseDecoded(th, b) {
 		t.Fatal("an unchanged thread was not reused")
+	}
+	// Bytes of an earlier encoding of the same state (here: other spacing).
+	if !reuseDecoded(th, bytes.ReplaceAll(b, []byte(`,"`), []byte(`, "`))) {
+		t.Fatal("a thread cached over an earlier encoding of its state was not reused")
 	}
 	th.State = "B"
 	defer func() {

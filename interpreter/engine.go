@@ -437,7 +437,7 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Executi
 		return nil, false, err
 	}
 	rec.RecordVersion = 1
-	e.records.putDecoded(rec, r.decodedThreads())
+	e.records.putDecoded(rec, r.decodedThreads(rec))
 	e.log.LogAttrs(ctx, slog.LevelDebug, "execution started", slog.String("execution_id", r.id), slog.String("state_machine", r.smName))
 	e.afterCommit(r, rec)
 	return viewOf(rec), false, nil
@@ -524,7 +524,8 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 			return nil, false, err
 		}
 		next.RecordVersion = rec.RecordVersion + 1
-		e.records.putDecoded(committed(rec, next, set, del), r.decodedThreads())
+		full := committed(rec, next, set, del)
+		e.records.putDecoded(full, r.decodedThreads(full))
 		e.afterCommit(r, next)
 		return next, true, nil
 	}

@@ -78,6 +78,7 @@ func runActivities(ctx context.Context, args []string, out io.Writer) (*report, 
 					if err != nil || code != http.StatusOK {
 						if code != http.StatusNoContent {
 							t.status(code, err)
+							pause(pctx, 10*time.Millisecond) // a failing server is not hammered
 						}
 						continue
 					}
@@ -90,6 +91,9 @@ func runActivities(ctx context.Context, args []string, out io.Writer) (*report, 
 						continue
 					}
 					tok, _ := json.Marshal(task.TaskToken)
+					if !c.raw {
+						ans = nil // net/http may still read the last body after an error
+					}
 					ans = append(append(append(append(ans[:0], `{"taskToken":`...), tok...), `,"output":`...), task.Input...)
 					ans = append(ans, '}')
 					code, _, err = do(pctx, http.MethodPost, "/v1/tasks/success", ans)
@@ -136,4 +140,14 @@ func runActivities(ctx context.Context, args []string, out io.Writer) (*report, 
 	rep.rates = []rate{{"activities", done}, {"executions", succeeded}}
 	rep.note = append(rep.note, "activities: tasks polled and answered with 200 from /v1/tasks/success; executions: starts that SUCCEEDED in the window")
 	return rep, nil
+}
+
+// pause waits d or until ctx ends.
+func pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -69,15 +70,6 @@ func (c *rawConn) do(ctx context.Context, method, path string, body []byte) (int
 	if !time.Now().Before(deadline) { // the context's own timer may lag its deadline
 		return 0, nil, context.DeadlineExceeded
 	}
-	if c.conn == nil {
-		var d net.Dialer
-		conn, err := d.DialContext(ctx, "tcp", c.addr)
-		if err != nil {
-			return 0, nil, err
-		}
-		c.conn, c.r = conn, bufio.NewReaderSize(conn, 16<<10)
-	}
-	_ = c.conn.SetDeadline(deadline)
 	b := c.buf[:0]
 	b = append(b, method...)
 	b = append(b, ' ')
@@ -95,16 +87,59 @@ func (c *rawConn) do(ctx context.Context, method, path string, body []byte) (int
 	b = append(b, "\r\n\r\n"...)
 	b = append(b, body...)
 	c.buf = b
-	if _, err := c.conn.Write(b); err != nil {
+	for attempt := 0; ; attempt++ {
+		reused := c.conn != nil
+		if !reused {
+			var d net.Dialer
+			conn, err := d.DialContext(ctx, "tcp", c.addr)
+			if err != nil {
+				return 0, nil, err
+			}
+			c.conn, c.r = conn, bufio.NewReaderSize(conn, 16<<10)
+		}
+		code, data, err := c.exchange(ctx, b, deadline)
+		if err == nil {
+			return code, data, nil
+		}
+		if !time.Now().Before(deadline) {
+			return 0, nil, context.DeadlineExceeded
+		}
+		if ctx.Err() != nil {
+			return 0, nil, ctx.Err()
+		}
+		// A kept-alive connection the server closed while idle fails
+		// before any answer: that request was never served, so it is sent
+		// again once on a new connection (as net/http does).
+		if !reused || attempt > 0 || !errors.Is(err, errNoAnswer) {
+			return 0, nil, err
+		}
+	}
+}
+
+// errNoAnswer: the connection ended before the first byte of an answer.
+var errNoAnswer = errors.New("connection closed before an answer")
+
+// exchange writes a request and reads its answer on c's connection,
+// which it closes on any error or when the server asks to.
+func (c *rawConn) exchange(ctx context.Context, req []byte, deadline time.Time) (int, []byte, error) {
+	_ = c.conn.SetDeadline(deadline)
+	conn := c.conn
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) }) // cancellation ends a wait
+	defer stop()
+	if _, err := conn.Write(req); err != nil {
 		c.close()
+		return 0, nil, fmt.Errorf("%w: %v", errNoAnswer, err)
+	}
+	if _, err := c.r.Peek(1); err != nil {
+		c.close()
+		if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
+			return 0, nil, fmt.Errorf("%w: %v", errNoAnswer, err)
+		}
 		return 0, nil, err
 	}
 	code, data, keep, err := readMessage(c.r, c.body[:0], true)
 	if err != nil {
 		c.close()
-		if !time.Now().Before(deadline) {
-			return 0, nil, context.DeadlineExceeded
-		}
 		return 0, nil, err
 	}
 	c.body = data

@@ -143,3 +143,47 @@ func TestRawEndpoint(t *testing.T) {
 		t.Fatalf("%d calls counted, want 3", n)
 	}
 }
+
+// TestRawConnRetriesClosedIdle: a server that closes a kept-alive
+// connection after one answer (without saying so) costs the next request
+// a new connection, not an error.
+func TestRawConnRetriesClosedIdle(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var accepted atomic.Int64
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			go func() {
+				defer conn.Close()
+				if _, _, _, err := readMessage(bufio.NewReader(conn), nil, false); err != nil {
+					return
+				}
+				_, _ = conn.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+			}()
+		}
+	}()
+	c, err := newRawConn("http://"+ln.Addr().String(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 3 {
+		code, body, err := c.do(ctx, http.MethodGet, "/", nil)
+		if err != nil || code != 200 || string(body) != "ok" {
+			t.Fatalf("request %d: %d %q %v", i, code, body, err)
+		}
+	}
+	if n := accepted.Load(); n != 3 {
+		t.Fatalf("%d connections, want 3 (each closed after one answer)", n)
+	}
+}
