@@ -201,3 +201,32 @@ func checkStartedOnce(t *testing.T, eng *interpreter.Engine, id string) {
 		t.Errorf("%s: %d started events, want 1", id, started)
 	}
 }
+
+// TestActivityRequeuedUntilItSticks: a task popped from a shared queue
+// whose hand-out cannot be recorded is queued again, and when the store
+// fails that too, again in the background until it sticks: no task is
+// left in no queue.
+func TestActivityRequeuedUntilItSticks(t *testing.T) {
+	url := redistest.URL(t)
+	eng, rs, faults := claimNode(t, url, "requeue", "A", -1) // never held: LPOP
+	id := startCook(t, eng, "pie")
+	remove := faults.Add(faultstore.Rule{Op: faultstore.Commit, Count: 3}) // the hand-out and two requeues
+	if _, _, err := poll(eng, 2*time.Second); err == nil {
+		t.Fatal("poll with a failing commit handed the task out")
+	}
+	token, input, err := poll(eng, 5*time.Second)
+	remove()
+	if err != nil {
+		t.Fatalf("poll after the failed hand-out and requeues: %v (the task is in no queue)", err)
+	}
+	if string(input) != `{"dish":"pie"}` {
+		t.Fatalf("input %s", input)
+	}
+	if err := eng.TaskSuccess(context.Background(), token, json.RawMessage(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	checkStartedOnce(t, eng, id)
+	if tk, err := storetest.Take(context.Background(), rs, "cook"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("queue at the end: %v, %v; want empty", tk, err)
+	}
+}

@@ -769,7 +769,7 @@ func (e *Engine) PollActivity(ctx context.Context, activity, worker string) (tok
 				// The hand-out could not be recorded: the task goes back to
 				// the queue for the next poller (a held one never left it).
 				if task.Held == "" {
-					e.requeueActivity(context.WithoutCancel(ctx), tk)
+					e.requeueUntilDone(tk)
 				}
 				return "", nil, err
 			case err == nil && applied:
@@ -1011,6 +1011,38 @@ func (e *Engine) HeldPartitions() int {
 // it). A duplicate entry is harmless: a poll that finds the task already
 // started skips it.
 func (e *Engine) requeueActivity(ctx context.Context, tk Token) {
+	if err := e.requeueOnce(ctx, tk); err != nil {
+		e.log.Warn("activity task not requeued", slog.String("execution_id", tk.ExecutionID), slog.Any("error", err))
+	}
+}
+
+// requeueUntilDone is requeueActivity for a task this node popped and
+// could not hand out: the store just failed, so the requeue is tried
+// again in the background, backing off, until it sticks or the engine
+// stops. Otherwise a second failure would leave the task in no queue, and
+// an activity without a timeout would wait for ever.
+func (e *Engine) requeueUntilDone(tk Token) {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
+			err := e.requeueOnce(e.ctx, tk)
+			if err == nil || e.ctx.Err() != nil {
+				return
+			}
+			e.log.Warn("activity task not requeued yet; retrying", slog.String("execution_id", tk.ExecutionID), slog.Any("error", err))
+			select {
+			case <-e.ctx.Done():
+				return
+			case <-e.cfg.Clock.After(backoff):
+			}
+		}
+	}()
+}
+
+// requeueOnce queues the task again if it still waits for a worker; nil
+// when it does not (any more).
+func (e *Engine) requeueOnce(ctx context.Context, tk Token) error {
 	_, _, err := e.modify(ctx, tk.ExecutionID, func(r *run) bool {
 		t := r.threads[tk.Thread]
 		if r.status != store.StatusRunning || t == nil || t.Phase != phaseTask || t.Task == nil ||
@@ -1025,9 +1057,10 @@ func (e *Engine) requeueActivity(ctx context.Context, tk Token) {
 			ExecutionID: r.id, Input: value.Marshal(t.Task.Params.V)})
 		return true
 	})
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		e.log.Warn("activity task not requeued", slog.String("execution_id", tk.ExecutionID), slog.Any("error", err))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
 	}
+	return err
 }
 
 // latestTTL is how long a node trusts the latest version it read of a state
