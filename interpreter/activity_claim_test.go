@@ -230,3 +230,37 @@ func TestActivityRequeuedUntilItSticks(t *testing.T) {
 		t.Fatalf("queue at the end: %v, %v; want empty", tk, err)
 	}
 }
+
+// TestWithdrawnActivityLeavesItsQueue: an activity task nobody polled
+// leaves its queue when its attempt times out and when its execution is
+// stopped, instead of waiting there for a poll to find it stale.
+func TestWithdrawnActivityLeavesItsQueue(t *testing.T) {
+	url := redistest.URL(t)
+	eng, rs, _ := claimNode(t, url, "withdraw", "A", 0)
+	ctx := context.Background()
+	const timed = `{"StartAt":"Cook","States":{
+		"Cook":{"Type":"Task","Resource":"activity:cook","TimeoutSeconds":1,"End":true}}}`
+	if _, err := eng.PutStateMachine(ctx, "timed", []byte(timed), dsl.JSON); err != nil {
+		t.Fatal(err)
+	}
+	ex, _, err := eng.StartExecution(ctx, interpreter.StartParams{StateMachine: "timed", Name: "t1", Input: json.RawMessage(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if ended, err := eng.Wait(wctx, ex.ID); err != nil || ended.Status != store.StatusFailed || ended.Error != "States.Timeout" {
+		t.Fatalf("execution %v: %+v; want FAILED with States.Timeout", err, ended)
+	}
+	if tk, err := storetest.Take(ctx, rs, "cook"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("queue after the timeout: %+v, %v; want empty", tk, err)
+	}
+
+	id := startCook(t, eng, "stopped")
+	if _, err := eng.StopExecution(ctx, id, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if tk, err := storetest.Take(ctx, rs, "cook"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("queue after the stop: %+v, %v; want empty", tk, err)
+	}
+}

@@ -508,7 +508,8 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 			return nil, false, err
 		}
 		err = e.store.Commit(ctx, store.CommitParams{ID: id, ExpectedVersion: rec.RecordVersion, Fence: e.own.fence(id), Record: next,
-			SetThreads: set, DeleteThreads: del, Events: r.events, Activities: r.activities, Claim: r.claim})
+			SetThreads: set, DeleteThreads: del, Events: r.events, Activities: r.activities, Claim: r.claim,
+			Withdraw: r.withdrawn})
 		if errors.Is(err, store.ErrConflict) && attempt < 10 {
 			continue
 		}
@@ -1053,8 +1054,7 @@ func (e *Engine) requeueOnce(ctx context.Context, tk Token) error {
 		if s == nil || s.Task == nil || s.Task.Kind != dsl.ActivityTask {
 			return false
 		}
-		r.activities = append(r.activities, store.ActivityTask{Activity: s.Task.Name, Token: MakeToken(r.id, t.ID, t.Task.ScheduledID, t.Task.Secret),
-			ExecutionID: r.id, Input: value.Marshal(t.Task.Params.V)})
+		r.activities = append(r.activities, queuedTask(r, t, s))
 		return true
 	})
 	if errors.Is(err, store.ErrNotFound) {

@@ -83,7 +83,8 @@ type run struct {
 	calls      []taskCall
 	cancels    []string // tokens of tasks withdrawn by this step
 	activities []store.ActivityTask
-	claim      *store.ActivityTask // a held activity task this step's commit takes out of its queue
+	claim      *store.ActivityTask  // a held activity task this step's commit takes out of its queue
+	withdrawn  []store.ActivityTask // activity tasks queued earlier that this step withdrew
 	execCtx    *value.Object
 	smCtx      *value.Object
 }
@@ -619,7 +620,22 @@ func (r *run) withdraw(t *thread) {
 	}
 	r.cancels = append(r.cancels, tok)
 	r.calls = slices.DeleteFunc(r.calls, func(c taskCall) bool { return c.Token == tok })
+	queuedNow := slices.ContainsFunc(r.activities, func(a store.ActivityTask) bool { return a.Token == tok })
 	r.activities = slices.DeleteFunc(r.activities, func(a store.ActivityTask) bool { return a.Token == tok })
+	if s := r.state(t); !queuedNow && t.Task != nil && !t.Task.Started && !t.Task.ScheduledAt.IsZero() &&
+		s != nil && s.Task != nil && s.Task.Kind == dsl.ActivityTask {
+		// Queued by an earlier commit and never taken: out of its queue
+		// with this one, so that no worker polls it and no queue keeps it.
+		r.withdrawn = append(r.withdrawn, queuedTask(r, t, s))
+	}
+}
+
+// queuedTask is the queue entry of thread t's activity task, as
+// scheduleTask queued it (the same input bytes and time), so that it can
+// be queued again or withdrawn by name.
+func queuedTask(r *run, t *thread, s *dsl.State) store.ActivityTask {
+	return store.ActivityTask{Activity: s.Task.Name, Token: MakeToken(r.id, t.ID, t.Task.ScheduledID, t.Task.Secret),
+		ExecutionID: r.id, Input: value.Marshal(t.Task.Params.V), QueuedAt: t.Task.ScheduledAt}
 }
 
 // endIn finishes an event that belongs to thread t's sequence.

@@ -136,7 +136,7 @@ func (r *run) scheduleTask(t *thread, s *dsl.State) {
 	r.touch(t)
 	if s.Task.Kind == dsl.ActivityTask {
 		r.activities = append(r.activities, store.ActivityTask{Activity: s.Task.Name, Token: MakeToken(r.id, t.ID, scheduledID, secret),
-			ExecutionID: r.id, Input: value.Marshal(call.Parameters)})
+			ExecutionID: r.id, Input: value.Marshal(call.Parameters), QueuedAt: r.now})
 	}
 	r.calls = append(r.calls, taskCall{State: s.Name, Attempt: t.Attempts, Thread: t.ID, ScheduledID: scheduledID, Spec: s.Task, Params: call.Parameters,
 		Token: MakeToken(r.id, t.ID, scheduledID, secret), Timeout: call.TimeoutSeconds, Heartbeat: call.HeartbeatSeconds})

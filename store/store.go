@@ -120,6 +120,11 @@ type ActivityTask struct {
 	Token       string
 	ExecutionID string
 	Input       []byte // JSON
+	// QueuedAt, when set, is the time the task's queue entry carries (the
+	// engine gives its TaskScheduled time), so that the same task can be
+	// named again to withdraw it (CommitParams.Withdraw); zero: the time
+	// of the commit.
+	QueuedAt time.Time
 	// Held is set when PopActivity left the task in its queue; it is the
 	// store's own name for it. The caller then takes the task out with the
 	// commit that records its start (CommitParams.Claim), so a hand-out that
@@ -156,6 +161,13 @@ type CommitParams struct {
 	Events []Event
 	// Activities are queued for workers, atomically with the events.
 	Activities []ActivityTask
+	// Withdraw are tasks of this execution queued by earlier commits and no
+	// longer wanted (timed out, aborted, their execution ended), named as
+	// they were queued (same token, input and QueuedAt). They leave their
+	// queues with the commit when still among the first of them; best
+	// effort: one further back, or queued by an older release, stays until
+	// a poll finds it stale.
+	Withdraw []ActivityTask
 	// Claim, when set, is a held task of this execution (ActivityTask.Held)
 	// that leaves its queue with this commit. When it is no longer queued
 	// the commit writes nothing and fails with ErrTaskTaken.

@@ -285,6 +285,9 @@ func (s *Store) Commit(_ context.Context, p store.CommitParams) error {
 	}
 	e.rec.Threads = threads
 	e.events = append(e.events, cloneEvents(p.Events)...)
+	for i := range p.Withdraw {
+		s.unqueueLocked(&p.Withdraw[i])
+	}
 	s.enqueueLocked(p.Activities)
 	s.notifyLocked(p.ID, statusChanged)
 	return nil

@@ -31,7 +31,11 @@ func (s *Store) taskArgs(p int, tasks []store.ActivityTask) (queues []string, el
 	now := time.Now()
 	queues, elems = make([]string, len(tasks)), make([]any, len(tasks))
 	for i, t := range tasks {
-		if elems[i], err = encodeQueued(t, now); err != nil {
+		at := now
+		if !t.QueuedAt.IsZero() {
+			at = t.QueuedAt
+		}
+		if elems[i], err = encodeQueued(t, at); err != nil {
 			return nil, nil, err
 		}
 		queues[i] = s.keys.activity(p, t.Activity)
@@ -173,10 +177,20 @@ func (s *Store) Commit(ctx context.Context, p store.CommitParams) error {
 		keys = append(keys, s.keys.activity(part, c.Activity))
 		claim = c.Held
 	}
-	args := make([]any, 0, 15+len(fields)+len(p.DeleteThreads)+len(p.Events)+len(tasks))
+	for _, w := range p.Withdraw {
+		if w.ExecutionID != p.ID || w.QueuedAt.IsZero() {
+			return fmt.Errorf("redis store: commit %s: a withdrawn task must be this execution's, with its QueuedAt", p.ID)
+		}
+	}
+	withdrawQueues, withdrawn, err := s.taskArgs(part, p.Withdraw)
+	if err != nil {
+		return fmt.Errorf("redis store: commit %s: %w", p.ID, err)
+	}
+	keys = append(keys, withdrawQueues...)
+	args := make([]any, 0, 16+len(fields)+len(p.DeleteThreads)+len(p.Events)+len(tasks)+len(withdrawn))
 	args = append(args, strconv.FormatInt(p.ExpectedVersion, 10), strconv.FormatInt(p.Fence, 10), p.ID, due, r.Status,
 		s.keys.partition(part), s.keys.channel(part), s.publish(),
-		len(fields)/2, len(p.DeleteThreads), len(p.Events), len(tasks), first, endedScore(r), claim)
+		len(fields)/2, len(p.DeleteThreads), len(p.Events), len(tasks), first, endedScore(r), claim, len(withdrawn))
 	args = append(args, fields...)
 	for _, t := range p.DeleteThreads {
 		args = append(args, threadPrefix+t)
@@ -185,6 +199,7 @@ func (s *Store) Commit(ctx context.Context, p store.CommitParams) error {
 		args = append(args, e.Data)
 	}
 	args = append(args, tasks...)
+	args = append(args, withdrawn...)
 
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
@@ -198,6 +213,9 @@ func (s *Store) Commit(ctx context.Context, p store.CommitParams) error {
 	switch res[0] {
 	case "OK":
 		s.queuedHere(p.Activities, tasks)
+		for i, w := range p.Withdraw {
+			s.local.take(w.Activity, withdrawn[i].(string)) // no poll here holds it again
+		}
 		return nil
 	case "TAKEN":
 		// A task taken by a poller elsewhere is one stale entry; a task

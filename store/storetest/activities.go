@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/sfn-project/sfn/store"
 )
@@ -12,6 +13,7 @@ var activityTests = []test{
 	{"FIFO", testActivitiesFIFO}, // per execution, see the end of the test
 	{"Claim", testActivitiesClaim},
 	{"Drop", testActivitiesDrop},
+	{"Withdraw", testActivitiesWithdraw},
 }
 
 // Take is what a poller does with a store: PopActivity, and for a held
@@ -162,4 +164,38 @@ func testActivitiesDrop(t *testing.T, s store.Store) {
 	}
 	_, err = Take(ctx, s, "D")
 	wantErr(t, "a dropped task", err, store.ErrNotFound)
+}
+
+// testActivitiesWithdraw: a commit that withdraws a queued task, named as
+// it was queued, takes it out of its queue with the commit; withdrawing a
+// task no longer queued changes nothing else.
+func testActivitiesWithdraw(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	rec := newExec("sm", "w", base)
+	queued := []store.ActivityTask{task("W", "w1", rec.ID), task("W", "w2", rec.ID)}
+	for i := range queued {
+		queued[i].QueuedAt = base.Add(time.Duration(i) * time.Millisecond)
+	}
+	if _, err := s.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: events(1, 1), Activities: queued}); err != nil {
+		t.Fatal(err)
+	}
+	withdraw := func(tasks ...store.ActivityTask) {
+		t.Helper()
+		cur := get(t, s, rec.ID)
+		if err := s.Commit(ctx, store.CommitParams{ID: rec.ID, ExpectedVersion: cur.RecordVersion, Record: cur,
+			Events: events(cur.LastEventID+1, 1), Withdraw: tasks}); err != nil {
+			t.Fatalf("commit withdrawing %d task(s): %v", len(tasks), err)
+		}
+	}
+	withdraw(queued[0])
+	got, err := Take(ctx, s, "W")
+	if err != nil || got.Token != "w2" {
+		t.Fatalf("after withdrawing w1: %+v, %v; want w2", got, err)
+	}
+	withdraw(queued...) // neither is queued any more
+	_, err = Take(ctx, s, "W")
+	wantErr(t, "after withdrawing everything", err, store.ErrNotFound)
+	if got := get(t, s, rec.ID); got.LastEventID != 3 {
+		t.Fatalf("last event %d, want 3: a withdrawal stopped a commit", got.LastEventID)
+	}
 }

@@ -12,7 +12,8 @@
 -- KEYS[4]  -> due zset         <prefix>:{pN}:due
 -- KEYS[5]  -> ended zset       <prefix>:{pN}:ended (retention: score = stop time in µs)
 -- KEYS[6..] -> one activity queue per task, in task order; then, with a
---             claim, the claimed task's queue
+--             claim, the claimed task's queue; then one queue per
+--             withdrawn task
 -- ARGV[1]  -> expected record version
 -- ARGV[2]  -> fence, "0" for writes from outside the lease holder
 -- ARGV[3]  -> execution id
@@ -31,8 +32,11 @@
 -- ARGV[14] -> stop time in microseconds, or "" while running; an ended
 --             execution is put in the ended zset, a redriven one leaves it
 -- ARGV[15] -> a queued task this commit claims (its exact element), or ""
--- ARGV[16..] -> F pairs, then D fields, then E event payloads, then A tasks
---             (queue elements, "<µs>|<json>", pushed as they are)
+-- ARGV[16] -> W, the number of withdrawn tasks
+-- ARGV[17..] -> F pairs, then D fields, then E event payloads, then A tasks
+--             (queue elements, "<µs>|<json>", pushed as they are), then W
+--             withdrawn tasks' elements (removed when among the first 64
+--             of their queues)
 -- Returns {"OK"} or, changing nothing, {"NOTFOUND"}, {"LEASELOST", fence},
 -- {"CONFLICT", record version}, {"GAP", last event id} or {"TAKEN", queue
 -- length} (the claimed task is not among the first 64 of its queue: gone,
@@ -78,7 +82,7 @@ local function batch(cmd, key, from, count, width)
     j = j + n
   end
 end
-local i = 16
+local i = 17
 -- The version, the last event id and the first 200 field pairs in one HSET
 -- (one command to run and to append to the AOF instead of two).
 local hn = math.min(nf, 200)
@@ -116,6 +120,16 @@ if status ~= cur[3] then
 end
 for a = 0, na - 1 do
   redis.call('RPUSH', KEYS[6 + a], ARGV[i + a])
+end
+i = i + na
+local wk = 6 + na
+if ARGV[15] ~= '' then
+  wk = wk + 1
+end
+for w = 0, tonumber(ARGV[16]) - 1 do
+  if redis.call('LPOS', KEYS[wk + w], ARGV[i + w], 'MAXLEN', 64) then
+    redis.call('LREM', KEYS[wk + w], 1, ARGV[i + w])
+  end
 end
 -- Every commit publishes the id (what every release's watchers hear); one
 -- that changes the status also publishes "<id> <status>" (ids have no
