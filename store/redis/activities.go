@@ -62,11 +62,11 @@ func (s *Store) PopActivity(ctx context.Context, activity string) (*store.Activi
 			return fail(err)
 		}
 	}
-	// Most polls (Options.LocalPolls: three in four) hold the oldest task
-	// this process queued (no round trip: the caller's commit claims it);
-	// the others go to the shared hint set, so that tasks queued by other
-	// nodes are served even while the local queue never runs dry.
-	if s.localPolls >= 1 || s.localPolls > 0 && rand.Float64() < s.localPolls {
+	// Most polls (holdFirst) hold the oldest task this process queued (no
+	// round trip: the caller's commit claims it); the others go to the
+	// shared hint set, so that tasks queued by other nodes are served even
+	// while the local queue never runs dry.
+	if s.holdFirst() {
 		if task := s.local.pop(activity, time.Now()); task != nil {
 			return task, nil
 		}
@@ -139,7 +139,7 @@ func (s *Store) popPartition(ctx context.Context, activity, hint, m string) (*st
 	for {
 		raw, err := s.client.LPop(ctx, queue).Result()
 		if err == nil {
-			s.local.take(activity, raw)
+			s.noteShared(!s.local.take(activity, raw))
 			_, task, err := decodeQueued(raw)
 			if err != nil {
 				return nil, fmt.Errorf("redis store: pop activity %q: %w", activity, err)
@@ -255,12 +255,54 @@ func (l *localQueue) sweepLocked(now time.Time) {
 	}
 }
 
-// take forgets a task popped from a shared queue.
-func (l *localQueue) take(activity, elem string) {
+// take forgets a task popped from a shared queue, and reports whether it
+// was remembered.
+func (l *localQueue) take(activity, elem string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if q := l.m[activity]; q != nil {
-		delete(q.live, elem)
+		if _, ok := q.live[elem]; ok {
+			delete(q.live, elem)
+			return true
+		}
+	}
+	return false
+}
+
+// foreignOne is 1 in the fixed point of Store.foreign.
+const foreignOne = 1 << 16
+
+// holdFirst decides whether a poll first holds a task this process queued.
+// Adaptive (Options.LocalPolls 0): a poll goes to the shared queues with
+// the probability that a task found there was not queued here (a moving
+// average over the shared pops), but at least one poll in sixteen, so
+// that tasks of other nodes, or ones this process no longer remembers,
+// are always served and keep the average honest.
+func (s *Store) holdFirst() bool {
+	switch {
+	case s.localPolls >= 1:
+		return true
+	case s.localPolls < 0:
+		return false
+	case s.localPolls > 0:
+		return rand.Float64() < s.localPolls
+	}
+	shared := max(s.foreign.Load(), foreignOne/16)
+	return rand.Int64N(foreignOne) >= shared
+}
+
+// noteShared adds one task popped from a shared queue to the average of
+// holdFirst: foreign when this process did not remember it.
+func (s *Store) noteShared(foreign bool) {
+	x := int64(0)
+	if foreign {
+		x = foreignOne
+	}
+	for {
+		f := s.foreign.Load()
+		if s.foreign.CompareAndSwap(f, f+(x-f)/16) {
+			return
+		}
 	}
 }
 

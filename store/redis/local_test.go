@@ -105,3 +105,40 @@ func TestLocalQueueBounded(t *testing.T) {
 		t.Fatalf("%d live, %d entries; want at most %d and %d", len(q.live), len(q.order), localMax, 2*localMax+1)
 	}
 }
+
+// TestHoldFirstAdapts: with LocalPolls left to adapt, polls go to the
+// shared queues about as often as tasks found there were queued elsewhere,
+// and never less than one in sixteen.
+func TestHoldFirstAdapts(t *testing.T) {
+	share := func(s *Store) int {
+		n := 0
+		for range 10000 {
+			if s.holdFirst() {
+				n++
+			}
+		}
+		return n
+	}
+	var s Store
+	for range 200 {
+		s.noteShared(true)
+	}
+	if n := share(&s); n > 300 {
+		t.Fatalf("all shared pops foreign: %d of 10000 polls held first, want almost none", n)
+	}
+	for range 200 {
+		s.noteShared(false)
+	}
+	if n := share(&s); n < 9000 || n > 9700 {
+		t.Fatalf("no shared pop foreign: %d of 10000 polls held first, want about 15 in 16", n)
+	}
+	for _, c := range []struct {
+		polls float64
+		want  int
+	}{{1, 10000}, {-1, 0}} {
+		s := Store{localPolls: c.polls}
+		if n := share(&s); n != c.want {
+			t.Fatalf("LocalPolls %v: %d held first, want %d", c.polls, n, c.want)
+		}
+	}
+}

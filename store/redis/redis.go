@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -41,8 +42,10 @@ type Options struct {
 	// services that refuse CONFIG GET. The policy must still not evict.
 	SkipPolicyCheck bool
 	// LocalPolls is the share of activity polls that first hold a task
-	// this process queued (activities.go); default 0.75, negative for
-	// none. Tests use 1 and -1 to take one path only.
+	// this process queued (activities.go): 1 for all, negative for none, a
+	// fraction for that share; 0 (the default) adapts it to how many of
+	// the tasks found in the shared queues this process did not queue.
+	// Tests use 1 and -1 to take one path only.
 	LocalPolls float64
 }
 
@@ -59,9 +62,6 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.Senders <= 0 {
 		o.Senders = 4
-	}
-	if o.LocalPolls == 0 {
-		o.LocalPolls = 0.75
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 128
@@ -91,9 +91,10 @@ type Store struct {
 	timeout    time.Duration
 	watch      *watcher
 	batch      *batcher
-	scans      sync.Map   // activity → *atomic.Int64: Unix ns of this process's last full scan (activities.go)
-	local      localQueue // activity tasks this process queued (activities.go)
-	localPolls float64    // Options.LocalPolls
+	scans      sync.Map     // activity → *atomic.Int64: Unix ns of this process's last full scan (activities.go)
+	local      localQueue   // activity tasks this process queued (activities.go)
+	localPolls float64      // Options.LocalPolls
+	foreign    atomic.Int64 // adaptive LocalPolls: share of shared pops not queued here, in 1/65536
 }
 
 var (
@@ -115,6 +116,7 @@ func New(ctx context.Context, o Options) (*Store, error) {
 	}
 	s := &Store{client: client, cluster: cluster, keys: keys{prefix: o.Prefix}, partitions: o.Partitions, timeout: o.Timeout,
 		localPolls: o.LocalPolls}
+	s.foreign.Store(foreignOne / 4) // three polls in four local, to begin with
 	s.watch = newWatcher(s)
 	if err := s.start(ctx, o); err != nil {
 		_ = client.Close()
