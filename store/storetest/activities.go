@@ -98,20 +98,29 @@ func byExecution(tasks []store.ActivityTask) map[string][]store.ActivityTask {
 	return out
 }
 
+// createAndPop creates an execution that queues one task of activity,
+// and pops it.
+func createAndPop(t *testing.T, s store.Store, name, activity string) (*store.Execution, *store.ActivityTask) {
+	t.Helper()
+	ctx := ctxFor(t)
+	rec := newExec("sm", name, base)
+	if _, err := s.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: events(1, 1),
+		Activities: []store.ActivityTask{task(activity, name+"1", rec.ID)}}); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := s.PopActivity(ctx, activity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec, tk
+}
+
 // testActivitiesClaim: a commit that claims a held task takes it out of
 // its queue with the commit; a claim of a task no longer queued writes
 // nothing (ErrTaskTaken).
 func testActivitiesClaim(t *testing.T, s store.Store) {
 	ctx := ctxFor(t)
-	rec := newExec("sm", "c", base)
-	if _, err := s.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: events(1, 1),
-		Activities: []store.ActivityTask{task("C", "c1", rec.ID)}}); err != nil {
-		t.Fatal(err)
-	}
-	tk, err := s.PopActivity(ctx, "C")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec, tk := createAndPop(t, s, "c", "C")
 	claim := func(c *store.ActivityTask) error {
 		cur := get(t, s, rec.ID)
 		return s.Commit(ctx, store.CommitParams{ID: rec.ID, ExpectedVersion: cur.RecordVersion, Record: cur,
@@ -146,15 +155,7 @@ func testActivitiesClaim(t *testing.T, s store.Store) {
 // testActivitiesDrop: DropActivity removes a held task once.
 func testActivitiesDrop(t *testing.T, s store.Store) {
 	ctx := ctxFor(t)
-	rec := newExec("sm", "d", base)
-	if _, err := s.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: events(1, 1),
-		Activities: []store.ActivityTask{task("D", "d1", rec.ID)}}); err != nil {
-		t.Fatal(err)
-	}
-	tk, err := s.PopActivity(ctx, "D")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, tk := createAndPop(t, s, "d", "D")
 	removed, err := s.DropActivity(ctx, tk)
 	if err != nil || removed != (tk.Held != "") {
 		t.Fatalf("DropActivity of the popped task (held %q): %v, %v", tk.Held, removed, err)
