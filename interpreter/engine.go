@@ -739,9 +739,10 @@ func (e *Engine) activitySignal(activity string) <-chan struct{} {
 	return ch
 }
 
-// PollActivity hands the oldest task of an activity to a worker, waiting
-// until one arrives or ctx ends (then ErrTaskNotFound). The task's
-// ActivityStarted is committed before it is handed out.
+// PollActivity hands a task of an activity (roughly the oldest: see
+// store.Store.PopActivity) to a worker, waiting until one arrives or ctx
+// ends (then ErrTaskNotFound). The task's ActivityStarted is committed
+// before it is handed out.
 func (e *Engine) PollActivity(ctx context.Context, activity, worker string) (token string, input json.RawMessage, err error) {
 	for {
 		signal := e.activitySignal(activity)
