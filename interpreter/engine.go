@@ -1055,7 +1055,7 @@ func (e *Engine) requeueOnce(ctx context.Context, tk Token) error {
 		if s == nil || s.Task == nil || s.Task.Kind != dsl.ActivityTask {
 			return false
 		}
-		r.activities = append(r.activities, queuedTask(r, t, s))
+		r.activities = append(r.activities, r.queuedTask(t, s))
 		return true
 	})
 	if errors.Is(err, store.ErrNotFound) {

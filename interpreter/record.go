@@ -83,21 +83,32 @@ func reuseDecoded(t *thread, b []byte) bool {
 	if !all && reuses.Add(1)%checkEvery != 0 {
 		return true
 	}
-	enc, err := encodeThread(t)
-	if err == nil && !bytes.Equal(enc, b) {
-		// b may be an earlier release's encoding of the same state.
-		if old, derr := decodeThread(b); derr == nil {
-			if canon, cerr := encodeThread(old); cerr == nil && bytes.Equal(enc, canon) {
-				return true
-			}
-		}
-	} else if err == nil {
+	if encodesAs(t, b) {
 		return true
 	}
 	if all {
+		enc, _ := encodeThread(t)
 		panic(fmt.Sprintf("interpreter: cached thread %d no longer matches its committed bytes:\n%s\n%s", t.ID, enc, b))
 	}
 	return false
+}
+
+// encodesAs reports whether t encodes to b, or to what b decodes to (b
+// may be an earlier release's encoding of the same state).
+func encodesAs(t *thread, b []byte) bool {
+	enc, err := encodeThread(t)
+	if err != nil {
+		return false
+	}
+	if bytes.Equal(enc, b) {
+		return true
+	}
+	old, err := decodeThread(b)
+	if err != nil {
+		return false
+	}
+	canon, err := encodeThread(old)
+	return err == nil && bytes.Equal(enc, canon)
 }
 
 // maxDecodedBytes bounds the threads the record cache keeps decoded for a

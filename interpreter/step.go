@@ -610,32 +610,32 @@ func (r *run) withdraw(t *thread) {
 	if tok == "" {
 		return
 	}
-	pending := slices.ContainsFunc(r.calls, func(c taskCall) bool { return c.Token == tok })
-	if !pending && t.Task != nil && r.status == store.StatusRunning {
+	// tok is set, so t has a task; a call or queue entry this very step
+	// made goes with it.
+	s := r.state(t)
+	activity := s != nil && s.Task != nil && s.Task.Kind == dsl.ActivityTask
+	calls, queued := len(r.calls), len(r.activities)
+	r.calls = slices.DeleteFunc(r.calls, func(c taskCall) bool { return c.Token == tok })
+	r.activities = slices.DeleteFunc(r.activities, func(a store.ActivityTask) bool { return a.Token == tok })
+	if len(r.calls) == calls && r.status == store.StatusRunning && s != nil && s.Task != nil && !activity {
 		// The call went out after an earlier commit: it had started, and
 		// the history says so before the state is aborted.
-		if s := r.state(t); s != nil && s.Task != nil && s.Task.Kind != dsl.ActivityTask {
-			r.markStarted(t, s, "")
-		}
+		r.markStarted(t, s, "")
 	}
 	r.cancels = append(r.cancels, tok)
-	r.calls = slices.DeleteFunc(r.calls, func(c taskCall) bool { return c.Token == tok })
-	queuedNow := slices.ContainsFunc(r.activities, func(a store.ActivityTask) bool { return a.Token == tok })
-	r.activities = slices.DeleteFunc(r.activities, func(a store.ActivityTask) bool { return a.Token == tok })
-	if s := r.state(t); !queuedNow && t.Task != nil && !t.Task.Started && !t.Task.ScheduledAt.IsZero() &&
-		s != nil && s.Task != nil && s.Task.Kind == dsl.ActivityTask {
+	if activity && len(r.activities) == queued && !t.Task.Started && !t.Task.ScheduledAt.IsZero() {
 		// Queued by an earlier commit and never taken: out of its queue
 		// with this one, so that no worker polls it and no queue keeps it.
-		r.withdrawn = append(r.withdrawn, queuedTask(r, t, s))
+		r.withdrawn = append(r.withdrawn, r.queuedTask(t, s))
 	}
 }
 
-// queuedTask is the queue entry of thread t's activity task, as
-// scheduleTask queued it (the same input bytes and time), so that it can
-// be queued again or withdrawn by name.
-func queuedTask(r *run, t *thread, s *dsl.State) store.ActivityTask {
-	return store.ActivityTask{Activity: s.Task.Name, Token: MakeToken(r.id, t.ID, t.Task.ScheduledID, t.Task.Secret),
-		ExecutionID: r.id, Input: value.Marshal(t.Task.Params.V), QueuedAt: t.Task.ScheduledAt}
+// queuedTask is the queue entry of thread t's activity task. scheduleTask
+// queues it, and a requeue or a withdrawal names it again with the same
+// token, input bytes and time: the Redis store matches elements exactly.
+func (r *run) queuedTask(t *thread, s *dsl.State) store.ActivityTask {
+	return store.ActivityTask{Activity: s.Task.Name, Token: r.token(t), ExecutionID: r.id,
+		Input: value.Marshal(t.Task.Params.V), QueuedAt: t.Task.ScheduledAt}
 }
 
 // endIn finishes an event that belongs to thread t's sequence.

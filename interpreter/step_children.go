@@ -11,7 +11,6 @@ import (
 	"github.com/sfn-project/sfn/dsl/failure"
 	"github.com/sfn-project/sfn/dsl/value"
 	"github.com/sfn-project/sfn/states"
-	"github.com/sfn-project/sfn/store"
 )
 
 // ---- context object ----
@@ -135,8 +134,7 @@ func (r *run) scheduleTask(t *thread, s *dsl.State) {
 	t.Phase = phaseTask
 	r.touch(t)
 	if s.Task.Kind == dsl.ActivityTask {
-		r.activities = append(r.activities, store.ActivityTask{Activity: s.Task.Name, Token: MakeToken(r.id, t.ID, scheduledID, secret),
-			ExecutionID: r.id, Input: value.Marshal(call.Parameters), QueuedAt: r.now})
+		r.activities = append(r.activities, r.queuedTask(t, s))
 	}
 	r.calls = append(r.calls, taskCall{State: s.Name, Attempt: t.Attempts, Thread: t.ID, ScheduledID: scheduledID, Spec: s.Task, Params: call.Parameters,
 		Token: MakeToken(r.id, t.ID, scheduledID, secret), Timeout: call.TimeoutSeconds, Heartbeat: call.HeartbeatSeconds})
