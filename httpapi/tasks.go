@@ -8,15 +8,7 @@ import (
 	"time"
 
 	"github.com/sfn-project/sfn/interpreter"
-	"github.com/sfn-project/sfn/store"
 )
-
-// activityPoller is the engine's long poll of an activity's queue: it takes
-// a task (recording that the worker started it) or returns
-// interpreter.ErrTaskNotFound when nothing arrived before ctx ended.
-type activityPoller interface {
-	PollActivity(ctx context.Context, activity, workerName string) (token string, input json.RawMessage, err error)
-}
 
 func (s *server) pollActivity(w http.ResponseWriter, r *http.Request) {
 	activity, err := pathName(r, "activity", "activity")
@@ -39,7 +31,9 @@ func (s *server) pollActivity(w http.ResponseWriter, r *http.Request) {
 	extendDeadline(w, wait+s.cfg.WriteTimeout)
 	ctx, cancel := context.WithTimeout(r.Context(), wait)
 	defer cancel()
-	token, input, err := s.poll(ctx, activity, body.WorkerName)
+	// The engine's long poll: a task, its start recorded, or
+	// interpreter.ErrTaskNotFound when nothing arrived before ctx ended.
+	token, input, err := s.engine.PollActivity(ctx, activity, body.WorkerName)
 	if errors.Is(err, interpreter.ErrTaskNotFound) || (err != nil && pollOver(ctx)) {
 		w.WriteHeader(http.StatusNoContent)
 		return
@@ -55,37 +49,6 @@ func (s *server) pollActivity(w http.ResponseWriter, r *http.Request) {
 		TaskToken string          `json:"taskToken"`
 		Input     json.RawMessage `json:"input"`
 	}{token, input})
-}
-
-// poll uses the engine's PollActivity; an engine without it is served
-// from the store's queue directly.
-func (s *server) poll(ctx context.Context, activity, worker string) (string, json.RawMessage, error) {
-	if p, ok := any(s.engine).(activityPoller); ok {
-		return p.PollActivity(ctx, activity, worker)
-	}
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		t, err := s.engine.Store().PopActivity(ctx, activity)
-		if err == nil && t.Held != "" {
-			// A held task is this caller's only once it leaves its queue.
-			var removed bool
-			if removed, err = s.engine.Store().DropActivity(ctx, t); err == nil && !removed {
-				continue
-			}
-		}
-		if err == nil {
-			return t.Token, t.Input, nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return "", nil, err
-		}
-		select {
-		case <-ctx.Done():
-			return "", nil, interpreter.ErrTaskNotFound
-		case <-tick.C:
-		}
-	}
 }
 
 func requireToken(tok string) error {
