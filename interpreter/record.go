@@ -40,7 +40,7 @@ func decodeRun(rec *store.Execution, def *dsl.Definition, trusted bool, decoded 
 			return nil, fmt.Errorf("execution %s: output: %w", rec.ID, err)
 		}
 	}
-	if err := json.Unmarshal(rec.Engine, &r.hdr); err != nil {
+	if err := decodeHeader(rec.Engine, &r.hdr); err != nil {
 		return nil, fmt.Errorf("execution %s: engine state: %w", rec.ID, err)
 	}
 	if r.hdr.Enc > encodingVersion {
@@ -135,7 +135,7 @@ func (r *run) decodedThreads(rec *store.Execution) map[string]*thread {
 // record encodes the run's header fields and the threads it changed.
 func (r *run) record() (*store.Execution, map[string][]byte, []string, error) {
 	r.hdr.Enc = encodingVersion
-	eng, err := json.Marshal(&r.hdr)
+	eng, err := appendHeader(make([]byte, 0, 96), &r.hdr)
 	if err != nil {
 		return nil, nil, nil, err
 	}

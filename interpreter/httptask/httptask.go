@@ -245,18 +245,17 @@ type Request struct {
 // States.Http.StatusCode.<code>; a request that cannot be made is
 // States.TaskFailed; a bad parameter is States.Runtime.
 func (c *Client) Invoke(ctx context.Context, r Request) (value.Value, *failure.Error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
+		defer cancel()
+	}
 	req, ferr := c.build(ctx, r)
 	if ferr != nil {
 		return nil, ferr
 	}
 	if err := c.hostAllowed(req.URL.Hostname()); err != nil {
 		return nil, failure.New(failure.TaskFailed, err.Error())
-	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
-		defer cancel()
-		req = req.WithContext(ctx)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -345,28 +344,6 @@ func (c *Client) build(ctx context.Context, r Request) (*http.Request, *failure.
 	default:
 		return nil, runtimeErr("the HTTP Task's Method %q is not one of GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS", method)
 	}
-	u, err := url.Parse(endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, runtimeErr("the HTTP Task's ApiEndpoint %q is not an http or https URL", endpoint)
-	}
-	if qp, ok := p.Get("QueryParameters"); ok {
-		qo, ok := qp.(*value.Object)
-		if !ok {
-			return nil, runtimeErr("the HTTP Task's QueryParameters must be an object")
-		}
-		q := u.Query()
-		for _, m := range qo.Members() {
-			switch v := m.Value.(type) {
-			case []any:
-				for _, e := range v {
-					q.Add(m.Key, scalar(e))
-				}
-			default:
-				q.Add(m.Key, scalar(v))
-			}
-		}
-		u.RawQuery = q.Encode()
-	}
 	var body io.Reader
 	contentType := ""
 	if rb, ok := p.Get("RequestBody"); ok && method != "GET" && method != "HEAD" {
@@ -382,9 +359,29 @@ func (c *Client) build(ctx context.Context, r Request) (*http.Request, *failure.
 			body, contentType = bytes.NewReader(value.Marshal(rb)), "application/json; charset=UTF-8"
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
-	if err != nil {
-		return nil, runtimeErr("the HTTP request cannot be built: %v", err)
+	// The request parses the endpoint once; its URL is then checked and
+	// given the query parameters.
+	req, err := http.NewRequestWithContext(ctx, method, endpoint, body)
+	if err != nil || (req.URL.Scheme != "http" && req.URL.Scheme != "https") || req.URL.Host == "" {
+		return nil, runtimeErr("the HTTP Task's ApiEndpoint %q is not an http or https URL", endpoint)
+	}
+	if qp, ok := p.Get("QueryParameters"); ok {
+		qo, ok := qp.(*value.Object)
+		if !ok {
+			return nil, runtimeErr("the HTTP Task's QueryParameters must be an object")
+		}
+		q := req.URL.Query()
+		for _, m := range qo.Members() {
+			switch v := m.Value.(type) {
+			case []any:
+				for _, e := range v {
+					q.Add(m.Key, scalar(e))
+				}
+			default:
+				q.Add(m.Key, scalar(v))
+			}
+		}
+		req.URL.RawQuery = q.Encode()
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -409,9 +406,9 @@ func (c *Client) build(ctx context.Context, r Request) (*http.Request, *failure.
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", "sfn-http-task")
 	}
-	if r.IdempotencyKey != "" {
-		req.Header.Set("Idempotency-Key", r.IdempotencyKey)
-		req.Header.Set("Traceparent", traceparent(r.IdempotencyKey))
+	if r.IdempotencyKey != "" { // canonical names, set directly
+		req.Header["Idempotency-Key"] = []string{r.IdempotencyKey}
+		req.Header["Traceparent"] = []string{traceparent(r.IdempotencyKey)}
 	}
 	return req, nil
 }
