@@ -16,7 +16,7 @@ func headerCases() []header {
 		{Enc: 1, LastTime: t0, NextThread: 3, RedriveCount: 2, Failed: 7},
 		{Enc: 1, LastTime: t0, NextThread: 3, TimeoutAt: t0.Add(time.Millisecond), RedriveCount: 1000, Failed: 1},
 		{Enc: -4, LastTime: t0.In(time.FixedZone("x", 5*3600+30*60)), NextThread: -1, Failed: -2},
-		{Enc: 1, LastTime: t0.In(time.FixedZone("secs", 3600+7)), NextThread: 1},      // json writes its own way
+		{Enc: 1, LastTime: t0.In(time.FixedZone("secs", 3600+7)), NextThread: 1},        // json writes its own way
 		{Enc: 1, LastTime: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), NextThread: 1}, // json refuses
 		{Enc: 1, LastTime: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC), NextThread: 1},    // json refuses
 	}
