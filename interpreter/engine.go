@@ -507,7 +507,7 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 		if err != nil {
 			return nil, false, err
 		}
-		err = e.store.Commit(ctx, store.CommitParams{ID: id, ExpectedVersion: rec.RecordVersion, Fence: e.own.fence(id), Record: next,
+		err = e.store.Commit(ctx, store.CommitParams{ID: id, ExpectedVersion: rec.RecordVersion, Fence: e.own.fence(id), Record: next, Base: rec,
 			SetThreads: set, DeleteThreads: del, Events: r.events, Activities: r.activities, Claim: r.claim,
 			Withdraw: r.withdrawn})
 		if errors.Is(err, store.ErrConflict) && attempt < 10 {

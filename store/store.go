@@ -154,6 +154,11 @@ type CommitParams struct {
 	// are the fields fixed when the execution was created: its identity,
 	// Input, InputHash and StartedAt (a commit never rewrites the input).
 	Record *Execution
+	// Base, when set, is the record as the writer read it at
+	// ExpectedVersion. A store may then write only the header fields in
+	// which Record differs from it: the version check makes the stored
+	// ones Base's. Nil writes them all.
+	Base *Execution
 	// SetThreads and DeleteThreads change individual threads.
 	SetThreads    map[string][]byte
 	DeleteThreads []string

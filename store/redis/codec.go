@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -72,6 +73,42 @@ func headerFields(r *store.Execution) []any {
 		fStopped, nanos(r.StoppedAt), fRedrive, strconv.Itoa(r.RedriveCount),
 		fEngine, r.Engine, fDue, nanos(r.DueAt),
 	}
+}
+
+// changedHeaderFields are the header fields of r that differ from base,
+// the record the stored hash holds at the commit's expected version; all
+// of them without base. A step usually changes the engine state alone, so
+// this saves Redis most of a commit's HSET arguments and AOF bytes.
+func changedHeaderFields(base, r *store.Execution) []any {
+	if base == nil {
+		return headerFields(r)
+	}
+	f := make([]any, 0, 16)
+	if r.Status != base.Status {
+		f = append(f, fStatus, r.Status)
+	}
+	if !bytes.Equal(r.Output, base.Output) {
+		f = append(f, fOutput, r.Output)
+	}
+	if r.Error != base.Error {
+		f = append(f, fErr, r.Error)
+	}
+	if r.Cause != base.Cause {
+		f = append(f, fCause, r.Cause)
+	}
+	if stop := nanos(r.StoppedAt); stop != nanos(base.StoppedAt) {
+		f = append(f, fStopped, stop)
+	}
+	if r.RedriveCount != base.RedriveCount {
+		f = append(f, fRedrive, strconv.Itoa(r.RedriveCount))
+	}
+	if !bytes.Equal(r.Engine, base.Engine) {
+		f = append(f, fEngine, r.Engine)
+	}
+	if due := nanos(r.DueAt); due != nanos(base.DueAt) {
+		f = append(f, fDue, due)
+	}
+	return f
 }
 
 // createFields are all fields of a new record, threads included.

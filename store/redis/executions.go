@@ -158,7 +158,7 @@ func (s *Store) Commit(ctx context.Context, p store.CommitParams) error {
 	if err != nil {
 		return fmt.Errorf("redis store: commit %s: %w", p.ID, err)
 	}
-	fields := headerFields(p.Record)
+	fields := changedHeaderFields(p.Base, p.Record)
 	for t, v := range p.SetThreads {
 		fields = append(fields, threadPrefix+t, v)
 	}

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -12,6 +13,47 @@ var commitTests = []test{
 	{"StaleVersion", testCommitStaleVersion},
 	{"EventIDs", testCommitEventIDs},
 	{"Unknown", testCommitUnknown},
+	{"WithBase", testCommitWithBase},
+}
+
+// A commit that names its Base may write only the changed header fields;
+// what is read back is the whole new header all the same, through every
+// field changing, staying, and going back to its zero value.
+func testCommitWithBase(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	rec := newExec("sm", "base", base)
+	rec.DueAt = base.Add(time.Hour)
+	create(t, s, rec, 1)
+	changes := []func(r *store.Execution){
+		func(r *store.Execution) { r.Engine = []byte("engine-2") },
+		func(r *store.Execution) {
+			r.Status, r.Output, r.Error, r.Cause = store.StatusFailed, []byte(`{"o":1}`), "E", "c"
+			r.StoppedAt, r.DueAt = base.Add(time.Minute), time.Time{}
+		},
+		func(r *store.Execution) { r.RedriveCount, r.Status = 1, store.StatusRunning },
+		func(r *store.Execution) {
+			r.Output, r.Error, r.Cause, r.StoppedAt, r.DueAt = nil, "", "", time.Time{}, base.Add(2*time.Hour)
+		},
+		func(r *store.Execution) {}, // nothing changes: only the version and the events
+		func(r *store.Execution) {
+			r.Status, r.Output, r.StoppedAt = store.StatusSucceeded, []byte(`"done"`), base.Add(time.Hour)
+		},
+	}
+	for i, change := range changes {
+		cur := get(t, s, rec.ID)
+		next := *cur
+		next.Threads = nil
+		change(&next)
+		err := s.Commit(ctx, store.CommitParams{ID: rec.ID, ExpectedVersion: cur.RecordVersion, Record: &next,
+			Base: cur, Events: events(cur.LastEventID+1, 1)})
+		if err != nil {
+			t.Fatalf("commit %d: %v", i, err)
+		}
+		want := next
+		want.Threads = cur.Threads
+		want.RecordVersion, want.LastEventID = cur.RecordVersion+1, cur.LastEventID+1
+		diff(t, fmt.Sprintf("record after commit %d", i), &want, get(t, s, rec.ID))
+	}
 }
 
 func testCommitApplies(t *testing.T, s store.Store) {

@@ -130,7 +130,7 @@ func step(t testing.TB, s store.Store, id string, n int, change func(r *store.Ex
 		change(&next)
 	}
 	err := s.Commit(ctxFor(t), store.CommitParams{ID: id, ExpectedVersion: cur.RecordVersion, Record: &next,
-		Events: events(cur.LastEventID+1, n)})
+		Base: cur, Events: events(cur.LastEventID+1, n)})
 	if err != nil {
 		t.Fatalf("Commit(%s): %v", id, err)
 	}
