@@ -674,11 +674,14 @@ func (e *Engine) callFor(id string, c taskCall) func(ctx context.Context) (value
 
 // perform runs a call in the background and records its outcome.
 func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) taskOutcome) {
-	ctx, cancel := context.WithCancel(e.ctx)
+	var ctx context.Context
+	var cancel context.CancelFunc
 	if c.Timeout > 0 {
 		// A little past the task's own deadline: the timer reports the
 		// timeout; this only stops a call nobody waits for any more.
 		ctx, cancel = context.WithTimeout(e.ctx, time.Duration(c.Timeout)*time.Second+time.Second)
+	} else {
+		ctx, cancel = context.WithCancel(e.ctx)
 	}
 	e.inflightMu.Lock()
 	e.inflight[c.Token] = cancel
