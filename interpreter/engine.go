@@ -268,6 +268,9 @@ func (e *Engine) Stop() {
 	}
 	e.inflightMu.Unlock()
 	e.wg.Wait()
+	if e.cfg.HTTP != nil {
+		e.cfg.HTTP.CloseIdle()
+	}
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)

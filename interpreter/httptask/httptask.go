@@ -72,6 +72,7 @@ var alwaysDenied = []string{"169.254.0.0/16", "fd00:ec2::254/128", "fe80::/10"}
 type Client struct {
 	cfg      Config
 	http     *http.Client
+	plain    *plainTransport
 	allowNet []*net.IPNet
 	allowHst []string
 	denyNet  []*net.IPNet
@@ -112,11 +113,15 @@ func New(cfg Config) (*Client, error) {
 			}
 		}
 	}
+	// Neither transport asks for compressed answers (net/http's would, and
+	// undo it): a result's Headers are the same over http and https.
 	tr := &http.Transport{
 		Proxy: nil, DialContext: c.dial, MaxIdleConns: 1024, MaxIdleConnsPerHost: 256,
-		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second,
+		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, DisableCompression: true,
 	}
-	c.http = &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+	c.plain = &plainTransport{dial: c.dial, other: tr, maxIdle: 256, maxIdleAll: 1024, idleTimeout: 90 * time.Second,
+		idle: map[string][]*plainConn{}}
+	c.http = &http.Client{Transport: c.plain, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 5 {
 			return errors.New("stopped after 5 redirects")
 		}
@@ -124,6 +129,9 @@ func New(cfg Config) (*Client, error) {
 	}}
 	return c, nil
 }
+
+// CloseIdle closes the client's idle keep-alive connections.
+func (c *Client) CloseIdle() { c.http.CloseIdleConnections() }
 
 func hostNet(ip net.IP) *net.IPNet {
 	bits := 128
