@@ -173,9 +173,10 @@ func randomSecret() string {
 
 // Engine runs executions.
 type Engine struct {
-	cfg   Config
-	store store.Store
-	log   *slog.Logger
+	cfg     Config
+	store   store.Store
+	log     *slog.Logger
+	workers *workers // run task calls
 
 	defsMu sync.RWMutex
 	defs   map[string]*dsl.Definition // name + "@" + version
@@ -210,7 +211,8 @@ func New(cfg Config) *Engine {
 		cfg: cfg, store: cfg.Store, log: cfg.Logger,
 		defs: map[string]*dsl.Definition{}, handlers: map[string]Handler{},
 		timers: newTimerQueue(), inflight: map[string]context.CancelFunc{}, pollers: map[string]chan struct{}{},
-		latest: map[string]latestEntry{}, records: newRecordCache(cfg.RecordCache, cacheTTL(cfg.Retention), cfg.Clock),
+		workers: newWorkers(maxIdleWorkers),
+		latest:  map[string]latestEntry{}, records: newRecordCache(cfg.RecordCache, cacheTTL(cfg.Retention), cfg.Clock),
 		ctx: context.Background(), cancel: func() {},
 	}
 	if cfg.Leaser == nil {
@@ -268,6 +270,7 @@ func (e *Engine) Stop() {
 	}
 	e.inflightMu.Unlock()
 	e.wg.Wait()
+	e.workers.stop()
 	if e.cfg.HTTP != nil {
 		e.cfg.HTTP.CloseIdle()
 	}
@@ -675,6 +678,9 @@ func (e *Engine) callFor(id string, c taskCall) func(ctx context.Context) (value
 	return call
 }
 
+// maxIdleWorkers bounds the goroutines kept for task calls between calls.
+const maxIdleWorkers = 1024
+
 // perform runs a call in the background and records its outcome.
 func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) taskOutcome) {
 	var ctx context.Context
@@ -690,7 +696,7 @@ func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) t
 	e.inflight[c.Token] = cancel
 	e.inflightMu.Unlock()
 	e.wg.Add(1)
-	go func() {
+	e.workers.run(func() {
 		defer e.wg.Done()
 		defer func() {
 			e.inflightMu.Lock()
@@ -721,7 +727,7 @@ func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) t
 			case <-e.cfg.Clock.After(backoff):
 			}
 		}
-	}()
+	})
 }
 
 // activityArrived wakes the pollers of an activity.

@@ -96,12 +96,10 @@ func closeBody(req *http.Request) {
 // an error before any byte of an answer arrived, the case that may be
 // sent again.
 func (t *plainTransport) exchange(ctx context.Context, pc *plainConn, addr string, req *http.Request) (resp *http.Response, early bool, err error) {
-	deadline, _ := ctx.Deadline() // zero: none
-	if err := pc.SetDeadline(deadline); err != nil {
-		closeBody(req)
-		return nil, true, err
-	}
-	// A cancelled call unblocks at once: the connection's deadline passes.
+	// A call whose context ends (its deadline, or cancelled) unblocks at
+	// once: the connection's deadline is set in the past. The context's
+	// own timer does it, which is cheaper than setting the connection's
+	// deadlines (runtime timers) on every call.
 	stop := context.AfterFunc(ctx, func() { pc.SetDeadline(time.Unix(1, 0)) })
 	defer func() {
 		if err != nil {
@@ -188,13 +186,10 @@ func (t *plainTransport) dialConn(ctx context.Context, addr string) (*plainConn,
 	return &plainConn{Conn: c, br: bufio.NewReaderSize(c, 4096), bw: bufio.NewWriterSize(c, 4096)}, nil
 }
 
-// put returns a connection whose response was read to the end. The
+// put returns a connection whose response was read to the end, and
+// whose deadline was never set (the call's context did not end). The
 // oldest idle connection of addr is closed when it has idled too long.
 func (t *plainTransport) put(addr string, pc *plainConn) {
-	if err := pc.SetDeadline(time.Time{}); err != nil {
-		pc.Close()
-		return
-	}
 	now := time.Now()
 	pc.idleSince = now
 	var closing []*plainConn

@@ -1,0 +1,57 @@
+package interpreter
+
+import (
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// Calls run concurrently however many arrive at once, idle workers are
+// reused, no more than maxIdle are kept, and stop lets them go.
+func TestWorkers(t *testing.T) {
+	w := newWorkers(4)
+	const n = 16
+	var started, release sync.WaitGroup
+	started.Add(n)
+	release.Add(1)
+	var done sync.WaitGroup
+	done.Add(n)
+	for range n {
+		w.run(func() {
+			defer done.Done()
+			started.Done()
+			release.Wait() // every call blocks until all have started
+		})
+	}
+	started.Wait() // would deadlock if run waited for a free worker
+	release.Done()
+	done.Wait()
+	waitIdle(t, w, 4)
+
+	var again sync.WaitGroup
+	again.Add(1)
+	w.run(again.Done)
+	again.Wait()
+	waitIdle(t, w, 4)
+
+	w.stop()
+	waitIdle(t, w, 0)
+	var late sync.WaitGroup
+	late.Add(1)
+	w.run(late.Done) // after stop: still runs
+	late.Wait()
+	waitIdle(t, w, 0)
+}
+
+// waitIdle waits for the idle count to settle at want; workers park
+// asynchronously after their call returns.
+func waitIdle(t *testing.T, w *workers, want int32) {
+	t.Helper()
+	for i := 0; i < 1e6; i++ {
+		if w.idle.Load() == want {
+			return
+		}
+		runtime.Gosched()
+	}
+	t.Fatalf("idle workers: %d, want %d", w.idle.Load(), want)
+}
