@@ -15,20 +15,20 @@ import (
 
 // appendHeader appends h's JSON encoding to b.
 func appendHeader(b []byte, h *header) ([]byte, error) {
-	if !jsonTime(h.LastTime) || (!h.TimeoutAt.IsZero() && !jsonTime(h.TimeoutAt)) {
-		enc, err := json.Marshal(h) // json's own error for a time it cannot write
-		return append(b, enc...), err
-	}
+	var err error
 	b = append(b, `{"enc":`...)
 	b = strconv.AppendInt(b, int64(h.Enc), 10)
-	b = append(b, `,"lastTime":"`...)
-	b = h.LastTime.AppendFormat(b, time.RFC3339Nano)
-	b = append(b, `","nextThread":`...)
+	b = append(b, `,"lastTime":`...)
+	if b, err = appendTime(b, h.LastTime); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"nextThread":`...)
 	b = strconv.AppendInt(b, int64(h.NextThread), 10)
 	if !h.TimeoutAt.IsZero() {
-		b = append(b, `,"timeoutAt":"`...)
-		b = h.TimeoutAt.AppendFormat(b, time.RFC3339Nano)
-		b = append(b, '"')
+		b = append(b, `,"timeoutAt":`...)
+		if b, err = appendTime(b, h.TimeoutAt); err != nil {
+			return nil, err
+		}
 	}
 	if h.RedriveCount != 0 {
 		b = append(b, `,"redriveCount":`...)

@@ -149,7 +149,7 @@ type childrenWait struct {
 
 func threadKey(id int) string { return strconv.Itoa(id) }
 
-func encodeThread(t *thread) ([]byte, error) { return json.Marshal(t) }
+
 
 func decodeThread(b []byte) (*thread, error) {
 	t := &thread{}
