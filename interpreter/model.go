@@ -149,8 +149,6 @@ type childrenWait struct {
 
 func threadKey(id int) string { return strconv.Itoa(id) }
 
-
-
 func decodeThread(b []byte) (*thread, error) {
 	t := &thread{}
 	if err := json.Unmarshal(b, t); err != nil {
