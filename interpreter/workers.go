@@ -37,6 +37,7 @@ func (w *workers) run(f func()) {
 func (w *workers) loop(f func()) {
 	for {
 		f()
+		f = nil // an idle worker holds nothing of its last call
 		if w.idle.Add(1) > w.maxIdle {
 			w.idle.Add(-1)
 			return

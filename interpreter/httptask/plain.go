@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -37,13 +38,40 @@ type plainTransport struct {
 	mu    sync.Mutex
 	idle  map[string][]*plainConn // by host:port; the newest last
 	nidle int
+	swept time.Time
 }
 
 type plainConn struct {
 	net.Conn
-	br        *bufio.Reader
+	br        *bufio.Reader // reads through budget
 	bw        *bufio.Writer
+	budget    budgetReader
 	idleSince time.Time
+}
+
+// maxResponseHead bounds a response's status line and headers, 1xx
+// answers included (net/http's Transport has such a bound too): a
+// service cannot make a call hold memory without end.
+const maxResponseHead = 1 << 20
+
+var errHeadTooLarge = errors.New("the HTTP response headers are larger than 1 MiB")
+
+// budgetReader reads from the connection while its budget lasts.
+type budgetReader struct {
+	c net.Conn
+	n int64
+}
+
+func (r *budgetReader) Read(p []byte) (int, error) {
+	if r.n <= 0 {
+		return 0, errHeadTooLarge
+	}
+	if int64(len(p)) > r.n {
+		p = p[:r.n]
+	}
+	n, err := r.c.Read(p)
+	r.n -= int64(n)
+	return n, err
 }
 
 func (t *plainTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -51,6 +79,14 @@ func (t *plainTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.other.RoundTrip(req)
 	}
 	ctx := req.Context()
+	if err := ctx.Err(); err != nil { // nothing is sent for a call already over
+		closeBody(req)
+		return nil, err
+	}
+	if err := validHeaders(req.Header); err != nil {
+		closeBody(req)
+		return nil, err
+	}
 	addr := req.URL.Host
 	if req.URL.Port() == "" {
 		addr = net.JoinHostPort(req.URL.Hostname(), "80")
@@ -60,12 +96,12 @@ func (t *plainTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
-	resp, early, err := t.exchange(ctx, pc, addr, req)
+	resp, early, err := t.exchange(ctx, pc, addr, req, reused)
 	if err == nil {
 		return resp, nil
 	}
 	pc.Close()
-	if !reused || !early || (req.GetBody == nil && req.Body != nil && req.Body != http.NoBody) || ctx.Err() != nil {
+	if !reused || !early || !replayable(req) || ctx.Err() != nil {
 		return nil, ctxErr(ctx, err)
 	}
 	again := *req // a RoundTripper must not change the caller's request
@@ -78,12 +114,50 @@ func (t *plainTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(&again)
 		return nil, err
 	}
-	resp, _, err = t.exchange(ctx, pc, addr, &again)
+	resp, _, err = t.exchange(ctx, pc, addr, &again, false)
 	if err != nil {
 		pc.Close()
 		return nil, ctxErr(ctx, err)
 	}
 	return resp, nil
+}
+
+// replayable is net/http's condition for sending a request again: an
+// idempotent method or an idempotency key (every HTTP Task call has one),
+// and a body that can be produced again.
+func replayable(req *http.Request) bool {
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return false
+	}
+	switch req.Method {
+	case "GET", "HEAD", "OPTIONS", "TRACE":
+		return true
+	}
+	return req.Header["Idempotency-Key"] != nil || req.Header["X-Idempotency-Key"] != nil
+}
+
+// validHeaders refuses what net/http's Transport refuses: a header name
+// that is not a token, a value with a control character other than tab.
+// (Request.Write would drop or rewrite them silently.)
+func validHeaders(h http.Header) error {
+	for name, vals := range h {
+		if name == "" {
+			return errors.New("net/http: invalid header field name \"\"")
+		}
+		for i := 0; i < len(name); i++ {
+			if c := name[i]; c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
+				return fmt.Errorf("net/http: invalid header field name %q", name)
+			}
+		}
+		for _, v := range vals {
+			for i := 0; i < len(v); i++ {
+				if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
+					return fmt.Errorf("net/http: invalid header field value for %q", name)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func closeBody(req *http.Request) {
@@ -93,9 +167,9 @@ func closeBody(req *http.Request) {
 }
 
 // exchange writes req and reads the head of its response. early reports
-// an error before any byte of an answer arrived, the case that may be
-// sent again.
-func (t *plainTransport) exchange(ctx context.Context, pc *plainConn, addr string, req *http.Request) (resp *http.Response, early bool, err error) {
+// an error before any answer to it arrived, the case that may be sent
+// again on a reused connection.
+func (t *plainTransport) exchange(ctx context.Context, pc *plainConn, addr string, req *http.Request, reused bool) (resp *http.Response, early bool, err error) {
 	// A call whose context ends (its deadline, or cancelled) unblocks at
 	// once: the connection's deadline is set in the past. The context's
 	// own timer does it, which is cheaper than setting the connection's
@@ -106,31 +180,58 @@ func (t *plainTransport) exchange(ctx context.Context, pc *plainConn, addr strin
 			stop()
 		}
 	}()
-	if err := req.Write(pc.bw); err != nil {
-		return nil, true, err
+	pc.budget.n = maxResponseHead // until the head is read (withBody)
+	werr := req.Write(pc.bw)
+	if werr == nil {
+		werr = pc.bw.Flush()
 	}
-	if err := pc.bw.Flush(); err != nil {
-		return nil, true, err
+	if werr != nil {
+		// The server may have answered early (a 413, say) and closed: that
+		// answer is the result, as with net/http. Otherwise the write error
+		// is, and nothing was answered.
+		if resp, err := t.readHead(pc, req); err == nil {
+			resp.Close = true
+			return t.withBody(ctx, pc, addr, req, resp, stop), false, nil
+		}
+		return nil, true, werr
 	}
 	if _, err := pc.br.Peek(1); err != nil {
 		return nil, errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET), err
 	}
+	if resp, err = t.readHead(pc, req); err != nil {
+		return nil, false, err
+	}
+	// A 408 on a reused connection is the server's farewell to an idle
+	// connection (net/http reads it so too), not an answer to this request.
+	if reused && resp.StatusCode == http.StatusRequestTimeout {
+		return nil, true, errors.New("the idle connection was closed by the server (408)")
+	}
+	return t.withBody(ctx, pc, addr, req, resp, stop), false, nil
+}
+
+// readHead reads a response's head, skipping informational answers,
+// within the connection's budget (maxResponseHead, set by exchange).
+func (t *plainTransport) readHead(pc *plainConn, req *http.Request) (*http.Response, error) {
 	for {
-		resp, err = http.ReadResponse(pc.br, req)
+		resp, err := http.ReadResponse(pc.br, req)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		if resp.StatusCode == http.StatusSwitchingProtocols {
-			return nil, false, errors.New("the server switched protocols (101), which an HTTP Task does not speak")
+			return nil, errors.New("the server switched protocols (101), which an HTTP Task does not speak")
 		}
 		if resp.StatusCode >= 200 || resp.StatusCode < 100 {
-			break
+			return resp, nil
 		}
 		// 1xx: informational, the answer follows.
 	}
+}
+
+func (t *plainTransport) withBody(ctx context.Context, pc *plainConn, addr string, req *http.Request, resp *http.Response, stop func() bool) *http.Response {
+	pc.budget.n = 1<<63 - 1 // the body is bounded by its reader (MaxResponse)
 	resp.Body = &plainBody{t: t, pc: pc, addr: addr, ctx: ctx, body: resp.Body, stop: stop,
 		reusable: !resp.Close && !req.Close}
-	return resp, false, nil
+	return resp
 }
 
 // ctxErr reports an I/O error caused by the call's deadline or
@@ -162,11 +263,7 @@ func (t *plainTransport) get(ctx context.Context, addr string) (*plainConn, bool
 		}
 		pc = c
 	}
-	if len(list) == 0 {
-		delete(t.idle, addr)
-	} else {
-		t.idle[addr] = list
-	}
+	t.setIdle(addr, list)
 	t.mu.Unlock()
 	for _, c := range stale {
 		c.Close()
@@ -183,34 +280,76 @@ func (t *plainTransport) dialConn(ctx context.Context, addr string) (*plainConn,
 	if err != nil {
 		return nil, err
 	}
-	return &plainConn{Conn: c, br: bufio.NewReaderSize(c, 4096), bw: bufio.NewWriterSize(c, 4096)}, nil
+	pc := &plainConn{Conn: c, bw: bufio.NewWriterSize(c, 4096), budget: budgetReader{c: c, n: 1<<63 - 1}}
+	pc.br = bufio.NewReaderSize(&pc.budget, 4096)
+	return pc, nil
 }
 
 // put returns a connection whose response was read to the end, and
-// whose deadline was never set (the call's context did not end). The
-// oldest idle connection of addr is closed when it has idled too long.
+// whose deadline was never set (the call's context did not end). Idle
+// connections that have waited longer than idleTimeout are closed on the
+// way (all of them once per idleTimeout/2); when the pool is full, the
+// oldest idle connection of another host makes room.
 func (t *plainTransport) put(addr string, pc *plainConn) {
+	if pc.br.Buffered() > 0 { // bytes past the answer: the stream is not in step
+		pc.Close()
+		return
+	}
 	now := time.Now()
 	pc.idleSince = now
 	var closing []*plainConn
 	t.mu.Lock()
-	list := t.idle[addr]
-	if len(list) > 0 && now.Sub(list[0].idleSince) > t.idleTimeout {
-		closing = append(closing, list[0])
-		list = list[1:]
-		t.nidle--
+	if now.Sub(t.swept) > t.idleTimeout/2 {
+		t.swept = now
+		for a, list := range t.idle {
+			keep := list[:0]
+			for _, c := range list {
+				if now.Sub(c.idleSince) > t.idleTimeout {
+					closing = append(closing, c)
+					t.nidle--
+				} else {
+					keep = append(keep, c)
+				}
+			}
+			t.setIdle(a, keep)
+		}
 	}
-	if len(list) >= t.maxIdle || t.nidle >= t.maxIdleAll {
+	list := t.idle[addr]
+	switch {
+	case len(list) >= t.maxIdle:
 		closing = append(closing, pc)
-	} else {
-		list = append(list, pc)
+	case t.nidle >= t.maxIdleAll:
+		for a, other := range t.idle { // Go's map order: some other host
+			if a != addr && len(other) > 0 {
+				closing = append(closing, other[0])
+				t.setIdle(a, other[1:])
+				t.nidle--
+				break
+			}
+		}
+		if t.nidle >= t.maxIdleAll {
+			closing = append(closing, pc)
+			break
+		}
+		fallthrough
+	default:
+		t.setIdle(addr, append(list, pc))
 		t.nidle++
 	}
-	t.idle[addr] = list
 	t.mu.Unlock()
 	for _, c := range closing {
 		c.Close()
 	}
+}
+
+// setIdle stores addr's idle list, dropping the entry when it is empty;
+// t.mu is held.
+func (t *plainTransport) setIdle(addr string, list []*plainConn) {
+	if len(list) == 0 {
+		delete(t.idle, addr)
+		return
+	}
+	t.idle[addr] = list
 }
 
 // CloseIdleConnections closes every idle connection (http.Client's

@@ -328,3 +328,171 @@ func TestPlainTransportCloseIdle(t *testing.T) {
 		t.Errorf("%d connections, want 2 (CloseIdle closed the first)", got)
 	}
 }
+
+// What a server sends on an idle connection, or past an answer, is not
+// taken for the next call's answer.
+func TestPlainTransportStrayBytes(t *testing.T) {
+	t.Parallel()
+	t.Run("408 on idle", func(t *testing.T) {
+		t.Parallel()
+		// The first answer is followed at once by the 408 a server sends
+		// when it gives up an idle connection, and the close.
+		url, requests := rawServer(t, func(n int, _ string) (string, bool) {
+			return okAnswer + "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", true
+		})
+		c := newClient(t, Config{})
+		for i := range 4 {
+			if _, ferr := call(t, c, context.Background(), "POST", url); ferr != nil {
+				t.Fatalf("call %d: %v", i, ferr)
+			}
+		}
+		if got := requests.Load(); got != 4 {
+			t.Errorf("the server handled %d requests, want 4", got)
+		}
+	})
+	t.Run("bytes past the body", func(t *testing.T) {
+		t.Parallel()
+		url, requests := rawServer(t, func(int, string) (string, bool) { return okAnswer + "garbage", false })
+		c := newClient(t, Config{})
+		for i := range 4 {
+			if _, ferr := call(t, c, context.Background(), "POST", url); ferr != nil {
+				t.Fatalf("call %d: %v", i, ferr)
+			}
+		}
+		if got := requests.Load(); got != 4 {
+			t.Errorf("the server handled %d requests, want 4", got)
+		}
+	})
+}
+
+// A response head is bounded, 1xx answers included.
+func TestPlainTransportHeadBound(t *testing.T) {
+	t.Parallel()
+	for name, answer := range map[string]string{
+		"long header": "HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("a", 2*maxResponseHead) + "\r\nContent-Length: 0\r\n\r\n",
+		"endless 1xx": strings.Repeat("HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n", maxResponseHead/30) + okAnswer,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			url, _ := rawServer(t, func(int, string) (string, bool) { return answer, true })
+			c := newClient(t, Config{})
+			if _, ferr := call(t, c, context.Background(), "POST", url); ferr == nil || !strings.Contains(ferr.Cause, "larger than 1 MiB") {
+				t.Fatalf("%v, want the head size error", ferr)
+			}
+		})
+	}
+}
+
+// A call whose context is over sends nothing.
+func TestPlainTransportCancelledBeforeSending(t *testing.T) {
+	t.Parallel()
+	url, requests := rawServer(t, func(int, string) (string, bool) { return okAnswer, false })
+	c := newClient(t, Config{})
+	if _, ferr := call(t, c, context.Background(), "POST", url); ferr != nil {
+		t.Fatal(ferr)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, ferr := call(t, c, ctx, "POST", url); ferr == nil {
+		t.Fatal("a call with a cancelled context succeeded")
+	}
+	// A third call on the same connection: the server has seen two
+	// requests, so the cancelled one never reached it.
+	if _, ferr := call(t, c, context.Background(), "POST", url); ferr != nil {
+		t.Fatal(ferr)
+	}
+	if got := requests.Load(); got != 2 {
+		t.Errorf("the server handled %d requests, want 2", got)
+	}
+}
+
+// An answer sent before the request was all written (the server refuses
+// a large body and closes) is the call's answer.
+func TestPlainTransportEarlyAnswer(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				br := bufio.NewReader(conn)
+				if _, err := http.ReadRequest(br); err != nil { // the head only
+					conn.Close()
+					return
+				}
+				_, _ = io.WriteString(conn, "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+				conn.(*net.TCPConn).SetLinger(0) // reset: the client's write fails
+				conn.Close()
+			}()
+		}
+	}()
+	c := newClient(t, Config{})
+	big := strings.Repeat("x", 8<<20)
+	_, ferr := c.Invoke(context.Background(), Request{Parameters: value.ObjectOf("ApiEndpoint", "http://"+l.Addr().String(),
+		"Method", "POST", "RequestBody", big)})
+	if ferr == nil || (ferr.Name != "States.Http.StatusCode.413" && !strings.Contains(ferr.Cause, "reset")) {
+		t.Fatalf("%v, want the 413 (or, when the reset lost the answer, a reset)", ferr)
+	}
+}
+
+// Header names and values net/http refuses are refused over plain HTTP too.
+func TestPlainTransportHeaderValidation(t *testing.T) {
+	t.Parallel()
+	url, requests := rawServer(t, func(int, string) (string, bool) { return okAnswer, false })
+	c := newClient(t, Config{})
+	for _, h := range []*value.Object{
+		value.ObjectOf("X-Split", "a\r\nInjected: yes"),
+		value.ObjectOf("Bad Name", "v"),
+		value.ObjectOf("X-Nul", "a\x00b"),
+	} {
+		_, ferr := c.Invoke(context.Background(), Request{Parameters: value.ObjectOf("ApiEndpoint", url, "Method", "GET", "Headers", h)})
+		if ferr == nil || !strings.Contains(ferr.Cause, "invalid header") {
+			t.Errorf("headers %s: %v, want an invalid header error", value.Marshal(h), ferr)
+		}
+	}
+	if got := requests.Load(); got != 0 {
+		t.Errorf("the server handled %d requests, want none", got)
+	}
+}
+
+// A full pool makes room for a new host's connection by closing another
+// host's oldest one.
+func TestPlainTransportPoolBound(t *testing.T) {
+	t.Parallel()
+	c := newClient(t, Config{})
+	c.plain.maxIdleAll = 2
+	var urls []string
+	var conns []*atomic.Int64
+	for range 3 {
+		srv, n := countingServer(t, func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, `{}`) })
+		urls, conns = append(urls, srv.URL), append(conns, n)
+	}
+	for round := range 2 {
+		for i, u := range urls {
+			if _, ferr := call(t, c, context.Background(), "POST", u); ferr != nil {
+				t.Fatalf("round %d host %d: %v", round, i, ferr)
+			}
+		}
+	}
+	c.plain.mu.Lock()
+	nidle, hosts := c.plain.nidle, len(c.plain.idle)
+	c.plain.mu.Unlock()
+	if nidle != 2 || hosts != 2 {
+		t.Errorf("%d idle connections to %d hosts, want 2 and 2", nidle, hosts)
+	}
+	// The host called last kept its connection.
+	before := conns[2].Load()
+	if _, ferr := call(t, c, context.Background(), "POST", urls[2]); ferr != nil {
+		t.Fatal(ferr)
+	}
+	if got := conns[2].Load(); got != before {
+		t.Errorf("the host called last saw a new connection (%d, was %d)", got, before)
+	}
+}
