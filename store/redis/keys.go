@@ -74,6 +74,10 @@ func (k keys) lease(p int) string { return k.partition(p) + "lease" }
 // partition's shard for SPUBLISH on Cluster.
 func (k keys) channel(p int) string { return k.partition(p) + "notify" }
 
+// statusChannel carries the partition's status changes only (commit.lua
+// builds the same name from the partition prefix).
+func (k keys) statusChannel(p int) string { return k.partition(p) + "status" }
+
 func (k keys) machine(name string) string { return k.prefix + ":{sm}:m:" + name }
 func (k keys) machines() string           { return k.prefix + ":{sm}:names" }
 

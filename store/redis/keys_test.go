@@ -36,6 +36,7 @@ func TestKeys(t *testing.T) {
 		"activity":         k.activity(17, "approve"),
 		"lease":            k.lease(17),
 		"channel":          k.channel(17),
+		"status channel":   k.statusChannel(17),
 		"machine":          k.machine("orders"),
 		"machines":         k.machines(),
 		"config":           k.config(),
@@ -55,6 +56,7 @@ func TestKeys(t *testing.T) {
 		"activity":         "sfn:{p17}:act:approve",
 		"lease":            "sfn:{p17}:lease",
 		"channel":          "sfn:{p17}:notify",
+		"status channel":   "sfn:{p17}:status",
 		"machine":          "sfn:{sm}:m:orders",
 		"machines":         "sfn:{sm}:names",
 		"config":           "sfn:{sm}:config",
@@ -79,7 +81,7 @@ func TestKeysOneSlot(t *testing.T) {
 		for _, key := range []string{
 			k.record(p, id), k.history(p, id), k.name(p, sm, name), k.due(p), k.index(p, "", ""),
 			k.index(p, sm, ""), k.index(p, sm, "RUNNING"), k.index(p, "", "RUNNING"),
-			k.activity(p, name), k.lease(p), k.channel(p), k.partition(p) + "ix:" + escape(sm) + ":FAILED",
+			k.activity(p, name), k.lease(p), k.channel(p), k.statusChannel(p), k.partition(p) + "ix:" + escape(sm) + ":FAILED",
 		} {
 			if tag := hashTag(key); tag != "p42" {
 				t.Errorf("key %q hashes by %q, want p42", key, tag)
@@ -101,6 +103,9 @@ func TestEscapeMatchesLua(t *testing.T) {
 	}
 	if !strings.Contains(string(src), `string.gsub(cur[4], '[%%:]', {['%'] = '%25', [':'] = '%3A'})`) {
 		t.Error("commit.lua no longer escapes state machine names like keys.go")
+	}
+	if !strings.Contains(string(src), `ARGV[6] .. 'status'`) || !strings.HasSuffix(keys{prefix: "x"}.statusChannel(1), "status") {
+		t.Error("commit.lua no longer names the status channel as keys.statusChannel does")
 	}
 	for in, want := range map[string]string{"plain-Name_1": "plain-Name_1", "a:b": "a%3Ab", "%3A": "%253A"} {
 		if got := escape(in); got != want {

@@ -10,11 +10,17 @@ import (
 )
 
 // watcher hands commit notices to watches. commit.lua publishes the
-// execution id on its partition's channel; the watcher subscribes to a
-// partition's channel the first time an execution of it is watched and
-// keeps that subscription for the store's lifetime (at most Partitions
-// channels), so that a busy API (?wait= on every start) does not
-// subscribe and unsubscribe once per call.
+// execution id on its partition's channel after every commit, and
+// "<id> <status>" on the partition's status channel after a commit that
+// changed the status (and, for the waiters of earlier releases, on the
+// first channel too). A partition's channel is subscribed the first time
+// an execution of it is watched in full (Watch: an event stream), its
+// status channel the first time one is watched for its end (WatchStatus:
+// ?wait=); each subscription is kept for the store's lifetime (at most
+// twice Partitions channels), so that a busy API (?wait= on every start)
+// does not subscribe and unsubscribe once per call, and a node whose
+// clients only wait for ends hears one notice per status change, not one
+// per step of every execution of its partitions.
 //
 // Standalone Redis: all channels share one pub/sub connection; each
 // partition is added with its own SUBSCRIBE on it. Exact channels rather
@@ -34,8 +40,8 @@ import (
 type watcher struct {
 	s     *Store
 	parts []partWatch
-	// partOf maps a channel name to its partition, for confirmations.
-	partOf map[string]int
+	// chanOf maps a channel name to its partition and kind.
+	chanOf map[string]chanKey
 
 	mu     sync.Mutex // guards shared, conns and closed; never held for I/O
 	shared *goredis.PubSub
@@ -43,20 +49,39 @@ type watcher struct {
 	closed atomic.Bool
 }
 
+type chanKey struct {
+	part   int
+	status bool // the status channel
+}
+
 type partWatch struct {
-	start sync.Once
-	ready chan struct{} // closed when the subscription is confirmed
+	subs [2]subscription // [0]: every commit, [1]: status changes
 
 	mu       sync.RWMutex
 	watchers map[string]map[chan struct{}]bool // id -> watch -> only status changes
 }
 
+type subscription struct {
+	start sync.Once
+	ready chan struct{} // closed when the subscription is confirmed
+}
+
+func kindIndex(status bool) int {
+	if status {
+		return 1
+	}
+	return 0
+}
+
 func newWatcher(s *Store) *watcher {
-	w := &watcher{s: s, parts: make([]partWatch, s.partitions), partOf: make(map[string]int, s.partitions)}
+	w := &watcher{s: s, parts: make([]partWatch, s.partitions), chanOf: make(map[string]chanKey, 2*s.partitions)}
 	for p := range w.parts {
-		w.parts[p].ready = make(chan struct{})
+		for i := range w.parts[p].subs {
+			w.parts[p].subs[i].ready = make(chan struct{})
+		}
 		w.parts[p].watchers = map[string]map[chan struct{}]bool{}
-		w.partOf[s.keys.channel(p)] = p
+		w.chanOf[s.keys.channel(p)] = chanKey{part: p}
+		w.chanOf[s.keys.statusChannel(p)] = chanKey{part: p, status: true}
 	}
 	return w
 }
@@ -93,15 +118,16 @@ func (w *watcher) add(ctx context.Context, id string, statusOnly bool) (<-chan s
 	var once sync.Once
 	cancel := func() { once.Do(func() { w.remove(pw, id, ch) }) }
 
-	pw.start.Do(func() { w.subscribe(ctx, p) })
+	sub := &pw.subs[kindIndex(statusOnly)]
+	sub.start.Do(func() { w.subscribe(ctx, p, statusOnly) })
 	select {
-	case <-pw.ready:
+	case <-sub.ready:
 	default:
 		// Wait for the confirmation, bounded; on failure go-redis keeps
 		// retrying and the watch only hears later commits.
 		rctx, stop := w.s.bound(ctx)
 		select {
-		case <-pw.ready:
+		case <-sub.ready:
 		case <-rctx.Done():
 		}
 		stop()
@@ -109,14 +135,17 @@ func (w *watcher) add(ctx context.Context, id string, statusOnly bool) (<-chan s
 	return ch, cancel
 }
 
-// subscribe sends the partition's subscription (once per store). The
-// confirmation arrives on the connection's dispatch loop, which closes the
-// partition's ready channel. The subscription outlives the ctx of the
-// watch that opened it.
-func (w *watcher) subscribe(ctx context.Context, p int) {
+// subscribe sends the subscription to the partition's channel or status
+// channel (once per store each). The confirmation arrives on the
+// connection's dispatch loop, which closes the subscription's ready
+// channel. The subscription outlives the ctx of the watch that opened it.
+func (w *watcher) subscribe(ctx context.Context, p int, status bool) {
 	ctx, cancel := w.s.bound(context.WithoutCancel(ctx))
 	defer cancel()
 	channel := w.s.keys.channel(p)
+	if status {
+		channel = w.s.keys.statusChannel(p)
+	}
 	if w.s.cluster {
 		ps := w.s.client.SSubscribe(ctx, channel) // records the channel even on error; resent on reconnect
 		if !w.keep(ps) {
@@ -159,29 +188,36 @@ func (w *watcher) dispatch(ps *goredis.PubSub) {
 	for msg := range ps.ChannelWithSubscriptions() {
 		switch m := msg.(type) {
 		case *goredis.Subscription:
-			if p, ok := w.partOf[m.Channel]; ok && (m.Kind == "subscribe" || m.Kind == "ssubscribe") {
-				pw := &w.parts[p]
+			if k, ok := w.chanOf[m.Channel]; ok && (m.Kind == "subscribe" || m.Kind == "ssubscribe") {
+				sub := &w.parts[k.part].subs[kindIndex(k.status)]
 				select {
-				case <-pw.ready:
+				case <-sub.ready:
 				default:
-					close(pw.ready) // only this goroutine closes a partition's ready
+					close(sub.ready) // only this goroutine closes a subscription's ready
 				}
 			}
 		case *goredis.Message:
-			w.notify(m.Payload)
+			if k, ok := w.chanOf[m.Channel]; ok {
+				w.notify(m.Payload, k.status)
+			}
 		}
 	}
 }
 
-// notify hands a notice to the id's watches: "<id>" (every commit) to
-// the full watches, "<id> <new status>" (a commit that changed the status,
-// published after the plain one) to the status watches.
-func (w *watcher) notify(notice string) {
-	id, _, statusChanged := strings.Cut(notice, " ")
+// notify hands a notice to the id's watches: "<id>" on the partition's
+// channel (every commit) to the full watches, "<id> <new status>" on the
+// status channel to the status watches. The status notices that the
+// first channel also carries are for earlier releases' waiters: here the
+// status channel has them.
+func (w *watcher) notify(notice string, statusChannel bool) {
+	id, _, withStatus := strings.Cut(notice, " ")
+	if withStatus != statusChannel {
+		return
+	}
 	pw := &w.parts[w.s.partitionOf(id)]
 	pw.mu.RLock()
 	for ch, statusOnly := range pw.watchers[id] {
-		if statusOnly != statusChanged {
+		if statusOnly != statusChannel {
 			continue
 		}
 		select {

@@ -3,8 +3,8 @@
 -- indexes, the ended index and the queued activity tasks together, and
 -- only when the record is still at the expected version and, for a fenced
 -- commit, the fence is the partition's current lease token. Publishes a
--- notice: the execution id; when the status changed, a second one,
--- "<id> <status>".
+-- notice: the execution id; when the status changed, "<id> <status>" too,
+-- on the same channel and on the partition's status channel.
 --
 -- KEYS[1]  -> record hash      <prefix>:{pN}:x:<id>
 -- KEYS[2]  -> history list     <prefix>:{pN}:h:<id>
@@ -133,10 +133,12 @@ for w = 0, tonumber(ARGV[16]) - 1 do
 end
 -- Every commit publishes the id (what every release's watchers hear); one
 -- that changes the status also publishes "<id> <status>" (ids have no
--- spaces), which only status watches hear: a waiter for the end is not
--- woken by every step.
+-- spaces) on the partition's status channel, which waiters for the end
+-- subscribe to instead, so that they are not sent every step, and on the
+-- first channel, where the waiters of earlier releases listen.
 redis.call(ARGV[8], ARGV[7], id)
 if status ~= cur[3] then
   redis.call(ARGV[8], ARGV[7], id .. ' ' .. status)
+  redis.call(ARGV[8], ARGV[6] .. 'status', id .. ' ' .. status)
 end
 return {'OK'}
