@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"weak"
 )
 
 // Calls run concurrently however many arrive at once, idle workers are
@@ -54,4 +55,29 @@ func waitIdle(t *testing.T, w *workers, want int32) {
 		runtime.Gosched()
 	}
 	t.Fatalf("idle workers: %d, want %d", w.idle.Load(), want)
+}
+
+// An idle worker holds nothing of its last call: what the call captured
+// can be collected while the worker waits.
+func TestWorkersDropTheirLastCall(t *testing.T) {
+	w := newWorkers(1)
+	defer w.stop()
+	payload := new([1 << 16]byte)
+	wp := weak.Make(payload)
+	var done sync.WaitGroup
+	done.Add(1)
+	w.run(func() {
+		defer done.Done()
+		payload[0] = 1 // captured
+	})
+	done.Wait()
+	waitIdle(t, w, 1)
+	payload = nil
+	for range 5 {
+		runtime.GC()
+		if wp.Value() == nil {
+			return
+		}
+	}
+	t.Fatal("the idle worker still holds what its last call captured")
 }
