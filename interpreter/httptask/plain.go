@@ -189,7 +189,7 @@ func (t *plainTransport) exchange(ctx context.Context, pc *plainConn, addr strin
 		// The server may have answered early (a 413, say) and closed: that
 		// answer is the result, as with net/http. Otherwise the write error
 		// is, and nothing was answered.
-		if resp, err := t.readHead(pc, req); err == nil {
+		if resp, err := t.readHead(pc, req); err == nil && !(reused && resp.StatusCode == http.StatusRequestTimeout) {
 			resp.Close = true
 			return t.withBody(ctx, pc, addr, req, resp, stop), false, nil
 		}
