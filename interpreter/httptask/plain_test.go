@@ -333,36 +333,36 @@ func TestPlainTransportCloseIdle(t *testing.T) {
 // taken for the next call's answer.
 func TestPlainTransportStrayBytes(t *testing.T) {
 	t.Parallel()
-	t.Run("408 on idle", func(t *testing.T) {
-		t.Parallel()
-		// The first answer is followed at once by the 408 a server sends
-		// when it gives up an idle connection, and the close.
-		url, requests := rawServer(t, func(n int, _ string) (string, bool) {
-			return okAnswer + "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", true
+	for _, tc := range []struct {
+		name     string
+		answer   func(n int) (string, bool)
+		requests int64 // the server reads for 4 calls
+	}{
+		// The 408 a server sends when it gives up an idle connection, met
+		// by the next request on it: that request is sent again on a new
+		// connection.
+		{"408 on idle", func(n int) (string, bool) {
+			if n == 0 {
+				return okAnswer, false
+			}
+			return "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", true
+		}, 7},
+		{"bytes past the body", func(int) (string, bool) { return okAnswer + "garbage", false }, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			url, requests := rawServer(t, func(n int, _ string) (string, bool) { return tc.answer(n) })
+			c := newClient(t, Config{})
+			for i := range 4 {
+				if _, ferr := call(t, c, context.Background(), "POST", url); ferr != nil {
+					t.Fatalf("call %d: %v", i, ferr)
+				}
+			}
+			if got := requests.Load(); got != tc.requests {
+				t.Errorf("the server read %d requests, want %d", got, tc.requests)
+			}
 		})
-		c := newClient(t, Config{})
-		for i := range 4 {
-			if _, ferr := call(t, c, context.Background(), "POST", url); ferr != nil {
-				t.Fatalf("call %d: %v", i, ferr)
-			}
-		}
-		if got := requests.Load(); got != 4 {
-			t.Errorf("the server handled %d requests, want 4", got)
-		}
-	})
-	t.Run("bytes past the body", func(t *testing.T) {
-		t.Parallel()
-		url, requests := rawServer(t, func(int, string) (string, bool) { return okAnswer + "garbage", false })
-		c := newClient(t, Config{})
-		for i := range 4 {
-			if _, ferr := call(t, c, context.Background(), "POST", url); ferr != nil {
-				t.Fatalf("call %d: %v", i, ferr)
-			}
-		}
-		if got := requests.Load(); got != 4 {
-			t.Errorf("the server handled %d requests, want 4", got)
-		}
-	})
+	}
 }
 
 // A response head is bounded, 1xx answers included.
