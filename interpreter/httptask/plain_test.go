@@ -119,12 +119,34 @@ func TestPlainTransportReuse(t *testing.T) {
 // answer says so.
 func rawServer(t *testing.T, answer func(n int, head string) (string, bool)) (string, *atomic.Int64) {
 	t.Helper()
+	var requests atomic.Int64
+	addr := tcpServer(t, func(conn net.Conn) {
+		br := bufio.NewReader(conn)
+		for n := 0; ; n++ {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			_, _ = io.Copy(io.Discard, req.Body)
+			requests.Add(1)
+			out, closeAfter := answer(n, req.Method+" "+req.URL.Path)
+			if _, err := io.WriteString(conn, out); err != nil || closeAfter {
+				return
+			}
+		}
+	})
+	return "http://" + addr, &requests
+}
+
+// tcpServer serves each connection on loopback with handle, which the
+// connection is closed after; it returns the address.
+func tcpServer(t *testing.T, handle func(conn net.Conn)) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	var requests atomic.Int64
 	go func() {
 		for {
 			conn, err := l.Accept()
@@ -133,23 +155,11 @@ func rawServer(t *testing.T, answer func(n int, head string) (string, bool)) (st
 			}
 			go func() {
 				defer conn.Close()
-				br := bufio.NewReader(conn)
-				for n := 0; ; n++ {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					_, _ = io.Copy(io.Discard, req.Body)
-					requests.Add(1)
-					out, closeAfter := answer(n, req.Method+" "+req.URL.Path)
-					if _, err := io.WriteString(conn, out); err != nil || closeAfter {
-						return
-					}
-				}
+				handle(conn)
 			}()
 		}
 	}()
-	return "http://" + l.Addr().String(), &requests
+	return l.Addr().String()
 }
 
 const okAnswer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
@@ -410,32 +420,16 @@ func TestPlainTransportCancelledBeforeSending(t *testing.T) {
 // a large body and closes) is the call's answer.
 func TestPlainTransportEarlyAnswer(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				br := bufio.NewReader(conn)
-				if _, err := http.ReadRequest(br); err != nil { // the head only
-					conn.Close()
-					return
-				}
-				_, _ = io.WriteString(conn, "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
-				conn.(*net.TCPConn).SetLinger(0) // reset: the client's write fails
-				conn.Close()
-			}()
+	addr := tcpServer(t, func(conn net.Conn) {
+		if _, err := http.ReadRequest(bufio.NewReader(conn)); err != nil { // the head only
+			return
 		}
-	}()
+		_, _ = io.WriteString(conn, "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+		conn.(*net.TCPConn).SetLinger(0) // reset at close: the client's write fails
+	})
 	c := newClient(t, Config{})
 	big := strings.Repeat("x", 8<<20)
-	_, ferr := c.Invoke(context.Background(), Request{Parameters: value.ObjectOf("ApiEndpoint", "http://"+l.Addr().String(),
+	_, ferr := c.Invoke(context.Background(), Request{Parameters: value.ObjectOf("ApiEndpoint", "http://"+addr,
 		"Method", "POST", "RequestBody", big)})
 	if ferr == nil || (ferr.Name != "States.Http.StatusCode.413" && !strings.Contains(ferr.Cause, "reset")) {
 		t.Fatalf("%v, want the 413 (or, when the reset lost the answer, a reset)", ferr)
