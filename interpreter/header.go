@@ -24,11 +24,8 @@ func appendHeader(b []byte, h *header) ([]byte, error) {
 	}
 	b = append(b, `,"nextThread":`...)
 	b = strconv.AppendInt(b, int64(h.NextThread), 10)
-	if !h.TimeoutAt.IsZero() {
-		b = append(b, `,"timeoutAt":`...)
-		if b, err = appendTime(b, h.TimeoutAt); err != nil {
-			return nil, err
-		}
+	if b, err = appendOmitZeroTime(b, `,"timeoutAt":`, h.TimeoutAt); err != nil {
+		return nil, err
 	}
 	if h.RedriveCount != 0 {
 		b = append(b, `,"redriveCount":`...)

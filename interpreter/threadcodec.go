@@ -65,11 +65,8 @@ func appendThread(b []byte, t *thread) ([]byte, error) {
 		}
 		b = append(b, ']')
 	}
-	if !t.WakeAt.IsZero() {
-		b = append(b, `,"wakeAt":`...)
-		if b, err = appendTime(b, t.WakeAt); err != nil {
-			return nil, err
-		}
+	if b, err = appendOmitZeroTime(b, `,"wakeAt":`, t.WakeAt); err != nil {
+		return nil, err
 	}
 	b = append(b, `,"pending":`...)
 	b = appendJV(b, t.Pending)
@@ -108,11 +105,8 @@ func appendTaskWait(b []byte, w *taskWait) ([]byte, error) {
 	var err error
 	b = append(b, `{"scheduledId":`...)
 	b = strconv.AppendInt(b, w.ScheduledID, 10)
-	if !w.ScheduledAt.IsZero() {
-		b = append(b, `,"scheduledAt":`...)
-		if b, err = appendTime(b, w.ScheduledAt); err != nil {
-			return nil, err
-		}
+	if b, err = appendOmitZeroTime(b, `,"scheduledAt":`, w.ScheduledAt); err != nil {
+		return nil, err
 	}
 	b = append(b, `,"resource":`...)
 	b = appendGoString(b, w.Resource)
@@ -127,16 +121,11 @@ func appendTaskWait(b []byte, w *taskWait) ([]byte, error) {
 		b = append(b, `,"worker":`...)
 		b = appendGoString(b, w.Worker)
 	}
-	for _, f := range []struct {
-		name string
-		at   time.Time
-	}{{`,"timeoutAt":`, w.TimeoutAt}, {`,"heartbeatAt":`, w.HeartbeatAt}} {
-		if !f.at.IsZero() {
-			b = append(b, f.name...)
-			if b, err = appendTime(b, f.at); err != nil {
-				return nil, err
-			}
-		}
+	if b, err = appendOmitZeroTime(b, `,"timeoutAt":`, w.TimeoutAt); err != nil {
+		return nil, err
+	}
+	if b, err = appendOmitZeroTime(b, `,"heartbeatAt":`, w.HeartbeatAt); err != nil {
+		return nil, err
 	}
 	if w.Heartbeat != 0 {
 		b = append(b, `,"heartbeat":`...)
@@ -183,6 +172,15 @@ func appendJV(b []byte, j jv) []byte {
 	var esc bytes.Buffer
 	json.HTMLEscape(&esc, seg)
 	return append(b[:start], esc.Bytes()...)
+}
+
+// appendOmitZeroTime appends field (`,"name":`) and t, unless t is zero:
+// a time field tagged omitzero.
+func appendOmitZeroTime(b []byte, field string, t time.Time) ([]byte, error) {
+	if t.IsZero() {
+		return b, nil
+	}
+	return appendTime(append(b, field...), t)
 }
 
 // appendTime appends t as time.Time's MarshalJSON does.
