@@ -193,7 +193,7 @@ func checkStartedOnce(t *testing.T, eng *interpreter.Engine, id string) {
 	for _, e := range evs {
 		var h struct{ Type string }
 		_ = json.Unmarshal(e.Data, &h)
-		if h.Type == "ActivityStarted" || h.Type == "TaskStarted" { // the short form writes Task events
+		if h.Type == "ActivityStarted" {
 			started++
 		}
 	}

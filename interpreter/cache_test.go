@@ -42,8 +42,8 @@ func TestStaleRecordCache(t *testing.T) {
 	staleRefusedFreshTaken(t, f, ex.ID, first, second)
 	h := f.history(ex.ID)
 	checkInvariants(t, h, true)
-	want := []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskStateAborted", "ExecutionAborted",
-		"ExecutionRedriven", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"}
+	want := []string{"ExecutionStarted", "TaskStateEntered", "ActivityScheduled", "ActivityStarted", "TaskStateAborted", "ExecutionAborted",
+		"ExecutionRedriven", "TaskStateEntered", "ActivityScheduled", "ActivityStarted", "ActivitySucceeded", "TaskStateExited", "ExecutionSucceeded"}
 	if diff := cmp.Diff(want, types(h)); diff != "" {
 		t.Fatalf("history (-want +got):\n%s%s", diff, typesOf(h))
 	}

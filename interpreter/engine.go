@@ -79,9 +79,6 @@ type Config struct {
 	TimerPoll time.Duration
 	// HTTP performs http:invoke tasks; nil builds one with the default policy.
 	HTTP *httptask.Client
-	// ActivityEventNames writes ActivityScheduled/Started/Succeeded/Failed/
-	// TimedOut for activity tasks, as AWS does, instead of the Task… names.
-	ActivityEventNames bool
 	// TaskInterceptor, when set, sees every task attempt before it is
 	// performed and may answer it itself (handled true): `sfn run --mock`
 	// answers Task states by name this way, whatever their resource. An
@@ -458,7 +455,7 @@ func inputHash(input value.Value, version int) string {
 }
 
 func (e *Engine) deps() stepDeps {
-	return stepDeps{UUID: e.cfg.UUID, Random: e.cfg.Random, Secret: randomSecret, ActivityEvents: e.cfg.ActivityEventNames}
+	return stepDeps{UUID: e.cfg.UUID, Random: e.cfg.Random, Secret: randomSecret}
 }
 
 func (e *Engine) lockFor(id string) *sync.Mutex {

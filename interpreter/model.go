@@ -120,6 +120,11 @@ type taskWait struct {
 	HeartbeatAt time.Time `json:"heartbeatAt,omitzero"`
 	Heartbeat   int64     `json:"heartbeat,omitempty"`
 	Timeout     int64     `json:"timeout,omitempty"`
+	// Events is the prefix of this attempt's event names, fixed when it is
+	// scheduled: "Activity" for an activity task, "" (Task…) otherwise. An
+	// activity attempt scheduled by a release that wrote Task… events for
+	// activities has none stored, and ends with Task… events as it began.
+	Events string `json:"events,omitempty"`
 }
 
 // childrenWait is a Parallel or Map waiting for its threads.

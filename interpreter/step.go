@@ -18,8 +18,6 @@ type stepDeps struct {
 	UUID   func() string
 	Random func() float64
 	Secret func() string // the unguessable part of a task token
-	// ActivityEvents names activity events Activity… instead of Task….
-	ActivityEvents bool
 }
 
 // Limits are the per-execution limits (AWS's by default).
@@ -189,7 +187,7 @@ func (r *run) fireTimers() {
 				if s.Task.Kind != dsl.ActivityTask {
 					r.markStarted(t, s, "") // the call was under way
 				}
-				r.event(t.Prev, r.taskEventName(s, "TimedOut")).str("error", failure.Timeout).optStr("cause", cause).endIn(t)
+				r.event(t.Prev, tw.eventName("TimedOut")).str("error", failure.Timeout).optStr("cause", cause).endIn(t)
 				r.noteTask(s, tw, "timed_out")
 				r.withdraw(t)
 				t.Task = nil
@@ -221,7 +219,7 @@ func (r *run) taskResult(threadID int, scheduledID int64, output value.Value, fe
 	t.Phase = phaseReady
 	if ferr != nil {
 		r.noteTask(s, tw, "failed")
-		r.event(t.Prev, r.taskEventName(s, "Failed")).optStr("error", ferr.Name).optStr("cause", ferr.Cause).endIn(t)
+		r.event(t.Prev, tw.eventName("Failed")).optStr("error", ferr.Name).optStr("cause", ferr.Cause).endIn(t)
 		r.stateFailed(t, s, ferr)
 		r.drain()
 		return true
@@ -229,12 +227,12 @@ func (r *run) taskResult(threadID int, scheduledID int64, output value.Value, fe
 	encoded := value.Marshal(output) // measured once, written as is
 	if n := len(encoded); n > r.limits.MaxPayload {
 		ferr = failure.Newf(failure.DataLimitExceeded, "The task result of %d bytes exceeds the maximum of %d bytes", n, r.limits.MaxPayload)
-		r.event(t.Prev, r.taskEventName(s, "Failed")).str("error", ferr.Name).str("cause", ferr.Cause).endIn(t)
+		r.event(t.Prev, tw.eventName("Failed")).str("error", ferr.Name).str("cause", ferr.Cause).endIn(t)
 		r.stateFailed(t, s, ferr)
 		r.drain()
 		return true
 	}
-	r.event(t.Prev, r.taskEventName(s, "Succeeded")).raw("output", encoded).endIn(t)
+	r.event(t.Prev, tw.eventName("Succeeded")).raw("output", encoded).endIn(t)
 	r.noteTask(s, tw, "succeeded")
 	env := r.env(t, s, "")
 	out, err := states.TaskOutput(s, t.Input.V, output, env)
@@ -254,7 +252,7 @@ func (r *run) markStarted(t *thread, s *dsl.State, worker string) {
 	}
 	t.Task.Started = true
 	r.touch(t)
-	w := r.event(t.Prev, r.taskEventName(s, "Started")).str("resource", s.Task.Resource)
+	w := r.event(t.Prev, t.Task.eventName("Started")).str("resource", s.Task.Resource)
 	if s.Task.Kind == dsl.ActivityTask {
 		w.optStr("workerName", worker)
 	}
@@ -645,14 +643,22 @@ func (w *eventWriter) endIn(t *thread) int64 {
 	return id
 }
 
-// taskEventName names a task event. Activities get AWS's Activity… names
-// only when the engine is configured so (Config.ActivityEventNames): the
-// API checks of the acceptance suite read Task… for every task.
-func (r *run) taskEventName(s *dsl.State, suffix string) string {
-	if r.deps.ActivityEvents && s.Task != nil && s.Task.Kind == dsl.ActivityTask {
-		return "Activity" + suffix
+// eventName names one of this attempt's task events: AWS's Activity…
+// names for an activity task (API.md's event table), Task… for the rest.
+func (w *taskWait) eventName(suffix string) string {
+	if w.Events != "" {
+		return w.Events + suffix
 	}
 	return "Task" + suffix
+}
+
+// taskEventPrefix is the prefix a new attempt of state s writes its events
+// with (taskWait.Events).
+func taskEventPrefix(s *dsl.State) string {
+	if s.Task != nil && s.Task.Kind == dsl.ActivityTask {
+		return "Activity"
+	}
+	return ""
 }
 
 // enterWait writes WaitStateEntered with the time the Wait ends ("until"),

@@ -113,7 +113,8 @@ func (r *run) scheduleTask(t *thread, s *dsl.State) {
 		r.stateFailed(t, s, r.runtimeErr(t, s, err))
 		return
 	}
-	w := r.event(t.Prev, r.taskEventName(s, "Scheduled")).str("resource", s.Task.Resource).val("parameters", call.Parameters)
+	prefix := taskEventPrefix(s)
+	w := r.event(t.Prev, (&taskWait{Events: prefix}).eventName("Scheduled")).str("resource", s.Task.Resource).val("parameters", call.Parameters)
 	if call.TimeoutSeconds > 0 {
 		w.int("timeoutSeconds", call.TimeoutSeconds)
 	}
@@ -122,7 +123,7 @@ func (r *run) scheduleTask(t *thread, s *dsl.State) {
 	}
 	w.endIn(t)
 	tw := &taskWait{ScheduledID: scheduledID, ScheduledAt: r.now, Resource: s.Task.Resource, Params: jv{call.Parameters}, Secret: secret,
-		Timeout: call.TimeoutSeconds, Heartbeat: call.HeartbeatSeconds}
+		Timeout: call.TimeoutSeconds, Heartbeat: call.HeartbeatSeconds, Events: prefix}
 	if call.TimeoutSeconds > 0 {
 		tw.TimeoutAt = r.now.Add(time.Duration(call.TimeoutSeconds) * time.Second)
 	}

@@ -1,6 +1,7 @@
 package interpreter_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -154,12 +155,12 @@ func TestHeartbeat(t *testing.T) {
 	if string(in) != `{"job":1}` {
 		t.Errorf("activity input %s", in)
 	}
-	rec, h := f.waitFor(ex.ID, "TaskStarted", func(_ *store.Execution, h []event) bool { return count(h, "TaskStarted") == 1 })
+	rec, h := f.waitFor(ex.ID, "ActivityStarted", func(_ *store.Execution, h []event) bool { return count(h, "ActivityStarted") == 1 })
 	if want := epoch.Add(10 * time.Second); !rec.DueAt.Equal(want) {
 		t.Errorf("after the poll, due at %v, want %v", rec.DueAt, want)
 	}
-	if e := find(h, "TaskStarted")[0]; e.Fields["workerName"] != "tester" {
-		t.Errorf("TaskStarted %s", e.Raw)
+	if e := find(h, "ActivityStarted")[0]; e.Fields["workerName"] != "tester" {
+		t.Errorf("ActivityStarted %s", e.Raw)
 	}
 
 	// A heartbeat at +8s moves the deadline to +18s.
@@ -179,13 +180,13 @@ func TestHeartbeat(t *testing.T) {
 	}
 	h = f.history(ex.ID)
 	checkInvariants(t, h, true)
-	// Activities get Task… event names unless Config.ActivityEventNames.
-	want := []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskTimedOut", "ExecutionFailed"}
+	// Activities are written with AWS's Activity… event names.
+	want := []string{"ExecutionStarted", "TaskStateEntered", "ActivityScheduled", "ActivityStarted", "ActivityTimedOut", "ExecutionFailed"}
 	if diff := cmp.Diff(want, types(h)); diff != "" {
 		t.Errorf("history (-want +got):\n%s", diff)
 	}
-	if e := find(h, "TaskTimedOut")[0]; e.Fields["error"] != failure.Timeout || e.Time != "2026-01-02T03:04:23.000Z" {
-		t.Errorf("TaskTimedOut %s", e.Raw)
+	if e := find(h, "ActivityTimedOut")[0]; e.Fields["error"] != failure.Timeout || e.Time != "2026-01-02T03:04:23.000Z" {
+		t.Errorf("ActivityTimedOut %s", e.Raw)
 	}
 	if err := f.eng.TaskSuccess(f.ctx, tok, json.RawMessage(`{}`)); !errors.Is(err, interpreter.ErrTaskNotFound) {
 		t.Errorf("success after the heartbeat timeout: %v, want ErrTaskNotFound", err)
@@ -275,5 +276,60 @@ func TestWithdrawnCallIsNotMade(t *testing.T) {
 	f.eng.Stop() // waits for any call in flight
 	if n := calls.Load(); n != 0 {
 		t.Errorf("the withdrawn task was called %d times", n)
+	}
+}
+
+// TestActivityEventNamesFixedAtScheduling: an activity attempt writes
+// AWS's Activity… events, and the names are those of the attempt's
+// scheduling. An attempt stored by a release that wrote Task… events for
+// activities (its thread has no "events") ends with Task… events; the next
+// attempt, scheduled now, is Activity… again.
+func TestActivityEventNamesFixedAtScheduling(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.put("sm", `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"activity:work","End":true,
+		"Retry":[{"ErrorEquals":["Busy"],"IntervalSeconds":1,"BackoffRate":1}]}}}`)
+	ex := f.start("sm", `{}`)
+	f.waitEvent(ex.ID, "ActivityScheduled", 1)
+
+	// Make the stored attempt look as an earlier release left it.
+	rec, err := f.store.GetExecution(f.ctx, ex.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := map[string][]byte{}
+	for k, b := range rec.Threads {
+		if old := bytes.ReplaceAll(b, []byte(`,"events":"Activity"`), nil); !bytes.Equal(old, b) {
+			set[k] = old
+		}
+	}
+	if len(set) != 1 {
+		t.Fatalf("%d threads carry the attempt's event names, want 1: %q", len(set), rec.Threads)
+	}
+	next := *rec
+	next.RecordVersion++
+	if err := f.store.Commit(f.ctx, store.CommitParams{ID: ex.ID, ExpectedVersion: rec.RecordVersion, Record: &next, SetThreads: set}); err != nil {
+		t.Fatal(err)
+	}
+
+	tok := pollWork(t, f, secondEngine(t, f)) // a fresh engine reads the rewritten record
+	if err := f.eng.TaskFailure(f.ctx, tok, "Busy", ""); err != nil {
+		t.Fatal(err)
+	}
+	f.waitEvent(ex.ID, "TaskFailed", 1)
+	f.clock.advanceTo(t, epoch.Add(time.Second)) // the retry's back-off
+	tok = pollWork(t, f, f.eng)
+	if err := f.eng.TaskSuccess(f.ctx, tok, json.RawMessage(`{"ok":true}`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.wait(ex.ID); got.Status != store.StatusSucceeded {
+		t.Fatalf("ended %s %q", got.Status, got.Error)
+	}
+	want := []string{"ExecutionStarted", "TaskStateEntered",
+		"ActivityScheduled", "TaskStarted", "TaskFailed", // the earlier release's attempt
+		"ActivityScheduled", "ActivityStarted", "ActivitySucceeded",
+		"TaskStateExited", "ExecutionSucceeded"}
+	if diff := cmp.Diff(want, types(f.history(ex.ID))); diff != "" {
+		t.Errorf("history (-want +got):\n%s", diff)
 	}
 }

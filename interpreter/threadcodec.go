@@ -135,6 +135,10 @@ func appendTaskWait(b []byte, w *taskWait) ([]byte, error) {
 		b = append(b, `,"timeout":`...)
 		b = strconv.AppendInt(b, w.Timeout, 10)
 	}
+	if w.Events != "" {
+		b = append(b, `,"events":`...)
+		b = appendGoString(b, w.Events)
+	}
 	return append(b, '}'), nil
 }
 

@@ -26,7 +26,7 @@ func threadCases() []*thread {
 			MapItem: jv{value.ObjectOf("k", "v")}, Result: jv{[]any{1.0, "x"}}},
 		{ID: 2, State: "Act", Phase: phaseTask, Task: &taskWait{ScheduledID: 9, Resource: "activity:cook", Params: jv{nil},
 			Secret: "s", Started: true, Worker: "worker <1> & co", TimeoutAt: t0.Add(time.Minute), HeartbeatAt: t0.Add(time.Second),
-			Heartbeat: 10, Timeout: 60}},
+			Heartbeat: 10, Timeout: 60, Events: "Activity"}},
 		{ID: 3, State: "Par", Phase: phaseChildren, Children: &childrenWait{StartedID: 4, Kids: []int{5, 0}, Results: []jv{{obj}, {nil}},
 			Done: []bool{true, false}, Running: 1, NextIndex: 2, TolPct: 12.5, HasPct: true, Effective: jv{obj},
 			FirstErr: &failure.Error{Name: "E", Cause: "<c>"}}},

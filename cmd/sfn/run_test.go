@@ -339,7 +339,7 @@ func TestRunFoodDelivery(t *testing.T) {
 		var failed []historyEvent
 		for _, e := range evs {
 			switch e.Type {
-			case "TaskScheduled":
+			case "TaskScheduled", "ActivityScheduled":
 				scheduled[e.Resource]++
 			case "TaskFailed":
 				failed = append(failed, e)

@@ -108,16 +108,14 @@ func TestWorkerNameInHistory(t *testing.T) {
 	await(t, srv, id)
 	_, h := api(t, srv, http.MethodGet, "/v1/executions/"+id+"/history", nil)
 	for _, e := range h["events"].([]any) {
-		// API.md names it ActivityStarted; the engine writes TaskStarted
-		// for now. Either must carry the worker's name.
-		if ev := e.(map[string]any); ev["type"] == "ActivityStarted" || ev["type"] == "TaskStarted" {
+		if ev := e.(map[string]any); ev["type"] == "ActivityStarted" {
 			if ev["workerName"] != "tablet-7" {
 				t.Fatalf("ActivityStarted %v", ev)
 			}
 			return
 		}
 	}
-	t.Fatalf("no ActivityStarted/TaskStarted in %v", h)
+	t.Fatalf("no ActivityStarted in %v", h)
 }
 
 // A handler that outlasts HeartbeatSeconds keeps its task with heartbeats;
