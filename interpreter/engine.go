@@ -108,7 +108,14 @@ type Config struct {
 	// record back from the store (default 10,000; negative: none). Each
 	// costs about the size of its record.
 	RecordCache int
+	// MaxTaskCalls bounds the task calls (handlers, HTTP) this node has in
+	// flight at once (default DefaultMaxTaskCalls); calls over it wait, in
+	// the order they were scheduled, and are never dropped.
+	MaxTaskCalls int
 }
+
+// DefaultMaxTaskCalls is Config.MaxTaskCalls's default.
+const DefaultMaxTaskCalls = 4096
 
 func (c Config) withDefaults() Config {
 	if c.Logger == nil {
@@ -150,6 +157,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RecordCache == 0 {
 		c.RecordCache = 10_000
+	}
+	if c.MaxTaskCalls <= 0 {
+		c.MaxTaskCalls = DefaultMaxTaskCalls
 	}
 	return c
 }
