@@ -14,10 +14,11 @@ func array(_ *Env, _ *callNode, args []value.Value) (value.Value, error) {
 	return out, nil
 }
 
-// arrayPartition is States.ArrayPartition: chunks of the given size, the
-// last one shorter when the length is not a multiple.
+// arrayPartition is States.ArrayPartition: chunks of the given size
+// (rounded to the nearest integer, as AWS documents), the last one shorter
+// when the length is not a multiple.
 func arrayPartition(_ *Env, _ *callNode, args []value.Value) (value.Value, error) {
-	a, size := args[0].([]any), int64Of(args[1])
+	a, size := args[0].([]any), roundedOf(args[1])
 	out := make([]any, 0, len(a)/int(min(size, int64(len(a))+1))+1)
 	for i := 0; i < len(a); {
 		end := len(a)
@@ -44,8 +45,9 @@ func arrayContains(_ *Env, _ *callNode, args []value.Value) (value.Value, error)
 
 // arrayRange is States.ArrayRange(first, last, step): first, first+step, …
 // up to and including last when a step lands on it; at most 1000 elements.
+// Each argument is first rounded to the nearest integer, as AWS documents.
 func arrayRange(_ *Env, n *callNode, args []value.Value) (value.Value, error) {
-	start, end, step := int64Of(args[0]), int64Of(args[1]), int64Of(args[2])
+	start, end, step := roundedOf(args[0]), roundedOf(args[1]), roundedOf(args[2])
 	// Counted in uint64: end-start and |step| may not fit an int64.
 	var steps uint64
 	switch {

@@ -14,7 +14,7 @@ type kind int
 const (
 	kAny kind = iota
 	kString
-	kNumber  // any number (MathAdd and MathRandom round decimals)
+	kNumber  // any number (the functions that round decimals take these)
 	kInteger // a number without a fractional part
 	kArray
 	kObject
@@ -137,9 +137,9 @@ func init() {
 		{name: "States.JsonToString", params: []param{anyParam}, min: 1, impl: jsonToString},
 		{name: "States.JsonMerge", params: []param{{kind: kObject}, {kind: kObject}, {kind: kBool, valid: mustBeFalse}}, min: 3, impl: jsonMerge},
 		{name: "States.Array", min: 0, rest: &anyParam, impl: array},
-		{name: "States.ArrayPartition", params: []param{{kind: kArray}, {kind: kInteger, valid: positive}}, min: 2, impl: arrayPartition},
+		{name: "States.ArrayPartition", params: []param{{kind: kArray}, {kind: kNumber, valid: roundsToPositive}}, min: 2, impl: arrayPartition},
 		{name: "States.ArrayContains", params: []param{{kind: kArray}, anyParam}, min: 2, impl: arrayContains},
-		{name: "States.ArrayRange", params: []param{{kind: kInteger, valid: fitsInt64}, {kind: kInteger, valid: fitsInt64}, {kind: kInteger, valid: nonZero}}, min: 3, impl: arrayRange},
+		{name: "States.ArrayRange", params: []param{{kind: kNumber, valid: roundsToInt64}, {kind: kNumber, valid: roundsToInt64}, {kind: kNumber, valid: roundsToNonZero}}, min: 3, impl: arrayRange},
 		{name: "States.ArrayGetItem", params: []param{{kind: kArray}, {kind: kInteger, valid: nonNegative}}, min: 2, impl: arrayGetItem},
 		{name: "States.ArrayLength", params: []param{{kind: kArray}}, min: 1, impl: arrayLength},
 		{name: "States.ArrayUnique", params: []param{{kind: kArray}}, min: 1, impl: arrayUnique},
@@ -157,13 +157,6 @@ func init() {
 
 // Value checks shared by several functions.
 
-func positive(v value.Value) string {
-	if i, ok := v.(value.Number).Int64(); !ok || i <= 0 {
-		return "must be a positive integer, got " + string(v.(value.Number))
-	}
-	return ""
-}
-
 func nonNegative(v value.Value) string {
 	if i, ok := v.(value.Number).Int64(); !ok || i < 0 {
 		return "must be a non-negative integer, got " + string(v.(value.Number))
@@ -171,18 +164,40 @@ func nonNegative(v value.Value) string {
 	return ""
 }
 
-func nonZero(v value.Value) string {
-	if i, ok := v.(value.Number).Int64(); !ok || i == 0 {
-		return "must be a non-zero integer, got " + string(v.(value.Number))
+// roundsToInt64 accepts a number that, rounded to the nearest integer, fits
+// an int64.
+func roundsToInt64(v value.Value) string {
+	if _, ok := roundInt64(v.(value.Number)); !ok {
+		return "is out of range: " + string(v.(value.Number))
 	}
 	return ""
 }
 
-func fitsInt64(v value.Value) string {
-	if _, ok := v.(value.Number).Int64(); !ok {
-		return "is out of range: " + string(v.(value.Number))
+// roundsToPositive accepts a number that rounds to a positive integer.
+func roundsToPositive(v value.Value) string {
+	if i, ok := roundInt64(v.(value.Number)); !ok || i <= 0 {
+		return "must be a positive integer, got " + roundedText(v.(value.Number))
 	}
 	return ""
+}
+
+// roundsToNonZero accepts a number that rounds to an integer other than 0.
+func roundsToNonZero(v value.Value) string {
+	if i, ok := roundInt64(v.(value.Number)); !ok || i == 0 {
+		return "must be a non-zero integer, got " + roundedText(v.(value.Number))
+	}
+	return ""
+}
+
+// roundedText shows a number and, when it has a fraction, what it rounds to.
+func roundedText(n value.Number) string {
+	if n.IsInteger() {
+		return string(n)
+	}
+	if i, ok := roundInt64(n); ok {
+		return string(n) + " (rounded to " + string(value.Int(i)) + ")"
+	}
+	return string(n)
 }
 
 func mustBeFalse(v value.Value) string {
@@ -192,7 +207,11 @@ func mustBeFalse(v value.Value) string {
 	return ""
 }
 
-// roundHalfUp rounds as Java's Math.round does: halves go towards +Inf.
+// roundHalfUp rounds to the nearest integer as Java's Math.round does:
+// halves go towards +Inf (1.5 -> 2, -1.5 -> -1, -2.5 -> -2). AWS documents
+// that ArrayRange, ArrayPartition's chunk size, MathRandom's bounds and
+// MathAdd "round it off to the nearest integer" without saying where halves
+// go; Step Functions runs on Java, so its rule is the one used here.
 // Written with Floor and a comparison so 0.49999999999999994 stays 0.
 func roundHalfUp(f float64) float64 {
 	r := math.Floor(f)
@@ -224,9 +243,34 @@ func maxChars(limit int) func(v value.Value) string {
 	}
 }
 
+// roundInt64 rounds n to the nearest integer (roundHalfUp) and reports
+// whether the result fits an int64. Integers are taken exactly, so large
+// ones keep every digit.
+func roundInt64(n value.Number) (int64, bool) {
+	if n.IsInteger() {
+		return n.Int64()
+	}
+	f := n.Float64()
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	r := roundHalfUp(f)
+	if r < math.MinInt64 || r >= math.MaxInt64 {
+		return 0, false
+	}
+	return int64(r), true
+}
+
 func int32Of(v value.Value) int64 { return int64(roundHalfUp(v.(value.Number).Float64())) }
 
+// int64Of is an argument that a check has accepted as an integer.
 func int64Of(v value.Value) int64 {
 	i, _ := v.(value.Number).Int64()
+	return i
+}
+
+// roundedOf is an argument that a check has accepted as rounding to an int64.
+func roundedOf(v value.Value) int64 {
+	i, _ := roundInt64(v.(value.Number))
 	return i
 }

@@ -16,7 +16,7 @@ func testEnv() Env {
 		Input: value.MustDecode(`{
 			"name": "Arnav", "template": "Hello, my name is {}.",
 			"n": 5, "f": 1.5, "s": "a,b", "arr": [1, 2, 3], "obj": {"a": 1},
-			"empty": [], "big": 1e3, "t": true
+			"empty": [], "big": 1e3, "t": true, "zero": 0.4
 		}`),
 		Context: value.MustDecode(`{"Execution": {"Id": "arn:exec:1", "Input": {"x": 1}}}`),
 		UUID:    func() string { return "0c4b9a0e-0f5e-4a4e-9b4e-3f5b0c1d2e3f" },
@@ -134,7 +134,7 @@ func TestArrays(t *testing.T) {
 		{name: "ArrayRange 1000", expr: `States.ArrayLength(States.ArrayRange(1, 1000, 1))`, want: `1000`},
 		{name: "ArrayRange 1001", expr: `States.ArrayRange(0, 1000, 1)`, err: iFail, cause: "more than 1000 elements"},
 		{name: "ArrayRange huge", expr: `States.ArrayRange(-9223372036854775808, 9223372036854775807, 1)`, err: iFail, cause: "more than 1000 elements"},
-		{name: "ArrayRange decimal from path", expr: `States.ArrayRange($.f, 3, 1)`, err: iFail, cause: "must be an integer, got 1.5"},
+		{name: "ArrayRange decimal from path", expr: `States.ArrayRange($.f, 3, 1)`, want: `[2,3]`},
 		{name: "ArrayGetItem", expr: `States.ArrayGetItem($.arr, 1)`, want: `2`},
 		{name: "ArrayGetItem out of range", expr: `States.ArrayGetItem($.arr, 3)`, err: iFail, cause: "index 3 is out of bounds for an array of length 3"},
 		{name: "ArrayGetItem on object", expr: `States.ArrayGetItem($.obj, 0)`, err: iFail, cause: "argument 1 must be an array, got object"},
@@ -180,11 +180,86 @@ func TestMath(t *testing.T) {
 		{name: "MathAdd path", expr: `States.MathAdd($.n, $.f)`, want: `7`},
 		{name: "MathAdd string from path", expr: `States.MathAdd($.name, 1)`, err: iFail, cause: "argument 1 must be a number"},
 		{name: "MathAdd nested", expr: `States.MathAdd(States.ArrayLength(States.StringSplit('a-b-c', '-')), -1)`, want: `2`},
-		{name: "MathRandom from Env", expr: `States.MathRandom(1, 10)`, want: `6`},
-		{name: "MathRandom one value", expr: `States.MathRandom(4, 4)`, want: `4`},
-		{name: "MathRandom start after end", expr: `States.MathRandom(5, $.n)`, want: `5`},
-		{name: "MathRandom reversed", expr: `States.MathRandom(6, $.n)`, err: iFail, cause: "start 6 is greater than the end 5"},
+		{name: "MathRandom from Env", expr: `States.MathRandom(1, 10)`, want: `5`},
+		{name: "MathRandom one value", expr: `States.MathRandom(4, 5)`, want: `4`},
+		{name: "MathRandom start equals end", expr: `States.MathRandom(5, $.n)`, err: iFail, cause: "the end 5 must be greater than the start 5"},
+		{name: "MathRandom reversed", expr: `States.MathRandom(6, $.n)`, err: iFail, cause: "the end 5 must be greater than the start 6"},
 	})
+}
+
+// TestRoundedArguments pins AWS's documented rule for the integer arguments of
+// States.ArrayRange, States.ArrayPartition's chunk size and States.MathRandom's
+// bounds: a non-integer is rounded to the nearest integer (halves as Java's
+// Math.round: towards +Inf), then the function's own checks apply.
+func TestRoundedArguments(t *testing.T) {
+	t.Parallel()
+	runEval(t, []evalCase{
+		{name: "ArrayRange all rounded", expr: `States.ArrayRange(0.5, 2.5, 1.4)`, want: `[1,2,3]`},
+		{name: "ArrayRange step rounds up", expr: `States.ArrayRange(1, 6, 1.5)`, want: `[1,3,5]`},
+		{name: "ArrayRange negative halves towards +Inf", expr: `States.ArrayRange(1.5, -1.5, -1.5)`, want: `[2,1,0,-1]`},
+		{name: "ArrayRange below a half", expr: `States.ArrayRange(1.49, 3.49, 1)`, want: `[1,2,3]`},
+		{name: "ArrayRange from path", expr: `States.ArrayRange(1, $.f, 1)`, want: `[1,2]`},
+		{name: "ArrayRange integral decimal", expr: `States.ArrayRange(1.0, 3e0, 1)`, want: `[1,2,3]`},
+		{name: "ArrayRange step rounds to zero", expr: `States.ArrayRange(1, 3, $.zero)`, err: iFail, cause: "argument 3 must be a non-zero integer, got 0.4 (rounded to 0)"},
+		{name: "ArrayRange limit after rounding", expr: `States.ArrayRange(0.5, 1000.4, 1)`, want: `[` + seq(1, 1000) + `]`},
+		{name: "ArrayRange over limit after rounding", expr: `States.ArrayRange(0.4, 1000.4, 1)`, err: iFail, cause: "more than 1000 elements"},
+		{name: "ArrayPartition size rounds up", expr: `States.ArrayPartition(States.Array(1, 2, 3, 4, 5), 1.5)`, want: `[[1,2],[3,4],[5]]`},
+		{name: "ArrayPartition size rounds down", expr: `States.ArrayPartition(States.Array(1, 2, 3, 4, 5), 2.49)`, want: `[[1,2],[3,4],[5]]`},
+		{name: "ArrayPartition size from path", expr: `States.ArrayPartition($.arr, $.f)`, want: `[[1,2],[3]]`},
+		{name: "ArrayPartition size rounds to zero", expr: `States.ArrayPartition($.arr, $.zero)`, err: iFail, cause: "argument 2 must be a positive integer, got 0.4 (rounded to 0)"},
+		{name: "MathRandom end is exclusive", expr: `States.MathRandom(1, 2)`, want: `1`},
+		{name: "MathRandom bounds rounded", expr: `States.MathRandom(0.5, 1.5)`, want: `1`},
+		{name: "MathRandom bounds rounded from path", expr: `States.MathRandom($.f, 3.4)`, want: `2`},
+		{name: "MathRandom negative halves towards +Inf", expr: `States.MathRandom(-1.5, -0.5)`, want: `-1`},
+		{name: "MathRandom empty after rounding", expr: `States.MathRandom(0.6, 1.4)`, err: iFail, cause: "the end 1 must be greater than the start 1"},
+	})
+}
+
+// TestMathRandomEndExclusive draws across the whole of [0,1) and checks that
+// the end is never produced, with and without a seed.
+func TestMathRandomEndExclusive(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		expr   string
+		lo, hi int64 // the values allowed: lo ≤ v < hi
+	}{
+		{`States.MathRandom(0, 3)`, 0, 3},
+		{`States.MathRandom(-2, 2)`, -2, 2},
+		{`States.MathRandom(7, 8)`, 7, 8},
+		{`States.MathRandom(0.5, 2.5)`, 1, 3},
+	} {
+		c, err := Parse(tc.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[int64]bool{}
+		for _, r := range []float64{0, 0.1, 0.34, 0.5, 0.67, 0.9, 0.999999999999} {
+			v, err := c.Eval(Env{Random: func() float64 { return r }})
+			if err != nil {
+				t.Fatalf("%s: %v", tc.expr, err)
+			}
+			i, _ := v.(value.Number).Int64()
+			if i < tc.lo || i >= tc.hi {
+				t.Errorf("%s with Random()=%v = %d, want %d ≤ v < %d", tc.expr, r, i, tc.lo, tc.hi)
+			}
+			seen[i] = true
+		}
+		if int64(len(seen)) != tc.hi-tc.lo {
+			t.Errorf("%s gave %d distinct values, want all %d", tc.expr, len(seen), tc.hi-tc.lo)
+		}
+	}
+}
+
+// seq is the JSON of the integers lo..hi, comma-separated.
+func seq(lo, hi int) string {
+	var b strings.Builder
+	for i := lo; i <= hi; i++ {
+		if i > lo {
+			b.WriteByte(',')
+		}
+		b.WriteString(itoa(i))
+	}
+	return b.String()
 }
 
 func TestMathRandomSeeded(t *testing.T) {
@@ -214,8 +289,8 @@ func TestMathRandomSeeded(t *testing.T) {
 			t.Fatal(err)
 		}
 		i, _ := v.(value.Number).Int64()
-		if i < -3 || i > 3 {
-			t.Fatalf("seed %d: %d outside [-3, 3]", seed, i)
+		if i < -3 || i >= 3 {
+			t.Fatalf("seed %d: %d outside [-3, 3)", seed, i)
 		}
 		seen[string(v.(value.Number))] = true
 	}
@@ -236,7 +311,7 @@ func TestMathRandomBounds(t *testing.T) {
 			t.Fatal(err)
 		}
 		i, _ := v.(value.Number).Int64()
-		if i < -2147483648 || i > 2147483647 {
+		if i < -2147483648 || i >= 2147483647 {
 			t.Errorf("Random()=%v gave %d", r, i)
 		}
 	}

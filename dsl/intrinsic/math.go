@@ -7,7 +7,8 @@ import (
 )
 
 // mathAdd is States.MathAdd. Each argument is first rounded half-up (as
-// Java's Math.round: 1.5 -> 2, -1.5 -> -1, -2.5 -> -2), then they are added.
+// Java's Math.round: 1.5 -> 2, -1.5 -> -1, -2.5 -> -2; see roundHalfUp),
+// then they are added.
 func mathAdd(_ *Env, _ *callNode, args []value.Value) (value.Value, error) {
 	return value.Int(int32Of(args[0]) + int32Of(args[1])), nil
 }
@@ -16,15 +17,17 @@ func mathAdd(_ *Env, _ *callNode, args []value.Value) (value.Value, error) {
 // value works, it only has to stay the same across releases.
 const seedStream = 0x5346_4e5f_4d52 // "SFN_MR"
 
-// mathRandom is States.MathRandom(start, end[, seed]): an integer in
-// [start, end], both rounded half-up first. With a seed the result depends
-// only on the three arguments; without one it comes from Env.Random.
+// mathRandom is States.MathRandom(start, end[, seed]): an integer from
+// start (inclusive) to end (exclusive), as AWS documents, both rounded
+// half-up first; so the end must be greater than the start. With a seed the
+// result depends only on the three arguments; without one it comes from
+// Env.Random.
 func mathRandom(env *Env, n *callNode, args []value.Value) (value.Value, error) {
 	start, end := int32Of(args[0]), int32Of(args[1])
-	if start > end {
-		return nil, intrinsicFailure(n.fn.name, "the start %d is greater than the end %d", start, end)
+	if start >= end {
+		return nil, intrinsicFailure(n.fn.name, "the end %d must be greater than the start %d (the end is exclusive)", end, start)
 	}
-	span := uint64(end-start) + 1
+	span := uint64(end - start)
 	var off uint64
 	if len(args) == 3 {
 		r := rand.New(rand.NewPCG(uint64(int32Of(args[2])), seedStream))

@@ -54,6 +54,10 @@ func TestParseErrors(t *testing.T) {
 		{"partition zero", "States.ArrayPartition($.a, 0)", 27, "States.ArrayPartition", "positive integer"},
 		{"range step zero", "States.ArrayRange(1, 2, 0)", 24, "States.ArrayRange", "non-zero integer"},
 		{"range too big literal", "States.ArrayRange(1, 1e30, 1)", 21, "States.ArrayRange", "out of range"},
+		{"partition rounds to zero", "States.ArrayPartition($.a, 0.49)", 27, "States.ArrayPartition", "positive integer, got 0.49 (rounded to 0)"},
+		{"partition negative half", "States.ArrayPartition($.a, -0.5)", 27, "States.ArrayPartition", "positive integer, got -0.5 (rounded to 0)"},
+		{"range step rounds to zero", "States.ArrayRange(1, 2, -0.5)", 24, "States.ArrayRange", "non-zero integer, got -0.5 (rounded to 0)"},
+		{"range decimal too big", "States.ArrayRange(1.5e19, 1, 1)", 18, "States.ArrayRange", "out of range"},
 		{"merge deep", "States.JsonMerge($.a, $.b, true)", 27, "States.JsonMerge", "must be false"},
 		{"hash algorithm", "States.Hash('x', 'SHA-2')", 17, "States.Hash", "must be one of MD5"},
 		{"add out of int32", "States.MathAdd(2147483648, 1)", 15, "States.MathAdd", "within -2147483648..2147483647"},
@@ -99,6 +103,10 @@ func TestParseAccepts(t *testing.T) {
 		strings.Repeat("States.Array(", MaxDepth) + strings.Repeat(")", MaxDepth),
 		"States.MathRandom(1, 2)",
 		"States.MathRandom(1, 2, 3)",
+		// AWS rounds these to the nearest integer instead of refusing them.
+		"States.ArrayRange(0.5, 9.4, 1.5)",
+		"States.ArrayPartition($.a, 0.5)",
+		"States.MathRandom(0.5, 2.5)",
 	} {
 		c, err := Parse(expr)
 		if err != nil {
