@@ -7,17 +7,19 @@ import (
 
 	"github.com/sfn-project/sfn/dsl/failure"
 	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/internal/testenv"
 )
 
 // TestChoiceConformanceMatrix runs the rules of the "choice-matrix-*" cases
-// of the shared conformance suite directly: each case maps every item of
+// of the shared conformance suite (../../shared/conformance, next to the
+// checkout) directly: each case maps every item of
 // $.items through one or more single-rule Choice states, and its expected
 // output says which matched (true) and which fell to Default (false).
 func TestChoiceConformanceMatrix(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile("../../shared/conformance/cases/choice.json")
+	data, err := os.ReadFile(testenv.Shared(t, "conformance/cases/choice.json"))
 	if err != nil {
-		t.Skipf("conformance cases not available: %v", err)
+		t.Fatal(err)
 	}
 	cases := value.MustDecode(string(data)).([]any)
 	ran := 0

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the .golden files of TestLoadGolden")
@@ -140,11 +141,7 @@ var placeholders = strings.NewReplacer(
 
 func conformanceCases(t *testing.T) map[string][]conformanceCase {
 	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "conformance", "cases")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	if len(files) == 0 {
-		t.Skipf("no conformance cases in %s", dir)
-	}
+	files := testenv.SharedFiles(t, "conformance/cases/*.json")
 	out := map[string][]conformanceCase{}
 	for _, f := range files {
 		data, err := os.ReadFile(f)

@@ -11,14 +11,11 @@ import (
 
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/internal/testenv"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store"
 	"github.com/sfn-project/sfn/store/memory"
 )
-
-// conformanceDir is the shared AWS-pinned suite, present in the
-// developers' workspace and absent in a user's clone.
-const conformanceDir = "../../shared/conformance/cases"
 
 type confCase struct {
 	Name         string          `json:"name"`
@@ -41,13 +38,12 @@ type confExpect struct {
 	CauseContains any             `json:"cause_contains"`
 }
 
-// TestConformance runs every shared case that needs no HTTP or activity
-// helper directly against the engine on the in-memory store.
+// TestConformance runs every case of the shared AWS-pinned conformance
+// suite (../../shared/conformance/cases, next to the checkout: present in
+// the developers' workspace and in CI, absent in a user's clone) directly
+// against the engine on the in-memory store.
 func TestConformance(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(conformanceDir, "*.json"))
-	if len(files) == 0 {
-		t.Skip("no shared conformance cases at " + conformanceDir)
-	}
+	files := testenv.SharedFiles(t, "conformance/cases/*.json")
 	ctx := context.Background()
 	eng := interpreter.New(interpreter.Config{Store: memory.New()})
 	if err := eng.Start(ctx); err != nil {

@@ -16,7 +16,8 @@ import (
 )
 
 // echoServer is the conformance suite's HTTP helper, in Go: the endpoints
-// the http-echo cases call (see ../shared/conformance/README.md).
+// the http-echo cases of the shared conformance suite call (its README,
+// ../../shared/conformance/README.md next to the checkout, lists them).
 func echoServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	var mu sync.Mutex

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sfn-project/sfn/dsl/source"
 	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/internal/testenv"
 )
 
 func TestFastCheckerCompiles(t *testing.T) {
@@ -42,8 +43,9 @@ func checkAgreement(t testing.TB, what string, doc any) {
 
 // corpus gathers every definition the repository's tests use: the schema's
 // own testdata, the examples under definitions/, the dsl load and validate
-// testdata (YAML and JSON), the dsl source fuzz seeds, and the conformance
-// cases (accepted and rejected) when present.
+// testdata (YAML and JSON), the dsl source fuzz seeds, and the cases
+// (accepted and rejected) of the shared conformance suite in
+// ../../shared/conformance when present (always under CI=true).
 func corpus(t *testing.T) map[string]any {
 	t.Helper()
 	docs := map[string]any{}
@@ -69,7 +71,7 @@ func corpus(t *testing.T) map[string]any {
 			docs[f] = doc
 		}
 	}
-	cases, _ := filepath.Glob("../../shared/conformance/cases/*.json")
+	cases := testenv.SharedFilesIfPresent(t, "conformance/cases/*.json")
 	for _, f := range cases {
 		var list []struct {
 			Name       string          `json:"name"`

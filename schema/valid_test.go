@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/sfn-project/sfn/internal/testenv"
 )
 
 func TestValidDefinitions(t *testing.T) {
@@ -121,10 +122,7 @@ func TestEveryFieldIsExercised(t *testing.T) {
 // them too. Cases AWS rejected are checked by the semantic layer.
 func TestConformanceDefinitions(t *testing.T) {
 	t.Parallel()
-	files, _ := filepath.Glob("../../shared/conformance/cases/*.json")
-	if len(files) == 0 {
-		t.Skip("no conformance cases at ../../shared/conformance")
-	}
+	files := testenv.SharedFiles(t, "conformance/cases/*.json")
 	for _, file := range files {
 		var cases []struct {
 			Name       string          `json:"name"`

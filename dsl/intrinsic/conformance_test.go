@@ -2,28 +2,22 @@ package intrinsic
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/internal/testenv"
 )
 
-// conformanceDir holds the shared AWS conformance cases when the tree is
-// checked out next to them.
-const conformanceDir = "../../../shared/conformance/cases"
-
 // TestConformanceCases evaluates every intrinsic of the shared conformance
-// cases: each must parse unless the case expects the definition rejected,
+// cases (../../../shared/conformance/cases, next to the checkout; see
+// internal/testenv): each must parse unless the case expects the definition rejected,
 // and each Pass-state Parameters field whose key appears in the expected
 // output must evaluate to exactly that value.
 func TestConformanceCases(t *testing.T) {
 	t.Parallel()
-	files, _ := filepath.Glob(filepath.Join(conformanceDir, "*.json"))
-	if len(files) == 0 {
-		t.Skip("conformance cases not present")
-	}
+	files := testenv.SharedFiles(t, "conformance/cases/*.json")
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {

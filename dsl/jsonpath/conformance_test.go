@@ -3,15 +3,16 @@ package jsonpath
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/internal/testenv"
 )
 
-const casesDir = "../../../shared/conformance/cases"
+// The cases come from the shared conformance suite next to the checkout
+// (../../../shared/conformance/cases; see internal/testenv).
 
 type conformanceCase struct {
 	Name       string          `json:"name"`
@@ -25,9 +26,9 @@ type conformanceCase struct {
 
 func loadCases(t *testing.T, file string) []conformanceCase {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(casesDir, file))
+	data, err := os.ReadFile(testenv.Shared(t, "conformance/cases/"+file))
 	if err != nil {
-		t.Skipf("conformance cases not available: %v", err)
+		t.Fatal(err)
 	}
 	var cases []conformanceCase
 	if err := json.Unmarshal(data, &cases); err != nil {

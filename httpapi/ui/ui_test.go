@@ -19,6 +19,7 @@ import (
 	"github.com/sfn-project/sfn/dsl/failure"
 	"github.com/sfn-project/sfn/httpapi"
 	"github.com/sfn-project/sfn/httpapi/ui"
+	"github.com/sfn-project/sfn/internal/testenv"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store/memory"
 )
@@ -159,11 +160,7 @@ func chromium(t *testing.T) string {
 			return p
 		}
 	}
-	msg := "\n\n*** BROWSER TEST NOT RUN: /usr/bin/chromium is missing (apt-get install -y chromium) ***\n\n"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	testenv.Missing(t, "chromium, for the browser test (apt-get install -y chromium)", "/usr/bin/chromium and /usr/bin/chromium-browser")
 	return ""
 }
 
