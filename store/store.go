@@ -48,10 +48,18 @@ type StateMachine struct {
 	Name             string
 	Version          int
 	DefinitionSHA256 string
-	// Definition is the canonical JSON form of the definition.
+	// Definition is the canonical JSON form of the definition (RFC 8785):
+	// what DefinitionSHA256 is computed over, so the version's identity.
 	Definition []byte
-	CreatedAt  time.Time // when the name was first created
-	UpdatedAt  time.Time // when this version was made
+	// Source is the definition's text as it was uploaded, and SourceFormat
+	// its syntax ("json" or "yaml"): the keys in their order and the
+	// numbers as written, which the canonical form does not keep. Versions
+	// stored by releases before these fields have neither; an Unchanged put
+	// returns the source of the version it found, not the one it was given.
+	Source       []byte
+	SourceFormat string
+	CreatedAt    time.Time // when the name was first created
+	UpdatedAt    time.Time // when this version was made
 }
 
 // PutResult says what a PutStateMachine did.
@@ -140,6 +148,10 @@ type CreateParams struct {
 	Execution  *Execution
 	Events     []Event
 	Activities []ActivityTask
+	// InFlight puts the execution in its partition's in-flight set
+	// (PartitionQueries.InFlight): it has a task call that a node taking
+	// the partition over must make again or requeue.
+	InFlight bool
 }
 
 // CommitParams is one step of an execution.
@@ -173,6 +185,9 @@ type CommitParams struct {
 	// effort: one further back, or queued by an older release, stays until
 	// a poll finds it stale.
 	Withdraw []ActivityTask
+	// InFlight keeps the execution in its partition's in-flight set after
+	// this commit (see CreateParams.InFlight); false takes it out.
+	InFlight bool
 	// Claim, when set, is a held task of this execution (ActivityTask.Held)
 	// that leaves its queue with this commit. When it is no longer queued
 	// the commit writes nothing and fails with ErrTaskTaken.

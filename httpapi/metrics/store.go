@@ -33,6 +33,14 @@ const (
 	opReleaseLease
 	opHeartbeat
 	opLeave
+	opDueIn
+	opInFlight
+	opAddInFlight
+	opRunning
+	opRebuilt
+	opMarkRebuilt
+	opOpenCounts
+	opRecountOpen
 	numOps
 )
 
@@ -40,6 +48,7 @@ var opNames = [numOps]string{
 	"put_state_machine", "get_state_machine", "get_state_machine_version", "list_state_machines",
 	"delete_state_machine", "create_execution", "get_execution", "commit", "history", "list_executions",
 	"due", "pop_activity", "drop_activity", "ping", "acquire_lease", "renew_leases", "release_lease", "heartbeat", "leave",
+	"due_in", "in_flight", "add_in_flight", "running", "rebuilt", "mark_rebuilt", "open_counts", "recount_open",
 }
 
 // Error kinds of sfn_store_errors_total.

@@ -36,6 +36,7 @@ func (s *Store) Expire(_ context.Context, before time.Time, limit int) (int, err
 	for _, e := range old {
 		gone[e] = true
 		delete(s.executions, e.rec.ID)
+		delete(s.inflight, e.rec.ID)
 		key := e.rec.StateMachine + "\x00" + e.rec.Name
 		if s.names[key] == e.rec.ID {
 			delete(s.names, key)

@@ -23,6 +23,9 @@ type Leased struct {
 	mu     sync.Mutex
 	leases map[int]*lease
 	nodes  map[string]time.Time // node -> alive until
+	// releases are the releases of the nodes that heartbeat with theirs
+	// (store.ReleaseRegistry); a plain Heartbeat clears a node's.
+	releases map[string]int
 }
 
 type lease struct {

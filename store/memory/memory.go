@@ -29,6 +29,10 @@ type Store struct {
 	nextSeq  int64                             // the seq of the next execution; never reused, also after Expire
 	watchers map[string]map[chan struct{}]bool // id -> watch -> only status changes
 	queues   map[string][]store.ActivityTask
+	// inflight is the in-flight set of every partition together
+	// (store.PartitionQueries); Leased filters it by partition.
+	inflight map[string]bool
+	rebuilt  map[int]int // partition -> release that rebuilt it
 }
 
 type machine struct {
@@ -53,6 +57,8 @@ func New() *Store {
 		names:      map[string]string{},
 		watchers:   map[string]map[chan struct{}]bool{},
 		queues:     map[string][]store.ActivityTask{},
+		inflight:   map[string]bool{},
+		rebuilt:    map[int]int{},
 	}
 }
 
@@ -78,7 +84,7 @@ func (s *Store) PutStateMachine(_ context.Context, sm store.StateMachine) (store
 		m.lastVersion++
 		sm.Version = m.lastVersion
 		sm.CreatedAt = m.createdAt
-		sm.Definition = clone(sm.Definition)
+		sm.Definition, sm.Source = clone(sm.Definition), clone(sm.Source)
 		m.versions[sm.Version] = sm
 		m.latest = sm.Version
 		return copySM(sm), store.NewVersion, nil
@@ -92,14 +98,14 @@ func (s *Store) PutStateMachine(_ context.Context, sm store.StateMachine) (store
 	m.createdAt = sm.UpdatedAt
 	sm.Version = m.lastVersion
 	sm.CreatedAt = sm.UpdatedAt
-	sm.Definition = clone(sm.Definition)
+	sm.Definition, sm.Source = clone(sm.Definition), clone(sm.Source)
 	m.versions[sm.Version] = sm
 	m.latest = sm.Version
 	return copySM(sm), store.Created, nil
 }
 
 func copySM(sm store.StateMachine) store.StateMachine {
-	sm.Definition = clone(sm.Definition)
+	sm.Definition, sm.Source = clone(sm.Definition), clone(sm.Source)
 	return sm
 }
 
@@ -224,6 +230,7 @@ func (s *Store) CreateExecution(_ context.Context, p store.CreateParams) (string
 	s.executions[r.ID] = e
 	s.names[key] = r.ID
 	s.byStart = append(s.byStart, e)
+	s.setInFlightLocked(r.ID, p.InFlight)
 	s.enqueueLocked(p.Activities)
 	s.notifyLocked(r.ID, true)
 	return "", nil
@@ -288,9 +295,18 @@ func (s *Store) Commit(_ context.Context, p store.CommitParams) error {
 	for i := range p.Withdraw {
 		s.unqueueLocked(&p.Withdraw[i])
 	}
+	s.setInFlightLocked(p.ID, p.InFlight && r.Status == store.StatusRunning)
 	s.enqueueLocked(p.Activities)
 	s.notifyLocked(p.ID, statusChanged)
 	return nil
+}
+
+func (s *Store) setInFlightLocked(id string, on bool) {
+	if on {
+		s.inflight[id] = true
+	} else {
+		delete(s.inflight, id)
+	}
 }
 
 // History implements store.Store.

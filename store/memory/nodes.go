@@ -19,12 +19,14 @@ func (s *Leased) Heartbeat(_ context.Context, node string, ttl time.Duration) ([
 		s.nodes = map[string]time.Time{}
 	}
 	s.nodes[node] = now.Add(ttl)
+	delete(s.releases, node)
 	live := make([]string, 0, len(s.nodes))
 	for n, until := range s.nodes {
 		if until.After(now) {
 			live = append(live, n)
 		} else {
 			delete(s.nodes, n)
+			delete(s.releases, n)
 		}
 	}
 	sort.Strings(live)
@@ -36,6 +38,7 @@ func (s *Leased) Leave(_ context.Context, node string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.nodes, node)
+	delete(s.releases, node)
 	return nil
 }
 

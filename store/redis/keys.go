@@ -38,6 +38,17 @@ func (k keys) name(p int, sm, name string) string {
 
 func (k keys) due(p int) string { return k.partition(p) + "due" }
 
+// inflight is the partition's set of executions with task calls in flight
+// (store.PartitionQueries.InFlight).
+func (k keys) inflight(p int) string { return k.partition(p) + "inflight" }
+
+// open counts the partition's RUNNING executions per state machine.
+func (k keys) open(p int) string { return k.partition(p) + "open" }
+
+// rebuilt holds the release that last rebuilt the partition's in-flight set
+// and open counts.
+func (k keys) rebuilt(p int) string { return k.partition(p) + "rebuilt" }
+
 // ended lists a partition's finished executions by stop time, for retention.
 func (k keys) ended(p int) string { return k.partition(p) + "ended" }
 

@@ -42,6 +42,7 @@ func (s *Store) Heartbeat(ctx context.Context, node string, ttl time.Duration) (
 func (s *Store) Leave(ctx context.Context, node string) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	s.client.HDel(ctx, s.keys.nodeReleases(), node) // best effort: pruned by the next heartbeat otherwise
 	if err := s.client.ZRem(ctx, s.keys.nodes(), node).Err(); err != nil {
 		return fmt.Errorf("redis store: leave %s: %w", node, err)
 	}

@@ -33,6 +33,7 @@ var (
 	releaseScript       = script("lease_release")
 	expireScript        = script("expire")
 	dropScript          = script("drop")
+	recountOpenScript   = script("recount_open")
 )
 
 // runPipelined runs one script many times in one pipeline, by hash, and

@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Concurrency", concurrencyTests},
 		{"Leases", leaseTests},
 		{"Expire", expireTests},
+		{"Partitions", partitionTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -11,7 +11,9 @@
 -- KEYS[3]  -> lease hash       <prefix>:{pN}:lease
 -- KEYS[4]  -> due zset         <prefix>:{pN}:due
 -- KEYS[5]  -> ended zset       <prefix>:{pN}:ended (retention: score = stop time in µs)
--- KEYS[6..] -> one activity queue per task, in task order; then, with a
+-- KEYS[6]  -> in-flight set    <prefix>:{pN}:inflight
+-- KEYS[7]  -> open counts hash <prefix>:{pN}:open (state machine -> RUNNING executions)
+-- KEYS[8..] -> one activity queue per task, in task order; then, with a
 --             claim, the claimed task's queue; then one queue per
 --             withdrawn task
 -- ARGV[1]  -> expected record version
@@ -33,7 +35,9 @@
 --             execution is put in the ended zset, a redriven one leaves it
 -- ARGV[15] -> a queued task this commit claims (its exact element), or ""
 -- ARGV[16] -> W, the number of withdrawn tasks
--- ARGV[17..] -> F pairs, then D fields, then E event payloads, then A tasks
+-- ARGV[17] -> "1" when the execution has a task call in flight after this
+--             commit (it stays in, or joins, the in-flight set), else "0"
+-- ARGV[18..] -> F pairs, then D fields, then E event payloads, then A tasks
 --             (queue elements, "<µs>|<json>", pushed as they are), then W
 --             withdrawn tasks' elements (removed when among the first 64
 --             of their queues)
@@ -67,10 +71,10 @@ end
 -- scans a long backlog, and a task further back is left for the shared
 -- polls.
 if ARGV[15] ~= '' then
-  if not redis.call('LPOS', KEYS[6 + na], ARGV[15], 'MAXLEN', 64) then
-    return {'TAKEN', tostring(redis.call('LLEN', KEYS[6 + na]))}
+  if not redis.call('LPOS', KEYS[8 + na], ARGV[15], 'MAXLEN', 64) then
+    return {'TAKEN', tostring(redis.call('LLEN', KEYS[8 + na]))}
   end
-  redis.call('LREM', KEYS[6 + na], 1, ARGV[15])
+  redis.call('LREM', KEYS[8 + na], 1, ARGV[15])
 end
 
 -- Writes.
@@ -82,7 +86,7 @@ local function batch(cmd, key, from, count, width)
     j = j + n
   end
 end
-local i = 17
+local i = 18
 -- The version, the last event id and the first 200 field pairs in one HSET
 -- (one command to run and to append to the AOF instead of two).
 local hn = math.min(nf, 200)
@@ -107,7 +111,17 @@ if status == 'RUNNING' and cur[3] ~= 'RUNNING' then
 elseif ARGV[14] ~= '' then
   redis.call('ZADD', KEYS[5], ARGV[14], id)
 end
+if status == 'RUNNING' and ARGV[17] == '1' then
+  redis.call('SADD', KEYS[6], id)
+else
+  redis.call('SREM', KEYS[6], id)
+end
 if status ~= cur[3] then
+  if cur[3] == 'RUNNING' then
+    redis.call('HINCRBY', KEYS[7], cur[4], -1)
+  elseif status == 'RUNNING' then
+    redis.call('HINCRBY', KEYS[7], cur[4], 1)
+  end
   local part = ARGV[6]
   local sm = string.gsub(cur[4], '[%%:]', {['%'] = '%25', [':'] = '%3A'})
   local score = redis.call('ZSCORE', part .. 'ix', id)
@@ -119,10 +133,10 @@ if status ~= cur[3] then
   end
 end
 for a = 0, na - 1 do
-  redis.call('RPUSH', KEYS[6 + a], ARGV[i + a])
+  redis.call('RPUSH', KEYS[8 + a], ARGV[i + a])
 end
 i = i + na
-local wk = 6 + na
+local wk = 8 + na
 if ARGV[15] ~= '' then
   wk = wk + 1
 end

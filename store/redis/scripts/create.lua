@@ -10,7 +10,9 @@
 -- KEYS[7]  -> index by sm and status <prefix>:{pN}:ix:<sm>:<status>
 -- KEYS[8]  -> index by status        <prefix>:{pN}:ixs:<status>
 -- KEYS[9]  -> ended zset             <prefix>:{pN}:ended (retention: score = stop time in µs)
--- KEYS[10..] -> one activity queue per task, in task order
+-- KEYS[10] -> in-flight set          <prefix>:{pN}:inflight
+-- KEYS[11] -> open counts hash       <prefix>:{pN}:open (state machine -> RUNNING executions)
+-- KEYS[12..] -> one activity queue per task, in task order
 -- ARGV[1]  -> execution id
 -- ARGV[2]  -> start time in microseconds (index score)
 -- ARGV[3]  -> due time in microseconds, or "" when nothing is due
@@ -21,7 +23,10 @@
 -- ARGV[8]  -> A, the number of activity tasks
 -- ARGV[9]  -> stop time in microseconds when the first step already ended
 --             the execution (it goes in the ended zset), else ""
--- ARGV[10..] -> F field/value pairs, then E event payloads, then A tasks
+-- ARGV[10] -> "1" when the execution has a task call in flight, else "0"
+-- ARGV[11] -> the state machine's name when the execution is RUNNING (its
+--             open count goes up), else ""
+-- ARGV[12..] -> F field/value pairs, then E event payloads, then A tasks
 --             (queue elements, "<µs>|<json>", pushed as they are)
 -- Returns {"OK"}, or {"EXISTS", id of the execution holding the name}.
 
@@ -36,7 +41,7 @@ end
 
 -- Writes.
 local nf, ne, na = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local i = 10
+local i = 12
 -- In chunks: unpack is bounded by the Lua stack.
 local function batch(cmd, key, from, count, width)
   local j = 0
@@ -62,8 +67,14 @@ end
 if ARGV[9] ~= '' then
   redis.call('ZADD', KEYS[9], ARGV[9], ARGV[1])
 end
+if ARGV[10] == '1' then
+  redis.call('SADD', KEYS[10], ARGV[1])
+end
+if ARGV[11] ~= '' then
+  redis.call('HINCRBY', KEYS[11], ARGV[11], 1)
+end
 for a = 0, na - 1 do
-  redis.call('RPUSH', KEYS[10 + a], ARGV[i + a])
+  redis.call('RPUSH', KEYS[12 + a], ARGV[i + a])
 end
 redis.call(ARGV[5], ARGV[4], ARGV[1])
 return {'OK'}

@@ -34,6 +34,7 @@ for _, id in ipairs(ids) do
     redis.call('ZREM', part .. 'ix:' .. sm .. ':' .. cur[1], id)
     redis.call('ZREM', part .. 'ixs:' .. cur[1], id)
     redis.call('ZREM', KEYS[2], id)
+    redis.call('SREM', part .. 'inflight', id)
     removed = removed + 1
   end
   redis.call('ZREM', KEYS[1], id)
