@@ -171,11 +171,11 @@ func hundredStates() value.Value {
 			{"Variable": "$.b", "StringMatches": "x*", "Next": %q}], "Default": %q}`, n("Wait"), n("Parallel"), n("Wait"))))
 		states.Set(n("Wait"), d(fmt.Sprintf(`{"Type": "Wait", "Seconds": 1, "Next": %q}`, n("Parallel"))))
 		states.Set(n("Parallel"), d(fmt.Sprintf(`{"Type": "Parallel", "Branches": [
-			{"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}},
-			{"StartAt": "C", "States": {"C": {"Type": "Succeed"}}}], "ResultPath": "$.par", "Next": %q}`, n("Map"))))
+			{"StartAt": %q, "States": {%[1]q: {"Type": "Pass", "End": true}}},
+			{"StartAt": %q, "States": {%[2]q: {"Type": "Succeed"}}}], "ResultPath": "$.par", "Next": %q}`, n("B"), n("C"), n("Map"))))
 		states.Set(n("Map"), d(fmt.Sprintf(`{"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 4, "ItemSelector": {"v.$": "$$.Map.Item.Value"},
-			"ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "I", "States": {"I": {"Type": "Task", "Resource": "handler:item", "End": true}}},
-			"ResultPath": "$.m", "Next": %q}`, next)))
+			"ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": %q, "States": {%[1]q: {"Type": "Task", "Resource": "handler:item", "End": true}}},
+			"ResultPath": "$.m", "Next": %q}`, n("I"), next)))
 	}
 	states.Set("Last", d(`{"Type": "Pass", "Next": "Extra"}`))
 	states.Set("Extra", d(`{"Type": "Pass", "Result": {"ok": true}, "Next": "Done"}`))

@@ -33,6 +33,7 @@ const (
 	CodeInvalidWait        = "INVALID_WAIT"
 	CodeInvalidTimestamp   = "INVALID_TIMESTAMP"
 	CodeInvalidName        = "INVALID_STATE_NAME"
+	CodeDuplicateName      = "DUPLICATE_STATE_NAME"
 	CodeInvalidMap         = "INVALID_MAP"
 	CodeTooLarge           = "DEFINITION_TOO_LARGE"
 )

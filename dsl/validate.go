@@ -36,7 +36,7 @@ func (c *compiler) validate(d *Definition) {
 	if !ok {
 		return
 	}
-	v := validator{c: c, root: root, scopes: map[string]string{}, broken: map[*Machine]int{}, elsewhere: map[string]bool{}}
+	v := validator{c: c, root: root, scopes: map[string]string{}, first: map[string]string{}, broken: map[*Machine]int{}, elsewhere: map[string]bool{}}
 	v.collectNames(&d.Machine)
 	if n, ok := root.Get("TimeoutSeconds"); ok {
 		if i, isInt := numberInt(n); isInt && i <= 0 && !c.schemaBad["/TimeoutSeconds"] {
@@ -62,14 +62,23 @@ type validator struct {
 	// scopes maps every state name to the pointer of a scope that holds it,
 	// to explain a transition that tries to leave its scope.
 	scopes map[string]string
+	// first maps every state name to the pointer of its first definition.
+	first map[string]string
 }
 
+// collectNames records the scope of every state, in source order, and
+// reports a name used twice: state names are unique in the whole state
+// machine, across Parallel branches and Map processors (ASL specification;
+// AWS answers DUPLICATE_STATE_NAME). The second and later uses are reported.
 func (v *validator) collectNames(m *Machine) {
 	for _, name := range m.Names {
+		s := m.States[name]
 		if _, seen := v.scopes[name]; !seen {
 			v.scopes[name] = m.Pointer
+			v.first[name] = s.Pointer
+		} else {
+			v.c.keyErrorf(s.Pointer, CodeDuplicateName, "Duplicate State name: %q (first defined at %s); state names must be unique in the whole state machine, Parallel branches and Map processors included", name, v.first[name])
 		}
-		s := m.States[name]
 		for _, b := range s.Branches {
 			v.collectNames(b)
 		}

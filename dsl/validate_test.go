@@ -27,12 +27,7 @@ func w(code, path string, line, col int) got { return got{code, path, line, col,
 
 func TestValidateRules(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name   string
-		src    string
-		want   []got
-		phrase string // in the first problem's message, when set
-	}{
+	tests := []ruleCase{
 		{
 			name: "StartAt missing",
 			src: `
@@ -506,24 +501,193 @@ States:
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			src := strings.TrimPrefix(tt.src, "\n")
-			_, ps := Load([]byte(src), Options{Format: YAML})
-			t.Logf("problems:\n%s", ps.Error())
-			gotList := make([]got, len(ps))
-			for i, p := range ps {
-				gotList[i] = got{p.Code, p.Path, p.Line, p.Column, p.Severity}
-				if i < len(tt.want) && tt.want[i].Code == anyCode {
-					gotList[i].Code = anyCode
-				}
-			}
-			if diff := cmp.Diff(tt.want, gotList, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("problems (-want +got):\n%s\nall:\n%s", diff, ps.Error())
-			}
-			if tt.phrase != "" && len(ps) > 0 && !strings.Contains(ps[0].Message, tt.phrase) {
-				t.Errorf("message %q does not say %q", ps[0].Message, tt.phrase)
-			}
+			checkProblems(t, tt.src, tt.want, tt.phrase)
 		})
 	}
+}
+
+// ruleCase is a definition (YAML) and the problems it must give.
+type ruleCase struct {
+	name   string
+	src    string
+	want   []got
+	phrase string // in the first problem's message, when set
+}
+
+func runRuleCases(t *testing.T, tests []ruleCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			checkProblems(t, tt.src, tt.want, tt.phrase)
+		})
+	}
+}
+
+// checkProblems loads src (YAML, a leading newline dropped) and compares its
+// problems with want, and the first one's message with phrase.
+func checkProblems(t *testing.T, src string, want []got, phrase string) {
+	t.Helper()
+	src = strings.TrimPrefix(src, "\n")
+	_, ps := Load([]byte(src), Options{Format: YAML})
+	t.Logf("problems:\n%s", ps.Error())
+	gotList := make([]got, len(ps))
+	for i, p := range ps {
+		gotList[i] = got{p.Code, p.Path, p.Line, p.Column, p.Severity}
+		if i < len(want) && want[i].Code == anyCode {
+			gotList[i].Code = anyCode
+		}
+	}
+	if diff := cmp.Diff(want, gotList, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("problems (-want +got):\n%s\nall:\n%s", diff, ps.Error())
+	}
+	if phrase != "" && len(ps) > 0 && !strings.Contains(ps[0].Message, phrase) {
+		t.Errorf("message %q does not say %q", ps[0].Message, phrase)
+	}
+}
+
+// TestDuplicateStateNames: a state name is unique in the whole state
+// machine, across Parallel branches and Map processors (ASL: "state names
+// MUST be unique within the scope of the whole state machine"); AWS refuses a
+// duplicate with DUPLICATE_STATE_NAME.
+func TestDuplicateStateNames(t *testing.T) {
+	t.Parallel()
+	runRuleCases(t, []ruleCase{
+		{
+			name: "branch state named like a top-level state",
+			src: `
+StartAt: P
+States:
+  P:
+    Type: Parallel
+    Branches:
+      - StartAt: Done
+        States:
+          Done: {Type: Succeed}
+    Next: Done
+  Done: {Type: Succeed}
+`,
+			want:   []got{e(CodeDuplicateName, "/States/Done", 10, 3)},
+			phrase: `Duplicate State name: "Done" (first defined at /States/P/Branches/0/States/Done)`,
+		},
+		{
+			name: "two branches of one Parallel",
+			src: `
+StartAt: P
+States:
+  P:
+    Type: Parallel
+    Branches:
+      - StartAt: Work
+        States:
+          Work: {Type: Pass, End: true}
+      - StartAt: Work
+        States:
+          Work: {Type: Pass, End: true}
+    End: true
+`,
+			want: []got{e(CodeDuplicateName, "/States/P/Branches/1/States/Work", 11, 11)},
+		},
+		{
+			name: "Map ItemProcessor state named like its Map",
+			src: `
+StartAt: M
+States:
+  M:
+    Type: Map
+    ItemProcessor:
+      StartAt: M
+      States:
+        M: {Type: Succeed}
+    End: true
+`,
+			want: []got{e(CodeDuplicateName, "/States/M/ItemProcessor/States/M", 8, 9)},
+		},
+		{
+			name: "legacy Iterator and a sibling Map",
+			src: `
+StartAt: A
+States:
+  A:
+    Type: Map
+    Iterator:
+      StartAt: Item
+      States:
+        Item: {Type: Succeed}
+    Next: B
+  B:
+    Type: Map
+    Iterator:
+      StartAt: Item
+      States:
+        Item: {Type: Succeed}
+    End: true
+`,
+			want: []got{e(CodeDuplicateName, "/States/B/Iterator/States/Item", 15, 9)},
+		},
+		{
+			name: "nested deeper: a Map inside a Parallel branch",
+			src: `
+StartAt: P
+States:
+  P:
+    Type: Parallel
+    Branches:
+      - StartAt: M
+        States:
+          M:
+            Type: Map
+            ItemProcessor:
+              StartAt: P
+              States:
+                P: {Type: Succeed}
+            End: true
+    End: true
+`,
+			want: []got{e(CodeDuplicateName, "/States/P/Branches/0/States/M/ItemProcessor/States/P", 13, 17)},
+		},
+		{
+			name: "every repeat is reported",
+			src: `
+StartAt: P
+States:
+  P:
+    Type: Parallel
+    Branches:
+      - StartAt: X
+        States:
+          X: {Type: Succeed}
+      - StartAt: X
+        States:
+          X: {Type: Succeed}
+      - StartAt: X
+        States:
+          X: {Type: Succeed}
+    End: true
+`,
+			want: []got{
+				e(CodeDuplicateName, "/States/P/Branches/1/States/X", 11, 11),
+				e(CodeDuplicateName, "/States/P/Branches/2/States/X", 14, 11),
+			},
+		},
+		{
+			name: "distinct names everywhere are fine",
+			src: `
+StartAt: P
+States:
+  P:
+    Type: Parallel
+    Branches:
+      - StartAt: X1
+        States:
+          X1: {Type: Succeed}
+      - StartAt: X2
+        States:
+          X2: {Type: Succeed}
+    End: true
+`,
+		},
+	})
 }
 
 // TestValidateOddShapes feeds shapes the schema rejects; the semantic rules

@@ -26,11 +26,11 @@ func sixtyStates(tb testing.TB) any {
 				{"Variable": "$.b", "StringMatches": "x*", "Next": %q}], "Default": %q}`, n("Choice"), n("Wait"), n("Parallel"), n("Wait")),
 			fmt.Sprintf(`%q: {"Type": "Wait", "Seconds": 0, "Next": %q}`, n("Wait"), n("Parallel")),
 			fmt.Sprintf(`%q: {"Type": "Parallel", "Branches": [
-				{"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}},
-				{"StartAt": "C", "States": {"C": {"Type": "Succeed"}}}], "ResultPath": "$.par", "Next": %q}`, n("Parallel"), n("Map")),
+				{"StartAt": %q, "States": {%[2]q: {"Type": "Pass", "End": true}}},
+				{"StartAt": %q, "States": {%[3]q: {"Type": "Succeed"}}}], "ResultPath": "$.par", "Next": %q}`, n("Parallel"), n("B"), n("C"), n("Map")),
 			fmt.Sprintf(`%q: {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 4, "ItemSelector": {"v.$": "$$.Map.Item.Value"},
-				"ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "I", "States": {"I": {"Type": "Task", "Resource": "handler:item", "End": true}}},
-				"ResultPath": "$.m", "Next": %q}`, n("Map"), next),
+				"ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": %q, "States": {%[2]q: {"Type": "Task", "Resource": "handler:item", "End": true}}},
+				"ResultPath": "$.m", "Next": %q}`, n("Map"), n("I"), next),
 		)
 	}
 	states = append(states,
