@@ -175,10 +175,21 @@ func (f fields) resultPath(k string) (*jsonpath.Path, bool) {
 		return nil, false
 	}
 	if !p.IsReference() {
-		f.c.errorf(f.ptrOf(k), CodeInvalidPath, "%s %q must be a reference path (names and indexes only: no wildcards, filters or slices)", k, s)
+		f.c.errorf(f.ptrOf(k), CodeInvalidPath, "%s %q must be a reference path (names and indexes only: no wildcards, filters, slices or negative indexes)", k, s)
 		return nil, false
 	}
 	return p, false
+}
+
+// referencePath compiles a field that must be a reference path (ItemsPath):
+// names and indexes only, over the state's data or the context object.
+func (f fields) referencePath(k string) *Path {
+	p := f.path(k)
+	if p != nil && !p.IsReference() {
+		f.c.errorf(f.ptrOf(k), CodeInvalidPath, "%s %q must be a reference path (names and indexes only: no wildcards, filters, slices or negative indexes)", k, p.String())
+		return nil
+	}
+	return p
 }
 
 func (f fields) template(k string) *Template {
@@ -355,7 +366,7 @@ func (c *compiler) compileState(name string, obj *value.Object, ptr string) *Sta
 }
 
 func (c *compiler) compileMap(f fields, s *State) {
-	s.ItemsPath = f.path("ItemsPath")
+	s.ItemsPath = f.referencePath("ItemsPath")
 	if f.has("ItemSelector") {
 		s.Parameters = f.template("ItemSelector")
 		if f.has("Parameters") {

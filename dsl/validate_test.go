@@ -732,3 +732,49 @@ func TestCloseNames(t *testing.T) {
 		}
 	}
 }
+
+// TestItemsPathIsReferencePath: a Map's ItemsPath must be a reference path,
+// as ResultPath is (AWS: "its value must be a Reference Path"); it may read
+// the context object ($$), which AWS lists among the fields that can.
+func TestItemsPathIsReferencePath(t *testing.T) {
+	t.Parallel()
+	mapWith := func(itemsPath string) string {
+		return `
+StartAt: M
+States:
+  M:
+    Type: Map
+    ItemsPath: "` + itemsPath + `"
+    ItemProcessor:
+      StartAt: I
+      States:
+        I: {Type: Succeed}
+    End: true
+`
+	}
+	bad := func(itemsPath string) ruleCase {
+		return ruleCase{
+			name:   "refused " + itemsPath,
+			src:    mapWith(itemsPath),
+			want:   []got{e(CodeInvalidPath, "/States/M/ItemsPath", 5, 16)},
+			phrase: "must be a reference path",
+		}
+	}
+	good := func(itemsPath string) ruleCase {
+		return ruleCase{name: "accepted " + itemsPath, src: mapWith(itemsPath)}
+	}
+	runRuleCases(t, []ruleCase{
+		bad("$.items[*]"),
+		bad("$.items[0:2]"),
+		bad("$..items"),
+		bad("$.items[?(@.ok == true)]"),
+		bad("$.*"),
+		bad("$.items[-1]"),
+		bad("$['a','b']"),
+		bad("$$.Execution.Input.items[*]"),
+		good("$"),
+		good("$.items"),
+		good("$['my items'][0].list"),
+		good("$$.Execution.Input.items"),
+	})
+}
