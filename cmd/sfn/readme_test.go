@@ -22,9 +22,6 @@ func TestREADMEWalkthrough(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server")
 	}
-	if newServeCmd().Annotations["stub"] == "true" {
-		t.Skip("sfn serve is not built yet")
-	}
 	for _, tool := range []string{"bash", "curl", "jq"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("the walkthrough needs %s", tool)

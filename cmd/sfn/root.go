@@ -123,7 +123,7 @@ Exit codes: 0 ok, 1 the execution failed or the server said no,
 	_ = root.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddCommand(
-		newServeCmd(),
+		newServeCmd(a),
 		newValidateCmd(a), newSchemaCmd(a), newGraphCmd(a), newRunCmd(a),
 		newDeployCmd(a), newLsCmd(a), newShowCmd(a),
 		newStartCmd(a), newDescribeCmd(a), newHistoryCmd(a), newExecutionsCmd(a),

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -44,66 +45,135 @@ type serveOptions struct {
 	connections                      string
 	node                             string
 	retention                        time.Duration
+	maxTaskCalls                     int
 	pprofAddr                        string
+	// getenv is serve's environment: os.Getenv in main, a map in tests, so
+	// that a test never picks up a developer's SFN_* variables.
+	getenv func(string) string
 }
 
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
-func newServeCmd() *cobra.Command {
-	o := &serveOptions{}
+func newServeCmd(a *app) *cobra.Command {
+	o := &serveOptions{getenv: a.getenv}
+	env := &serveEnv{getenv: a.getenv}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the sfn server (REST API and engine)",
-		Long: `Run the sfn server: the REST API of shared/API.md and the engine that runs executions.
+		Long: `Run the sfn server: the REST API (its OpenAPI document is served at
+/openapi.json) and the engine that runs executions.
 
 Without --redis-url the in-memory store is used: nothing survives a restart.
-Without --auth-tokens the API is open; it binds to loopback unless --addr says otherwise.`,
+Without --auth-tokens the API is open; it binds to loopback unless --addr says otherwise.
+
+Most flags have an environment variable (SFN_…); a flag given on the command
+line wins over it. A variable whose value does not parse is a usage error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := env.err(); err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return runServe(ctx, o, cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.addr, "addr", envOr("SFN_ADDR", "127.0.0.1:8080"), "listen address (env SFN_ADDR)")
-	f.StringVar(&o.redisURL, "redis-url", os.Getenv("SFN_REDIS_URL"), "Redis URL, e.g. redis://127.0.0.1:6379/0 (env SFN_REDIS_URL); empty: in-memory store")
+	f.StringVar(&o.addr, "addr", env.str("SFN_ADDR", "127.0.0.1:8080"), "listen address (env SFN_ADDR)")
+	f.StringVar(&o.redisURL, "redis-url", env.str("SFN_REDIS_URL", ""), "Redis URL, e.g. redis://127.0.0.1:6379/0 (env SFN_REDIS_URL); empty: in-memory store")
 	f.StringVar(&o.load, "load", "", "upload every *.yaml, *.yml and *.json definition in this folder at start, named by file name")
-	f.StringVar(&o.authTokens, "auth-tokens", os.Getenv("SFN_AUTH_TOKENS"), "file of bearer tokens and roles (env SFN_AUTH_TOKENS); empty: open API")
+	f.StringVar(&o.authTokens, "auth-tokens", env.str("SFN_AUTH_TOKENS", ""), "file of bearer tokens and roles (env SFN_AUTH_TOKENS); empty: open API")
 	f.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (with --tls-key: serve HTTPS)")
 	f.StringVar(&o.tlsKey, "tls-key", "", "TLS key file")
-	f.StringVar(&o.logLevel, "log-level", envOr("SFN_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
-	f.StringVar(&o.logFormat, "log-format", envOr("SFN_LOG_FORMAT", "text"), "log format: text or json")
-	f.BoolVar(&o.logData, "log-data", os.Getenv("SFN_LOG_DATA") == "true", "include execution inputs, outputs and causes in log lines (env SFN_LOG_DATA=true); off by default: state data may be private")
+	f.StringVar(&o.logLevel, "log-level", env.str("SFN_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env SFN_LOG_LEVEL)")
+	f.StringVar(&o.logFormat, "log-format", env.str("SFN_LOG_FORMAT", "text"), "log format: text or json (env SFN_LOG_FORMAT)")
+	f.BoolVar(&o.logData, "log-data", env.boolean("SFN_LOG_DATA"), "include execution inputs, outputs and causes in log lines (env SFN_LOG_DATA: true, false, 1 or 0); off by default: state data may be private")
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "how long in-flight requests may finish on SIGTERM")
-	f.StringVar(&o.redisPrefix, "redis-prefix", envOr("SFN_REDIS_PREFIX", "sfn"), "prefix of every Redis key (env SFN_REDIS_PREFIX)")
-	f.BoolVar(&o.redisCluster, "redis-cluster", os.Getenv("SFN_REDIS_CLUSTER") == "true", "use Redis Cluster (also chosen when --redis-url lists several nodes)")
-	f.StringSliceVar(&o.httpAllow, "http-allow", splitEnv("SFN_HTTP_ALLOW"), "hosts (name, *.domain) or CIDRs HTTP tasks may call (env SFN_HTTP_ALLOW, comma-separated); empty: all but link-local and cloud metadata addresses")
-	f.StringVar(&o.connections, "connections", os.Getenv("SFN_CONNECTIONS"), "JSON file of named HTTP task connections (credentials for Authentication.ConnectionArn)")
-	f.DurationVar(&o.retention, "retention", envDuration("SFN_RETENTION", interpreter.DefaultRetention), "how long finished executions and their history are kept (env SFN_RETENTION); a negative value keeps them forever")
-	f.StringVar(&o.node, "node", os.Getenv("SFN_NODE"), "this node's name among the nodes sharing a Redis (default: host, pid and a random suffix)")
-	f.StringVar(&o.pprofAddr, "pprof", os.Getenv("SFN_PPROF"), "serve Go's /debug/pprof/ profiles on this separate address, e.g. 127.0.0.1:6060 (env SFN_PPROF); empty: off. Never expose it: it has no authentication")
+	f.StringVar(&o.redisPrefix, "redis-prefix", env.str("SFN_REDIS_PREFIX", "sfn"), "prefix of every Redis key (env SFN_REDIS_PREFIX)")
+	f.BoolVar(&o.redisCluster, "redis-cluster", env.boolean("SFN_REDIS_CLUSTER"), "use Redis Cluster, also chosen when --redis-url lists several nodes (env SFN_REDIS_CLUSTER: true, false, 1 or 0)")
+	f.StringSliceVar(&o.httpAllow, "http-allow", env.list("SFN_HTTP_ALLOW"), "hosts (name, *.domain) or CIDRs HTTP tasks may call (env SFN_HTTP_ALLOW, comma-separated); empty: all but link-local and cloud metadata addresses")
+	f.StringVar(&o.connections, "connections", env.str("SFN_CONNECTIONS", ""), "JSON file of named HTTP task connections, credentials for Authentication.ConnectionArn (env SFN_CONNECTIONS)")
+	f.DurationVar(&o.retention, "retention", env.duration("SFN_RETENTION", interpreter.DefaultRetention), "how long finished executions and their history are kept (env SFN_RETENTION); a negative value keeps them forever")
+	f.IntVar(&o.maxTaskCalls, "max-task-calls", env.count("SFN_MAX_TASK_CALLS"), fmt.Sprintf("task calls (handlers, HTTP) this node makes at once; more wait their turn, in order (env SFN_MAX_TASK_CALLS); 0: the default, %d", interpreter.DefaultMaxTaskCalls))
+	f.StringVar(&o.node, "node", env.str("SFN_NODE", ""), "this node's name among the nodes sharing a Redis (env SFN_NODE; default: host, pid and a random suffix)")
+	f.StringVar(&o.pprofAddr, "pprof", env.str("SFN_PPROF", ""), "serve Go's /debug/pprof/ profiles on this separate address, e.g. 127.0.0.1:6060 (env SFN_PPROF); empty: off. Never expose it: it has no authentication")
 	return cmd
 }
 
-// envDuration reads a duration from the environment; a malformed one is
-// ignored here and reported by the flag parser when passed as a flag.
-func envDuration(key string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(os.Getenv(key)); err == nil {
-		return d
+// serveEnv reads the defaults of serve's flags from the environment through
+// getenv. An empty or unset variable leaves the default; a value that does
+// not parse is kept, and err reports every one as a usage error naming the
+// variable and its value (a typo must not become a silent default).
+type serveEnv struct {
+	getenv func(string) string
+	bad    []string
+}
+
+func (e *serveEnv) str(key, def string) string {
+	if v := e.getenv(key); v != "" {
+		return v
 	}
 	return def
+}
+
+// list splits a comma-separated variable.
+func (e *serveEnv) list(key string) []string {
+	if v := e.getenv(key); v != "" {
+		return strings.Split(v, ",")
+	}
+	return nil
+}
+
+// boolean accepts true, false, 1 and 0; unset is false.
+func (e *serveEnv) boolean(key string) bool {
+	switch v := e.getenv(key); v {
+	case "", "false", "0":
+		return false
+	case "true", "1":
+		return true
+	default:
+		e.bad = append(e.bad, fmt.Sprintf("%s=%q: want true, false, 1 or 0", key, v))
+		return false
+	}
+}
+
+func (e *serveEnv) duration(key string, def time.Duration) time.Duration {
+	v := e.getenv(key)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		e.bad = append(e.bad, fmt.Sprintf("%s=%q: want a duration with its unit, such as 168h or 30m", key, v))
+		return def
+	}
+	return d
+}
+
+// count reads a whole number, 0 or more; unset is 0.
+func (e *serveEnv) count(key string) int {
+	v := e.getenv(key)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		e.bad = append(e.bad, fmt.Sprintf("%s=%q: want a whole number, 0 or more", key, v))
+		return 0
+	}
+	return n
+}
+
+// err is the usage error for every variable that did not parse, or nil.
+func (e *serveEnv) err() error {
+	if len(e.bad) == 0 {
+		return nil
+	}
+	return usageErrorf("environment: %s", strings.Join(e.bad, "; "))
 }
 
 func newLogger(o *serveOptions, w interface{ Write([]byte) (int, error) }) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
-		return nil, usageErrorf("--log-level %q: want debug, info, warn or error", o.logLevel)
+		return nil, usageErrorf("--log-level (or SFN_LOG_LEVEL) %q: want debug, info, warn or error", o.logLevel)
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	switch o.logFormat {
@@ -112,7 +182,7 @@ func newLogger(o *serveOptions, w interface{ Write([]byte) (int, error) }) (*slo
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
-	return nil, usageErrorf("--log-format %q: want text or json", o.logFormat)
+	return nil, usageErrorf("--log-format (or SFN_LOG_FORMAT) %q: want text or json", o.logFormat)
 }
 
 func openStore(ctx context.Context, o *serveOptions, log *slog.Logger) (store.Store, error) {
@@ -128,18 +198,9 @@ func openStore(ctx context.Context, o *serveOptions, log *slog.Logger) (store.St
 	return st, nil
 }
 
-func splitEnv(key string) []string {
-	v := os.Getenv(key)
-	if v == "" {
-		return nil
-	}
-	return strings.Split(v, ",")
-}
-
-// engineExtras builds what the engine needs besides the store: the HTTP task
-// client with the operator's policy, and the store's lease and node
-// capabilities (which a metrics wrapper around the store would hide).
-func engineExtras(o *serveOptions, raw store.Store) (*httptask.Client, store.Leaser, store.NodeRegistry, error) {
+// httpTaskClient builds the client of HTTP tasks with the operator's
+// policy: the hosts they may call and the named connections' credentials.
+func httpTaskClient(o *serveOptions) (*httptask.Client, error) {
 	cfg := httptask.Config{Allow: o.httpAllow}
 	if o.redisURL != "" {
 		// Definitions must not be able to talk to the store itself.
@@ -152,37 +213,73 @@ func engineExtras(o *serveOptions, raw store.Store) (*httptask.Client, store.Lea
 	if o.connections != "" {
 		data, err := os.ReadFile(o.connections)
 		if err != nil {
-			return nil, nil, nil, usageErrorf("--connections: %v", err)
+			return nil, usageErrorf("--connections: %v", err)
 		}
 		if err := json.Unmarshal(data, &cfg.Connections); err != nil {
-			return nil, nil, nil, usageErrorf("--connections %s: want a JSON object of name -> {apiKeyName, apiKeyValue | username, password | bearerToken | oauth: {tokenUrl, clientId, clientSecret, scope}}: %v", o.connections, err)
+			return nil, usageErrorf("--connections %s: want a JSON object of name -> {apiKeyName, apiKeyValue | username, password | bearerToken | oauth: {tokenUrl, clientId, clientSecret, scope}}: %v", o.connections, err)
+		}
+		secret := func(v string) string {
+			// Secrets may come from the environment: "$NAME" or "env:NAME".
+			if name, ok := strings.CutPrefix(v, "env:"); ok {
+				return o.getenv(name)
+			}
+			if name, ok := strings.CutPrefix(v, "$"); ok {
+				return o.getenv(name)
+			}
+			return v
 		}
 		for name, c := range cfg.Connections {
-			// Secrets may come from the environment: "$NAME" or "env:NAME".
-			c.APIKeyValue, c.Password, c.BearerToken = fromEnv(c.APIKeyValue), fromEnv(c.Password), fromEnv(c.BearerToken)
+			c.APIKeyValue, c.Password, c.BearerToken = secret(c.APIKeyValue), secret(c.Password), secret(c.BearerToken)
 			if c.OAuth != nil {
-				c.OAuth.ClientSecret = fromEnv(c.OAuth.ClientSecret)
+				c.OAuth.ClientSecret = secret(c.OAuth.ClientSecret)
 			}
 			cfg.Connections[name] = c
 		}
 	}
-	hc, err := httptask.New(cfg)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	leaser, _ := raw.(store.Leaser)
-	nodes, _ := raw.(store.NodeRegistry)
-	return hc, leaser, nodes, nil
+	return httptask.New(cfg)
 }
 
-func fromEnv(v string) string {
-	if name, ok := strings.CutPrefix(v, "env:"); ok {
-		return os.Getenv(name)
+// servedEngine is what sfn serve runs besides the HTTP server: the engine,
+// the registry of the API's and the engine's metrics, and the watcher of
+// the open-executions gauge.
+type servedEngine struct {
+	engine *interpreter.Engine
+	reg    *prometheus.Registry
+	open   *metrics.Open
+}
+
+// newServedEngine builds the engine of sfn serve on st. Every store call
+// goes through the metrics wrapper, leases and the node registry included:
+// the engine is given the wrapper's Leaser and NodeRegistry (the wrapper
+// has them when st has), never st's own, so their series move too.
+func newServedEngine(o *serveOptions, st store.Store, log *slog.Logger) (*servedEngine, error) {
+	httpClient, err := httpTaskClient(o)
+	if err != nil {
+		return nil, err
 	}
-	if name, ok := strings.CutPrefix(v, "$"); ok {
-		return os.Getenv(name)
+	// One registry for the API's series and the engine's (httpapi/metrics).
+	reg := prometheus.NewRegistry()
+	m, err := metrics.New(reg)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	return v
+	timed := m.WrapStore(st)
+	leaser, _ := timed.(store.Leaser)
+	nodes, _ := timed.(store.NodeRegistry)
+	engine := interpreter.New(interpreter.Config{Store: timed, Logger: log, Observer: m, LogData: o.logData,
+		HTTP: httpClient, Leaser: leaser, Nodes: nodes, Node: o.node, Retention: o.retention, MaxTaskCalls: o.maxTaskCalls})
+	// The open-executions gauge is read from the store; only the maintainer
+	// (the holder of partition 0) exports it, so a sum over nodes stays right.
+	open, err := m.WatchOpen(metrics.OpenConfig{Store: timed, Logger: log, Export: engine.Maintainer})
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	if err := reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "sfn_leases_held", Help: "Partition leases this node holds (0 on a store that is not shared).",
+	}, func() float64 { return float64(engine.HeldPartitions()) })); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	return &servedEngine{engine: engine, reg: reg, open: open}, nil
 }
 
 func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]byte) (int, error) }) error {
@@ -192,6 +289,9 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 	}
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return usageErrorf("--tls-cert and --tls-key go together")
+	}
+	if o.maxTaskCalls < 0 {
+		return usageErrorf("--max-task-calls %d: want 0 (the default, %d) or more", o.maxTaskCalls, interpreter.DefaultMaxTaskCalls)
 	}
 	var tokens map[string]httpapi.Role
 	if o.authTokens != "" {
@@ -208,31 +308,12 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 		return err
 	}
 	defer st.Close()
-	tuneGC(o.redisURL != "", os.Getenv("GOGC") != "")
-	httpClient, leaser, nodes, err := engineExtras(o, st)
+	tuneGC(o.redisURL != "", o.getenv("GOGC") != "")
+	served, err := newServedEngine(o, st, log)
 	if err != nil {
 		return err
 	}
-	// One registry for the API's series and the engine's (httpapi/metrics).
-	reg := prometheus.NewRegistry()
-	m, err := metrics.New(reg)
-	if err != nil {
-		return fmt.Errorf("metrics: %w", err)
-	}
-	st = m.WrapStore(st)
-	engine := interpreter.New(interpreter.Config{Store: st, Logger: log, Observer: m, LogData: o.logData,
-		HTTP: httpClient, Leaser: leaser, Nodes: nodes, Node: o.node, Retention: o.retention})
-	// The open-executions gauge is read from the store; only the maintainer
-	// (the holder of partition 0) exports it, so a sum over nodes stays right.
-	open, err := m.WatchOpen(metrics.OpenConfig{Store: st, Logger: log, Export: engine.Maintainer})
-	if err != nil {
-		return fmt.Errorf("metrics: %w", err)
-	}
-	if err := reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "sfn_leases_held", Help: "Partition leases this node holds (0 on a store that is not shared).",
-	}, func() float64 { return float64(engine.HeldPartitions()) })); err != nil {
-		return fmt.Errorf("metrics: %w", err)
-	}
+	engine, reg, open := served.engine, served.reg, served.open
 	if err := engine.Start(ctx); err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
