@@ -398,21 +398,29 @@ func (v *validator) retry(s *State, so *value.Object) {
 		}
 		ptr := fmt.Sprintf("%s/Retry/%d", s.Pointer, i)
 		v.errorEquals(ro, ptr, "retrier", i == len(list)-1)
-		v.atLeast(ro, ptr, "IntervalSeconds", 1, "a positive number of seconds")
-		v.atLeast(ro, ptr, "MaxAttempts", 0, "0 or more (0 never retries)")
+		v.inRange(ro, ptr, "IntervalSeconds", 1, maxRetryNumber, "a positive number of seconds")
+		v.inRange(ro, ptr, "MaxAttempts", 0, maxRetryNumber, "a number of retries (0 never retries)")
 		if n, ok := ro.Get("BackoffRate"); ok {
 			if num, isNum := n.(value.Number); isNum && num.Float64() < 1 && !v.c.schemaBad[ptr+"/BackoffRate"] {
 				v.c.errorf(ptr+"/BackoffRate", CodeInvalidRetrier, "BackoffRate must be 1.0 or more, got %s", num)
 			}
 		}
-		v.atLeast(ro, ptr, "MaxDelaySeconds", 1, "a positive number of seconds")
+		v.inRange(ro, ptr, "MaxDelaySeconds", 1, maxDelaySeconds, "a positive number of seconds")
 	}
 }
 
-// atLeast reports an integer retrier field below its minimum.
-func (v *validator) atLeast(ro *value.Object, ptr, k string, min int64, want string) {
-	if i, ok := getInt(ro, k); ok && i < min && !v.c.schemaBad[ptr+"/"+k] {
-		v.c.errorf(ptr+"/"+k, CodeInvalidRetrier, "%s must be %s, got %d", k, want, i)
+// AWS's limits on a retrier's integers (the schema has the same bounds):
+// IntervalSeconds and MaxAttempts at most 99999999, MaxDelaySeconds more
+// than 0 and less than 31622401.
+const (
+	maxRetryNumber  = 99999999
+	maxDelaySeconds = 31622400
+)
+
+// inRange reports an integer retrier field outside [min, max].
+func (v *validator) inRange(ro *value.Object, ptr, k string, min, max int64, want string) {
+	if i, ok := getInt(ro, k); ok && (i < min || i > max) && !v.c.schemaBad[ptr+"/"+k] {
+		v.c.errorf(ptr+"/"+k, CodeInvalidRetrier, "%s must be %s from %d to %d, got %d", k, want, min, max, i)
 	}
 }
 

@@ -1,11 +1,16 @@
 package dsl
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/schema"
 )
 
 // got is the part of a Problem the rule tests pin down; messages are checked
@@ -777,4 +782,105 @@ States:
 		good("$['my items'][0].list"),
 		good("$$.Execution.Input.items"),
 	})
+}
+
+// TestRetrierLimits pins AWS's documented limits on a retrier: IntervalSeconds
+// and MaxAttempts at most 99999999, MaxDelaySeconds greater than 0 and less
+// than 31622401. Out of range is refused at load (by the schema, which the
+// semantic rules then do not repeat).
+func TestRetrierLimits(t *testing.T) {
+	t.Parallel()
+	retrier := func(field, n string) string {
+		return `
+StartAt: T
+States:
+  T:
+    Type: Task
+    Resource: handler:work
+    Retry:
+      - ErrorEquals: [States.ALL]
+        ` + field + `: ` + n + `
+    End: true
+`
+	}
+	refused := func(field, n, phrase string) ruleCase {
+		return ruleCase{
+			name:   field + " " + n + " refused",
+			src:    retrier(field, n),
+			want:   []got{e(CodeSchema, "/States/T/Retry/0/"+field, 8, len(field)+11)},
+			phrase: phrase,
+		}
+	}
+	accepted := func(field, n string) ruleCase {
+		return ruleCase{name: field + " " + n + " accepted", src: retrier(field, n)}
+	}
+	runRuleCases(t, []ruleCase{
+		accepted("IntervalSeconds", "1"),
+		accepted("IntervalSeconds", "99999999"),
+		refused("IntervalSeconds", "100000000", "from 1 to 99999999"),
+		refused("IntervalSeconds", "0", "from 1 to 99999999"),
+		accepted("MaxAttempts", "0"),
+		accepted("MaxAttempts", "99999999"),
+		refused("MaxAttempts", "100000000", "from 0 to 99999999"),
+		refused("MaxAttempts", "1e9", "from 0 to 99999999"),
+		refused("MaxAttempts", "-1", "from 0 to 99999999"),
+		accepted("MaxDelaySeconds", "1"),
+		accepted("MaxDelaySeconds", "31622400"),
+		refused("MaxDelaySeconds", "31622401", "from 1 to 31622400"),
+		refused("MaxDelaySeconds", "0", "from 1 to 31622400"),
+		refused("MaxDelaySeconds", "-5", "from 1 to 31622400"),
+	})
+}
+
+// TestRetrierLimitsMatchSchema keeps the semantic rule's bounds and the
+// schema's in step, so both refuse the same retriers.
+func TestRetrierLimitsMatchSchema(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Defs struct {
+			Retrier struct {
+				Properties map[string]struct {
+					Minimum *int64 `json:"minimum"`
+					Maximum *int64 `json:"maximum"`
+				} `json:"properties"`
+			} `json:"Retrier"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(schema.JSON, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for field, want := range map[string][2]int64{
+		"IntervalSeconds": {1, maxRetryNumber},
+		"MaxAttempts":     {0, maxRetryNumber},
+		"MaxDelaySeconds": {1, maxDelaySeconds},
+	} {
+		p := doc.Defs.Retrier.Properties[field]
+		if p.Minimum == nil || p.Maximum == nil || *p.Minimum != want[0] || *p.Maximum != want[1] {
+			t.Errorf("schema bounds of %s = %v..%v, the semantic rule has %d..%d", field, p.Minimum, p.Maximum, want[0], want[1])
+		}
+	}
+}
+
+// TestRetrierLimitsWithoutSchemaPositions runs the rule through LoadValue,
+// the path of a stored definition.
+func TestRetrierLimitsWithoutSchemaPositions(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		field string
+		n     int64
+		ok    bool
+	}{
+		{"IntervalSeconds", maxRetryNumber, true},
+		{"IntervalSeconds", maxRetryNumber + 1, false},
+		{"MaxAttempts", maxRetryNumber + 1, false},
+		{"MaxDelaySeconds", maxDelaySeconds, true},
+		{"MaxDelaySeconds", maxDelaySeconds + 1, false},
+	} {
+		src := fmt.Sprintf(`{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "handler:work",
+			"Retry": [{"ErrorEquals": ["States.ALL"], %q: %d}], "End": true}}}`, tc.field, tc.n)
+		def, ps := LoadValue(value.MustDecode(src))
+		if got := def != nil && !ps.HasErrors(); got != tc.ok {
+			t.Errorf("%s %d: accepted %v, want %v; problems:\n%s", tc.field, tc.n, got, tc.ok, ps.Error())
+		}
+	}
 }

@@ -211,10 +211,23 @@ func TestValidate(t *testing.T) {
 			want: []Violation{
 				{Pointer: "/States/A/Retry/0/BackoffRate", Keyword: "minimum", Message: `"BackoffRate" must be a number ≥ 1, got 0.5`},
 				{Pointer: "/States/A/Retry/0/ErrorEquals", Keyword: "minItems", Message: `"ErrorEquals" must be a non-empty array, got []`},
-				{Pointer: "/States/A/Retry/0/IntervalSeconds", Keyword: "minimum", Message: `"IntervalSeconds" must be an integer ≥ 1, got 0`},
+				{Pointer: "/States/A/Retry/0/IntervalSeconds", Keyword: "minimum", Message: `"IntervalSeconds" must be an integer from 1 to 99999999, got 0`},
 				{Pointer: "/States/A/Retry/0/JitterStrategy", Keyword: "enum", Message: `"JitterStrategy" must be one of "FULL", "NONE", got "full"; did you mean "FULL"?`},
-				{Pointer: "/States/A/Retry/0/MaxAttempts", Keyword: "minimum", Message: `"MaxAttempts" must be an integer ≥ 0, got -1`},
-				{Pointer: "/States/A/Retry/0/MaxDelaySeconds", Keyword: "exclusiveMinimum", Message: `"MaxDelaySeconds" must be an integer > 0, got 0`},
+				{Pointer: "/States/A/Retry/0/MaxAttempts", Keyword: "minimum", Message: `"MaxAttempts" must be an integer from 0 to 99999999, got -1`},
+				{Pointer: "/States/A/Retry/0/MaxDelaySeconds", Keyword: "minimum", Message: `"MaxDelaySeconds" must be an integer from 1 to 31622400, got 0`},
+			},
+		},
+		{
+			// AWS: IntervalSeconds and MaxAttempts at most 99999999,
+			// MaxDelaySeconds less than 31622401.
+			name: "Retry field upper bounds",
+			doc: wrap(`"A": {"Type": "Task", "Resource": "handler:x", "End": true, "Retry": [
+				{"ErrorEquals": ["a"], "IntervalSeconds": 100000000, "MaxAttempts": 100000000, "MaxDelaySeconds": 31622401},
+				{"ErrorEquals": ["b"], "IntervalSeconds": 99999999, "MaxAttempts": 99999999, "MaxDelaySeconds": 31622400}]}`),
+			want: []Violation{
+				{Pointer: "/States/A/Retry/0/IntervalSeconds", Keyword: "maximum", Message: `"IntervalSeconds" must be an integer from 1 to 99999999, got 100000000`},
+				{Pointer: "/States/A/Retry/0/MaxAttempts", Keyword: "maximum", Message: `"MaxAttempts" must be an integer from 0 to 99999999, got 100000000`},
+				{Pointer: "/States/A/Retry/0/MaxDelaySeconds", Keyword: "maximum", Message: `"MaxDelaySeconds" must be an integer from 1 to 31622400, got 31622401`},
 			},
 		},
 		{
