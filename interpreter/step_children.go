@@ -294,7 +294,7 @@ func (r *run) startIterations(t *thread, s *dsl.State) {
 		}
 		env := r.contextEnv(t, s, "")
 		ctx := env.Context.(*value.Object)
-		ctx.Set("Map", value.ObjectOf("Item", value.ObjectOf("Index", value.Int(int64(i)), "Value", items[i])))
+		ctx.Set("Map", states.MapItemContext(i, items[i]))
 		plan := states.MapPlan{Effective: cw.Effective.V}
 		in, err := states.MapItemInput(s, &plan, items[i], env)
 		if err != nil {

@@ -88,6 +88,23 @@ func nonNegativeInt(p *dsl.Path, field string, env Env) (int64, error) {
 	return i, nil
 }
 
+// MapSourceStateData is $$.Map.Item.Source for items read from the state's
+// input (AWS's value; an S3 source would be its URI).
+const MapSourceStateData = "STATE_DATA"
+
+// MapItemContext is the context object's "Map" member during the iteration
+// of item number index of an inline Map, whose items come from the state's
+// input: the fields AWS documents, in its order, {"Item": {"Index",
+// "Value", "Source"}}. (AWS's "Key" is there only when a Map iterates over a
+// JSON object's members; an inline Map here iterates over an array.)
+func MapItemContext(index int, item value.Value) *value.Object {
+	return value.ObjectOf("Item", value.ObjectOf(
+		"Index", value.Int(int64(index)),
+		"Value", item,
+		"Source", MapSourceStateData,
+	))
+}
+
 // MapItemInput is one iteration's input: the ItemSelector (or legacy
 // Parameters) evaluated with $$.Map.Item in env's context, or the item itself.
 func MapItemInput(s *dsl.State, plan *MapPlan, item value.Value, env Env) (value.Value, error) {
