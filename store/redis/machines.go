@@ -17,16 +17,16 @@ func (s *Store) PutStateMachine(ctx context.Context, sm store.StateMachine) (sto
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	res, err := putMachineScript.Run(ctx, s.client, []string{s.keys.machine(sm.Name), s.keys.machines()},
-		sm.Name, sm.DefinitionSHA256, sm.Definition, nanos(sm.UpdatedAt)).Slice()
+		sm.Name, sm.DefinitionSHA256, sm.Definition, nanos(sm.UpdatedAt), sm.Source, sm.SourceFormat).Slice()
 	if err != nil {
 		return store.StateMachine{}, 0, fmt.Errorf("redis store: put state machine %q: %w", sm.Name, err)
 	}
-	if len(res) != 5 {
+	if len(res) != 7 {
 		return store.StateMachine{}, 0, fmt.Errorf("redis store: put state machine %q: unexpected reply %v", sm.Name, res)
 	}
 	outcome, _ := res[0].(int64)
 	version, _ := res[1].(int64)
-	out, err := machineOf(sm.Name, version, res[2], sm.DefinitionSHA256, res[4], res[3])
+	out, err := machineOf(sm.Name, version, res[2], sm.DefinitionSHA256, res[4], res[3], res[5], res[6])
 	if err != nil {
 		return store.StateMachine{}, 0, fmt.Errorf("redis store: put state machine %q: %w", sm.Name, err)
 	}
@@ -39,7 +39,7 @@ func (s *Store) PutStateMachine(ctx context.Context, sm store.StateMachine) (sto
 	return out, store.NewVersion, nil
 }
 
-func machineOf(name string, version int64, created any, sha string, def any, updated any) (store.StateMachine, error) {
+func machineOf(name string, version int64, created any, sha string, def, updated, src, format any) (store.StateMachine, error) {
 	str := func(v any) string { s, _ := v.(string); return s }
 	c, err := parseNanos(str(created))
 	if err != nil {
@@ -50,7 +50,7 @@ func machineOf(name string, version int64, created any, sha string, def any, upd
 		return store.StateMachine{}, err
 	}
 	return store.StateMachine{Name: name, Version: int(version), DefinitionSHA256: sha,
-		Definition: bytesOf(str(def)), CreatedAt: c, UpdatedAt: u}, nil
+		Definition: bytesOf(str(def)), Source: bytesOf(str(src)), SourceFormat: str(format), CreatedAt: c, UpdatedAt: u}, nil
 }
 
 // GetStateMachine implements store.Store.
@@ -82,12 +82,12 @@ func (s *Store) getMachine(ctx context.Context, name string, version int, delete
 
 // decodeMachine reads get_state_machine.lua's reply.
 func decodeMachine(name string, res []any) (store.StateMachine, error) {
-	if len(res) != 5 {
+	if len(res) != 7 {
 		return store.StateMachine{}, fmt.Errorf("redis store: state machine %q: unexpected reply %v", name, res)
 	}
 	v, _ := res[0].(int64)
 	sha, _ := res[2].(string)
-	sm, err := machineOf(name, v, res[1], sha, res[3], res[4])
+	sm, err := machineOf(name, v, res[1], sha, res[3], res[4], res[5], res[6])
 	if err != nil {
 		return store.StateMachine{}, fmt.Errorf("redis store: state machine %q: %w", name, err)
 	}

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -11,6 +12,8 @@ var stateMachineTests = []test{
 	{"Versions", testSMVersions},
 	{"DeleteAndRecreate", testSMDeleteAndRecreate},
 	{"List", testSMList},
+	{"Source", testSMSource},
+	{"WithoutSource", testSMWithoutSource},
 }
 
 func putSM(t *testing.T, s store.Store, name, sha string, at time.Time) (store.StateMachine, store.PutResult) {
@@ -180,4 +183,114 @@ func testSMList(t *testing.T, s store.Store) {
 		_, _, err = s.ListStateMachines(ctx, bad, 2)
 		wantErr(t, "ListStateMachines(bad cursor "+bad+")", err, store.ErrInvalidCursor)
 	}
+}
+
+// testSMSource: each version keeps the text it was uploaded with and its
+// format beside the canonical form, byte for byte (key order, number
+// digits, comments and spacing); an unchanged put keeps the first text.
+func testSMSource(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	yamlText := "# a comment\nStartAt: P\nStates:\n  P: {Type: Pass, Result: {b: 1, a: 12345678901234567890, c: 1.0}, End: true}\n"
+	jsonText := `{"States": {"P": {"Type": "Pass", "End": true, "Result": {"b": 1, "a": 1.50}}}, "StartAt": "P"}`
+	puts := []struct {
+		sha, text, format string
+		at                time.Time
+		res               store.PutResult
+		wantText          string
+		wantFormat        string
+	}{
+		{"sha1", yamlText, "yaml", base, store.Created, yamlText, "yaml"},
+		// The same identity written differently: unchanged, the first text stays.
+		{"sha1", jsonText, "json", base.Add(time.Minute), store.Unchanged, yamlText, "yaml"},
+		{"sha2", jsonText, "json", base.Add(time.Hour), store.NewVersion, jsonText, "json"},
+	}
+	for i, p := range puts {
+		canon := []byte(`{"def":"` + p.sha + `"}`)
+		src := []byte(p.text)
+		got, res, err := s.PutStateMachine(ctx, store.StateMachine{Name: "A", DefinitionSHA256: p.sha, Definition: canon,
+			Source: src, SourceFormat: p.format, UpdatedAt: p.at})
+		if err != nil {
+			t.Fatalf("put %d: %v", i, err)
+		}
+		if res != p.res {
+			t.Errorf("put %d: result %v, want %v", i, res, p.res)
+		}
+		diff(t, fmt.Sprintf("put %d source", i), p.wantText, string(got.Source))
+		diff(t, fmt.Sprintf("put %d format", i), p.wantFormat, got.SourceFormat)
+		diff(t, fmt.Sprintf("put %d definition", i), `{"def":"`+p.sha+`"}`, string(got.Definition))
+		scribble(src) // the store kept its own copy
+		scribble(got.Source)
+	}
+	for _, c := range []struct {
+		version      int
+		text, format string
+	}{{1, yamlText, "yaml"}, {2, jsonText, "json"}} {
+		for _, read := range []func() (store.StateMachine, error){
+			func() (store.StateMachine, error) { return s.GetStateMachine(ctx, "A", c.version) },
+			func() (store.StateMachine, error) { return s.GetStateMachineVersion(ctx, "A", c.version) },
+		} {
+			sm, err := read()
+			if err != nil {
+				t.Fatalf("get version %d: %v", c.version, err)
+			}
+			diff(t, fmt.Sprintf("version %d source", c.version), c.text, string(sm.Source))
+			diff(t, fmt.Sprintf("version %d format", c.version), c.format, sm.SourceFormat)
+			scribble(sm.Source)
+		}
+	}
+	latest, err := s.GetStateMachine(ctx, "A", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "latest source", jsonText, string(latest.Source))
+	list, _, err := s.ListStateMachines(ctx, "", 0)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("ListStateMachines: %v %v", list, err)
+	}
+	diff(t, "listed source", jsonText, string(list[0].Source))
+	// Pinned executions read a deleted name's versions with their text.
+	if err := s.DeleteStateMachine(ctx, "A"); err != nil {
+		t.Fatal(err)
+	}
+	old, err := s.GetStateMachineVersion(ctx, "A", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "deleted name's source", yamlText, string(old.Source))
+}
+
+// testSMWithoutSource: a version put without a text (as earlier releases
+// stored every version) reads back with none, next to one that has it.
+func testSMWithoutSource(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	putSM(t, s, "A", "sha1", base)
+	if _, _, err := s.PutStateMachine(ctx, store.StateMachine{Name: "A", DefinitionSHA256: "sha2", Definition: []byte(`{}`),
+		Source: []byte(`{ }`), SourceFormat: "json", UpdatedAt: base.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	// Unchanged against a version without a text: still none.
+	if _, _, err := s.PutStateMachine(ctx, store.StateMachine{Name: "B", DefinitionSHA256: "sha1", Definition: []byte(`{}`), UpdatedAt: base}); err != nil {
+		t.Fatal(err)
+	}
+	b, res, err := s.PutStateMachine(ctx, store.StateMachine{Name: "B", DefinitionSHA256: "sha1", Definition: []byte(`{}`),
+		Source: []byte(`{}`), SourceFormat: "json", UpdatedAt: base.Add(time.Minute)})
+	if err != nil || res != store.Unchanged {
+		t.Fatalf("unchanged put: %v %v", res, err)
+	}
+	if len(b.Source) != 0 || b.SourceFormat != "" {
+		t.Errorf("unchanged put of a version without a text answered source %q format %q", b.Source, b.SourceFormat)
+	}
+	v1, err := s.GetStateMachineVersion(ctx, "A", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "version without a text", wantSM("A", 1, "sha1", base, base), v1)
+	if len(v1.Source) != 0 || v1.SourceFormat != "" {
+		t.Errorf("version 1: source %q format %q, want none", v1.Source, v1.SourceFormat)
+	}
+	v2, err := s.GetStateMachine(ctx, "A", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "version 2 source", `{ }`, string(v2.Source))
 }
