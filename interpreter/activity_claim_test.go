@@ -75,6 +75,9 @@ func TestActivityClaimedWithItsStart(t *testing.T) {
 		t.Fatal("poll with a failing commit handed the task out")
 	}
 	remove()
+	if faults.Hits(faultstore.Commit) != 1 {
+		t.Fatalf("%d commits failed, want the hand-out's", faults.Hits(faultstore.Commit))
+	}
 	token, input, err := poll(eng, 2*time.Second)
 	if err != nil {
 		t.Fatalf("poll after the failed hand-out: %v (the task left its queue)", err)
@@ -92,11 +95,15 @@ func TestActivityClaimedWithItsStart(t *testing.T) {
 
 	// An ambiguous write: the commit lands, the caller hears an error.
 	id = startCook(t, eng, "stew")
+	hits := faults.Hits(faultstore.Commit)
 	remove = faults.Add(faultstore.Rule{Op: faultstore.Commit, Count: 1, Applied: true})
 	token, _, err = poll(eng, 2*time.Second)
 	remove()
 	if err != nil {
 		t.Fatalf("poll whose commit landed: %v", err)
+	}
+	if faults.Hits(faultstore.Commit) != hits+1 {
+		t.Fatal("the hand-out's commit was not made ambiguous: the fault did not fire")
 	}
 	if err := eng.TaskSuccess(context.Background(), token, json.RawMessage(`{}`)); err != nil {
 		t.Fatal(err)
@@ -218,6 +225,9 @@ func TestActivityRequeuedUntilItSticks(t *testing.T) {
 	remove()
 	if err != nil {
 		t.Fatalf("poll after the failed hand-out and requeues: %v (the task is in no queue)", err)
+	}
+	if n := faults.Hits(faultstore.Commit); n != 3 {
+		t.Fatalf("%d commits failed, want 3 (the hand-out and two requeues)", n)
 	}
 	if string(input) != `{"dish":"pie"}` {
 		t.Fatalf("input %s", input)

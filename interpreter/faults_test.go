@@ -166,6 +166,11 @@ func TestFaultSlowAndFailingReads(t *testing.T) {
 	faults.Add(faultstore.Rule{Op: faultstore.GetExecution, Probability: 0.2, Count: 30})
 	faults.Add(faultstore.Rule{Op: faultstore.Commit, Probability: 0.3, Delay: 30 * time.Millisecond})
 	checkWaits(t, st, ids)
+	for _, op := range []faultstore.Op{faultstore.Due, faultstore.GetExecution, faultstore.Commit} {
+		if faults.Hits(op) == 0 {
+			t.Errorf("no %s call was hit (%d calls): that fault was not tested", op, faults.Calls(op))
+		}
+	}
 }
 
 // TestFaultTaskResultCommitFails: a task's result whose commit fails must
@@ -209,6 +214,9 @@ func TestFaultTaskResultCommitFails(t *testing.T) {
 	deadline := time.Now().Add(15 * time.Second)
 	for faults.Hits(faultstore.Commit) == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond) // polling a condition with a deadline
+	}
+	if faults.Hits(faultstore.Commit) == 0 {
+		t.Fatal("the result's commit never failed: the fault did not fire")
 	}
 	// Give a retry a generous while (the test's Wait is 1s, the timer poll 50ms).
 	var rec *store.Execution
