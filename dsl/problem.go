@@ -25,7 +25,6 @@ const (
 	CodeInvalidIntrinsic   = "INVALID_INTRINSIC_FUNCTION"
 	CodeInvalidResource    = "INVALID_RESOURCE"
 	CodeUnsupported        = "UNSUPPORTED_FEATURE"
-	CodeUnreachable        = "UNREACHABLE_STATE"
 	CodeInvalidTransition  = "INVALID_TRANSITION"
 	CodeInvalidChoiceRule  = "INVALID_CHOICE_RULE"
 	CodeInvalidErrorEquals = "INVALID_ERROR_EQUALS"

@@ -22,10 +22,10 @@ const maxStateName = 80
 // errorAll matches every error; it must stand alone in the last retrier or catcher.
 const errorAll = "States.ALL"
 
-// validate checks the rules the schema cannot express: transitions stay in
-// their scope and name existing states, Next and End are used correctly,
-// retriers and catchers are well formed, mutually exclusive fields are not
-// combined, and every state is reachable. Every problem is reported; none
+// validate checks the rules the schema cannot express: state names are
+// unique, transitions stay in their scope and name existing states, Next and
+// End are used correctly, retriers and catchers are well formed, mutually
+// exclusive fields are not combined, and every state is reachable. Every problem is reported; none
 // stops the others.
 //
 // The compiled model drops what it could not compile, so the rules that must
@@ -144,9 +144,43 @@ func (v *validator) machine(m *Machine) {
 	if v.broken[m] > 0 || len(m.Names) == 0 {
 		return
 	}
-	if v.ends(m, statesObj) && startOK {
+	if v.ends(m, statesObj) && startOK && !v.schemaBadStates(m) {
 		v.reachable(m, statesPtr)
 	}
+}
+
+// schemaBadStates reports whether the schema found a mistake in one of m's
+// states (not in the scopes nested in them). A misspelt or mistyped field
+// may be the transition that was meant, so the states it would have reached
+// are not also called unreachable: one mistake, one problem.
+func (v *validator) schemaBadStates(m *Machine) bool {
+	for bad := range v.c.schemaBad {
+		for _, name := range m.Names {
+			s := m.States[name]
+			if bad != s.Pointer && !strings.HasPrefix(bad, s.Pointer+"/") {
+				continue
+			}
+			if !withinScopes(bad, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// withinScopes reports whether ptr lies inside one of the scopes nested in
+// s (a Parallel branch or a Map processor).
+func withinScopes(ptr string, s *State) bool {
+	scopes := s.Branches
+	if s.Processor != nil {
+		scopes = append(scopes[:len(scopes):len(scopes)], s.Processor)
+	}
+	for _, b := range scopes {
+		if ptr == b.Pointer || strings.HasPrefix(ptr, b.Pointer+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // target checks that a transition names a state of its own scope and
@@ -296,7 +330,9 @@ func successors(s *State, so *value.Object) []string {
 	return out
 }
 
-// reachable warns about states no transition reaches from StartAt.
+// reachable refuses states that no transition reaches from StartAt, with
+// AWS's code and message: AWS refuses them too ("MISSING_TRANSITION_TARGET:
+// State "X" is not reachable.").
 func (v *validator) reachable(m *Machine, statesPtr string) {
 	src := v.stateObjects(m)
 	seen := map[string]bool{m.StartAt: true}
@@ -317,7 +353,7 @@ func (v *validator) reachable(m *Machine, statesPtr string) {
 	}
 	for _, name := range m.Names {
 		if !seen[name] && !v.elsewhere[name] {
-			v.c.warnf(statesPtr+"/"+escapePointer(name), CodeUnreachable, "state %q is never reached from StartAt %q: no Next, Default or Catch names it", name, m.StartAt)
+			v.c.keyErrorf(statesPtr+"/"+escapePointer(name), CodeMissingTarget, "State \"%s\" is not reachable.", name)
 		}
 	}
 }

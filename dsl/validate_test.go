@@ -28,7 +28,6 @@ type got struct {
 const anyCode = "*"
 
 func e(code, path string, line, col int) got { return got{code, path, line, col, SeverityError} }
-func w(code, path string, line, col int) got { return got{code, path, line, col, SeverityWarning} }
 
 func TestValidateRules(t *testing.T) {
 	t.Parallel()
@@ -341,16 +340,6 @@ States:
 				e(anyCode, "/States/M/ToleratedFailureCountPath", 8, 5),
 				e(anyCode, "/States/M/ToleratedFailurePercentagePath", 10, 5),
 			},
-		},
-		{
-			name: "unreachable state is a warning",
-			src: `
-StartAt: A
-States:
-  A: {Type: Succeed}
-  Lost: {Type: Succeed}
-`,
-			want: []got{w(CodeUnreachable, "/States/Lost", 4, 3)},
 		},
 		{
 			name: "state reached only by Catch, Default and choice rules is reachable",
@@ -883,4 +872,158 @@ func TestRetrierLimitsWithoutSchemaPositions(t *testing.T) {
 			t.Errorf("%s %d: accepted %v, want %v; problems:\n%s", tc.field, tc.n, got, tc.ok, ps.Error())
 		}
 	}
+}
+
+// TestUnreachableStates: a state that no path from its scope's StartAt
+// reaches is refused, as AWS refuses it ("MISSING_TRANSITION_TARGET: State
+// "X" is not reachable."), in the top level and in every branch and
+// processor, each from its own StartAt.
+func TestUnreachableStates(t *testing.T) {
+	t.Parallel()
+	runRuleCases(t, []ruleCase{
+		{
+			name: "top level",
+			src: `
+StartAt: A
+States:
+  A: {Type: Succeed}
+  Lost: {Type: Succeed}
+`,
+			want:   []got{e(CodeMissingTarget, "/States/Lost", 4, 3)},
+			phrase: `State "Lost" is not reachable.`,
+		},
+		{
+			name: "a chain nothing enters",
+			src: `
+StartAt: A
+States:
+  A: {Type: Pass, Next: Done}
+  B: {Type: Pass, Next: C}
+  C: {Type: Pass, Next: Done}
+  Done: {Type: Succeed}
+`,
+			want: []got{
+				e(CodeMissingTarget, "/States/B", 4, 3),
+				e(CodeMissingTarget, "/States/C", 5, 3),
+			},
+		},
+		{
+			name: "a loop nothing enters",
+			src: `
+StartAt: A
+States:
+  A: {Type: Succeed}
+  X: {Type: Pass, Next: Y}
+  Y: {Type: Pass, Next: X}
+`,
+			want: []got{
+				e(CodeMissingTarget, "/States/X", 4, 3),
+				e(CodeMissingTarget, "/States/Y", 5, 3),
+			},
+		},
+		{
+			name: "Parallel branch, from the branch's StartAt",
+			src: `
+StartAt: P
+States:
+  P:
+    Type: Parallel
+    Branches:
+      - StartAt: B1
+        States:
+          B1: {Type: Succeed}
+          B2: {Type: Succeed}
+    End: true
+`,
+			want:   []got{e(CodeMissingTarget, "/States/P/Branches/0/States/B2", 9, 11)},
+			phrase: `State "B2" is not reachable.`,
+		},
+		{
+			name: "Map ItemProcessor, from the processor's StartAt",
+			src: `
+StartAt: M
+States:
+  M:
+    Type: Map
+    ItemProcessor:
+      StartAt: I1
+      States:
+        I0: {Type: Pass, Next: I1}
+        I1: {Type: Succeed}
+    End: true
+`,
+			want: []got{e(CodeMissingTarget, "/States/M/ItemProcessor/States/I0", 8, 9)},
+		},
+		{
+			name: "legacy Iterator",
+			src: `
+StartAt: M
+States:
+  M:
+    Type: Map
+    Iterator:
+      StartAt: I1
+      States:
+        I1: {Type: Succeed}
+        I2: {Type: Succeed}
+    End: true
+`,
+			want: []got{e(CodeMissingTarget, "/States/M/Iterator/States/I2", 9, 9)},
+		},
+		{
+			name: "reached through Catch, Default and choice rules",
+			src: `
+StartAt: T
+States:
+  T:
+    Type: Task
+    Resource: handler:work
+    Catch:
+      - ErrorEquals: [States.ALL]
+        Next: C
+    End: true
+  C:
+    Type: Choice
+    Choices:
+      - Variable: $.x
+        IsPresent: true
+        Next: R
+    Default: D
+  R: {Type: Succeed}
+  D: {Type: Succeed}
+`,
+		},
+		{
+			name: "a misspelt Next is one problem, not also an unreachable target",
+			src: `
+StartAt: A
+States:
+  A:
+    Type: Pass
+    Nxt: B
+    End: true
+  B: {Type: Succeed}
+`,
+			want: []got{e(CodeSchema, "/States/A/Nxt", 5, 5)},
+		},
+		{
+			name: "a schema mistake inside a branch does not hide the top level's",
+			src: `
+StartAt: P
+States:
+  P:
+    Type: Parallel
+    Branches:
+      - StartAt: B1
+        States:
+          B1: {Type: Pass, Nxt: B1, End: true}
+    End: true
+  Lost: {Type: Succeed}
+`,
+			want: []got{
+				e(CodeSchema, "/States/P/Branches/0/States/B1/Nxt", 8, 28),
+				e(CodeMissingTarget, "/States/Lost", 10, 3),
+			},
+		},
+	})
 }
