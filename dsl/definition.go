@@ -30,8 +30,12 @@ type Definition struct {
 	Comment        string
 	Version        string
 	TimeoutSeconds int64 // 0: no execution timeout
-	// Source is the definition as a JSON value (members in source order).
+	// Source is the definition as a JSON value: members in source order,
+	// numbers as written (a template or Result keeps both).
 	Source value.Value
+	// Format is the syntax Source was read from: JSON or YAML, also when
+	// Load was asked to sniff; Sniff for LoadValue, which reads no text.
+	Format Format
 	// Activities names every activity the definition uses, in order of appearance.
 	Activities []string
 }

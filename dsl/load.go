@@ -18,6 +18,10 @@ const (
 	YAML  = source.YAML
 )
 
+// ParseFormat reads a Format's name ("json", "yaml", "sniff"), as
+// Format.String writes it, for formats kept as text (a stored version's).
+func ParseFormat(name string) (Format, bool) { return source.ParseFormat(name) }
+
 // Options tune Load.
 type Options struct {
 	// Filename is put in each problem, for FILE:LINE:COLUMN messages.
@@ -39,6 +43,9 @@ func Load(data []byte, opts Options) (*Definition, Problems) {
 		return nil, ps
 	}
 	def, raw := compileDocument(doc.Root)
+	if def != nil {
+		def.Format = doc.Format
+	}
 	ps := make(Problems, 0, len(raw))
 	for _, r := range raw {
 		pos := doc.ValuePos(r.ptr)

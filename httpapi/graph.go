@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/sfn-project/sfn/dsl"
-	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/interpreter"
 )
 
 // graphEdge is one transition of a rendered graph.
@@ -158,14 +158,9 @@ func (s *server) graph(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	root, err := value.Decode(sm.Definition)
+	def, err := interpreter.CompileVersion(sm)
 	if err != nil {
-		s.writeError(w, r, fmt.Errorf("state machine %s version %d: stored definition: %w", name, sm.Version, err))
-		return
-	}
-	def, problems := dsl.LoadValue(root)
-	if def == nil {
-		s.writeError(w, r, fmt.Errorf("state machine %s version %d no longer compiles: %s", name, sm.Version, problems.Error()))
+		s.writeError(w, r, err)
 		return
 	}
 	ct := "text/vnd.graphviz; charset=utf-8"

@@ -26,7 +26,7 @@ func smView(sm store.StateMachine, withDefinition bool) stateMachineView {
 	v := stateMachineView{Name: sm.Name, Version: sm.Version, DefinitionSHA256: sm.DefinitionSHA256,
 		CreatedAt: interpreter.FormatTime(sm.CreatedAt), UpdatedAt: interpreter.FormatTime(sm.UpdatedAt)}
 	if withDefinition {
-		v.Definition = sm.Definition
+		v.Definition = interpreter.DefinitionJSON(sm) // as uploaded: key order and numbers kept
 	}
 	return v
 }

@@ -312,7 +312,8 @@ func (e *Engine) PutStateMachine(ctx context.Context, name string, source []byte
 	canon := value.Canonical(def.Source)
 	sum := sha256.Sum256(canon)
 	sm, outcome, err := e.store.PutStateMachine(ctx, store.StateMachine{
-		Name: name, DefinitionSHA256: hex.EncodeToString(sum[:]), Definition: canon, UpdatedAt: e.cfg.Clock.Now().UTC(),
+		Name: name, DefinitionSHA256: hex.EncodeToString(sum[:]), Definition: canon,
+		Source: source, SourceFormat: def.Format.String(), UpdatedAt: e.cfg.Clock.Now().UTC(),
 	})
 	if err != nil {
 		return PutResult{}, err
@@ -334,13 +335,9 @@ func (e *Engine) definition(ctx context.Context, name string, version int) (*dsl
 	if err != nil {
 		return nil, err
 	}
-	root, err := value.Decode(sm.Definition)
+	def, err = CompileVersion(sm) // from the uploaded text: key order and numbers as written
 	if err != nil {
-		return nil, fmt.Errorf("state machine %s version %d: stored definition: %w", name, version, err)
-	}
-	def, problems := dsl.LoadValue(root)
-	if def == nil {
-		return nil, fmt.Errorf("state machine %s version %d: stored definition no longer compiles: %s", name, version, problems.Error())
+		return nil, err
 	}
 	e.defsMu.Lock()
 	e.defs[key] = def

@@ -54,6 +54,16 @@ func (f Format) String() string {
 	return "Format(" + strconv.Itoa(int(f)) + ")"
 }
 
+// ParseFormat reads the name String gives a format.
+func ParseFormat(name string) (Format, bool) {
+	for _, f := range []Format{Sniff, JSON, YAML} {
+		if name == f.String() {
+			return f, true
+		}
+	}
+	return Sniff, false
+}
+
 // Document is a parsed source: the value and the positions of its parts,
 // keyed by JSON Pointer ("" is the root, "/States/Charge/Next").
 type Document struct {
