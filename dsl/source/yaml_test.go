@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sfn-project/sfn/dsl/value"
 )
@@ -203,15 +202,14 @@ func billionLaughs(levels int) string {
 	return b.String()
 }
 
+// TestYAMLAliasBomb: a document whose aliases expand to 9^9 values is
+// refused once the expansion passes 10,000 values, not after expanding it
+// (which would not end before the test's timeout).
 func TestYAMLAliasBomb(t *testing.T) {
 	t.Parallel()
-	start := time.Now()
 	doc, ps := Parse([]byte(billionLaughs(9)), YAML)
 	if doc != nil || len(ps) != 1 || !strings.Contains(ps[0].Message, "aliases expand to more than 10000 values") {
 		t.Fatalf("got %v, %v", doc, ps)
-	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("refusing the bomb took %v", d)
 	}
 	// A few aliases of small values are fine.
 	doc = mustParse(t, billionLaughs(2), YAML)
