@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -198,6 +199,11 @@ func (f fields) template(k string) *Template {
 		return nil
 	}
 	return compileTemplate(v, f.ptrOf(k), func(ptr string, err error) {
+		var dup *DuplicateFieldError
+		if errors.As(err, &dup) {
+			f.c.keyErrorf(ptr, CodeSchema, "%s: %v", k, err)
+			return
+		}
 		code := CodeInvalidPath
 		if strings.Contains(err.Error(), "States.") {
 			code = CodeInvalidIntrinsic

@@ -98,13 +98,61 @@ func compileTemplate(v value.Value, ptr string, report func(ptr string, err erro
 	return &Template{root: compileNode(v, ptr, report)}
 }
 
+// DuplicateFieldError is a template object with a field given both plainly
+// and with ".$" ("a" and "a.$"): the ASL specification forbids duplicate
+// field names once the ".$" suffix is removed.
+type DuplicateFieldError struct {
+	Key   string // the later of the two, as written
+	Other string // the earlier one
+}
+
+func (e *DuplicateFieldError) Error() string {
+	return fmt.Sprintf("field %q duplicates %q: field names must be unique once the \".$\" suffix is removed; keep one of them", e.Key, e.Other)
+}
+
+// duplicateFields reports, for each member of o whose name without ".$"
+// an earlier member already has, the earlier member's key; nil when there
+// is none (always, for an object without ".$" keys).
+func duplicateFields(o *value.Object) map[int]string {
+	var dup map[int]string
+	var seen map[string]string
+	for i, m := range o.Members() {
+		name, dynamic := strings.CutSuffix(m.Key, ".$")
+		if seen == nil {
+			if !dynamic {
+				continue
+			}
+			// The first ".$" key: index the members before it.
+			seen = make(map[string]string, o.Len())
+			for _, e := range o.Members()[:i] {
+				seen[e.Key] = e.Key
+			}
+		}
+		if other, ok := seen[name]; ok {
+			if dup == nil {
+				dup = map[int]string{}
+			}
+			dup[i] = other
+			continue
+		}
+		seen[name] = m.Key
+	}
+	return dup
+}
+
 func compileNode(v value.Value, ptr string, report func(string, error)) tnode {
 	switch t := v.(type) {
 	case *value.Object:
 		n := tnode{fields: make([]tfield, 0, t.Len())}
 		static := true
-		for _, m := range t.Members() {
+		dups := duplicateFields(t)
+		for i, m := range t.Members() {
 			mptr := ptr + "/" + escapePointer(m.Key)
+			if other, dup := dups[i]; dup {
+				static = false
+				report(mptr, &DuplicateFieldError{Key: m.Key, Other: other})
+				continue
+			}
 			if strings.HasSuffix(m.Key, ".$") {
 				static = false
 				s, ok := m.Value.(string)

@@ -1027,3 +1027,158 @@ States:
 		},
 	})
 }
+
+// TestTemplateFieldsUniqueWithoutSuffix: in a payload template (Parameters,
+// ResultSelector, ItemSelector, at any depth) a field given both plainly and
+// with ".$" is refused (ASL: "A JSON object MUST NOT have duplicate field
+// names after fields ending with the characters ".$" are renamed"). Result is
+// a literal, where ".$" means nothing, so it may have both.
+func TestTemplateFieldsUniqueWithoutSuffix(t *testing.T) {
+	t.Parallel()
+	runRuleCases(t, []ruleCase{
+		{
+			name: "Pass Parameters, plain first",
+			src: `
+StartAt: A
+States:
+  A:
+    Type: Pass
+    Parameters:
+      a: 1
+      a.$: $.x
+    End: true
+`,
+			want:   []got{e(CodeSchema, "/States/A/Parameters/a.$", 7, 7)},
+			phrase: `field "a.$" duplicates "a"`,
+		},
+		{
+			name: "Task Parameters, path first",
+			src: `
+StartAt: T
+States:
+  T:
+    Type: Task
+    Resource: handler:work
+    Parameters:
+      id.$: $.id
+      id: fixed
+    End: true
+`,
+			want:   []got{e(CodeSchema, "/States/T/Parameters/id", 8, 7)},
+			phrase: `field "id" duplicates "id.$"`,
+		},
+		{
+			name: "intrinsic and plain",
+			src: `
+StartAt: A
+States:
+  A:
+    Type: Pass
+    Parameters:
+      u.$: States.UUID()
+      u: x
+    End: true
+`,
+			want: []got{e(CodeSchema, "/States/A/Parameters/u", 7, 7)},
+		},
+		{
+			name: "ResultSelector",
+			src: `
+StartAt: T
+States:
+  T:
+    Type: Task
+    Resource: handler:work
+    ResultSelector:
+      r: 1
+      r.$: $.r
+    End: true
+`,
+			want: []got{e(CodeSchema, "/States/T/ResultSelector/r.$", 8, 7)},
+		},
+		{
+			name: "Map ItemSelector",
+			src: `
+StartAt: M
+States:
+  M:
+    Type: Map
+    ItemSelector:
+      v.$: $$.Map.Item.Value
+      v: 0
+    ItemProcessor:
+      StartAt: I
+      States:
+        I: {Type: Succeed}
+    End: true
+`,
+			want: []got{e(CodeSchema, "/States/M/ItemSelector/v", 7, 7)},
+		},
+		{
+			name: "Parallel Parameters nested in an object inside an array",
+			src: `
+StartAt: P
+States:
+  P:
+    Type: Parallel
+    Parameters:
+      list:
+        - deep:
+            k: 1
+            k.$: $.k
+    Branches:
+      - StartAt: B
+        States:
+          B: {Type: Succeed}
+    End: true
+`,
+			want: []got{e(CodeSchema, "/States/P/Parameters/list/0/deep/k.$", 9, 13)},
+		},
+		{
+			name: "legacy Map Parameters",
+			src: `
+StartAt: M
+States:
+  M:
+    Type: Map
+    Parameters:
+      i.$: $$.Map.Item.Index
+      i: 0
+    Iterator:
+      StartAt: I
+      States:
+        I: {Type: Succeed}
+    End: true
+`,
+			want: []got{e(CodeSchema, "/States/M/Parameters/i", 7, 7)},
+		},
+		{
+			name: "Pass Result is a literal: both are fine",
+			src: `
+StartAt: A
+States:
+  A:
+    Type: Pass
+    Result:
+      a: 1
+      a.$: $.x
+    End: true
+`,
+		},
+		{
+			name: "different names are fine",
+			src: `
+StartAt: A
+States:
+  A:
+    Type: Pass
+    Parameters:
+      a: 1
+      b.$: $.x
+      c:
+        a.$: $.y
+    End: true
+`,
+		},
+	})
+}
