@@ -150,6 +150,8 @@ func testActivitiesClaim(t *testing.T, s store.Store) {
 	if err := claim(&other); err == nil || errors.Is(err, store.ErrTaskTaken) {
 		t.Fatalf("a claim of another execution's task: %v, want a usage error", err)
 	}
+	diff(t, "record after a claim of another execution's task", before, get(t, s, rec.ID))
+	diff(t, "history after a claim of another execution's task", hist, history(t, s, rec.ID))
 }
 
 // testActivitiesDrop: DropActivity removes a held task once.

@@ -56,7 +56,8 @@ func testWatch(t *testing.T, s store.Store) {
 
 	// A refused commit is no news.
 	rec := get(t, s, "sm:a")
-	_ = s.Commit(ctx, store.CommitParams{ID: "sm:a", ExpectedVersion: rec.RecordVersion - 1, Record: rec})
+	err := s.Commit(ctx, store.CommitParams{ID: "sm:a", ExpectedVersion: rec.RecordVersion - 1, Record: rec})
+	wantErr(t, "Commit at a stale version", err, store.ErrConflict)
 	expectQuiet(t, notices, "after a refused commit")
 
 	cancel()
