@@ -46,7 +46,7 @@ func MapStart(s *dsl.State, raw value.Value, env Env) (MapPlan, error) {
 	}
 	plan.Items = arr
 	if s.MaxConcurrencyPath != nil {
-		if plan.MaxConcurrency, err = nonNegativeInt(s.MaxConcurrencyPath, "MaxConcurrencyPath", penv); err != nil {
+		if plan.MaxConcurrency, err = maxConcurrencyFrom(s.MaxConcurrencyPath, penv); err != nil {
 			return MapPlan{}, err
 		}
 	}
@@ -70,6 +70,35 @@ func MapStart(s *dsl.State, raw value.Value, env Env) (MapPlan, error) {
 		plan.HasCount = true
 	}
 	return plan, nil
+}
+
+// maxConcurrencyFrom reads a Map's MaxConcurrencyPath. A value that is not
+// an integer fails with AWS's cause, as recorded from AWS ("The
+// MaxConcurrencyPath field refers to value "NoNumber" which is not a valid
+// integer: $.max"; a string is shown as it is, anything else as JSON). AWS
+// gives no cause for a negative value (an execution was seen to stall), so
+// that one keeps sfn's own wording.
+func maxConcurrencyFrom(p *dsl.Path, env Env) (int64, error) {
+	v, err := p.Select(env)
+	if err != nil {
+		return 0, pathError(err)
+	}
+	n, ok := v.(value.Number)
+	var i int64
+	if ok {
+		i, ok = n.Int64()
+	}
+	if !ok {
+		shown, isStr := v.(string)
+		if !isStr {
+			shown = value.MarshalString(v)
+		}
+		return 0, failure.Newf(failure.Runtime, "The MaxConcurrencyPath field refers to value \"%s\" which is not a valid integer: %s", shown, p.String())
+	}
+	if i < 0 {
+		return 0, failure.Newf(failure.Runtime, "The MaxConcurrencyPath field must reference a non-negative integer: %s == %s", p.String(), value.MarshalString(v))
+	}
+	return i, nil
 }
 
 func nonNegativeInt(p *dsl.Path, field string, env Env) (int64, error) {

@@ -1,11 +1,13 @@
 package states_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/dsl/failure"
 	"github.com/sfn-project/sfn/dsl/value"
 	"github.com/sfn-project/sfn/states"
 )
@@ -79,5 +81,56 @@ func TestMapItemSelectorReadsContext(t *testing.T) {
 		`{"ContextIndex":2,"ContextValue":{"who":"joe"},"ContextSource":"STATE_DATA"}]`
 	if diff := cmp.Diff(want, value.MarshalString(got)); diff != "" {
 		t.Errorf("iteration inputs (-want +got):\n%s", diff)
+	}
+}
+
+// TestMaxConcurrencyPathCause pins the States.Runtime cause of a
+// MaxConcurrencyPath whose value is not an integer to AWS's text, as recorded
+// against AWS (LocalStack's AWS-validated test_max_concurrency_path with {}
+// and "NoNumber"); a negative value, for which AWS gives no cause, keeps
+// sfn's.
+func TestMaxConcurrencyPathCause(t *testing.T) {
+	t.Parallel()
+	def, ps := dsl.Load([]byte(`{"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.Values",
+		"MaxConcurrencyPath": "$.MaxConcurrencyValue",
+		"ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true}}}`), dsl.Options{Format: dsl.JSON})
+	if ps.HasErrors() {
+		t.Fatal(ps.Error())
+	}
+	s := def.States["M"]
+	for _, tc := range []struct {
+		name  string
+		value string
+		cause string // "" when the value is accepted
+		want  int64
+	}{
+		{"string", `"NoNumber"`, `The MaxConcurrencyPath field refers to value "NoNumber" which is not a valid integer: $.MaxConcurrencyValue`, 0},
+		{"object", `{}`, `The MaxConcurrencyPath field refers to value "{}" which is not a valid integer: $.MaxConcurrencyValue`, 0},
+		{"array", `[1, 2]`, `The MaxConcurrencyPath field refers to value "[1,2]" which is not a valid integer: $.MaxConcurrencyValue`, 0},
+		{"decimal", `1.5`, `The MaxConcurrencyPath field refers to value "1.5" which is not a valid integer: $.MaxConcurrencyValue`, 0},
+		{"null", `null`, `The MaxConcurrencyPath field refers to value "null" which is not a valid integer: $.MaxConcurrencyValue`, 0},
+		{"boolean", `true`, `The MaxConcurrencyPath field refers to value "true" which is not a valid integer: $.MaxConcurrencyValue`, 0},
+		{"negative", `-1`, `The MaxConcurrencyPath field must reference a non-negative integer: $.MaxConcurrencyValue == -1`, 0},
+		{"zero", `0`, "", 0},
+		{"one", `1`, "", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			input := value.MustDecode(`{"MaxConcurrencyValue": ` + tc.value + `, "Values": ["HelloWorld"]}`)
+			plan, err := states.MapStart(s, input, states.Env{Context: value.NewObject(0)})
+			if tc.cause == "" {
+				if err != nil || plan.MaxConcurrency != tc.want {
+					t.Fatalf("MapStart = %d, %v; want %d", plan.MaxConcurrency, err, tc.want)
+				}
+				return
+			}
+			var fe *failure.Error
+			if !errors.As(err, &fe) {
+				t.Fatalf("MapStart error = %v, want a States.Runtime failure", err)
+			}
+			if fe.Name != failure.Runtime || fe.Cause != tc.cause {
+				t.Errorf("MapStart failure = %s: %q\nwant %s: %q", fe.Name, fe.Cause, failure.Runtime, tc.cause)
+			}
+		})
 	}
 }
