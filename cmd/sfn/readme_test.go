@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,8 @@ import (
 // TestREADMEWalkthrough runs the README's walkthrough (the ```sh walkthrough
 // blocks, in order) against a real server started as `make run` starts it,
 // so the README cannot drift from the code. Variables a block sets (lower
-// case, like id=...) are carried into the blocks after it.
+// case, like id=...) are carried into the blocks after it. No block may
+// sleep: each waits for what it shows.
 func TestREADMEWalkthrough(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server")
@@ -40,6 +42,13 @@ func TestREADMEWalkthrough(t *testing.T) {
 	}
 	if len(blocks) != len(want) {
 		t.Fatalf("README has %d walkthrough blocks, the test expects %d: update both together", len(blocks), len(want))
+	}
+	for i, block := range blocks {
+		// A sleep guesses how long the server takes: a reader's slower
+		// machine (or a loaded CI runner) sees a different answer.
+		if regexp.MustCompile(`(^|[\s;&|(])sleep\s`).MatchString(block) {
+			t.Errorf("walkthrough block %d sleeps; wait for the execution instead (?wait= on start, or its event stream)\n%s", i+1, block)
+		}
 	}
 
 	addr := startServer(t)
