@@ -10,6 +10,9 @@ export PATH := $(PATH):/usr/local/go/bin
 endif
 
 FUZZTIME ?= 10s
+# The conformance suite is not part of this repository: the developers keep
+# it in ../shared/conformance, next to the checkout. Without it (a user's
+# clone) `make conformance` says so and does nothing; under CI=true it fails.
 CONFORMANCE_DIR ?= ../shared/conformance
 
 .PHONY: help run build test test-faults bench bench-http fuzz conformance lint
@@ -59,7 +62,7 @@ fuzz: ## run every fuzz target for FUZZTIME (default 10s) each
 
 # The server runs in the background on its own port; the trap stops it
 # however the checks end, and the exit status says whether both passed.
-conformance: build ## run the shared conformance suite and API checks against bin/sfn, on memory and on Redis
+conformance: build ## run the conformance suite (in ../shared/conformance, outside this repository) against bin/sfn, on memory and on Redis
 	CONFORMANCE_DIR=$(CONFORMANCE_DIR) .ci/conformance memory
 	CONFORMANCE_DIR=$(CONFORMANCE_DIR) .ci/conformance redis
 

@@ -1,4 +1,4 @@
-// Package httpapi serves the REST API of sfn (shared/API.md) over an
+// Package httpapi serves the REST API of sfn (docs/api.md) over an
 // interpreter.Engine: state machines and their versions, executions, history,
 // activity polls and task tokens, Server-Sent Events, health, metrics and the
 // OpenAPI document. Every error answer goes through errors.go, so the status

@@ -644,7 +644,7 @@ func (w *eventWriter) endIn(t *thread) int64 {
 }
 
 // eventName names one of this attempt's task events: AWS's Activity…
-// names for an activity task (API.md's event table), Task… for the rest.
+// names for an activity task (docs/api.md's event table), Task… for the rest.
 func (w *taskWait) eventName(suffix string) string {
 	if w.Events != "" {
 		return w.Events + suffix
@@ -715,7 +715,7 @@ func (r *run) redrive() error {
 	root.Attempts, root.Retries = 0, nil
 	r.touch(root)
 	// The redriven state runs in the next step, not in this commit: the
-	// answer to a redrive shows the execution RUNNING (API.md), and the
+	// answer to a redrive shows the execution RUNNING (docs/api.md), and the
 	// record is due now, so the timer loop picks it up at once.
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// client talks to an sfn server (../shared/API.md).
+// client talks to an sfn server over its HTTP API (docs/api.md).
 type client struct {
 	base  string
 	token string

@@ -3,7 +3,7 @@
 // sends heartbeats while the handler runs, and reports the result with
 // POST /v1/tasks/success or /v1/tasks/failure.
 //
-// It speaks only the HTTP contract (shared/API.md, "Tasks: activities and
+// It speaks only the HTTP API (docs/api.md, "Tasks: activities and
 // callbacks") and imports no sfn package, so a service can embed it without
 // pulling in the engine.
 //
