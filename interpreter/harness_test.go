@@ -301,7 +301,7 @@ func find(h []event, typ string) []event {
 	return out
 }
 
-// checkInvariants checks what every history must satisfy (API.md): ids
+// checkInvariants checks what every history must satisfy (docs/api.md): ids
 // 1..n without gaps, each event following an earlier one, timestamps that
 // never go backwards; sequential histories follow id-1.
 func checkInvariants(t *testing.T, h []event, sequential bool) {

@@ -185,7 +185,7 @@ func renderHistory(t *testing.T, ex *interpreter.Execution, h []event) []byte {
 	return b.Bytes()
 }
 
-// checkBranchLinks checks API.md's previousEventId rules around branches:
+// checkBranchLinks checks docs/api.md's previousEventId rules around branches:
 // the first event of each branch or iteration follows the event that opened
 // it, and ParallelStateSucceeded follows the last branch event to end.
 func checkBranchLinks(t *testing.T, h []event) {
