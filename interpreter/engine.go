@@ -194,8 +194,9 @@ type Engine struct {
 	locks   [256]sync.Mutex // serialise changes to one execution within this node
 	records *recordCache    // the last record this node committed, per running execution
 
-	timers *timerQueue
-	own    *ownership // nil when the store does not share work between nodes
+	timers   *timerQueue
+	own      *ownership // nil when the store does not share work between nodes
+	recovery *recovery  // nil without own
 
 	inflightMu sync.Mutex
 	inflight   map[string]context.CancelFunc // task token -> cancel
@@ -230,6 +231,8 @@ func New(cfg Config) *Engine {
 	}
 	if cfg.Leaser != nil {
 		e.own = &ownership{leaser: cfg.Leaser, registry: cfg.Nodes, node: cfg.Node, ttl: cfg.LeaseTTL, held: map[int]int64{}}
+		q, _ := cfg.Leaser.(store.PartitionQueries)
+		e.recovery = newRecovery(e, q, cfg.Leaser.Partitions())
 	}
 	return e
 }
@@ -248,6 +251,11 @@ func (e *Engine) RegisterHandler(name string, h Handler) {
 func (e *Engine) Start(ctx context.Context) error {
 	e.ctx, e.cancel = context.WithCancel(ctx)
 	if e.own != nil {
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			e.recovery.run(e.ctx)
+		}()
 		e.balanceLeases(e.ctx) // take partitions before serving
 		e.wg.Add(1)
 		go func() {
@@ -429,7 +437,8 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Executi
 		return nil, false, err
 	}
 	rec.Threads = threads
-	existingID, err := e.store.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: r.events, Activities: r.activities})
+	existingID, err := e.store.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: r.events, Activities: r.activities,
+		InFlight: r.inFlight()})
 	if err != nil && !errors.Is(err, store.ErrAlreadyExists) && e.landed(ctx, rec.ID, 1, rec, threads) {
 		err = nil // the create timed out but was applied
 	}
@@ -478,6 +487,24 @@ func (e *Engine) lockFor(id string) *sync.Mutex {
 // when it has not, when the commit conflicts, and before it concludes from
 // a cached record that there is nothing to do.
 func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool) (*store.Execution, bool, error) {
+	return e.modifyAs(ctx, id, false, change)
+}
+
+// errNotHolder: holder work (modifyAs with holder set) for an execution
+// whose partition this node does not hold.
+var errNotHolder = errors.New("this node does not hold the execution's partition")
+
+// modifyAs commits with the fence this node holds for the execution's
+// partition when it began. With holder set (the work only the partition's
+// holder does: timers) it does not commit at all without one, so that a
+// node that lost the partition cannot write into it. Other writes (stop,
+// task results, from any node) need no lease: without one they are plain
+// compare-and-set on the record version.
+func (e *Engine) modifyAs(ctx context.Context, id string, holder bool, change func(r *run) bool) (*store.Execution, bool, error) {
+	fence := e.own.fence(id)
+	if holder && e.own != nil && fence == 0 {
+		return nil, false, errNotHolder
+	}
 	mu := e.lockFor(id)
 	mu.Lock()
 	defer mu.Unlock()
@@ -517,9 +544,9 @@ func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool
 		if err != nil {
 			return nil, false, err
 		}
-		err = e.store.Commit(ctx, store.CommitParams{ID: id, ExpectedVersion: rec.RecordVersion, Fence: e.own.fence(id), Record: next, Base: rec,
+		err = e.store.Commit(ctx, store.CommitParams{ID: id, ExpectedVersion: rec.RecordVersion, Fence: fence, Record: next, Base: rec,
 			SetThreads: set, DeleteThreads: del, Events: r.events, Activities: r.activities, Claim: r.claim,
-			Withdraw: r.withdrawn})
+			Withdraw: r.withdrawn, InFlight: r.inFlight()})
 		if errors.Is(err, store.ErrConflict) && attempt < 10 {
 			continue
 		}

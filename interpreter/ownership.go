@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/store"
 )
 
@@ -49,6 +48,20 @@ func (o *ownership) owns(id string) bool {
 	return o.fence(id) != 0
 }
 
+// holds reports whether this node holds partition p.
+func (o *ownership) holds(p int) bool {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	return o.held[p] != 0
+}
+
+// fenceOf is this node's fence for partition p (0: not held).
+func (o *ownership) fenceOf(p int) int64 {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	return o.held[p]
+}
+
 func (o *ownership) partitions() []int {
 	o.mu.RLock()
 	defer o.mu.RUnlock()
@@ -79,18 +92,19 @@ func rendezvous(partition int, nodes []string) string {
 
 // runLeases keeps this node's leases: one heartbeat renews them all; it
 // takes the partitions rendezvous hashing gives it (and any that nobody
-// holds), recovers what a taken-over partition had in flight, and hands back
-// the partitions another live node should have.
+// holds), queues a taken-over partition for recovery (which runs on its
+// own, so that renewals never wait on it), and hands back the partitions
+// another live node should have.
 func (e *Engine) runLeases(ctx context.Context) {
 	o := e.own
 	tick := o.ttl / 3
 	for {
-		e.balanceLeases(ctx)
-		select {
+		select { // Start balanced them first
 		case <-ctx.Done():
 			return
 		case <-e.cfg.Clock.After(tick):
 		}
+		e.balanceLeases(ctx)
 	}
 }
 
@@ -98,11 +112,12 @@ func (e *Engine) balanceLeases(ctx context.Context) {
 	o := e.own
 	nodes := []string{o.node}
 	if o.registry != nil {
-		live, err := o.registry.Heartbeat(ctx, o.node, o.ttl)
+		live, older, err := o.heartbeat(ctx)
 		if err != nil {
 			e.log.Warn("node heartbeat failed", slog.Any("error", err))
 		} else if len(live) > 0 {
 			nodes = live
+			e.noteOlderNodes(older)
 		}
 	}
 	held := o.partitions()
@@ -138,7 +153,7 @@ func (e *Engine) balanceLeases(ctx context.Context) {
 			o.mu.Lock()
 			o.held[p] = fence
 			o.mu.Unlock()
-			e.recoverPartition(ctx, p)
+			e.recovery.add(p)
 		case !want && have:
 			if err := o.leaser.ReleaseLease(ctx, p, o.node); err == nil {
 				o.mu.Lock()
@@ -147,6 +162,48 @@ func (e *Engine) balanceLeases(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// heartbeat says this node is alive and returns the live nodes, and
+// whether one of them runs an earlier release (store.ReleaseRegistry; a
+// registry without releases knows of none).
+func (o *ownership) heartbeat(ctx context.Context) (live []string, older bool, err error) {
+	rr, ok := o.registry.(store.ReleaseRegistry)
+	if !ok {
+		live, err = o.registry.Heartbeat(ctx, o.node, o.ttl)
+		return live, false, err
+	}
+	releases, err := rr.HeartbeatRelease(ctx, o.node, store.Release, o.ttl)
+	if err != nil {
+		return nil, false, err
+	}
+	for n, rel := range releases {
+		live = append(live, n)
+		older = older || rel < store.Release
+	}
+	sort.Strings(live)
+	return live, older, nil
+}
+
+// noteOlderNodes tells recovery whether a node of an earlier release is
+// alive. When one appears, the partitions this node holds lose their
+// rebuilt mark: that node commits without keeping the in-flight sets, so
+// whoever takes them over next scans them again.
+func (e *Engine) noteOlderNodes(older bool) {
+	if !e.recovery.setOlder(older) || !older || e.recovery.q == nil {
+		return
+	}
+	e.log.Warn("a node of an earlier release is alive: recovery scans whole partitions until it is gone")
+	held := e.own.partitions()
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		for _, p := range held {
+			if err := e.recovery.q.MarkRebuilt(e.ctx, p, 0); err != nil && e.ctx.Err() == nil {
+				e.log.Warn("clearing a partition's rebuilt mark failed", slog.Int("partition", p), slog.Any("error", err))
+			}
+		}
+	}()
 }
 
 // releaseLeases hands every lease back (graceful shutdown), so other nodes
@@ -164,74 +221,5 @@ func (e *Engine) releaseLeases(ctx context.Context) {
 	o.mu.Unlock()
 	if o.registry != nil {
 		_ = o.registry.Leave(ctx, o.node)
-	}
-}
-
-// recoverPartition resumes what a partition's executions had in flight when
-// their previous owner stopped: due timers fire through the normal poll;
-// task calls made by a process that died are made again (at-least-once,
-// with the same idempotency key).
-func (e *Engine) recoverPartition(ctx context.Context, p int) {
-	cursor := ""
-	for {
-		list, next, err := e.store.ListExecutions(ctx, store.ListQuery{Status: store.StatusRunning, Cursor: cursor, Limit: 1000})
-		if err != nil {
-			e.log.Warn("recovery listing failed", slog.Int("partition", p), slog.Any("error", err))
-			return
-		}
-		for _, sum := range list {
-			if store.PartitionOf(sum.ID, e.own.leaser.Partitions()) == p {
-				e.recoverExecution(ctx, sum.ID)
-			}
-		}
-		if next == "" {
-			return
-		}
-		cursor = next
-	}
-}
-
-// recoverExecution re-dispatches the handler and HTTP calls of an execution
-// that nobody in this process is making.
-func (e *Engine) recoverExecution(ctx context.Context, id string) {
-	rec, err := e.store.GetExecution(ctx, id)
-	if err != nil || rec.Status != store.StatusRunning {
-		return
-	}
-	def, err := e.definition(ctx, rec.StateMachine, rec.Version)
-	if err != nil {
-		return
-	}
-	r, err := decodeRun(rec, def, false, nil)
-	if err != nil {
-		return
-	}
-	for _, t := range r.threads {
-		if t.Phase != phaseTask || t.Task == nil {
-			continue
-		}
-		s := r.state(t)
-		if s == nil || s.Task == nil {
-			continue
-		}
-		if s.Task.Kind == dsl.ActivityTask {
-			if !t.Task.Started { // it may have left the queue with a node that died
-				e.requeueActivity(ctx, Token{ExecutionID: r.id, Thread: t.ID, ScheduledID: t.Task.ScheduledID, Secret: t.Task.Secret})
-			}
-			continue
-		}
-		if s.Task.WaitForToken && t.Task.Started {
-			continue // submitted: waiting for the callback, nothing to redo
-		}
-		tok := MakeToken(r.id, t.ID, t.Task.ScheduledID, t.Task.Secret)
-		e.inflightMu.Lock()
-		_, running := e.inflight[tok]
-		e.inflightMu.Unlock()
-		if running {
-			continue
-		}
-		e.log.Info("task call recovered", slog.String("execution_id", id), slog.String("state", s.Name))
-		e.dispatch(id, taskCall{Thread: t.ID, ScheduledID: t.Task.ScheduledID, Spec: s.Task, Params: t.Task.Params.V,
-			Token: tok, Timeout: t.Task.Timeout, Heartbeat: t.Task.Heartbeat})
 	}
 }
