@@ -29,7 +29,7 @@ an unreadable file.`,
 			return a.validate(args, strict)
 		},
 	}
-	cmd.Flags().BoolVar(&strict, "strict", false, "treat warnings (such as unreachable states) as errors")
+	cmd.Flags().BoolVar(&strict, "strict", false, "treat warnings as errors")
 	return cmd
 }
 

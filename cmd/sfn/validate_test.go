@@ -20,9 +20,9 @@ func TestValidate(t *testing.T) {
 		{"every example", []string{"validate", "../../definitions/hello.yaml", "../../definitions/hello-json.json", "../../definitions/food-delivery.yaml"}, 0, "", ""},
 		{"invalid", []string{"validate", dir + "invalid.yaml"}, 1, "invalid.golden", ""},
 		{"syntax error", []string{"validate", dir + "syntax.json"}, 1, "syntax.golden", ""},
-		{"warnings pass", []string{"validate", dir + "warning.yaml"}, 0, "warning.golden", ""},
-		{"warnings fail with --strict", []string{"validate", "--strict", dir + "warning.yaml"}, 1, "warning.golden", ""},
-		{"all files are checked", []string{"validate", dir + "invalid.yaml", dir + "valid.yaml", dir + "warning.yaml"}, 1, "several.golden", ""},
+		{"an unreachable state is an error", []string{"validate", dir + "unreachable.yaml"}, 1, "unreachable.golden", ""},
+		{"a valid file passes --strict", []string{"validate", "--strict", dir + "valid.yaml"}, 0, "", ""},
+		{"all files are checked", []string{"validate", dir + "invalid.yaml", dir + "valid.yaml", dir + "unreachable.yaml"}, 1, "several.golden", ""},
 		{"json", []string{"validate", "--format", "json", dir + "invalid.yaml", dir + "valid.yaml"}, 1, "json.golden", ""},
 		{"unreadable file", []string{"validate", dir + "missing.yaml", dir + "valid.yaml"}, 2, "", "missing.yaml: open"},
 		{"unreadable wins over invalid", []string{"validate", dir + "invalid.yaml", dir + "missing.yaml"}, 2, "invalid.golden", "missing.yaml"},
@@ -51,12 +51,13 @@ func TestValidate(t *testing.T) {
 
 func TestValidateJSONShape(t *testing.T) {
 	t.Parallel()
-	r := sfn(t, nil, "", "validate", "--format", "json", "testdata/validate/warning.yaml")
+	r := sfn(t, nil, "", "validate", "--format", "json", "testdata/validate/unreachable.yaml")
 	var got validateReport
 	if err := json.Unmarshal([]byte(r.out), &got); err != nil {
 		t.Fatalf("%v\n%s", err, r.out)
 	}
-	if !got.Valid || len(got.Files) != 1 || len(got.Files[0].Problems) != 1 || got.Files[0].Problems[0].Code != "UNREACHABLE_STATE" {
+	if got.Valid || len(got.Files) != 1 || got.Files[0].Valid || len(got.Files[0].Problems) != 1 ||
+		got.Files[0].Problems[0].Code != "MISSING_TRANSITION_TARGET" || got.Files[0].Problems[0].Severity != "error" {
 		t.Errorf("unexpected report: %+v", got)
 	}
 }
