@@ -23,19 +23,28 @@ type OpenConfig struct {
 	// there is one. Nil: always (every node exports; do not sum over nodes).
 	Export func() bool
 	Logger *slog.Logger
+	// Recount is how often, on a store that keeps the counts
+	// (store.PartitionQueries), they are counted again from the index and
+	// replaced (default 1h): a check that also corrects what nodes of an
+	// earlier release, which kept no counts, left behind.
+	Recount time.Duration
 }
 
 // Open is the gauge sfn_executions_open{state_machine}: the RUNNING
-// executions in the store, counted by paging through its index every
-// Interval. Start it; Stop ends the counting.
+// executions in the store, read every Interval. On a store with partition
+// queries the commits keep the counts per partition and state machine, so
+// a read is one small query per partition whatever the number of
+// executions, and they are recounted every Recount; on another store the
+// read pages through the listing index. Start it; Stop ends the counting.
 type Open struct {
 	cfg OpenConfig
 
-	mu      sync.Mutex
-	counts  map[string]int // from the last successful count
-	known   map[string]struct{}
-	at      time.Time
-	counted bool
+	mu        sync.Mutex
+	counts    map[string]int // from the last successful count
+	known     map[string]struct{}
+	at        time.Time
+	counted   bool
+	recounted time.Time // when the kept counts were last recounted
 
 	gauge     *prometheus.Desc
 	lastCount *prometheus.Desc
@@ -52,6 +61,9 @@ const pageSize = 1000
 func (m *Metrics) WatchOpen(cfg OpenConfig) (*Open, error) {
 	if cfg.Interval <= 0 {
 		cfg.Interval = 15 * time.Second
+	}
+	if cfg.Recount <= 0 {
+		cfg.Recount = time.Hour
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -133,24 +145,13 @@ func (o *Open) Stop() {
 // Refresh counts now. A failed count keeps the previous one (its timestamp
 // shows its age) and counts a failure.
 func (o *Open) Refresh(ctx context.Context) {
-	counts := map[string]int{}
-	cursor := ""
-	for {
-		page, next, err := o.cfg.Store.ListExecutions(ctx, store.ListQuery{Status: store.StatusRunning, Cursor: cursor, Limit: pageSize})
-		if err != nil {
-			if ctx.Err() == nil {
-				o.failures.Inc()
-				o.cfg.Logger.Warn("counting open executions failed", slog.Any("error", err))
-			}
-			return
+	counts, err := o.count(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			o.failures.Inc()
+			o.cfg.Logger.Warn("counting open executions failed", slog.Any("error", err))
 		}
-		for _, s := range page {
-			counts[clean(s.StateMachine)]++
-		}
-		if next == "" {
-			break
-		}
-		cursor = next
+		return
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -163,5 +164,52 @@ func (o *Open) Refresh(ctx context.Context) {
 			o.known[name] = struct{}{}
 		}
 		o.counts[name] += n
+	}
+}
+
+// count reads the open executions per (cleaned) state machine name.
+func (o *Open) count(ctx context.Context) (map[string]int, error) {
+	q, ok := o.cfg.Store.(store.PartitionQueries)
+	l, isLeaser := o.cfg.Store.(store.Leaser)
+	if !ok || !isLeaser {
+		return o.list(ctx)
+	}
+	recount := time.Since(o.recounted) >= o.cfg.Recount
+	counts := map[string]int{}
+	for p := range l.Partitions() {
+		read := q.OpenCounts
+		if recount {
+			read = q.RecountOpen
+		}
+		kept, err := read(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		for sm, n := range kept {
+			counts[clean(sm)] += int(n)
+		}
+	}
+	if recount {
+		o.recounted = time.Now()
+	}
+	return counts, nil
+}
+
+// list counts by paging through the listing index.
+func (o *Open) list(ctx context.Context) (map[string]int, error) {
+	counts := map[string]int{}
+	cursor := ""
+	for {
+		page, next, err := o.cfg.Store.ListExecutions(ctx, store.ListQuery{Status: store.StatusRunning, Cursor: cursor, Limit: pageSize})
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range page {
+			counts[clean(s.StateMachine)]++
+		}
+		if next == "" {
+			return counts, nil
+		}
+		cursor = next
 	}
 }
