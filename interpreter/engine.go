@@ -184,6 +184,7 @@ type Engine struct {
 	store   store.Store
 	log     *slog.Logger
 	workers *workers // run task calls
+	slots   *slots   // bound the task calls in flight
 
 	defsMu sync.RWMutex
 	defs   map[string]*dsl.Definition // name + "@" + version
@@ -219,7 +220,7 @@ func New(cfg Config) *Engine {
 		cfg: cfg, store: cfg.Store, log: cfg.Logger,
 		defs: map[string]*dsl.Definition{}, handlers: map[string]Handler{},
 		timers: newTimerQueue(), inflight: map[string]context.CancelFunc{}, pollers: map[string]chan struct{}{},
-		workers: newWorkers(maxIdleWorkers),
+		workers: newWorkers(maxIdleWorkers), slots: newSlots(cfg.MaxTaskCalls),
 		latest:  map[string]latestEntry{}, records: newRecordCache(cfg.RecordCache, cacheTTL(cfg.Retention), cfg.Clock),
 		ctx: context.Background(), cancel: func() {},
 	}
@@ -726,6 +727,7 @@ func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) t
 	e.inflightMu.Lock()
 	e.inflight[c.Token] = cancel
 	e.inflightMu.Unlock()
+	tk := e.slots.enqueue() // in line in the order the calls were scheduled
 	e.wg.Add(1)
 	e.workers.run(func() {
 		defer e.wg.Done()
@@ -735,7 +737,11 @@ func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) t
 			e.inflightMu.Unlock()
 			cancel()
 		}()
+		if !e.slots.wait(ctx, tk) {
+			return // withdrawn, timed out or stopping while in line
+		}
 		o := call(ctx)
+		e.slots.release()
 		if ctx.Err() != nil || !o.ok {
 			return // withdrawn, timed out (the timer reports it), stopping, or answered elsewhere
 		}

@@ -279,6 +279,11 @@ func newServedEngine(o *serveOptions, st store.Store, log *slog.Logger) (*served
 	}, func() float64 { return float64(engine.HeldPartitions()) })); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	if err := reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "sfn_task_calls_waiting", Help: "Task calls waiting for one of this node's --max-task-calls slots.",
+	}, func() float64 { return float64(engine.TaskCallsWaiting()) })); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	return &servedEngine{engine: engine, reg: reg, open: open}, nil
 }
 
