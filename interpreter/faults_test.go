@@ -21,11 +21,16 @@ const twoWaits = `{"StartAt":"W1","States":{
 	"P":{"Type":"Pass","Result":{"ok":true},"ResultPath":"$.p","Next":"W2"},
 	"W2":{"Type":"Wait","Seconds":1,"End":true}}}`
 
-// faultEngine runs an engine on a fault-injecting wrapper of st.
-func faultEngine(t *testing.T, st store.Store) (*interpreter.Engine, *faultstore.Faults) {
+// faultEngine runs an engine on a fault-injecting wrapper of st; extra
+// changes its configuration.
+func faultEngine(t *testing.T, st store.Store, extra ...func(*interpreter.Config)) (*interpreter.Engine, *faultstore.Faults) {
 	t.Helper()
 	fs, faults := faultstore.Wrap(st, 1)
-	eng := interpreter.New(interpreter.Config{Store: fs, TimerPoll: 50 * time.Millisecond, LeaseTTL: 3 * time.Second})
+	cfg := interpreter.Config{Store: fs, TimerPoll: 50 * time.Millisecond, LeaseTTL: 3 * time.Second}
+	for _, f := range extra {
+		f(&cfg)
+	}
+	eng := interpreter.New(cfg)
 	eng.RegisterHandler("echo", echoHandler)
 	if err := eng.Start(context.Background()); err != nil {
 		t.Fatal(err)
@@ -156,11 +161,12 @@ func TestFaultAmbiguousCommits(t *testing.T) {
 }
 
 // TestFaultSlowAndFailingReads: reads that fail or lag (timer polls,
-// record loads) only delay executions.
+// record loads) only delay executions. The engine keeps no records between
+// steps here, so that every step loads its record and meets the faults.
 func TestFaultSlowAndFailingReads(t *testing.T) {
 	t.Parallel()
 	st := memory.New()
-	eng, faults := faultEngine(t, st)
+	eng, faults := faultEngine(t, st, func(c *interpreter.Config) { c.RecordCache = -1 })
 	ids := startMany(t, eng, 20)
 	faults.Add(faultstore.Rule{Op: faultstore.Due, Probability: 0.5})
 	faults.Add(faultstore.Rule{Op: faultstore.GetExecution, Probability: 0.2, Count: 30})
