@@ -10,12 +10,15 @@ export PATH := $(PATH):/usr/local/go/bin
 endif
 
 FUZZTIME ?= 10s
+SCALE_EXECUTIONS ?= 1000000
+SCALE_RATE ?= 2000
+SCALE_LEAD ?= 90s
 # The conformance suite is not part of this repository: the developers keep
 # it in ../shared/conformance, next to the checkout. Without it (a user's
 # clone) `make conformance` says so and does nothing; under CI=true it fails.
 CONFORMANCE_DIR ?= ../shared/conformance
 
-.PHONY: help run build test test-faults bench bench-http fuzz conformance lint
+.PHONY: help run build test test-faults bench bench-scale bench-http fuzz conformance lint
 
 help: ## list the targets
 	@echo "sfn make targets:"
@@ -38,10 +41,13 @@ test: ## go vet, then all tests with the race detector, the fault tests last
 # they are the tests named *Fault*, run on their own so that their timing
 # does not compete with the rest of the suite.
 test-faults: ## fault tests: injected store faults, kill -9 of sfn serve, Redis paused
-	go test -race -count=1 -run 'Fault' -timeout 10m ./interpreter ./cmd/sfn
+	go test -race -count=1 -run 'Fault' -timeout 10m ./interpreter ./cmd/sfn ./cmd/sfnscale
 
 bench: ## run the Go benchmarks
 	go test -run '^$$' -bench . -benchmem ./...
+
+bench-scale: build ## the scale figures of BENCHMARKS.md: 1,000,000 executions parked on a private Redis, a cold start, kill -9 of one of two nodes (about 15 minutes)
+	go run ./cmd/sfnscale --sfn bin/sfn --executions $(SCALE_EXECUTIONS) --rate $(SCALE_RATE) --lead $(SCALE_LEAD)
 
 bench-http: ## the HTTP load matrix of BENCHMARKS.md (sfnload, wrk if installed) against sfn serve, memory and Redis
 	cmd/sfnload/matrix.sh

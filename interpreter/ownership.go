@@ -154,6 +154,7 @@ func (e *Engine) balanceLeases(ctx context.Context) {
 			o.held[p] = fence
 			o.mu.Unlock()
 			e.recovery.add(p)
+			e.timers.pollNow() // its due timers fire without waiting for the next poll
 		case !want && have:
 			if err := o.leaser.ReleaseLease(ctx, p, o.node); err == nil {
 				o.mu.Lock()

@@ -261,3 +261,14 @@ func (r *run) inFlight() bool {
 	}
 	return false
 }
+
+// RecoveryPending is how many acquired partitions wait for their recovery
+// or are being recovered (0 on a store that is not shared).
+func (e *Engine) RecoveryPending() int {
+	if e.recovery == nil {
+		return 0
+	}
+	e.recovery.mu.Lock()
+	defer e.recovery.mu.Unlock()
+	return len(e.recovery.pending)
+}

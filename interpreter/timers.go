@@ -20,6 +20,7 @@ type timerQueue struct {
 	h      timerHeap
 	queued map[timerEntry]bool // what h holds, so that nothing is in it twice
 	wake   chan struct{}
+	repoll chan struct{} // ask the store at once (partitions were acquired)
 }
 
 type timerEntry struct {
@@ -40,7 +41,17 @@ func (h *timerHeap) Pop() any {
 	return e
 }
 
-func newTimerQueue() *timerQueue { return &timerQueue{wake: make(chan struct{}, 1)} }
+func newTimerQueue() *timerQueue {
+	return &timerQueue{wake: make(chan struct{}, 1), repoll: make(chan struct{}, 1)}
+}
+
+// pollNow makes the timer loop ask the store at once.
+func (q *timerQueue) pollNow() {
+	select {
+	case q.repoll <- struct{}{}:
+	default:
+	}
+}
 
 func (q *timerQueue) add(id string, at time.Time) {
 	q.mu.Lock()
@@ -90,7 +101,7 @@ func (q *timerQueue) next() time.Time {
 // fireWorkers bound the timers a node fires at once. Firing is a read and
 // a commit; a few dozen side by side keep a Redis busy (its group commit
 // batches them) without one partition's backlog starving the others.
-const fireWorkers = 32
+const fireWorkers = 64
 
 // timerLoop fires due executions until ctx ends. On a store that shares
 // partitions it asks, every TimerPoll, the due sets of the partitions this
@@ -136,7 +147,7 @@ func (tl *timerLoop) worker(ctx context.Context) {
 			tl.mu.Lock()
 			delete(tl.firing, id)
 			tl.mu.Unlock()
-			if len(tl.work) < cap(tl.work)/4 {
+			if len(tl.work) < cap(tl.work)/8 { // the last poll's work is nearly all taken: time for the next
 				select {
 				case tl.drained <- struct{}{}:
 				default:
@@ -185,7 +196,9 @@ func (tl *timerLoop) loop(ctx context.Context) {
 		if !tl.submit(ids) {
 			backlog = true
 		}
-		wait := e.cfg.TimerPoll
+		// Until the next poll is due (polls keep their rhythm, so that the
+		// lookahead of one reaches the next), or the next local timer.
+		wait := lastPoll.Add(e.cfg.TimerPoll).Sub(e.cfg.Clock.Now())
 		if next := e.timers.next(); !next.IsZero() {
 			if d := next.Sub(e.cfg.Clock.Now()); d < wait {
 				wait = d
@@ -205,6 +218,8 @@ func (tl *timerLoop) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-e.timers.wake:
+		case <-e.timers.repoll:
+			lastPoll = time.Time{} // partitions were acquired: ask for their timers now
 		case <-drained:
 			lastPoll = time.Time{} // ask again now: some partition had more
 		case <-e.cfg.Clock.After(wait):
@@ -232,7 +247,7 @@ func (tl *timerLoop) poll(ctx context.Context, now time.Time) (due []string, ful
 	if len(held) == 0 {
 		return nil, false
 	}
-	share := max(16, 4096/len(held))
+	share := max(32, cap(tl.work)/len(held))
 	entries, err := tl.q.DueIn(ctx, held, now.Add(e.cfg.TimerPoll), share)
 	if err != nil {
 		if ctx.Err() == nil {

@@ -284,6 +284,11 @@ func newServedEngine(o *serveOptions, st store.Store, log *slog.Logger) (*served
 	}, func() float64 { return float64(engine.TaskCallsWaiting()) })); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	if err := reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "sfn_recovery_pending", Help: "Acquired partitions whose in-flight task calls are not recovered yet.",
+	}, func() float64 { return float64(engine.RecoveryPending()) })); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	return &servedEngine{engine: engine, reg: reg, open: open}, nil
 }
 
