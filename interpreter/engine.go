@@ -221,7 +221,7 @@ func New(cfg Config) *Engine {
 		defs: map[string]*dsl.Definition{}, handlers: map[string]Handler{},
 		timers: newTimerQueue(), inflight: map[string]context.CancelFunc{}, pollers: map[string]chan struct{}{},
 		workers: newWorkers(maxIdleWorkers), slots: newSlots(cfg.MaxTaskCalls),
-		latest:  map[string]latestEntry{}, records: newRecordCache(cfg.RecordCache, cacheTTL(cfg.Retention), cfg.Clock),
+		latest: map[string]latestEntry{}, records: newRecordCache(cfg.RecordCache, cacheTTL(cfg.Retention), cfg.Clock),
 		ctx: context.Background(), cancel: func() {},
 	}
 	if cfg.Leaser == nil {

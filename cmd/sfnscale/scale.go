@@ -109,7 +109,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	// The first due time: after the starts (estimated at 3,000/s) and the lead.
 	begin := time.Now()
 	firstDue := begin.Add(time.Duration(float64(cfg.Executions)/3000*float64(time.Second)) + cfg.Lead).Truncate(time.Second)
-	due := func(i int) time.Time { return firstDue.Add(time.Duration(float64(i) / cfg.Rate * float64(time.Second))) }
+	due := func(i int) time.Time {
+		return firstDue.Add(time.Duration(float64(i) / cfg.Rate * float64(time.Second)))
+	}
 	logf("starting %d executions, due from %s at %.0f/s", cfg.Executions, firstDue.Format("15:04:05"), cfg.Rate)
 	if err := startAll(ctx, a, cfg, due); err != nil {
 		return nil, err
