@@ -116,12 +116,21 @@ type timerLoop struct {
 	q       store.PartitionQueries // nil: the store's global Due
 	work    chan string
 	mu      sync.Mutex
-	firing  map[string]bool // queued or being fired
+	firing  map[string]fireState // queued or being fired
 	drained chan struct{}   // signalled when the pool's queue gets short
 }
 
+// fireState is where an execution is in the timer loop's pool.
+type fireState int
+
+const (
+	fireQueued  fireState = iota + 1 // waiting for a worker
+	fireRunning                      // a worker fires it
+	fireAgain                        // a worker fires it, and it was due again meanwhile
+)
+
 func (e *Engine) runTimers(ctx context.Context) {
-	tl := &timerLoop{e: e, work: make(chan string, 8192), firing: map[string]bool{}, drained: make(chan struct{}, 1)}
+	tl := &timerLoop{e: e, work: make(chan string, 8192), firing: map[string]fireState{}, drained: make(chan struct{}, 1)}
 	if e.recovery != nil {
 		tl.q = e.recovery.q
 	}
@@ -143,10 +152,19 @@ func (tl *timerLoop) worker(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case id := <-tl.work:
+			tl.mu.Lock()
+			tl.firing[id] = fireRunning
+			tl.mu.Unlock()
 			tl.e.fire(ctx, id)
 			tl.mu.Lock()
+			again := tl.firing[id] == fireAgain
 			delete(tl.firing, id)
 			tl.mu.Unlock()
+			if again {
+				// Due again while it fired (a step that yielded, a timer
+				// set by a commit meanwhile): fire it once more.
+				tl.submit([]string{id})
+			}
 			if len(tl.work) < cap(tl.work)/8 { // the last poll's work is nearly all taken: time for the next
 				select {
 				case tl.drained <- struct{}{}:
@@ -163,12 +181,16 @@ func (tl *timerLoop) submit(ids []string) bool {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	for _, id := range ids {
-		if tl.firing[id] {
+		switch tl.firing[id] {
+		case fireQueued:
+			continue
+		case fireRunning, fireAgain:
+			tl.firing[id] = fireAgain
 			continue
 		}
 		select {
 		case tl.work <- id:
-			tl.firing[id] = true
+			tl.firing[id] = fireQueued
 		default:
 			return false
 		}
