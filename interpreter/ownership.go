@@ -224,3 +224,25 @@ func (e *Engine) releaseLeases(ctx context.Context) {
 		_ = o.registry.Leave(ctx, o.node)
 	}
 }
+
+// Maintainer reports whether this node does the cluster-wide chores (the
+// open-executions gauge, the janitor): the holder of partition 0, or the
+// only node when the store is not shared.
+func (e *Engine) Maintainer() bool {
+	if e.own == nil {
+		return true
+	}
+	e.own.mu.RLock()
+	defer e.own.mu.RUnlock()
+	_, ok := e.own.held[0]
+	return ok
+}
+
+// HeldPartitions is how many partition leases this node holds (0 when the
+// store is not shared), for metrics.
+func (e *Engine) HeldPartitions() int {
+	if e.own == nil {
+		return 0
+	}
+	return len(e.own.partitions())
+}

@@ -117,7 +117,7 @@ type timerLoop struct {
 	work    chan string
 	mu      sync.Mutex
 	firing  map[string]fireState // queued or being fired
-	drained chan struct{}   // signalled when the pool's queue gets short
+	drained chan struct{}        // signalled when the pool's queue gets short
 }
 
 // fireState is where an execution is in the timer loop's pool.

@@ -1,0 +1,199 @@
+package interpreter
+
+// The commit path: a change to one execution is applied to its record and
+// committed as one step (modify), and the step's effects are performed
+// after it (afterCommit).
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/sfn-project/sfn/store"
+)
+
+// deps are the step's sources of randomness.
+func (e *Engine) deps() stepDeps {
+	return stepDeps{UUID: e.cfg.UUID, Random: e.cfg.Random, Secret: randomSecret}
+}
+
+// execLocks serialise the changes to one execution within this node: each
+// execution has a lock of its own while someone changes it, so that a
+// step waiting on the store holds back that execution only (a fixed set of
+// striped locks made executions sharing a stripe wait for each other's
+// round trips).
+type execLocks struct {
+	mu sync.Mutex
+	m  map[string]*execLock
+}
+
+type execLock struct {
+	sync.Mutex
+	refs int // holders and waiters; the entry goes when none is left
+}
+
+// lock locks id's lock and returns its unlock.
+func (l *execLocks) lock(id string) (unlock func()) {
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = map[string]*execLock{}
+	}
+	x := l.m[id]
+	if x == nil {
+		x = &execLock{}
+		l.m[id] = x
+	}
+	x.refs++
+	l.mu.Unlock()
+	x.Lock()
+	return func() {
+		x.Unlock()
+		l.mu.Lock()
+		if x.refs--; x.refs == 0 {
+			delete(l.m, id)
+		}
+		l.mu.Unlock()
+	}
+}
+
+// modify loads an execution, applies change, and commits when it reports a
+// change; on a conflict (another writer got there first) it reloads and
+// applies the change again to the new truth. It starts from the record this
+// node committed last when it has it (recordCache), and reads the store
+// when it has not, when the commit conflicts, and before it concludes from
+// a cached record that there is nothing to do.
+func (e *Engine) modify(ctx context.Context, id string, change func(r *run) bool) (*store.Execution, bool, error) {
+	return e.modifyAs(ctx, id, false, change)
+}
+
+// errNotHolder: holder work (modifyAs with holder set) for an execution
+// whose partition this node does not hold.
+var errNotHolder = errors.New("this node does not hold the execution's partition")
+
+// modifyAs commits with the fence this node holds for the execution's
+// partition when it began. With holder set (the work only the partition's
+// holder does: timers) it does not commit at all without one, so that a
+// node that lost the partition cannot write into it. Other writes (stop,
+// task results, from any node) need no lease: without one they are plain
+// compare-and-set on the record version.
+func (e *Engine) modifyAs(ctx context.Context, id string, holder bool, change func(r *run) bool) (*store.Execution, bool, error) {
+	fence := e.own.fence(id)
+	if holder && e.own != nil && fence == 0 {
+		return nil, false, errNotHolder
+	}
+	defer e.locks.lock(id)()
+	cached, decoded := e.records.take(id)
+	for attempt := 0; ; attempt++ {
+		rec, fromCache := cached, cached != nil
+		cached = nil
+		if rec == nil {
+			var err error
+			if rec, err = e.store.GetExecution(ctx, id); err != nil {
+				e.records.drop(id)
+				return nil, false, err
+			}
+			e.records.put(rec) // the truth, for the next look
+		}
+		def, err := e.definition(ctx, rec.StateMachine, rec.Version)
+		if err != nil {
+			return nil, false, err
+		}
+		r, err := decodeRun(rec, def, fromCache, decoded)
+		decoded = nil // the run owns them now, and may change them
+		if err != nil {
+			e.records.drop(id)
+			return nil, false, err
+		}
+		r.now = e.cfg.Clock.Now().UTC()
+		r.deps = e.deps()
+		r.limits = e.cfg.Limits
+		r.rep.on = e.cfg.Observer != nil
+		if !change(r) {
+			if fromCache {
+				continue // confirm against the store: the cached record may be old
+			}
+			return rec, false, nil
+		}
+		next, set, del, err := r.record()
+		if err != nil {
+			return nil, false, err
+		}
+		err = e.store.Commit(ctx, store.CommitParams{ID: id, ExpectedVersion: rec.RecordVersion, Fence: fence, Record: next, Base: rec,
+			SetThreads: set, DeleteThreads: del, Events: r.events, Activities: r.activities, Claim: r.claim,
+			Withdraw: r.withdrawn, InFlight: r.inFlight()})
+		if errors.Is(err, store.ErrConflict) && attempt < 10 {
+			continue
+		}
+		if errors.Is(err, store.ErrTaskTaken) {
+			e.records.put(rec) // nothing was written: the record stands
+			return nil, false, err
+		}
+		if err != nil && !errors.Is(err, store.ErrLeaseLost) && e.landed(ctx, id, rec.RecordVersion+1, next, set) {
+			err = nil // the write timed out but was applied: never write it twice
+		}
+		if err != nil {
+			e.records.drop(id)
+			return nil, false, err
+		}
+		next.RecordVersion = rec.RecordVersion + 1
+		full := committed(rec, next, set, del)
+		e.records.putDecoded(full, r.decodedThreads(full))
+		e.afterCommit(r, next)
+		return next, true, nil
+	}
+}
+
+// landed resolves an ambiguous write (a timeout, a dropped connection) by
+// re-reading: the commit landed when the record is at the version it would
+// have made, with its events, its engine header and the threads it wrote.
+// Another writer's commit from the same version (this one may have started
+// from an old cached record) differs in all but the rarest cases: a step
+// that wrote events carries its time, to the nanosecond, in the header, and
+// a change without events changes a thread.
+func (e *Engine) landed(ctx context.Context, id string, version int64, wrote *store.Execution, threads map[string][]byte) bool {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	rec, err := e.store.GetExecution(rctx, id)
+	if err != nil || rec.RecordVersion != version || rec.LastEventID != wrote.LastEventID ||
+		rec.Status != wrote.Status || !bytes.Equal(rec.Engine, wrote.Engine) || !rec.StartedAt.Equal(wrote.StartedAt) {
+		return false
+	}
+	for k, b := range threads {
+		if !bytes.Equal(rec.Threads[k], b) {
+			return false
+		}
+	}
+	return true
+}
+
+// afterCommit performs a committed step's effects: task calls, withdrawn
+// tasks, the next timer, and a continuation when the step yielded.
+func (e *Engine) afterCommit(r *run, rec *store.Execution) {
+	if e.cfg.Observer != nil {
+		e.cfg.Observer.StepCommitted(r.stepReport())
+	}
+	if r.status != store.StatusRunning && len(r.events) > 0 {
+		e.logEnd(r)
+	}
+	for _, tok := range r.cancels {
+		e.inflightMu.Lock()
+		if c := e.inflight[tok]; c != nil {
+			c()
+		}
+		e.inflightMu.Unlock()
+	}
+	for _, c := range r.calls {
+		if !slices.Contains(r.cancels, c.Token) { // scheduled and withdrawn in one step
+			e.dispatch(r.id, c)
+		}
+	}
+	for _, a := range r.activities {
+		e.activityArrived(a.Activity)
+	}
+	if !rec.DueAt.IsZero() {
+		e.timers.add(rec.ID, rec.DueAt)
+	}
+}

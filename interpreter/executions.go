@@ -1,0 +1,234 @@
+package interpreter
+
+// Executions as callers see them: start, describe, wait, stop, redrive
+// and history.
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/store"
+)
+
+// Execution is an execution as clients see it.
+type Execution struct {
+	ID           string
+	StateMachine string
+	Version      int
+	Name         string
+	Status       string
+	Input        json.RawMessage
+	Output       json.RawMessage
+	Error        string
+	Cause        string
+	StartedAt    time.Time
+	StoppedAt    time.Time
+	RedriveCount int
+}
+
+func viewOf(rec *store.Execution) *Execution {
+	return &Execution{ID: rec.ID, StateMachine: rec.StateMachine, Version: rec.Version, Name: rec.Name, Status: rec.Status,
+		Input: rec.Input, Output: rec.Output, Error: rec.Error, Cause: rec.Cause, StartedAt: rec.StartedAt,
+		StoppedAt: rec.StoppedAt, RedriveCount: rec.RedriveCount}
+}
+
+// StartParams starts an execution.
+type StartParams struct {
+	StateMachine string
+	// Name makes the start idempotent; empty gets a new UUID.
+	Name string
+	// Input is the execution's input (JSON); empty means {}.
+	Input json.RawMessage
+	// Version pins a version; 0 takes the latest.
+	Version int
+}
+
+// StartExecution starts an execution and returns once its start (and its
+// first step) is committed. existing is true when the name was already used
+// with the same input and version: the existing execution is returned.
+func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Execution, existing bool, err error) {
+	if p.Name == "" {
+		p.Name = e.cfg.UUID()
+	}
+	if !ValidName(p.Name) {
+		return nil, false, fmt.Errorf("execution name %q: %w", p.Name, ErrInvalidName)
+	}
+	if len(p.Input) == 0 {
+		p.Input = json.RawMessage("{}")
+	}
+	if len(p.Input) > e.cfg.Limits.MaxPayload {
+		return nil, false, fmt.Errorf("input of %d bytes exceeds %d bytes: %w", len(p.Input), e.cfg.Limits.MaxPayload, ErrPayloadTooLarge)
+	}
+	input, err := value.Decode(p.Input)
+	if err != nil {
+		return nil, false, fmt.Errorf("input is not valid JSON: %w", err)
+	}
+	version := p.Version
+	if version == 0 {
+		if version, err = e.latestVersion(ctx, p.StateMachine); err != nil {
+			return nil, false, err
+		}
+	} else if _, err := e.store.GetStateMachine(ctx, p.StateMachine, version); err != nil {
+		return nil, false, err
+	}
+	sm := store.StateMachine{Name: p.StateMachine, Version: version}
+	def, err := e.definition(ctx, sm.Name, sm.Version)
+	if err != nil {
+		return nil, false, err
+	}
+	hash := inputHash(input, sm.Version)
+	now := e.cfg.Clock.Now().UTC()
+	r := &run{
+		id: sm.Name + ":" + p.Name, smName: sm.Name, execName: p.Name, version: sm.Version, status: store.StatusRunning,
+		input: input, startedAt: now, inputHash: hash, def: def,
+		threads: map[int]*thread{}, dirty: map[int]bool{}, deleted: map[int]bool{},
+		now: now, deps: e.deps(), limits: e.cfg.Limits, events: make([]store.Event, 0, 8),
+	}
+	r.hdr.LastTime = now
+	r.rep.on = e.cfg.Observer != nil
+	r.start()
+	rec, threads, _, err := r.record()
+	if err != nil {
+		return nil, false, err
+	}
+	rec.Threads = threads
+	existingID, err := e.store.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: r.events, Activities: r.activities,
+		InFlight: r.inFlight()})
+	if err != nil && !errors.Is(err, store.ErrAlreadyExists) && e.landed(ctx, rec.ID, 1, rec, threads) {
+		err = nil // the create timed out but was applied
+	}
+	if errors.Is(err, store.ErrAlreadyExists) {
+		old, gerr := e.store.GetExecution(ctx, existingID)
+		if gerr != nil {
+			return nil, false, gerr
+		}
+		if old.InputHash != hash {
+			return nil, false, fmt.Errorf("execution name %q is already used with a different input or version: %w", p.Name, store.ErrAlreadyExists)
+		}
+		return viewOf(old), true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	rec.RecordVersion = 1
+	e.records.putDecoded(rec, r.decodedThreads(rec))
+	e.log.LogAttrs(ctx, slog.LevelDebug, "execution started", slog.String("execution_id", r.id), slog.String("state_machine", r.smName))
+	e.afterCommit(r, rec)
+	return viewOf(rec), false, nil
+}
+
+// inputHash identifies a start request: the input's canonical form and the version.
+func inputHash(input value.Value, version int) string {
+	h := sha256.New()
+	h.Write(value.Canonical(input))
+	fmt.Fprintf(h, "@%d", version)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// GetExecution describes an execution.
+func (e *Engine) GetExecution(ctx context.Context, id string) (*Execution, error) {
+	rec, err := e.store.GetExecution(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return viewOf(rec), nil
+}
+
+// Wait reads the execution without a notice after waitRecheck, then after
+// twice as long each time up to waitRecheckMax: a notice lost while the
+// store's subscription reconnects must not keep a waiter until its
+// deadline, and many long waits must not become a steady load of reads.
+const (
+	waitRecheck    = 2 * time.Second
+	waitRecheckMax = 30 * time.Second
+)
+
+// Wait blocks until the execution ends or ctx is done, and returns it. It
+// reads the execution when its status changes, not after every step.
+func (e *Engine) Wait(ctx context.Context, id string) (*Execution, error) {
+	notices, cancel := e.store.WatchStatus(ctx, id)
+	defer cancel()
+	every := waitRecheck
+	recheck := time.NewTimer(every) // real time, whatever the engine's clock: it is about the network
+	defer recheck.Stop()
+	for {
+		ex, err := e.GetExecution(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if ex.Status != store.StatusRunning {
+			return ex, nil
+		}
+		select {
+		case <-notices:
+		case <-recheck.C:
+			every = min(2*every, waitRecheckMax)
+			recheck.Reset(every)
+		case <-ctx.Done():
+			return ex, ctx.Err()
+		}
+	}
+}
+
+// StopExecution aborts a running execution; an ended one is returned unchanged.
+func (e *Engine) StopExecution(ctx context.Context, id, errName, cause string) (*Execution, error) {
+	rec, _, err := e.modify(ctx, id, func(r *run) bool {
+		if r.status != store.StatusRunning {
+			return false
+		}
+		r.abort(errName, cause, false)
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	return viewOf(rec), nil
+}
+
+// MaxRedrives bounds how often one execution may be redriven (as AWS).
+const MaxRedrives = 1000
+
+// RedriveExecution resumes a FAILED, TIMED_OUT or ABORTED execution from the
+// state that did not succeed.
+func (e *Engine) RedriveExecution(ctx context.Context, id string) (*Execution, error) {
+	var refused error
+	rec, _, err := e.modify(ctx, id, func(r *run) bool {
+		refused = r.redrive()
+		return refused == nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if refused != nil {
+		return nil, refused
+	}
+	return viewOf(rec), nil
+}
+
+// History returns a page of an execution's events.
+func (e *Engine) History(ctx context.Context, q store.HistoryQuery) ([]store.Event, error) {
+	return e.store.History(ctx, q)
+}
+
+// logEnd writes one line when an execution ends.
+func (e *Engine) logEnd(r *run) {
+	attrs := []slog.Attr{slog.String("execution_id", r.id), slog.String("state_machine", r.smName), slog.String("status", r.status)}
+	level := slog.LevelInfo
+	if r.status != store.StatusSucceeded {
+		level = slog.LevelWarn
+		attrs = append(attrs, slog.String("error", r.errName))
+		if e.cfg.LogData {
+			attrs = append(attrs, slog.String("cause", r.cause))
+		}
+	} else if e.cfg.LogData {
+		attrs = append(attrs, slog.String("output", value.MarshalString(r.output)))
+	}
+	e.log.LogAttrs(e.ctx, level, "execution ended", attrs...)
+}
