@@ -17,7 +17,7 @@ import (
 // open event streams with a retry: hint, so clients reconnect elsewhere.
 func TestEventStreamEndsWithRetryWhenDraining(t *testing.T) {
 	t.Parallel()
-	engine := interpreter.New(interpreter.Config{Store: testStore(t)})
+	engine := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: testStore(t)})
 	if err := engine.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

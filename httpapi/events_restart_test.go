@@ -103,7 +103,7 @@ func TestEventsAcrossRestart(t *testing.T) {
 // crash would, cutting open streams, and is also run at cleanup.
 func node(t *testing.T, st store.Store, name string) (*httptest.Server, func()) {
 	t.Helper()
-	engine := interpreter.New(interpreter.Config{Store: st, Node: name})
+	engine := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: st, Node: name})
 	if err := engine.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func testStore(t *testing.T) store.Store {
 // setup starts an engine behind a real listener.
 func setup(t *testing.T, tokens map[string]httpapi.Role) *httptest.Server {
 	t.Helper()
-	engine := interpreter.New(interpreter.Config{Store: testStore(t)})
+	engine := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: testStore(t)})
 	if err := engine.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 			documented[method+" "+paramRE.ReplaceAllString(path, "{}")] = true
 		}
 	}
-	h := httpapi.New(httpapi.Config{Engine: interpreter.New(interpreter.Config{Store: memory.New()})})
+	h := httpapi.New(httpapi.Config{Engine: interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: memory.New()})})
 	served := map[string]bool{}
 	err := chi.Walk(h.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		route = strings.TrimSuffix(route, "/")

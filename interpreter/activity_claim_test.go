@@ -31,7 +31,7 @@ func claimNode(t *testing.T, url, prefix, name string, localPolls float64) (*int
 	}
 	t.Cleanup(func() { rs.Close() })
 	st, faults := faultstore.Wrap(rs, 1)
-	eng := interpreter.New(interpreter.Config{Store: st, Node: name, LeaseTTL: 3 * time.Second, TimerPoll: 50 * time.Millisecond})
+	eng := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: st, Node: name, LeaseTTL: 3 * time.Second, TimerPoll: 50 * time.Millisecond})
 	if err := eng.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

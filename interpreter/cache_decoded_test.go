@@ -2,7 +2,7 @@ package interpreter
 
 import (
 	"bytes"
-	"strings"
+	"errors"
 	"testing"
 	"time"
 
@@ -30,26 +30,40 @@ func TestCacheHandsDecodedThreadsOnce(t *testing.T) {
 }
 
 // TestDecodedThreadMustMatch: reusing a cached thread that no longer
-// encodes to its committed bytes (changed without being marked dirty)
-// fails loudly under test.
+// encodes to its committed bytes (changed without being marked dirty) is
+// an error when every reuse is checked, and, sampled, falls back to the
+// bytes and is counted.
 func TestDecodedThreadMustMatch(t *testing.T) {
 	th := &thread{ID: 3, State: "A"}
 	b, err := encodeThread(th)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reuseDecoded(th, b) {
-		t.Fatal("an unchanged thread was not reused")
+	if ok, err := reuseDecoded(th, b, true); !ok || err != nil {
+		t.Fatalf("an unchanged thread was not reused: %v", err)
 	}
 	// Bytes of an earlier encoding of the same state (here: other spacing).
-	if !reuseDecoded(th, bytes.ReplaceAll(b, []byte(`,"`), []byte(`, "`))) {
-		t.Fatal("a thread cached over an earlier encoding of its state was not reused")
+	if ok, err := reuseDecoded(th, bytes.ReplaceAll(b, []byte(`,"`), []byte(`, "`)), true); !ok || err != nil {
+		t.Fatalf("a thread cached over an earlier encoding of its state was not reused: %v", err)
 	}
 	th.State = "B"
-	defer func() {
-		if p := recover(); p == nil || !strings.Contains(p.(string), "no longer matches") {
-			t.Fatalf("a changed thread was reused: %v", p)
+	before := CachedThreadMismatches()
+	if ok, err := reuseDecoded(th, b, true); ok || !errors.Is(err, errCachedThread) {
+		t.Fatalf("a changed thread, every reuse checked: reused %v, error %v", ok, err)
+	}
+	// Sampled: the reuse that is checked falls back to the bytes.
+	fellBack := false
+	for range checkEvery {
+		ok, err := reuseDecoded(th, b, false)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}()
-	reuseDecoded(th, b)
+		fellBack = fellBack || !ok
+	}
+	if !fellBack {
+		t.Errorf("in %d sampled reuses of a changed thread none was checked", checkEvery)
+	}
+	if got := CachedThreadMismatches() - before; got != 2 {
+		t.Errorf("%d mismatches counted, want 2", got)
+	}
 }

@@ -89,7 +89,7 @@ func TestSucceededDropsThreads(t *testing.T) {
 // cache.
 func secondEngine(t *testing.T, f *fixture) *interpreter.Engine {
 	t.Helper()
-	other := interpreter.New(interpreter.Config{Store: f.store, Clock: f.clock, TimerPoll: 1000 * time.Hour})
+	other := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: f.store, Clock: f.clock, TimerPoll: 1000 * time.Hour})
 	if err := other.Start(f.ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -101,7 +101,7 @@ func (e *Engine) modifyAs(ctx context.Context, id string, holder bool, change fu
 		if err != nil {
 			return nil, false, err
 		}
-		r, err := decodeRun(rec, def, fromCache, decoded)
+		r, err := decodeRun(rec, def, fromCache, decoded, e.cfg.CheckCachedThreads)
 		decoded = nil // the run owns them now, and may change them
 		if err != nil {
 			e.records.drop(id)

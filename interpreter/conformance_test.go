@@ -81,7 +81,7 @@ type confExpect struct {
 func TestConformance(t *testing.T) {
 	files := testenv.SharedFiles(t, "conformance/cases/*.json")
 	ctx := context.Background()
-	eng := interpreter.New(interpreter.Config{Store: memory.New()})
+	eng := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: memory.New()})
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -105,6 +105,11 @@ type Config struct {
 	// flight at once (default DefaultMaxTaskCalls); calls over it wait, in
 	// the order they were scheduled, and are never dropped.
 	MaxTaskCalls int
+	// CheckCachedThreads checks every reuse of a thread the record cache
+	// kept decoded against its committed bytes, and fails the step on a
+	// mismatch (tests set it); otherwise one reuse in 1,024 is checked and
+	// a mismatch is decoded again and counted (CachedThreadMismatches).
+	CheckCachedThreads bool
 }
 
 // DefaultMaxTaskCalls is Config.MaxTaskCalls's default.

@@ -16,7 +16,7 @@ import (
 // a definition, one execution and its history.
 func Example() {
 	ctx := context.Background()
-	eng := interpreter.New(interpreter.Config{Store: memory.New()})
+	eng := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: memory.New()})
 	if err := eng.Start(ctx); err != nil {
 		panic(err)
 	}
@@ -78,7 +78,7 @@ States:
 // and cause given.
 func ExampleEngine_StopExecution() {
 	ctx := context.Background()
-	eng := interpreter.New(interpreter.Config{Store: memory.New()})
+	eng := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: memory.New()})
 	if err := eng.Start(ctx); err != nil {
 		panic(err)
 	}

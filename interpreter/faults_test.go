@@ -26,7 +26,7 @@ const twoWaits = `{"StartAt":"W1","States":{
 func faultEngine(t *testing.T, st store.Store, extra ...func(*interpreter.Config)) (*interpreter.Engine, *faultstore.Faults) {
 	t.Helper()
 	fs, faults := faultstore.Wrap(st, 1)
-	cfg := interpreter.Config{Store: fs, TimerPoll: 50 * time.Millisecond, LeaseTTL: 3 * time.Second}
+	cfg := interpreter.Config{CheckCachedThreads: true, Store: fs, TimerPoll: 50 * time.Millisecond, LeaseTTL: 3 * time.Second}
 	for _, f := range extra {
 		f(&cfg)
 	}
@@ -186,7 +186,7 @@ func TestFaultTaskResultCommitFails(t *testing.T) {
 	t.Parallel()
 	st := memory.New()
 	fs, faults := faultstore.Wrap(st, 3)
-	eng := interpreter.New(interpreter.Config{Store: fs, TimerPoll: 50 * time.Millisecond})
+	eng := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: fs, TimerPoll: 50 * time.Millisecond})
 	release := make(chan struct{})
 	calls := make(chan struct{}, 10)
 	eng.RegisterHandler("echo", func(ctx context.Context, in json.RawMessage) (json.RawMessage, error) {

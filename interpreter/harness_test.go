@@ -148,7 +148,9 @@ func setup(t *testing.T, adjust ...func(*interpreter.Config)) *fixture {
 	st := memory.New()
 	var n atomic.Int64
 	cfg := interpreter.Config{
-		Store: st, Clock: clock,
+		CheckCachedThreads: true,
+		Store:              st,
+		Clock:              clock,
 		// The timer loop then sleeps exactly until the next due time.
 		TimerPoll: 1000 * time.Hour,
 		UUID: func() string {

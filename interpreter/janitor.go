@@ -9,7 +9,8 @@ import (
 )
 
 // DefaultRetention is how long finished executions are kept when
-// Config.Retention is zero (DESIGN.md: 7 days).
+// Config.Retention is zero: 7 days (AWS keeps 90, Temporal's default is
+// 3).
 const DefaultRetention = 7 * 24 * time.Hour
 
 // janitorInterval is how often the janitor looks for expired executions;

@@ -47,7 +47,7 @@ func TestJanitorRemovesExpiredExecutions(t *testing.T) {
 	defer cancel()
 	clock := &janitorClock{ticks: make(chan time.Time)}
 	st := memory.New()
-	eng := interpreter.New(interpreter.Config{Store: st, Clock: clock, Retention: time.Hour, TimerPoll: 50 * time.Millisecond})
+	eng := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: st, Clock: clock, Retention: time.Hour, TimerPoll: 50 * time.Millisecond})
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -105,12 +105,12 @@ func TestJanitorOnlyOnMaintainer(t *testing.T) {
 	clock := &janitorClock{ticks: make(chan time.Time)}
 	// A second node holds every partition (it took them first), so the
 	// engine under test is not the maintainer.
-	other := interpreter.New(interpreter.Config{Store: st, Node: "other", Retention: -1, LeaseTTL: time.Hour})
+	other := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: st, Node: "other", Retention: -1, LeaseTTL: time.Hour})
 	if err := other.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	defer other.Stop()
-	eng := interpreter.New(interpreter.Config{Store: st, Node: "idle", Clock: clock, Retention: time.Hour, Nodes: noNodes{}, LeaseTTL: time.Hour})
+	eng := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: st, Node: "idle", Clock: clock, Retention: time.Hour, Nodes: noNodes{}, LeaseTTL: time.Hour})
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

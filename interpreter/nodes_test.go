@@ -25,7 +25,7 @@ func echoHandler(_ context.Context, in json.RawMessage) (json.RawMessage, error)
 // without handing its leases back, as a kill -9 would.
 func node(t *testing.T, st store.Store, name string) (eng *interpreter.Engine, crash func()) {
 	t.Helper()
-	eng = interpreter.New(interpreter.Config{Store: st, Node: name, LeaseTTL: 600 * time.Millisecond, TimerPoll: 100 * time.Millisecond})
+	eng = interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: st, Node: name, LeaseTTL: 600 * time.Millisecond, TimerPoll: 100 * time.Millisecond})
 	eng.RegisterHandler("echo", echoHandler)
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := eng.Start(ctx); err != nil {

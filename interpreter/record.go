@@ -3,12 +3,10 @@ package interpreter
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
+	"errors"
 	"fmt"
 	"sort"
-	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"github.com/sfn-project/sfn/dsl"
@@ -23,7 +21,7 @@ import (
 // decoded are threads of a trusted record already decoded, by key (the
 // record cache's, from the commit that encoded them): they are used
 // instead of parsing the same bytes again, and the run owns them.
-func decodeRun(rec *store.Execution, def *dsl.Definition, trusted bool, decoded map[string]*thread) (*run, error) {
+func decodeRun(rec *store.Execution, def *dsl.Definition, trusted bool, decoded map[string]*thread, checkAll bool) (*run, error) {
 	r := &run{
 		id: rec.ID, smName: rec.StateMachine, execName: rec.Name, version: rec.Version, status: rec.Status,
 		errName: rec.Error, cause: rec.Cause, startedAt: rec.StartedAt, stoppedAt: rec.StoppedAt,
@@ -48,7 +46,13 @@ func decodeRun(rec *store.Execution, def *dsl.Definition, trusted bool, decoded 
 	}
 	for k, b := range rec.Threads {
 		t := decoded[k]
-		if t == nil || !trusted || !reuseDecoded(t, b) {
+		reuse := t != nil && trusted
+		if reuse {
+			if reuse, err = reuseDecoded(t, b, checkAll); err != nil {
+				return nil, fmt.Errorf("execution %s: %w", rec.ID, err)
+			}
+		}
+		if !reuse {
 			if t, err = decodeThread(b); err != nil {
 				return nil, fmt.Errorf("execution %s: thread %s: %w", rec.ID, k, err)
 			}
@@ -58,40 +62,45 @@ func decodeRun(rec *store.Execution, def *dsl.Definition, trusted bool, decoded 
 	return r, nil
 }
 
-// Every reuse of a decoded thread is checked under test (where a step
-// that changed a thread without marking it dirty must fail, not hide
-// behind the cache), except in benchmark runs, which measure the
-// production path; in production one reuse in checkEvery is checked, and
-// a thread that fails the check is decoded from its bytes, the truth.
+// A decoded thread kept by the record cache stands for the bytes its
+// commit wrote. One reuse in checkEvery is checked (every one with
+// Config.CheckCachedThreads, which tests set: a step that changed a thread
+// without marking it dirty must fail there, not hide behind the cache). A
+// thread that fails the check is decoded from its bytes, the truth, and
+// counted (Engine.CachedThreadMismatches); with CheckCachedThreads the
+// step fails instead.
 const checkEvery = 1024
 
 var (
-	checkAll = sync.OnceValue(func() bool {
-		if !testing.Testing() {
-			return false
-		}
-		f := flag.Lookup("test.bench")
-		return f == nil || f.Value.String() == ""
-	})
-	reuses atomic.Uint64
+	reuses     atomic.Uint64
+	mismatches atomic.Uint64
 )
 
+// errCachedThread: a cached thread no longer matches its committed bytes.
+var errCachedThread = errors.New("a cached thread no longer matches its committed bytes")
+
 // reuseDecoded reports whether t, cached after the commit that wrote b,
-// may stand for b.
-func reuseDecoded(t *thread, b []byte) bool {
-	all := checkAll()
-	if !all && reuses.Add(1)%checkEvery != 0 {
-		return true
+// may stand for b; with checkAll every reuse is checked, and a mismatch is
+// an error.
+func reuseDecoded(t *thread, b []byte, checkAll bool) (bool, error) {
+	if !checkAll && reuses.Add(1)%checkEvery != 0 {
+		return true, nil
 	}
 	if encodesAs(t, b) {
-		return true
+		return true, nil
 	}
-	if all {
+	mismatches.Add(1)
+	if checkAll {
 		enc, _ := encodeThread(t)
-		panic(fmt.Sprintf("interpreter: cached thread %d no longer matches its committed bytes:\n%s\n%s", t.ID, enc, b))
+		return false, fmt.Errorf("thread %d: %w:\n%s\n%s", t.ID, errCachedThread, enc, b)
 	}
-	return false
+	return false, nil
 }
+
+// CachedThreadMismatches counts the cached threads found not to match
+// their committed bytes (and decoded again) since the process started; it
+// stays 0 unless a step changes a thread without recording the change.
+func CachedThreadMismatches() uint64 { return mismatches.Load() }
 
 // encodesAs reports whether t encodes to b, or to what b decodes to (b
 // may be an earlier release's encoding of the same state).

@@ -28,7 +28,7 @@ func TestDamagedStoredInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	eng := interpreter.New(interpreter.Config{Store: st, RecordCache: -1}) // every look reads the store
+	eng := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: st, RecordCache: -1}) // every look reads the store
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

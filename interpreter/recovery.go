@@ -202,7 +202,7 @@ func (e *Engine) recoverExecution(ctx context.Context, id string) (inFlight bool
 	if err != nil {
 		return false
 	}
-	r, err := decodeRun(rec, def, false, nil)
+	r, err := decodeRun(rec, def, false, nil, false)
 	if err != nil {
 		return false
 	}

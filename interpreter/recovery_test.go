@@ -25,7 +25,7 @@ const parkDef = `{"StartAt":"Park","States":{"Park":{"Type":"Wait","Seconds":360
 // its context without handing its leases back, as a kill -9 would.
 func callNode(t *testing.T, st store.Store, name string, work interpreter.Handler) (*interpreter.Engine, func()) {
 	t.Helper()
-	eng := interpreter.New(interpreter.Config{Store: st, Node: name, LeaseTTL: 600 * time.Millisecond, TimerPoll: 100 * time.Millisecond})
+	eng := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: st, Node: name, LeaseTTL: 600 * time.Millisecond, TimerPoll: 100 * time.Millisecond})
 	eng.RegisterHandler("work", work)
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := eng.Start(ctx); err != nil {

@@ -27,7 +27,7 @@ func TestRedisClusterEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	eng := interpreter.New(interpreter.Config{Store: st, TimerPoll: 100 * time.Millisecond})
+	eng := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: st, TimerPoll: 100 * time.Millisecond})
 	eng.RegisterHandler("echo", echoHandler)
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)

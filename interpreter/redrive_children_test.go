@@ -149,7 +149,7 @@ func TestRedriveResumesNestedChildren(t *testing.T) {
 func failThenRedrive(t *testing.T, f *flakyOnce, def, input string) (*interpreter.Engine, *interpreter.Execution) {
 	t.Helper()
 	ctx := context.Background()
-	eng := interpreter.New(interpreter.Config{Store: memory.New()})
+	eng := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: memory.New()})
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

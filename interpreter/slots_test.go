@@ -19,7 +19,7 @@ import (
 func TestMaxTaskCalls(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	eng := interpreter.New(interpreter.Config{Store: memory.New(), MaxTaskCalls: 2, TimerPoll: time.Hour})
+	eng := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: memory.New(), MaxTaskCalls: 2, TimerPoll: time.Hour})
 	var mu sync.Mutex
 	var order []string
 	entered := make(chan string, 10)

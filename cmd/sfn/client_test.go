@@ -20,7 +20,7 @@ import (
 func newServer(t *testing.T) map[string]string {
 	t.Helper()
 	st := memory.New()
-	eng := interpreter.New(interpreter.Config{Store: st, TimerPoll: 50 * time.Millisecond})
+	eng := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: st, TimerPoll: 50 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)

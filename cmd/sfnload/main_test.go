@@ -14,7 +14,7 @@ import (
 
 func server(t *testing.T) string {
 	t.Helper()
-	engine := interpreter.New(interpreter.Config{Store: memory.New()})
+	engine := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: memory.New()})
 	if err := engine.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func setup(t *testing.T, st store.Store, export func() bool) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := interpreter.New(interpreter.Config{Store: st, Observer: m, TimerPoll: 50 * time.Millisecond})
+	engine := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: st, Observer: m, TimerPoll: 50 * time.Millisecond})
 	var calls atomic.Int64
 	engine.RegisterHandler("flaky", func(context.Context, json.RawMessage) (json.RawMessage, error) {
 		if calls.Add(1)%2 == 1 {

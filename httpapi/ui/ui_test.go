@@ -63,7 +63,7 @@ func fsRead(name string) ([]byte, error) {
 // other call, "declined" always fails.
 func server(t *testing.T, tokens map[string]httpapi.Role) *httptest.Server {
 	t.Helper()
-	engine := interpreter.New(interpreter.Config{Store: memory.New(), TimerPoll: 50 * time.Millisecond})
+	engine := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: memory.New(), TimerPoll: 50 * time.Millisecond})
 	var calls atomic.Int64
 	engine.RegisterHandler("flaky", func(context.Context, json.RawMessage) (json.RawMessage, error) {
 		if calls.Add(1)%2 == 1 {

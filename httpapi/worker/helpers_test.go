@@ -22,7 +22,7 @@ import (
 // in front of the API (to inject faults).
 func setup(t *testing.T, tokens map[string]httpapi.Role, wrap func(http.Handler) http.Handler) *httptest.Server {
 	t.Helper()
-	engine := interpreter.New(interpreter.Config{Store: memory.New()})
+	engine := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: memory.New()})
 	if err := engine.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
