@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sfn-project/sfn/dsl/value"
 	"github.com/sfn-project/sfn/store"
 )
 
@@ -141,7 +142,7 @@ func (e *Engine) modifyAs(ctx context.Context, id string, holder bool, change fu
 		next.RecordVersion = rec.RecordVersion + 1
 		full := committed(rec, next, set, del)
 		e.records.putDecoded(full, r.decodedThreads(full))
-		e.afterCommit(r, next)
+		e.afterCommit(r.effects(next, e.cfg.Observer != nil))
 		return next, true, nil
 	}
 }
@@ -169,31 +170,65 @@ func (e *Engine) landed(ctx context.Context, id string, version int64, wrote *st
 	return true
 }
 
-// afterCommit performs a committed step's effects: task calls, withdrawn
-// tasks, the next timer, and a continuation when the step yielded.
-func (e *Engine) afterCommit(r *run, rec *store.Execution) {
-	if e.cfg.Observer != nil {
-		e.cfg.Observer.StepCommitted(r.stepReport())
+// effects are what a committed step leaves to do: the step builds them
+// (run.effects), and the engine performs them once the commit landed.
+type effects struct {
+	id         string
+	report     StepReport           // for the Observer
+	ended      *endedExecution      // set when the step ended the execution
+	cancels    []string             // tokens of calls the step withdrew
+	calls      []taskCall           // calls the step scheduled (those also withdrawn excluded)
+	activities []store.ActivityTask // queued by the step
+	due        time.Time            // when the execution is due next (zero: never)
+}
+
+// endedExecution is what the log line of an ended execution says.
+type endedExecution struct {
+	smName, status, errName, cause string
+	output                         value.Value
+}
+
+// effects returns the step's effects; rec is the record it committed.
+func (r *run) effects(rec *store.Execution, observed bool) effects {
+	eff := effects{id: r.id, cancels: r.cancels, activities: r.activities, due: rec.DueAt}
+	if observed {
+		eff.report = r.stepReport()
 	}
 	if r.status != store.StatusRunning && len(r.events) > 0 {
-		e.logEnd(r)
+		eff.ended = &endedExecution{smName: r.smName, status: r.status, errName: r.errName, cause: r.cause, output: r.output}
 	}
-	for _, tok := range r.cancels {
+	for _, c := range r.calls {
+		if !slices.Contains(r.cancels, c.Token) { // scheduled and withdrawn in one step
+			eff.calls = append(eff.calls, c)
+		}
+	}
+	return eff
+}
+
+// afterCommit performs a committed step's effects: cancelled calls, task
+// calls, waking the pollers of queued activity tasks, the next timer (a
+// continuation, when the step yielded, is a timer due now).
+func (e *Engine) afterCommit(eff effects) {
+	if e.cfg.Observer != nil {
+		e.cfg.Observer.StepCommitted(eff.report)
+	}
+	if eff.ended != nil {
+		e.logEnd(eff.id, eff.ended)
+	}
+	for _, tok := range eff.cancels {
 		e.inflightMu.Lock()
 		if c := e.inflight[tok]; c != nil {
 			c()
 		}
 		e.inflightMu.Unlock()
 	}
-	for _, c := range r.calls {
-		if !slices.Contains(r.cancels, c.Token) { // scheduled and withdrawn in one step
-			e.dispatch(r.id, c)
-		}
+	for _, c := range eff.calls {
+		e.dispatch(eff.id, c)
 	}
-	for _, a := range r.activities {
+	for _, a := range eff.activities {
 		e.activityArrived(a.Activity)
 	}
-	if !rec.DueAt.IsZero() {
-		e.timers.add(rec.ID, rec.DueAt)
+	if !eff.due.IsZero() {
+		e.timers.add(eff.id, eff.due)
 	}
 }

@@ -120,7 +120,7 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Executi
 	rec.RecordVersion = 1
 	e.records.putDecoded(rec, r.decodedThreads(rec))
 	e.log.LogAttrs(ctx, slog.LevelDebug, "execution started", slog.String("execution_id", r.id), slog.String("state_machine", r.smName))
-	e.afterCommit(r, rec)
+	e.afterCommit(r.effects(rec, e.cfg.Observer != nil))
 	return viewOf(rec), false, nil
 }
 
@@ -218,17 +218,17 @@ func (e *Engine) History(ctx context.Context, q store.HistoryQuery) ([]store.Eve
 }
 
 // logEnd writes one line when an execution ends.
-func (e *Engine) logEnd(r *run) {
-	attrs := []slog.Attr{slog.String("execution_id", r.id), slog.String("state_machine", r.smName), slog.String("status", r.status)}
+func (e *Engine) logEnd(id string, x *endedExecution) {
+	attrs := []slog.Attr{slog.String("execution_id", id), slog.String("state_machine", x.smName), slog.String("status", x.status)}
 	level := slog.LevelInfo
-	if r.status != store.StatusSucceeded {
+	if x.status != store.StatusSucceeded {
 		level = slog.LevelWarn
-		attrs = append(attrs, slog.String("error", r.errName))
+		attrs = append(attrs, slog.String("error", x.errName))
 		if e.cfg.LogData {
-			attrs = append(attrs, slog.String("cause", r.cause))
+			attrs = append(attrs, slog.String("cause", x.cause))
 		}
 	} else if e.cfg.LogData {
-		attrs = append(attrs, slog.String("output", value.MarshalString(r.output)))
+		attrs = append(attrs, slog.String("output", value.MarshalString(x.output)))
 	}
 	e.log.LogAttrs(e.ctx, level, "execution ended", attrs...)
 }
