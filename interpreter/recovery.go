@@ -33,7 +33,6 @@ type recovery struct {
 	// older is set while the node registry shows a node of an earlier
 	// release: recovery scans, and marks nothing rebuilt.
 	older bool
-	done  chan struct{} // closed when the workers returned
 }
 
 // recoveryWorkers recover partitions side by side: most of a partition's
@@ -41,7 +40,7 @@ type recovery struct {
 const recoveryWorkers = 4
 
 func newRecovery(e *Engine, q store.PartitionQueries, partitions int) *recovery {
-	return &recovery{e: e, q: q, queue: make(chan int, partitions), pending: map[int]bool{}, done: make(chan struct{})}
+	return &recovery{e: e, q: q, queue: make(chan int, partitions), pending: map[int]bool{}}
 }
 
 // add queues a partition this node just acquired.
@@ -93,7 +92,6 @@ func (rc *recovery) run(ctx context.Context) {
 		}()
 	}
 	wg.Wait()
-	close(rc.done)
 }
 
 // recover recovers one partition, again after a pause while it fails and
