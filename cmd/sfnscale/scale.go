@@ -149,8 +149,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := b.waitGauge(ctx, coldStart, "sfn_recovery_pending", func(v float64) bool { return v == 0 }); err != nil {
-		return nil, err
+	// Releases before the recovery gauge recovered each partition before
+	// counting it held.
+	if _, err := b.gauge(ctx, "sfn_recovery_pending"); err == nil {
+		if _, err := b.waitGauge(ctx, coldStart, "sfn_recovery_pending", func(v float64) bool { return v == 0 }); err != nil {
+			return nil, err
+		}
 	}
 	cmds1, err := infoInt(ctx, rdb, "stats", "total_commands_processed")
 	if err != nil {
