@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/interpreter"
@@ -72,8 +73,24 @@ func reportRates(b *testing.B, eng *interpreter.Engine, perExecution int) {
 
 func benchEngine(b *testing.B, name string, def []byte) *interpreter.Engine {
 	b.Helper()
-	st := &writeCounter{Store: memory.New()}
+	mem := memory.New()
+	st := &writeCounter{Store: mem}
 	eng := interpreter.New(interpreter.Config{Store: st})
+	// The in-memory store keeps finished executions until the janitor's
+	// retention: a benchmark of seconds makes hundreds of thousands, so
+	// they are removed as they end, or they outgrow the machine.
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+				_, _ = mem.Expire(context.Background(), time.Now().Add(time.Hour), 1<<20)
+			}
+		}
+	}()
+	b.Cleanup(func() { close(stop) })
 	benchWrites[eng] = st
 	if err := eng.Start(context.Background()); err != nil {
 		b.Fatal(err)
