@@ -192,19 +192,7 @@ func checkStartedOnce(t *testing.T, eng *interpreter.Engine, id string) {
 	if ex.Status != store.StatusSucceeded {
 		t.Errorf("%s: %s", id, ex.Status)
 	}
-	evs, err := eng.History(ctx, store.HistoryQuery{ID: id})
-	if err != nil {
-		t.Fatal(err)
-	}
-	started := 0
-	for _, e := range evs {
-		var h struct{ Type string }
-		_ = json.Unmarshal(e.Data, &h)
-		if h.Type == "ActivityStarted" {
-			started++
-		}
-	}
-	if started != 1 {
+	if started := eventCount(t, eng, id, "ActivityStarted"); started != 1 {
 		t.Errorf("%s: %d started events, want 1", id, started)
 	}
 }

@@ -84,19 +84,7 @@ func waitDone(t *testing.T, eng *interpreter.Engine, ids []string) {
 		if ex.Status != store.StatusSucceeded {
 			t.Errorf("%s ended %s %s %s", id, ex.Status, ex.Error, ex.Cause)
 		}
-		evs, err := eng.History(context.Background(), store.HistoryQuery{ID: id})
-		if err != nil {
-			t.Fatal(err)
-		}
-		scheduled := 0
-		for _, e := range evs {
-			var h struct{ Type string }
-			_ = json.Unmarshal(e.Data, &h)
-			if h.Type == "TaskScheduled" {
-				scheduled++
-			}
-		}
-		if scheduled != 1 {
+		if scheduled := eventCount(t, eng, id, "TaskScheduled"); scheduled != 1 {
 			t.Errorf("%s: %d TaskScheduled, want 1 (a recovered call is made again, not scheduled again)", id, scheduled)
 		}
 	}
