@@ -99,9 +99,11 @@ func (q *timerQueue) next() time.Time {
 }
 
 // fireWorkers bound the timers a node fires at once. Firing is a read and
-// a commit; a few dozen side by side keep a Redis busy (its group commit
-// batches them) without one partition's backlog starving the others.
-const fireWorkers = 64
+// a commit, two round trips that mostly wait: after a takeover the backlog
+// burns faster with more of them in flight (measured: 256 against 64
+// workers, 40,000 parked at 3,000/s, the largest lag after the takeover
+// 2.4 s against 3.6–4.0 s), and the commits share pipelines.
+const fireWorkers = 256
 
 // timerLoop fires due executions until ctx ends. On a store that shares
 // partitions it asks, every TimerPoll, the due sets of the partitions this
