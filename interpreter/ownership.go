@@ -166,15 +166,9 @@ func (e *Engine) balanceLeases(ctx context.Context) {
 }
 
 // heartbeat says this node is alive and returns the live nodes, and
-// whether one of them runs an earlier release (store.ReleaseRegistry; a
-// registry without releases knows of none).
+// whether one of them runs an earlier release (store.HeartbeatRelease).
 func (o *ownership) heartbeat(ctx context.Context) (live []string, older bool, err error) {
-	rr, ok := o.registry.(store.ReleaseRegistry)
-	if !ok {
-		live, err = o.registry.Heartbeat(ctx, o.node, o.ttl)
-		return live, false, err
-	}
-	releases, err := rr.HeartbeatRelease(ctx, o.node, store.Release, o.ttl)
+	releases, err := store.HeartbeatRelease(ctx, o.registry, o.node, store.Release, o.ttl)
 	if err != nil {
 		return nil, false, err
 	}

@@ -64,3 +64,22 @@ type ReleaseRegistry interface {
 	// with plain Heartbeat (an earlier release) has release 0.
 	HeartbeatRelease(ctx context.Context, node string, release int, ttl time.Duration) (map[string]int, error)
 }
+
+// HeartbeatRelease says node is alive through reg, with its release when
+// reg records releases (ReleaseRegistry), and returns the live nodes with
+// their releases. A registry that records none knows of no node of
+// another release: its nodes are reported at release.
+func HeartbeatRelease(ctx context.Context, reg NodeRegistry, node string, release int, ttl time.Duration) (map[string]int, error) {
+	if rr, ok := reg.(ReleaseRegistry); ok {
+		return rr.HeartbeatRelease(ctx, node, release, ttl)
+	}
+	names, err := reg.Heartbeat(ctx, node, ttl)
+	if err != nil {
+		return nil, err
+	}
+	live := make(map[string]int, len(names))
+	for _, n := range names {
+		live[n] = release
+	}
+	return live, nil
+}

@@ -92,18 +92,7 @@ func (t *timedLeaser) RecountOpen(ctx context.Context, partition int) (map[strin
 
 func (t *timedCluster) HeartbeatRelease(ctx context.Context, node string, release int, ttl time.Duration) (map[string]int, error) {
 	start := time.Now()
-	var live map[string]int
-	var err error
-	if r, ok := t.nodes.(store.ReleaseRegistry); ok {
-		live, err = r.HeartbeatRelease(ctx, node, release, ttl)
-	} else {
-		var names []string
-		names, err = t.nodes.Heartbeat(ctx, node, ttl)
-		live = make(map[string]int, len(names))
-		for _, n := range names {
-			live[n] = 0
-		}
-	}
+	live, err := store.HeartbeatRelease(ctx, t.nodes, node, release, ttl)
 	t.m.done(opHeartbeat, start, err)
 	return live, err
 }

@@ -130,19 +130,11 @@ func (s *leasedStore) RecountOpen(ctx context.Context, partition int) (counts ma
 	return counts, err
 }
 
-// HeartbeatRelease implements store.ReleaseRegistry; over a registry
-// without releases it is a plain Heartbeat, every node at release 0.
+// HeartbeatRelease implements store.ReleaseRegistry (store.HeartbeatRelease
+// over the wrapped registry).
 func (s *sharedStore) HeartbeatRelease(ctx context.Context, node string, release int, ttl time.Duration) (live map[string]int, err error) {
-	err = do(ctx, s.f, HeartbeatRelease, "", func() error {
-		if r, ok := s.nodes.(store.ReleaseRegistry); ok {
-			live, err = r.HeartbeatRelease(ctx, node, release, ttl)
-			return err
-		}
-		names, err := s.nodes.Heartbeat(ctx, node, ttl)
-		live = make(map[string]int, len(names))
-		for _, n := range names {
-			live[n] = 0
-		}
+	err = do(ctx, s.f, HeartbeatRelease, "", func() (err error) {
+		live, err = store.HeartbeatRelease(ctx, s.nodes, node, release, ttl)
 		return err
 	})
 	return live, err
