@@ -18,7 +18,7 @@ import (
 type timerQueue struct {
 	mu     sync.Mutex
 	h      timerHeap
-	queued map[timerEntry]bool // what h holds, so that nothing is in it twice
+	queued map[queuedKey]bool // what h holds, so that nothing is in it twice
 	wake   chan struct{}
 	repoll chan struct{} // ask the store at once (partitions were acquired)
 }
@@ -26,6 +26,14 @@ type timerQueue struct {
 type timerEntry struct {
 	id string
 	at time.Time
+}
+
+// queuedKey names a heap entry by instant: time.Time values of one instant
+// differ as map keys (a location, a monotonic reading), and a due time
+// comes both from a commit and, read back, from the store.
+type queuedKey struct {
+	id string
+	at int64 // Unix nanoseconds
 }
 
 type timerHeap []timerEntry
@@ -56,13 +64,13 @@ func (q *timerQueue) pollNow() {
 func (q *timerQueue) add(id string, at time.Time) {
 	q.mu.Lock()
 	if q.queued == nil {
-		q.queued = map[timerEntry]bool{}
+		q.queued = map[queuedKey]bool{}
 	}
-	if q.queued[timerEntry{id, at}] {
+	if q.queued[queuedKey{id, at.UnixNano()}] {
 		q.mu.Unlock()
 		return // a poll found again what the queue holds
 	}
-	q.queued[timerEntry{id, at}] = true
+	q.queued[queuedKey{id, at.UnixNano()}] = true
 	heap.Push(&q.h, timerEntry{id: id, at: at})
 	q.mu.Unlock()
 	select {
@@ -79,7 +87,7 @@ func (q *timerQueue) due(now time.Time) []string {
 	seen := map[string]bool{}
 	for q.h.Len() > 0 && !q.h[0].at.After(now) {
 		e := heap.Pop(&q.h).(timerEntry)
-		delete(q.queued, e)
+		delete(q.queued, queuedKey{e.id, e.at.UnixNano()})
 		if !seen[e.id] {
 			seen[e.id] = true
 			ids = append(ids, e.id)
