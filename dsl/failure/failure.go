@@ -3,7 +3,10 @@
 // data in sfn: they travel through history and catchers as values.
 package failure
 
-import "fmt"
+import (
+	"fmt"
+	"unicode/utf8"
+)
 
 // Predefined error names of the States Language.
 const (
@@ -41,12 +44,59 @@ func (e *Error) Error() string {
 	return e.Name + ": " + e.Cause
 }
 
-// New returns an error with the given name and cause.
-func New(name, cause string) *Error { return &Error{Name: name, Cause: cause} }
+// The lengths AWS allows an error's name and cause, in characters: a task
+// failure reported through the API beyond them is refused, one that comes
+// from inside (a handler, an HTTP task's body) is cut to them, so that one
+// failure cannot grow every record and event that carries it.
+const (
+	MaxName  = 256
+	MaxCause = 32768
+)
 
-// Newf returns an error with the given name and a formatted cause.
+// New returns an error with the given name and cause, each cut to its
+// limit (MaxName, MaxCause).
+func New(name, cause string) *Error {
+	return &Error{Name: Truncate(name, MaxName), Cause: Truncate(cause, MaxCause)}
+}
+
+// Newf returns an error with the given name and a formatted cause, each
+// cut to its limit.
 func Newf(name, format string, args ...any) *Error {
-	return &Error{Name: name, Cause: fmt.Sprintf(format, args...)}
+	return New(name, fmt.Sprintf(format, args...))
+}
+
+// Capped returns e with its name and cause cut to MaxName and MaxCause
+// characters: e itself when they fit (also nil), else a copy. Failures that
+// were built elsewhere (a handler's own *Error) pass through it where they
+// are recorded.
+func (e *Error) Capped() *Error {
+	if e == nil || len(e.Name) <= MaxName && len(e.Cause) <= MaxCause {
+		return e // bytes bound characters: the common case counts nothing
+	}
+	c := *e
+	c.Name, c.Cause = Truncate(e.Name, MaxName), Truncate(e.Cause, MaxCause)
+	return &c
+}
+
+// Truncate returns the first max characters (runes) of s, s itself when it
+// has no more; the cut never splits a character.
+func Truncate(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	n := 0
+	for i := range s {
+		if n == max {
+			return s[:i]
+		}
+		n++
+	}
+	return s
+}
+
+// TooLong reports whether s has more than max characters.
+func TooLong(s string, max int) bool {
+	return len(s) > max && utf8.RuneCountInString(s) > max
 }
 
 // Terminal reports whether an error ends the execution whatever the
