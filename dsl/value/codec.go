@@ -1,15 +1,44 @@
 package value
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// MaxDepth bounds the nesting of decoded documents, so that hostile input
-// cannot exhaust the stack.
+// MaxDepth is the deepest nesting of arrays and objects sfn accepts in JSON
+// data: state input and output, task results, the documents intrinsic
+// functions read and build. The outermost array or object is level 1;
+// scalars do not count. It bounds the recursion of every walk over a value
+// (decoding, encoding, comparing), so that hostile input cannot exhaust the
+// stack, and it is the same wherever data enters, so that what one part
+// accepts and stores another can read back.
 const MaxDepth = 512
+
+// ErrTooDeep is matched by errors.Is for every error about a document nested
+// more than MaxDepth levels deep, whatever the part that found it; callers
+// that answer clients map it to "bad input".
+var ErrTooDeep = errors.New("JSON nested too deeply")
+
+// DepthError is a document nested more than Limit levels deep. Offset is the
+// byte offset where Decode met the first level too many (-1 for a value that
+// was built rather than decoded).
+type DepthError struct {
+	Limit  int
+	Offset int
+}
+
+func (e *DepthError) Error() string {
+	if e.Offset < 0 {
+		return fmt.Sprintf("JSON nested more than %d levels deep (the limit is %d levels of arrays and objects)", e.Limit, e.Limit)
+	}
+	return fmt.Sprintf("JSON nested more than %d levels deep at offset %d (the limit is %d levels of arrays and objects)", e.Limit, e.Offset, e.Limit)
+}
+
+// Is makes errors.Is(err, ErrTooDeep) true.
+func (e *DepthError) Is(target error) bool { return target == ErrTooDeep }
 
 // SyntaxError is a malformed JSON document, with the byte offset where the
 // decoder stopped.
@@ -22,7 +51,9 @@ func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("invalid JSON at offset %d: %s", e.Offset, e.Msg)
 }
 
-// Decode parses one JSON document into a Value.
+// Decode parses one JSON document into a Value. A document nested more than
+// MaxDepth levels deep is a *DepthError (errors.Is(err, ErrTooDeep)); any
+// other malformed document is a *SyntaxError.
 func Decode(data []byte) (Value, error) {
 	d := decoder{data: data}
 	d.skipSpace()
@@ -70,17 +101,21 @@ func (d *decoder) skipSpace() {
 	}
 }
 
+// value reads one value inside depth arrays and objects.
 func (d *decoder) value(depth int) (Value, error) {
-	if depth > MaxDepth {
-		return nil, d.errorf("nesting deeper than %d", MaxDepth)
-	}
 	if d.pos >= len(d.data) {
 		return nil, d.errorf("unexpected end of input")
 	}
 	switch c := d.data[d.pos]; {
-	case c == '{':
-		return d.object(depth)
-	case c == '[':
+	case c == '{' || c == '[':
+		// The check comes before the recursion: the limit is what keeps
+		// the decoder's own stack bounded.
+		if depth+1 > MaxDepth {
+			return nil, &DepthError{Limit: MaxDepth, Offset: d.pos}
+		}
+		if c == '{' {
+			return d.object(depth)
+		}
 		return d.array(depth)
 	case c == '"':
 		return d.string()
