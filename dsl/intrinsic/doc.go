@@ -10,7 +10,9 @@
 // is rejected before it runs. Eval then runs the call against a state's data
 // and context object as many times as needed; its errors are
 // *failure.Error values (States.IntrinsicFailure for bad arguments,
-// States.Runtime for a path argument that matches nothing).
+// States.Runtime for a path argument that matches nothing,
+// States.DataLimitExceeded for a result over Env.MaxPayload bytes, which is
+// enforced while the result is built, not after).
 //
 // The package is pure: randomness (States.UUID, States.MathRandom without a
 // seed) comes in through Env, and a seeded States.MathRandom uses its own

@@ -61,8 +61,16 @@ type callNode struct {
 	args []node
 }
 
+// eval evaluates the arguments, then the function. The result is bounded by
+// env.Limit() while it is built: a function whose result holds its
+// arguments (fn.argSize) counts them as they are evaluated and stops at the
+// first one too many, before the next is even computed; each implementation
+// that builds a large result checks as it goes; and every result is
+// measured, at a cost bounded by the limit, before it is handed on.
 func (n *callNode) eval(env *Env) (value.Value, error) {
+	limit := env.Limit()
 	args := make([]value.Value, len(n.args))
+	built := 0
 	for i, a := range n.args {
 		v, err := a.eval(env)
 		if err != nil {
@@ -71,9 +79,38 @@ func (n *callNode) eval(env *Env) (value.Value, error) {
 		if msg := n.fn.param(i).check(v); msg != "" {
 			return nil, failure.Newf(failure.IntrinsicFailure, "%s: argument %d %s", n.fn.name, i+1, msg)
 		}
+		if n.fn.argSize != nil {
+			size, ok := n.fn.argSize(n, i, v, limit-built)
+			if built += size; !ok || built > limit {
+				return nil, tooLarge(n.fn.name, limit)
+			}
+		}
 		args[i] = v
 	}
-	return n.fn.impl(env, n, args)
+	v, err := n.fn.impl(env, n, args)
+	if err != nil {
+		return nil, err
+	}
+	if _, depth, ok := value.Measure(v, limit, value.MaxDepth); !ok {
+		if depth > value.MaxDepth {
+			return nil, failure.Newf(failure.DataLimitExceeded, "%s: the result would be nested more than %d levels deep", n.fn.name, value.MaxDepth)
+		}
+		return nil, tooLarge(n.fn.name, limit)
+	}
+	return v, nil
+}
+
+// tooLarge is the error of a call whose result would pass the payload limit.
+func tooLarge(fn string, limit int) error {
+	return failure.Newf(failure.DataLimitExceeded, "%s: the result would exceed the maximum payload size of %d bytes", fn, limit)
+}
+
+// jsonArgSize counts an argument by its JSON encoding (and the comma or
+// bracket beside it), for functions whose result holds the argument as it
+// is (States.Array) or encodes it (States.JsonToString).
+func jsonArgSize(_ *callNode, _ int, v value.Value, room int) (int, bool) {
+	size, _, ok := value.Measure(v, room, value.Unlimited)
+	return size + 1, ok
 }
 
 // checkStatic validates what is known at load time: the argument count, the

@@ -22,8 +22,10 @@ func formatStatic(n *callNode) string {
 
 // format is States.Format. A literal template keeps escaped braces apart
 // from placeholders; a template read from a path has no escapes, so every
-// "{}" in it is a placeholder.
-func format(_ *Env, n *callNode, args []value.Value) (value.Value, error) {
+// "{}" in it is a placeholder. The result is built within the payload limit:
+// it stops at the first piece that would pass it, so a template that repeats
+// a large value thousands of times costs no more than the limit.
+func format(env *Env, n *callNode, args []value.Value) (value.Value, error) {
 	var parts []string
 	if lit, ok := n.args[0].(*litNode); ok && lit.parts != nil {
 		parts = lit.parts
@@ -33,52 +35,85 @@ func format(_ *Env, n *callNode, args []value.Value) (value.Value, error) {
 	if holes := len(parts) - 1; holes != len(args)-1 {
 		return nil, intrinsicFailure(n.fn.name, "the template has %s but %s follow it", plural(holes, "placeholder"), plural(len(args)-1, "value"))
 	}
-	var b []byte
+	r := renderer{limit: env.Limit()}
 	for i, part := range parts {
-		b = append(b, part...)
-		if i+1 < len(parts) {
-			b = appendRendered(b, args[i+1])
+		if !r.write(part) || i+1 < len(parts) && !r.render(args[i+1]) {
+			return nil, tooLarge(n.fn.name, r.limit)
 		}
 	}
-	return string(b), nil
+	return string(r.b), nil
 }
 
-// appendRendered appends v as AWS's Java runtime prints it into a
-// States.Format result: strings raw (no quotes), null as "null", numbers as
-// Java prints an int or a double, objects as Map.toString ("{a=1, b=x}") and
-// arrays as List.toString ("[1, x]"), recursively.
-func appendRendered(b []byte, v value.Value) []byte {
+// formatArgSize counts a States.Format value by its rendering, so that the
+// values of a template are refused as soon as they add up to more than the
+// limit. The template itself is counted by format as it builds.
+func formatArgSize(_ *callNode, i int, v value.Value, room int) (int, bool) {
+	if i == 0 {
+		return 0, true
+	}
+	r := renderer{limit: room, count: true}
+	ok := r.render(v)
+	return r.n, ok
+}
+
+// renderer writes values as AWS's Java runtime prints them into a
+// States.Format result, up to limit bytes; with count set it only counts.
+type renderer struct {
+	b     []byte
+	n     int // bytes rendered (or counted)
+	limit int
+	count bool
+}
+
+// write adds s and reports whether the limit still holds; s is not copied
+// when it would pass the limit.
+func (r *renderer) write(s string) bool {
+	r.n += len(s)
+	if r.n > r.limit {
+		return false
+	}
+	if !r.count {
+		r.b = append(r.b, s...)
+	}
+	return true
+}
+
+// render writes v: strings raw (no quotes), null as "null", numbers as Java
+// prints an int or a double, objects as Map.toString ("{a=1, b=x}") and
+// arrays as List.toString ("[1, x]"), recursively. It reports whether the
+// limit still holds, and stops writing as soon as it does not.
+func (r *renderer) render(v value.Value) bool {
 	switch t := v.(type) {
 	case nil:
-		return append(b, "null"...)
+		return r.write("null")
 	case string:
-		return append(b, t...)
+		return r.write(t)
 	case bool:
-		return strconv.AppendBool(b, t)
+		return r.write(strconv.FormatBool(t))
 	case value.Number:
-		return append(b, javaNumber(t)...)
+		return r.write(javaNumber(t))
 	case []any:
-		b = append(b, '[')
+		if !r.write("[") {
+			return false
+		}
 		for i, e := range t {
-			if i > 0 {
-				b = append(b, ", "...)
+			if i > 0 && !r.write(", ") || !r.render(e) {
+				return false
 			}
-			b = appendRendered(b, e)
 		}
-		return append(b, ']')
+		return r.write("]")
 	case *value.Object:
-		b = append(b, '{')
-		for i, m := range t.Members() {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			b = append(b, m.Key...)
-			b = append(b, '=')
-			b = appendRendered(b, m.Value)
+		if !r.write("{") {
+			return false
 		}
-		return append(b, '}')
+		for i, m := range t.Members() {
+			if i > 0 && !r.write(", ") || !r.write(m.Key) || !r.write("=") || !r.render(m.Value) {
+				return false
+			}
+		}
+		return r.write("}")
 	default:
-		return append(b, value.MarshalString(v)...)
+		return r.write(value.MarshalString(v))
 	}
 }
 

@@ -84,13 +84,18 @@ func describe(v value.Value) string {
 // function is one intrinsic: its parameters (rest repeats after them for
 // variadic functions), the fewest arguments it takes, optional extra
 // load-time checks, and its implementation over checked argument values.
+// argSize, for functions whose result grows with every argument, says how
+// many bytes argument i adds to the result (room is what is left under the
+// payload limit; false once it is passed), so that evaluation stops at the
+// argument that passes the limit rather than after computing them all.
 type function struct {
-	name   string
-	params []param
-	min    int
-	rest   *param
-	static func(n *callNode) string
-	impl   func(env *Env, n *callNode, args []value.Value) (value.Value, error)
+	name    string
+	params  []param
+	min     int
+	rest    *param
+	static  func(n *callNode) string
+	impl    func(env *Env, n *callNode, args []value.Value) (value.Value, error)
+	argSize func(n *callNode, i int, v value.Value, room int) (int, bool)
 }
 
 func (f *function) param(i int) param {
@@ -132,11 +137,11 @@ var functions = map[string]*function{}
 
 func init() {
 	for _, f := range []*function{
-		{name: "States.Format", params: []param{{kind: kString}}, min: 1, rest: &anyParam, static: formatStatic, impl: format},
+		{name: "States.Format", params: []param{{kind: kString}}, min: 1, rest: &anyParam, static: formatStatic, impl: format, argSize: formatArgSize},
 		{name: "States.StringToJson", params: []param{{kind: kString}}, min: 1, impl: stringToJSON},
-		{name: "States.JsonToString", params: []param{anyParam}, min: 1, impl: jsonToString},
+		{name: "States.JsonToString", params: []param{anyParam}, min: 1, impl: jsonToString, argSize: jsonArgSize},
 		{name: "States.JsonMerge", params: []param{{kind: kObject}, {kind: kObject}, {kind: kBool, valid: mustBeFalse}}, min: 3, impl: jsonMerge},
-		{name: "States.Array", min: 0, rest: &anyParam, impl: array},
+		{name: "States.Array", min: 0, rest: &anyParam, impl: array, argSize: jsonArgSize},
 		{name: "States.ArrayPartition", params: []param{{kind: kArray}, {kind: kNumber, valid: roundsToPositive}}, min: 2, impl: arrayPartition},
 		{name: "States.ArrayContains", params: []param{{kind: kArray}, anyParam}, min: 2, impl: arrayContains},
 		{name: "States.ArrayRange", params: []param{{kind: kNumber, valid: roundsToInt64}, {kind: kNumber, valid: roundsToInt64}, {kind: kNumber, valid: roundsToNonZero}}, min: 3, impl: arrayRange},

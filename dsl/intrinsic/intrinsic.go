@@ -63,10 +63,31 @@ type Env struct {
 	// Field names the field being evaluated (e.g. "msg.$"), for the cause of
 	// a path argument that matches nothing; optional.
 	Field string
+	// MaxPayload bounds, in bytes of compact JSON, every value an
+	// evaluation builds: a call whose result would be larger fails with
+	// States.DataLimitExceeded as soon as that is known, before the result
+	// is built. 0 means DefaultMaxPayload. The interpreter passes its
+	// Limits.MaxPayload, the state-data limit.
+	MaxPayload int
+}
+
+// DefaultMaxPayload is AWS's limit on state data, 256 KiB: the bound on what
+// an evaluation builds when Env.MaxPayload is 0.
+const DefaultMaxPayload = 256 * 1024
+
+// Limit is the payload limit in force: MaxPayload, or DefaultMaxPayload
+// when that is not set.
+func (e *Env) Limit() int {
+	if e.MaxPayload > 0 {
+		return e.MaxPayload
+	}
+	return DefaultMaxPayload
 }
 
 // Eval runs the call. Errors are *failure.Error (States.IntrinsicFailure
-// for bad arguments, States.Runtime where AWS raises it).
+// for bad arguments, States.Runtime where AWS raises it,
+// States.DataLimitExceeded for a result larger than env.Limit() bytes or
+// nested more than value.MaxDepth levels deep).
 func (c *Call) Eval(env Env) (value.Value, error) {
 	v, err := c.root.eval(&env)
 	if err != nil {
