@@ -43,30 +43,37 @@ type Config struct {
 	Timeout time.Duration
 }
 
-// Connection is a named set of credentials, kept on the server so that
-// secrets never appear in definitions or history.
-type Connection struct {
-	APIKeyName  string `json:"apiKeyName,omitempty" yaml:"apiKeyName"`
-	APIKeyValue string `json:"apiKeyValue,omitempty" yaml:"apiKeyValue"`
-	Username    string `json:"username,omitempty" yaml:"username"`
-	Password    string `json:"password,omitempty" yaml:"password"`
-	BearerToken string `json:"bearerToken,omitempty" yaml:"bearerToken"`
-	// OAuth client credentials (RFC 6749 section 4.4): the token is fetched
-	// from TokenURL and cached until shortly before it expires.
-	OAuth *OAuth `json:"oauth,omitempty" yaml:"oauth"`
-}
-
-// OAuth configures an OAuth 2.0 client credentials connection.
-type OAuth struct {
-	TokenURL     string `json:"tokenUrl" yaml:"tokenUrl"`
-	ClientID     string `json:"clientId" yaml:"clientId"`
-	ClientSecret string `json:"clientSecret" yaml:"clientSecret"`
-	Scope        string `json:"scope,omitempty" yaml:"scope"`
-}
-
 // alwaysDenied are link-local and cloud metadata addresses: a definition
-// must not be able to read the host's cloud credentials.
-var alwaysDenied = []string{"169.254.0.0/16", "fd00:ec2::254/128", "fe80::/10"}
+// must not be able to read the host's cloud credentials or instance data.
+// Most providers serve metadata on 169.254.169.254, inside link-local;
+// these are the documented ones outside it. docs/tasks.md lists them.
+var alwaysDenied = []string{
+	"169.254.0.0/16",         // IPv4 link-local: AWS, GCP, Azure, OCI, DigitalOcean, OpenStack… (169.254.169.254), ECS (169.254.170.2), EKS Pod Identity (169.254.170.23), Tencent (169.254.0.23)
+	"fe80::/10",              // IPv6 link-local (OpenStack's fe80::a9fe:a9fe)
+	"100.100.100.200/32",     // Alibaba Cloud ECS metadata
+	"168.63.129.16/32",       // Azure WireServer (platform agent, extension settings)
+	"192.0.0.192/32",         // Oracle Cloud Classic metadata
+	"fd00:ec2::254/128",      // AWS instance metadata (IPv6)
+	"fd00:ec2::23/128",       // AWS EKS Pod Identity Agent (IPv6), hands out credentials
+	"fd20:ce::254/128",       // Google Cloud metadata (IPv6)
+	"fd00:c1::a9fe:a9fe/128", // Oracle Cloud Infrastructure metadata (IPv6)
+	"fd00:a9fe:a9fe::1/128",  // Akamai (Linode) metadata (IPv6)
+	"fd00:42::42/128",        // Scaleway metadata (IPv6)
+}
+
+// alwaysDeniedNames are metadata host names, refused by name without a
+// DNS lookup (they resolve to a denied address where they exist, and to
+// nothing elsewhere, so refusing them early only makes the error clear).
+var alwaysDeniedNames = []string{
+	"metadata.google.internal", "metadata.goog", // Google Cloud
+	"metadata.tencentyun.com",    // Tencent Cloud
+	"api.metadata.cloud.ibm.com", // IBM Cloud VPC
+	"instance-data.ec2.internal", // AWS
+}
+
+// nat64 is the well-known NAT64 prefix (RFC 6052): on an IPv6-only host
+// behind NAT64, 64:ff9b::a.b.c.d reaches the IPv4 address a.b.c.d.
+var nat64 = &net.IPNet{IP: net.ParseIP("64:ff9b::"), Mask: net.CIDRMask(96, 128)}
 
 // Client performs HTTP Tasks.
 type Client struct {
@@ -77,7 +84,10 @@ type Client struct {
 	allowHst []string
 	denyNet  []*net.IPNet
 	denyHst  []string
-	tokens   tokenCache
+	// endpoints are the compiled Endpoints of cfg.Connections, by the
+	// same keys.
+	endpoints map[string][]endpoint
+	tokens    tokenCache
 }
 
 // New builds a client with pooled connections and the destination policy
@@ -88,6 +98,10 @@ func New(cfg Config) (*Client, error) {
 	if c.cfg.Timeout == 0 {
 		c.cfg.Timeout = 60 * time.Second
 	}
+	var err error
+	if c.endpoints, err = compileConnections(cfg.Connections); err != nil {
+		return nil, err
+	}
 	for _, a := range cfg.Allow {
 		if _, n, err := net.ParseCIDR(a); err == nil {
 			c.allowNet = append(c.allowNet, n)
@@ -97,6 +111,7 @@ func New(cfg Config) (*Client, error) {
 			c.allowHst = append(c.allowHst, strings.ToLower(a))
 		}
 	}
+	c.denyHst = append(c.denyHst, alwaysDeniedNames...)
 	for _, d := range append(append([]string{}, alwaysDenied...), cfg.Deny...) {
 		if _, n, err := net.ParseCIDR(d); err == nil {
 			c.denyNet = append(c.denyNet, n)
@@ -121,12 +136,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.plain = &plainTransport{dial: c.dial, other: tr, maxIdle: 256, maxIdleAll: 1024, idleTimeout: 90 * time.Second,
 		idle: map[string][]*plainConn{}}
-	c.http = &http.Client{Transport: c.plain, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if len(via) >= 5 {
-			return errors.New("stopped after 5 redirects")
-		}
-		return c.hostAllowed(req.URL.Hostname())
-	}}
+	c.http = &http.Client{Transport: c.plain, CheckRedirect: c.checkRedirect}
 	return c, nil
 }
 
@@ -176,10 +186,8 @@ func (c *Client) control(address string, allowedByName bool) error {
 	if ip == nil {
 		return fmt.Errorf("cannot parse address %q", host)
 	}
-	for _, n := range c.denyNet {
-		if n.Contains(ip) {
-			return fmt.Errorf("destination %s is not allowed (link-local, cloud metadata or the store's own address)", ip)
-		}
+	if c.denied(ip) {
+		return fmt.Errorf("destination %s is not allowed (link-local, cloud metadata or the store's own address)", ip)
 	}
 	if allowedByName || (len(c.allowNet) == 0 && len(c.allowHst) == 0) {
 		return nil
@@ -190,6 +198,21 @@ func (c *Client) control(address string, allowedByName bool) error {
 		}
 	}
 	return fmt.Errorf("destination %s is not in --http-allow", ip)
+}
+
+// denied reports whether ip is in a denied range, also when it is an
+// IPv4 address written in NAT64 form (IPv4-mapped forms are matched by
+// net.IPNet itself).
+func (c *Client) denied(ip net.IP) bool {
+	for _, n := range c.denyNet {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	if ip.To4() == nil && nat64.Contains(ip) {
+		return c.denied(net.IP(ip[12:16]))
+	}
+	return false
 }
 
 // hostAllowed checks the name-based part of the policy before dialing, so
@@ -407,9 +430,11 @@ func (c *Client) build(ctx context.Context, r Request) (*http.Request, *failure.
 		}
 	}
 	if av, ok := p.Get("Authentication"); ok {
-		if ferr := c.authenticate(ctx, req, av); ferr != nil {
+		names, ferr := c.authenticate(ctx, req, av)
+		if ferr != nil {
 			return nil, ferr
 		}
+		req = req.WithContext(withCredentialHeaders(ctx, names))
 	}
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", "sfn-http-task")
@@ -431,38 +456,67 @@ func traceparent(key string) string {
 	return "00-" + hex.EncodeToString(t[:16]) + "-" + hex.EncodeToString(s[:8]) + "-01"
 }
 
-func (c *Client) authenticate(ctx context.Context, req *http.Request, av value.Value) *failure.Error {
+// HTTPSocket is AWS's error name for an HTTP Task whose request could not
+// be made; sfn reports it when a connection may not be used for the
+// task's destination.
+const HTTPSocket = "States.Http.Socket"
+
+// authenticate adds the connection's credentials to req and returns the
+// names of the headers it set (checkRedirect keeps them on req's origin).
+// A destination outside the connection's endpoints is refused before
+// anything is sent, including an OAuth token request.
+func (c *Client) authenticate(ctx context.Context, req *http.Request, av value.Value) ([]string, *failure.Error) {
 	ao, ok := av.(*value.Object)
 	if !ok {
-		return runtimeErr("the HTTP Task's Authentication must be an object with ConnectionArn")
+		return nil, runtimeErr("the HTTP Task's Authentication must be an object with ConnectionArn")
 	}
 	arn, _ := get[string](ao, "ConnectionArn")
 	if arn == "" {
-		return runtimeErr("the HTTP Task's Authentication needs a ConnectionArn")
+		return nil, runtimeErr("the HTTP Task's Authentication needs a ConnectionArn")
 	}
-	name := connectionName(arn)
-	conn, ok := c.cfg.Connections[arn]
+	name, key := connectionName(arn), arn
+	conn, ok := c.cfg.Connections[key]
 	if !ok {
-		conn, ok = c.cfg.Connections[name]
+		key = name
+		conn, ok = c.cfg.Connections[key]
 	}
 	if !ok {
-		return runtimeErr("the connection %q is not defined on this server (--connections)", arn)
+		return nil, runtimeErr("the connection %q is not defined on this server (--connections)", arn)
+	}
+	if !c.endpointAllowed(key, req.URL) {
+		scheme, host, port := origin(req.URL)
+		return nil, failure.Newf(HTTPSocket, "the connection %q may not be used for %s://%s: it is limited to its endpoints (%s); nothing was sent",
+			key, scheme, net.JoinHostPort(host, strconv.Itoa(port)), strings.Join(conn.Endpoints, ", "))
 	}
 	switch {
 	case conn.APIKeyName != "":
 		req.Header.Set(conn.APIKeyName, conn.APIKeyValue)
+		return []string{conn.APIKeyName}, nil
 	case conn.Username != "":
 		req.SetBasicAuth(conn.Username, conn.Password)
 	case conn.BearerToken != "":
 		req.Header.Set("Authorization", "Bearer "+conn.BearerToken)
 	case conn.OAuth != nil:
-		tok, err := c.oauthToken(ctx, name, conn.OAuth)
+		tok, err := c.oauthToken(ctx, key, conn.OAuth)
 		if err != nil {
-			return failure.Newf(failure.TaskFailed, "the connection %q could not get an OAuth token: %v", arn, err)
+			return nil, failure.Newf(failure.TaskFailed, "the connection %q could not get an OAuth token: %v", arn, err)
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
-	return nil
+	return authorizationHeader, nil
+}
+
+var authorizationHeader = []string{"Authorization"}
+
+// endpointAllowed reports whether the connection stored under key may be
+// used for u's origin.
+func (c *Client) endpointAllowed(key string, u *url.URL) bool {
+	for _, e := range c.endpoints[key] {
+		if e.matches(u) {
+			return true
+		}
+	}
+	return false
 }
 
 // connectionName takes the connection's name from an EventBridge-style ARN

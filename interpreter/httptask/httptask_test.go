@@ -487,6 +487,68 @@ func TestPolicyAfterResolution(t *testing.T) {
 	}
 }
 
+// TestMetadataRefusedByDefault: the cloud metadata endpoints of every
+// provider that documents one are refused without --http-allow and even
+// when an allow-list covers them, by address (also in IPv4-mapped and
+// NAT64 form) and by name, without a DNS lookup.
+func TestMetadataRefusedByDefault(t *testing.T) {
+	t.Parallel()
+	hosts := []string{
+		"169.254.169.254",      // AWS, GCP, Azure, OCI, DigitalOcean, OpenStack…
+		"169.254.170.2",        // AWS ECS task credentials
+		"169.254.170.23",       // AWS EKS Pod Identity Agent
+		"169.254.0.23",         // Tencent Cloud
+		"100.100.100.200",      // Alibaba Cloud
+		"168.63.129.16",        // Azure WireServer
+		"192.0.0.192",          // Oracle Cloud Classic
+		"[fd00:ec2::254]",      // AWS (IPv6)
+		"[fd00:ec2::23]",       // AWS EKS Pod Identity Agent (IPv6)
+		"[fd20:ce::254]",       // Google Cloud (IPv6)
+		"[fd00:c1::a9fe:a9fe]", // Oracle Cloud Infrastructure (IPv6)
+		"[fd00:a9fe:a9fe::1]",  // Akamai/Linode (IPv6)
+		"[fd00:42::42]",        // Scaleway (IPv6)
+		"[fe80::a9fe:a9fe]",    // OpenStack (IPv6 link-local)
+		"[::ffff:100.100.100.200]",
+		"[::ffff:168.63.129.16]",
+		"[64:ff9b::a9fe:a9fe]", // NAT64 forms of 169.254.169.254
+		"[64:ff9b::6464:64c8]", // and 100.100.100.200
+		"metadata.google.internal",
+		"METADATA.google.internal.",
+		"metadata.goog",
+		"metadata.tencentyun.com",
+		"api.metadata.cloud.ibm.com",
+		"instance-data.ec2.internal",
+	}
+	wide := Config{Allow: []string{"0.0.0.0/0", "::/0", "100.64.0.0/10", "168.63.0.0/16", "192.0.0.0/24", "fd00::/8",
+		"metadata.google.internal", "*.internal"}}
+	for _, cfg := range []Config{{}, wide} {
+		c := newClient(t, cfg)
+		for _, h := range hosts {
+			for _, u := range []string{"http://" + h + "/latest/meta-data/", "https://" + h + ":8443/"} {
+				_, ferr := c.Invoke(context.Background(), Request{Parameters: value.ObjectOf("ApiEndpoint", u, "Method", "GET")})
+				if ferr == nil || ferr.Name != failure.TaskFailed || !strings.Contains(ferr.Cause, "is not allowed") {
+					t.Errorf("allow %v: %s: %v, want States.TaskFailed saying it is not allowed", cfg.Allow, u, ferr)
+				}
+			}
+		}
+		// The same addresses reached through a name that resolves to them.
+		for _, h := range hosts {
+			if ip := net.ParseIP(strings.Trim(h, "[]")); ip != nil {
+				if err := c.control(net.JoinHostPort(ip.String(), "80"), true); err == nil {
+					t.Errorf("allow %v: a name resolving to %s was let through", cfg.Allow, ip)
+				}
+			}
+		}
+	}
+	// Neighbours of the refused addresses stay reachable.
+	c := newClient(t, Config{})
+	for _, addr := range []string{"100.100.100.201", "168.63.129.17", "192.0.0.193", "fd00:ec2::255", "64:ff9b::808:808", "::ffff:8.8.8.8"} {
+		if err := c.control(net.JoinHostPort(addr, "80"), true); err != nil {
+			t.Errorf("%s refused: %v", addr, err)
+		}
+	}
+}
+
 func TestAuthentication(t *testing.T) {
 	t.Parallel()
 	var tokenCalls atomic.Int64
@@ -503,12 +565,13 @@ func TestAuthentication(t *testing.T) {
 	}))
 	defer tokenSrv.Close()
 	srv, calls := recorder(t)
+	loopback := []string{"127.0.0.1"}
 	c := newClient(t, Config{Connections: map[string]Connection{
-		"key":    {APIKeyName: "X-Api-Key", APIKeyValue: "key-secret"},
-		"basic":  {Username: "ada", Password: "basic-secret"},
-		"bearer": {BearerToken: "bearer-secret"},
-		"oauth":  {OAuth: &OAuth{TokenURL: tokenSrv.URL, ClientID: "client", ClientSecret: "oauth-secret", Scope: "read"}},
-		"badoa":  {OAuth: &OAuth{TokenURL: tokenSrv.URL, ClientID: "client", ClientSecret: "wrong"}},
+		"key":    {APIKeyName: "X-Api-Key", APIKeyValue: "key-secret", Endpoints: loopback},
+		"basic":  {Username: "ada", Password: "basic-secret", Endpoints: loopback},
+		"bearer": {BearerToken: "bearer-secret", Endpoints: loopback},
+		"oauth":  {OAuth: &OAuth{TokenURL: tokenSrv.URL, ClientID: "client", ClientSecret: "oauth-secret", Scope: "read"}, Endpoints: loopback},
+		"badoa":  {OAuth: &OAuth{TokenURL: tokenSrv.URL, ClientID: "client", ClientSecret: "wrong"}, Endpoints: loopback},
 	}})
 	for _, tc := range []struct{ arn, header, want string }{
 		{"arn:aws:events:us-east-1:123456789012:connection/key/5a7c0d1e", "X-Api-Key", "key-secret"},

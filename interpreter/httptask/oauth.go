@@ -37,6 +37,9 @@ func (c *Client) oauthToken(ctx context.Context, name string, o *OAuth) (string,
 	if o.Scope != "" {
 		form.Set("scope", o.Scope)
 	}
+	// The client secret travels in Authorization: a redirect of the token
+	// endpoint to another origin must not carry it (checkRedirect).
+	ctx = withCredentialHeaders(ctx, authorizationHeader)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.TokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		return "", fmt.Errorf("token URL %q: %v", o.TokenURL, err)
