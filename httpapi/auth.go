@@ -58,9 +58,8 @@ func (s *server) authorize(r *http.Request, p perm) error {
 	if s.cfg.AuthTokens == nil {
 		return nil
 	}
-	h := r.Header.Get("Authorization")
-	tok, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || tok == "" {
+	tok, ok := bearerToken(r.Header.Get("Authorization"))
+	if !ok {
 		return errf(codeUnauthorized, "missing bearer token (Authorization: Bearer <token>)")
 	}
 	role, found := Role(""), false
@@ -81,6 +80,17 @@ func (s *server) authorize(r *http.Request, p perm) error {
 		return errf(codeForbidden, fmt.Sprintf("role %s may not call %s %s", role, r.Method, r.URL.Path))
 	}
 	return nil
+}
+
+// bearerToken returns the token of an Authorization header; the scheme's
+// name is case-insensitive (RFC 6750, RFC 9110 section 11.1).
+func bearerToken(h string) (string, bool) {
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	tok = strings.TrimLeft(tok, " ")
+	return tok, tok != ""
 }
 
 // ParseTokens reads an auth tokens file: either a JSON object

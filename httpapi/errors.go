@@ -123,6 +123,9 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "request failed", slog.String("request_id", requestID(r.Context())),
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
+	if unreadBody(r) {
+		w.Header().Set("Connection", "close")
+	}
 	writeJSON(w, status, ae)
 }
 

@@ -121,11 +121,15 @@ func (s *server) startExecution(w http.ResponseWriter, r *http.Request) {
 		extendDeadline(w, wait+s.cfg.WriteTimeout)
 		wctx, cancel := context.WithTimeout(r.Context(), wait)
 		done, werr := s.engine.Wait(wctx, ex.ID)
+		// A wait that ran out (or whose client left) answers what is known:
+		// the store read that raced the deadline failed because of it, and
+		// is no error of the start.
+		ranOut := wctx.Err() != nil
 		cancel()
 		switch {
 		case werr == nil:
 			ex = done
-		case errors.Is(werr, context.DeadlineExceeded) || errors.Is(werr, context.Canceled):
+		case ranOut || errors.Is(werr, context.DeadlineExceeded) || errors.Is(werr, context.Canceled):
 			if done != nil {
 				ex = done
 			}

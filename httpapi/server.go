@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -38,6 +39,18 @@ type Config struct {
 	KeepAlive time.Duration
 	// Registry receives the API's metrics; nil makes a private one.
 	Registry *prometheus.Registry
+	// BodyTimeout bounds reading a request's body (default 30s): a client
+	// that trickles its body is cut off, and its connection freed.
+	BodyTimeout time.Duration
+	// AllowedHosts are the names the server answers to in the Host header,
+	// besides IP addresses and localhost: names, "*.domain" patterns, or
+	// "*" for any (see hostPolicy, against DNS rebinding). When it is
+	// empty and the API has bearer tokens, every Host is answered: a page
+	// that rebinds a name to sfn has no token to send.
+	AllowedHosts []string
+	// TrustedOrigins are origins ("https://console.example.com") whose
+	// pages may write through a browser; same-origin pages always may.
+	TrustedOrigins []string
 	// Draining, when closed, ends open event streams with a retry: hint, so
 	// that their clients reconnect (with Last-Event-ID) to another node
 	// while this one shuts down.
@@ -60,6 +73,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxWait == 0 {
 		c.MaxWait = 5 * time.Minute
 	}
+	if c.BodyTimeout == 0 {
+		c.BodyTimeout = 30 * time.Second
+	}
 	if c.KeepAlive == 0 {
 		c.KeepAlive = 15 * time.Second
 	}
@@ -81,16 +97,39 @@ type server struct {
 	engine  *interpreter.Engine
 	log     *slog.Logger
 	metrics *metrics
+	hosts   *hostPolicy // nil: every Host is answered
 }
 
-// New returns the API as an http.Handler.
+// New returns the API as an http.Handler. It panics when cfg has no engine
+// or holds a pattern CheckConfig refuses.
 func New(cfg Config) http.Handler {
 	cfg = cfg.withDefaults()
 	if cfg.Engine == nil {
 		panic("httpapi: Config.Engine is nil")
 	}
+	if err := CheckConfig(cfg); err != nil {
+		panic("httpapi: " + err.Error())
+	}
 	s := &server{cfg: cfg, engine: cfg.Engine, log: cfg.Logger, metrics: newMetrics(cfg.Registry)}
+	if cfg.AuthTokens == nil || len(cfg.AllowedHosts) > 0 {
+		s.hosts, _ = newHostPolicy(cfg.AllowedHosts)
+	}
 	return s.routes()
+}
+
+// CheckConfig reports what is wrong with cfg's allowed hosts and trusted
+// origins, naming the bad entry.
+func CheckConfig(cfg Config) error {
+	if _, err := newHostPolicy(cfg.AllowedHosts); err != nil {
+		return err
+	}
+	cop := http.NewCrossOriginProtection()
+	for _, o := range cfg.TrustedOrigins {
+		if err := cop.AddTrustedOrigin(o); err != nil {
+			return fmt.Errorf("trusted origin %q: want scheme://host[:port], as https://console.example.com", o)
+		}
+	}
+	return nil
 }
 
 // routeKind decides a route's deadlines.
@@ -103,7 +142,7 @@ const (
 
 func (s *server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.requestID, s.logRequests, s.recoverPanics)
+	r.Use(s.requestID, s.logRequests, s.recoverPanics, s.bodyDeadline, s.checkHost, s.browserWrites)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errf(codeNotFound, fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path)))
 	})
@@ -158,12 +197,24 @@ func (s *server) console() http.Handler {
 		switch {
 		case r.URL.Path == "/ui":
 			http.Redirect(w, r, "/ui/", http.StatusMovedPermanently)
-		case strings.HasPrefix(r.URL.Path, "/ui/"):
+		case strings.HasPrefix(r.URL.Path, "/ui/") && consoleFile(r.URL.Path):
 			files.ServeHTTP(w, r)
 		default:
 			s.writeError(w, r, errf(codeNotFound, fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path)))
 		}
 	})
+}
+
+// consoleFile reports whether path names one of the console's files (or
+// its folder): any other /ui/ path answers the API's JSON 404 like every
+// other unknown path, not the file server's plain text.
+func consoleFile(path string) bool {
+	name := strings.Trim(strings.TrimPrefix(path, "/ui/"), "/")
+	if name == "" {
+		return true
+	}
+	_, err := fs.Stat(ui.Assets(), name)
+	return err == nil
 }
 
 // guard checks access and sets the route's deadlines.
@@ -173,8 +224,11 @@ func (s *server) guard(p perm, k routeKind, next http.HandlerFunc) http.Handler 
 			s.writeError(w, r, err)
 			return
 		}
+		if k == long {
+			// The route sets its own write deadline (extendDeadline).
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+		}
 		if k == short {
-			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 			ctx, cancel := context.WithTimeout(r.Context(), s.cfg.StoreTimeout)
 			defer cancel()
 			r = r.WithContext(ctx)
@@ -244,6 +298,9 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		// Every answer must be written in time, whichever route (or none)
+		// takes the request; long routes clear this and set their own.
+		_ = http.NewResponseController(w).SetWriteDeadline(start.Add(s.cfg.WriteTimeout))
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		if sw.status == 0 {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -105,6 +106,10 @@ func (s *server) listStateMachines(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if !validNameCursor(cursor) {
+		s.writeError(w, r, errf(codeInvalidInput, fmt.Sprintf("malformed cursor %q: pass the nextCursor of an earlier page", cursor)))
+		return
+	}
 	sms, next, err := s.engine.Store().ListStateMachines(r.Context(), cursor, limit)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -180,4 +185,16 @@ func (s *server) deleteStateMachine(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// validNameCursor reports whether cursor is empty or one the state machine
+// listing hands out: a state machine name in unpadded base64url. Both stores
+// would take any base64 as a place in the list and answer an empty or
+// arbitrary page, where a made-up cursor is the client's mistake.
+func validNameCursor(cursor string) bool {
+	if cursor == "" {
+		return true
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	return err == nil && interpreter.ValidName(string(b)) && base64.RawURLEncoding.EncodeToString(b) == cursor
 }

@@ -47,6 +47,8 @@ type serveOptions struct {
 	retention                        time.Duration
 	maxTaskCalls                     int
 	pprofAddr                        string
+	maxConnections                   int
+	allowedHosts, trustedOrigins     []string
 	// getenv is serve's environment: os.Getenv in main, a map in tests, so
 	// that a test never picks up a developer's SFN_* variables.
 	getenv func(string) string
@@ -94,6 +96,9 @@ line wins over it. A variable whose value does not parse is a usage error.`,
 	f.DurationVar(&o.retention, "retention", env.duration("SFN_RETENTION", interpreter.DefaultRetention), "how long finished executions and their history are kept (env SFN_RETENTION); a negative value keeps them forever")
 	f.IntVar(&o.maxTaskCalls, "max-task-calls", env.count("SFN_MAX_TASK_CALLS"), fmt.Sprintf("task calls (handlers, HTTP) this node makes at once; more wait their turn, in order (env SFN_MAX_TASK_CALLS); 0: the default, %d", interpreter.DefaultMaxTaskCalls))
 	f.StringVar(&o.node, "node", env.str("SFN_NODE", ""), "this node's name among the nodes sharing a Redis (env SFN_NODE; default: host, pid and a random suffix)")
+	f.IntVar(&o.maxConnections, "max-connections", env.count("SFN_MAX_CONNECTIONS"), "connections the server holds at once (env SFN_MAX_CONNECTIONS); past it, the oldest connection without a request in progress is closed, or the newcomer answered 503; 0: from the process's file limit")
+	f.StringSliceVar(&o.allowedHosts, "allowed-hosts", env.list("SFN_ALLOWED_HOSTS"), "names clients use to reach this server (Host header), besides IP addresses, localhost and this machine's name: name, *.domain, or * for any (env SFN_ALLOWED_HOSTS, comma-separated); checked when the API is open or when set, against DNS rebinding")
+	f.StringSliceVar(&o.trustedOrigins, "trusted-origins", env.list("SFN_TRUSTED_ORIGINS"), "origins whose web pages may write through a browser, e.g. https://console.example.com (env SFN_TRUSTED_ORIGINS, comma-separated); same-origin pages always may")
 	f.StringVar(&o.pprofAddr, "pprof", env.str("SFN_PPROF", ""), "serve Go's /debug/pprof/ profiles on this separate address, e.g. 127.0.0.1:6060 (env SFN_PPROF); empty: off. Never expose it: it has no authentication")
 	return cmd
 }
@@ -350,19 +355,28 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 		defer stopProfiles()
 	}
 	draining := make(chan struct{})
-	srv := &http.Server{
-		Handler:           httpapi.New(httpapi.Config{Engine: engine, Logger: log, AuthTokens: tokens, Registry: reg, Draining: draining}),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	apiCfg := httpapi.Config{Engine: engine, Logger: log, AuthTokens: tokens, Registry: reg, Draining: draining,
+		TrustedOrigins: o.trustedOrigins}
+	if tokens == nil || len(o.allowedHosts) > 0 {
+		// The Host check: an open API must not answer a rebound name; with
+		// tokens a rebound page has none to send, and the check is opt-in.
+		apiCfg.AllowedHosts = serverNames(o.addr, o.allowedHosts)
 	}
+	if err := httpapi.CheckConfig(apiCfg); err != nil {
+		return usageErrorf("--allowed-hosts or --trusted-origins: %v", err)
+	}
+	capped, err := capConnections(ln, o, reg, log)
+	if err != nil {
+		return err
+	}
+	srv := newHTTPServer(capped, httpapi.New(apiCfg), log)
+	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	scheme := "http"
 	if o.tlsCert != "" {
 		scheme = "https"
 	}
 	if tokens == nil {
-		log.Warn("no --auth-tokens: the API is open to anyone who can reach " + o.addr)
+		log.Warn("no --auth-tokens: the API is open to anyone who can reach " + o.addr + "; browsers are held off by the Host and Origin checks (docs/security.md)")
 	} else {
 		log.Info("bearer tokens required", slog.Int("tokens", len(tokens)))
 	}
@@ -371,9 +385,9 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 	errc := make(chan error, 1)
 	go func() {
 		if o.tlsCert != "" {
-			errc <- srv.ServeTLS(ln, o.tlsCert, o.tlsKey)
+			errc <- srv.ServeTLS(capped, o.tlsCert, o.tlsKey)
 		} else {
-			errc <- srv.Serve(ln)
+			errc <- srv.Serve(capped)
 		}
 	}()
 	select {
