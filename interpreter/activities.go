@@ -50,7 +50,7 @@ func (e *Engine) PollActivity(ctx context.Context, activity, worker string) (tok
 				_, _, err = e.modify(ctx, tk.ExecutionID, func(r *run) bool {
 					applied, r.claim = false, nil // modify may call this again on a newer record
 					t := r.threads[tk.Thread]
-					if t == nil || t.Task == nil || t.Task.Secret != tk.Secret {
+					if t == nil || t.Task == nil || !sameSecret(t.Task.Secret, tk.Secret) {
 						return false
 					}
 					applied = r.activityStarted(tk.Thread, tk.ScheduledID, worker)
@@ -138,7 +138,7 @@ func (e *Engine) requeueOnce(ctx context.Context, tk Token) error {
 	_, _, err := e.modify(ctx, tk.ExecutionID, func(r *run) bool {
 		t := r.threads[tk.Thread]
 		if r.status != store.StatusRunning || t == nil || t.Phase != phaseTask || t.Task == nil ||
-			t.Task.ScheduledID != tk.ScheduledID || t.Task.Secret != tk.Secret || t.Task.Started {
+			t.Task.ScheduledID != tk.ScheduledID || !sameSecret(t.Task.Secret, tk.Secret) || t.Task.Started {
 			return false
 		}
 		s := r.state(t)

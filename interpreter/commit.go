@@ -148,17 +148,22 @@ func (e *Engine) modifyAs(ctx context.Context, id string, holder bool, change fu
 }
 
 // landed resolves an ambiguous write (a timeout, a dropped connection) by
-// re-reading: the commit landed when the record is at the version it would
-// have made, with its events, its engine header and the threads it wrote.
-// Another writer's commit from the same version (this one may have started
-// from an old cached record) differs in all but the rarest cases: a step
-// that wrote events carries its time, to the nanosecond, in the header, and
-// a change without events changes a thread.
+// re-reading (readBack): the commit landed when the record is at the
+// version it would have made, with its events, its engine header and the
+// threads it wrote. It is false when the record says otherwise, and when
+// it could not be read at all (the write's own error then stands).
 func (e *Engine) landed(ctx context.Context, id string, version int64, wrote *store.Execution, threads map[string][]byte) bool {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-	defer cancel()
-	rec, err := e.store.GetExecution(rctx, id)
-	if err != nil || rec.RecordVersion != version || rec.LastEventID != wrote.LastEventID ||
+	rec, err := e.readBack(ctx, id)
+	return err == nil && sameWrite(rec, version, wrote, threads)
+}
+
+// sameWrite reports whether rec is the write of wrote (at version, with
+// threads). Another writer's commit from the same version (this one may
+// have started from an old cached record) differs in all but the rarest
+// cases: a step that wrote events carries its time, to the nanosecond, in
+// the header, and a change without events changes a thread.
+func sameWrite(rec *store.Execution, version int64, wrote *store.Execution, threads map[string][]byte) bool {
+	if rec.RecordVersion != version || rec.LastEventID != wrote.LastEventID ||
 		rec.Status != wrote.Status || !bytes.Equal(rec.Engine, wrote.Engine) || !rec.StartedAt.Equal(wrote.StartedAt) {
 		return false
 	}
@@ -168,6 +173,48 @@ func (e *Engine) landed(ctx context.Context, id string, version int64, wrote *st
 		}
 	}
 	return true
+}
+
+// How readBack reads: each read has its own short deadline, and a read
+// that fails is tried again after a back-off that doubles, readBackTries
+// reads in all (about 4.4 s at most, within an answer's write deadline).
+const (
+	readBackTimeout = time.Second
+	readBackTries   = 4
+	readBackBackoff = 50 * time.Millisecond
+)
+
+// readBack reads an execution after a write whose outcome is unknown, to
+// answer what happened rather than an error when the write was applied.
+// The caller's context is often what ran out (a request bounded by the
+// store timeout), so the reads do not inherit its deadline or its
+// cancellation, only its values; and the store that just failed one call
+// may fail the next, so a failed read is tried again. store.ErrNotFound is
+// an answer (nothing was created), not a failure to read.
+func (e *Engine) readBack(ctx context.Context, id string) (*store.Execution, error) {
+	base := context.WithoutCancel(ctx)
+	var stopping <-chan struct{} // the engine's stop, once it was started
+	if e.ctx != nil {
+		stopping = e.ctx.Done()
+	}
+	backoff := readBackBackoff
+	for try := 1; ; try++ {
+		rctx, cancel := context.WithTimeout(base, readBackTimeout)
+		rec, err := e.store.GetExecution(rctx, id)
+		cancel()
+		if err == nil || errors.Is(err, store.ErrNotFound) || try == readBackTries {
+			return rec, err
+		}
+		// Real time, whatever the engine's clock: it is about the network.
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-stopping:
+			t.Stop()
+			return nil, err
+		}
+		backoff *= 2
+	}
 }
 
 // effects are what a committed step leaves to do: the step builds them

@@ -101,13 +101,30 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Executi
 	rec.Threads = threads
 	existingID, err := e.store.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: r.events, Activities: r.activities,
 		InFlight: r.inFlight()})
-	if err != nil && !errors.Is(err, store.ErrAlreadyExists) && e.landed(ctx, rec.ID, 1, rec, threads) {
-		err = nil // the create timed out but was applied
+	var old *store.Execution // the execution under this name, when the create met one
+	if err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+		// The create's outcome is unknown (a timeout, a dropped connection):
+		// what is under the name says what happened. Nothing (or no answer
+		// at all): the create's error stands, and a retry is safe.
+		if found, rerr := e.readBack(ctx, rec.ID); rerr == nil {
+			// This create, maybe stepped on since by the partition's holder
+			// (its first step may have left it due at once): its start time,
+			// to the nanosecond, and its input are this start's.
+			if sameWrite(found, 1, rec, threads) || found.StartedAt.Equal(rec.StartedAt) && found.InputHash == rec.InputHash {
+				err = nil // the create was applied
+			} else {
+				// Another start under this name got there first: answered as
+				// when the store says so.
+				old, existingID, err = found, found.ID, store.ErrAlreadyExists
+			}
+		}
 	}
 	if errors.Is(err, store.ErrAlreadyExists) {
-		old, gerr := e.store.GetExecution(ctx, existingID)
-		if gerr != nil {
-			return nil, false, gerr
+		if old == nil {
+			var gerr error
+			if old, gerr = e.store.GetExecution(ctx, existingID); gerr != nil {
+				return nil, false, gerr
+			}
 		}
 		if old.InputHash != hash {
 			return nil, false, fmt.Errorf("execution name %q is already used with a different input or version: %w", p.Name, store.ErrAlreadyExists)

@@ -5,7 +5,9 @@ package interpreter
 // outcome; and the answers that arrive from outside with a task token.
 
 import (
+	"bytes"
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -142,6 +144,9 @@ func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) t
 		if ctx.Err() != nil || !o.ok {
 			return // withdrawn, timed out (the timer reports it), stopping, or answered elsewhere
 		}
+		// A failure from inside (a handler's error, an HTTP body) is kept
+		// only up to the lengths AWS allows.
+		o.ferr = o.ferr.Capped()
 		// A result is recorded until it sticks: a store that fails for a
 		// while only delays it (the attempt's own timeout still applies).
 		for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
@@ -191,7 +196,9 @@ func callHandler(ctx context.Context, h Handler, c taskCall) (out value.Value, f
 	return v, nil
 }
 
-// TaskSuccess completes the task attempt a token names.
+// TaskSuccess completes the task attempt a token names. An answer that
+// comes after its task ended is a *TaskEndedError (ErrTaskAlreadyAnswered):
+// the retry of an answer that was applied says so.
 func (e *Engine) TaskSuccess(ctx context.Context, token string, output json.RawMessage) error {
 	if len(output) > e.cfg.Limits.MaxPayload {
 		return fmt.Errorf("task output of %d bytes exceeds %d bytes: %w", len(output), e.cfg.Limits.MaxPayload, ErrPayloadTooLarge)
@@ -203,35 +210,55 @@ func (e *Engine) TaskSuccess(ctx context.Context, token string, output json.RawM
 			return fmt.Errorf("task output is not valid JSON: %w", err)
 		}
 	}
-	return e.withToken(ctx, token, func(r *run, tk Token) bool { return r.taskResult(tk.Thread, tk.ScheduledID, v, nil) })
+	return e.withToken(ctx, token, &taskAnswer{output: v}, func(r *run, tk Token) bool { return r.taskResult(tk.Thread, tk.ScheduledID, v, nil) })
 }
 
-// TaskFailure fails the task attempt a token names.
+// TaskFailure fails the task attempt a token names. The error name and the
+// cause are cut to failure.MaxName and failure.MaxCause characters (the API
+// refuses longer ones). An answer that comes after its task ended is a
+// *TaskEndedError, as for TaskSuccess.
 func (e *Engine) TaskFailure(ctx context.Context, token, errName, cause string) error {
-	fe := &failure.Error{Name: errName, Cause: cause}
-	return e.withToken(ctx, token, func(r *run, tk Token) bool { return r.taskResult(tk.Thread, tk.ScheduledID, nil, fe) })
+	fe := failure.New(errName, cause)
+	return e.withToken(ctx, token, &taskAnswer{fail: fe}, func(r *run, tk Token) bool { return r.taskResult(tk.Thread, tk.ScheduledID, nil, fe) })
 }
 
 // TaskHeartbeat tells that the task a token names is still being worked on.
+// A heartbeat for a task that ended is ErrTaskNotFound.
 func (e *Engine) TaskHeartbeat(ctx context.Context, token string) error {
-	return e.withToken(ctx, token, func(r *run, tk Token) bool { return r.heartbeat(tk.Thread, tk.ScheduledID) })
+	return e.withToken(ctx, token, nil, func(r *run, tk Token) bool { return r.heartbeat(tk.Thread, tk.ScheduledID) })
 }
 
-func (e *Engine) withToken(ctx context.Context, token string, apply func(*run, Token) bool) error {
+// sameSecret compares a token's secret with the task's in constant time, so
+// that the time an answer takes does not tell how much of a guess was right.
+func sameSecret(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// withToken applies an answer to the task a token names. When the task is
+// not open (any more) and the answer is a result (ans set), it finds out
+// whether the task ended earlier, and how (taskEnded).
+func (e *Engine) withToken(ctx context.Context, token string, ans *taskAnswer, apply func(*run, Token) bool) error {
 	tk, ok := ParseToken(token)
 	if !ok {
 		return ErrTaskNotFound
 	}
-	applied := false
+	applied, past := false, false
 	_, _, err := e.modify(ctx, tk.ExecutionID, func(r *run) bool {
 		// modify may call this again on a newer record: only the last call counts.
-		applied = false
+		applied, past = false, false
 		t := r.threads[tk.Thread]
-		if t == nil || t.Task == nil || t.Task.ScheduledID != tk.ScheduledID || t.Task.Secret != tk.Secret {
-			return false
+		if t != nil && t.Task != nil && t.Task.ScheduledID == tk.ScheduledID {
+			if !sameSecret(t.Task.Secret, tk.Secret) {
+				return false
+			}
+			applied = apply(r, tk)
+			return applied
 		}
-		applied = apply(r, tk)
-		return applied
+		// Not the thread's current task: it may be one that ended before
+		// (the thread is gone, waits for nothing, or waits for a later
+		// attempt), whose answer is being retried.
+		past = tk.ScheduledID > 0 && tk.ScheduledID < r.lastID && (t == nil || t.Task == nil || t.Task.ScheduledID > tk.ScheduledID)
+		return false
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrTaskNotFound
@@ -239,8 +266,166 @@ func (e *Engine) withToken(ctx context.Context, token string, apply func(*run, T
 	if err != nil {
 		return err
 	}
-	if !applied {
+	if applied {
+		return nil
+	}
+	if past && ans != nil {
+		return e.taskEnded(ctx, tk, ans)
+	}
+	return ErrTaskNotFound
+}
+
+// ErrTaskAlreadyAnswered: the task a token names had already ended when an
+// answer came. The error is a *TaskEndedError, which says how it ended and
+// whether this answer is the one it ended with.
+var ErrTaskAlreadyAnswered = errors.New("task already answered")
+
+// TaskOutcome is how a task attempt ended.
+type TaskOutcome string
+
+// The ends of a task attempt that an answer can meet.
+const (
+	TaskSucceeded TaskOutcome = "succeeded"
+	TaskFailed    TaskOutcome = "failed"
+	TaskTimedOut  TaskOutcome = "timed out"
+)
+
+// TaskEndedError answers a task success or failure that came after the
+// task ended. Applied is set when the task ended with this very answer (the
+// same output; the same error and cause): a retry of an answer that was
+// applied, whose first reply was lost or came too late. Otherwise the answer
+// was not applied, and the error also matches ErrTaskNotFound, as answers
+// to finished tasks always did.
+type TaskEndedError struct {
+	Outcome TaskOutcome
+	Applied bool
+}
+
+func (e *TaskEndedError) Error() string {
+	if e.Applied {
+		return "the task already " + string(e.Outcome) + " with this answer"
+	}
+	return "the task already " + string(e.Outcome) + "; this answer was not applied"
+}
+
+// Unwrap makes the error match ErrTaskAlreadyAnswered, and ErrTaskNotFound
+// when this answer was not applied.
+func (e *TaskEndedError) Unwrap() []error {
+	if e.Applied {
+		return []error{ErrTaskAlreadyAnswered}
+	}
+	return []error{ErrTaskAlreadyAnswered, ErrTaskNotFound}
+}
+
+// taskAnswer is a result that came with a token: output for a success, fail
+// for a failure.
+type taskAnswer struct {
+	output value.Value
+	fail   *failure.Error
+}
+
+// How far taskEnded reads a history for the end of an attempt: pages of
+// answeredPage events, at most answeredScan in all. An attempt ends within
+// a few events of its start in a sequential execution; in a wide Map its
+// end may be thousands of events later, and further than answeredScan it is
+// answered as a finished token (ErrTaskNotFound), so that a stale token
+// cannot make the engine read a whole long history.
+const (
+	answeredPage = 500
+	answeredScan = 10000
+)
+
+// taskEnded finds out how the attempt a token names ended, after the
+// answer found it no longer open: from the execution's history, where its
+// Scheduled event is the token's, and the events of its thread follow that
+// one by previousEventId (Started, Submitted) up to the Succeeded, Failed or
+// TimedOut that ended it. It returns a *TaskEndedError, ErrTaskNotFound when
+// the attempt did not end with one of those (it was withdrawn, or the
+// execution stopped), or the store's error.
+//
+// The token's secret cannot be checked here: it is kept only while its
+// task is open. A forged token for an ended attempt learns how that attempt
+// ended, and changes nothing.
+func (e *Engine) taskEnded(ctx context.Context, tk Token, ans *taskAnswer) error {
+	first, err := e.store.History(ctx, store.HistoryQuery{ID: tk.ExecutionID, After: tk.ScheduledID - 1, Limit: 1})
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrTaskNotFound
+		}
+		return err
+	}
+	if len(first) != 1 || first[0].ID != tk.ScheduledID {
 		return ErrTaskNotFound
 	}
-	return nil
+	var sched taskEvent
+	if json.Unmarshal(first[0].Data, &sched) != nil {
+		return ErrTaskNotFound
+	}
+	prefix, ok := taskEventKind(sched.Type, "Scheduled")
+	if !ok {
+		return ErrTaskNotFound
+	}
+	chain := map[int64]bool{tk.ScheduledID: true} // this attempt's events so far
+	for after := tk.ScheduledID; after < tk.ScheduledID+answeredScan; {
+		page, err := e.store.History(ctx, store.HistoryQuery{ID: tk.ExecutionID, After: after, Limit: answeredPage})
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return ErrTaskNotFound
+			}
+			return err
+		}
+		for _, ev := range page {
+			after = ev.ID
+			var x taskEvent
+			if json.Unmarshal(ev.Data, &x) != nil || !chain[x.Prev] {
+				continue // another thread's, or nothing an attempt writes
+			}
+			switch x.Type {
+			case prefix + "Started", prefix + "Submitted":
+				chain[ev.ID] = true
+			case prefix + "Succeeded":
+				return &TaskEndedError{Outcome: TaskSucceeded, Applied: ans.fail == nil && sameOutput(x.Output, ans.output)}
+			case prefix + "Failed":
+				return &TaskEndedError{Outcome: TaskFailed, Applied: ans.fail != nil && x.Error == ans.fail.Name && x.Cause == ans.fail.Cause}
+			case prefix + "TimedOut":
+				return &TaskEndedError{Outcome: TaskTimedOut}
+			default:
+				return ErrTaskNotFound // the thread went on without an end of the attempt: it was cut short
+			}
+		}
+		if len(page) < answeredPage {
+			break
+		}
+	}
+	return ErrTaskNotFound
+}
+
+// taskEvent is what taskEnded reads of an event.
+type taskEvent struct {
+	Type   string          `json:"type"`
+	Prev   int64           `json:"previousEventId"`
+	Output json.RawMessage `json:"output"`
+	Error  string          `json:"error"`
+	Cause  string          `json:"cause"`
+}
+
+// taskEventKind returns the prefix (Task, Activity) of an attempt's event
+// of the given kind (Scheduled …); ok is false for any other event.
+func taskEventKind(typ, kind string) (prefix string, ok bool) {
+	for _, p := range []string{"Task", "Activity"} {
+		if typ == p+kind {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// sameOutput reports whether a recorded task output is the answer's: equal
+// as JSON values, whatever the spacing or the order of keys.
+func sameOutput(recorded json.RawMessage, answer value.Value) bool {
+	v, err := value.Decode(recorded)
+	if err != nil {
+		return false
+	}
+	return bytes.Equal(value.Canonical(v), value.Canonical(answer))
 }
