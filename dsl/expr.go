@@ -81,9 +81,18 @@ type Template struct {
 type tnode struct {
 	literal value.Value // when static
 	static  bool
-	fields  []tfield // objects
-	items   []tnode  // arrays
-	isArray bool
+	// size and depth are the literal's encoded length and nesting, counted
+	// once at compile time against every evaluation's budget.
+	size, depth int
+	fields      []tfield // objects
+	items       []tnode  // arrays
+	isArray     bool
+}
+
+// staticNode is a literal part of a template.
+func staticNode(v value.Value) tnode {
+	size, depth, _ := value.Measure(v, value.Unlimited, value.Unlimited)
+	return tnode{static: true, literal: v, size: size, depth: depth}
 }
 
 type tfield struct {
@@ -175,7 +184,7 @@ func compileNode(v value.Value, ptr string, report func(string, error)) tnode {
 			n.fields = append(n.fields, tfield{key: m.Key, srcKey: m.Key, node: sub})
 		}
 		if static {
-			return tnode{static: true, literal: v}
+			return staticNode(v)
 		}
 		return n
 	case []any:
@@ -188,28 +197,53 @@ func compileNode(v value.Value, ptr string, report func(string, error)) tnode {
 			}
 		}
 		if static {
-			return tnode{static: true, literal: v}
+			return staticNode(v)
 		}
 		return n
 	default:
-		return tnode{static: true, literal: v}
+		return staticNode(v)
 	}
 }
 
 // Eval builds the payload. A path that selects nothing is States.Runtime with
-// AWS's cause text.
+// AWS's cause text. The payload is bounded while it is built: each part is
+// counted as it is added (a path's value is measured at a cost bounded by
+// the limit, so a value shared many times is never encoded), and the
+// evaluation stops with States.DataLimitExceeded at the first part that
+// takes it over env.Limit() bytes or deeper than value.MaxDepth levels.
 func (t *Template) Eval(env Env) (value.Value, error) {
-	return t.root.eval(env)
+	b := budget{limit: env.Limit()}
+	return t.root.eval(env, &b, 0)
 }
 
-func (n *tnode) eval(env Env) (value.Value, error) {
+// budget counts the encoded bytes of a payload being built.
+type budget struct{ used, limit int }
+
+// add counts n bytes and reports whether the payload is still within the limit.
+func (b *budget) add(n int) bool {
+	b.used += n
+	return b.used <= b.limit
+}
+
+// eval builds the node, found inside level arrays and objects; field is the
+// field being built, for messages.
+func (n *tnode) eval(env Env, b *budget, level int) (value.Value, error) {
 	if n.static {
+		if level+n.depth > value.MaxDepth {
+			return nil, templateTooDeep("")
+		}
+		if !b.add(n.size) {
+			return nil, templateTooLarge(b.limit, "")
+		}
 		return n.literal, nil
 	}
 	if n.isArray {
+		if !b.add(2 + max(len(n.items)-1, 0)) {
+			return nil, templateTooLarge(b.limit, "")
+		}
 		out := make([]any, len(n.items))
 		for i := range n.items {
-			v, err := n.items[i].eval(env)
+			v, err := n.items[i].eval(env, b, level+1)
 			if err != nil {
 				return nil, err
 			}
@@ -217,11 +251,17 @@ func (n *tnode) eval(env Env) (value.Value, error) {
 		}
 		return out, nil
 	}
+	if !b.add(2 + max(len(n.fields)-1, 0)) {
+		return nil, templateTooLarge(b.limit, "")
+	}
 	out := value.NewObject(len(n.fields))
 	for i := range n.fields {
 		f := &n.fields[i]
+		if !b.add(value.StringSize(f.key) + 1) {
+			return nil, templateTooLarge(b.limit, f.srcKey)
+		}
 		if f.expr == nil {
-			v, err := f.node.eval(env)
+			v, err := f.node.eval(env, b, level+1)
 			if err != nil {
 				return nil, err
 			}
@@ -232,9 +272,32 @@ func (n *tnode) eval(env Env) (value.Value, error) {
 		if err != nil {
 			return nil, templateError(f, env, err)
 		}
+		size, depth, ok := value.Measure(v, b.limit-b.used, value.MaxDepth-level-1)
+		if !ok {
+			if depth > value.MaxDepth-level-1 {
+				return nil, templateTooDeep(f.srcKey)
+			}
+			return nil, templateTooLarge(b.limit, f.srcKey)
+		}
+		b.used += size
 		out.Set(f.key, v)
 	}
 	return out, nil
+}
+
+func templateTooLarge(limit int, field string) error {
+	return failure.Newf(failure.DataLimitExceeded, "The payload template's result would exceed the maximum payload size of %d bytes%s", limit, atField(field))
+}
+
+func templateTooDeep(field string) error {
+	return failure.Newf(failure.DataLimitExceeded, "The payload template's result would be nested more than %d levels deep%s", value.MaxDepth, atField(field))
+}
+
+func atField(field string) string {
+	if field == "" {
+		return ""
+	}
+	return " (at the field '" + field + "')"
 }
 
 func templateError(f *tfield, env Env, err error) error {
