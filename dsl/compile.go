@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/sfn-project/sfn/dsl/jsonpath"
 	"github.com/sfn-project/sfn/dsl/value"
@@ -110,6 +111,22 @@ func (f fields) integer(k string) (int64, bool) {
 	}
 	f.c.typeErrorf(f.ptrOf(k), "%q must be an integer, got %s", k, value.MarshalString(v))
 	return 0, false
+}
+
+// seconds reads a number of seconds (Wait's Seconds, a timeout). An integer
+// too large for int64 is left to the validator, which reports it as over
+// MaxSeconds rather than as "not an integer".
+func (f fields) seconds(k string) (int64, bool) {
+	v, ok := f.obj.Get(k)
+	if !ok {
+		return 0, false
+	}
+	if n, isNum := v.(value.Number); isNum && n.IsInteger() {
+		if _, fits := n.Int64(); !fits {
+			return 0, false
+		}
+	}
+	return f.integer(k)
 }
 
 func (f fields) number(k string) (float64, bool) {
@@ -324,9 +341,9 @@ func (c *compiler) compileState(name string, obj *value.Object, ptr string) *Sta
 	case Task:
 		s.Parameters = f.template("Parameters")
 		s.Task = c.compileResource(f)
-		s.TimeoutSeconds, _ = f.integer("TimeoutSeconds")
+		s.TimeoutSeconds, _ = f.seconds("TimeoutSeconds")
 		s.TimeoutSecondsPath = f.path("TimeoutSecondsPath")
-		s.HeartbeatSeconds, _ = f.integer("HeartbeatSeconds")
+		s.HeartbeatSeconds, _ = f.seconds("HeartbeatSeconds")
 		s.HeartbeatSecondsPath = f.path("HeartbeatSecondsPath")
 		c.compileErrorHandling(f, s)
 	case Choice:
@@ -338,16 +355,19 @@ func (c *compiler) compileState(name string, obj *value.Object, ptr string) *Sta
 		}
 	case Wait:
 		if f.has("Seconds") {
-			if n, ok := f.integer("Seconds"); ok {
+			if n, ok := f.seconds("Seconds"); ok {
 				s.Seconds = &n
 			}
 		}
 		s.SecondsPath = f.path("SecondsPath")
 		if ts, ok := f.str("Timestamp"); ok {
 			t, ok := ParseTimestamp(ts)
-			if !ok {
+			switch {
+			case !ok:
 				c.errorf(f.ptrOf("Timestamp"), CodeInvalidTimestamp, "Timestamp %q is not an ISO-8601 extended offset date-time such as 2026-11-27T12:00:00Z (a time zone or Z is required)", ts)
-			} else {
+			case t.After(MaxTime):
+				c.errorf(f.ptrOf("Timestamp"), CodeInvalidTimestamp, "Timestamp %q is after %s, the latest time sfn can represent", ts, MaxTime.Format(time.RFC3339Nano))
+			default:
 				s.Timestamp = &t
 			}
 		}

@@ -95,7 +95,7 @@ func compileDocument(root value.Value) (*Definition, []rawProblem) {
 	def.Machine = *c.compileMachine(obj, "")
 	def.Comment, _ = f.str("Comment")
 	def.Version, _ = f.str("Version")
-	def.TimeoutSeconds, _ = f.integer("TimeoutSeconds")
+	def.TimeoutSeconds, _ = f.seconds("TimeoutSeconds")
 	if ql, ok := f.str("QueryLanguage"); ok && ql == "JSONata" {
 		c.errorf(f.ptrOf("QueryLanguage"), CodeUnsupported, "QueryLanguage JSONata is not supported yet; use JSONPath (the default)")
 	}

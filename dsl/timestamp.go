@@ -1,6 +1,37 @@
 package dsl
 
-import "time"
+import (
+	"math"
+	"time"
+)
+
+// MaxSeconds is the largest number of seconds AWS accepts for a Wait's
+// Seconds and a Task's TimeoutSeconds and HeartbeatSeconds: 99999999, a
+// little over three years. sfn holds their path forms (SecondsPath,
+// TimeoutSecondsPath, HeartbeatSecondsPath) and an execution's
+// TimeoutSeconds to the same bound, which also keeps every duration the
+// engine computes far inside time.Duration's ±292 years.
+const MaxSeconds = 99999999
+
+// MaxTime is the latest instant the engine can represent: timers and the
+// stores keep due times as int64 Unix nanoseconds, which end on
+// 2262-04-11T23:47:16.854775807Z. A Wait until a later time would wrap to the
+// past and end at once, so it is refused instead.
+var MaxTime = time.Unix(0, math.MaxInt64).UTC()
+
+// AddSeconds returns t plus secs seconds. It refuses (false) a number of
+// seconds outside 0..MaxSeconds and a result after MaxTime, checking before
+// it multiplies, so that no input can wrap the duration.
+func AddSeconds(t time.Time, secs int64) (time.Time, bool) {
+	if secs < 0 || secs > MaxSeconds {
+		return time.Time{}, false
+	}
+	until := t.Add(time.Duration(secs) * time.Second)
+	if until.After(MaxTime) {
+		return time.Time{}, false
+	}
+	return until, true
+}
 
 // ParseTimestamp parses a timestamp as the States Language defines it for
 // Wait's Timestamp/TimestampPath and the Choice Timestamp* tests: an

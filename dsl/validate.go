@@ -42,6 +42,7 @@ func (c *compiler) validate(d *Definition) {
 		if i, isInt := numberInt(n); isInt && i <= 0 && !c.schemaBad["/TimeoutSeconds"] {
 			c.errorf("/TimeoutSeconds", CodeSchema, "TimeoutSeconds must be a positive number of seconds, got %d; remove it for no execution timeout", i)
 		}
+		v.maxSeconds(root, "", "TimeoutSeconds", CodeSchema)
 	}
 	v.machine(&d.Machine)
 }
@@ -390,6 +391,8 @@ func (v *validator) ends(m *Machine, statesObj *value.Object) bool {
 func (v *validator) task(s *State, so *value.Object) {
 	v.exclusive(s, so, CodeSchema, "TimeoutSeconds", "TimeoutSecondsPath")
 	v.exclusive(s, so, CodeSchema, "HeartbeatSeconds", "HeartbeatSecondsPath")
+	v.maxSeconds(so, s.Pointer, "TimeoutSeconds", CodeSchema)
+	v.maxSeconds(so, s.Pointer, "HeartbeatSeconds", CodeSchema)
 	t, tok := getInt(so, "TimeoutSeconds")
 	h, hok := getInt(so, "HeartbeatSeconds")
 	if tok && hok && h >= t && !v.c.schemaBad[s.Pointer+"/HeartbeatSeconds"] && !v.c.schemaBad[s.Pointer+"/TimeoutSeconds"] {
@@ -401,6 +404,7 @@ func (v *validator) task(s *State, so *value.Object) {
 var waitFields = []string{"Seconds", "SecondsPath", "Timestamp", "TimestampPath"}
 
 func (v *validator) wait(s *State, so *value.Object) {
+	v.maxSeconds(so, s.Pointer, "Seconds", CodeInvalidWait)
 	var present []string
 	for _, k := range waitFields {
 		if so.Has(k) {
@@ -416,6 +420,22 @@ func (v *validator) wait(s *State, so *value.Object) {
 	for _, k := range present[1:] {
 		v.c.keyErrorf(s.Pointer+"/"+k, CodeInvalidWait, "Wait state %q has both %s and %s; use exactly one of Seconds, SecondsPath, Timestamp and TimestampPath", s.Name, present[0], k)
 	}
+}
+
+// maxSeconds refuses a number of seconds k of the object at ptr above
+// MaxSeconds, AWS's bound, including integers too large for any integer
+// type (1e30): the engine would otherwise wrap the duration and finish a
+// 400-year Wait at once. Values below the minimum are the schema's to report.
+func (v *validator) maxSeconds(o *value.Object, ptr, k, code string) {
+	raw, ok := o.Get(k)
+	n, isNum := raw.(value.Number)
+	if !ok || !isNum || !n.IsInteger() || v.c.schemaBad[ptr+"/"+k] {
+		return
+	}
+	if i, fits := n.Int64(); fits && i <= MaxSeconds || n.Float64() < 0 {
+		return
+	}
+	v.c.errorf(ptr+"/"+k, code, "%s must be at most %d seconds (a little over 3 years, AWS's limit), got %s", k, MaxSeconds, n)
 }
 
 // exclusive reports a field given both literally and as a path.

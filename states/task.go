@@ -52,6 +52,11 @@ func positiveSeconds(p *dsl.Path, field string, env Env) (int64, error) {
 	if !ok || secs <= 0 {
 		return 0, failure.Newf(failure.Runtime, "The %s parameter must reference a positive integer: %s == %s", field, p.String(), value.MarshalString(v))
 	}
+	// The engine adds secs × time.Second to the clock: above AWS's bound
+	// the product could wrap and time the task out at once.
+	if secs > dsl.MaxSeconds {
+		return 0, failure.Newf(failure.Runtime, "The %s parameter references a value greater than %d, the most seconds a task may last: %s == %s", field, dsl.MaxSeconds, p.String(), value.MarshalString(v))
+	}
 	return secs, nil
 }
 

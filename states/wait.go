@@ -20,9 +20,17 @@ func Wait(s *dsl.State, raw value.Value, now time.Time, env Env) (until time.Tim
 	penv := withInput(env, eff)
 	switch {
 	case s.Seconds != nil:
-		until = now.Add(time.Duration(*s.Seconds) * time.Second)
+		// Load refuses Seconds over dsl.MaxSeconds; a definition built
+		// some other way still never wraps.
+		var ok bool
+		if until, ok = dsl.AddSeconds(now, *s.Seconds); !ok {
+			return time.Time{}, nil, failure.Newf(failure.Runtime, "The Seconds field must be an integer from 0 to %d: %d", dsl.MaxSeconds, *s.Seconds)
+		}
 	case s.Timestamp != nil:
 		until = *s.Timestamp
+		if until.After(dsl.MaxTime) {
+			return time.Time{}, nil, failure.Newf(failure.Runtime, "The Timestamp field is after %s, the latest time the engine can represent: %s", dsl.MaxTime.Format(time.RFC3339Nano), until.Format(time.RFC3339Nano))
+		}
 	case s.SecondsPath != nil:
 		v, err := s.SecondsPath.Select(penv)
 		if err != nil {
@@ -39,7 +47,11 @@ func Wait(s *dsl.State, raw value.Value, now time.Time, env Env) (until time.Tim
 		if secs < 0 {
 			return time.Time{}, nil, failure.Newf(failure.Runtime, "The SecondsPath parameter references a negative value: %s == %s", s.SecondsPath.String(), value.MarshalString(v))
 		}
-		until = now.Add(time.Duration(secs) * time.Second)
+		// Checked before any arithmetic: 400 years of seconds times
+		// time.Second wraps an int64 and would end the Wait at once.
+		if until, ok = dsl.AddSeconds(now, secs); !ok {
+			return time.Time{}, nil, failure.Newf(failure.Runtime, "The SecondsPath parameter references a value greater than %d, the most seconds a Wait may last: %s == %s", dsl.MaxSeconds, s.SecondsPath.String(), value.MarshalString(v))
+		}
 	case s.TimestampPath != nil:
 		v, err := s.TimestampPath.Select(penv)
 		if err != nil {
@@ -49,6 +61,9 @@ func Wait(s *dsl.State, raw value.Value, now time.Time, env Env) (until time.Tim
 		t, ok := dsl.ParseTimestamp(str)
 		if !ok {
 			return time.Time{}, nil, failure.Newf(failure.Runtime, "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", s.TimestampPath.String(), displayScalar(v))
+		}
+		if t.After(dsl.MaxTime) {
+			return time.Time{}, nil, failure.Newf(failure.Runtime, "The TimestampPath parameter references a time after %s, the latest the engine can represent: %s == %s", dsl.MaxTime.Format(time.RFC3339Nano), s.TimestampPath.String(), displayScalar(v))
 		}
 		until = t
 	}
