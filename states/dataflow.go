@@ -87,6 +87,12 @@ func ApplyResultPath(p *jsonpath.Path, null bool, raw, result value.Value) (valu
 	if p == nil {
 		return result, nil
 	}
+	// Set builds one object per step above the result: a long path over a
+	// deep result would make a document that no part of sfn can read
+	// back, so it is refused here, like any other oversized state data.
+	if !value.DepthWithin(result, value.MaxDepth-p.Len()) {
+		return nil, failure.Newf(failure.DataLimitExceeded, "The result placed at ResultPath %s would be nested more than %d levels deep", p.String(), value.MaxDepth)
+	}
 	v, err := p.Set(raw, result)
 	if err != nil {
 		var se *jsonpath.SetError

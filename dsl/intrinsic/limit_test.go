@@ -158,3 +158,25 @@ func TestEvalHostileMemory(t *testing.T) {
 		})
 	}
 }
+
+// TestStringToJsonDepth: a string holding JSON nested deeper than
+// value.MaxDepth fails with States.IntrinsicFailure naming the limit, the
+// same limit as every other place JSON enters.
+func TestStringToJsonDepth(t *testing.T) {
+	t.Parallel()
+	c, err := Parse("States.StringToJson($.j)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for levels, ok := range map[int]bool{value.MaxDepth: true, value.MaxDepth + 1: false, 10000: false} {
+		j := strings.Repeat("[", levels) + strings.Repeat("]", levels)
+		_, err := c.Eval(Env{Input: value.ObjectOf("j", j)})
+		var fe *failure.Error
+		switch {
+		case ok && err != nil:
+			t.Errorf("%d levels: %v", levels, err)
+		case !ok && (!errors.As(err, &fe) || fe.Name != failure.IntrinsicFailure || !strings.Contains(fe.Cause, "nested more than 512 levels deep")):
+			t.Errorf("%d levels: %v; want %s naming the limit", levels, err, failure.IntrinsicFailure)
+		}
+	}
+}

@@ -111,3 +111,7 @@ func (p *Path) Select(doc value.Value) (value.Value, error) {
 	}
 	return out, nil
 }
+
+// Len is the number of steps after "$" (or "$$"): for a reference path, how
+// many levels of objects and arrays Set may add above the value it places.
+func (p *Path) Len() int { return len(p.steps) }

@@ -18,7 +18,14 @@ const (
 	// MaxSize is the largest text Parse reads, in bytes.
 	MaxSize = 1 << 20
 	// MaxDepth is the deepest nesting of arrays and objects; the root
-	// object or array is at depth 1.
+	// object or array is at depth 1. It is deliberately below
+	// value.MaxDepth, the limit on JSON data (inputs, results): a
+	// definition's reader records a JSON Pointer for every value, each as
+	// long as its depth, so a hostile text of size S costs about S×depth/2
+	// bytes of pointers. A 1 MiB definition of chains nested to this limit
+	// allocates about 180 MB; at 512 levels it would be about 400 MB. Real
+	// definitions nest a few dozen levels, and data nested deeper than this
+	// belongs in the input, not in the definition.
 	MaxDepth = 100
 	// MaxAliasNodes caps the values that YAML aliases may produce in
 	// total, so that a "billion laughs" text cannot expand without end.

@@ -115,3 +115,34 @@ func escapeExtra(s string) int {
 // Unlimited is a size or depth limit that nothing reaches, for Measure's
 // callers that want one of the two bounds only.
 const Unlimited = math.MaxInt
+
+// DepthWithin reports whether v is nested at most limit levels deep (arrays
+// and objects; a scalar is 0). It visits containers only and stops at the
+// first level too many, so it is cheaper than Measure when only the depth
+// matters.
+func DepthWithin(v Value, limit int) bool {
+	if limit < 0 {
+		return false
+	}
+	switch t := v.(type) {
+	case []any:
+		if limit < 1 {
+			return false
+		}
+		for _, e := range t {
+			if !DepthWithin(e, limit-1) {
+				return false
+			}
+		}
+	case *Object:
+		if limit < 1 {
+			return false
+		}
+		for _, m := range t.Members() {
+			if !DepthWithin(m.Value, limit-1) {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -66,3 +66,25 @@ func TestMeasureStopsEarly(t *testing.T) { // not parallel: AllocsPerRun
 		t.Errorf("Measure of 600 levels = depth %d, ok %v; want refused at depth %d", depth, ok, value.MaxDepth+1)
 	}
 }
+
+func TestDepthWithin(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		doc   string
+		limit int
+		want  bool
+	}{
+		{`"x"`, 0, true},
+		{`"x"`, -1, false},
+		{`[]`, 0, false},
+		{`[]`, 1, true},
+		{`[1,[2,{"a":[]}]]`, 4, true},
+		{`[1,[2,{"a":[]}]]`, 3, false},
+		{`{"a":{"b":1},"c":[[[]]]}`, 3, false},
+		{`{"a":{"b":1},"c":[[[]]]}`, 4, true},
+	} {
+		if got := value.DepthWithin(value.MustDecode(tc.doc), tc.limit); got != tc.want {
+			t.Errorf("DepthWithin(%s, %d) = %v, want %v", tc.doc, tc.limit, got, tc.want)
+		}
+	}
+}
