@@ -18,7 +18,7 @@ SCALE_LEAD ?= 90s
 # clone) `make conformance` says so and does nothing; under CI=true it fails.
 CONFORMANCE_DIR ?= ../shared/conformance
 
-.PHONY: help run build test test-faults bench bench-scale bench-http fuzz conformance lint
+.PHONY: help run build test test-faults test-abuse bench bench-scale bench-http fuzz conformance lint
 
 help: ## list the targets
 	@echo "sfn make targets:"
@@ -33,15 +33,23 @@ build: ## build bin/sfn
 
 test: ## go vet, then all tests with the race detector, the fault tests last
 	go vet ./...
-	go test -race -count=1 -skip 'Fault' ./...
+	go test -race -count=1 -skip 'Fault|Abuse' ./...
 	SFN_TEST_STORE=redis go test -race -count=1 ./httpapi/
 	$(MAKE) test-faults
+	$(MAKE) test-abuse
 
 # The fault tests kill and pause real processes (sfn serve, redis-server);
 # they are the tests named *Fault*, run on their own so that their timing
 # does not compete with the rest of the suite.
 test-faults: ## fault tests: injected store faults, kill -9 of sfn serve, Redis paused
 	go test -race -count=1 -run 'Fault' -timeout 10m ./interpreter ./cmd/sfn ./cmd/sfnscale
+
+# The abuse tests are the denial-of-service probes of docs/security.md in
+# bounded form (thousands of slow connections, invented methods, a Map over
+# 120,000 items), on loopback against a built sfn serve. They run without
+# the race detector, so that their latency bounds hold on two cores.
+test-abuse: ## abuse tests: slow clients, label cardinality, oversized work against sfn serve
+	go test -count=1 -run 'Abuse' -timeout 5m -v ./cmd/sfn 2>&1 | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|abuse_test.go'
 
 bench: ## run the Go benchmarks
 	go test -run '^$$' -bench . -benchmem ./...

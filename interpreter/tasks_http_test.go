@@ -370,7 +370,7 @@ func TestHTTPSecretsStayOutOfHistory(t *testing.T) {
 	t.Parallel()
 	const secret = "s3cr3t-bearer-value"
 	svc := newService(t, 200, 401)
-	hc, err := httptask.New(httptask.Config{Connections: map[string]httptask.Connection{"pay": {BearerToken: secret}}})
+	hc, err := httptask.New(httptask.Config{Connections: map[string]httptask.Connection{"pay": {BearerToken: secret, Endpoints: []string{"127.0.0.1"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

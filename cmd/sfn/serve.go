@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -91,8 +90,8 @@ line wins over it. A variable whose value does not parse is a usage error.`,
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "how long in-flight requests may finish on SIGTERM")
 	f.StringVar(&o.redisPrefix, "redis-prefix", env.str("SFN_REDIS_PREFIX", "sfn"), "prefix of every Redis key (env SFN_REDIS_PREFIX)")
 	f.BoolVar(&o.redisCluster, "redis-cluster", env.boolean("SFN_REDIS_CLUSTER"), "use Redis Cluster, also chosen when --redis-url lists several nodes (env SFN_REDIS_CLUSTER: true, false, 1 or 0)")
-	f.StringSliceVar(&o.httpAllow, "http-allow", env.list("SFN_HTTP_ALLOW"), "hosts (name, *.domain) or CIDRs HTTP tasks may call (env SFN_HTTP_ALLOW, comma-separated); empty: all but link-local and cloud metadata addresses")
-	f.StringVar(&o.connections, "connections", env.str("SFN_CONNECTIONS", ""), "JSON file of named HTTP task connections, credentials for Authentication.ConnectionArn (env SFN_CONNECTIONS)")
+	f.StringSliceVar(&o.httpAllow, "http-allow", env.list("SFN_HTTP_ALLOW"), "hosts (name, *.domain) or CIDRs HTTP tasks may call (env SFN_HTTP_ALLOW, comma-separated); empty: all destinations. Always refused: link-local (169.254.0.0/16, fe80::/10) and cloud metadata endpoints (100.100.100.200, 168.63.129.16, 192.0.0.192, fd00:ec2::254, fd20:ce::254, metadata.google.internal…; see docs/tasks.md)")
+	f.StringVar(&o.connections, "connections", env.str("SFN_CONNECTIONS", ""), "JSON file of named HTTP task connections, credentials for Authentication.ConnectionArn, each with \"endpoints\": [...] it may be used for (required; \"*\" for any destination) (env SFN_CONNECTIONS)")
 	f.DurationVar(&o.retention, "retention", env.duration("SFN_RETENTION", interpreter.DefaultRetention), "how long finished executions and their history are kept (env SFN_RETENTION); a negative value keeps them forever")
 	f.IntVar(&o.maxTaskCalls, "max-task-calls", env.count("SFN_MAX_TASK_CALLS"), fmt.Sprintf("task calls (handlers, HTTP) this node makes at once; more wait their turn, in order (env SFN_MAX_TASK_CALLS); 0: the default, %d", interpreter.DefaultMaxTaskCalls))
 	f.StringVar(&o.node, "node", env.str("SFN_NODE", ""), "this node's name among the nodes sharing a Redis (env SFN_NODE; default: host, pid and a random suffix)")
@@ -205,7 +204,7 @@ func openStore(ctx context.Context, o *serveOptions, log *slog.Logger) (store.St
 
 // httpTaskClient builds the client of HTTP tasks with the operator's
 // policy: the hosts they may call and the named connections' credentials.
-func httpTaskClient(o *serveOptions) (*httptask.Client, error) {
+func httpTaskClient(o *serveOptions, log *slog.Logger) (*httptask.Client, error) {
 	cfg := httptask.Config{Allow: o.httpAllow}
 	if o.redisURL != "" {
 		// Definitions must not be able to talk to the store itself.
@@ -220,25 +219,13 @@ func httpTaskClient(o *serveOptions) (*httptask.Client, error) {
 		if err != nil {
 			return nil, usageErrorf("--connections: %v", err)
 		}
-		if err := json.Unmarshal(data, &cfg.Connections); err != nil {
-			return nil, usageErrorf("--connections %s: want a JSON object of name -> {apiKeyName, apiKeyValue | username, password | bearerToken | oauth: {tokenUrl, clientId, clientSecret, scope}}: %v", o.connections, err)
+		conns, err := httptask.ParseConnections(data, o.getenv)
+		if err != nil {
+			return nil, usageErrorf("--connections %s: %v", o.connections, err)
 		}
-		secret := func(v string) string {
-			// Secrets may come from the environment: "$NAME" or "env:NAME".
-			if name, ok := strings.CutPrefix(v, "env:"); ok {
-				return o.getenv(name)
-			}
-			if name, ok := strings.CutPrefix(v, "$"); ok {
-				return o.getenv(name)
-			}
-			return v
-		}
-		for name, c := range cfg.Connections {
-			c.APIKeyValue, c.Password, c.BearerToken = secret(c.APIKeyValue), secret(c.Password), secret(c.BearerToken)
-			if c.OAuth != nil {
-				c.OAuth.ClientSecret = secret(c.OAuth.ClientSecret)
-			}
-			cfg.Connections[name] = c
+		cfg.Connections = conns
+		for _, n := range httptask.UnrestrictedConnections(conns) {
+			log.Warn("HTTP task connection may send its credentials to any destination (\"endpoints\": [\"*\"])", slog.String("connection", n))
 		}
 	}
 	return httptask.New(cfg)
@@ -258,7 +245,7 @@ type servedEngine struct {
 // the engine is given the wrapper's Leaser and NodeRegistry (the wrapper
 // has them when st has), never st's own, so their series move too.
 func newServedEngine(o *serveOptions, st store.Store, log *slog.Logger) (*servedEngine, error) {
-	httpClient, err := httpTaskClient(o)
+	httpClient, err := httpTaskClient(o, log)
 	if err != nil {
 		return nil, err
 	}
