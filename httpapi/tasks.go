@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
+	"github.com/sfn-project/sfn/dsl/failure"
 	"github.com/sfn-project/sfn/interpreter"
 )
 
@@ -58,6 +61,13 @@ func requireToken(tok string) error {
 	return nil
 }
 
+// answered is the body of a task success or failure: {} when it was
+// applied now, {"alreadyApplied": true} when it is the retry of the answer
+// the task already ended with (the first reply was lost or came late).
+type answered struct {
+	AlreadyApplied bool `json:"alreadyApplied,omitempty"`
+}
+
 func (s *server) taskSuccess(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		TaskToken string          `json:"taskToken"`
@@ -71,11 +81,8 @@ func (s *server) taskSuccess(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.engine.TaskSuccess(r.Context(), body.TaskToken, body.Output); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, struct{}{})
+	err := s.engine.TaskSuccess(r.Context(), body.TaskToken, body.Output)
+	s.writeAnswer(w, r, err, interpreter.TaskSucceeded, "success")
 }
 
 func (s *server) taskFailure(w http.ResponseWriter, r *http.Request) {
@@ -92,11 +99,42 @@ func (s *server) taskFailure(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.engine.TaskFailure(r.Context(), body.TaskToken, body.Error, body.Cause); err != nil {
-		s.writeError(w, r, err)
-		return
+	// AWS refuses what it would not keep; the engine would cut it.
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"error", body.Error, failure.MaxName}, {"cause", body.Cause, failure.MaxCause}} {
+		if failure.TooLong(f.v, f.max) {
+			s.writeError(w, r, errf(codeInvalidInput, fmt.Sprintf("field %q is %d characters long: at most %d are allowed",
+				f.name, utf8.RuneCountInString(f.v), f.max)))
+			return
+		}
 	}
-	writeJSON(w, http.StatusOK, struct{}{})
+	err := s.engine.TaskFailure(r.Context(), body.TaskToken, body.Error, body.Cause)
+	s.writeAnswer(w, r, err, interpreter.TaskFailed, "failure")
+}
+
+// writeAnswer answers a task success or failure (kind, named what) after
+// the engine took it. One that came after its task ended: the retry of the
+// answer the task ended with is 200 and says so, so that a client that
+// lost the first reply may retry safely; an answer of the other kind (a
+// failure after the task succeeded, anything after it timed out) is 409;
+// another answer of the same kind (another output, error or cause) is
+// 404, as for any finished token.
+func (s *server) writeAnswer(w http.ResponseWriter, r *http.Request, err error, kind interpreter.TaskOutcome, what string) {
+	var ended *interpreter.TaskEndedError
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, answered{})
+	case !errors.As(err, &ended):
+		s.writeError(w, r, err)
+	case ended.Applied:
+		writeJSON(w, http.StatusOK, answered{AlreadyApplied: true})
+	case ended.Outcome != kind:
+		s.writeError(w, r, errf(codeConflict, fmt.Sprintf("the task already %s: this %s was not applied", ended.Outcome, what)))
+	default:
+		s.writeError(w, r, interpreter.ErrTaskNotFound)
+	}
 }
 
 func (s *server) taskHeartbeat(w http.ResponseWriter, r *http.Request) {
