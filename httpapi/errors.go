@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sfn-project/sfn/dsl/value"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store"
 )
@@ -85,6 +86,10 @@ func (s *server) classify(ctx context.Context, err error) *apiError {
 		return errf(codeTooLarge, err.Error())
 	case errors.Is(err, interpreter.ErrPayloadTooLarge):
 		return errf(codeTooLarge, err.Error())
+	case errors.Is(err, value.ErrTooDeep):
+		// Bad input like any malformed JSON, wherever it enters (start
+		// input, task output): the message names the limit.
+		return errf(codeInvalidInput, err.Error())
 	case errors.Is(err, interpreter.ErrInvalidName):
 		return errf(codeInvalidInput, err.Error()+": names are 1-80 characters of [A-Za-z0-9_-]")
 	case errors.Is(err, interpreter.ErrTaskNotFound):

@@ -310,3 +310,34 @@ func TestWaitThatRunsOutAnswers202(t *testing.T) {
 		t.Fatalf("wait ran out: %s, want status RUNNING", r.body)
 	}
 }
+
+// JSON nested past the data limit is bad input wherever it enters: 400
+// naming the limit, never 500.
+func TestDeepJSONIsBadInput(t *testing.T) {
+	srv := setup(t, nil)
+	put(t, srv, "p", passChain)
+	put(t, srv, "act", activityDef)
+	deep := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	for _, n := range []int{513, 10000} {
+		r := call(t, srv, http.MethodPost, "/v1/state-machines/p/executions", `{"input":`+deep(n)+`}`, "Content-Type", "application/json")
+		wantError(t, r, 400, "InvalidInput")
+		if !strings.Contains(string(r.body), "512") {
+			t.Errorf("input nested %d deep: %s, want the limit (512) named", n, r.body)
+		}
+	}
+	if r := call(t, srv, http.MethodPost, "/v1/state-machines/p/executions", `{"input":`+deep(500)+`}`, "Content-Type", "application/json"); r.status != 202 {
+		t.Errorf("input nested 500 deep: %d %s, want 202", r.status, r.body)
+	}
+	// A task answer nested too deep.
+	call(t, srv, http.MethodPost, "/v1/state-machines/act/executions", map[string]any{"input": map[string]any{}})
+	poll := call(t, srv, http.MethodPost, "/v1/activities/work/poll?wait=5s", map[string]any{"workerName": "w"}).json(t)
+	token, _ := poll["taskToken"].(string)
+	if token == "" {
+		t.Fatalf("no task polled: %v", poll)
+	}
+	r := call(t, srv, http.MethodPost, "/v1/tasks/success", `{"taskToken":"`+token+`","output":`+deep(600)+`}`, "Content-Type", "application/json")
+	wantError(t, r, 400, "InvalidInput")
+	// A definition nested too deep is a validation problem with its place.
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":` + deep(600) + `,"End":true}}}`
+	wantError(t, call(t, srv, http.MethodPut, "/v1/state-machines/deep", def, "Content-Type", "application/json"), 400, "ValidationError")
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/sfn-project/sfn/dsl/value"
 	"github.com/sfn-project/sfn/interpreter"
 )
 
@@ -100,6 +101,11 @@ func envelopeError(err error) error {
 			return errf(codeInvalidInput, "the request body must be a JSON object")
 		}
 		return errf(codeInvalidInput, fmt.Sprintf("field %q must be %s, not a JSON %s", typeErr.Field, jsonKind(typeErr.Type.Kind().String()), typeErr.Value))
+	case errors.As(err, &syntaxErr) && strings.Contains(syntaxErr.Error(), "exceeded max depth"):
+		// encoding/json's own bound (10,000) is far past the data limit
+		// every other entry point names; name that one here too.
+		return errf(codeInvalidInput, fmt.Sprintf("JSON nested more than %d levels deep at byte %d (the limit is %d levels of arrays and objects)",
+			value.MaxDepth, syntaxErr.Offset, value.MaxDepth))
 	case errors.As(err, &syntaxErr):
 		return errf(codeInvalidInput, fmt.Sprintf("malformed JSON body at byte %d: %s", syntaxErr.Offset, syntaxErr.Error()))
 	case errors.Is(err, io.ErrUnexpectedEOF):
