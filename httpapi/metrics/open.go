@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"log/slog"
+	"sort"
 	"sync"
 	"time"
 
@@ -108,8 +109,8 @@ func (o *Open) Collect(ch chan<- prometheus.Metric) {
 	}
 	// A state machine whose executions all ended reads 0 rather than
 	// vanishing, so that graphs drop to zero instead of stopping.
-	for name := range o.known {
-		ch <- prometheus.MustNewConstMetric(o.gauge, prometheus.GaugeValue, float64(o.counts[name]), name)
+	for name, n := range boundedCounts(o.known, o.counts, maxStateMachines) {
+		ch <- prometheus.MustNewConstMetric(o.gauge, prometheus.GaugeValue, float64(n), clean(name))
 	}
 	ch <- prometheus.MustNewConstMetric(o.lastCount, prometheus.GaugeValue, float64(o.at.UnixMilli())/1000)
 }
@@ -212,4 +213,35 @@ func (o *Open) list(ctx context.Context) (map[string]int, error) {
 		}
 		cursor = next
 	}
+}
+
+// boundedCounts is counts over known names as at most limit series, like
+// every other state_machine label: past limit names, the ones with the
+// fewest open executions are summed as "other" (names are an admin's,
+// but a thousand-and-one must not be a thousand-and-one series).
+func boundedCounts(known map[string]struct{}, counts map[string]int, limit int) map[string]int {
+	out := make(map[string]int, min(len(known), limit))
+	if len(known) <= limit {
+		for name := range known {
+			out[name] = counts[name]
+		}
+		return out
+	}
+	names := make([]string, 0, len(known))
+	for name := range known {
+		names = append(names, name)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if counts[names[i]] != counts[names[j]] {
+			return counts[names[i]] > counts[names[j]]
+		}
+		return names[i] < names[j]
+	})
+	for _, name := range names[:limit-1] {
+		out[name] = counts[name]
+	}
+	for _, name := range names[limit-1:] {
+		out[overflow] += counts[name]
+	}
+	return out
 }
