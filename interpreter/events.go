@@ -19,14 +19,47 @@ func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
 // eventWriter builds one history event as JSON, field by field, without
 // reflection: events are the hottest allocation of a step.
 type eventWriter struct {
-	r     *run
-	buf   []byte
-	spare int // room left in the arena when the event began
-	id    int64
+	r       *run
+	buf     []byte
+	spare   int // room left in the arena when the event began
+	id      int64
+	dropped bool // the event does not fit in the history: end discards it
+}
+
+// finalEvent reports whether typ ends an execution (the only events that
+// may take the history's last id).
+func finalEvent(typ string) bool {
+	switch typ {
+	case "ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut":
+		return true
+	}
+	return false
+}
+
+// dropEvent returns a writer whose event is discarded: the history is
+// full. Its fields go to a scratch buffer (the callers write them as for
+// any event), and its id is the last one written, so that a thread's
+// previous event stays one that exists.
+func (r *run) dropEvent() *eventWriter {
+	r.overflow = true
+	w := &r.ew
+	w.r, w.id, w.dropped, w.spare = r, r.lastID, true, 0
+	w.buf = r.scratch[:0]
+	return w
 }
 
 // event starts an event that follows prev in its thread.
+//
+// The history never holds more than Limits.MaxHistory events. As AWS
+// does, the events before the last one may take ids up to MaxHistory-1,
+// and the one with id MaxHistory must end the execution: an event that
+// would not leave that room is not written (run.overflow records it, and
+// the step then ends the execution with the history error, historyFull).
+// The test is on the id alone, so it costs nothing below the limit.
 func (r *run) event(prev int64, typ string) *eventWriter {
+	if r.limits.MaxHistory > 0 && r.lastID+1 >= int64(r.limits.MaxHistory) && !finalEvent(typ) {
+		return r.dropEvent()
+	}
 	r.lastID++
 	id := r.lastID
 	ts := r.now
@@ -36,7 +69,7 @@ func (r *run) event(prev int64, typ string) *eventWriter {
 	r.hdr.LastTime = ts
 	r.noteEvent(typ)
 	w := &r.ew
-	w.r, w.id = r, id
+	w.r, w.id, w.dropped = r, id, false
 	// Events of a step share arenas: one allocation for many. An event is
 	// written into the arena's spare room; one that outgrows it moves alone
 	// to its own buffer (append copies only its bytes, never the arena).
@@ -106,6 +139,10 @@ func (w *eventWriter) raw(k string, encoded []byte) *eventWriter {
 
 // end stores the event and returns its id.
 func (w *eventWriter) end() int64 {
+	if w.dropped {
+		w.r.scratch = w.buf[:0] // kept for the next dropped event
+		return w.id
+	}
 	w.buf = append(w.buf, '}')
 	data := w.buf[:len(w.buf):len(w.buf)]
 	if len(data) <= w.spare {

@@ -206,15 +206,15 @@ func (r *run) executionInput() value.Value {
 }
 
 // dueAt is the earliest deadline of the execution: now when a thread is still
-// runnable (a step that spent its event budget),
+// runnable or a Map has iterations to start (a step that spent its budget),
 // else the nearest timer, task timeout, heartbeat or execution timeout.
 func (r *run) dueAt() (due time.Time) {
 	if r.status != store.StatusRunning {
 		return time.Time{}
 	}
 	for _, t := range r.threads {
-		if t.Phase == phaseReady {
-			return r.now // runnable work left by a step that spent its event budget
+		if t.Phase == phaseReady || r.startsPending(t) {
+			return r.now // work left by a step that spent its budget
 		}
 	}
 	min := func(t time.Time) {

@@ -24,15 +24,36 @@ type stepDeps struct {
 type Limits struct {
 	// MaxPayload bounds a state's input and output, and task results (bytes).
 	MaxPayload int
-	// MaxHistory bounds the events of one execution.
+	// MaxHistory bounds the events of one execution, its last event
+	// included: an execution that would write more fails (States.Runtime).
 	MaxHistory int
 	// StepEvents is how many events a step may write before it commits and
-	// continues in a new step (so a loop of pure states still checkpoints).
+	// continues in a new step (so a loop of pure states still checkpoints,
+	// and no commit carries a whole Map at once). A step begins a state, a
+	// timer or a Map iteration only when what it may write on the way to
+	// success fits (unitEvents); a failure that stops a Parallel's or Map's
+	// running children writes their …Aborted events in the same commit (the
+	// abort is one change; they are at most 40 per Map and always within
+	// MaxHistory).
 	StepEvents int
+	// StepBytes is how many bytes of events a step may write before it
+	// commits and continues in a new step; the work under way finishes its
+	// own events (each at most about MaxPayload). 0: DefaultLimits'.
+	StepBytes int
 }
 
-// DefaultLimits are AWS Step Functions' limits.
-var DefaultLimits = Limits{MaxPayload: 256 * 1024, MaxHistory: 25000, StepEvents: 1000}
+// DefaultLimits are AWS Step Functions' limits, and the engine's own bounds
+// on one commit (StepEvents, StepBytes: a commit of 1 MiB keeps one Redis
+// script call in the tens of milliseconds).
+var DefaultLimits = Limits{MaxPayload: 256 * 1024, MaxHistory: 25000, StepEvents: 1000, StepBytes: 1 << 20}
+
+// stepBytes is the step's byte budget (StepBytes, or the default).
+func (l *Limits) stepBytes() int {
+	if l.StepBytes > 0 {
+		return l.StepBytes
+	}
+	return DefaultLimits.StepBytes
+}
 
 // taskCall is an effect: a task attempt to perform once the step commits.
 type taskCall struct {
@@ -70,6 +91,7 @@ type run struct {
 	ew      eventWriter
 	rep     report
 	arena   []byte    // event bytes of this step
+	scratch []byte    // where an event that does not fit in the history is written, and dropped
 	tsTime  time.Time // the last timestamp formatted, and its text
 	tsText  []byte
 	now     time.Time
@@ -77,6 +99,9 @@ type run struct {
 	limits  Limits
 	runq    []int
 	running int // the thread runThread is advancing (it needs no queue entry)
+	// overflow is set when an event did not fit in the history (event):
+	// the step ends the execution with the history error (historyFull).
+	overflow bool
 
 	calls      []taskCall
 	cancels    []string // tokens of tasks withdrawn by this step
@@ -126,11 +151,18 @@ func (r *run) start() {
 	r.drain()
 }
 
-// resume continues threads left runnable by a step that yielded.
+// resume continues what a step that yielded left: runnable threads, and
+// Map iterations it had no room to start.
 func (r *run) resume() {
 	for _, id := range r.sortedThreadIDs() {
-		if t := r.threads[id]; t.Phase == phaseReady {
+		t := r.threads[id]
+		switch {
+		case t == nil || r.status != store.StatusRunning:
+			// dropped by a Map that failed meanwhile, or the execution ended
+		case t.Phase == phaseReady:
 			r.enqueue(t)
+		case r.startsPending(t):
+			r.continueMap(t, r.state(t))
 		}
 	}
 	r.drain()
@@ -156,8 +188,11 @@ func (r *run) fireTimers() {
 	}
 	for _, id := range r.sortedThreadIDs() {
 		t := r.threads[id]
-		if t == nil || r.status != store.StatusRunning {
+		if t == nil {
 			continue
+		}
+		if r.status != store.StatusRunning || r.historyFull() || r.full(unitEvents(t)) {
+			break // a thread still due keeps the record due now: the next step fires it
 		}
 		switch t.Phase {
 		case phaseWait:
@@ -270,6 +305,7 @@ func (r *run) submitted(threadID int, scheduledID int64, response value.Value) b
 	r.markStarted(t, s, "")
 	r.event(t.Prev, "TaskSubmitted").str("resource", s.Task.Resource).val("output", response).endIn(t)
 	r.touch(t)
+	r.historyFull()
 	return true
 }
 
@@ -297,6 +333,7 @@ func (r *run) activityStarted(threadID int, scheduledID int64, worker string) bo
 	if t.Task.Heartbeat > 0 {
 		t.Task.HeartbeatAt = r.now.Add(time.Duration(t.Task.Heartbeat) * time.Second)
 	}
+	r.historyFull()
 	return true
 }
 
@@ -361,18 +398,58 @@ func (r *run) abort(errName, cause string, timedOut bool) {
 // ---- running threads ----
 
 func (r *run) drain() {
-	for len(r.runq) > 0 && r.status == store.StatusRunning {
-		if len(r.events) >= r.limits.StepEvents {
-			return // the threads left ready make the record due now: a new step goes on
-		}
-		id := r.runq[0]
-		r.runq = r.runq[1:]
-		t := r.threads[id]
+	for len(r.runq) > 0 && r.status == store.StatusRunning && !r.historyFull() {
+		t := r.threads[r.runq[0]]
 		if t == nil || t.Phase != phaseReady {
+			r.runq = r.runq[1:]
 			continue
 		}
+		if r.full(unitEvents(t)) {
+			return // the threads left ready make the record due now: a new step goes on
+		}
+		r.runq = r.runq[1:]
 		r.runThread(t)
 	}
+	r.historyFull()
+}
+
+// unitEvents bounds the events that running thread t's current state, or
+// firing its timer, writes on the way to success: the state's own (entered,
+// started or scheduled, exited, and a Map or Parallel that ends at once: up
+// to 4), then, when the thread ends with it, 3 for each Map or Parallel
+// around it that ends too (iteration ended, state succeeded, state exited)
+// and the execution's end. Map iterations it starts check the budget
+// themselves (startIterations).
+func unitEvents(t *thread) int { return 5 + 3*len(t.Scope) }
+
+// full reports whether the step must commit before work that may write up
+// to n more events, or has written its bytes (Limits.StepBytes). A step
+// that has written nothing always goes on, so that every step progresses
+// however small the budget.
+func (r *run) full(n int) bool {
+	if len(r.events) == 0 {
+		return false
+	}
+	return len(r.events)+n > r.limits.StepEvents || r.size >= r.limits.stepBytes()
+}
+
+// historyFull ends the execution once an event did not fit in its history
+// (run.overflow), and reports whether one did. The work under way when it
+// happened wrote nothing more; its effects are withdrawn with the rest
+// (endExecution).
+func (r *run) historyFull() bool {
+	if !r.overflow {
+		return false
+	}
+	r.endExecution(nil, nil)
+	return true
+}
+
+// historyError is how an execution whose history is full fails, as AWS
+// records it ("The execution reached the maximum number of history events
+// (25000)."; Avoid reaching the history quota, in AWS's guide).
+func (r *run) historyError() *failure.Error {
+	return failure.Newf(failure.Runtime, "The execution reached the maximum number of history events (%d).", r.limits.MaxHistory)
 }
 
 // runThread runs states of one thread until it blocks, ends, or the step's
@@ -385,13 +462,9 @@ func (r *run) runThread(t *thread) {
 }
 
 func (r *run) runStates(t *thread) {
-	for t.Phase == phaseReady && r.status == store.StatusRunning {
-		if r.lastID >= int64(r.limits.MaxHistory) {
-			r.endExecution(nil, failure.Newf(failure.Runtime, "The execution reached the maximum number of history events (%d).", r.limits.MaxHistory))
-			return
-		}
-		if !t.Entered && len(r.events) >= r.limits.StepEvents {
-			r.runq = append([]int{t.ID}, r.runq...)
+	for t.Phase == phaseReady && r.status == store.StatusRunning && !r.historyFull() {
+		if r.full(unitEvents(t)) {
+			r.runq = append([]int{t.ID}, r.runq...) // first in the next step
 			return
 		}
 		s := r.state(t)
@@ -567,10 +640,15 @@ func (r *run) finishThread(t *thread, out value.Value, fe *failure.Error) {
 	r.childEnded(p, r.state(p), t)
 }
 
-// endExecution writes the last event.
+// endExecution writes the last event. Once an event did not fit in the
+// history, the execution fails with the history error whatever ended it:
+// the events that led there were not written.
 func (r *run) endExecution(out value.Value, fe *failure.Error) {
 	if r.status != store.StatusRunning {
 		return
+	}
+	if r.overflow {
+		out, fe = nil, r.historyError()
 	}
 	if fe == nil {
 		r.event(r.lastID, "ExecutionSucceeded").val("output", out).end()
@@ -690,6 +768,11 @@ func (r *run) redrive() error {
 	case store.StatusFailed, store.StatusTimedOut, store.StatusAborted:
 	default:
 		return fmt.Errorf("execution %s is %s: %w", r.id, r.status, ErrNotRedrivable)
+	}
+	if r.limits.MaxHistory > 0 && r.lastID+1 >= int64(r.limits.MaxHistory) {
+		// No room for ExecutionRedriven and what would follow it: AWS
+		// refuses such a redrive ("Execution history event limit exceeded").
+		return fmt.Errorf("execution %s has %d history events, the maximum is %d: %w", r.id, r.lastID, r.limits.MaxHistory, ErrNotRedrivable)
 	}
 	if r.hdr.RedriveCount >= MaxRedrives {
 		return fmt.Errorf("execution %s was redriven %d times already: %w", r.id, r.hdr.RedriveCount, ErrNotRedrivable)

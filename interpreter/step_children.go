@@ -282,16 +282,32 @@ func keep(cw *childrenWait) *keptChildren {
 	return k
 }
 
-// startIterations starts Map iterations up to MaxConcurrency.
+// startIterations starts Map iterations up to the Map's concurrency
+// (states.Concurrency: MaxConcurrency, at most 40 as AWS's inline Map), in
+// item order, while the step has room for their MapIterationStarted
+// events. Those it has no room for start in the next step (startsPending,
+// resume); an iteration that ends starts the next one. So a Map over any
+// number of items has at most 40 threads, and writes its events in
+// bounded commits, however many items it has.
 func (r *run) startIterations(t *thread, s *dsl.State) {
 	cw := t.Children
-	items := cw.Items.V.([]any)
-	for cw.NextIndex < len(items) && (cw.MaxConc == 0 || int64(cw.Running) < cw.MaxConc) {
+	items, _ := cw.Items.V.([]any) // always an array (MapStart); anything else starts nothing
+	limit := states.Concurrency(cw.MaxConc)
+	r.touch(t) // NextIndex moves
+	for cw.NextIndex < len(cw.Kids) && int64(cw.Running) < limit && !r.overflow {
 		i := cw.NextIndex
-		cw.NextIndex++
+		if i >= len(items) || i >= len(cw.Done) {
+			cw.NextIndex = len(cw.Kids) // a damaged record: nothing more to start
+			return
+		}
 		if cw.Done[i] {
+			cw.NextIndex++
 			continue // succeeded before a redrive
 		}
+		if r.full(1) {
+			return // no room for its MapIterationStarted: the next step starts it
+		}
+		cw.NextIndex++
 		env := r.contextEnv(t, s, "")
 		ctx := env.Context.(*value.Object)
 		ctx.Set("Map", states.MapItemContext(i, items[i]))
@@ -313,6 +329,29 @@ func (r *run) startIterations(t *thread, s *dsl.State) {
 		cw.Kids[i] = kid.ID
 		cw.Running++
 		r.enqueue(kid)
+	}
+}
+
+// startsPending reports whether Map thread t has iterations to start that a
+// step had no room for (startIterations): the record is then due now.
+func (r *run) startsPending(t *thread) bool {
+	cw := t.Children
+	if t.Phase != phaseChildren || cw == nil || cw.NextIndex >= len(cw.Kids) || int64(cw.Running) >= states.Concurrency(cw.MaxConc) {
+		return false
+	}
+	s := r.state(t)
+	return s != nil && s.Kind == dsl.Map
+}
+
+// continueMap starts the iterations Map thread t may start now, and ends
+// the Map when none is left to run or to start.
+func (r *run) continueMap(t *thread, s *dsl.State) {
+	cw := t.Children
+	r.startIterations(t, s)
+	if t.Children == cw && cw.Running == 0 && cw.NextIndex >= len(cw.Kids) {
+		t.Prev = cw.LastEvent
+		r.childrenDone(t, s)
+		r.drainParent(t)
 	}
 }
 
@@ -366,9 +405,10 @@ func (r *run) childEnded(p *thread, s *dsl.State, kid *thread) {
 		return
 	}
 	if s.Kind == dsl.Map {
-		r.startIterations(p, s)
+		r.continueMap(p, s)
+		return
 	}
-	if cw.Running == 0 && cw.NextIndex >= len(cw.Kids) || (s.Kind == dsl.Parallel && cw.Running == 0) {
+	if cw.Running == 0 {
 		p.Prev = cw.LastEvent
 		r.childrenDone(p, s)
 		r.drainParent(p)

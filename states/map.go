@@ -13,7 +13,8 @@ type MapPlan struct {
 	// Effective is the input after InputPath: what ItemSelector reads.
 	Effective value.Value
 	Items     []any
-	// MaxConcurrency bounds the iterations in flight (0: unbounded).
+	// MaxConcurrency is the state's MaxConcurrency (0: unbounded);
+	// Concurrency caps it for what runs at once.
 	MaxConcurrency int64
 	// Tolerance: the iterations that may fail before the Map fails.
 	TolerancePercent float64
@@ -141,6 +142,23 @@ func MapItemInput(s *dsl.State, plan *MapPlan, item value.Value, env Env) (value
 		return item, nil
 	}
 	return s.Parameters.Eval(withInput(env, plan.Effective))
+}
+
+// InlineConcurrency is how many iterations of an inline Map run at once at
+// most. AWS documents that "in this mode, the Map state supports up to 40
+// concurrent iterations" (Using Map state in Inline mode), whatever its
+// MaxConcurrency says: 0 ("as many as possible") and anything above 40
+// both mean 40. The cap is also what keeps a Map over a huge array from
+// starting every iteration at once (their events, their threads).
+const InlineConcurrency = 40
+
+// Concurrency is how many iterations of a Map with MaxConcurrency max (0:
+// unbounded) may be in flight at once: max, capped at InlineConcurrency.
+func Concurrency(max int64) int64 {
+	if max <= 0 || max > InlineConcurrency {
+		return InlineConcurrency
+	}
+	return max
 }
 
 // Tolerated reports whether failed iterations out of total are still within
