@@ -312,7 +312,7 @@ func TestHugeMapStaysSmall(t *testing.T) {
 			t.Errorf("commit %d wrote %d events", i, len(c))
 		}
 	}
-	t.Logf("resident memory grew by %d MB", grew>>20)
+	t.Logf("resident memory grew by %d MB; %d steps", grew>>20, len(rec.stepsOf(ex.ID)))
 	if grew > 100<<20 && !raceDetector {
 		t.Errorf("resident memory grew by %d MB, want less than 100 MB", grew>>20)
 	}

@@ -308,16 +308,22 @@ func (r *run) startIterations(t *thread, s *dsl.State) {
 			return // no room for its MapIterationStarted: the next step starts it
 		}
 		cw.NextIndex++
-		env := r.contextEnv(t, s, "")
-		ctx := env.Context.(*value.Object)
-		ctx.Set("Map", states.MapItemContext(i, items[i]))
-		plan := states.MapPlan{Effective: cw.Effective.V}
-		in, err := states.MapItemInput(s, &plan, items[i], env)
-		if err != nil {
-			// The selector failed for this item: the Map fails as AWS does.
-			r.abortChildren(t, s)
-			r.stateFailed(t, s, r.runtimeErr(t, s, err))
-			return
+		in := items[i]
+		if s.Parameters != nil {
+			// Only a selector reads the context: building it reads the
+			// execution's input, which may be as large as the items.
+			env := r.env(t, s, "")
+			if ctx, ok := env.Context.(*value.Object); ok {
+				ctx.Set("Map", states.MapItemContext(i, items[i]))
+			}
+			plan := states.MapPlan{Effective: cw.Effective.V}
+			var err error
+			if in, err = states.MapItemInput(s, &plan, items[i], env); err != nil {
+				// The selector failed for this item: the Map fails as AWS does.
+				r.abortChildren(t, s)
+				r.stateFailed(t, s, r.runtimeErr(t, s, err))
+				return
+			}
 		}
 		started := r.event(cw.StartedID, "MapIterationStarted").int("index", int64(i)).end()
 		state, kept := s.Processor.StartAt, (*keptChildren)(nil)
