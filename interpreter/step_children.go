@@ -312,10 +312,8 @@ func (r *run) startIterations(t *thread, s *dsl.State) {
 		if s.Parameters != nil {
 			// Only a selector reads the context: building it reads the
 			// execution's input, which may be as large as the items.
-			env := r.env(t, s, "")
-			if ctx, ok := env.Context.(*value.Object); ok {
-				ctx.Set("Map", states.MapItemContext(i, items[i]))
-			}
+			env := r.contextEnv(t, s, "")
+			env.Context.(*value.Object).Set("Map", states.MapItemContext(i, items[i]))
 			plan := states.MapPlan{Effective: cw.Effective.V}
 			var err error
 			if in, err = states.MapItemInput(s, &plan, items[i], env); err != nil {
