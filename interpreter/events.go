@@ -56,8 +56,10 @@ func (r *run) dropEvent() *eventWriter {
 // would not leave that room is not written (run.overflow records it, and
 // the step then ends the execution with the history error, historyFull).
 // The test is on the id alone, so it costs nothing below the limit.
+// ExecutionStarted is always written (a history begins with it, whatever
+// the limit).
 func (r *run) event(prev int64, typ string) *eventWriter {
-	if r.limits.MaxHistory > 0 && r.lastID+1 >= int64(r.limits.MaxHistory) && !finalEvent(typ) {
+	if r.limits.MaxHistory > 0 && r.lastID+1 >= int64(r.limits.MaxHistory) && r.lastID > 0 && !finalEvent(typ) {
 		return r.dropEvent()
 	}
 	r.lastID++
