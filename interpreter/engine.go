@@ -131,6 +131,9 @@ func (c Config) withDefaults() Config {
 	if c.Limits.StepEvents <= 0 {
 		c.Limits.StepEvents = DefaultLimits.StepEvents
 	}
+	if c.Limits.StepBytes <= 0 {
+		c.Limits.StepBytes = DefaultLimits.StepBytes
+	}
 	if c.UUID == nil {
 		c.UUID = func() string { return uuid.NewString() }
 	}

@@ -107,6 +107,11 @@ func TestRecoveryReadsTheInFlightSet(t *testing.T) {
 	startN(t, a, "park", 100)
 	calls := startN(t, a, "call", 5)
 	waitFor(t, "A's calls", func() bool { return started.Load() == 5 })
+	// A partition A never held (a slow machine: A acquires them over
+	// time) was never marked rebuilt, and B would rightly scan it.
+	waitFor(t, "A to hold and have rebuilt every partition", func() bool {
+		return a.HeldPartitions() == inner.Partitions() && a.RecoveryPending() == 0
+	})
 	crashA()
 
 	reads, scans := faults.Calls(faultstore.GetExecution), faults.Calls(faultstore.Running)

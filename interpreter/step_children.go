@@ -20,7 +20,7 @@ import (
 // callbacks, the task token.
 func (r *run) env(t *thread, s *dsl.State, token string) states.Env {
 	if !s.UsesContext && token == "" {
-		return states.Env{UUID: r.deps.UUID, Random: r.deps.Random}
+		return states.Env{UUID: r.deps.UUID, Random: r.deps.Random, MaxPayload: r.limits.MaxPayload}
 	}
 	return r.contextEnv(t, s, token)
 }
@@ -53,7 +53,7 @@ func (r *run) contextEnv(t *thread, s *dsl.State, token string) states.Env {
 	if token != "" {
 		ctx.Set("Task", value.ObjectOf("Token", token))
 	}
-	return states.Env{Context: ctx, UUID: r.deps.UUID, Random: r.deps.Random}
+	return states.Env{Context: ctx, UUID: r.deps.UUID, Random: r.deps.Random, MaxPayload: r.limits.MaxPayload}
 }
 
 // ---- tasks ----
