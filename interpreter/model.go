@@ -1,6 +1,7 @@
 package interpreter
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -20,9 +21,172 @@ type jv struct{ V value.Value }
 func (j jv) MarshalJSON() ([]byte, error) { return value.Marshal(j.V), nil }
 
 func (j *jv) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		// Most of a large Map's results are null until their iteration
+		// ends: no decoder for them.
+		j.V = nil
+		return nil
+	}
 	v, err := value.Decode(b)
 	j.V = v
 	return err
+}
+
+// lazyJV is a JSON value a thread carries unchanged from step to step
+// (a Map's items and its effective input): decoding a thread keeps its
+// bytes, and only a step that reads it decodes them, once. A Map over
+// 120,000 items otherwise decoded and re-encoded them in every step of
+// its thousands of iterations. The stored form is the JSON value itself,
+// as jv's.
+type lazyJV struct {
+	raw     []byte      // the encoded value, when it came from a record
+	v       value.Value // the value, once decoded or when set
+	decoded bool
+	// at is where Index stopped scanning raw: the element number and the
+	// offset it starts at, so that consecutive indexes scan on.
+	atIndex, atOffset int
+}
+
+func lazyOf(v value.Value) lazyJV { return lazyJV{v: v, decoded: true} }
+
+// Get returns the value, decoding it on first use.
+func (l *lazyJV) Get() value.Value {
+	if !l.decoded {
+		v, err := value.Decode(l.raw)
+		if err != nil {
+			v = nil // stored by this engine, so valid; a damaged record reads as null
+		}
+		// The caller may change what it got (as with jv): from now on the
+		// value, not the bytes, is what the thread holds.
+		l.v, l.decoded, l.raw = v, true, nil
+	}
+	return l.v
+}
+
+// Index returns element i of an array value without decoding the others;
+// ok is false past its end or when the value is no array.
+func (l *lazyJV) Index(i int) (v value.Value, ok bool) {
+	if l.decoded {
+		a, isArray := l.v.([]any)
+		if !isArray || i < 0 || i >= len(a) {
+			return nil, false
+		}
+		return a[i], true
+	}
+	if i < 0 {
+		return nil, false
+	}
+	if l.atOffset == 0 || i < l.atIndex {
+		start := skipSpace(l.raw, 0)
+		if start >= len(l.raw) || l.raw[start] != '[' {
+			return nil, false
+		}
+		l.atIndex, l.atOffset = 0, start+1
+	}
+	for l.atIndex < i {
+		end := skipJSON(l.raw, l.atOffset)
+		if end < 0 {
+			return nil, false
+		}
+		end = skipSpace(l.raw, end)
+		if end >= len(l.raw) || l.raw[end] != ',' {
+			return nil, false // the array ended
+		}
+		l.atIndex, l.atOffset = l.atIndex+1, end+1
+	}
+	first := skipSpace(l.raw, l.atOffset)
+	if first >= len(l.raw) || l.raw[first] == ']' {
+		return nil, false
+	}
+	end := skipJSON(l.raw, first)
+	if end < 0 {
+		return nil, false
+	}
+	v, err := value.Decode(l.raw[first:end])
+	if err != nil {
+		return nil, false
+	}
+	return v, true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipJSON returns the offset just past the JSON value that starts at b[i]
+// (after white space), or -1 when b ends first. b is JSON this engine
+// encoded, so it only needs to find the value's end, not to check it.
+func skipJSON(b []byte, i int) int {
+	i = skipSpace(b, i)
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		for i++; i < len(b); i++ {
+			switch b[i] {
+			case '\\':
+				i++
+			case '"':
+				return i + 1
+			}
+		}
+		return -1
+	case '[', '{':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				end := skipJSON(b, i)
+				if end < 0 {
+					return -1
+				}
+				i = end - 1
+			case '[', '{':
+				depth++
+			case ']', '}':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return -1
+	}
+	for i < len(b) && b[i] != ',' && b[i] != ']' && b[i] != '}' && b[i] != ' ' && b[i] != '\n' && b[i] != '\t' && b[i] != '\r' {
+		i++
+	}
+	return i
+}
+
+func (l lazyJV) MarshalJSON() ([]byte, error) {
+	if l.raw != nil {
+		return l.raw, nil
+	}
+	return value.Marshal(l.v), nil
+}
+
+// UnmarshalJSON keeps b in the form the thread encoder writes (compact,
+// with <, >, & and U+2028/9 escaped as encoding/json escapes them), so that
+// a thread decoded and encoded again reads the same whether or not this
+// value was decoded in between.
+func (l *lazyJV) UnmarshalJSON(b []byte) error {
+	var buf bytes.Buffer
+	buf.Grow(len(b))
+	if err := json.Compact(&buf, b); err != nil {
+		return err
+	}
+	raw := buf.Bytes()
+	if bytes.IndexAny(raw, "<>&\u2028\u2029") >= 0 {
+		var esc bytes.Buffer
+		json.HTMLEscape(&esc, raw)
+		raw = esc.Bytes()
+	}
+	*l = lazyJV{raw: raw}
+	return nil
 }
 
 // header is the execution-wide part of the engine's state.
@@ -64,7 +228,7 @@ type thread struct {
 	Phase  phase       `json:"phase,omitempty"`
 
 	State     string    `json:"state"`
-	Input     jv        `json:"input"`   // the current state's raw input
+	Input     lazyJV    `json:"input"`   // the current state's raw input (a Map's may be large: decoded when read)
 	Entered   bool      `json:"entered"` // the state's Entered event is written
 	EnteredID int64     `json:"enteredId"`
 	EnteredAt time.Time `json:"enteredAt"`
@@ -129,19 +293,19 @@ type taskWait struct {
 
 // childrenWait is a Parallel or Map waiting for its threads.
 type childrenWait struct {
-	StartedID int64  `json:"startedId"` // ParallelStateStarted / MapStateStarted
-	Kids      []int  `json:"kids"`      // thread id per index; 0 before it starts
-	Results   []jv   `json:"results"`
-	Done      []bool `json:"done"`
-	Succeeded []bool `json:"succeeded,omitempty"`
+	StartedID int64    `json:"startedId"` // ParallelStateStarted / MapStateStarted
+	Kids      intList  `json:"kids"`      // thread id per index; 0 before it starts
+	Results   jvList   `json:"results"`
+	Done      boolList `json:"done"`
+	Succeeded []bool   `json:"succeeded,omitempty"`
 	// Resume holds, per child, where it resumes after a redrive (see keptChildren).
 	Resume    []*resumePoint `json:"resume,omitempty"`
 	Running   int            `json:"running"`
 	NextIndex int            `json:"next"`
 	Failed    int            `json:"failed"`
 	MaxConc   int64          `json:"maxConc,omitempty"`
-	Effective jv             `json:"effective"`
-	Items     jv             `json:"items"`
+	Effective lazyJV         `json:"effective"`
+	Items     lazyJV         `json:"items"`
 	TolPct    float64        `json:"tolPct,omitempty"`
 	HasPct    bool           `json:"hasPct,omitempty"`
 	TolCount  int64          `json:"tolCount,omitempty"`

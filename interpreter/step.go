@@ -116,7 +116,7 @@ func (r *run) touch(t *thread) { r.dirty[t.ID] = true }
 
 func (r *run) newThread(parent, index int, scope []scopeStep, state string, input value.Value, prev int64) *thread {
 	r.hdr.NextThread++
-	t := &thread{ID: r.hdr.NextThread, Parent: parent, Index: index, Scope: scope, State: state, Input: jv{input}, Prev: prev}
+	t := &thread{ID: r.hdr.NextThread, Parent: parent, Index: index, Scope: scope, State: state, Input: lazyOf(input), Prev: prev}
 	r.threads[t.ID] = t
 	r.touch(t)
 	return t
@@ -270,7 +270,7 @@ func (r *run) taskResult(threadID int, scheduledID int64, output value.Value, fe
 	r.event(t.Prev, tw.eventName("Succeeded")).raw("output", encoded).endIn(t)
 	r.noteTask(s, tw, "succeeded")
 	env := r.env(t, s, "")
-	out, err := states.TaskOutput(s, t.Input.V, output, env)
+	out, err := states.TaskOutput(s, t.Input.Get(), output, env)
 	if err != nil {
 		r.stateFailed(t, s, r.runtimeErr(t, s, err))
 	} else {
@@ -484,7 +484,7 @@ func (r *run) runStates(t *thread) {
 				r.enterWait(t, s)
 				continue
 			}
-			t.EnteredID = r.event(t.Prev, enteredName(s.Kind)).str("name", s.Name).val("input", t.Input.V).endIn(t)
+			t.EnteredID = r.event(t.Prev, enteredName(s.Kind)).str("name", s.Name).val("input", t.Input.Get()).endIn(t)
 		}
 		r.runState(t, s)
 	}
@@ -493,21 +493,21 @@ func (r *run) runStates(t *thread) {
 func (r *run) runState(t *thread, s *dsl.State) {
 	switch s.Kind {
 	case dsl.Pass:
-		out, err := states.Pass(s, t.Input.V, r.env(t, s, ""))
+		out, err := states.Pass(s, t.Input.Get(), r.env(t, s, ""))
 		if err != nil {
 			r.stateFailed(t, s, r.runtimeErr(t, s, err))
 			return
 		}
 		r.exitState(t, s, out)
 	case dsl.Succeed:
-		out, err := states.Succeed(s, t.Input.V, r.env(t, s, ""))
+		out, err := states.Succeed(s, t.Input.Get(), r.env(t, s, ""))
 		if err != nil {
 			r.stateFailed(t, s, r.runtimeErr(t, s, err))
 			return
 		}
 		r.exitState(t, s, out)
 	case dsl.Choice:
-		next, out, err := states.Choice(s, t.Input.V, r.env(t, s, ""))
+		next, out, err := states.Choice(s, t.Input.Get(), r.env(t, s, ""))
 		if err != nil {
 			r.stateFailed(t, s, r.runtimeErr(t, s, err))
 			return
@@ -515,7 +515,7 @@ func (r *run) runState(t *thread, s *dsl.State) {
 		r.event(t.Prev, "ChoiceStateExited").str("name", s.Name).val("output", out).endIn(t)
 		r.moveTo(t, next, out)
 	case dsl.Fail:
-		name, cause, err := states.Fail(s, t.Input.V, r.env(t, s, ""))
+		name, cause, err := states.Fail(s, t.Input.Get(), r.env(t, s, ""))
 		if err != nil {
 			r.finishThread(t, nil, r.runtimeErr(t, s, err))
 			return
@@ -535,7 +535,7 @@ func (r *run) runState(t *thread, s *dsl.State) {
 // finished branch) is not on the run queue yet. A duplicate entry is
 // harmless: drain skips threads that are no longer ready.
 func (r *run) moveTo(t *thread, next string, input value.Value) {
-	t.State, t.Input, t.Entered, t.Phase = next, jv{input}, false, phaseReady
+	t.State, t.Input, t.Entered, t.Phase = next, lazyOf(input), false, phaseReady
 	t.Attempts, t.Retries, t.Keep = 0, nil, nil
 	r.touch(t)
 	if t.ID != r.running {
@@ -609,7 +609,7 @@ func (r *run) stateFailedAs(t *thread, s *dsl.State, fe *failure.Error, alias st
 	}
 	if retryable && !fe.Terminal() {
 		if c := states.Catch(s.Catch, fe.Name, aliases...); c != nil {
-			out, err := states.CatchOutput(c, t.Input.V, fe)
+			out, err := states.CatchOutput(c, t.Input.Get(), fe)
 			if err == nil {
 				t.Keep = nil
 				r.noteCatch(fe.Name)
@@ -744,8 +744,8 @@ func taskEventPrefix(s *dsl.State) string {
 // with the id the Entered event is about to get.
 func (r *run) enterWait(t *thread, s *dsl.State) {
 	t.EnteredID = r.lastID + 1
-	until, out, err := states.Wait(s, t.Input.V, r.now, r.env(t, s, ""))
-	w := r.event(t.Prev, "WaitStateEntered").str("name", s.Name).val("input", t.Input.V)
+	until, out, err := states.Wait(s, t.Input.Get(), r.now, r.env(t, s, ""))
+	w := r.event(t.Prev, "WaitStateEntered").str("name", s.Name).val("input", t.Input.Get())
 	if err == nil {
 		w.str("until", FormatTime(until))
 	}

@@ -108,7 +108,7 @@ func (r *run) scheduleTask(t *thread, s *dsl.State) {
 	if s.Task.WaitForToken || s.Task.Kind == dsl.ActivityTask {
 		tok = MakeToken(r.id, t.ID, scheduledID, secret)
 	}
-	call, err := states.Task(s, t.Input.V, r.env(t, s, tok))
+	call, err := states.Task(s, t.Input.Get(), r.env(t, s, tok))
 	if err != nil {
 		r.stateFailed(t, s, r.runtimeErr(t, s, err))
 		return
@@ -151,7 +151,7 @@ func childScope(t *thread, s *dsl.State, branch int) []scopeStep {
 }
 
 func (r *run) startParallel(t *thread, s *dsl.State) {
-	in, err := states.ParallelInput(s, t.Input.V, r.env(t, s, ""))
+	in, err := states.ParallelInput(s, t.Input.Get(), r.env(t, s, ""))
 	if err != nil {
 		r.stateFailed(t, s, r.runtimeErr(t, s, err))
 		return
@@ -185,7 +185,7 @@ func (r *run) startParallel(t *thread, s *dsl.State) {
 
 func (r *run) startMap(t *thread, s *dsl.State) {
 	env := r.env(t, s, "")
-	plan, err := states.MapStart(s, t.Input.V, env)
+	plan, err := states.MapStart(s, t.Input.Get(), env)
 	if err != nil {
 		r.stateFailed(t, s, r.runtimeErr(t, s, err))
 		return
@@ -193,7 +193,7 @@ func (r *run) startMap(t *thread, s *dsl.State) {
 	n := len(plan.Items)
 	started := r.event(t.Prev, "MapStateStarted").int("length", int64(n)).endIn(t)
 	cw := &childrenWait{StartedID: started, Kids: make([]int, n), Results: make([]jv, n), Done: make([]bool, n),
-		MaxConc: plan.MaxConcurrency, Effective: jv{plan.Effective}, Items: jv{plan.Items},
+		MaxConc: plan.MaxConcurrency, Effective: lazyOf(plan.Effective), Items: lazyOf(plan.Items),
 		TolPct: plan.TolerancePercent, HasPct: plan.HasPercent, TolCount: plan.ToleranceCount, HasCount: plan.HasCount, LastEvent: started,
 		Succeeded: make([]bool, n)}
 	t.Children, t.Phase = cw, phaseChildren
@@ -253,7 +253,7 @@ func (r *run) keepTree(t *thread) *keptChildren {
 			continue
 		}
 		if kid := r.threads[id]; id != 0 && kid != nil && kid.Phase != phaseDone {
-			k.Resume[i] = &resumePoint{State: kid.State, Input: kid.Input, Keep: r.keepTree(kid)}
+			k.Resume[i] = &resumePoint{State: kid.State, Input: jv{kid.Input.Get()}, Keep: r.keepTree(kid)}
 		}
 	}
 	return k
@@ -291,12 +291,12 @@ func keep(cw *childrenWait) *keptChildren {
 // bounded commits, however many items it has.
 func (r *run) startIterations(t *thread, s *dsl.State) {
 	cw := t.Children
-	items, _ := cw.Items.V.([]any) // always an array (MapStart); anything else starts nothing
 	limit := states.Concurrency(cw.MaxConc)
 	r.touch(t) // NextIndex moves
 	for cw.NextIndex < len(cw.Kids) && int64(cw.Running) < limit && !r.overflow {
 		i := cw.NextIndex
-		if i >= len(items) || i >= len(cw.Done) {
+		item, ok := cw.Items.Index(i) // always an array (MapStart); anything else starts nothing
+		if !ok || i >= len(cw.Done) {
 			cw.NextIndex = len(cw.Kids) // a damaged record: nothing more to start
 			return
 		}
@@ -308,15 +308,15 @@ func (r *run) startIterations(t *thread, s *dsl.State) {
 			return // no room for its MapIterationStarted: the next step starts it
 		}
 		cw.NextIndex++
-		in := items[i]
+		in := item
 		if s.Parameters != nil {
 			// Only a selector reads the context: building it reads the
 			// execution's input, which may be as large as the items.
 			env := r.contextEnv(t, s, "")
-			env.Context.(*value.Object).Set("Map", states.MapItemContext(i, items[i]))
-			plan := states.MapPlan{Effective: cw.Effective.V}
+			env.Context.(*value.Object).Set("Map", states.MapItemContext(i, item))
+			plan := states.MapPlan{Effective: cw.Effective.Get()}
 			var err error
-			if in, err = states.MapItemInput(s, &plan, items[i], env); err != nil {
+			if in, err = states.MapItemInput(s, &plan, item, env); err != nil {
 				// The selector failed for this item: the Map fails as AWS does.
 				r.abortChildren(t, s)
 				r.stateFailed(t, s, r.runtimeErr(t, s, err))
@@ -380,7 +380,7 @@ func (r *run) childEnded(p *thread, s *dsl.State, kid *thread) {
 		if cw.Resume == nil {
 			cw.Resume = make([]*resumePoint, len(cw.Kids))
 		}
-		cw.Resume[i] = &resumePoint{State: kid.State, Input: kid.Input, Keep: kid.Keep}
+		cw.Resume[i] = &resumePoint{State: kid.State, Input: jv{kid.Input.Get()}, Keep: kid.Keep}
 	}
 	if kid.Err == nil {
 		cw.Results[i] = kid.Result
@@ -440,7 +440,7 @@ func (r *run) childrenDone(t *thread, s *dsl.State) {
 		typ = "MapStateSucceeded"
 	}
 	r.event(t.Prev, typ).endIn(t)
-	out, err := states.Output(s, t.Input.V, results, r.env(t, s, ""))
+	out, err := states.Output(s, t.Input.Get(), results, r.env(t, s, ""))
 	if err != nil {
 		r.stateFailed(t, s, r.runtimeErr(t, s, err))
 		return

@@ -40,7 +40,7 @@ func appendThread(b []byte, t *thread) ([]byte, error) {
 	b = append(b, `,"state":`...)
 	b = appendGoString(b, t.State)
 	b = append(b, `,"input":`...)
-	b = appendJV(b, t.Input)
+	b = appendLazy(b, &t.Input)
 	b = append(b, `,"entered":`...)
 	b = strconv.AppendBool(b, t.Entered)
 	b = append(b, `,"enteredId":`...)
@@ -166,6 +166,15 @@ func appendGoString(b []byte, s string) []byte {
 // appendJV appends a value as encoding/json writes a jv: its MarshalJSON
 // (value.Marshal), with <, >, & and U+2028/U+2029 escaped as encoding/json
 // escapes a Marshaler's output.
+// appendLazy appends a lazy value: its stored bytes while it is not
+// decoded (they are this encoder's output already), else as appendJV.
+func appendLazy(b []byte, l *lazyJV) []byte {
+	if !l.decoded && l.raw != nil {
+		return append(b, l.raw...)
+	}
+	return appendJV(b, jv{l.v})
+}
+
 func appendJV(b []byte, j jv) []byte {
 	start := len(b)
 	b = value.Append(b, j.V)

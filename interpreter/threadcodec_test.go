@@ -17,29 +17,29 @@ func threadCases() []*thread {
 		"list", []any{true, false, value.ObjectOf()})
 	return []*thread{
 		{},
-		{ID: 1, Parent: -1, State: "Task", Input: jv{obj}, Entered: true, EnteredID: 282, EnteredAt: t0, Prev: 283,
+		{ID: 1, Parent: -1, State: "Task", Input: lazyOf(obj), Entered: true, EnteredID: 282, EnteredAt: t0, Prev: 283,
 			Phase: phaseTask, Task: &taskWait{ScheduledID: 283, ScheduledAt: t0, Resource: "arn:aws:states:::http:invoke",
 				Params: jv{value.ObjectOf("ApiEndpoint", "http://127.0.0.1:42113/ok?a=1&b=<2>")}, Secret: "bfef6c64"}},
 		{ID: 7, Parent: 3, Index: 12, Scope: []scopeStep{{State: "Map", Branch: 0}, {State: "P<>", Branch: 2}},
-			State: "Wait \"here\"", Input: jv{"just a string"}, EnteredAt: t0.In(time.FixedZone("x", -5*3600)),
+			State: "Wait \"here\"", Input: lazyOf("just a string"), EnteredAt: t0.In(time.FixedZone("x", -5*3600)),
 			Attempts: 3, Retries: []int64{1, 0, 2}, WakeAt: t0.Add(time.Hour), Phase: phaseWait, Pending: jv{obj},
 			MapItem: jv{value.ObjectOf("k", "v")}, Result: jv{[]any{1.0, "x"}}},
 		{ID: 2, State: "Act", Phase: phaseTask, Task: &taskWait{ScheduledID: 9, Resource: "activity:cook", Params: jv{nil},
 			Secret: "s", Started: true, Worker: "worker <1> & co", TimeoutAt: t0.Add(time.Minute), HeartbeatAt: t0.Add(time.Second),
 			Heartbeat: 10, Timeout: 60, Events: "Activity"}},
 		{ID: 3, State: "Par", Phase: phaseChildren, Children: &childrenWait{StartedID: 4, Kids: []int{5, 0}, Results: []jv{{obj}, {nil}},
-			Done: []bool{true, false}, Running: 1, NextIndex: 2, TolPct: 12.5, HasPct: true, Effective: jv{obj},
+			Done: []bool{true, false}, Running: 1, NextIndex: 2, TolPct: 12.5, HasPct: true, Effective: lazyOf(obj),
 			FirstErr: &failure.Error{Name: "E", Cause: "<c>"}}},
 		{ID: 4, State: "Done", Phase: phaseDone, Err: &failure.Error{Name: "States.Timeout", Cause: "late & <slow>", Heartbeat: true},
 			Keep: &keptChildren{Succeeded: []bool{true}, Results: []jv{{obj}},
 				Resume: []*resumePoint{{State: "S", Input: jv{obj}, Keep: &keptChildren{Succeeded: []bool{}}}}}},
 		// As a step of an HTTP task loop leaves it (see BENCHMARKS.md).
-		{ID: 1, Parent: -1, State: "Task", Input: jv{value.ObjectOf("i", value.Int(40))}, Entered: true, EnteredID: 282,
+		{ID: 1, Parent: -1, State: "Task", Input: lazyOf(value.ObjectOf("i", value.Int(40))), Entered: true, EnteredID: 282,
 			EnteredAt: t0, Prev: 283, Phase: phaseTask, Task: &taskWait{ScheduledID: 283, ScheduledAt: t0,
 				Resource: "arn:aws:states:::http:invoke", Secret: "bfef6c648c3307cbcd5c2b0027b721e2",
 				Params: jv{value.ObjectOf("ApiEndpoint", "http://127.0.0.1:42113/ok", "Method", "POST",
 					"RequestBody", value.ObjectOf("i", value.Int(40)))}}},
-		{ID: 5, State: "bad \xff utf-8 \x01", Input: jv{"bad \xff utf-8"}, EnteredAt: t0.In(time.FixedZone("secs", 3600+7))},
+		{ID: 5, State: "bad \xff utf-8 \x01", Input: lazyOf("bad \xff utf-8"), EnteredAt: t0.In(time.FixedZone("secs", 3600+7))},
 	}
 }
 
@@ -105,7 +105,7 @@ func FuzzAppendThread(f *testing.F) {
 		if err != nil {
 			in = input // the text as a string value
 		}
-		th := &thread{ID: int(n), State: state, Input: jv{in}, Prev: n, Retries: []int64{n},
+		th := &thread{ID: int(n), State: state, Input: lazyOf(in), Prev: n, Retries: []int64{n},
 			Task: &taskWait{ScheduledID: n, Resource: state, Params: jv{in}, Secret: worker, Started: started, Worker: worker}}
 		want, werr := json.Marshal(th)
 		got, gerr := encodeThread(th)

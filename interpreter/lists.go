@@ -1,0 +1,184 @@
+package interpreter
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/sfn-project/sfn/dsl/value"
+)
+
+// A Map's children state holds one entry per item in three lists (thread
+// ids, done flags, results), and the Map's thread is decoded and encoded
+// again in every step of its iterations. Through reflection each step cost
+// a slice grown entry by entry and a value.Marshal per result; these list
+// types encode and decode the same JSON by hand, sized once.
+
+// intList is a JSON array of integers.
+type intList []int
+
+// boolList is a JSON array of booleans.
+type boolList []bool
+
+// jvList is a JSON array of values; most of a large Map's are null.
+type jvList []jv
+
+var errNotList = errors.New("not a JSON array of the expected kind")
+
+func (l intList) MarshalJSON() ([]byte, error) {
+	if l == nil {
+		return []byte("null"), nil // as encoding/json writes a nil slice
+	}
+	b := make([]byte, 0, 2+2*len(l))
+	b = append(b, '[')
+	for i, n := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(n), 10)
+	}
+	return append(b, ']'), nil
+}
+
+func (l *intList) UnmarshalJSON(b []byte) error {
+	if isNull(b) {
+		return nil // a no-op, as encoding/json treats null
+	}
+	out := make(intList, 0, countElements(b))
+	err := eachElement(b, func(e []byte) error {
+		n, err := strconv.Atoi(string(e))
+		if err != nil {
+			return errNotList
+		}
+		out = append(out, n)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*l = out
+	return nil
+}
+
+func (l boolList) MarshalJSON() ([]byte, error) {
+	if l == nil {
+		return []byte("null"), nil // as encoding/json writes a nil slice
+	}
+	b := make([]byte, 0, 2+6*len(l))
+	b = append(b, '[')
+	for i, v := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendBool(b, v)
+	}
+	return append(b, ']'), nil
+}
+
+func (l *boolList) UnmarshalJSON(b []byte) error {
+	if isNull(b) {
+		return nil // a no-op, as encoding/json treats null
+	}
+	out := make(boolList, 0, countElements(b))
+	err := eachElement(b, func(e []byte) error {
+		switch string(e) {
+		case "true":
+			out = append(out, true)
+		case "false":
+			out = append(out, false)
+		default:
+			return errNotList
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*l = out
+	return nil
+}
+
+func (l jvList) MarshalJSON() ([]byte, error) {
+	if l == nil {
+		return []byte("null"), nil // as encoding/json writes a nil slice
+	}
+	b := make([]byte, 0, 2+5*len(l))
+	b = append(b, '[')
+	for i, v := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = value.Append(b, v.V) // encoding/json escapes the whole as it does jv's
+	}
+	return append(b, ']'), nil
+}
+
+func (l *jvList) UnmarshalJSON(b []byte) error {
+	if isNull(b) {
+		return nil // a no-op, as encoding/json treats null
+	}
+	out := make(jvList, 0, countElements(b))
+	err := eachElement(b, func(e []byte) error {
+		var j jv
+		if err := j.UnmarshalJSON(e); err != nil {
+			return err
+		}
+		out = append(out, j)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*l = out
+	return nil
+}
+
+func isNull(b []byte) bool {
+	i := skipSpace(b, 0)
+	return string(b[i:]) == "null"
+}
+
+// countElements counts the elements of the JSON array b (encoding/json has
+// checked it before an UnmarshalJSON sees it).
+func countElements(b []byte) int {
+	n := 0
+	_ = eachElement(b, func([]byte) error { n++; return nil })
+	return n
+}
+
+// eachElement calls f with each element of the JSON array b; null is no
+// array's elements (an absent list), as encoding/json reads it.
+func eachElement(b []byte, f func([]byte) error) error {
+	i := skipSpace(b, 0)
+	if i < len(b) && string(b[i:]) == "null" {
+		return nil
+	}
+	if i >= len(b) || b[i] != '[' {
+		return errNotList
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return nil
+	}
+	for i < len(b) {
+		start := skipSpace(b, i)
+		end := skipJSON(b, start)
+		if end < 0 {
+			return errNotList
+		}
+		if err := f(b[start:end]); err != nil {
+			return err
+		}
+		i = skipSpace(b, end)
+		if i >= len(b) {
+			return errNotList
+		}
+		if b[i] == ']' {
+			return nil
+		}
+		if b[i] != ',' {
+			return errNotList
+		}
+		i++
+	}
+	return errNotList
+}
