@@ -137,6 +137,9 @@ func (e *Engine) modifyAs(ctx context.Context, id string, holder bool, change fu
 		}
 		if err != nil {
 			e.records.drop(id)
+			if ambiguous(err) {
+				e.recheckLater(id) // it may land yet, with calls to make (recheck.go)
+			}
 			return nil, false, err
 		}
 		next.RecordVersion = rec.RecordVersion + 1

@@ -203,6 +203,8 @@ type Engine struct {
 	inflightMu sync.Mutex
 	inflight   map[string]context.CancelFunc // task token -> cancel
 
+	rechecks *rechecks // executions to look at again after a commit of unknown outcome
+
 	pollMu  sync.Mutex
 	pollers map[string]chan struct{} // activity -> closed when a task arrives
 
@@ -220,7 +222,7 @@ func New(cfg Config) *Engine {
 	e := &Engine{
 		cfg: cfg, store: cfg.Store, log: cfg.Logger,
 		defs: map[string]*dsl.Definition{}, handlers: map[string]Handler{},
-		timers: newTimerQueue(), inflight: map[string]context.CancelFunc{}, pollers: map[string]chan struct{}{},
+		timers: newTimerQueue(), inflight: map[string]context.CancelFunc{}, rechecks: newRechecks(), pollers: map[string]chan struct{}{},
 		workers: newWorkers(maxIdleWorkers), slots: newSlots(cfg.MaxTaskCalls),
 		latest: map[string]latestEntry{}, records: newRecordCache(cfg.RecordCache, cacheTTL(cfg.Retention), cfg.Clock),
 		ctx: context.Background(), cancel: func() {},
@@ -269,6 +271,11 @@ func (e *Engine) Start(ctx context.Context) error {
 	go func() {
 		defer e.wg.Done()
 		e.runTimers(e.ctx)
+	}()
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		e.runRechecks(e.ctx)
 	}()
 	e.startJanitor()
 	return nil

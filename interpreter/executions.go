@@ -119,6 +119,11 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Executi
 			}
 		}
 	}
+	if ambiguous(err) {
+		// Still unknown: the create may land yet, with its first calls to
+		// make; the client's retry (by name) finds it if so (recheck.go).
+		e.recheckLater(rec.ID)
+	}
 	if errors.Is(err, store.ErrAlreadyExists) {
 		if old == nil {
 			var gerr error

@@ -281,6 +281,11 @@ func newServedEngine(o *serveOptions, st store.Store, log *slog.Logger) (*served
 	}, func() float64 { return float64(engine.RecoveryPending()) })); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	if err := reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "sfn_commit_rechecks_pending", Help: "Executions to look at again once the store answers: a commit of theirs had an unknown outcome.",
+	}, func() float64 { return float64(engine.RechecksPending()) })); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	return &servedEngine{engine: engine, reg: reg, open: open}, nil
 }
 
