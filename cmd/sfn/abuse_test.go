@@ -15,8 +15,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,35 +27,14 @@ import (
 	"github.com/sfn-project/sfn/store/redis/redistest"
 )
 
-// serveAbuse starts sfn serve on the in-memory store with extra flags.
+// serveAbuse starts sfn serve (on the in-memory store unless args say
+// otherwise) with extra flags.
 func serveAbuse(t *testing.T, args ...string) *server {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("abuse tests start sfn serve and thousands of connections; -short skips them")
 	}
-	bin := sfnBinary(t)
-	addr := freeAddr(t)
-	logPath := filepath.Join(t.TempDir(), "sfn.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--log-level", "warn"}, args...)...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = append(os.Environ(), "SFN_AUTH_TOKENS=", "SFN_REDIS_URL=")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &server{t: t, cmd: cmd, base: "http://" + addr, log: logPath, done: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait()
-		s.exit = cmd.ProcessState
-		logf.Close()
-		close(s.done)
-	}()
-	t.Cleanup(func() { s.kill() })
-	s.waitReady(200, 30*time.Second)
-	return s
+	return startServe(t, sfnBinary(t), freeAddr(t), args...)
 }
 
 // memKB reads a field of the process's /proc status in kB (VmRSS, VmHWM).
@@ -145,9 +122,9 @@ func attack(t *testing.T, addr string, n int, stop <-chan struct{}, hold func(ne
 	return &wg
 }
 
-// slowHeaders sends a request's headers one line a second and never ends them.
-func slowHeaders(c net.Conn, stop <-chan struct{}) {
-	if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"); err != nil {
+// trickle sends first, then each every second, until stop or an error.
+func trickle(c net.Conn, stop <-chan struct{}, first, each string) {
+	if _, err := io.WriteString(c, first); err != nil {
 		return
 	}
 	tick := time.NewTicker(time.Second)
@@ -157,31 +134,22 @@ func slowHeaders(c net.Conn, stop <-chan struct{}) {
 		case <-stop:
 			return
 		case <-tick.C:
-			if _, err := io.WriteString(c, "X-Slow: 1\r\n"); err != nil {
+			if _, err := io.WriteString(c, each); err != nil {
 				return
 			}
 		}
 	}
 }
 
+// slowHeaders sends a request's headers one line a second and never ends them.
+func slowHeaders(c net.Conn, stop <-chan struct{}) {
+	trickle(c, stop, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n", "X-Slow: 1\r\n")
+}
+
 // slowBody starts a request with a large body and sends it a byte a second.
 func slowBody(c net.Conn, stop <-chan struct{}) {
-	head := "POST /v1/state-machines/none/executions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 200000\r\n\r\n"
-	if _, err := io.WriteString(c, head); err != nil {
-		return
-	}
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-tick.C:
-			if _, err := io.WriteString(c, " "); err != nil {
-				return
-			}
-		}
-	}
+	trickle(c, stop, "POST /v1/state-machines/none/executions HTTP/1.1\r\nHost: 127.0.0.1\r\n"+
+		"Content-Type: application/json\r\nContent-Length: 200000\r\n\r\n", " ")
 }
 
 // Slow headers and slow bodies on thousands of connections do not slow

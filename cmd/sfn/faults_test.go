@@ -80,14 +80,21 @@ func freeAddr(t *testing.T) string {
 // serve starts sfn serve on addr and waits until /readyz answers 200.
 func serve(t *testing.T, bin, addr, redisURL, prefix string) *server {
 	t.Helper()
+	return startServe(t, bin, addr, "--redis-url", redisURL, "--redis-prefix", prefix)
+}
+
+// startServe starts sfn serve on addr with args (and warn-level logs, no
+// tokens from the environment) and waits until /readyz answers 200.
+func startServe(t *testing.T, bin, addr string, args ...string) *server {
+	t.Helper()
 	logPath := filepath.Join(t.TempDir(), "sfn.log")
 	logf, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--redis-url", redisURL, "--redis-prefix", prefix, "--log-level", "warn")
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--log-level", "warn"}, args...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = append(os.Environ(), "SFN_AUTH_TOKENS=")
+	cmd.Env = append(os.Environ(), "SFN_AUTH_TOKENS=", "SFN_REDIS_URL=")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
