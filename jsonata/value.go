@@ -1,0 +1,178 @@
+// Package jsonata is a JSONata 2.0.6 engine: an expression is compiled
+// once (Compile) and evaluated many times (Expression.Evaluate), with the
+// language and the function library exactly as jsonata-js 2.0.6 defines
+// them. It has no global mutable state and a compiled Expression is safe
+// for concurrent use.
+//
+// Values are Go values:
+//
+//	Undefined   JSONata's undefined (no value: a missing field, an empty sequence)
+//	nil         JSON null
+//	bool        true / false
+//	float64     a number (JSONata numbers are IEEE doubles, as in JavaScript)
+//	string      a string
+//	[]any       an array
+//	Seq         a sequence: the result of navigating a path or of a function
+//	            that returns one; when a result is finished, a sequence of one
+//	            item is that item and an empty one is Undefined
+//	*Object     an object, members in insertion order
+//	*Regex      a regular expression (a /.../ literal)
+//	Function    a function value: a lambda, a builtin, a partial application
+package jsonata
+
+// undefinedType is the type of Undefined.
+type undefinedType struct{}
+
+// Undefined is JSONata's undefined.
+var Undefined any = undefinedType{}
+
+// IsUndefined reports whether v is Undefined.
+func IsUndefined(v any) bool {
+	_, ok := v.(undefinedType)
+	return ok
+}
+
+// Seq is a sequence (see the package comment).
+type Seq []any
+
+// Object is a JSON object whose members keep their insertion order.
+type Object struct {
+	keys []string
+	vals map[string]any
+}
+
+// NewObject returns an empty object with room for n members.
+func NewObject(n int) *Object {
+	return &Object{keys: make([]string, 0, n), vals: make(map[string]any, n)}
+}
+
+// Get returns the member k, and whether there is one.
+func (o *Object) Get(k string) (any, bool) {
+	if o == nil {
+		return nil, false
+	}
+	v, ok := o.vals[k]
+	return v, ok
+}
+
+// Set sets member k, appending it when it is new.
+func (o *Object) Set(k string, v any) {
+	if _, ok := o.vals[k]; !ok {
+		o.keys = append(o.keys, k)
+	}
+	o.vals[k] = v
+}
+
+// Delete removes member k.
+func (o *Object) Delete(k string) {
+	if _, ok := o.vals[k]; !ok {
+		return
+	}
+	delete(o.vals, k)
+	for i, key := range o.keys {
+		if key == k {
+			o.keys = append(o.keys[:i:i], o.keys[i+1:]...)
+			break
+		}
+	}
+}
+
+// Keys returns the member names in order; the caller must not change it.
+func (o *Object) Keys() []string {
+	if o == nil {
+		return nil
+	}
+	return o.keys
+}
+
+// Len is the number of members.
+func (o *Object) Len() int {
+	if o == nil {
+		return 0
+	}
+	return len(o.keys)
+}
+
+// Clone returns a shallow copy.
+func (o *Object) Clone() *Object {
+	c := NewObject(o.Len())
+	for _, k := range o.Keys() {
+		c.Set(k, o.vals[k])
+	}
+	return c
+}
+
+// Function is a function value. Builtins, lambdas and partial applications
+// implement it; the evaluator calls them through Call.Apply.
+type Function interface {
+	// Arity is the number of parameters the function declares (for
+	// $map, $filter, $reduce …, which pass as many arguments as it takes).
+	Arity() int
+}
+
+// Builtin is a function of the library.
+type Builtin struct {
+	Name string
+	// Signature is the function's JSONata signature ("<s-nn?:s>"): the
+	// evaluator checks and coerces the arguments against it (T0410, T0411,
+	// T0412, …) before Fn sees them, and supplies the context item for a
+	// '-' parameter.
+	Signature string
+	// Fn computes the result. args are validated against Signature; a
+	// sequence argument arrives as Seq or []any, an absent optional one as
+	// Undefined.
+	Fn func(c *Call, args []any) (any, error)
+}
+
+// Arity implements Function: the number of parameters of the signature.
+func (b *Builtin) Arity() int { return signatureArity(b.Signature) }
+
+// Call is what a builtin is given besides its arguments.
+type Call struct {
+	// Input is the context item of the call (the focus of the path step
+	// the call is in).
+	Input any
+	// Apply calls a function value with arguments, as the evaluator does
+	// (for $map, $filter, $sort's comparator, …).
+	Apply func(fn any, args []any) (any, error)
+	// Eval compiles and evaluates expr against input with the calling
+	// environment's bindings ($eval).
+	Eval func(expr string, input any) (any, error)
+	// Now is the evaluation's timestamp in milliseconds since the epoch:
+	// every $now() and $millis() of one evaluation returns the same.
+	Now int64
+}
+
+// signatureArity counts the parameters of a signature "<...:r>".
+func signatureArity(sig string) int {
+	n := 0
+	depth := 0
+	for i := 0; i < len(sig); i++ {
+		c := sig[i]
+		switch {
+		case i == 0 && c == '<':
+			continue
+		case c == ':' && depth == 0:
+			return n
+		case c == '<':
+			depth++
+		case c == '>':
+			if depth == 0 {
+				return n
+			}
+			depth--
+		case c == '(':
+			depth++ // a choice of types is one parameter
+			if depth == 1 {
+				n++
+			}
+		case c == ')':
+			depth--
+		case depth == 0 && (c == '?' || c == '+' || c == '-'):
+			// modifiers of the parameter before
+		case depth == 0:
+			n++
+		}
+	}
+	return n
+}
