@@ -176,3 +176,98 @@ func signatureArity(sig string) int {
 	}
 	return n
 }
+
+// DeepEqual is JSONata's equality of two values (= and !=, $distinct …):
+// numbers, strings, booleans and null by value, arrays item by item,
+// objects member by member whatever their order; functions never equal.
+func DeepEqual(a, b any) bool {
+	switch x := a.(type) {
+	case undefinedType:
+		return IsUndefined(b)
+	case nil:
+		return b == nil
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case float64:
+		y, ok := b.(float64)
+		return ok && x == y
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case []any:
+		return deepEqualArrays(x, b)
+	case Seq:
+		return deepEqualArrays(x, b)
+	case *Object:
+		y, ok := b.(*Object)
+		if !ok || x.Len() != y.Len() {
+			return false
+		}
+		for _, k := range x.Keys() {
+			yv, ok := y.Get(k)
+			if !ok {
+				return false
+			}
+			xv, _ := x.Get(k)
+			if !DeepEqual(xv, yv) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func deepEqualArrays(x []any, b any) bool {
+	var y []any
+	switch t := b.(type) {
+	case []any:
+		y = t
+	case Seq:
+		y = t
+	default:
+		return false
+	}
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if !DeepEqual(x[i], y[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Truthy is JSONata's boolean cast ($boolean, predicates, conditions, and,
+// or): false for undefined, null, false, 0, "", empty arrays and objects,
+// functions; an array is true when any of its items is.
+func Truthy(v any) bool {
+	switch x := v.(type) {
+	case undefinedType, nil:
+		return false
+	case bool:
+		return x
+	case float64:
+		return x != 0
+	case string:
+		return x != ""
+	case []any:
+		return anyTruthy(x)
+	case Seq:
+		return anyTruthy(x)
+	case *Object:
+		return x.Len() > 0
+	}
+	return false // functions, regexes
+}
+
+func anyTruthy(a []any) bool {
+	for _, v := range a {
+		if Truthy(v) {
+			return true
+		}
+	}
+	return false
+}
