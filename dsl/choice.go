@@ -21,6 +21,9 @@ import (
 type ChoiceRule struct {
 	// Next is the state a top-level rule transitions to when it matches.
 	Next string
+	// Assign is a top-level rule's variables, set when it matches (the
+	// state's own Assign then does not apply); nil without one.
+	Assign *Assign
 
 	kind  ruleKind
 	rules []*ChoiceRule // And, Or: the operands; Not: one rule
@@ -155,7 +158,13 @@ func (c *compiler) compileChoiceRule(v value.Value, ptr string, top bool) *Choic
 		case "And", "Or", "Not":
 			boolOps = append(boolOps, m.Key)
 		case "Variable", "Next", "Comment":
-		case "Condition", "Assign", "Output":
+		case "Assign":
+			if top {
+				r.Assign = c.compileAssign(f)
+			} else if !c.choiceSchemaFlagged(f.ptrOf(m.Key)) {
+				c.keyErrorf(f.ptrOf(m.Key), CodeInvalidChoiceRule, "\"Assign\" may only appear in a top-level choice rule, not inside And, Or or Not")
+			}
+		case "Condition", "Output":
 			c.keyErrorf(f.ptrOf(m.Key), CodeUnsupported, "%q is a JSONata/variables feature, not supported yet", m.Key)
 		default:
 			if choiceOps[m.Key] != nil {
@@ -378,7 +387,8 @@ func (r *ChoiceRule) evalTest(env Env) (bool, error) {
 	v, err := r.variable.Select(env)
 	if err != nil {
 		var nr *jsonpath.NoResultError
-		if r.op.family == famIsPresent && errors.As(err, &nr) {
+		var uv *jsonpath.UndefinedVariableError
+		if r.op.family == famIsPresent && (errors.As(err, &nr) || errors.As(err, &uv)) {
 			return !r.boolean, nil
 		}
 		return false, choicePathError(r.variable, err)

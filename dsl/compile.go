@@ -328,7 +328,18 @@ func (c *compiler) compileState(name string, obj *value.Object, ptr string) *Sta
 			c.errorf(f.ptrOf("QueryLanguage"), CodeUnsupported, "QueryLanguage JSONata is not supported yet; use JSONPath (the default)")
 		}
 	}
-	for _, k := range []string{"Assign", "Output", "Arguments"} {
+	if f.has("Assign") {
+		switch s.Kind {
+		case Pass, Task, Choice, Wait, Parallel, Map:
+			s.Assign = c.compileAssign(f)
+		default:
+			if c.schemaBad[f.ptrOf("Assign")] {
+				break // the schema said so
+			}
+			c.keyErrorf(f.ptrOf("Assign"), CodeSchema, "a %s state cannot assign variables: Assign belongs to Pass, Task, Choice, Wait, Parallel and Map states", s.Kind)
+		}
+	}
+	for _, k := range []string{"Output", "Arguments"} {
 		if f.has(k) {
 			c.keyErrorf(f.ptrOf(k), CodeUnsupported, "%q is a JSONata/variables feature, not supported yet", k)
 		}
@@ -464,6 +475,9 @@ func (c *compiler) compileErrorHandling(f fields, s *State) {
 		ct.ErrorEquals = c.errorEquals(cf)
 		ct.Next, _ = cf.str("Next")
 		ct.ResultPath, ct.ResultPathNull = cf.resultPath("ResultPath")
+		if cf.has("Assign") {
+			ct.Assign = c.compileAssign(cf)
+		}
 		s.Catch = append(s.Catch, ct)
 	})
 }

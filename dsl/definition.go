@@ -87,6 +87,10 @@ type State struct {
 	Retry                []*Retrier // Task, Parallel, Map
 	Catch                []*Catcher // Task, Parallel, Map
 
+	// Assign is the state's workflow variables (Pass, Task, Choice, Wait,
+	// Parallel, Map); nil without the field.
+	Assign *Assign
+
 	// Choice.
 	Choices []*ChoiceRule
 	Default string
@@ -158,4 +162,7 @@ type Catcher struct {
 	Next           string
 	ResultPath     *jsonpath.Path // nil means "$"
 	ResultPathNull bool
+	// Assign replaces the state's Assign when this catcher applies; nil
+	// without one.
+	Assign *Assign
 }

@@ -22,10 +22,11 @@ type Path struct {
 
 // Select evaluates the path against the data or the context of env.
 func (p *Path) Select(env Env) (value.Value, error) {
-	if p.IsContext() {
-		return p.Path.Select(env.Context)
+	doc, err := env.Root(p.Path)
+	if err != nil {
+		return nil, err
 	}
-	return p.Path.Select(env.Input)
+	return p.Path.Select(doc)
 }
 
 // Expr is a dynamic value: a path or an intrinsic function call (the value of
@@ -61,8 +62,11 @@ func compileExpr(s string) (*Expr, error) {
 }
 
 func compilePath(s string) (*Path, error) {
+	if strings.HasPrefix(s, "$states") && jsonpath.VariableNameLen(s[1:]) == len("states") {
+		return nil, fmt.Errorf("%q reads $states, a reserved variable defined only in JSONata states", s)
+	}
 	if !strings.HasPrefix(s, "$") {
-		return nil, fmt.Errorf("%q is not a path: paths start with \"$\" (the state's data) or \"$$\" (the context object)", s)
+		return nil, fmt.Errorf("%q is not a path: paths start with \"$\" (the state's data), \"$$\" (the context object) or \"$name\" (a workflow variable)", s)
 	}
 	p, err := jsonpath.Parse(s)
 	if err != nil {
@@ -302,10 +306,7 @@ func atField(field string) string {
 
 func templateError(f *tfield, env Env, err error) error {
 	if _, ok := err.(*jsonpath.NoResultError); ok {
-		doc := env.Input
-		if f.expr.Path.IsContext() {
-			doc = env.Context
-		}
+		doc, _ := env.Root(f.expr.Path.Path)
 		return failure.Newf(failure.Runtime,
 			"The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'",
 			f.expr.Text, f.srcKey, value.MarshalString(doc))

@@ -35,6 +35,9 @@ const (
 	CodeDuplicateName      = "DUPLICATE_STATE_NAME"
 	CodeInvalidMap         = "INVALID_MAP"
 	CodeTooLarge           = "DEFINITION_TOO_LARGE"
+	// CodeInvalidVariable: a bad variable name in Assign, $states assigned,
+	// or an inner scope assigning an outer scope's variable.
+	CodeInvalidVariable = "INVALID_VARIABLE"
 )
 
 // Problem is one thing wrong with a definition, located in its source text.

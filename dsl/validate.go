@@ -45,6 +45,7 @@ func (c *compiler) validate(d *Definition) {
 		v.maxSeconds(root, "", "TimeoutSeconds", CodeSchema)
 	}
 	v.machine(&d.Machine)
+	v.scopeVariables(&d.Machine, nil)
 }
 
 // validator carries what the rules share across scopes.

@@ -31,9 +31,9 @@ type pathNode struct {
 }
 
 func (n *pathNode) eval(env *Env) (value.Value, error) {
-	doc := env.Input
-	if n.path.IsContext() {
-		doc = env.Context
+	doc, err := env.Root(n.path)
+	if err != nil {
+		return nil, failure.New(failure.Runtime, err.Error())
 	}
 	v, err := n.path.Select(doc)
 	if err == nil {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/sfn-project/sfn/dsl/jsonpath"
+
 	"github.com/sfn-project/sfn/dsl/value"
 )
 
@@ -69,6 +71,35 @@ type Env struct {
 	// is built. 0 means DefaultMaxPayload. The interpreter passes its
 	// Limits.MaxPayload, the state-data limit.
 	MaxPayload int
+	// Vars resolves "$name" references to workflow variables: the values in
+	// force when the state was entered, in its scope and the outer ones.
+	// nil: no variable is defined.
+	Vars Variables
+}
+
+// Variables is a scope of workflow variables, as a state reads them.
+type Variables interface {
+	// Lookup returns the value of the variable name, and whether it is defined.
+	Lookup(name string) (value.Value, bool)
+}
+
+// Root returns the document path p reads: the context object for "$$…",
+// a workflow variable's value for "$name…" (a
+// *jsonpath.UndefinedVariableError when it is not defined), else the
+// state's data.
+func (e *Env) Root(p *jsonpath.Path) (value.Value, error) {
+	if p.IsContext() {
+		return e.Context, nil
+	}
+	if name := p.Variable(); name != "" {
+		if e.Vars != nil {
+			if v, ok := e.Vars.Lookup(name); ok {
+				return v, nil
+			}
+		}
+		return nil, p.Undefined()
+	}
+	return e.Input, nil
 }
 
 // DefaultMaxPayload is AWS's limit on state data, 256 KiB: the bound on what

@@ -9,8 +9,11 @@ import (
 // Path is a compiled JSONPath, rooted at $ (the state's data) or $$ (the
 // context object).
 type Path struct {
-	text      string
-	context   bool
+	text    string
+	context bool
+	// variable is the workflow variable a "$name…" path starts from ("" for
+	// "$" and "$$").
+	variable  string
 	steps     []step
 	definite  bool
 	reference bool
@@ -31,13 +34,17 @@ func Parse(s string) (*Path, error) {
 	}
 	root := 1
 	context := false
+	variable := ""
 	if strings.HasPrefix(s, "$$") {
 		root, context = 2, true
+	} else if n := VariableNameLen(s[1:]); n > 0 {
+		// "$name…": a workflow variable, then the steps into its value.
+		root, variable = 1+n, s[1:1+n]
 	}
 	if err := p.parse(root); err != nil {
 		return nil, err
 	}
-	path := &Path{text: s, context: context, steps: p.steps, definite: true, reference: true}
+	path := &Path{text: s, context: context, variable: variable, steps: p.steps, definite: true, reference: true}
 	for i := range path.steps {
 		st := &path.steps[i]
 		if !st.definite(i == len(path.steps)-1) {
@@ -55,7 +62,8 @@ func Parse(s string) (*Path, error) {
 		path.prefix = make([]string, len(path.steps)+1)
 		var b strings.Builder
 		b.WriteByte('$')
-		path.prefix[0] = "$"
+		b.WriteString(variable)
+		path.prefix[0] = b.String()
 		for i := range path.steps {
 			b.WriteString(path.steps[i].fragment)
 			path.prefix[i+1] = b.String()
@@ -79,6 +87,10 @@ func (p *Path) String() string { return p.text }
 
 // IsContext reports whether the path starts with $$ (the context object).
 func (p *Path) IsContext() bool { return p.context }
+
+// Variable is the name of the workflow variable the path reads ("$name",
+// "$name.field"), or "" when it reads the state's data or the context.
+func (p *Path) Variable() string { return p.variable }
 
 // IsReference reports whether the path is a reference path: names and
 // indexes only, selecting at most one value, usable in ResultPath. A negative
