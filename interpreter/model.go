@@ -11,9 +11,24 @@ import (
 	"github.com/sfn-project/sfn/dsl/value"
 )
 
-// encodingVersion is written into every record so that nodes of two releases
+// encodingVersion is the newest record encoding this node reads; a record
+// says which it was written in (header.Enc) so that nodes of two releases
 // can tell each other's records apart during a rolling upgrade.
-const encodingVersion = 1
+//
+//	1  the first
+//	2  workflow variables: thread.Vars and resumePoint.Vars
+//
+// A record is written in the oldest encoding that holds it
+// (docs/architecture.md, Encoding versions): encodingBase until a state
+// assigns a variable, encodingVariables from then on. So an execution
+// without variables stays readable by a node of the previous release
+// during a rolling upgrade, and one with variables is refused by it
+// rather than run, and rewritten, without them.
+const (
+	encodingVersion   = encodingVariables
+	encodingBase      = 1
+	encodingVariables = 2
+)
 
 // jv carries a value.Value through encoding/json with its key order intact.
 type jv struct{ V value.Value }
@@ -250,6 +265,11 @@ type thread struct {
 	// Keep holds what the succeeded branches or iterations of a Parallel or
 	// Map that failed produced, so that a redrive does not run them again.
 	Keep *keptChildren `json:"keep,omitempty"`
+
+	// Vars are the workflow variables this thread's states assigned (an
+	// object; nil before any): the scope of the top level, a branch or an
+	// iteration (variables.go). Encoding 2.
+	Vars *jv `json:"vars,omitempty"`
 }
 
 // keptChildren are the results of the children that succeeded, and where
@@ -269,6 +289,8 @@ type resumePoint struct {
 	State string        `json:"state"`
 	Input jv            `json:"input"`
 	Keep  *keptChildren `json:"keep,omitempty"`
+	// Vars are the child's own variables where it stopped (encoding 2).
+	Vars *jv `json:"vars,omitempty"`
 }
 
 // taskWait is a scheduled task attempt.

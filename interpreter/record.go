@@ -41,8 +41,8 @@ func decodeRun(rec *store.Execution, def *dsl.Definition, trusted bool, decoded 
 	if err := decodeHeader(rec.Engine, &r.hdr); err != nil {
 		return nil, fmt.Errorf("execution %s: engine state: %w", rec.ID, err)
 	}
-	if r.hdr.Enc > encodingVersion {
-		return nil, fmt.Errorf("execution %s: record encoding %d is newer than this node understands (%d)", rec.ID, r.hdr.Enc, encodingVersion)
+	if err := refuseNewer(rec.ID, r.hdr.Enc, encodingVersion); err != nil {
+		return nil, err
 	}
 	for k, b := range rec.Threads {
 		t := decoded[k]
@@ -60,6 +60,17 @@ func decodeRun(rec *store.Execution, def *dsl.Definition, trusted bool, decoded 
 		r.threads[t.ID] = t
 	}
 	return r, nil
+}
+
+// refuseNewer is the check that makes a node refuse a record written in an
+// encoding newer than known, the newest it reads: it cannot tell what it
+// would lose by running it (a node of release 1 would drop a record's
+// variables).
+func refuseNewer(id string, enc, known int) error {
+	if enc > known {
+		return fmt.Errorf("execution %s: record encoding %d is newer than this node understands (%d)", id, enc, known)
+	}
+	return nil
 }
 
 // A decoded thread kept by the record cache stands for the bytes its
@@ -143,7 +154,9 @@ func (r *run) decodedThreads(rec *store.Execution) map[string]*thread {
 
 // record encodes the run's header fields and the threads it changed.
 func (r *run) record() (*store.Execution, map[string][]byte, []string, error) {
-	r.hdr.Enc = encodingVersion
+	if r.hdr.Enc < encodingBase {
+		r.hdr.Enc = encodingBase // setVars raises it once a variable is set
+	}
 	eng, err := appendHeader(make([]byte, 0, 96), &r.hdr)
 	if err != nil {
 		return nil, nil, nil, err

@@ -201,7 +201,7 @@ func (r *run) fireTimers() {
 				out := t.Pending.V
 				t.Pending, t.WakeAt = jv{}, time.Time{}
 				t.Phase = phaseReady
-				r.exitState(t, s, out)
+				r.exitWait(t, s, out)
 			}
 		case phaseBackoff:
 			if !r.now.Before(t.WakeAt) {
@@ -270,11 +270,11 @@ func (r *run) taskResult(threadID int, scheduledID int64, output value.Value, fe
 	r.event(t.Prev, tw.eventName("Succeeded")).raw("output", encoded).endIn(t)
 	r.noteTask(s, tw, "succeeded")
 	env := r.env(t, s, "")
-	out, err := states.TaskOutput(s, t.Input.Get(), output, env)
+	out, vars, err := states.TaskOutput(s, t.Input.Get(), output, env)
 	if err != nil {
 		r.stateFailed(t, s, r.runtimeErr(t, s, err))
 	} else {
-		r.exitState(t, s, out) // moveTo queues the thread for its next state
+		r.exitState(t, s, out, vars) // moveTo queues the thread for its next state
 	}
 	r.drain()
 	return true
@@ -493,26 +493,33 @@ func (r *run) runStates(t *thread) {
 func (r *run) runState(t *thread, s *dsl.State) {
 	switch s.Kind {
 	case dsl.Pass:
-		out, err := states.Pass(s, t.Input.Get(), r.env(t, s, ""))
+		out, vars, err := states.Pass(s, t.Input.Get(), r.env(t, s, ""))
 		if err != nil {
 			r.stateFailed(t, s, r.runtimeErr(t, s, err))
 			return
 		}
-		r.exitState(t, s, out)
+		r.exitState(t, s, out, vars)
 	case dsl.Succeed:
 		out, err := states.Succeed(s, t.Input.Get(), r.env(t, s, ""))
 		if err != nil {
 			r.stateFailed(t, s, r.runtimeErr(t, s, err))
 			return
 		}
-		r.exitState(t, s, out)
+		r.exitState(t, s, out, nil)
 	case dsl.Choice:
-		next, out, err := states.Choice(s, t.Input.Get(), r.env(t, s, ""))
+		next, out, vars, err := states.Choice(s, t.Input.Get(), r.env(t, s, ""))
 		if err != nil {
 			r.stateFailed(t, s, r.runtimeErr(t, s, err))
 			return
 		}
-		r.event(t.Prev, "ChoiceStateExited").str("name", s.Name).val("output", out).endIn(t)
+		if vars != nil {
+			if fe := r.checkVars(t, vars); fe != nil {
+				r.stateFailed(t, s, fe)
+				return
+			}
+		}
+		r.event(t.Prev, "ChoiceStateExited").str("name", s.Name).val("output", out).assigned(vars).endIn(t)
+		r.setVars(t, vars)
 		r.moveTo(t, next, out)
 	case dsl.Fail:
 		name, cause, err := states.Fail(s, t.Input.Get(), r.env(t, s, ""))
@@ -543,14 +550,26 @@ func (r *run) moveTo(t *thread, next string, input value.Value) {
 	}
 }
 
-// exitState writes …StateExited and moves on (or ends the thread).
-func (r *run) exitState(t *thread, s *dsl.State, out value.Value) {
+// exitState writes …StateExited, sets the variables the state assigned
+// (vars, nil for none) and moves on (or ends the thread).
+func (r *run) exitState(t *thread, s *dsl.State, out value.Value, vars *value.Object) {
+	if vars != nil {
+		if fe := r.checkVars(t, vars); fe != nil {
+			r.stateFailed(t, s, fe)
+			return
+		}
+	}
 	before := r.size
-	r.event(t.Prev, exitedName(s.Kind)).str("name", s.Name).val("output", out).endIn(t)
-	if r.size-before > r.limits.MaxPayload {
+	w := r.event(t.Prev, exitedName(s.Kind)).str("name", s.Name).val("output", out)
+	outputEnd := len(w.buf)
+	w.assigned(vars)
+	extra := len(w.buf) - outputEnd // the variables are bounded on their own
+	w.endIn(t)
+	if r.size-before-extra > r.limits.MaxPayload {
 		r.finishThread(t, nil, failure.Newf(failure.DataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.Name))
 		return
 	}
+	r.setVars(t, vars)
 	if s.IsTerminal() {
 		r.finishThread(t, out, nil)
 		return
@@ -609,11 +628,17 @@ func (r *run) stateFailedAs(t *thread, s *dsl.State, fe *failure.Error, alias st
 	}
 	if retryable && !fe.Terminal() {
 		if c := states.Catch(s.Catch, fe.Name, aliases...); c != nil {
-			out, err := states.CatchOutput(c, t.Input.Get(), fe)
+			out, vars, err := states.CatchOutput(c, t.Input.Get(), fe, r.env(t, s, ""))
+			if err == nil && vars != nil {
+				if lim := r.checkVars(t, vars); lim != nil {
+					err = lim
+				}
+			}
 			if err == nil {
 				t.Keep = nil
 				r.noteCatch(fe.Name)
-				r.event(t.Prev, exitedName(s.Kind)).str("name", s.Name).val("output", out).endIn(t)
+				r.event(t.Prev, exitedName(s.Kind)).str("name", s.Name).val("output", out).assigned(vars).endIn(t)
+				r.setVars(t, vars)
 				r.moveTo(t, c.Next, out)
 				r.enqueue(t)
 				return
@@ -755,10 +780,23 @@ func (r *run) enterWait(t *thread, s *dsl.State) {
 		return
 	}
 	if !until.After(r.now) {
-		r.exitState(t, s, out)
+		r.exitWait(t, s, out)
 		return
 	}
 	t.Phase, t.WakeAt, t.Pending = phaseWait, until, jv{out}
+}
+
+// exitWait ends a Wait state: its Assign is evaluated as it exits, over its
+// effective input, with the variables from when it was entered (nothing
+// can change them while the thread waits: its own states are blocked, and
+// other threads never assign an outer scope's variables).
+func (r *run) exitWait(t *thread, s *dsl.State, out value.Value) {
+	vars, err := states.InputAssigned(s, t.Input.Get(), r.env(t, s, ""))
+	if err != nil {
+		r.stateFailed(t, s, r.runtimeErr(t, s, err))
+		return
+	}
+	r.exitState(t, s, out, vars)
 }
 
 // redrive resumes a FAILED, TIMED_OUT or ABORTED execution from the state

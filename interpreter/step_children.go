@@ -20,7 +20,7 @@ import (
 // callbacks, the task token.
 func (r *run) env(t *thread, s *dsl.State, token string) states.Env {
 	if !s.UsesContext && token == "" {
-		return states.Env{UUID: r.deps.UUID, Random: r.deps.Random, MaxPayload: r.limits.MaxPayload}
+		return states.Env{UUID: r.deps.UUID, Random: r.deps.Random, MaxPayload: r.limits.MaxPayload, Vars: scope{r, t}}
 	}
 	return r.contextEnv(t, s, token)
 }
@@ -53,7 +53,7 @@ func (r *run) contextEnv(t *thread, s *dsl.State, token string) states.Env {
 	if token != "" {
 		ctx.Set("Task", value.ObjectOf("Token", token))
 	}
-	return states.Env{Context: ctx, UUID: r.deps.UUID, Random: r.deps.Random, MaxPayload: r.limits.MaxPayload}
+	return states.Env{Context: ctx, UUID: r.deps.UUID, Random: r.deps.Random, MaxPayload: r.limits.MaxPayload, Vars: scope{r, t}}
 }
 
 // ---- tasks ----
@@ -171,12 +171,12 @@ func (r *run) startParallel(t *thread, s *dsl.State) {
 		if cw.Done[i] {
 			continue // succeeded before a redrive
 		}
-		state, input, kept := b.StartAt, in, (*keptChildren)(nil)
+		state, input, kept, vars := b.StartAt, in, (*keptChildren)(nil), (*jv)(nil)
 		if rp := cw.resumeAt(i); rp != nil {
-			state, input, kept = rp.State, rp.Input.V, rp.Keep
+			state, input, kept, vars = rp.State, rp.Input.V, rp.Keep, rp.Vars
 		}
 		kid := r.newThread(t.ID, i, childScope(t, s, i), state, input, started)
-		kid.Keep = kept
+		kid.Keep, kid.Vars = kept, vars
 		cw.Kids[i] = kid.ID
 		cw.Running++
 		r.enqueue(kid)
@@ -253,7 +253,7 @@ func (r *run) keepTree(t *thread) *keptChildren {
 			continue
 		}
 		if kid := r.threads[id]; id != 0 && kid != nil && kid.Phase != phaseDone {
-			k.Resume[i] = &resumePoint{State: kid.State, Input: jv{kid.Input.Get()}, Keep: r.keepTree(kid)}
+			k.Resume[i] = &resumePoint{State: kid.State, Input: jv{kid.Input.Get()}, Keep: r.keepTree(kid), Vars: kid.Vars}
 		}
 	}
 	return k
@@ -324,12 +324,12 @@ func (r *run) startIterations(t *thread, s *dsl.State) {
 			}
 		}
 		started := r.event(cw.StartedID, "MapIterationStarted").int("index", int64(i)).end()
-		state, kept := s.Processor.StartAt, (*keptChildren)(nil)
+		state, kept, vars := s.Processor.StartAt, (*keptChildren)(nil), (*jv)(nil)
 		if rp := cw.resumeAt(i); rp != nil {
-			state, in, kept = rp.State, rp.Input.V, rp.Keep
+			state, in, kept, vars = rp.State, rp.Input.V, rp.Keep, rp.Vars
 		}
 		kid := r.newThread(t.ID, i, childScope(t, s, 0), state, in, started)
-		kid.Keep = kept
+		kid.Keep, kid.Vars = kept, vars
 		cw.Kids[i] = kid.ID
 		cw.Running++
 		r.enqueue(kid)
@@ -380,7 +380,7 @@ func (r *run) childEnded(p *thread, s *dsl.State, kid *thread) {
 		if cw.Resume == nil {
 			cw.Resume = make([]*resumePoint, len(cw.Kids))
 		}
-		cw.Resume[i] = &resumePoint{State: kid.State, Input: jv{kid.Input.Get()}, Keep: kid.Keep}
+		cw.Resume[i] = &resumePoint{State: kid.State, Input: jv{kid.Input.Get()}, Keep: kid.Keep, Vars: kid.Vars}
 	}
 	if kid.Err == nil {
 		cw.Results[i] = kid.Result
@@ -440,12 +440,12 @@ func (r *run) childrenDone(t *thread, s *dsl.State) {
 		typ = "MapStateSucceeded"
 	}
 	r.event(t.Prev, typ).endIn(t)
-	out, err := states.Output(s, t.Input.Get(), results, r.env(t, s, ""))
+	out, vars, err := states.Output(s, t.Input.Get(), results, r.env(t, s, ""))
 	if err != nil {
 		r.stateFailed(t, s, r.runtimeErr(t, s, err))
 		return
 	}
-	r.exitState(t, s, out)
+	r.exitState(t, s, out, vars)
 }
 
 // abortChildren stops the running branches or iterations of t (a sibling

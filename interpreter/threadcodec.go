@@ -98,6 +98,10 @@ func appendThread(b []byte, t *thread) ([]byte, error) {
 			return nil, err
 		}
 	}
+	if t.Vars != nil {
+		b = append(b, `,"vars":`...)
+		b = appendJV(b, *t.Vars)
+	}
 	return append(b, '}'), nil
 }
 

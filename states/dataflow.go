@@ -45,20 +45,51 @@ func Parameters(s *dsl.State, effective value.Value, env Env) (value.Value, erro
 }
 
 // Output finishes a state that produced result from raw input:
-// ResultSelector, then ResultPath, then OutputPath.
-func Output(s *dsl.State, raw, result value.Value, env Env) (value.Value, error) {
+// ResultSelector, then the state's Assign (its "$" is the result), then
+// ResultPath, then OutputPath. vars are the variables the state sets when
+// it exits (nil without an Assign); every path here, Assign's included,
+// reads the variables from before the state (env.Vars).
+func Output(s *dsl.State, raw, result value.Value, env Env) (out value.Value, vars *value.Object, err error) {
 	if s.ResultSelector != nil {
 		r, err := s.ResultSelector.Eval(withInput(env, result))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		result = r
 	}
+	if vars, err = Assigned(s.Assign, result, env); err != nil {
+		return nil, nil, err
+	}
 	merged, err := ApplyResultPath(s.ResultPath, s.ResultPathNull, raw, result)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err = OutputPath(s, merged, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, vars, nil
+}
+
+// Assigned evaluates an Assign with doc as "$"; nil for no Assign.
+func Assigned(a *dsl.Assign, doc value.Value, env Env) (*value.Object, error) {
+	if a == nil {
+		return nil, nil
+	}
+	return a.Eval(withInput(env, doc))
+}
+
+// InputAssigned evaluates the Assign of a state that produces no result
+// (Wait): its "$" is the effective input.
+func InputAssigned(s *dsl.State, raw value.Value, env Env) (*value.Object, error) {
+	if s.Assign == nil {
+		return nil, nil
+	}
+	eff, err := EffectiveInput(s, raw, env)
 	if err != nil {
 		return nil, err
 	}
-	return OutputPath(s, merged, env)
+	return Assigned(s.Assign, eff, env)
 }
 
 // OutputPath applies the state's OutputPath: absent is "$", null gives an

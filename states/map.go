@@ -2,6 +2,7 @@ package states
 
 import (
 	"math"
+	"strconv"
 
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/dsl/failure"
@@ -88,6 +89,12 @@ func maxConcurrencyFrom(p *dsl.Path, env Env) (int64, error) {
 	var i int64
 	if ok {
 		i, ok = n.Int64()
+	} else if str, isStr := v.(string); isStr {
+		// AWS parses a string: a variable holding "1" is accepted
+		// (recorded: MAP_STATE_REFERENCE_IN_MAX_CONCURRENCY_PATH).
+		var err error
+		i, err = strconv.ParseInt(str, 10, 64)
+		ok = err == nil
 	}
 	if !ok {
 		shown, isStr := v.(string)
@@ -184,6 +191,6 @@ func (p *MapPlan) Tolerated(failed, total int) bool {
 
 // MapOutput finishes a Map: results in item order, then ResultSelector,
 // ResultPath and OutputPath.
-func MapOutput(s *dsl.State, raw value.Value, results []any, env Env) (value.Value, error) {
+func MapOutput(s *dsl.State, raw value.Value, results []any, env Env) (value.Value, *value.Object, error) {
 	return Output(s, raw, results, env)
 }

@@ -17,6 +17,6 @@ func ParallelInput(s *dsl.State, raw value.Value, env Env) (value.Value, error) 
 
 // ParallelOutput finishes a Parallel state: the branch outputs in branch
 // order, then ResultSelector, ResultPath and OutputPath.
-func ParallelOutput(s *dsl.State, raw value.Value, results []any, env Env) (value.Value, error) {
+func ParallelOutput(s *dsl.State, raw value.Value, results []any, env Env) (value.Value, *value.Object, error) {
 	return Output(s, raw, results, env)
 }

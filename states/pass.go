@@ -6,18 +6,19 @@ import (
 )
 
 // Pass runs a Pass state: its Result (or its input after InputPath and
-// Parameters) placed by ResultPath, then OutputPath.
-func Pass(s *dsl.State, raw value.Value, env Env) (value.Value, error) {
+// Parameters), which its Assign reads, placed by ResultPath, then
+// OutputPath. vars are the variables it sets (nil without an Assign).
+func Pass(s *dsl.State, raw value.Value, env Env) (out value.Value, vars *value.Object, err error) {
 	eff, err := EffectiveInput(s, raw, env)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	result := eff
 	if s.HasResult {
 		result = s.Result
 	} else if s.Parameters != nil {
 		if result, err = Parameters(s, eff, env); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	return Output(s, raw, result, env)

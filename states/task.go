@@ -60,8 +60,8 @@ func positiveSeconds(p *dsl.Path, field string, env Env) (int64, error) {
 	return secs, nil
 }
 
-// TaskOutput finishes a Task with the worker's result.
-func TaskOutput(s *dsl.State, raw, result value.Value, env Env) (value.Value, error) {
+// TaskOutput finishes a Task with the worker's result (see Output).
+func TaskOutput(s *dsl.State, raw, result value.Value, env Env) (value.Value, *value.Object, error) {
 	return Output(s, raw, result, env)
 }
 
@@ -87,7 +87,18 @@ func ErrorOutput(e *failure.Error) value.Value {
 }
 
 // CatchOutput places the error output into the state's raw input with the
-// catcher's ResultPath.
-func CatchOutput(c *dsl.Catcher, raw value.Value, e *failure.Error) (value.Value, error) {
-	return ApplyResultPath(c.ResultPath, c.ResultPathNull, raw, ErrorOutput(e))
+// catcher's ResultPath. vars are what the catcher's Assign sets, with the
+// error output as "$"; the state's own Assign never applies when a catcher
+// does (nil vars for a catcher without one).
+func CatchOutput(c *dsl.Catcher, raw value.Value, e *failure.Error, env Env) (value.Value, *value.Object, error) {
+	errOut := ErrorOutput(e)
+	vars, err := Assigned(c.Assign, errOut, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := ApplyResultPath(c.ResultPath, c.ResultPathNull, raw, errOut)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, vars, nil
 }
