@@ -1,0 +1,1247 @@
+package jsonata
+
+import (
+	"math"
+	"strings"
+	"time"
+)
+
+// frame is a scope of variable bindings; lookups go outwards to the
+// library at the root.
+type frame struct {
+	parent *frame
+	names  []string
+	vals   []any
+}
+
+func newFrame(parent *frame) *frame { return &frame{parent: parent} }
+
+func (f *frame) bind(name string, v any) {
+	for i, n := range f.names {
+		if n == name {
+			f.vals[i] = v
+			return
+		}
+	}
+	f.names = append(f.names, name)
+	f.vals = append(f.vals, v)
+}
+
+// tuple is one item of a tuple stream: the context item (@) and the
+// variables bound along the path (@$v, #$i, parent labels).
+type tuple struct {
+	at    any
+	names []string
+	vals  []any
+}
+
+func (t *tuple) clone() *tuple {
+	return &tuple{at: t.at, names: append([]string(nil), t.names...), vals: append([]any(nil), t.vals...)}
+}
+
+func (t *tuple) set(name string, v any) {
+	for i, n := range t.names {
+		if n == name {
+			t.vals[i] = v
+			return
+		}
+	}
+	t.names = append(t.names, name)
+	t.vals = append(t.vals, v)
+}
+
+func (t *tuple) get(name string) (any, bool) {
+	for i, n := range t.names {
+		if n == name {
+			return t.vals[i], true
+		}
+	}
+	return nil, false
+}
+
+// tupleSeq is a tuple stream: a sequence whose items are *tuple.
+type tupleSeq []any
+
+// frameFromTuple is a scope binding the tuple's variables.
+func frameFromTuple(env *frame, t *tuple) *frame {
+	n := len(t.names)
+	return &frame{parent: env, names: t.names[:n:n], vals: t.vals[:n:n]}
+}
+
+// evaluator is the state of one evaluation.
+type evaluator struct {
+	lib      map[string]any
+	depth    int
+	maxDepth int
+	deadline time.Time
+	timed    bool
+	ticks    int
+	now      int64
+	outer    []any // the arrays wrapped as the outermost input (their first item's address identifies them)
+	applyFn  func(fn any, args []any) (any, error)
+	root     *frame
+	sigCache map[*Builtin]*signature
+}
+
+// defaultMaxDepth bounds the nesting of evaluation when no limit is set,
+// so that runaway recursion ends in an error instead of exhausting memory.
+const defaultMaxDepth = 10000
+
+func (ev *evaluator) lookup(env *frame, name string) (any, bool) {
+	for f := env; f != nil; f = f.parent {
+		for i := len(f.names) - 1; i >= 0; i-- {
+			if f.names[i] == name {
+				return f.vals[i], true
+			}
+		}
+	}
+	v, ok := ev.lib[name]
+	return v, ok
+}
+
+// isOuter reports whether s is the wrapper the evaluation put around an
+// array input (jsonata-js's outerWrapper).
+func (ev *evaluator) isOuter(s Seq) bool {
+	if len(s) != 1 {
+		return false
+	}
+	for _, o := range ev.outer {
+		if os, ok := o.(Seq); ok && &os[0] == &s[0] {
+			return true
+		}
+	}
+	return false
+}
+
+func (ev *evaluator) enter(n *node) error {
+	ev.depth++
+	limit := ev.maxDepth
+	if limit <= 0 {
+		limit = defaultMaxDepth
+	}
+	if ev.depth > limit {
+		return &Error{Code: "U1001", Position: n.pos, Message: "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive."}
+	}
+	if ev.timed {
+		ev.ticks++
+		if ev.ticks&63 == 0 && time.Now().After(ev.deadline) {
+			return &Error{Code: "U1001", Position: n.pos, Message: "Expression evaluation timeout: Check for infinite loop"}
+		}
+	}
+	return nil
+}
+
+// eval evaluates n against input in env.
+func (ev *evaluator) eval(n *node, input any, env *frame) (any, error) {
+	if err := ev.enter(n); err != nil {
+		ev.depth--
+		return nil, err
+	}
+	res, err := ev.evalNode(n, input, env)
+	ev.depth--
+	if err != nil {
+		return nil, err
+	}
+	if n.predicate != nil {
+		for _, st := range n.predicate {
+			if res, err = ev.filter(st.filter, res, env); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if n.group != nil && n.kind != nPath {
+		if res, err = ev.group(n.group, res, env); err != nil {
+			return nil, err
+		}
+	}
+	if s, ok := res.(Seq); ok {
+		switch len(s) {
+		case 0:
+			return Undefined, nil
+		case 1:
+			if n.keepArray {
+				return []any(s), nil
+			}
+			return s[0], nil
+		}
+	}
+	return res, nil
+}
+
+func (ev *evaluator) evalNode(n *node, input any, env *frame) (any, error) {
+	switch n.kind {
+	case nPath:
+		return ev.path(n, input, env)
+	case nBinary:
+		return ev.binary(n, input, env)
+	case nNegate:
+		v, err := ev.eval(n.expr, input, env)
+		if err != nil {
+			return nil, err
+		}
+		if IsUndefined(v) {
+			return Undefined, nil
+		}
+		f, ok, nerr := numeric(v)
+		if nerr != nil {
+			nerr.Position = n.pos
+			return nil, nerr
+		}
+		if !ok {
+			return nil, newError("D1002", n.pos, "-", v)
+		}
+		return -f, nil
+	case nArray:
+		return ev.array(n, input, env)
+	case nObject:
+		return ev.group(&groupExpr{pairs: n.pairs, pos: n.pos}, input, env)
+	case nName:
+		return lookupField(input, n.op), nil
+	case nString, nNumber, nValue:
+		return n.value, nil
+	case nWildcard:
+		return ev.wildcard(input), nil
+	case nDescendant:
+		if IsUndefined(input) {
+			return Undefined, nil
+		}
+		var out Seq
+		out = descendants(input, out)
+		if len(out) == 1 {
+			return out[0], nil
+		}
+		return out, nil
+	case nParent:
+		if v, ok := ev.lookup(env, n.slot.label); ok {
+			return v, nil
+		}
+		return Undefined, nil
+	case nCondition:
+		c, err := ev.eval(n.cond, input, env)
+		if err != nil {
+			return nil, err
+		}
+		if Truthy(c) {
+			return ev.eval(n.then, input, env)
+		}
+		if n.els != nil {
+			return ev.eval(n.els, input, env)
+		}
+		return Undefined, nil
+	case nBlock:
+		f := newFrame(env)
+		var res any = Undefined
+		for _, x := range n.items {
+			var err error
+			if res, err = ev.eval(x, input, f); err != nil {
+				return nil, err
+			}
+		}
+		return res, nil
+	case nBind:
+		v, err := ev.eval(n.rhs, input, env)
+		if err != nil {
+			return nil, err
+		}
+		env.bind(n.lhs.op, v)
+		return v, nil
+	case nRegex:
+		return n.re, nil
+	case nFunction:
+		return ev.function(n, input, env, nil)
+	case nVariable:
+		if n.op == "" {
+			if s, ok := input.(Seq); ok && ev.isOuter(s) {
+				return s[0], nil
+			}
+			return input, nil
+		}
+		if v, ok := ev.lookup(env, n.op); ok {
+			return v, nil
+		}
+		return Undefined, nil
+	case nLambda:
+		return &lambda{input: input, env: env, params: n.params, sig: n.sig, body: n.body, thunk: n.thunk}, nil
+	case nPartial:
+		return ev.partial(n, input, env)
+	case nApply:
+		return ev.applyExpr(n, input, env)
+	case nTransform:
+		return &transformer{node: n, env: env}, nil
+	case nSort:
+		// a sort step on its own (a sort step is evaluated by path)
+		return ev.sortItems(n, asSeq(input), env)
+	}
+	return nil, newError("S0206", n.pos, n.op, nil)
+}
+
+func asSeq(v any) []any {
+	switch x := v.(type) {
+	case Seq:
+		return x
+	case []any:
+		return x
+	case undefinedType:
+		return nil
+	}
+	return []any{v}
+}
+
+// isArray reports whether v is an array or a sequence (not a tuple stream).
+func isArray(v any) bool {
+	switch v.(type) {
+	case []any, Seq:
+		return true
+	}
+	return false
+}
+
+// lookupField is the value of field name in input, mapped over arrays.
+func lookupField(input any, name string) any {
+	switch x := input.(type) {
+	case *Object:
+		if v, ok := x.Get(name); ok {
+			return v
+		}
+		return Undefined
+	case []any:
+		return lookupItems(x, name)
+	case Seq:
+		return lookupItems(x, name)
+	}
+	return Undefined
+}
+
+func lookupItems(items []any, name string) any {
+	out := make(Seq, 0, len(items))
+	for _, it := range items {
+		r := lookupField(it, name)
+		switch rv := r.(type) {
+		case undefinedType:
+		case []any:
+			out = append(out, rv...)
+		case Seq:
+			out = append(out, rv...)
+		default:
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (ev *evaluator) wildcard(input any) any {
+	if s, ok := input.(Seq); ok && ev.isOuter(s) {
+		input = s[0]
+	}
+	var out Seq
+	add := func(v any) {
+		if isArray(v) {
+			out = flattenInto(out, v)
+		} else if !IsUndefined(v) {
+			out = append(out, v)
+		}
+	}
+	switch x := input.(type) {
+	case *Object:
+		out = make(Seq, 0, x.Len())
+		for _, k := range x.Keys() {
+			v, _ := x.Get(k)
+			add(v)
+		}
+	case []any:
+		for _, v := range x {
+			add(v)
+		}
+	case Seq:
+		for _, v := range x {
+			add(v)
+		}
+	}
+	return out
+}
+
+func flattenInto(out Seq, v any) Seq {
+	if isArray(v) {
+		for _, x := range asSeq(v) {
+			out = flattenInto(out, x)
+		}
+		return out
+	}
+	return append(out, v)
+}
+
+func descendants(v any, out Seq) Seq {
+	switch x := v.(type) {
+	case []any:
+		for _, m := range x {
+			out = descendants(m, out)
+		}
+	case Seq:
+		for _, m := range x {
+			out = descendants(m, out)
+		}
+	case *Object:
+		out = append(out, v)
+		for _, k := range x.Keys() {
+			m, _ := x.Get(k)
+			out = descendants(m, out)
+		}
+	default:
+		if !IsUndefined(v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// numeric reports whether v is a number (not NaN); an infinite number is
+// the error D1001.
+func numeric(v any) (float64, bool, *Error) {
+	f, ok := v.(float64)
+	if !ok || math.IsNaN(f) {
+		return 0, false, nil
+	}
+	if math.IsInf(f, 0) {
+		return 0, false, newError("D1001", 0, "", f)
+	}
+	return f, true, nil
+}
+
+func (ev *evaluator) array(n *node, input any, env *frame) (any, error) {
+	out := make([]any, 0, len(n.items))
+	for _, item := range n.items {
+		v, err := ev.eval(item, input, env)
+		if err != nil {
+			return nil, err
+		}
+		if IsUndefined(v) {
+			continue
+		}
+		if item.kind == nArray {
+			out = append(out, v)
+			continue
+		}
+		switch x := v.(type) {
+		case []any:
+			out = append(out, x...)
+		case Seq:
+			out = append(out, x...)
+		default:
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// appendValues is $append: undefined disregarded, arrays concatenated.
+func appendValues(a, b any) any {
+	if IsUndefined(a) {
+		return b
+	}
+	if IsUndefined(b) {
+		return a
+	}
+	as, bs := asSeq(a), asSeq(b)
+	out := make([]any, 0, len(as)+len(bs))
+	out = append(out, as...)
+	return append(out, bs...)
+}
+
+// path evaluates a location path: each step maps over the items of the
+// previous one, the results flattened into one sequence.
+func (ev *evaluator) path(n *node, input any, env *frame) (any, error) {
+	var inputSeq []any
+	if isArray(input) && n.steps[0].kind != nVariable {
+		inputSeq = asSeq(input)
+	} else {
+		inputSeq = Seq{input}
+	}
+	var result any = Undefined
+	var resultItems []any
+	isTuple := false
+	var tuples tupleSeq
+	haveTuples := false
+	last := len(n.steps) - 1
+	for i, step := range n.steps {
+		if step.tuple {
+			isTuple = true
+		}
+		var err error
+		switch {
+		case i == 0 && step.consarray:
+			result, err = ev.eval(step, Seq(inputSeq), env)
+			resultItems = asSeq(result)
+		case isTuple:
+			var prev tupleSeq
+			if haveTuples {
+				prev = tuples
+			}
+			tuples, err = ev.tupleStep(step, inputSeq, prev, haveTuples, env)
+			haveTuples = true
+		default:
+			result, err = ev.step(step, inputSeq, env, i == last)
+			resultItems = asSeq(result)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !isTuple && len(resultItems) == 0 {
+			break
+		}
+		if step.focus == "" {
+			inputSeq = resultItems
+		}
+	}
+	if isTuple {
+		if n.tuple {
+			result = tuples
+		} else {
+			out := make(Seq, len(tuples))
+			for i, t := range tuples {
+				out[i] = t.(*tuple).at
+			}
+			result = out
+		}
+	}
+	if n.keepSingletonArray {
+		switch x := result.(type) {
+		case []any:
+			// an array built by the last step's constructor is kept whole
+			if n.steps[last].consarray {
+				result = []any{x}
+			}
+		case Seq:
+			if len(x) == 1 {
+				result = []any{x[0]}
+			}
+		}
+	}
+	if n.group != nil {
+		var in any = result
+		if isTuple {
+			in = tuples
+		}
+		return ev.group(n.group, in, env)
+	}
+	return result, nil
+}
+
+// step evaluates one step of a path over each input item.
+func (ev *evaluator) step(n *node, input []any, env *frame, lastStep bool) (any, error) {
+	if n.kind == nSort {
+		res, err := ev.sortItems(n, input, env)
+		if err != nil {
+			return nil, err
+		}
+		if n.stages != nil {
+			return ev.stagesOn(n.stages, res, env)
+		}
+		return res, nil
+	}
+	results := make([]any, 0, len(input))
+	for _, item := range input {
+		res, err := ev.eval(n, item, env)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range n.stages {
+			if res, err = ev.filter(st.filter, res, env); err != nil {
+				return nil, err
+			}
+		}
+		if !IsUndefined(res) {
+			results = append(results, res)
+		}
+	}
+	if lastStep && len(results) == 1 {
+		if a, ok := results[0].([]any); ok {
+			return a, nil
+		}
+	}
+	out := make(Seq, 0, len(results))
+	for _, r := range results {
+		switch x := r.(type) {
+		case []any:
+			if n.consarray {
+				out = append(out, r)
+			} else {
+				out = append(out, x...)
+			}
+		case Seq:
+			out = append(out, x...)
+		default:
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (ev *evaluator) stagesOn(stages []stage, input any, env *frame) (any, error) {
+	res := input
+	for _, st := range stages {
+		if st.filter != nil {
+			var err error
+			if res, err = ev.filter(st.filter, res, env); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if ts, ok := res.(tupleSeq); ok {
+			for i, t := range ts {
+				t.(*tuple).set(st.index, float64(i))
+			}
+		}
+	}
+	return res, nil
+}
+
+// tupleStep evaluates a step of a path that carries a tuple stream.
+func (ev *evaluator) tupleStep(n *node, input []any, prev tupleSeq, havePrev bool, env *frame) (tupleSeq, error) {
+	if n.kind == nSort {
+		var result tupleSeq
+		if havePrev {
+			res, err := ev.sortItems(n, prev, env)
+			if err != nil {
+				return nil, err
+			}
+			result = res.(tupleSeq)
+		} else {
+			res, err := ev.sortItems(n, input, env)
+			if err != nil {
+				return nil, err
+			}
+			sorted := asSeq(res)
+			result = make(tupleSeq, len(sorted))
+			for i, v := range sorted {
+				t := &tuple{at: v}
+				if n.index != "" {
+					t.set(n.index, float64(i))
+				}
+				result[i] = t
+			}
+		}
+		if n.stages != nil {
+			res, err := ev.stagesOn(n.stages, result, env)
+			if err != nil {
+				return nil, err
+			}
+			result, _ = res.(tupleSeq)
+		}
+		return result, nil
+	}
+	if !havePrev {
+		prev = make(tupleSeq, len(input))
+		for i, v := range input {
+			prev[i] = &tuple{at: v}
+		}
+	}
+	result := make(tupleSeq, 0, len(prev))
+	for _, pt := range prev {
+		t := pt.(*tuple)
+		stepEnv := frameFromTuple(env, t)
+		res, err := ev.eval(n, t.at, stepEnv)
+		if err != nil {
+			return nil, err
+		}
+		if IsUndefined(res) {
+			continue
+		}
+		if ts, ok := res.(tupleSeq); ok {
+			for _, r := range ts {
+				rt := r.(*tuple)
+				nt := t.clone()
+				nt.at = rt.at
+				for i, name := range rt.names {
+					nt.set(name, rt.vals[i])
+				}
+				result = append(result, nt)
+			}
+			continue
+		}
+		items := asSeq(res)
+		for bb, v := range items {
+			nt := t.clone()
+			if n.focus != "" {
+				nt.set(n.focus, v)
+				nt.at = t.at
+			} else {
+				nt.at = v
+			}
+			if n.index != "" {
+				nt.set(n.index, float64(bb))
+			}
+			if n.ancestor != nil {
+				nt.set(n.ancestor.label, t.at)
+			}
+			result = append(result, nt)
+		}
+	}
+	if n.stages != nil {
+		res, err := ev.stagesOn(n.stages, result, env)
+		if err != nil {
+			return nil, err
+		}
+		result, _ = res.(tupleSeq)
+	}
+	return result, nil
+}
+
+// filter applies a predicate: a number selects by position (negative from
+// the end), an array of numbers selects those positions, anything else is
+// a condition on each item.
+func (ev *evaluator) filter(pred *node, input any, env *frame) (any, error) {
+	ts, isTuple := input.(tupleSeq)
+	var items []any
+	if isTuple {
+		items = ts
+	} else if isArray(input) {
+		items = asSeq(input)
+	} else {
+		items = []any{input}
+	}
+	var results []any
+	if pred.kind == nNumber {
+		idx := int(math.Floor(pred.num))
+		if idx < 0 {
+			idx += len(items)
+		}
+		if idx >= 0 && idx < len(items) {
+			item := items[idx]
+			if a, ok := item.([]any); ok && !isTuple {
+				return a, nil
+			}
+			if s, ok := item.(Seq); ok && !isTuple {
+				return s, nil
+			}
+			if !IsUndefined(item) {
+				results = append(results, item)
+			}
+		}
+	} else {
+		for index, item := range items {
+			context := item
+			e := env
+			if isTuple {
+				t := item.(*tuple)
+				context = t.at
+				e = frameFromTuple(env, t)
+			}
+			res, err := ev.eval(pred, context, e)
+			if err != nil {
+				return nil, err
+			}
+			if f, ok := res.(float64); ok {
+				if _, isNum, nerr := numeric(f); nerr != nil {
+					return nil, nerr
+				} else if isNum {
+					res = []any{f}
+				}
+			}
+			if nums, ok, nerr := arrayOfNumbers(res); nerr != nil {
+				return nil, nerr
+			} else if ok {
+				for _, f := range nums {
+					ii := int(math.Floor(f))
+					if ii < 0 {
+						ii += len(items)
+					}
+					if ii == index {
+						results = append(results, item)
+					}
+				}
+			} else if Truthy(res) {
+				results = append(results, item)
+			}
+		}
+	}
+	if isTuple {
+		return tupleSeq(results), nil
+	}
+	return Seq(results), nil
+}
+
+func arrayOfNumbers(v any) ([]float64, bool, *Error) {
+	if !isArray(v) {
+		return nil, false, nil
+	}
+	items := asSeq(v)
+	nums := make([]float64, 0, len(items))
+	for _, it := range items {
+		f, ok, err := numeric(it)
+		if err != nil {
+			return nil, false, err
+		}
+		if !ok {
+			return nil, false, nil
+		}
+		nums = append(nums, f)
+	}
+	return nums, true, nil
+}
+
+func (ev *evaluator) binary(n *node, input any, env *frame) (any, error) {
+	lhs, err := ev.eval(n.lhs, input, env)
+	if err != nil {
+		return nil, err
+	}
+	op := n.op
+	if op == "and" || op == "or" {
+		l := Truthy(lhs)
+		if op == "and" && !l {
+			return false, nil
+		}
+		if op == "or" && l {
+			return true, nil
+		}
+		rhs, err := ev.eval(n.rhs, input, env)
+		if err != nil {
+			return nil, err
+		}
+		return Truthy(rhs), nil
+	}
+	rhs, err := ev.eval(n.rhs, input, env)
+	if err != nil {
+		return nil, err
+	}
+	res, e := binaryOp(op, lhs, rhs)
+	if e != nil {
+		e.Position = n.pos
+		e.Token = op
+		if e.Message == "" || strings.Contains(messages[e.Code], "{{token}}") {
+			e.Message = fillMessage(messages[e.Code], op, e.Value)
+		}
+		return nil, e
+	}
+	return res, nil
+}
+
+func binaryOp(op string, lhs, rhs any) (any, *Error) {
+	switch op {
+	case "+", "-", "*", "/", "%":
+		l, lok, err := numeric(lhs)
+		if err != nil {
+			return nil, err
+		}
+		if !IsUndefined(lhs) && !lok {
+			return nil, &Error{Code: "T2001", Value: lhs}
+		}
+		r, rok, err := numeric(rhs)
+		if err != nil {
+			return nil, err
+		}
+		if !IsUndefined(rhs) && !rok {
+			return nil, &Error{Code: "T2002", Value: rhs}
+		}
+		if !lok || !rok {
+			return Undefined, nil
+		}
+		switch op {
+		case "+":
+			return l + r, nil
+		case "-":
+			return l - r, nil
+		case "*":
+			return l * r, nil
+		case "/":
+			return l / r, nil
+		default:
+			return math.Mod(l, r), nil
+		}
+	case "=", "!=":
+		if IsUndefined(lhs) || IsUndefined(rhs) {
+			return false, nil
+		}
+		eq := DeepEqual(lhs, rhs) || sameFunction(lhs, rhs)
+		if op == "=" {
+			return eq, nil
+		}
+		return !eq, nil
+	case "<", "<=", ">", ">=":
+		lc, rc := comparable(lhs), comparable(rhs)
+		if !lc || !rc {
+			v := lhs
+			if _, ok := lhs.(string); !ok {
+				if _, ok := lhs.(float64); ok {
+					v = rhs
+				}
+			} else {
+				v = rhs
+			}
+			return nil, &Error{Code: "T2010", Value: v}
+		}
+		if IsUndefined(lhs) || IsUndefined(rhs) {
+			return Undefined, nil
+		}
+		switch l := lhs.(type) {
+		case float64:
+			r, ok := rhs.(float64)
+			if !ok {
+				return nil, &Error{Code: "T2009", Value: lhs, Message: "The values " + jsonText(lhs) + " and " + jsonText(rhs) + " either side of operator " + op + " must be of the same data type"}
+			}
+			return compareOrdered(op, l, r), nil
+		case string:
+			r, ok := rhs.(string)
+			if !ok {
+				return nil, &Error{Code: "T2009", Value: lhs, Message: "The values " + jsonText(lhs) + " and " + jsonText(rhs) + " either side of operator " + op + " must be of the same data type"}
+			}
+			return compareOrdered(op, l, r), nil
+		}
+	case "&":
+		ls, err := concatOperand(lhs)
+		if err != nil {
+			return nil, err
+		}
+		rs, err := concatOperand(rhs)
+		if err != nil {
+			return nil, err
+		}
+		return ls + rs, nil
+	case "..":
+		return rangeOp(lhs, rhs)
+	case "in":
+		if IsUndefined(lhs) || IsUndefined(rhs) {
+			return false, nil
+		}
+		items := []any{rhs}
+		if isArray(rhs) {
+			items = asSeq(rhs)
+		}
+		for _, it := range items {
+			if strictEqual(lhs, it) {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	return Undefined, nil
+}
+
+func concatOperand(v any) (string, *Error) {
+	if IsUndefined(v) {
+		return "", nil
+	}
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
+	s, err := stringify(v)
+	if err != nil {
+		if e, ok := err.(*Error); ok {
+			return "", e
+		}
+		return "", &Error{Code: "D3001", Message: err.Error()}
+	}
+	return s, nil
+}
+
+func compareOrdered[T float64 | string](op string, l, r T) bool {
+	switch op {
+	case "<":
+		return l < r
+	case "<=":
+		return l <= r
+	case ">":
+		return l > r
+	}
+	return l >= r
+}
+
+func comparable(v any) bool {
+	switch v.(type) {
+	case undefinedType, string, float64:
+		return true
+	}
+	return false
+}
+
+// strictEqual is JavaScript's ===: values for primitives, identity for
+// objects and functions.
+func strictEqual(a, b any) bool {
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case float64:
+		y, ok := b.(float64)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case nil:
+		return b == nil
+	case *Object:
+		y, ok := b.(*Object)
+		return ok && x == y
+	}
+	return false
+}
+
+func sameFunction(a, b any) bool {
+	if !isFunction(a) || !isFunction(b) {
+		return false
+	}
+	switch x := a.(type) {
+	case *Builtin:
+		y, ok := b.(*Builtin)
+		return ok && x == y
+	case *lambda:
+		y, ok := b.(*lambda)
+		return ok && x == y
+	}
+	return false
+}
+
+// maxRange is jsonata-js's limit on the size of a range (1e7 items).
+const maxRange = 1e7
+
+func rangeOp(lhs, rhs any) (any, *Error) {
+	l, lok := lhs.(float64)
+	if !IsUndefined(lhs) && (!lok || l != math.Trunc(l) || math.IsInf(l, 0)) {
+		return nil, &Error{Code: "T2003", Value: lhs}
+	}
+	r, rok := rhs.(float64)
+	if !IsUndefined(rhs) && (!rok || r != math.Trunc(r) || math.IsInf(r, 0)) {
+		return nil, &Error{Code: "T2004", Value: rhs}
+	}
+	if !lok || !rok || l > r {
+		return Undefined, nil
+	}
+	size := r - l + 1
+	if size > maxRange {
+		return nil, &Error{Code: "D2014", Value: size, Message: "The size of the sequence allocated by the range operator (..) must not exceed 1e6.  Attempted to allocate " + jsonText(size) + "."}
+	}
+	out := make(Seq, int(size))
+	for i := range out {
+		out[i] = l + float64(i)
+	}
+	return out, nil
+}
+
+// group evaluates an object constructor or a group-by: each key
+// expression over each input item, the items of a key then given to its
+// value expression.
+func (ev *evaluator) group(g *groupExpr, input any, env *frame) (any, error) {
+	ts, reduce := input.(tupleSeq)
+	var items []any
+	switch {
+	case reduce:
+		items = ts
+	case isArray(input):
+		items = asSeq(input)
+	default:
+		items = []any{input}
+	}
+	if len(items) == 0 {
+		items = []any{Undefined}
+	}
+	type entry struct {
+		data      any
+		exprIndex int
+	}
+	var keys []string
+	groups := map[string]*entry{}
+	for _, item := range items {
+		e := env
+		context := item
+		if reduce {
+			if t, ok := item.(*tuple); ok {
+				e = frameFromTuple(env, t)
+				context = t.at
+			}
+		}
+		for pi, pair := range g.pairs {
+			k, err := ev.eval(pair[0], context, e)
+			if err != nil {
+				return nil, err
+			}
+			if IsUndefined(k) {
+				continue
+			}
+			key, ok := k.(string)
+			if !ok {
+				return nil, newError("T1003", g.pos, "", k)
+			}
+			if ent, ok := groups[key]; ok {
+				if ent.exprIndex != pi {
+					return nil, newError("D1009", g.pos, "", key)
+				}
+				ent.data = appendValues(ent.data, item)
+			} else {
+				groups[key] = &entry{data: item, exprIndex: pi}
+				keys = append(keys, key)
+			}
+		}
+	}
+	out := NewObject(len(keys))
+	for _, key := range keys {
+		ent := groups[key]
+		context := ent.data
+		e := env
+		if reduce {
+			t := reduceTuples(ent.data)
+			context = t.at
+			e = frameFromTuple(env, t)
+		}
+		v, err := ev.eval(g.pairs[ent.exprIndex][1], context, e)
+		if err != nil {
+			return nil, err
+		}
+		if !IsUndefined(v) {
+			out.Set(key, v)
+		}
+	}
+	return out, nil
+}
+
+// reduceTuples merges the tuples of a group into one whose every binding
+// is the sequence of the tuples' values.
+func reduceTuples(data any) *tuple {
+	if t, ok := data.(*tuple); ok {
+		return t
+	}
+	items := asSeq(data)
+	if len(items) == 0 {
+		return &tuple{at: Undefined}
+	}
+	first := items[0].(*tuple)
+	res := first.clone()
+	for _, it := range items[1:] {
+		t := it.(*tuple)
+		res.at = appendValues(res.at, t.at)
+		for i, name := range t.names {
+			old, ok := res.get(name)
+			if !ok {
+				old = Undefined
+			}
+			res.set(name, appendValues(old, t.vals[i]))
+		}
+	}
+	return res
+}
+
+// sortItems sorts the items of a sort step (a stable merge sort, as
+// jsonata-js's) by its terms.
+func (ev *evaluator) sortItems(n *node, input any, env *frame) (any, error) {
+	ts, isTuple := input.(tupleSeq)
+	var items []any
+	if isTuple {
+		items = ts
+	} else {
+		items = asSeq(input)
+	}
+	if len(items) <= 1 {
+		return input, nil
+	}
+	type keyed struct {
+		item any
+		keys []any
+	}
+	// evaluate each item's sort keys once
+	ks := make([]keyed, len(items))
+	for i, it := range items {
+		context, e := it, env
+		if isTuple {
+			t := it.(*tuple)
+			context, e = t.at, frameFromTuple(env, t)
+		}
+		ks[i].item = it
+		ks[i].keys = make([]any, len(n.terms))
+		for j, term := range n.terms {
+			v, err := ev.eval(term.expr, context, e)
+			if err != nil {
+				return nil, err
+			}
+			ks[i].keys[j] = v
+		}
+	}
+	var sortErr error
+	// swap reports whether a must come after b
+	swap := func(a, b *keyed) bool {
+		for j, term := range n.terms {
+			aa, bb := a.keys[j], b.keys[j]
+			if IsUndefined(aa) {
+				if IsUndefined(bb) {
+					continue
+				}
+				return true
+			}
+			if IsUndefined(bb) {
+				return false
+			}
+			as, aIsStr := aa.(string)
+			an, aIsNum := aa.(float64)
+			bs, bIsStr := bb.(string)
+			bn, bIsNum := bb.(float64)
+			if !(aIsStr || aIsNum) || !(bIsStr || bIsNum) {
+				v := aa
+				if aIsStr || aIsNum {
+					v = bb
+				}
+				if sortErr == nil {
+					sortErr = newError("T2008", n.pos, "", v)
+				}
+				return false
+			}
+			if aIsStr != bIsStr {
+				if sortErr == nil {
+					sortErr = &Error{Code: "T2007", Position: n.pos, Value: aa, Message: "Type mismatch when comparing values " + jsonText(aa) + " and " + jsonText(bb) + " in order-by clause"}
+				}
+				return false
+			}
+			var c int
+			if aIsStr {
+				c = strings.Compare(as, bs)
+			} else if an < bn {
+				c = -1
+			} else if an > bn {
+				c = 1
+			}
+			if c == 0 {
+				continue
+			}
+			if term.descending {
+				c = -c
+			}
+			return c == 1
+		}
+		return false
+	}
+	idx := make([]*keyed, len(ks))
+	for i := range ks {
+		idx[i] = &ks[i]
+	}
+	sorted := mergeSort(idx, swap)
+	if sortErr != nil {
+		return nil, sortErr
+	}
+	out := make([]any, len(sorted))
+	for i, k := range sorted {
+		out[i] = k.item
+	}
+	if isTuple {
+		return tupleSeq(out), nil
+	}
+	return Seq(out), nil
+}
+
+// mergeSort is a stable top-down merge sort; swap(a, b) says a goes after b.
+func mergeSort[T any](items []T, swap func(a, b T) bool) []T {
+	if len(items) <= 1 {
+		return items
+	}
+	mid := len(items) / 2
+	left := mergeSort(append([]T(nil), items[:mid]...), swap)
+	right := mergeSort(append([]T(nil), items[mid:]...), swap)
+	out := make([]T, 0, len(items))
+	i, j := 0, 0
+	for i < len(left) && j < len(right) {
+		if swap(left[i], right[j]) {
+			out = append(out, right[j])
+			j++
+		} else {
+			out = append(out, left[i])
+			i++
+		}
+	}
+	out = append(out, left[i:]...)
+	return append(out, right[j:]...)
+}
