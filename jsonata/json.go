@@ -31,8 +31,9 @@ func (e *JSONError) Error() string {
 // it) into JSONata values: libArray as float64 (beyond the double range they
 // are ±Inf, as JSON.parse makes them), objects as *Object with their members
 // in text order (a repeated name keeps its first place and its last value),
-// arrays as []any. A lone UTF-16 surrogate escape ("\ud800"), which a Go
-// string cannot hold, becomes U+FFFD.
+// arrays as []any. A lone UTF-16 surrogate escape ("\ud800"), which UTF-8
+// cannot hold, is kept in its three-byte WTF-8 form; bytes of the text that
+// are not UTF-8 become U+FFFD.
 func DecodeJSON(data []byte) (any, error) {
 	d := jsonDecoder{data: data}
 	d.skipSpace()
@@ -328,9 +329,11 @@ func (d *jsonDecoder) str() (string, error) {
 			}
 			if utf16.IsSurrogate(r) {
 				// A high surrogate followed by an escaped low one is one
-				// character; any other surrogate stands alone and a Go
-				// string cannot hold it.
-				combined := utf8.RuneError
+				// character; any other surrogate stands alone, kept in
+				// UTF-8's three-byte form (WTF-8) as the lexer keeps one in
+				// a string literal, so that $encodeUrl fails on it and
+				// EncodeJSON writes it back as the escape it was.
+				combined := rune(-1)
 				if save := d.pos; r < 0xdc00 && len(d.data)-d.pos >= 6 && d.data[d.pos] == '\\' && d.data[d.pos+1] == 'u' {
 					d.pos += 2
 					if r2, ok := d.hex4(); ok && r2 >= 0xdc00 && r2 <= 0xdfff {
@@ -338,6 +341,10 @@ func (d *jsonDecoder) str() (string, error) {
 					} else {
 						d.pos = save
 					}
+				}
+				if combined < 0 {
+					buf = appendWTF8Surrogate(buf, r)
+					continue
 				}
 				r = combined
 			}
@@ -514,7 +521,8 @@ const jsonHexDigits = "0123456789abcdef"
 
 // appendJSONString writes s as a JSON string literal with JSON.stringify's
 // escapes: the two-character ones, \u00xx for other control characters,
-// everything else as it is; bytes that are not UTF-8 become \ufffd.
+// \udxxx for a lone surrogate (in WTF-8), everything else as it is; other
+// bytes that are not UTF-8 become \ufffd.
 func appendJSONString(buf []byte, s string) []byte {
 	buf = append(buf, '"')
 	start := 0
@@ -526,6 +534,14 @@ func appendJSONString(buf []byte, s string) []byte {
 		}
 		if c >= utf8.RuneSelf {
 			r, size := utf8.DecodeRuneInString(s[i:])
+			if sur, ok := wtf8Surrogate(s, i); ok {
+				// A lone surrogate: JSON.stringify escapes it.
+				buf = append(buf, s[start:i]...)
+				buf = append(buf, '\\', 'u', jsonHexDigits[sur>>12], jsonHexDigits[sur>>8&0xf], jsonHexDigits[sur>>4&0xf], jsonHexDigits[sur&0xf])
+				i += 3
+				start = i
+				continue
+			}
 			if r == utf8.RuneError && size == 1 {
 				buf = append(buf, s[start:i]...)
 				buf = append(buf, `\ufffd`...)
@@ -562,11 +578,19 @@ func appendJSONString(buf []byte, s string) []byte {
 	return append(buf, '"')
 }
 
-// appendJSNumber writes a finite number as JavaScript's Number#toString:
+// appendJSNumber writes a number as JavaScript's Number#toString:
 // the shortest digits that read back as the same double, in plain notation
 // from 1e-6 up to 1e21 and in exponent notation ("1e+21", "1.5e-7")
 // outside; -0 is "0".
 func appendJSNumber(buf []byte, f float64) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(buf, "NaN"...)
+	case math.IsInf(f, 1):
+		return append(buf, "Infinity"...)
+	case math.IsInf(f, -1):
+		return append(buf, "-Infinity"...)
+	}
 	if f == 0 {
 		return append(buf, '0')
 	}
@@ -626,7 +650,7 @@ func appendJSNumber(buf []byte, f float64) []byte {
 	return buf
 }
 
-// jsNumberString is Number#toString of a finite number.
+// jsNumberString is Number#toString.
 func jsNumberString(f float64) string {
 	var b [32]byte
 	return string(appendJSNumber(b[:0], f))
@@ -685,4 +709,42 @@ func libRoundUpDigits(m []byte) []byte {
 		out[i] = '0'
 	}
 	return append([]byte{'1'}, out...)
+}
+
+// appendWTF8Surrogate writes a lone surrogate code point in the three-byte
+// form UTF-8 would give it were it allowed.
+func appendWTF8Surrogate(b []byte, r rune) []byte {
+	return append(b, byte(0xe0|r>>12), byte(0x80|(r>>6)&0x3f), byte(0x80|r&0x3f))
+}
+
+// wtf8Surrogate reports whether s[i:] starts with a surrogate in WTF-8
+// form (ED A0..BF 80..BF), and which.
+func wtf8Surrogate(s string, i int) (rune, bool) {
+	if i+2 < len(s) && s[i] == 0xed && s[i+1] >= 0xa0 && s[i+1] <= 0xbf && s[i+2] >= 0x80 && s[i+2] <= 0xbf {
+		return 0xd000 | rune(s[i+1]&0x3f)<<6 | rune(s[i+2]&0x3f), true
+	}
+	return 0, false
+}
+
+// charLen is the length in bytes of the character at s[i]: a lone
+// surrogate in WTF-8 form is one character, as it is to JavaScript.
+func charLen(s string, i int) int {
+	if s[i] < utf8.RuneSelf {
+		return 1
+	}
+	if _, ok := wtf8Surrogate(s, i); ok {
+		return 3
+	}
+	_, size := utf8.DecodeRuneInString(s[i:])
+	return size
+}
+
+// charCount is the number of characters of s (code points, a lone
+// surrogate counting one), which $length and $substring count.
+func charCount(s string) int {
+	n := 0
+	for i := 0; i < len(s); i += charLen(s, i) {
+		n++
+	}
+	return n
 }

@@ -190,3 +190,13 @@ func utf16Unit(r rune) rune {
 	}
 	return r
 }
+
+// seqResult is a sequence result as the evaluator finishes it: an empty
+// one is Undefined (jsonata-js returns the empty sequence and its
+// evaluator then drops it; returning Undefined saves it the step).
+func seqResult(s Seq) any {
+	if len(s) == 0 {
+		return Undefined
+	}
+	return s
+}

@@ -26,7 +26,7 @@ func fnMap(c *Call, args []any) (any, error) {
 			out = append(out, r)
 		}
 	}
-	return out, nil
+	return seqResult(out), nil
 }
 
 // $filter keeps, as a sequence, the items for which fn(item, index,
@@ -47,7 +47,7 @@ func fnFilter(c *Call, args []any) (any, error) {
 			out = append(out, it)
 		}
 	}
-	return out, nil
+	return seqResult(out), nil
 }
 
 // $single is the one item for which fn is true (every item without fn):

@@ -22,14 +22,14 @@ func registerObjectFunctions(add func(*Builtin)) {
 func fnKeys(_ *Call, args []any) (any, error) {
 	switch x := args[0].(type) {
 	case *Object:
-		return Seq(libAnyStrings(x.Keys())), nil
+		return seqResult(libAnyStrings(x.Keys())), nil
 	case []any, Seq:
 		seen := map[string]struct{}{}
 		out := Seq{}
 		libCollectKeys(x, seen, &out)
-		return out, nil
+		return seqResult(out), nil
 	}
-	return Seq{}, nil
+	return Undefined, nil
 }
 
 func libAnyStrings(ss []string) []any {
@@ -75,9 +75,9 @@ func libLookup(v any, key string) any {
 		}
 		return Undefined
 	case []any:
-		return libLookupAll(x, key)
+		return seqResult(libLookupAll(x, key))
 	case Seq:
-		return libLookupAll(x, key)
+		return seqResult(libLookupAll(x, key))
 	}
 	return Undefined
 }
@@ -99,7 +99,11 @@ func libLookupAll(items []any, key string) Seq {
 // array, the pieces of each item in turn (an item that is not an object
 // is kept as it is).
 func fnSpread(_ *Call, args []any) (any, error) {
-	return libSpread(args[0]), nil
+	r := libSpread(args[0])
+	if s, ok := r.(Seq); ok {
+		return seqResult(s), nil
+	}
+	return r, nil
 }
 
 func libSpread(v any) any {
@@ -164,7 +168,7 @@ func fnEach(c *Call, args []any) (any, error) {
 	out := Seq{}
 	obj, ok := args[0].(*Object)
 	if !ok {
-		return out, nil
+		return Undefined, nil
 	}
 	fn := args[1]
 	for _, k := range obj.Keys() {
@@ -177,7 +181,7 @@ func fnEach(c *Call, args []any) (any, error) {
 			out = append(out, r)
 		}
 	}
-	return out, nil
+	return seqResult(out), nil
 }
 
 // $sift keeps the members for which fn(value, key, object) is true; an

@@ -113,7 +113,10 @@ func fnLength(_ *Call, args []any) (any, error) {
 	if !ok {
 		return Undefined, nil
 	}
-	return float64(utf8.RuneCountInString(s)), nil
+	if libIsASCII(s) {
+		return float64(len(s)), nil
+	}
+	return float64(charCount(s)), nil
 }
 
 // jsSliceIndex is how Array#slice reads an index into a list of n:
@@ -141,7 +144,7 @@ func libSubstring(s string, start float64, length float64, hasLength bool) strin
 	ascii := libIsASCII(s)
 	n := len(s)
 	if !ascii {
-		n = utf8.RuneCountInString(s)
+		n = charCount(s)
 	}
 	if float64(n)+start < 0 {
 		start = 0
@@ -167,7 +170,7 @@ func libSubstring(s string, start float64, length float64, hasLength bool) strin
 	// Find the byte offsets of characters from and to.
 	bfrom, bto := len(s), len(s)
 	i := 0
-	for b := range s {
+	for b := 0; b < len(s); b += charLen(s, b) {
 		if i == from {
 			bfrom = b
 		}
@@ -283,7 +286,7 @@ func fnPad(_ *Call, args []any) (any, error) {
 	if !ok || char == "" {
 		char = " "
 	}
-	padLength := math.Abs(width) - float64(utf8.RuneCountInString(s))
+	padLength := math.Abs(width) - float64(charCount(s))
 	if !(padLength > 0) {
 		return s, nil
 	}
@@ -294,12 +297,10 @@ func fnPad(_ *Call, args []any) (any, error) {
 	var b strings.Builder
 	b.Grow(n * len(char))
 	for count := 0; count < n; {
-		for _, r := range char {
-			if count == n {
-				break
-			}
-			b.WriteRune(r)
-			count++
+		for i := 0; i < len(char) && count < n; count++ {
+			size := charLen(char, i)
+			b.WriteString(char[i : i+size])
+			i += size
 		}
 	}
 	if width > 0 {
@@ -334,7 +335,15 @@ func fnBase64Encode(_ *Call, args []any) (any, error) {
 		return Undefined, nil
 	}
 	raw := make([]byte, 0, len(s))
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		size := charLen(s, i)
+		var r rune
+		if sur, ok := wtf8Surrogate(s, i); ok {
+			r = sur
+		} else {
+			r, _ = utf8.DecodeRuneInString(s[i:])
+		}
+		i += size
 		if r > 0xffff {
 			hi, lo := 0xd800+((r-0x10000)>>10), 0xdc00+((r-0x10000)&0x3ff)
 			raw = append(raw, byte(hi), byte(lo))
@@ -429,16 +438,21 @@ func encodeURIWith(s string, keep string) (string, bool) {
 			b.WriteByte(c)
 			continue
 		}
+		size := 1
 		if c >= utf8.RuneSelf {
-			// Text that is not UTF-8 is what a lone surrogate is to
-			// JavaScript: a URIError.
-			if r, size := utf8.DecodeRuneInString(s[i:]); r == utf8.RuneError && size == 1 {
+			// Text that is not UTF-8 (a lone surrogate in WTF-8 form) is
+			// what makes JavaScript's encodeURI throw a URIError.
+			var r rune
+			if r, size = utf8.DecodeRuneInString(s[i:]); r == utf8.RuneError && size == 1 {
 				return "", false
 			}
 		}
-		b.WriteByte('%')
-		b.WriteByte(libUpperHex[c>>4])
-		b.WriteByte(libUpperHex[c&0xf])
+		for _, c := range []byte(s[i : i+size]) {
+			b.WriteByte('%')
+			b.WriteByte(libUpperHex[c>>4])
+			b.WriteByte(libUpperHex[c&0xf])
+		}
+		i += size - 1
 	}
 	return b.String(), true
 }
