@@ -179,12 +179,32 @@ func resumeGolden(t *testing.T, g goldenRecord) {
 	}
 }
 
-// writeGoldenRecords runs the two golden executions on the current
-// encoding and snapshots them mid-way.
+// goldenVarsDef holds variables at the top level and in Map iterations
+// while it waits (encoding 2).
+const goldenVarsDef = `{"StartAt":"Set","States":{
+		"Set":{"Type":"Pass","Assign":{"factor":2,"label.$":"$.label"},"Next":"Each"},
+		"Each":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,"ResultPath":"$.results","Assign":{"done.$":"States.ArrayLength($)"},"Next":"Reveal",
+			"ItemProcessor":{"StartAt":"Mine","States":{
+				"Mine":{"Type":"Pass","Assign":{"mine.$":"$"},"Next":"Pause"},
+				"Pause":{"Type":"Wait","Seconds":1,"Next":"Double"},
+				"Double":{"Type":"Task","Resource":"handler:double","Parameters":{"n.$":"$mine"},"End":true}}}},
+		"Reveal":{"Type":"Pass","Parameters":{"label.$":"$label","factor.$":"$factor","done.$":"$done","results.$":"$.results"},"End":true}}}`
+
+// writeGoldenRecords runs the golden executions of the current encoding
+// and snapshots them mid-way: the Wait and the Map of encoding 1, and
+// since encoding 2 an execution with variables.
 func writeGoldenRecords(t *testing.T) {
 	dir := filepath.Join("testdata", "encoding", fmt.Sprintf("v%d", encodingVersion))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
+	}
+	if encodingVersion == encodingVariables {
+		snapshot(t, dir, "variables", goldenVarsDef, `{"label":"L","items":[1,2,3,4]}`, `{"done":4,"factor":2,"label":"L","results":[2,4,6,8]}`,
+			func(st store.Store, id string) bool {
+				evs, _ := st.History(context.Background(), store.HistoryQuery{ID: id})
+				return len(evs) > 0 && bytes.Contains(evs[len(evs)-1].Data, []byte(`"WaitStateEntered"`))
+			})
+		return
 	}
 	snapshot(t, dir, "wait", goldenWaitDef, `{"n":21}`, `{"n":21,"doubled":42}`, func(st store.Store, id string) bool {
 		rec, _ := st.GetExecution(context.Background(), id)

@@ -1,0 +1,107 @@
+package interpreter
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/dsl/failure"
+	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/store"
+)
+
+// TestPreviousReleaseRefusesVariables: a record holding variables is
+// written in encoding 2, which a node of the previous release (it reads
+// encoding 1) refuses with its check instead of running it, and so
+// rewriting it, without the variables; the current node reads it. A
+// record without variables stays in encoding 1, which that node still runs.
+func TestPreviousReleaseRefusesVariables(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("testdata", "encoding", "v2", "variables.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g goldenRecord
+	if err := json.Unmarshal(data, &g); err != nil {
+		t.Fatal(err)
+	}
+	compactGolden(t, &g)
+	var h header
+	if err := decodeHeader(g.Record.Engine, &h); err != nil {
+		t.Fatal(err)
+	}
+	if h.Enc != encodingVariables {
+		t.Fatalf("golden record with variables has encoding %d, want %d", h.Enc, encodingVariables)
+	}
+	err = refuseNewer(g.Record.ID, h.Enc, encodingBase)
+	if err == nil || !strings.Contains(err.Error(), "record encoding 2 is newer than this node understands (1)") {
+		t.Fatalf("a node of the previous release: %v, want a refusal", err)
+	}
+	def, ps := dsl.Load(g.Definition, dsl.Options{Format: dsl.JSON})
+	if ps.HasErrors() {
+		t.Fatal(ps)
+	}
+	threads := map[string][]byte{}
+	for k, v := range g.Record.Threads {
+		threads[k] = v
+	}
+	rec := &store.Execution{ID: g.Record.ID, Status: g.Record.Status, Input: g.Record.Input, Engine: g.Record.Engine, Threads: threads}
+	r, err := decodeRun(rec, def, false, nil, true)
+	if err != nil {
+		t.Fatalf("the current node: %v", err)
+	}
+	root := r.rootThread()
+	if root == nil || root.Vars == nil || value.MarshalString(root.Vars.V) != `{"factor":2,"label":"L"}` {
+		t.Fatalf("top-level variables not decoded: %+v", root)
+	}
+	// Encoded again, the threads are the bytes stored (nothing lost).
+	for k, b := range threads {
+		id := 0
+		for _, c := range k {
+			id = id*10 + int(c-'0')
+		}
+		enc, err := encodeThread(r.threads[id])
+		if err != nil || string(enc) != string(b) {
+			t.Errorf("thread %s encodes as\n%s\nwant\n%s", k, enc, b)
+		}
+	}
+
+	plain := &run{hdr: header{}, threads: map[int]*thread{1: {ID: 1, Parent: -1}}, dirty: map[int]bool{}, deleted: map[int]bool{}, status: store.StatusRunning}
+	out, _, _, err := plain.record()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out.Engine), `"enc":1`) {
+		t.Errorf("a record without variables: engine %s, want encoding 1", out.Engine)
+	}
+}
+
+// TestVariablesTotalLimit: the variables of one execution, all threads
+// together, are bounded by dsl.MaxVariables.
+func TestVariablesTotalLimit(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("x", dsl.MaxAssign-100)
+	r := &run{threads: map[int]*thread{}}
+	for i := 1; i <= 39; i++ { // 39 variables of about 256 KiB: under 10 MiB
+		o := value.NewObject(1)
+		o.Set("v", big)
+		r.threads[i] = &thread{ID: i, Parent: -1, Vars: &jv{o}}
+	}
+	t0 := &thread{ID: 100, Parent: 1}
+	r.threads[100] = t0
+	one := value.NewObject(1)
+	one.Set("w", big)
+	if fe := r.checkVars(t0, one); fe != nil {
+		t.Fatalf("40 × 256 KiB: %v, want it allowed", fe)
+	}
+	two := value.NewObject(2)
+	two.Set("w", big)
+	two.Set("z", big)
+	fe := r.checkVars(t0, two)
+	if fe == nil || fe.Name != failure.DataLimitExceeded {
+		t.Fatalf("41 × 256 KiB: %v, want States.DataLimitExceeded", fe)
+	}
+}
