@@ -529,7 +529,7 @@ func (ev *evaluator) path(n *node, input any, env *frame) (any, error) {
 // step evaluates one step of a path over each input item.
 func (ev *evaluator) step(n *node, input []any, env *frame, lastStep bool) (any, error) {
 	if n.kind == nSort {
-		res, err := ev.sortItems(n, input, env)
+		res, err := ev.sortItems(n, Seq(input), env)
 		if err != nil {
 			return nil, err
 		}
@@ -1129,7 +1129,10 @@ func (ev *evaluator) sortItems(n *node, input any, env *frame) (any, error) {
 		items = asSeq(input)
 	}
 	if len(items) <= 1 {
-		return input, nil
+		if isTuple {
+			return ts, nil
+		}
+		return Seq(items), nil
 	}
 	type keyed struct {
 		item any

@@ -85,6 +85,9 @@ func (ev *evaluator) function(n *node, input any, env *frame, applyTo *any) (any
 		}
 		args = append(args, v)
 	}
+	if s, ok := input.(Seq); ok && ev.isOuter(s) {
+		input = s[0] // the outermost array input is the context as it is
+	}
 	res, err := ev.apply(proc, args, input, env)
 	if err != nil {
 		if e, ok := err.(*Error); ok {
@@ -193,6 +196,12 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame) (an
 			return nil, err
 		}
 		return ev.transform(p, v[0])
+	}
+	if r, ok := proc.(interface {
+		Apply(args []any) (any, error)
+	}); ok {
+		// a regex literal is a function of (string, fromIndex)
+		return r.Apply(args)
 	}
 	return nil, &Error{Code: "T1006", Message: "Attempted to invoke a non-function"}
 }

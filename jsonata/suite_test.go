@@ -20,9 +20,9 @@ var updateFailures = flag.Bool("update-failures", false, "rewrite testdata/suite
 
 const failuresFile = "testdata/suite-failures.txt"
 
-// suiteCase is one case of the JSONata test suite (TESTSUITE.md).
-type suiteCase struct {
-	Expr            string                     `json:"expr"`
+// suiteSpec is one case of the JSONata test suite (TESTSUITE.md).
+type suiteSpec struct {
+	Expr            json.RawMessage            `json:"expr"`
 	ExprFile        string                     `json:"expr-file"`
 	Data            json.RawMessage            `json:"data"`
 	Dataset         *string                    `json:"dataset"`
@@ -38,14 +38,14 @@ type suiteCase struct {
 	Unordered bool `json:"unordered"`
 }
 
-type namedCase struct {
+type suiteEntry struct {
 	name string
 	dir  string
-	c    suiteCase
+	c    suiteSpec
 }
 
 // loadSuite reads every case of the suite's groups matching the glob.
-func loadSuite(t *testing.T, groupGlob string) ([]namedCase, map[string][]byte) {
+func loadSuiteCases(t *testing.T, groupGlob string) ([]suiteEntry, map[string][]byte) {
 	t.Helper()
 	root := testenv.Shared(t, "jsonata-suite")
 	datasets := map[string][]byte{}
@@ -59,7 +59,7 @@ func loadSuite(t *testing.T, groupGlob string) ([]namedCase, map[string][]byte) 
 	}
 	dirs, _ := filepath.Glob(filepath.Join(root, "groups", groupGlob))
 	sort.Strings(dirs)
-	var cases []namedCase
+	var cases []suiteEntry
 	for _, dir := range dirs {
 		group := filepath.Base(dir)
 		files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
@@ -71,20 +71,20 @@ func loadSuite(t *testing.T, groupGlob string) ([]namedCase, map[string][]byte) 
 			}
 			stem := strings.TrimSuffix(filepath.Base(f), ".json")
 			if len(b) > 0 && strings.TrimSpace(string(b))[0] == '[' {
-				var list []suiteCase
+				var list []suiteSpec
 				if err := json.Unmarshal(b, &list); err != nil {
 					t.Fatalf("%s: %v", f, err)
 				}
 				for i, c := range list {
-					cases = append(cases, namedCase{fmt.Sprintf("%s/%s[%d]", group, stem, i), dir, c})
+					cases = append(cases, suiteEntry{fmt.Sprintf("%s/%s[%d]", group, stem, i), dir, c})
 				}
 				continue
 			}
-			var c suiteCase
+			var c suiteSpec
 			if err := json.Unmarshal(b, &c); err != nil {
 				t.Fatalf("%s: %v", f, err)
 			}
-			cases = append(cases, namedCase{group + "/" + stem, dir, c})
+			cases = append(cases, suiteEntry{group + "/" + stem, dir, c})
 		}
 	}
 	if len(cases) == 0 {
@@ -94,9 +94,12 @@ func loadSuite(t *testing.T, groupGlob string) ([]namedCase, map[string][]byte) 
 }
 
 // runSuiteCase runs one case and says why it failed ("" when it passed).
-func runSuiteCase(nc namedCase, datasets map[string][]byte) string {
+func runSuiteCase(nc suiteEntry, datasets map[string][]byte) string {
 	c := nc.c
-	expr := c.Expr
+	expr, err := suiteExpr(c.Expr)
+	if err != nil {
+		return err.Error()
+	}
 	if c.ExprFile != "" {
 		b, err := os.ReadFile(filepath.Join(nc.dir, c.ExprFile))
 		if err != nil {
@@ -142,10 +145,10 @@ func runSuiteCase(nc namedCase, datasets map[string][]byte) string {
 	if c.Error != nil && c.Error.Code != "" {
 		wantCode = c.Error.Code
 	}
-	res, err := evalCase(expr, input, bindings, opts)
+	res, err := suiteEval(expr, input, bindings, opts)
 	if wantCode != "" {
 		if err == nil {
-			return fmt.Sprintf("want error %s, got result %s", wantCode, shortJSON(res))
+			return fmt.Sprintf("want error %s, got result %s", wantCode, suiteShort(res))
 		}
 		e, ok := err.(*Error)
 		if !ok || e.Code != wantCode {
@@ -158,7 +161,7 @@ func runSuiteCase(nc namedCase, datasets map[string][]byte) string {
 	}
 	if c.UndefinedResult || c.Result == nil {
 		if !IsUndefined(res) {
-			return "want undefined, got " + shortJSON(res)
+			return "want undefined, got " + suiteShort(res)
 		}
 		return ""
 	}
@@ -177,18 +180,45 @@ func runSuiteCase(nc namedCase, datasets map[string][]byte) string {
 		return "bad expected result"
 	}
 	if c.Unordered {
-		if multisetEqual(g, w) {
+		if suiteMultisetEqual(g, w) {
 			return ""
 		}
 	} else if reflect.DeepEqual(g, w) {
 		return ""
 	}
-	return fmt.Sprintf("want %s, got %s", clip(string(c.Result)), clip(string(got)))
+	return fmt.Sprintf("want %s, got %s", suiteClip(string(c.Result)), suiteClip(string(got)))
+}
+
+// suiteExpr decodes a case's expression. Two expressions hold a lone
+// surrogate inside a string literal, which a Go string cannot: it is
+// written as the equivalent JSONata escape \udXXX, as the conformance
+// runner does.
+func suiteExpr(raw json.RawMessage) (string, error) {
+	if raw == nil {
+		return "", nil
+	}
+	v, err := DecodeJSON(raw)
+	if err != nil {
+		return "", err
+	}
+	s, _ := v.(string)
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		// WTF-8 form of U+D800..U+DFFF: ED A0..BF xx
+		if s[i] == 0xED && i+2 < len(s) && s[i+1] >= 0xA0 && s[i+1] <= 0xBF {
+			cp := rune(s[i]&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
+			fmt.Fprintf(&b, "\\u%04x", cp)
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String(), nil
 }
 
 // evalCase compiles and evaluates, turning a panic into a failure so that
 // one bad case does not hide the others.
-func evalCase(expr string, input any, bindings map[string]any, opts []Option) (res any, err error) {
+func suiteEval(expr string, input any, bindings map[string]any, opts []Option) (res any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("PANIC: %v", r)
@@ -201,7 +231,7 @@ func evalCase(expr string, input any, bindings map[string]any, opts []Option) (r
 	return e.Evaluate(input, bindings, opts...)
 }
 
-func multisetEqual(a, b any) bool {
+func suiteMultisetEqual(a, b any) bool {
 	as, ok1 := a.([]any)
 	bs, ok2 := b.([]any)
 	if !ok1 || !ok2 || len(as) != len(bs) {
@@ -224,7 +254,7 @@ func multisetEqual(a, b any) bool {
 	return true
 }
 
-func shortJSON(v any) string {
+func suiteShort(v any) string {
 	if IsUndefined(v) {
 		return "undefined"
 	}
@@ -232,10 +262,10 @@ func shortJSON(v any) string {
 	if err != nil {
 		return fmt.Sprintf("%v", v)
 	}
-	return clip(string(b))
+	return suiteClip(string(b))
 }
 
-func clip(s string) string {
+func suiteClip(s string) string {
 	if len(s) > 200 {
 		return s[:197] + "..."
 	}
@@ -269,7 +299,7 @@ func readKnownFailures(t *testing.T) map[string]string {
 // fail are listed in testdata/suite-failures.txt: any other failure fails
 // the test, and so does a listed case that passes (the list only shrinks).
 func TestSuite(t *testing.T) {
-	cases, datasets := loadSuite(t, "*")
+	cases, datasets := loadSuiteCases(t, "*")
 	known := readKnownFailures(t)
 	failed := map[string]string{}
 	passed := 0
