@@ -128,6 +128,7 @@ Exit codes: 0 ok, 1 the execution failed or the server said no,
 		newDeployCmd(a), newLsCmd(a), newShowCmd(a),
 		newStartCmd(a), newDescribeCmd(a), newHistoryCmd(a), newExecutionsCmd(a),
 		newStopCmd(a), newRedriveCmd(a),
+		newJSONataCmd(a),
 	)
 	return root
 }
