@@ -29,7 +29,9 @@ import (
 // sees two halves); under m, ^ and $ see only \n as a line end (JavaScript
 // also \r, \u2028, \u2029); under i, case folding is Unicode's simple
 // folding, so /s/i also matches ſ and /k/i the Kelvin sign (JavaScript's
-// non-Unicode folding does not).
+// non-Unicode folding does not); a group inside a repetition that took no
+// part in the last iteration keeps what it captured in an earlier one
+// (/(a(b)?)+/ on "aba": groups ["a", "b"], JavaScript ["a", undefined]).
 //
 // A Regex is immutable once compiled and safe for concurrent use.
 type Regex struct {
@@ -49,6 +51,7 @@ const maxPatternLen = 16 << 10
 
 // regexMessages are the texts of the codes this file and lib_regex.go raise.
 var regexMessages = map[string]string{
+	"S0301": "Empty regular expressions are not allowed",
 	"S0303": "Invalid regular expression: {{value}}",
 	"D1004": "Regular expression matches zero length string",
 	"T1010": "The matcher function argument passed to function {{token}} does not return the correct object structure",
@@ -61,7 +64,9 @@ var regexMessages = map[string]string{
 
 func init() {
 	for k, v := range regexMessages {
-		messages[k] = v
+		if _, ok := messages[k]; !ok {
+			messages[k] = v
+		}
 	}
 }
 

@@ -14,8 +14,8 @@ import (
 	"github.com/sfn-project/sfn/internal/testenv"
 )
 
-// wantMatch is what jsonata-js's regex closure returns (without next).
-type wantMatch struct {
+// rxWantMatch is what jsonata-js's regex closure returns (without next).
+type rxWantMatch struct {
 	match      string
 	start, end int
 	groups     []any
@@ -29,71 +29,71 @@ func TestRegexExec(t *testing.T) {
 	tests := []struct {
 		pattern, flags, s string
 		from              int
-		want              *wantMatch
+		want              *rxWantMatch
 	}{
-		{`b+`, "", "ababbxabbcc", 0, &wantMatch{"b", 1, 2, []any{}}},
-		{`b+`, "", "ababbxabbcc", 2, &wantMatch{"bb", 3, 5, []any{}}},
-		{`(\w+)\s(\w+)`, "", "John Smith", 0, &wantMatch{"John Smith", 0, 10, []any{"John", "Smith"}}},
-		{`a.c`, "", "a\nc abc", 0, &wantMatch{"abc", 4, 7, []any{}}},
+		{`b+`, "", "ababbxabbcc", 0, &rxWantMatch{"b", 1, 2, []any{}}},
+		{`b+`, "", "ababbxabbcc", 2, &rxWantMatch{"bb", 3, 5, []any{}}},
+		{`(\w+)\s(\w+)`, "", "John Smith", 0, &rxWantMatch{"John Smith", 0, 10, []any{"John", "Smith"}}},
+		{`a.c`, "", "a\nc abc", 0, &rxWantMatch{"abc", 4, 7, []any{}}},
 		{`a.c`, "", "a\u000dc a\u2028c", 0, nil},
 		{`^b`, "", "ab\nb", 0, nil},
-		{`^b`, "m", "ab\nb", 0, &wantMatch{"b", 3, 4, []any{}}},
+		{`^b`, "m", "ab\nb", 0, &rxWantMatch{"b", 3, 4, []any{}}},
 		{`^b`, "", "bab", 1, nil},
-		{`\bb`, "", "ab b", 1, &wantMatch{"b", 3, 4, []any{}}},
-		{`\Bb`, "", "b ab", 1, &wantMatch{"b", 3, 4, []any{}}},
-		{`a$`, "", "a\na", 0, &wantMatch{"a", 2, 3, []any{}}},
-		{`a$`, "m", "a\na", 0, &wantMatch{"a", 0, 1, []any{}}},
-		{`\s+`, "", "a\u000b\u00a0\ufeffb", 0, &wantMatch{"\u000b\u00a0\ufeff", 1, 4, []any{}}},
-		{`\S+`, "", " \u00a0xy\u2003", 0, &wantMatch{"xy", 2, 4, []any{}}},
-		{`[\s]+`, "", "x \t\u3000y", 0, &wantMatch{" \t\u3000", 1, 4, []any{}}},
-		{`[\S]+`, "", "  xy ", 0, &wantMatch{"xy", 2, 4, []any{}}},
-		{`[^\s]+`, "", "  xy ", 0, &wantMatch{"xy", 2, 4, []any{}}},
+		{`\bb`, "", "ab b", 1, &rxWantMatch{"b", 3, 4, []any{}}},
+		{`\Bb`, "", "b ab", 1, &rxWantMatch{"b", 3, 4, []any{}}},
+		{`a$`, "", "a\na", 0, &rxWantMatch{"a", 2, 3, []any{}}},
+		{`a$`, "m", "a\na", 0, &rxWantMatch{"a", 0, 1, []any{}}},
+		{`\s+`, "", "a\u000b\u00a0\ufeffb", 0, &rxWantMatch{"\u000b\u00a0\ufeff", 1, 4, []any{}}},
+		{`\S+`, "", " \u00a0xy\u2003", 0, &rxWantMatch{"xy", 2, 4, []any{}}},
+		{`[\s]+`, "", "x \t\u3000y", 0, &rxWantMatch{" \t\u3000", 1, 4, []any{}}},
+		{`[\S]+`, "", "  xy ", 0, &rxWantMatch{"xy", 2, 4, []any{}}},
+		{`[^\s]+`, "", "  xy ", 0, &rxWantMatch{"xy", 2, 4, []any{}}},
 		{`[]`, "", "abc", 0, nil},
-		{`[^]+`, "", "a\nb", 0, &wantMatch{"a\nb", 0, 3, []any{}}},
-		{`x`, "i", "aXbx", 0, &wantMatch{"X", 1, 2, []any{}}},
-		{`[a-c]+`, "i", "xAbCd", 0, &wantMatch{"AbC", 1, 4, []any{}}},
-		{`(?<year>\d{4})-(?<m>\d\d)`, "", "on 2024-05-01", 0, &wantMatch{"2024-05", 3, 10, []any{"2024", "05"}}},
-		{`(a)|(b)`, "", "b", 0, &wantMatch{"b", 0, 1, []any{Undefined, "b"}}},
-		{`\u0041\x42`, "", "zAB", 0, &wantMatch{"AB", 1, 3, []any{}}},
-		{`\u{2}`, "", "uu", 0, &wantMatch{"uu", 0, 2, []any{}}},
-		{`a{`, "", "a{", 0, &wantMatch{"a{", 0, 2, []any{}}},
-		{`a{2,}`, "", "aaaa", 0, &wantMatch{"aaaa", 0, 4, []any{}}},
-		{`a{1,2}?`, "", "aaaa", 0, &wantMatch{"a", 0, 1, []any{}}},
-		{`a{,2}`, "", "a{,2}", 0, &wantMatch{"a{,2}", 0, 5, []any{}}},
-		{`\a\e\k\8\/`, "", "aek8/", 0, &wantMatch{"aek8/", 0, 5, []any{}}},
-		{`\2(a)`, "", "\u0002a", 0, &wantMatch{"\u0002a", 0, 2, []any{"a"}}},
-		{`\0`, "", "x\u0000", 0, &wantMatch{"\u0000", 1, 2, []any{}}},
-		{`\101`, "", "A", 0, &wantMatch{"A", 0, 1, []any{}}},
-		{`\cJ`, "", "x\n", 0, &wantMatch{"\n", 1, 2, []any{}}},
-		{`\c1`, "", "\\c1", 0, &wantMatch{"\\c1", 0, 3, []any{}}},
-		{`[\cJ]`, "", "\n", 0, &wantMatch{"\n", 0, 1, []any{}}},
-		{`[\b]`, "", "a\u0008b", 0, &wantMatch{"\u0008", 1, 2, []any{}}},
-		{`[\d-z]+`, "", "1-z", 0, &wantMatch{"1-z", 0, 3, []any{}}},
-		{`[a-]+`, "", "a-a", 0, &wantMatch{"a-a", 0, 3, []any{}}},
-		{`[-a]+`, "", "a-a", 0, &wantMatch{"a-a", 0, 3, []any{}}},
-		{`[[]+`, "", "[[", 0, &wantMatch{"[[", 0, 2, []any{}}},
-		{`[.]`, "", "a.", 0, &wantMatch{".", 1, 2, []any{}}},
-		{`é+`, "", "x\u00e9\u00e9y", 0, &wantMatch{"\u00e9\u00e9", 1, 3, []any{}}},
-		{`b`, "", "\u00e9\U0001f600bb", 0, &wantMatch{"b", 3, 4, []any{}}},
-		{`b`, "", "\u00e9\U0001f600bb", 4, &wantMatch{"b", 4, 5, []any{}}},
-		{`\uD83D\uDE00`, "", "a\U0001f600", 0, &wantMatch{"\U0001f600", 1, 3, []any{}}},
-		{`\w+`, "", "h\u00e9llo", 0, &wantMatch{"h", 0, 1, []any{}}},
-		{`\d+\.?\d*`, "", "pi 3.14", 0, &wantMatch{"3.14", 3, 7, []any{}}},
-		{`(?:ab)+`, "", "xababy", 0, &wantMatch{"abab", 1, 5, []any{}}},
-		{`a|`, "", "b", 0, &wantMatch{"", 0, 0, []any{}}},
-		{`a*?`, "", "aa", 0, &wantMatch{"", 0, 0, []any{}}},
-		{`x*`, "", "abc", 0, &wantMatch{"", 0, 0, []any{}}},
-		{`}`, "", "a}", 0, &wantMatch{"}", 1, 2, []any{}}},
-		{`]`, "", "a]", 0, &wantMatch{"]", 1, 2, []any{}}},
-		{`\-\]\[\(\)\{\}\|\^\$\.\*\+\?`, "", "-][(){}|^$.*+?", 0, &wantMatch{"-][(){}|^$.*+?", 0, 14, []any{}}},
-		{`\t\n\v\f\r`, "", "\t\n\u000b\u000c\u000d", 0, &wantMatch{"\t\n\u000b\u000c\u000d", 0, 5, []any{}}},
-		{`[^a-z]+`, "", "abcDEF", 0, &wantMatch{"DEF", 3, 6, []any{}}},
-		{`[\u0041-\u0043]+`, "", "ABCD", 0, &wantMatch{"ABC", 0, 3, []any{}}},
-		{`[\x41-\x43]+`, "i", "abcd", 0, &wantMatch{"abc", 0, 3, []any{}}},
-		{`\W+`, "i", "ks!", 0, &wantMatch{"!", 2, 3, []any{}}},
+		{`[^]+`, "", "a\nb", 0, &rxWantMatch{"a\nb", 0, 3, []any{}}},
+		{`x`, "i", "aXbx", 0, &rxWantMatch{"X", 1, 2, []any{}}},
+		{`[a-c]+`, "i", "xAbCd", 0, &rxWantMatch{"AbC", 1, 4, []any{}}},
+		{`(?<year>\d{4})-(?<m>\d\d)`, "", "on 2024-05-01", 0, &rxWantMatch{"2024-05", 3, 10, []any{"2024", "05"}}},
+		{`(a)|(b)`, "", "b", 0, &rxWantMatch{"b", 0, 1, []any{Undefined, "b"}}},
+		{`\u0041\x42`, "", "zAB", 0, &rxWantMatch{"AB", 1, 3, []any{}}},
+		{`\u{2}`, "", "uu", 0, &rxWantMatch{"uu", 0, 2, []any{}}},
+		{`a{`, "", "a{", 0, &rxWantMatch{"a{", 0, 2, []any{}}},
+		{`a{2,}`, "", "aaaa", 0, &rxWantMatch{"aaaa", 0, 4, []any{}}},
+		{`a{1,2}?`, "", "aaaa", 0, &rxWantMatch{"a", 0, 1, []any{}}},
+		{`a{,2}`, "", "a{,2}", 0, &rxWantMatch{"a{,2}", 0, 5, []any{}}},
+		{`\a\e\k\8\/`, "", "aek8/", 0, &rxWantMatch{"aek8/", 0, 5, []any{}}},
+		{`\2(a)`, "", "\u0002a", 0, &rxWantMatch{"\u0002a", 0, 2, []any{"a"}}},
+		{`\0`, "", "x\u0000", 0, &rxWantMatch{"\u0000", 1, 2, []any{}}},
+		{`\101`, "", "A", 0, &rxWantMatch{"A", 0, 1, []any{}}},
+		{`\cJ`, "", "x\n", 0, &rxWantMatch{"\n", 1, 2, []any{}}},
+		{`\c1`, "", "\\c1", 0, &rxWantMatch{"\\c1", 0, 3, []any{}}},
+		{`[\cJ]`, "", "\n", 0, &rxWantMatch{"\n", 0, 1, []any{}}},
+		{`[\b]`, "", "a\u0008b", 0, &rxWantMatch{"\u0008", 1, 2, []any{}}},
+		{`[\d-z]+`, "", "1-z", 0, &rxWantMatch{"1-z", 0, 3, []any{}}},
+		{`[a-]+`, "", "a-a", 0, &rxWantMatch{"a-a", 0, 3, []any{}}},
+		{`[-a]+`, "", "a-a", 0, &rxWantMatch{"a-a", 0, 3, []any{}}},
+		{`[[]+`, "", "[[", 0, &rxWantMatch{"[[", 0, 2, []any{}}},
+		{`[.]`, "", "a.", 0, &rxWantMatch{".", 1, 2, []any{}}},
+		{`é+`, "", "x\u00e9\u00e9y", 0, &rxWantMatch{"\u00e9\u00e9", 1, 3, []any{}}},
+		{`b`, "", "\u00e9\U0001f600bb", 0, &rxWantMatch{"b", 3, 4, []any{}}},
+		{`b`, "", "\u00e9\U0001f600bb", 4, &rxWantMatch{"b", 4, 5, []any{}}},
+		{`\uD83D\uDE00`, "", "a\U0001f600", 0, &rxWantMatch{"\U0001f600", 1, 3, []any{}}},
+		{`\w+`, "", "h\u00e9llo", 0, &rxWantMatch{"h", 0, 1, []any{}}},
+		{`\d+\.?\d*`, "", "pi 3.14", 0, &rxWantMatch{"3.14", 3, 7, []any{}}},
+		{`(?:ab)+`, "", "xababy", 0, &rxWantMatch{"abab", 1, 5, []any{}}},
+		{`a|`, "", "b", 0, &rxWantMatch{"", 0, 0, []any{}}},
+		{`a*?`, "", "aa", 0, &rxWantMatch{"", 0, 0, []any{}}},
+		{`x*`, "", "abc", 0, &rxWantMatch{"", 0, 0, []any{}}},
+		{`}`, "", "a}", 0, &rxWantMatch{"}", 1, 2, []any{}}},
+		{`]`, "", "a]", 0, &rxWantMatch{"]", 1, 2, []any{}}},
+		{`\-\]\[\(\)\{\}\|\^\$\.\*\+\?`, "", "-][(){}|^$.*+?", 0, &rxWantMatch{"-][(){}|^$.*+?", 0, 14, []any{}}},
+		{`\t\n\v\f\r`, "", "\t\n\u000b\u000c\u000d", 0, &rxWantMatch{"\t\n\u000b\u000c\u000d", 0, 5, []any{}}},
+		{`[^a-z]+`, "", "abcDEF", 0, &rxWantMatch{"DEF", 3, 6, []any{}}},
+		{`[\u0041-\u0043]+`, "", "ABCD", 0, &rxWantMatch{"ABC", 0, 3, []any{}}},
+		{`[\x41-\x43]+`, "i", "abcd", 0, &rxWantMatch{"abc", 0, 3, []any{}}},
+		{`\W+`, "i", "ks!", 0, &rxWantMatch{"!", 2, 3, []any{}}},
 		{`b`, "", "abc", 5, nil},
-		{`$`, "", "abc", 0, &wantMatch{"", 3, 3, []any{}}},
-		{`^`, "m", "a\nb", 1, &wantMatch{"", 2, 2, []any{}}},
+		{`$`, "", "abc", 0, &rxWantMatch{"", 3, 3, []any{}}},
+		{`^`, "m", "a\nb", 1, &rxWantMatch{"", 2, 2, []any{}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pattern+"/"+tt.flags, func(t *testing.T) {
@@ -104,25 +104,25 @@ func TestRegexExec(t *testing.T) {
 			m := re.Exec(tt.s, tt.from)
 			if tt.want == nil {
 				if m != nil {
-					t.Fatalf("Exec(%q, %d) = %s, want no match", tt.s, tt.from, mustJSON(t, m))
+					t.Fatalf("Exec(%q, %d) = %s, want no match", tt.s, tt.from, rxJSON(t, m))
 				}
 				return
 			}
 			if m == nil {
 				t.Fatalf("Exec(%q, %d): no match, want %q", tt.s, tt.from, tt.want.match)
 			}
-			got := wantMatch{match: member(m, "match").(string), start: int(member(m, "start").(float64)), end: int(member(m, "end").(float64)), groups: member(m, "groups").([]any)}
-			if diff := cmp.Diff(*tt.want, got, cmp.AllowUnexported(wantMatch{}), cmp.Comparer(func(a, b undefinedType) bool { return true })); diff != "" {
+			got := rxWantMatch{match: rxMember(m, "match").(string), start: int(rxMember(m, "start").(float64)), end: int(rxMember(m, "end").(float64)), groups: rxMember(m, "groups").([]any)}
+			if diff := cmp.Diff(*tt.want, got, cmp.AllowUnexported(rxWantMatch{}), cmp.Comparer(func(a, b undefinedType) bool { return true })); diff != "" {
 				t.Errorf("Exec(%q, %d) (-want +got):\n%s", tt.s, tt.from, diff)
 			}
-			if next, ok := member(m, "next").(*Builtin); !ok || next.Arity() != 0 {
-				t.Errorf("next is %T, want a *Builtin of no arguments", member(m, "next"))
+			if next, ok := rxMember(m, "next").(*Builtin); !ok || next.Arity() != 0 {
+				t.Errorf("next is %T, want a *Builtin of no arguments", rxMember(m, "next"))
 			}
 		})
 	}
 }
 
-func member(o *Object, k string) any {
+func rxMember(o *Object, k string) any {
 	v, ok := o.Get(k)
 	if !ok {
 		return Undefined
@@ -130,7 +130,7 @@ func member(o *Object, k string) any {
 	return v
 }
 
-func mustJSON(t *testing.T, v any) string {
+func rxJSON(t *testing.T, v any) string {
 	t.Helper()
 	b, err := EncodeJSON(v)
 	if err != nil {
@@ -230,8 +230,8 @@ func TestRegexNext(t *testing.T) {
 				if !ok {
 					break
 				}
-				got = append(got, member(m, "start").(float64))
-				v, err = member(m, "next").(*Builtin).Fn(nil, nil)
+				got = append(got, rxMember(m, "start").(float64))
+				v, err = rxMember(m, "next").(*Builtin).Fn(nil, nil)
 				if err != nil {
 					break
 				}
@@ -278,7 +278,7 @@ func TestRegexApply(t *testing.T) {
 		}
 		var got any = Undefined
 		if m, ok := v.(*Object); ok {
-			got = member(m, "start")
+			got = rxMember(m, "start")
 		}
 		if !DeepEqual(got, tt.want) {
 			t.Errorf("Apply(%v) start = %v, want %v", tt.args, got, tt.want)
@@ -373,17 +373,17 @@ func TestRegexFunctions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
-			checkLiteralCall(t, tt.expr, tt.want)
+			rxCheckLiteralCall(t, tt.expr, tt.want)
 		})
 	}
 }
 
-// checkLiteralCall evaluates a call of a regex function with literal
+// rxCheckLiteralCall evaluates a call of a regex function with literal
 // arguments and compares the result with want (JSON, "undefined" or an
 // error code).
-func checkLiteralCall(t *testing.T, expr, want string) {
+func rxCheckLiteralCall(t *testing.T, expr, want string) {
 	t.Helper()
-	b, args, ok := parseLiteralCall(t, expr)
+	b, args, ok := rxParseLiteralCall(t, expr)
 	if !ok {
 		t.Fatalf("%s is not a call with literal arguments", expr)
 	}
@@ -402,17 +402,17 @@ func checkLiteralCall(t *testing.T, expr, want string) {
 		return
 	}
 	got := "undefined"
-	if v = finish(v); !IsUndefined(v) {
-		got = mustJSON(t, v)
+	if v = rxFinish(v); !IsUndefined(v) {
+		got = rxJSON(t, v)
 	}
 	if got != want {
 		t.Errorf("%s = %s, want %s", expr, got, want)
 	}
 }
 
-// finish is what a result becomes at the end of an evaluation: a sequence
+// rxFinish is what a result becomes at the end of an evaluation: a sequence
 // of one item is the item, an empty one undefined.
-func finish(v any) any {
+func rxFinish(v any) any {
 	if s, ok := v.(Seq); ok {
 		switch len(s) {
 		case 0:
@@ -432,11 +432,11 @@ func regexLibrary() map[string]*Builtin {
 	return lib
 }
 
-// parseLiteralCall reads `$name(arg, …)` whose arguments are literals:
+// rxParseLiteralCall reads `$name(arg, …)` whose arguments are literals:
 // strings, numbers, null, booleans, /regex/flags, or `nothing` (a missing
 // field: undefined). Absent trailing arguments are undefined, as the
 // evaluator passes them. ok is false for anything else.
-func parseLiteralCall(t *testing.T, expr string) (*Builtin, []any, bool) {
+func rxParseLiteralCall(t *testing.T, expr string) (*Builtin, []any, bool) {
 	t.Helper()
 	expr = strings.TrimSpace(expr)
 	open := strings.IndexByte(expr, '(')
@@ -537,8 +537,8 @@ func parseLiteralCall(t *testing.T, expr string) (*Builtin, []any, bool) {
 	return b, args, true
 }
 
-// suiteCase is a case of the JSONata test suite.
-type suiteCase struct {
+// regexSuiteCase is a case of the JSONata test suite.
+type regexSuiteCase struct {
 	Expr            string          `json:"expr"`
 	Data            json.RawMessage `json:"data"`
 	Dataset         *string         `json:"dataset"`
@@ -565,14 +565,14 @@ func TestRegexSuiteLiteralCalls(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var c suiteCase
+			var c regexSuiteCase
 			if err := json.Unmarshal(data, &c); err != nil {
 				t.Fatalf("%s: %v", file, err)
 			}
 			if c.Expr == "" || strings.HasPrefix(c.Code, "T04") || len(c.Data) > 0 || c.Dataset != nil {
 				continue
 			}
-			if _, _, ok := parseLiteralCall(t, c.Expr); !ok {
+			if _, _, ok := rxParseLiteralCall(t, c.Expr); !ok {
 				continue
 			}
 			want := c.Code
@@ -584,10 +584,10 @@ func TestRegexSuiteLiteralCalls(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: result: %v", file, err)
 				}
-				want = mustJSON(t, v)
+				want = rxJSON(t, v)
 			}
 			name := filepath.Join(group, filepath.Base(file))
-			t.Run(name, func(t *testing.T) { checkLiteralCall(t, c.Expr, want) })
+			t.Run(name, func(t *testing.T) { rxCheckLiteralCall(t, c.Expr, want) })
 			ran++
 		}
 	}
@@ -629,7 +629,7 @@ func TestRegexMatcherFunction(t *testing.T) {
 		return nil, fmt.Errorf("cannot apply %T", f)
 	}}
 	upper := &Builtin{Name: "upper", Signature: "<o:s>", Fn: func(_ *Call, args []any) (any, error) {
-		return strings.ToUpper(member(args[0].(*Object), "match").(string)) + "!", nil
+		return strings.ToUpper(rxMember(args[0].(*Object), "match").(string)) + "!", nil
 	}}
 	notString := &Builtin{Name: "n", Signature: "<o:n>", Fn: func(*Call, []any) (any, error) { return 1.0, nil }}
 	bad := &Builtin{Name: "bad", Signature: "<s:s>", Fn: func(*Call, []any) (any, error) { return "oops", nil }}
@@ -645,7 +645,7 @@ func TestRegexMatcherFunction(t *testing.T) {
 		{"contains", fnContains, []any{"xyz", fn}, `false`},
 		{"replace string", fnReplace, []any{"abracadabra", fn, "[$0]", Undefined}, `"[a]br[a]c[a]d[a]br[a]"`},
 		{"replace function", fnReplace, []any{"banana", fn, upper, 2.0}, `"bA!nA!na"`},
-		{"replace with a regex's matcher", fnReplace, []any{"banana", mustRegex(t, "an"), upper, Undefined}, `"bAN!AN!a"`},
+		{"replace with a regex's matcher", fnReplace, []any{"banana", rxMustRegex(t, "an"), upper, Undefined}, `"bAN!AN!a"`},
 		{"replace not a string", fnReplace, []any{"banana", fn, notString, Undefined}, `D3012`},
 		{"T1010", fnSplit, []any{"abc", bad, Undefined}, `T1010`},
 	}
@@ -659,7 +659,7 @@ func TestRegexMatcherFunction(t *testing.T) {
 					t.Errorf("T1010 message %q does not name the function", err.Error())
 				}
 			} else {
-				got = mustJSON(t, finish(v))
+				got = rxJSON(t, rxFinish(v))
 			}
 			if got != tt.want {
 				t.Errorf("got %s, want %s", got, tt.want)
@@ -668,7 +668,7 @@ func TestRegexMatcherFunction(t *testing.T) {
 	}
 }
 
-func mustRegex(t *testing.T, pattern string) *Regex {
+func rxMustRegex(t *testing.T, pattern string) *Regex {
 	t.Helper()
 	re, err := compileRegex(pattern, "")
 	if err != nil {
@@ -681,7 +681,7 @@ func mustRegex(t *testing.T, pattern string) *Regex {
 // many evaluations at once (run with -race).
 func TestRegexConcurrent(t *testing.T) {
 	t.Parallel()
-	re := mustRegex(t, `\bé(\w)`)
+	re := rxMustRegex(t, `\bé(\w)`)
 	done := make(chan string)
 	for range 8 {
 		go func() {
