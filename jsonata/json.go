@@ -378,12 +378,19 @@ func (d *jsonDecoder) hex4() (rune, bool) {
 	return r, true
 }
 
-// jsonValidUTF8 replaces the bytes of s that are not UTF-8 with U+FFFD, so
-// that every string value is text.
+// jsonValidUTF8 replaces the bytes of s that are not UTF-8 with U+FFFD,
+// so that every string value is text; a lone surrogate in WTF-8 form stays.
 func jsonValidUTF8(s string) string {
 	out := make([]byte, 0, len(s))
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		if _, ok := wtf8Surrogate(s, i); ok {
+			out = append(out, s[i:i+3]...)
+			i += 3
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		out = utf8.AppendRune(out, r)
+		i += size
 	}
 	return string(out)
 }
