@@ -729,3 +729,99 @@ func BenchmarkRegexMatchNonASCII(b *testing.B) {
 		}
 	}
 }
+
+// TestRegexEvaluate runs regexes through the evaluator: a regex called as a
+// function, ~>, higher-order functions, matcher lambdas, errors with their
+// positions. The expectations are jsonata-js 2.0.6's, except the S0303
+// cases: jsonata-js accepts lookahead and backreferences and throws a
+// JavaScript SyntaxError (no JSONata code) for /+/.
+func TestRegexEvaluate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		expr string
+		want string // JSON, "undefined", or an error code
+	}{
+		{`/b/("abc")`, `{"match":"b","start":1,"end":2,"groups":[]}`},
+		{`"abc" ~> /b/`, `{"match":"b","start":1,"end":2,"groups":[]}`},
+		{`/b/("abcb").next()`, `{"match":"b","start":3,"end":4,"groups":[]}`},
+		{`/b/("abcb", 2)`, `{"match":"b","start":3,"end":4,"groups":[]}`},
+		{`$map(["ab","ab"], /a/)`, `{"match":"a","start":0,"end":1,"groups":[]}`},
+		{`$type(/a/)`, `"function"`},
+		{`$string(/a/)`, `""`},
+		{`$match("b", /(a)|b/).groups`, `[null]`},
+		{`$count($match("b", /(a)|b/).groups)`, `1`},
+		{`$match("a b", /\b/)`, "D1004"},
+		{`/x*/("abc").next()`, "D1004"},
+		{`$split("abc", /x*/)`, "D1004"},
+		{`$replace("a-b-c", /-/, function($m){ $string($m.start) & $m.match })`, `"a1-b3-c"`},
+		{`$replace("banana", /(an)/, function($m){ $uppercase($m.groups[0]) }, 1)`, `"bANana"`},
+		{`$contains("abc", function($s){ /b/($s) })`, `true`},
+		{`$match("abcb", function($s){ /b/($s) })`, `[{"match":"b","index":1,"groups":[]},{"match":"b","index":3,"groups":[]}]`},
+		{`$split("a1b22c", /\d+/)`, `["a","b","c"]`},
+		{`["Hat", "cap", "hat"][$contains($, /^h/i)]`, `["Hat","hat"]`},
+		{`$replace("x", /x/, $uppercase)`, "T0410"},
+		{`/(?=a)/`, "S0303"},
+		{`/a\1(b)/`, "S0303"},
+		{`/+/`, "S0303"},
+		{`/[/`, "S0302"},
+		{`/ab/i("xAB").match`, `"AB"`},
+		{`$match("é😀bb", /b/).index`, `[3,4]`},
+		{`$split('some text', $uppercase)`, "T1010"},
+		{`$match("abc", "b")`, "T0410"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			e, err := Compile(tt.expr)
+			var v any
+			if err == nil {
+				v, err = e.Evaluate(Undefined, nil)
+			}
+			if err != nil {
+				je, ok := err.(*Error)
+				if !ok {
+					t.Fatalf("error %T %v, want *Error", err, err)
+				}
+				if je.Code != tt.want {
+					t.Fatalf("error %v, want %s", err, tt.want)
+				}
+				if je.Position == 0 {
+					t.Errorf("error %v has no position", err)
+				}
+				return
+			}
+			got := "undefined"
+			if !IsUndefined(v) {
+				got = rxJSON(t, rxStripFunctions(v))
+			}
+			if got != tt.want {
+				t.Errorf("= %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// rxStripFunctions drops the function members of objects, as
+// JSON.stringify does with the results the expectations were made from
+// (EncodeJSON writes them as "", as $string does).
+func rxStripFunctions(v any) any {
+	switch x := v.(type) {
+	case *Object:
+		c := NewObject(x.Len())
+		for _, k := range x.Keys() {
+			m, _ := x.Get(k)
+			if !libIsFunction(m) {
+				c.Set(k, rxStripFunctions(m))
+			}
+		}
+		return c
+	case []any:
+		c := make([]any, len(x))
+		for i := range x {
+			c[i] = rxStripFunctions(x[i])
+		}
+		return c
+	case Seq:
+		return rxStripFunctions([]any(x))
+	}
+	return v
+}
