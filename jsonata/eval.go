@@ -188,7 +188,7 @@ func (ev *evaluator) evalNode(n *node, input any, env *frame) (any, error) {
 			return nil, nerr
 		}
 		if !ok {
-			return nil, newError("D1002", n.pos, "-", v)
+			return nil, coreErr("D1002", n.pos, "-", v)
 		}
 		return -f, nil
 	case nArray:
@@ -272,7 +272,7 @@ func (ev *evaluator) evalNode(n *node, input any, env *frame) (any, error) {
 		// a sort step on its own (a sort step is evaluated by path)
 		return ev.sortItems(n, asSeq(input), env)
 	}
-	return nil, newError("S0206", n.pos, n.op, nil)
+	return nil, coreErr("S0206", n.pos, n.op, nil)
 }
 
 func asSeq(v any) []any {
@@ -402,7 +402,7 @@ func numeric(v any) (float64, bool, *Error) {
 		return 0, false, nil
 	}
 	if math.IsInf(f, 0) {
-		return 0, false, newError("D1001", 0, "", f)
+		return 0, false, coreErr("D1001", 0, "", f)
 	}
 	return f, true, nil
 }
@@ -808,7 +808,7 @@ func (ev *evaluator) binary(n *node, input any, env *frame) (any, error) {
 		e.Position = n.pos
 		e.Token = op
 		if e.Message == "" || strings.Contains(messages[e.Code], "{{token}}") {
-			e.Message = fillMessage(messages[e.Code], op, e.Value)
+			e.Message = fillMessage(messages[e.Code], jsonText(op), jsonText(e.Value))
 		}
 		return nil, e
 	}
@@ -876,13 +876,13 @@ func binaryOp(op string, lhs, rhs any) (any, *Error) {
 		case float64:
 			r, ok := rhs.(float64)
 			if !ok {
-				return nil, &Error{Code: "T2009", Value: lhs, Message: "The values " + jsonText(lhs) + " and " + jsonText(rhs) + " either side of operator " + op + " must be of the same data type"}
+				return nil, &Error{Code: "T2009", Value: lhs, Message: "The values " + jsonText(lhs) + " and " + jsonText(rhs) + " either side of operator " + jsonText(op) + " must be of the same data type"}
 			}
 			return compareOrdered(op, l, r), nil
 		case string:
 			r, ok := rhs.(string)
 			if !ok {
-				return nil, &Error{Code: "T2009", Value: lhs, Message: "The values " + jsonText(lhs) + " and " + jsonText(rhs) + " either side of operator " + op + " must be of the same data type"}
+				return nil, &Error{Code: "T2009", Value: lhs, Message: "The values " + jsonText(lhs) + " and " + jsonText(rhs) + " either side of operator " + jsonText(op) + " must be of the same data type"}
 			}
 			return compareOrdered(op, l, r), nil
 		}
@@ -1058,11 +1058,11 @@ func (ev *evaluator) group(g *groupExpr, input any, env *frame) (any, error) {
 			}
 			key, ok := k.(string)
 			if !ok {
-				return nil, newError("T1003", g.pos, "", k)
+				return nil, coreErr("T1003", g.pos, "", k)
 			}
 			if ent, ok := groups[key]; ok {
 				if ent.exprIndex != pi {
-					return nil, newError("D1009", g.pos, "", key)
+					return nil, coreErr("D1009", g.pos, "", key)
 				}
 				ent.data = appendValues(ent.data, item)
 			} else {
@@ -1180,7 +1180,7 @@ func (ev *evaluator) sortItems(n *node, input any, env *frame) (any, error) {
 					v = bb
 				}
 				if sortErr == nil {
-					sortErr = newError("T2008", n.pos, "", v)
+					sortErr = coreErr("T2008", n.pos, "", v)
 				}
 				return false
 			}

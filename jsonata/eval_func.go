@@ -344,7 +344,7 @@ func (ev *evaluator) applyExpr(n *node, input any, env *frame) (any, error) {
 		return nil, err
 	}
 	if !isFunction(fn) {
-		return nil, newError("T2006", n.pos, "", fn)
+		return nil, coreErr("T2006", n.pos, "", fn)
 	}
 	if isFunction(lhs) {
 		return &composed{f: lhs, g: fn}, nil
@@ -361,7 +361,7 @@ func (ev *evaluator) transform(t *transformer, obj any) (any, error) {
 	var result any
 	if cl, ok := ev.lookup(t.env, "clone"); ok && !IsUndefined(cl) {
 		if !isFunction(cl) {
-			return nil, newError("T2013", n.pos, "", nil)
+			return nil, coreErr("T2013", n.pos, "", nil)
 		}
 		var err error
 		if result, err = ev.apply(cl, []any{obj}, nil, t.env); err != nil {
@@ -389,7 +389,7 @@ func (ev *evaluator) transform(t *transformer, obj any) (any, error) {
 		if !IsUndefined(upd) {
 			u, ok := upd.(*Object)
 			if !ok {
-				return nil, newError("T2011", n.update.pos, "", upd)
+				return nil, coreErr("T2011", n.update.pos, "", upd)
 			}
 			if mo, ok := m.(*Object); ok {
 				for _, k := range u.Keys() {
@@ -414,7 +414,7 @@ func (ev *evaluator) transform(t *transformer, obj any) (any, error) {
 		}
 		for _, d := range names {
 			if _, ok := d.(string); !ok {
-				return nil, newError("T2012", n.del.pos, "", del)
+				return nil, coreErr("T2012", n.del.pos, "", del)
 			}
 		}
 		if mo, ok := m.(*Object); ok {

@@ -105,6 +105,9 @@ func jsonText(v any) string {
 	case string:
 		return strconv.Quote(x)
 	case float64:
+		if b, err := EncodeJSON(x); err == nil {
+			return string(b)
+		}
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case bool:
 		return strconv.FormatBool(x)

@@ -65,7 +65,7 @@ func (l *lexer) next(afterOperand bool) (token, error) {
 			start := l.pos
 			end := strings.Index(src[l.pos+2:], "*/")
 			if end < 0 {
-				return token{}, newError("S0106", start, "", nil)
+				return token{}, coreErr("S0106", start, "", nil)
 			}
 			l.pos += 2 + end + 2
 			continue
@@ -102,7 +102,7 @@ func (l *lexer) next(afterOperand bool) (token, error) {
 		end := strings.IndexByte(src[l.pos+1:], '`')
 		if end < 0 {
 			l.pos = len(src)
-			return token{}, newError("S0105", l.pos, "", nil)
+			return token{}, coreErr("S0105", l.pos, "", nil)
 		}
 		name := src[l.pos+1 : l.pos+1+end]
 		l.pos += end + 2
@@ -164,7 +164,7 @@ func (l *lexer) scanNumber() (token, error) {
 	f, err := strconv.ParseFloat(text, 64)
 	if err != nil {
 		// only a range error is possible for this grammar: the number is too large
-		return token{}, newError("S0102", l.pos, text, nil)
+		return token{}, coreErr("S0102", l.pos, text, nil)
 	}
 	l.pos = i
 	return token{kind: tokNumber, num: f, text: text, pos: i}, nil
@@ -214,7 +214,7 @@ func (l *lexer) scanString(quote byte) (token, error) {
 		case 'u':
 			cp, ok := hex4(src, i+1)
 			if !ok {
-				return token{}, newError("S0104", i, "", nil)
+				return token{}, coreErr("S0104", i, "", nil)
 			}
 			i += 4
 			if cp >= 0xD800 && cp <= 0xDBFF && i+2 < len(src) && src[i+1] == '\\' && src[i+2] == 'u' {
@@ -226,12 +226,12 @@ func (l *lexer) scanString(quote byte) (token, error) {
 			b = appendCodePoint(b, cp)
 		default:
 			r, _ := utf8.DecodeRuneInString(src[i:])
-			return token{}, newError("S0103", i, string(r), nil)
+			return token{}, coreErr("S0103", i, string(r), nil)
 		}
 		i++
 		start = i
 	}
-	return token{}, newError("S0101", len(src), "", nil)
+	return token{}, coreErr("S0101", len(src), "", nil)
 }
 
 // appendCodePoint writes cp as UTF-8; a lone surrogate (which JavaScript
@@ -281,7 +281,7 @@ func (l *lexer) scanRegex() (token, error) {
 			if n%2 == 0 {
 				pattern := src[start:i]
 				if pattern == "" {
-					return token{}, newError("S0301", i, "", nil)
+					return token{}, coreErr("S0301", i, "", nil)
 				}
 				j := i + 1
 				for j < len(src) && (src[j] == 'i' || src[j] == 'm') {
@@ -312,5 +312,5 @@ func (l *lexer) scanRegex() (token, error) {
 		}
 	}
 	l.pos = len(src)
-	return token{}, newError("S0302", len(src), "", nil)
+	return token{}, coreErr("S0302", len(src), "", nil)
 }

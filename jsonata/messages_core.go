@@ -57,3 +57,21 @@ func init() {
 		}
 	}
 }
+
+// coreErr builds an error whose message fills the code's text as
+// jsonata-js does: the token and the value written as JSON.
+func coreErr(code string, pos int, token string, value any) *Error {
+	e := &Error{Code: code, Position: pos, Token: token, Value: value}
+	e.Message = fillMessage(messages[code], jsonText(token), jsonText(value))
+	return e
+}
+
+// tokenErr is coreErr for an error about a token, written as jsonata-js
+// writes it (a number token as a number).
+func tokenErr(code string, t token, value any) *Error {
+	e := coreErr(code, t.pos, tokenValue(t), value)
+	if t.kind == tokNumber {
+		e.Message = fillMessage(messages[code], jsonText(t.num), jsonText(value))
+	}
+	return e
+}

@@ -84,16 +84,14 @@ func (p *parser) advance(expect string, afterOperand bool) error {
 		if p.id == "(end)" {
 			code = "S0203"
 		}
-		e := newError(code, p.cur.pos, tokenValue(p.cur), expect)
-		e.Message = fillMessage(messages[code], tokenValue(p.cur), expect)
-		return e
+		return tokenErr(code, p.cur, expect)
 	}
 	t, err := p.lex.next(afterOperand)
 	if err != nil {
 		return err
 	}
 	if t.kind == tokOperator && !knownOperator(t.text) {
-		return newError("S0204", t.pos, t.text, nil)
+		return coreErr("S0204", t.pos, t.text, nil)
 	}
 	p.cur = t
 	p.id = symbolOf(t)
@@ -231,7 +229,7 @@ func (p *parser) nud(t token) (*node, error) {
 		}
 		return n, p.advance("|", false)
 	}
-	return nil, newError("S0211", t.pos, t.text, nil)
+	return nil, coreErr("S0211", t.pos, t.text, nil)
 }
 
 func (p *parser) objectPairs() ([][2]*node, error) {
@@ -321,7 +319,7 @@ func (p *parser) led(t token, left *node) (*node, error) {
 		return &node{kind: rawGroup, lhs: left, rawPairs: pairs, pos: t.pos}, nil
 	case ":=":
 		if left.kind != nVariable {
-			return nil, newError("S0212", left.pos, left.op, nil)
+			return nil, coreErr("S0212", left.pos, left.op, nil)
 		}
 		rhs, err := p.expression(bindingPower(":=") - 1) // right associative
 		if err != nil {
@@ -334,7 +332,7 @@ func (p *parser) led(t token, left *node) (*node, error) {
 			return nil, err
 		}
 		if rhs.kind != nVariable {
-			return nil, newError("S0214", rhs.pos, op, nil)
+			return nil, coreErr("S0214", rhs.pos, op, nil)
 		}
 		return &node{kind: nBinary, op: op, lhs: left, rhs: rhs, pos: t.pos}, nil
 	case "?":
@@ -396,7 +394,7 @@ func (p *parser) call(t token, left *node) (*node, error) {
 	// a lambda definition: every parameter must be a variable
 	for i, arg := range n.items {
 		if arg.kind != nVariable {
-			e := newError("S0208", arg.pos, arg.op, float64(i+1))
+			e := coreErr("S0208", arg.pos, arg.op, float64(i+1))
 			e.Message = "Parameter " + strconv.Itoa(i+1) + " of function definition must be a variable name (start with $)"
 			return nil, e
 		}
@@ -467,14 +465,14 @@ func parse(src string) (*node, error) {
 		return nil, err
 	}
 	if p.id != "(end)" {
-		return nil, newError("S0201", p.cur.pos, tokenValue(p.cur), nil)
+		return nil, tokenErr("S0201", p.cur, nil)
 	}
 	expr, err = p.process(expr)
 	if err != nil {
 		return nil, err
 	}
 	if expr.kind == nParent || expr.seekingParent != nil {
-		return nil, newError("S0217", expr.pos, kindName(expr.kind), nil)
+		return nil, coreErr("S0217", expr.pos, kindName(expr.kind), nil)
 	}
 	return expr, nil
 }

@@ -36,10 +36,10 @@ func (p *parser) process(e *node) (*node, error) {
 				step = result.steps[len(result.steps)-1]
 			}
 			if step.stages != nil || step.predicate != nil {
-				return nil, newError("S0215", e.pos, "", nil)
+				return nil, coreErr("S0215", e.pos, "", nil)
 			}
 			if step.kind == nSort {
-				return nil, newError("S0216", e.pos, "", nil)
+				return nil, coreErr("S0216", e.pos, "", nil)
 			}
 			if e.keepArray {
 				step.keepArray = true
@@ -94,7 +94,7 @@ func (p *parser) process(e *node) (*node, error) {
 			return nil, err
 		}
 		if result.group != nil {
-			return nil, newError("S0210", e.pos, "", nil)
+			return nil, coreErr("S0210", e.pos, "", nil)
 		}
 		g := &groupExpr{pos: e.pos}
 		for _, pair := range e.rawPairs {
@@ -243,9 +243,9 @@ func (p *parser) process(e *node) (*node, error) {
 	case nString, nNumber, nValue, nWildcard, nDescendant, nVariable, nRegex, nPlaceholder:
 		result = e
 	case nEnd:
-		return nil, newError("S0207", e.pos, "(end)", nil)
+		return nil, coreErr("S0207", e.pos, "(end)", nil)
 	default:
-		return nil, newError("S0206", e.pos, e.op, nil)
+		return nil, coreErr("S0206", e.pos, e.op, nil)
 	}
 	if e.keepArray {
 		result.keepArray = true
@@ -281,7 +281,7 @@ func (p *parser) processDot(e *node) (*node, error) {
 	for _, step := range result.steps {
 		switch step.kind {
 		case nNumber, nValue:
-			e := newError("S0213", step.pos, "", step.value)
+			e := coreErr("S0213", step.pos, "", step.value)
 			e.Message = "The literal value " + literalText(step) + " cannot be used as a step within a path expression"
 			return nil, e
 		case nString:
@@ -322,7 +322,7 @@ func (p *parser) processPredicate(e *node) (*node, error) {
 		onStages = true
 	}
 	if step.group != nil {
-		return nil, newError("S0209", e.pos, "", nil)
+		return nil, coreErr("S0209", e.pos, "", nil)
 	}
 	pred, err := p.process(e.rhs)
 	if err != nil {
@@ -403,7 +403,7 @@ func seekParent(n *node, s *slot) (*slot, error) {
 			i--
 		}
 	default:
-		return nil, newError("S0217", n.pos, kindName(n.kind), nil)
+		return nil, coreErr("S0217", n.pos, kindName(n.kind), nil)
 	}
 	return s, err
 }

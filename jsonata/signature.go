@@ -64,7 +64,7 @@ func parseSignature(sig string) (*signature, error) {
 			end := closing(sig, pos, '(', ')')
 			choice := sig[pos+1 : end]
 			if strings.IndexByte(choice, '<') >= 0 {
-				e := newError("S0402", pos, "", choice)
+				e := coreErr("S0402", pos, "", choice)
 				return nil, e
 			}
 			add(sigParam{accept: choice + "m", typ: "(" + choice + ")"})
@@ -75,7 +75,7 @@ func parseSignature(sig string) (*signature, error) {
 				if prev != nil {
 					t = prev.typ
 				}
-				return nil, newError("S0401", pos, "", t)
+				return nil, coreErr("S0401", pos, "", t)
 			}
 			end := closing(sig, pos, '<', '>')
 			prev.subtype = sig[pos+1 : end]
