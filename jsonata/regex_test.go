@@ -825,3 +825,48 @@ func rxStripFunctions(v any) any {
 	}
 	return v
 }
+
+// FuzzCompileRegex: any pattern compiles or is refused with an *Error, and
+// a compiled one matches and walks its matches without panicking, with
+// indexes inside the string.
+func FuzzCompileRegex(f *testing.F) {
+	for _, seed := range []string{`b+`, `(\w+)\s(\w+)`, `[^\s\d-z]`, `\u{2}\cJ\c1\101\8`, `(?<n>a)|[]|[^]`, `a{2,}?b{,3}{`, `^\b.$`, `\uD83D\uDE00[\uD83D]`} {
+		f.Add(seed, "i", "ab 12 é😀\n x")
+	}
+	f.Fuzz(func(t *testing.T, pattern, flags, s string) {
+		re, err := compileRegex(pattern, flags)
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("compileRegex(%q, %q): error %T, want *Error", pattern, flags, err)
+			}
+			return
+		}
+		n := float64(rxUTF16Len(s))
+		var v any = re.Exec(s, 0)
+		for i := 0; i < 100; i++ {
+			m, ok := v.(*Object)
+			if !ok || m == nil {
+				break
+			}
+			start, end := rxMember(m, "start").(float64), rxMember(m, "end").(float64)
+			if start < 0 || end < start || end > n {
+				t.Fatalf("/%s/%s on %q: match [%v, %v] outside the string of %v", pattern, flags, s, start, end, n)
+			}
+			if v, err = rxMember(m, "next").(*Builtin).Fn(nil, nil); err != nil {
+				break
+			}
+		}
+		for _, fn := range []func(*Call, []any) (any, error){fnSplit, fnMatch} {
+			if _, err := fn(&Call{}, []any{s, re, Undefined}); err != nil {
+				if _, ok := err.(*Error); !ok {
+					t.Fatalf("error %T, want *Error", err)
+				}
+			}
+		}
+		if _, err := fnReplace(&Call{}, []any{s, re, "[$1$0$$]", Undefined}); err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("error %T, want *Error", err)
+			}
+		}
+	})
+}
