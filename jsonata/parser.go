@@ -6,6 +6,10 @@ import "strconv"
 // a hostile expression cannot make the recursive parser exhaust the stack.
 const maxParseDepth = 2000
 
+// maxTreeDepth bounds the depth of the syntax tree, which operator chains
+// make deeper than the parser's nesting.
+const maxTreeDepth = 20000
+
 // parser is a top-down operator precedence (Pratt) parser with the binding
 // powers and error codes of jsonata-js 2.0.6.
 type parser struct {

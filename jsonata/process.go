@@ -9,6 +9,13 @@ import "strconv"
 // steps that carry a tuple stream, and lambda bodies get their tail calls
 // turned into thunks.
 func (p *parser) process(e *node) (*node, error) {
+	// a long chain of left-associative operators (a.b.c… or 1+1+…) is
+	// parsed by a loop but nests in the tree: bound the recursion here
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxTreeDepth {
+		return nil, coreErr("S0201", e.pos, e.op, nil)
+	}
 	var result *node
 	var err error
 	switch e.kind {
