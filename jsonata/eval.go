@@ -7,11 +7,13 @@ import (
 )
 
 // frame is a scope of variable bindings; lookups go outwards to the
-// library at the root.
+// library at the root. A frame made for a tuple reads the tuple's
+// bindings (tb) without copying them.
 type frame struct {
 	parent *frame
 	names  []string
 	vals   []any
+	tb     *binding
 }
 
 func newFrame(parent *frame) *frame { return &frame{parent: parent} }
@@ -27,36 +29,43 @@ func (f *frame) bind(name string, v any) {
 	f.vals = append(f.vals, v)
 }
 
+// binding is one variable of a tuple; a tuple's bindings are a list,
+// newest first, shared with the tuples it was made from.
+type binding struct {
+	name string
+	val  any
+	next *binding
+}
+
 // tuple is one item of a tuple stream: the context item (@) and the
 // variables bound along the path (@$v, #$i, parent labels).
 type tuple struct {
-	at    any
-	names []string
-	vals  []any
-}
-
-func (t *tuple) clone() *tuple {
-	return &tuple{at: t.at, names: append([]string(nil), t.names...), vals: append([]any(nil), t.vals...)}
-}
-
-func (t *tuple) set(name string, v any) {
-	for i, n := range t.names {
-		if n == name {
-			t.vals[i] = v
-			return
-		}
-	}
-	t.names = append(t.names, name)
-	t.vals = append(t.vals, v)
+	at any
+	b  *binding
 }
 
 func (t *tuple) get(name string) (any, bool) {
-	for i, n := range t.names {
-		if n == name {
-			return t.vals[i], true
+	for b := t.b; b != nil; b = b.next {
+		if b.name == name {
+			return b.val, true
 		}
 	}
 	return nil, false
+}
+
+// pushBindings puts the bindings of list on top of base, keeping their order.
+func pushBindings(base, list *binding) *binding {
+	if list == nil {
+		return base
+	}
+	var stack []*binding
+	for b := list; b != nil; b = b.next {
+		stack = append(stack, b)
+	}
+	for i := len(stack) - 1; i >= 0; i-- {
+		base = &binding{name: stack[i].name, val: stack[i].val, next: base}
+	}
+	return base
 }
 
 // tupleSeq is a tuple stream: a sequence whose items are *tuple.
@@ -64,8 +73,7 @@ type tupleSeq []any
 
 // frameFromTuple is a scope binding the tuple's variables.
 func frameFromTuple(env *frame, t *tuple) *frame {
-	n := len(t.names)
-	return &frame{parent: env, names: t.names[:n:n], vals: t.vals[:n:n]}
+	return &frame{parent: env, tb: t.b}
 }
 
 // evaluator is the state of one evaluation.
@@ -77,9 +85,19 @@ type evaluator struct {
 	timed    bool
 	ticks    int
 	now      int64
-	outer    []any // the arrays wrapped as the outermost input (their first item's address identifies them)
+	outer    []any // wrappers of arrays given to $eval (their first item's address identifies them)
 	applyFn  func(fn any, args []any) (any, error)
+	evalFn   func(expr string, input any) (any, error)
+	envStack []*frame // the scopes of the builtin calls in progress (for Call.Eval)
+	envBuf   [8]*frame
 	root     *frame
+
+	// the wrapper of an array input, and the root scope's first bindings,
+	// kept here to save allocations
+	outerItem [1]any
+	rootFrame frame
+	rootNames [4]string
+	rootVals  [4]any
 	sigCache map[*Builtin]*signature
 }
 
@@ -94,6 +112,11 @@ func (ev *evaluator) lookup(env *frame, name string) (any, bool) {
 				return f.vals[i], true
 			}
 		}
+		for b := f.tb; b != nil; b = b.next {
+			if b.name == name {
+				return b.val, true
+			}
+		}
 	}
 	v, ok := ev.lib[name]
 	return v, ok
@@ -104,6 +127,9 @@ func (ev *evaluator) lookup(env *frame, name string) (any, bool) {
 func (ev *evaluator) isOuter(s Seq) bool {
 	if len(s) != 1 {
 		return false
+	}
+	if &s[0] == &ev.outerItem[0] {
+		return true
 	}
 	for _, o := range ev.outer {
 		if os, ok := o.(Seq); ok && &os[0] == &s[0] {
@@ -451,13 +477,15 @@ func appendValues(a, b any) any {
 // previous one, the results flattened into one sequence.
 func (ev *evaluator) path(n *node, input any, env *frame) (any, error) {
 	var inputSeq []any
+	var one [1]any // the input as a sequence of one, without allocating
 	if isArray(input) && n.steps[0].kind != nVariable {
 		inputSeq = asSeq(input)
 	} else {
-		inputSeq = Seq{input}
+		one[0] = input
+		inputSeq = one[:]
 	}
-	var result any = Undefined
 	var resultItems []any
+	plain := false // the result is an array value, not a sequence
 	isTuple := false
 	var tuples tupleSeq
 	haveTuples := false
@@ -469,8 +497,9 @@ func (ev *evaluator) path(n *node, input any, env *frame) (any, error) {
 		var err error
 		switch {
 		case i == 0 && step.consarray:
-			result, err = ev.eval(step, Seq(inputSeq), env)
-			resultItems = asSeq(result)
+			var res any
+			res, err = ev.eval(step, append(Seq(nil), inputSeq...), env)
+			resultItems, plain = asSeq(res), isPlainArray(res)
 		case isTuple:
 			var prev tupleSeq
 			if haveTuples {
@@ -479,8 +508,7 @@ func (ev *evaluator) path(n *node, input any, env *frame) (any, error) {
 			tuples, err = ev.tupleStep(step, inputSeq, prev, haveTuples, env)
 			haveTuples = true
 		default:
-			result, err = ev.step(step, inputSeq, env, i == last)
-			resultItems = asSeq(result)
+			resultItems, plain, err = ev.step(step, inputSeq, env, i == last)
 		}
 		if err != nil {
 			return nil, err
@@ -492,29 +520,30 @@ func (ev *evaluator) path(n *node, input any, env *frame) (any, error) {
 			inputSeq = resultItems
 		}
 	}
-	if isTuple {
-		if n.tuple {
-			result = tuples
-		} else {
-			out := make(Seq, len(tuples))
-			for i, t := range tuples {
-				out[i] = t.(*tuple).at
-			}
-			result = out
+	var result any
+	switch {
+	case isTuple && n.tuple:
+		result = tuples
+	case isTuple:
+		out := make(Seq, len(tuples))
+		for i, t := range tuples {
+			out[i] = t.(*tuple).at
 		}
-	}
-	if n.keepSingletonArray {
-		switch x := result.(type) {
-		case []any:
-			// an array built by the last step's constructor is kept whole
-			if n.steps[last].consarray {
-				result = []any{x}
-			}
-		case Seq:
-			if len(x) == 1 {
-				result = []any{x[0]}
-			}
+		result = out
+		if n.keepSingletonArray && len(out) == 1 {
+			result = []any(out)
 		}
+	case plain:
+		result = resultItems
+		// a singleton array is kept whole; one built by the last step's
+		// constructor is kept as an array in a sequence
+		if n.keepSingletonArray && n.steps[last].consarray {
+			result = []any{resultItems}
+		}
+	case n.keepSingletonArray && len(resultItems) == 1:
+		result = []any{resultItems[0]}
+	default:
+		result = Seq(resultItems)
 	}
 	if n.group != nil {
 		var in any = result
@@ -526,54 +555,90 @@ func (ev *evaluator) path(n *node, input any, env *frame) (any, error) {
 	return result, nil
 }
 
-// step evaluates one step of a path over each input item.
-func (ev *evaluator) step(n *node, input []any, env *frame, lastStep bool) (any, error) {
+func isPlainArray(v any) bool {
+	_, ok := v.([]any)
+	return ok
+}
+
+// step evaluates one step of a path over each input item. plain says the
+// result is an array value (the last step's single array result), not a
+// sequence of items.
+func (ev *evaluator) step(n *node, input []any, env *frame, lastStep bool) ([]any, bool, error) {
 	if n.kind == nSort {
-		res, err := ev.sortItems(n, Seq(input), env)
+		res, err := ev.sortItems(n, append(Seq(nil), input...), env)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if n.stages != nil {
-			return ev.stagesOn(n.stages, res, env)
+			if res, err = ev.stagesOn(n.stages, res, env); err != nil {
+				return nil, false, err
+			}
 		}
-		return res, nil
+		return asSeq(res), isPlainArray(res), nil
 	}
-	results := make([]any, 0, len(input))
+	// results are flattened as they come; the first is held back, as a
+	// single array result of the last step is the result as it is
+	var out []any
+	var first any
+	count := 0
 	for _, item := range input {
 		res, err := ev.eval(n, item, env)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		for _, st := range n.stages {
 			if res, err = ev.filter(st.filter, res, env); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
-		if !IsUndefined(res) {
-			results = append(results, res)
+		if IsUndefined(res) {
+			continue
 		}
-	}
-	if lastStep && len(results) == 1 {
-		if a, ok := results[0].([]any); ok {
-			return a, nil
+		count++
+		switch count {
+		case 1:
+			first = res
+			continue
+		case 2:
+			out = make([]any, 0, len(input)+2)
+			out = flattenStep(out, first, n.consarray)
 		}
+		out = flattenStep(out, res, n.consarray)
 	}
-	out := make(Seq, 0, len(results))
-	for _, r := range results {
-		switch x := r.(type) {
+	switch count {
+	case 0:
+		return nil, false, nil
+	case 1:
+		switch x := first.(type) {
 		case []any:
-			if n.consarray {
-				out = append(out, r)
-			} else {
-				out = append(out, x...)
+			if lastStep {
+				return x, true, nil
 			}
+			if n.consarray {
+				return []any{x}, false, nil
+			}
+			return x, false, nil
 		case Seq:
-			out = append(out, x...)
-		default:
-			out = append(out, r)
+			return x, false, nil
 		}
+		return []any{first}, false, nil
 	}
-	return out, nil
+	return out, false, nil
+}
+
+// flattenStep adds a step's result for one item to the step's sequence:
+// arrays are spread, except one built by the step's array constructor.
+func flattenStep(out []any, r any, consarray bool) []any {
+	switch x := r.(type) {
+	case []any:
+		if consarray {
+			return append(out, r)
+		}
+		return append(out, x...)
+	case Seq:
+		return append(out, x...)
+	}
+	return append(out, r)
 }
 
 func (ev *evaluator) stagesOn(stages []stage, input any, env *frame) (any, error) {
@@ -587,8 +652,9 @@ func (ev *evaluator) stagesOn(stages []stage, input any, env *frame) (any, error
 			continue
 		}
 		if ts, ok := res.(tupleSeq); ok {
-			for i, t := range ts {
-				t.(*tuple).set(st.index, float64(i))
+			for i, it := range ts {
+				t := it.(*tuple)
+				ts[i] = &tuple{at: t.at, b: &binding{name: st.index, val: float64(i), next: t.b}}
 			}
 		}
 	}
@@ -606,7 +672,7 @@ func (ev *evaluator) tupleStep(n *node, input []any, prev tupleSeq, havePrev boo
 			}
 			result = res.(tupleSeq)
 		} else {
-			res, err := ev.sortItems(n, input, env)
+			res, err := ev.sortItems(n, append(Seq(nil), input...), env)
 			if err != nil {
 				return nil, err
 			}
@@ -615,7 +681,7 @@ func (ev *evaluator) tupleStep(n *node, input []any, prev tupleSeq, havePrev boo
 			for i, v := range sorted {
 				t := &tuple{at: v}
 				if n.index != "" {
-					t.set(n.index, float64(i))
+					t.b = &binding{name: n.index, val: float64(i)}
 				}
 				result[i] = t
 			}
@@ -649,29 +715,22 @@ func (ev *evaluator) tupleStep(n *node, input []any, prev tupleSeq, havePrev boo
 		if ts, ok := res.(tupleSeq); ok {
 			for _, r := range ts {
 				rt := r.(*tuple)
-				nt := t.clone()
-				nt.at = rt.at
-				for i, name := range rt.names {
-					nt.set(name, rt.vals[i])
-				}
-				result = append(result, nt)
+				result = append(result, &tuple{at: rt.at, b: pushBindings(t.b, rt.b)})
 			}
 			continue
 		}
 		items := asSeq(res)
 		for bb, v := range items {
-			nt := t.clone()
+			nt := &tuple{at: v, b: t.b}
 			if n.focus != "" {
-				nt.set(n.focus, v)
+				nt.b = &binding{name: n.focus, val: v, next: nt.b}
 				nt.at = t.at
-			} else {
-				nt.at = v
 			}
 			if n.index != "" {
-				nt.set(n.index, float64(bb))
+				nt.b = &binding{name: n.index, val: float64(bb), next: nt.b}
 			}
 			if n.ancestor != nil {
-				nt.set(n.ancestor.label, t.at)
+				nt.b = &binding{name: n.ancestor.label, val: t.at, next: nt.b}
 			}
 			result = append(result, nt)
 		}
@@ -1102,18 +1161,31 @@ func reduceTuples(data any) *tuple {
 	if len(items) == 0 {
 		return &tuple{at: Undefined}
 	}
-	first := items[0].(*tuple)
-	res := first.clone()
-	for _, it := range items[1:] {
+	if len(items) == 1 {
+		return items[0].(*tuple)
+	}
+	var names []string
+	seen := map[string]bool{}
+	var at any = Undefined
+	for _, it := range items {
 		t := it.(*tuple)
-		res.at = appendValues(res.at, t.at)
-		for i, name := range t.names {
-			old, ok := res.get(name)
-			if !ok {
-				old = Undefined
+		at = appendValues(at, t.at)
+		for b := t.b; b != nil; b = b.next {
+			if !seen[b.name] {
+				seen[b.name] = true
+				names = append(names, b.name)
 			}
-			res.set(name, appendValues(old, t.vals[i]))
 		}
+	}
+	res := &tuple{at: at}
+	for i := len(names) - 1; i >= 0; i-- {
+		var acc any = Undefined
+		for _, it := range items {
+			if v, ok := it.(*tuple).get(names[i]); ok {
+				acc = appendValues(acc, v)
+			}
+		}
+		res.b = &binding{name: names[i], val: acc, next: res.b}
 	}
 	return res
 }

@@ -224,9 +224,17 @@ func (ev *evaluator) callBuiltin(b *Builtin, args []any, input any, env *frame) 
 		}
 		args = v
 	}
-	c := &Call{Input: input, Apply: ev.applyFn, Now: ev.now}
-	c.Eval = func(expr string, in any) (any, error) { return ev.evalString(expr, in, env) }
-	return b.Fn(c, args)
+	if ev.applyFn == nil {
+		ev.applyFn = func(fn any, args []any) (any, error) { return ev.apply(fn, args, nil, ev.root) }
+		// $eval sees the scope of the call it is in: the top of envStack
+		ev.evalFn = func(expr string, in any) (any, error) {
+			return ev.evalString(expr, in, ev.envStack[len(ev.envStack)-1])
+		}
+	}
+	ev.envStack = append(ev.envStack, env)
+	res, err := b.Fn(&Call{Input: input, Apply: ev.applyFn, Eval: ev.evalFn, Now: ev.now}, args)
+	ev.envStack = ev.envStack[:len(ev.envStack)-1]
+	return res, err
 }
 
 // sigs is the parsed signature of a library function.

@@ -56,9 +56,9 @@ func WithNow(t time.Time) Option { return func(c *evalConfig) { c.now = t } }
 // bindings (names without the $). The result is Undefined when the
 // expression has no result; an error is an *Error.
 func (e *Expression) Evaluate(input any, bindings map[string]any, opts ...Option) (any, error) {
-	cfg := evalConfig{}
-	for _, o := range opts {
-		o(&cfg)
+	var cfg evalConfig
+	if len(opts) > 0 {
+		cfg = applyOptions(opts)
 	}
 	lib := cfg.lib
 	if lib == nil {
@@ -73,17 +73,18 @@ func (e *Expression) Evaluate(input any, bindings map[string]any, opts ...Option
 		ev.timed = true
 		ev.deadline = time.Now().Add(cfg.timeout)
 	}
-	root := &frame{}
+	ev.envStack = ev.envBuf[:0]
+	root := &ev.rootFrame
+	root.names, root.vals = ev.rootNames[:0], ev.rootVals[:0]
 	for k, v := range bindings {
 		root.bind(k, v)
 	}
 	root.bind("$", input)
 	ev.root = root
-	ev.applyFn = func(fn any, args []any) (any, error) { return ev.apply(fn, args, nil, root) }
 	if a, ok := input.([]any); ok {
-		w := Seq{a}
-		ev.outer = append(ev.outer, w)
-		input = w
+		// an array input is one item, as jsonata-js wraps it
+		ev.outerItem[0] = a
+		input = Seq(ev.outerItem[:])
 	}
 	res, err := ev.eval(e.ast, input, root)
 	if err != nil {
@@ -97,6 +98,14 @@ func (e *Expression) Evaluate(input any, bindings map[string]any, opts ...Option
 		res = out
 	}
 	return res, nil
+}
+
+func applyOptions(opts []Option) evalConfig {
+	c := new(evalConfig)
+	for _, o := range opts {
+		o(c)
+	}
+	return *c
 }
 
 // jsonText is a value as JSON text, for error messages.
