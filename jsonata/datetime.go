@@ -629,6 +629,12 @@ func zoneMatcher(p *dtPart) dtMatcher {
 		var hours, minutes float64
 		if sep != "" {
 			i := strings.Index(s, sep)
+			if i < 0 { // a letter separator matched in the other case
+				i = strings.Index(strings.ToLower(s), strings.ToLower(sep))
+			}
+			if i < 0 {
+				return math.NaN(), true
+			}
 			hours = jsParseInt(s[:i])
 			minutes = jsParseInt(s[i+len(sep):])
 		} else if len(s)-1 <= 2 {

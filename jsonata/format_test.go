@@ -137,3 +137,26 @@ func TestFormatFunctions(t *testing.T) {
 		})
 	}
 }
+
+// TestFormatOddPicturesNoPanic feeds malformed pictures and options: each
+// gives a result or a JSONata error, never a panic.
+func TestFormatOddPicturesNoPanic(t *testing.T) {
+	t.Parallel()
+	exprs := []string{
+		`$fromMillis(0, "[,1]")`, `$fromMillis(0, "[Y,2-x]")`, `$fromMillis(0, "[Z,]")`, `$fromMillis(0, "[ZN]")`,
+		`$fromMillis(0, "[fN]")`, `$fromMillis(0, "[Y٠٠٠١]")`, `$fromMillis(0, "[M,*-0]")`, `$fromMillis(0, "[[]]]")`,
+		`$toMillis("12x30", "[H]:[m][Z01x01]")`, `$toMillis("+12X30", "[Z01x01]")`, `$toMillis("a", "[Y,3000]")`,
+		`$toMillis("2018", "[Yα]")`, `$toMillis("x", "[C]")`, `$toMillis("", "")`,
+		`$formatNumber(1, "")`, `$formatNumber(1, "#", {"pattern-separator": ""})`, `$formatNumber(1, "#", {"zero-digit": ""})`,
+		`$formatNumber(1, "e#")`, `$formatNumber(1e-300, "0.0e0")`, `$formatNumber(1e300, "#,##0.###e0")`,
+		`$formatInteger(1e300, "W")`, `$formatInteger(1e300, "a")`, `$parseInteger("", "0;o")`, `$parseInteger("x", "#,##0")`,
+	}
+	for _, expr := range exprs {
+		_, err := evalFormat(t, expr)
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Errorf("%s: error %T %v is not a JSONata error", expr, err, err)
+			}
+		}
+	}
+}
