@@ -477,15 +477,16 @@ func appendValues(a, b any) any {
 // previous one, the results flattened into one sequence.
 func (ev *evaluator) path(n *node, input any, env *frame) (any, error) {
 	var inputSeq []any
-	var one [1]any // the input as a sequence of one, without allocating
+	var one [1]any // a sequence of one item, without allocating
 	if isArray(input) && n.steps[0].kind != nVariable {
 		inputSeq = asSeq(input)
 	} else {
 		one[0] = input
 		inputSeq = one[:]
 	}
-	var resultItems []any
-	plain := false // the result is an array value, not a sequence
+	var items []any
+	var single any
+	kind := stepSeq
 	isTuple := false
 	var tuples tupleSeq
 	haveTuples := false
@@ -499,7 +500,10 @@ func (ev *evaluator) path(n *node, input any, env *frame) (any, error) {
 		case i == 0 && step.consarray:
 			var res any
 			res, err = ev.eval(step, append(Seq(nil), inputSeq...), env)
-			resultItems, plain = asSeq(res), isPlainArray(res)
+			items, kind = asSeq(res), stepSeq
+			if isPlainArray(res) {
+				kind = stepPlain
+			}
 		case isTuple:
 			var prev tupleSeq
 			if haveTuples {
@@ -508,16 +512,21 @@ func (ev *evaluator) path(n *node, input any, env *frame) (any, error) {
 			tuples, err = ev.tupleStep(step, inputSeq, prev, haveTuples, env)
 			haveTuples = true
 		default:
-			resultItems, plain, err = ev.step(step, inputSeq, env, i == last)
+			items, single, kind, err = ev.step(step, inputSeq, env, i == last)
 		}
 		if err != nil {
 			return nil, err
 		}
-		if !isTuple && len(resultItems) == 0 {
+		if !isTuple && kind != stepSingle && len(items) == 0 {
 			break
 		}
 		if step.focus == "" {
-			inputSeq = resultItems
+			if kind == stepSingle {
+				one[0] = single
+				inputSeq = one[:]
+			} else {
+				inputSeq = items
+			}
 		}
 	}
 	var result any
@@ -533,17 +542,27 @@ func (ev *evaluator) path(n *node, input any, env *frame) (any, error) {
 		if n.keepSingletonArray && len(out) == 1 {
 			result = []any(out)
 		}
-	case plain:
-		result = resultItems
+	case kind == stepPlain:
+		result = items
 		// a singleton array is kept whole; one built by the last step's
 		// constructor is kept as an array in a sequence
 		if n.keepSingletonArray && n.steps[last].consarray {
-			result = []any{resultItems}
+			result = []any{items}
 		}
-	case n.keepSingletonArray && len(resultItems) == 1:
-		result = []any{resultItems[0]}
+	case kind == stepSingle:
+		switch {
+		case n.keepSingletonArray:
+			result = []any{single}
+		case n.keepArray:
+			result = Seq{single}
+		default:
+			// a sequence of one is its item (eval would unwrap it)
+			result = single
+		}
+	case n.keepSingletonArray && len(items) == 1:
+		result = []any{items[0]}
 	default:
-		result = Seq(resultItems)
+		result = Seq(items)
 	}
 	if n.group != nil {
 		var in any = result
@@ -560,35 +579,43 @@ func isPlainArray(v any) bool {
 	return ok
 }
 
-// step evaluates one step of a path over each input item. plain says the
-// result is an array value (the last step's single array result), not a
-// sequence of items.
-func (ev *evaluator) step(n *node, input []any, env *frame, lastStep bool) ([]any, bool, error) {
+// The kinds of a step's result.
+const (
+	stepSeq    = iota // a sequence of items
+	stepPlain         // an array value: the last step's single array result
+	stepSingle        // one item that is not an array (returned unboxed)
+)
+
+// step evaluates one step of a path over each input item.
+func (ev *evaluator) step(n *node, input []any, env *frame, lastStep bool) ([]any, any, int, error) {
 	if n.kind == nSort {
 		res, err := ev.sortItems(n, append(Seq(nil), input...), env)
 		if err != nil {
-			return nil, false, err
+			return nil, nil, 0, err
 		}
 		if n.stages != nil {
 			if res, err = ev.stagesOn(n.stages, res, env); err != nil {
-				return nil, false, err
+				return nil, nil, 0, err
 			}
 		}
-		return asSeq(res), isPlainArray(res), nil
+		if isPlainArray(res) {
+			return asSeq(res), nil, stepPlain, nil
+		}
+		return asSeq(res), nil, stepSeq, nil
 	}
 	// results are flattened as they come; the first is held back, as a
-	// single array result of the last step is the result as it is
+	// single result is returned as it is
 	var out []any
 	var first any
 	count := 0
 	for _, item := range input {
 		res, err := ev.eval(n, item, env)
 		if err != nil {
-			return nil, false, err
+			return nil, nil, 0, err
 		}
 		for _, st := range n.stages {
 			if res, err = ev.filter(st.filter, res, env); err != nil {
-				return nil, false, err
+				return nil, nil, 0, err
 			}
 		}
 		if IsUndefined(res) {
@@ -607,23 +634,23 @@ func (ev *evaluator) step(n *node, input []any, env *frame, lastStep bool) ([]an
 	}
 	switch count {
 	case 0:
-		return nil, false, nil
+		return nil, nil, stepSeq, nil
 	case 1:
 		switch x := first.(type) {
 		case []any:
 			if lastStep {
-				return x, true, nil
+				return x, nil, stepPlain, nil
 			}
 			if n.consarray {
-				return []any{x}, false, nil
+				return []any{x}, nil, stepSeq, nil
 			}
-			return x, false, nil
+			return x, nil, stepSeq, nil
 		case Seq:
-			return x, false, nil
+			return x, nil, stepSeq, nil
 		}
-		return []any{first}, false, nil
+		return nil, first, stepSingle, nil
 	}
-	return out, false, nil
+	return out, nil, stepSeq, nil
 }
 
 // flattenStep adds a step's result for one item to the step's sequence:
@@ -1093,11 +1120,12 @@ func (ev *evaluator) group(g *groupExpr, input any, env *frame) (any, error) {
 		items = []any{Undefined}
 	}
 	type entry struct {
+		key       string
 		data      any
 		exprIndex int
 	}
-	var keys []string
-	groups := map[string]*entry{}
+	var entries []entry
+	groups := map[string]int{}
 	for _, item := range items {
 		e := env
 		context := item
@@ -1119,20 +1147,22 @@ func (ev *evaluator) group(g *groupExpr, input any, env *frame) (any, error) {
 			if !ok {
 				return nil, coreErr("T1003", g.pos, "", k)
 			}
-			if ent, ok := groups[key]; ok {
+			if i, ok := groups[key]; ok {
+				ent := &entries[i]
 				if ent.exprIndex != pi {
 					return nil, coreErr("D1009", g.pos, "", key)
 				}
 				ent.data = appendValues(ent.data, item)
 			} else {
-				groups[key] = &entry{data: item, exprIndex: pi}
-				keys = append(keys, key)
+				groups[key] = len(entries)
+				entries = append(entries, entry{key: key, data: item, exprIndex: pi})
 			}
 		}
 	}
-	out := NewObject(len(keys))
-	for _, key := range keys {
-		ent := groups[key]
+	out := NewObject(len(entries))
+	for i := range entries {
+		ent := &entries[i]
+		key := ent.key
 		context := ent.data
 		e := env
 		if reduce {

@@ -130,41 +130,36 @@ func typeSymbol(v any) byte {
 	return 'm'
 }
 
-// match finds how many argument symbols each parameter takes so that all
-// of syms is consumed (anchored) or, with prefix, some prefix of it; it
-// returns the counts, and the length matched.
-func (s *signature) match(params []sigParam, syms []byte, prefix bool) ([]int, int, bool) {
-	counts := make([]int, len(params))
-	var try func(pi, ai int) (int, bool)
-	try = func(pi, ai int) (int, bool) {
-		if pi == len(params) {
-			if prefix || ai == len(syms) {
-				return ai, true
-			}
-			return 0, false
-		}
-		p := &params[pi]
-		run := 0
-		for ai+run < len(syms) && strings.IndexByte(p.accept, syms[ai+run]) >= 0 {
-			run++
-			if p.quant != '+' {
-				break
-			}
-		}
-		min := 1
-		if p.quant == '?' {
-			min = 0
-		}
-		for n := run; n >= min; n-- {
-			counts[pi] = n
-			if end, ok := try(pi+1, ai+n); ok {
-				return end, true
-			}
+// match finds how many argument symbols each parameter takes (counts)
+// so that all of syms is consumed or, with prefix, some prefix of it, as
+// a regular expression would (greedy, backtracking); it returns the length
+// matched.
+func match(params []sigParam, syms []byte, counts []int, pi, ai int, prefix bool) (int, bool) {
+	if pi == len(params) {
+		if prefix || ai == len(syms) {
+			return ai, true
 		}
 		return 0, false
 	}
-	end, ok := try(0, 0)
-	return counts, end, ok
+	p := &params[pi]
+	run := 0
+	for ai+run < len(syms) && strings.IndexByte(p.accept, syms[ai+run]) >= 0 {
+		run++
+		if p.quant != '+' {
+			break
+		}
+	}
+	min := 1
+	if p.quant == '?' {
+		min = 0
+	}
+	for n := run; n >= min; n-- {
+		counts[pi] = n
+		if end, ok := match(params, syms, counts, pi+1, ai+n, prefix); ok {
+			return end, true
+		}
+	}
+	return 0, false
 }
 
 // validate checks args against the signature and returns the arguments
@@ -177,8 +172,14 @@ func (s *signature) validate(args []any, context any) ([]any, error) {
 	for _, a := range args {
 		syms = append(syms, typeSymbol(a))
 	}
-	counts, _, ok := s.match(s.params, syms, false)
-	if !ok {
+	var cbuf [8]int
+	counts := cbuf[:0]
+	if len(s.params) <= len(cbuf) {
+		counts = cbuf[:len(s.params)]
+	} else {
+		counts = make([]int, len(s.params))
+	}
+	if _, ok := match(s.params, syms, counts, 0, 0, false); !ok {
 		return nil, s.mismatch(args, syms)
 	}
 	out := make([]any, 0, len(s.params))
@@ -246,7 +247,7 @@ func (s *signature) validate(args []any, context any) ([]any, error) {
 func (s *signature) mismatch(args []any, syms []byte) error {
 	good := 0
 	for k := 1; k <= len(s.params); k++ {
-		_, end, ok := s.match(s.params[:k], syms, true)
+		end, ok := match(s.params[:k], syms, make([]int, k), 0, 0, true)
 		if !ok {
 			break
 		}
