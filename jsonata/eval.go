@@ -98,7 +98,7 @@ type evaluator struct {
 	rootFrame frame
 	rootNames [4]string
 	rootVals  [4]any
-	sigCache map[*Builtin]*signature
+	sigCache  map[*Builtin]*signature
 }
 
 // defaultMaxDepth bounds the nesting of evaluation when no limit is set,
