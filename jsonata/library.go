@@ -17,7 +17,6 @@ func DefaultLibrary() *Library { return defaultLibrary }
 func buildDefaultLibrary() *Library {
 	var fns []*Builtin
 	add := func(b *Builtin) { fns = append(fns, b) }
-	registerCoreFunctions(add)
 	registerStringFunctions(add)
 	registerNumericFunctions(add)
 	registerArrayFunctions(add)
@@ -91,38 +90,4 @@ func (l *Library) Without(names ...string) *Library {
 func (l *Library) Lookup(name string) (*Builtin, bool) {
 	b, ok := l.funcs[name].(*Builtin)
 	return b, ok
-}
-
-// registerCoreFunctions adds the functions that belong to the evaluator in
-// jsonata-js ($eval, $clone); the library files may replace them.
-func registerCoreFunctions(add func(*Builtin)) {
-	add(&Builtin{Name: "eval", Signature: "<sx?:x>", Fn: func(c *Call, args []any) (any, error) {
-		expr, ok := args[0].(string)
-		if !ok {
-			return Undefined, nil
-		}
-		input := c.Input
-		if len(args) > 1 && !IsUndefined(args[1]) {
-			input = args[1]
-		}
-		res, err := c.Eval(expr, input)
-		if err != nil {
-			e, ok := err.(*Error)
-			if !ok {
-				return nil, err
-			}
-			code := "D3121"
-			if len(e.Code) > 0 && e.Code[0] == 'S' {
-				code = "D3120"
-			}
-			return nil, &Error{Code: code, Value: e.Message, Message: fillMessage(messages[code], "", e.Message)}
-		}
-		return res, nil
-	}})
-	add(&Builtin{Name: "clone", Signature: "<(oa)-:o>", Fn: func(c *Call, args []any) (any, error) {
-		if IsUndefined(args[0]) {
-			return Undefined, nil
-		}
-		return deepCopy(args[0]), nil
-	}})
 }
