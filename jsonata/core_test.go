@@ -316,3 +316,30 @@ func TestErrorDetails(t *testing.T) {
 		}
 	}
 }
+
+// TestStringOrder: strings compare by UTF-16 code units, as in
+// JavaScript (U+FF5E sorts after U+1F600, whose first unit is D83D).
+func TestStringOrder(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		expr string
+		want string
+	}{
+		{`"～" < "😀"`, "false"},
+		{`"～" > "😀"`, "true"},
+		{`"a" < "ab"`, "true"},
+		{`"ab" < "a"`, "false"},
+		{`"é" < "z"`, "false"},
+		{`["😀", "～", "a"]^($)`, `["a", "😀", "～"]`},
+	}
+	for _, tt := range tests {
+		got, err := suiteEval(tt.expr, Undefined, nil, nil)
+		if err != nil {
+			t.Errorf("%s: %v", tt.expr, err)
+			continue
+		}
+		if !sameJSON(t, got, tt.want) {
+			t.Errorf("%s = %s, want %s", tt.expr, suiteShort(got), tt.want)
+		}
+	}
+}

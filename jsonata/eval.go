@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // frame is a scope of variable bindings; lookups go outwards to the
@@ -970,7 +971,7 @@ func binaryOp(op string, lhs, rhs any) (any, *Error) {
 			if !ok {
 				return nil, &Error{Code: "T2009", Value: lhs, Message: "The values " + jsonText(lhs) + " and " + jsonText(rhs) + " either side of operator " + jsonText(op) + " must be of the same data type"}
 			}
-			return compareOrdered(op, l, r), nil
+			return compareOrdered(op, float64(compareUTF16(l, r)), 0), nil
 		}
 	case "&":
 		ls, err := concatOperand(lhs)
@@ -1017,6 +1018,43 @@ func concatOperand(v any) (string, *Error) {
 		return "", &Error{Code: "D3001", Message: err.Error()}
 	}
 	return s, nil
+}
+
+// compareUTF16 compares strings as JavaScript does, by UTF-16 code
+// units: it differs from byte order only where a character beyond U+FFFF
+// (a surrogate pair, units D800-DFFF) meets one in U+E000-U+FFFF.
+func compareUTF16(a, b string) int {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	if i == len(a) || i == len(b) {
+		return sign(len(a) - len(b))
+	}
+	// back up to the start of the differing characters
+	for i > 0 && !utf8.RuneStart(a[i]) {
+		i--
+	}
+	ra, _ := utf8.DecodeRuneInString(a[i:])
+	rb, _ := utf8.DecodeRuneInString(b[i:])
+	return sign(int(firstUnit(ra)) - int(firstUnit(rb)))
+}
+
+func sign(n int) int {
+	switch {
+	case n < 0:
+		return -1
+	case n > 0:
+		return 1
+	}
+	return 0
+}
+
+func firstUnit(r rune) rune {
+	if r >= 0x10000 {
+		return 0xD800 + (r-0x10000)>>10
+	}
+	return r
 }
 
 func compareOrdered[T float64 | string](op string, l, r T) bool {
@@ -1294,7 +1332,7 @@ func (ev *evaluator) sortItems(n *node, input any, env *frame) (any, error) {
 			}
 			var c int
 			if aIsStr {
-				c = strings.Compare(as, bs)
+				c = compareUTF16(as, bs)
 			} else if an < bn {
 				c = -1
 			} else if an > bn {
