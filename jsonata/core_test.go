@@ -343,3 +343,31 @@ func TestStringOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestPositionsInUTF16: positions count UTF-16 code units, as jsonata-js's.
+func TestPositionsInUTF16(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		expr string
+		code string
+		pos  int
+	}{
+		{`"é😀" + 1`, "T2001", 7},
+		{`"😀" 2`, "S0201", 6},
+		{`"é" & (`, "S0203", 7},
+	}
+	for _, tt := range tests {
+		_, err := suiteEval(tt.expr, Undefined, nil, nil)
+		e, ok := err.(*Error)
+		if !ok || e.Code != tt.code || e.Position != tt.pos {
+			t.Errorf("%s: got %v (position %d), want %s at %d", tt.expr, err, positionOf(err), tt.code, tt.pos)
+		}
+	}
+}
+
+func positionOf(err error) int {
+	if e, ok := err.(*Error); ok {
+		return e.Position
+	}
+	return -1
+}

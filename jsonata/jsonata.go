@@ -3,6 +3,7 @@ package jsonata
 import (
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // Expression is a compiled JSONata expression. It is immutable and safe
@@ -17,7 +18,7 @@ type Expression struct {
 func Compile(expr string) (*Expression, error) {
 	ast, err := parse(expr)
 	if err != nil {
-		return nil, err
+		return nil, positionInUTF16(err, expr)
 	}
 	return &Expression{src: expr, ast: ast}, nil
 }
@@ -88,7 +89,7 @@ func (e *Expression) Evaluate(input any, bindings map[string]any, opts ...Option
 	}
 	res, err := ev.eval(e.ast, input, root)
 	if err != nil {
-		return nil, err
+		return nil, positionInUTF16(err, e.src)
 	}
 	if ts, ok := res.(tupleSeq); ok {
 		out := make(Seq, len(ts))
@@ -98,6 +99,34 @@ func (e *Expression) Evaluate(input any, bindings map[string]any, opts ...Option
 		res = out
 	}
 	return res, nil
+}
+
+// positionInUTF16 turns an error's position, a byte offset in src, into
+// the offset in UTF-16 code units that jsonata-js reports.
+func positionInUTF16(err error, src string) error {
+	e, ok := err.(*Error)
+	if !ok || e.Position <= 0 || e.Position > len(src) {
+		return err
+	}
+	ascii := true
+	for i := 0; i < e.Position; i++ {
+		if src[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return err
+	}
+	n := 0
+	for _, r := range src[:e.Position] {
+		n++
+		if r >= 0x10000 {
+			n++
+		}
+	}
+	e.Position = n
+	return err
 }
 
 func applyOptions(opts []Option) evalConfig {
