@@ -14,6 +14,7 @@ require (
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // JSON Schema 2020-12 validation of definitions, typed errors with locations
 	github.com/spf13/cobra v1.10.2 // the sfn command: subcommands, flags, shell completion
 	go.yaml.in/yaml/v3 v3.0.6 // YAML definitions with node positions (the maintained yaml.v3)
+	golang.org/x/text v0.42.0 // JSONata's $uppercase/$lowercase: full Unicode case mapping ("ß" to "SS", final sigma) as JavaScript does it
 )
 
 require (
@@ -30,6 +31,5 @@ require (
 	go.uber.org/atomic v1.12.0 // indirect
 	go.yaml.in/yaml/v4 v4.0.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
-	golang.org/x/text v0.42.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
