@@ -18,7 +18,7 @@ SCALE_LEAD ?= 90s
 # clone) `make conformance` says so and does nothing; under CI=true it fails.
 CONFORMANCE_DIR ?= ../shared/conformance
 
-.PHONY: help run build test test-faults test-abuse bench bench-scale bench-http fuzz conformance lint
+.PHONY: help run build test test-faults test-abuse bench bench-jsonata bench-scale bench-http fuzz conformance lint
 
 help: ## list the targets
 	@echo "sfn make targets:"
@@ -56,6 +56,13 @@ bench: ## run the Go benchmarks
 
 bench-scale: build ## the scale figures of BENCHMARKS.md: 1,000,000 executions parked on a private Redis, a cold start, kill -9 of one of two nodes (about 15 minutes)
 	go run ./cmd/sfnscale --sfn bin/sfn --executions $(SCALE_EXECUTIONS) --rate $(SCALE_RATE) --lead $(SCALE_LEAD)
+
+# jsonata-js, the reference, is installed from the npm registry under
+# .cache/ (ignored by git) the first time.
+JSONATA_JS := .cache/jsonata-js/node_modules/jsonata
+bench-jsonata: ## sfn's JSONata engine against jsonata-js 2.0.6 on node, over the JSONata suite's expressions (needs node and npm)
+	@test -f $(JSONATA_JS)/package.json || npm install --no-save --prefix .cache/jsonata-js jsonata@2.0.6
+	go run ./cmd/jsonatabench --suite $(CONFORMANCE_DIR)/../jsonata-suite --jsonata-js $(JSONATA_JS)
 
 bench-http: ## the HTTP load matrix of BENCHMARKS.md (sfnload, wrk if installed) against sfn serve, memory and Redis
 	cmd/sfnload/matrix.sh
