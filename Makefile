@@ -86,6 +86,11 @@ fuzz: ## run every fuzz target for FUZZTIME (default 10s) each
 conformance: build ## run the conformance suite (in ../shared/conformance, outside this repository) against bin/sfn, on memory and on Redis
 	CONFORMANCE_DIR=$(CONFORMANCE_DIR) .ci/conformance memory
 	CONFORMANCE_DIR=$(CONFORMANCE_DIR) .ci/conformance redis
+	@# The JSONata 2.0.6 language suite through `sfn jsonata` (store-independent).
+	@if [ -f $(CONFORMANCE_DIR)/jsonata_suite.py ]; then \
+		echo "conformance: jsonata_suite.py"; python3 $(CONFORMANCE_DIR)/jsonata_suite.py --sfn bin/sfn | tail -n 20; \
+	elif [ "$${CI:-}" = true ]; then echo "conformance: FAILED: $(CONFORMANCE_DIR)/jsonata_suite.py missing" >&2; exit 1; \
+	else echo "conformance: *** JSONata suite NOT RUN: $(CONFORMANCE_DIR)/jsonata_suite.py missing ***" >&2; fi
 
 lint: ## gofmt must list no files; go vet
 	@files=$$(gofmt -l .); if [ -n "$$files" ]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
