@@ -108,44 +108,12 @@ func integerInRadix(v float64, radix int) string {
 	return n.Text(radix)
 }
 
-// roundHalfEven is $round(arg, precision) of jsonata-js: the decimal point
-// is moved in the number's decimal text (so 1.005 stays 1.005 rather than
-// 1.00499…), the number rounded to the nearest integer with halves to even,
-// and the point moved back.
+// roundHalfEven is $round(arg, precision) of jsonata-js (fnRound: the
+// decimal point is moved in the number's decimal text, halves go to even).
 func roundHalfEven(arg float64, precision int) float64 {
-	if precision != 0 {
-		arg = shiftDecimal(arg, precision)
-	}
-	result := math.Floor(arg)
-	if arg-result >= 0.5 { // Math.round: halves up
-		result++
-	}
-	if math.Abs(result-arg) == 0.5 && math.Abs(math.Mod(result, 2)) == 1 {
-		result--
-	}
-	if precision != 0 {
-		result = shiftDecimal(result, -precision)
-	}
-	if result == 0 {
-		result = 0 // no -0
-	}
-	return result
-}
-
-// shiftDecimal multiplies v by 10^places exactly in decimal: the shortest
-// decimal text of v with its exponent moved, read back.
-func shiftDecimal(v float64, places int) float64 {
-	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-		return v
-	}
-	s := strconv.FormatFloat(v, 'e', -1, 64)
-	mant, exp, _ := strings.Cut(s, "e")
-	e, _ := strconv.Atoi(exp)
-	r, err := strconv.ParseFloat(mant+"e"+strconv.Itoa(e+places), 64)
-	if err != nil && !math.IsInf(r, 0) && r != 0 {
-		return math.NaN()
-	}
-	return r
+	r, _ := fnRound(nil, []any{arg, float64(precision)})
+	f, _ := r.(float64)
+	return f
 }
 
 // jsToFixed is JavaScript's x.toFixed(digits) for x >= 0: digits after the

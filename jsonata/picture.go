@@ -471,8 +471,8 @@ func isJSSpace(r rune) bool {
 	return r >= 0x2000 && r <= 0x200A
 }
 
-// fmtJSNumber writes a number as JavaScript's Number.prototype.toString does
-// (shortest round-trip digits; exponent form from 1e21 and below 1e-6).
+// fmtJSNumber writes a number as JavaScript's String(number) does: as JSON
+// does (jsNumberString), and NaN and the infinities by name.
 func fmtJSNumber(v float64) string {
 	switch {
 	case math.IsNaN(v):
@@ -481,20 +481,6 @@ func fmtJSNumber(v float64) string {
 		return "Infinity"
 	case math.IsInf(v, -1):
 		return "-Infinity"
-	case v == 0:
-		return "0"
 	}
-	abs := math.Abs(v)
-	if abs >= 1e-6 && abs < 1e21 {
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	}
-	s := strconv.FormatFloat(v, 'e', -1, 64) // d.ddde±XX
-	mant, exp, _ := strings.Cut(s, "e")
-	if exp[0] == '+' {
-		exp = exp[1:]
-	} else {
-		exp = "-" + strings.TrimLeft(exp[1:], "0")
-		return mant + "e" + exp
-	}
-	return mant + "e+" + strings.TrimLeft(exp, "0")
+	return jsNumberString(v)
 }
