@@ -309,19 +309,11 @@ func (d *jsonDecoder) str() (string, error) {
 		}
 		e := d.data[d.pos]
 		d.pos++
+		if c, ok := simpleEscape(e); ok {
+			buf = append(buf, c)
+			continue
+		}
 		switch e {
-		case '"', '\\', '/':
-			buf = append(buf, e)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
 		case 'u':
 			r, ok := d.hex4()
 			if !ok {
@@ -754,4 +746,24 @@ func charCount(s string) int {
 		n++
 	}
 	return n
+}
+
+// simpleEscape is the character a one-letter escape (\n, \t, \" …) of
+// JSON and of JSONata string literals stands for.
+func simpleEscape(e byte) (byte, bool) {
+	switch e {
+	case '"', '\\', '/':
+		return e, true
+	case 'b':
+		return '\b', true
+	case 'f':
+		return '\f', true
+	case 'n':
+		return '\n', true
+	case 'r':
+		return '\r', true
+	case 't':
+		return '\t', true
+	}
+	return 0, false
 }

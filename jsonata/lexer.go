@@ -198,19 +198,14 @@ func (l *lexer) scanString(quote byte) (token, error) {
 		if i >= len(src) {
 			break
 		}
-		switch e := src[i]; e {
-		case '"', '\\', '/':
-			b = append(b, e)
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
+		e := src[i]
+		if c, ok := simpleEscape(e); ok {
+			b = append(b, c)
+			i++
+			start = i
+			continue
+		}
+		switch e {
 		case 'u':
 			cp, ok := hex4(src, i+1)
 			if !ok {
