@@ -14,6 +14,9 @@ import (
 // the variables.
 type Assign struct {
 	tmpl *Template
+	// query is a JSONata state's Assign: each value a JSON value in which
+	// "{% … %}" strings are expressions (tmpl is nil then).
+	query *QueryTemplate
 	// Names are the variables it sets, in source order.
 	Names []string
 }
@@ -49,6 +52,31 @@ func (a *Assign) Eval(env Env) (*value.Object, error) {
 	return o, nil
 }
 
+// EvalQuery computes a JSONata Assign's values: every expression reads
+// q's $states and the variables from before the state. Its causes name
+// the fields "Assign/<name>".
+func (a *Assign) EvalQuery(q *QueryScope) (*value.Object, error) {
+	if a.query == nil {
+		return a.Eval(q.env)
+	}
+	env := q.env
+	env.MaxPayload = MaxAssign
+	sub := *q
+	sub.env = env
+	v, err := a.query.Eval(&sub)
+	if err != nil {
+		return nil, err
+	}
+	o, _ := v.(*value.Object)
+	if o == nil {
+		o = value.NewObject(0)
+	}
+	return o, nil
+}
+
+// IsQuery reports whether the Assign belongs to a JSONata state.
+func (a *Assign) IsQuery() bool { return a.query != nil }
+
 // compileAssign compiles the Assign member of f: an object whose keys are
 // valid variable names (with or without ".$") and not "states".
 func (c *compiler) compileAssign(f fields) *Assign {
@@ -68,6 +96,10 @@ func (c *compiler) compileAssign(f fields) *Assign {
 		default:
 			a.Names = append(a.Names, name)
 		}
+	}
+	if c.jsonata {
+		a.query = f.queryTemplate("Assign")
+		return a
 	}
 	a.tmpl = f.template("Assign")
 	return a

@@ -24,6 +24,10 @@ type ChoiceRule struct {
 	// Assign is a top-level rule's variables, set when it matches (the
 	// state's own Assign then does not apply); nil without one.
 	Assign *Assign
+	// Condition is a JSONata rule's test; Output its output when it
+	// matches (nil: the state's input).
+	Condition *QueryTemplate
+	Output    *QueryTemplate
 
 	kind  ruleKind
 	rules []*ChoiceRule // And, Or: the operands; Not: one rule
@@ -165,7 +169,7 @@ func (c *compiler) compileChoiceRule(v value.Value, ptr string, top bool) *Choic
 				c.keyErrorf(f.ptrOf(m.Key), CodeInvalidChoiceRule, "\"Assign\" may only appear in a top-level choice rule, not inside And, Or or Not")
 			}
 		case "Condition", "Output":
-			c.keyErrorf(f.ptrOf(m.Key), CodeUnsupported, "%q is a JSONata/variables feature, not supported yet", m.Key)
+			c.keyErrorf(f.ptrOf(m.Key), CodeInvalidQueryLanguage, "%q belongs to JSONata states; this state uses JSONPath (set \"QueryLanguage\": \"JSONata\" on the state or the definition)", m.Key)
 		default:
 			if choiceOps[m.Key] != nil {
 				testOps = append(testOps, m.Key)

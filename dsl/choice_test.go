@@ -416,7 +416,7 @@ func TestChoiceCompileErrors(t *testing.T) {
 		{name: "no StringMatchesPath", rule: `{"Variable":"$.a","StringMatchesPath":"$.b"}`,
 			want: []prob{{"/r/StringMatchesPath", CodeInvalidChoiceRule}, {"/r", CodeInvalidChoiceRule}}},
 		{name: "JSONata Condition", rule: `{"Condition":"{% true %}","Next":"N"}`, top: true,
-			want: []prob{{"/r/Condition", CodeUnsupported}, {"/r", CodeInvalidChoiceRule}}},
+			want: []prob{{"/r/Condition", CodeInvalidQueryLanguage}, {"/r", CodeInvalidChoiceRule}}},
 		{name: "schema already reported type", rule: `{"Variable":"$.a","StringEquals":1}`, schemaB: []string{"/r/StringEquals"}},
 		{name: "schema already reported rule", rule: `{"Variable":"$.a","Foo":1,"IsNull":1}`, schemaB: []string{"/r"}},
 	}

@@ -19,6 +19,10 @@ type compiler struct {
 	schemaBad map[string]bool
 	def       *Definition
 	activity  map[string]bool
+	// topJSONata: the definition's QueryLanguage is JSONata, the default
+	// of its states; jsonata: the state being compiled is a JSONata state.
+	topJSONata bool
+	jsonata    bool
 }
 
 // rawProblem is a problem before its position in the source is known.
@@ -28,6 +32,9 @@ type rawProblem struct {
 	code     string
 	severity Severity
 	msg      string
+	// offset, when positive, is where in the string value the problem is
+	// (characters from its start): inside a JSONata expression.
+	offset int
 }
 
 func (c *compiler) errorf(ptr, code, format string, args ...any) {
@@ -319,15 +326,18 @@ func (c *compiler) compileState(name string, obj *value.Object, ptr string) *Sta
 	s.Comment, _ = f.str("Comment")
 	s.Next, _ = f.str("Next")
 	s.End, _ = f.boolean("End")
+	s.JSONata = c.stateLanguage(f)
+	prev := c.jsonata
+	c.jsonata = s.JSONata
+	defer func() { c.jsonata = prev }()
+	if s.JSONata {
+		c.compileQueryState(f, s)
+		return s
+	}
 	s.InputPath, s.InputPathNull = f.nullablePath("InputPath")
 	s.OutputPath, s.OutputPathNull = f.nullablePath("OutputPath")
 	s.ResultPath, s.ResultPathNull = f.resultPath("ResultPath")
 	s.ResultSelector = f.template("ResultSelector")
-	if f.has("QueryLanguage") {
-		if ql, _ := f.str("QueryLanguage"); ql == "JSONata" {
-			c.errorf(f.ptrOf("QueryLanguage"), CodeUnsupported, "QueryLanguage JSONata is not supported yet; use JSONPath (the default)")
-		}
-	}
 	if f.has("Assign") {
 		switch s.Kind {
 		case Pass, Task, Choice, Wait, Parallel, Map:
@@ -339,9 +349,9 @@ func (c *compiler) compileState(name string, obj *value.Object, ptr string) *Sta
 			c.keyErrorf(f.ptrOf("Assign"), CodeSchema, "a %s state cannot assign variables: Assign belongs to Pass, Task, Choice, Wait, Parallel and Map states", s.Kind)
 		}
 	}
-	for _, k := range []string{"Output", "Arguments"} {
+	for _, k := range []string{"Output", "Arguments", "Items"} {
 		if f.has(k) {
-			c.keyErrorf(f.ptrOf(k), CodeUnsupported, "%q is a JSONata/variables feature, not supported yet", k)
+			c.keyErrorf(f.ptrOf(k), CodeInvalidQueryLanguage, "%q belongs to JSONata states; this state uses JSONPath (set \"QueryLanguage\": \"JSONata\" on the state or the definition, or use %s)", k, jsonPathEquivalent[k])
 		}
 	}
 
@@ -412,6 +422,24 @@ func (c *compiler) compileMap(f fields, s *State) {
 	} else {
 		s.Parameters = f.template("Parameters")
 	}
+	c.compileMapProcessor(f, s)
+	s.MaxConcurrency, _ = f.integer("MaxConcurrency")
+	s.MaxConcurrencyPath = f.path("MaxConcurrencyPath")
+	s.ToleratedFailurePercentage, s.HasToleratedFailurePercentage = f.number("ToleratedFailurePercentage")
+	if s.HasToleratedFailurePercentage && (s.ToleratedFailurePercentage < 0 || s.ToleratedFailurePercentage > 100) {
+		c.errorf(f.ptrOf("ToleratedFailurePercentage"), CodeInvalidMap, "ToleratedFailurePercentage must be between 0 and 100")
+	}
+	s.ToleratedFailurePercentagePath = f.path("ToleratedFailurePercentagePath")
+	s.ToleratedFailureCount, s.HasToleratedFailureCount = f.integer("ToleratedFailureCount")
+	if s.HasToleratedFailureCount && s.ToleratedFailureCount < 0 {
+		c.errorf(f.ptrOf("ToleratedFailureCount"), CodeInvalidMap, "ToleratedFailureCount must be 0 or more")
+	}
+	s.ToleratedFailureCountPath = f.path("ToleratedFailureCountPath")
+}
+
+// compileMapProcessor compiles a Map's ItemProcessor (or legacy Iterator)
+// and refuses the distributed Map's fields.
+func (c *compiler) compileMapProcessor(f fields, s *State) {
 	procKey := "ItemProcessor"
 	if !f.has(procKey) && f.has("Iterator") {
 		procKey = "Iterator"
@@ -435,18 +463,6 @@ func (c *compiler) compileMap(f fields, s *State) {
 			c.keyErrorf(f.ptrOf(k), CodeUnsupported, "%s belongs to distributed Map, which is not supported yet", k)
 		}
 	}
-	s.MaxConcurrency, _ = f.integer("MaxConcurrency")
-	s.MaxConcurrencyPath = f.path("MaxConcurrencyPath")
-	s.ToleratedFailurePercentage, s.HasToleratedFailurePercentage = f.number("ToleratedFailurePercentage")
-	if s.HasToleratedFailurePercentage && (s.ToleratedFailurePercentage < 0 || s.ToleratedFailurePercentage > 100) {
-		c.errorf(f.ptrOf("ToleratedFailurePercentage"), CodeInvalidMap, "ToleratedFailurePercentage must be between 0 and 100")
-	}
-	s.ToleratedFailurePercentagePath = f.path("ToleratedFailurePercentagePath")
-	s.ToleratedFailureCount, s.HasToleratedFailureCount = f.integer("ToleratedFailureCount")
-	if s.HasToleratedFailureCount && s.ToleratedFailureCount < 0 {
-		c.errorf(f.ptrOf("ToleratedFailureCount"), CodeInvalidMap, "ToleratedFailureCount must be 0 or more")
-	}
-	s.ToleratedFailureCountPath = f.path("ToleratedFailureCountPath")
 }
 
 func (c *compiler) compileErrorHandling(f fields, s *State) {
@@ -474,7 +490,16 @@ func (c *compiler) compileErrorHandling(f fields, s *State) {
 		ct := &Catcher{}
 		ct.ErrorEquals = c.errorEquals(cf)
 		ct.Next, _ = cf.str("Next")
-		ct.ResultPath, ct.ResultPathNull = cf.resultPath("ResultPath")
+		switch {
+		case c.jsonata && cf.has("ResultPath"):
+			c.keyErrorf(cf.ptrOf("ResultPath"), CodeInvalidQueryLanguage, "\"ResultPath\" is a JSONPath field; a JSONata catcher uses Output, with $states.input and $states.errorOutput")
+		case c.jsonata:
+			ct.Output = cf.queryTemplate("Output")
+		case cf.has("Output"):
+			c.keyErrorf(cf.ptrOf("Output"), CodeInvalidQueryLanguage, "\"Output\" belongs to JSONata catchers; this state uses JSONPath (use ResultPath)")
+		default:
+			ct.ResultPath, ct.ResultPathNull = cf.resultPath("ResultPath")
+		}
 		if cf.has("Assign") {
 			ct.Assign = c.compileAssign(cf)
 		}

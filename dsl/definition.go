@@ -121,6 +121,32 @@ type State struct {
 	ToleratedFailureCount          int64
 	HasToleratedFailureCount       bool
 	ToleratedFailureCountPath      *Path
+
+	// QueryLanguage JSONata. A JSONata state has none of the JSONPath
+	// fields above that end in Path, nor Parameters, ResultSelector or
+	// Result; these take their place. A field written as a plain number
+	// or string keeps its JSONPath-state home (MaxConcurrency, Seconds,
+	// Timestamp, Error …); one written as an expression is here.
+	JSONata bool
+	// Output is the state's output (every kind but Fail); nil: the
+	// default (the result, or the input for Pass, Wait, Choice, Succeed).
+	Output *QueryTemplate
+	// Arguments is a Task's parameters or a Parallel's branch input.
+	Arguments *QueryTemplate
+	// Items is the array a Map iterates; nil: the state's input.
+	Items *QueryTemplate
+	// ItemSelector builds each Map iteration's input.
+	ItemSelector *QueryTemplate
+
+	MaxConcurrencyQuery             *QueryTemplate
+	ToleratedFailurePercentageQuery *QueryTemplate
+	ToleratedFailureCountQuery      *QueryTemplate
+	SecondsQuery                    *QueryTemplate
+	TimestampQuery                  *QueryTemplate
+	TimeoutSecondsQuery             *QueryTemplate
+	HeartbeatSecondsQuery           *QueryTemplate
+	ErrorQuery                      *QueryTemplate
+	CauseQuery                      *QueryTemplate
 }
 
 // IsTerminal reports whether the state ends its scope (Succeed, Fail, or End).
@@ -165,4 +191,6 @@ type Catcher struct {
 	// Assign replaces the state's Assign when this catcher applies; nil
 	// without one.
 	Assign *Assign
+	// Output is a JSONata catcher's output; nil: the error output.
+	Output *QueryTemplate
 }

@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"encoding/json"
+	"unicode/utf8"
 
 	"github.com/sfn-project/sfn/dsl/source"
 	"github.com/sfn-project/sfn/dsl/value"
@@ -51,6 +52,8 @@ func Load(data []byte, opts Options) (*Definition, Problems) {
 		pos := doc.ValuePos(r.ptr)
 		if r.onKey {
 			pos = doc.KeyPos(r.ptr)
+		} else if r.offset > 0 && pos.Line > 0 {
+			pos.Column += r.offset + quoteWidth(data, pos)
 		}
 		ps = append(ps, Problem{File: opts.Filename, Line: pos.Line, Column: pos.Column, Path: r.ptr,
 			Code: r.code, Severity: r.severity, Message: r.msg})
@@ -92,13 +95,14 @@ func compileDocument(root value.Value) (*Definition, []rawProblem) {
 	def := &Definition{Source: root}
 	c.def = def
 	f := fields{c: c, obj: obj, ptr: ""}
+	if ql, ok := f.str("QueryLanguage"); ok {
+		c.topJSONata = ql == LangJSONata
+		c.checkLanguageName(f, ql)
+	}
 	def.Machine = *c.compileMachine(obj, "")
 	def.Comment, _ = f.str("Comment")
 	def.Version, _ = f.str("Version")
 	def.TimeoutSeconds, _ = f.seconds("TimeoutSeconds")
-	if ql, ok := f.str("QueryLanguage"); ok && ql == "JSONata" {
-		c.errorf(f.ptrOf("QueryLanguage"), CodeUnsupported, "QueryLanguage JSONata is not supported yet; use JSONPath (the default)")
-	}
 	c.validate(def)
 	return def, c.problems
 }
@@ -106,3 +110,29 @@ func compileDocument(root value.Value) (*Definition, []rawProblem) {
 // jsonNumber gives the schema validator numbers as json.Number, the text
 // unchanged.
 func jsonNumber(n value.Number) any { return json.Number(n) }
+
+// quoteWidth is 1 when the value at pos starts with a quote (a JSON string,
+// a quoted YAML scalar), so that a column inside the string counts it; 0
+// for a plain YAML scalar. An offset into a string with escapes or line
+// breaks before the problem is approximate, as the decoded text is all the
+// compiler has.
+func quoteWidth(data []byte, pos source.Pos) int {
+	line := 1
+	for i := 0; i < len(data); i++ {
+		if line == pos.Line {
+			j := i
+			for col := 1; col < pos.Column && j < len(data); col++ {
+				_, size := utf8.DecodeRune(data[j:])
+				j += size
+			}
+			if j < len(data) && (data[j] == '"' || data[j] == '\'') {
+				return 1
+			}
+			return 0
+		}
+		if data[i] == '\n' {
+			line++
+		}
+	}
+	return 0
+}

@@ -38,6 +38,13 @@ const (
 	// CodeInvalidVariable: a bad variable name in Assign, $states assigned,
 	// or an inner scope assigning an outer scope's variable.
 	CodeInvalidVariable = "INVALID_VARIABLE"
+	// CodeInvalidQuery: a JSONata expression that does not compile, or
+	// calls $eval.
+	CodeInvalidQuery = "INVALID_JSONATA"
+	// CodeInvalidQueryLanguage: a field of the other query language (a
+	// JSONPath field in a JSONata state or the reverse), or a JSONPath
+	// state in a JSONata definition.
+	CodeInvalidQueryLanguage = "INVALID_QUERY_LANGUAGE"
 )
 
 // Problem is one thing wrong with a definition, located in its source text.

@@ -581,8 +581,14 @@ func (r *run) exitState(t *thread, s *dsl.State, out value.Value, vars *value.Ob
 // naming the state and the event that entered it.
 func (r *run) runtimeErr(t *thread, s *dsl.State, err error) *failure.Error {
 	fe := states.AsFailure(err)
-	if fe.Name == failure.Runtime {
+	switch fe.Name {
+	case failure.Runtime:
 		return failure.Newf(failure.Runtime, "An error occurred while executing the state '%s' (entered at the event id #%d). %s", s.Name, t.EnteredID, fe.Cause)
+	case failure.QueryEvaluationError:
+		// AWS records a failed JSONata evaluation as an event of its own
+		// (EvaluationFailed) before the state fails with it.
+		fe = failure.Newf(failure.QueryEvaluationError, "An error occurred while executing the state '%s' (entered at the event id #%d). %s", s.Name, t.EnteredID, fe.Cause)
+		r.event(t.Prev, "EvaluationFailed").str("error", fe.Name).str("cause", fe.Cause).str("state", s.Name).endIn(t)
 	}
 	return fe
 }
@@ -643,7 +649,7 @@ func (r *run) stateFailedAs(t *thread, s *dsl.State, fe *failure.Error, alias st
 				r.enqueue(t)
 				return
 			}
-			fe = states.AsFailure(err)
+			fe = r.runtimeErr(t, s, err)
 		}
 	}
 	r.finishThread(t, nil, fe)

@@ -28,5 +28,5 @@ func ExampleValidate() {
 	// Output:
 	// /States/Done/Type: "Type" must be one of "Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map", got "Succed"; did you mean "Succeed"?
 	// /States/Wait/Nxt: unknown field "Nxt" in a Wait state; did you mean "Next"?
-	// /States/Wait/Seconds: "Seconds" must be an integer ≥ 0, got "ten"
+	// /States/Wait/Seconds: "Seconds" must be an integer ≥ 0 or a JSONata expression "{% … %}" (JSONata states), got "ten"
 }

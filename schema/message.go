@@ -274,6 +274,8 @@ func typeNoun(node map[string]any, t string) string {
 			return `a path starting with "$"`
 		case strings.HasPrefix(p, `^(\$|States\.)`):
 			return `a path starting with "$" or an intrinsic function`
+		case strings.HasPrefix(p, `^\{%`):
+			return `a JSONata expression "{% … %}" (JSONata states)`
 		case p != "":
 			return fmt.Sprintf("a string matching %s", p)
 		}

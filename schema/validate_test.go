@@ -158,12 +158,12 @@ func TestValidate(t *testing.T) {
 		{
 			name: "Seconds not an integer",
 			doc:  wrap(`"A": {"Type": "Wait", "Seconds": "ten", "End": true}`),
-			want: []Violation{{Pointer: "/States/A/Seconds", Keyword: "type", Message: `"Seconds" must be an integer ≥ 0, got "ten"`}},
+			want: []Violation{{Pointer: "/States/A/Seconds", Keyword: "pattern", Message: `"Seconds" must be an integer ≥ 0 or a JSONata expression "{% … %}" (JSONata states), got "ten"`}},
 		},
 		{
 			name: "Seconds negative and fractional",
 			doc:  wrap(`"A": {"Type": "Wait", "Seconds": -1.5, "End": true}`),
-			want: []Violation{{Pointer: "/States/A/Seconds", Keyword: "type", Message: `"Seconds" must be an integer ≥ 0, got -1.5`}},
+			want: []Violation{{Pointer: "/States/A/Seconds", Keyword: "type", Message: `"Seconds" must be an integer ≥ 0 or a JSONata expression "{% … %}" (JSONata states), got -1.5`}},
 		},
 		{
 			name: "End not a boolean",
@@ -194,13 +194,13 @@ func TestValidate(t *testing.T) {
 			doc: wrap(`"A": {"Type": "Map", "ToleratedFailurePercentage": 150, "End": true,
 				"ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}}}`),
 			want: []Violation{{Pointer: "/States/A/ToleratedFailurePercentage", Keyword: "maximum",
-				Message: `"ToleratedFailurePercentage" must be a number from 0 to 100, got 150`}},
+				Message: `"ToleratedFailurePercentage" must be a number from 0 to 100 or a JSONata expression "{% … %}" (JSONata states), got 150`}},
 		},
 		{
 			name: "long value is shortened",
 			doc:  wrap(`"A": {"Type": "Wait", "Seconds": "a very long string that goes on and on and on", "End": true}`),
-			want: []Violation{{Pointer: "/States/A/Seconds", Keyword: "type",
-				Message: `"Seconds" must be an integer ≥ 0, got "a very long string that goes on and on…`}},
+			want: []Violation{{Pointer: "/States/A/Seconds", Keyword: "pattern",
+				Message: `"Seconds" must be an integer ≥ 0 or a JSONata expression "{% … %}" (JSONata states), got "a very long string that goes on and on…`}},
 		},
 		// Retry and Catch.
 		{

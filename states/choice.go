@@ -12,6 +12,9 @@ import (
 // or the state's own when the Default is taken (as AWS: the state's
 // Assign does not apply when a rule matches); "$" is the effective input.
 func Choice(s *dsl.State, raw value.Value, env Env) (next string, output value.Value, vars *value.Object, err error) {
+	if s.JSONata {
+		return queryChoice(s, raw, env)
+	}
 	eff, err := EffectiveInput(s, raw, env)
 	if err != nil {
 		return "", nil, nil, err

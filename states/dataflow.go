@@ -50,6 +50,9 @@ func Parameters(s *dsl.State, effective value.Value, env Env) (value.Value, erro
 // it exits (nil without an Assign); every path here, Assign's included,
 // reads the variables from before the state (env.Vars).
 func Output(s *dsl.State, raw, result value.Value, env Env) (out value.Value, vars *value.Object, err error) {
+	if s.JSONata {
+		return queryResultOutput(s, raw, result, env)
+	}
 	if s.ResultSelector != nil {
 		r, err := s.ResultSelector.Eval(withInput(env, result))
 		if err != nil {
@@ -84,6 +87,9 @@ func Assigned(a *dsl.Assign, doc value.Value, env Env) (*value.Object, error) {
 func InputAssigned(s *dsl.State, raw value.Value, env Env) (*value.Object, error) {
 	if s.Assign == nil {
 		return nil, nil
+	}
+	if s.JSONata {
+		return s.Assign.EvalQuery(dsl.NewQueryScope(env, raw))
 	}
 	eff, err := EffectiveInput(s, raw, env)
 	if err != nil {

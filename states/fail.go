@@ -13,6 +13,23 @@ import (
 // ErrorPath/CausePath (paths or intrinsic functions over the raw input).
 func Fail(s *dsl.State, raw value.Value, env Env) (errName, cause string, err error) {
 	errName, cause = s.Error, s.Cause
+	if s.JSONata {
+		q := dsl.NewQueryScope(env, raw)
+		for _, f := range []struct {
+			t   *dsl.QueryTemplate
+			dst *string
+		}{{s.ErrorQuery, &errName}, {s.CauseQuery, &cause}} {
+			if f.t == nil {
+				continue
+			}
+			v, err := f.t.Eval(q)
+			if err != nil {
+				return "", "", err
+			}
+			*f.dst = displayScalar(v)
+		}
+		return errName, cause, nil
+	}
 	env = withInput(env, raw)
 	if s.ErrorExpr != nil {
 		if errName, err = failField(s.ErrorExpr, "ErrorPath", env); err != nil {

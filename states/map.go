@@ -26,6 +26,9 @@ type MapPlan struct {
 
 // MapStart computes a Map state's items and limits from its raw input.
 func MapStart(s *dsl.State, raw value.Value, env Env) (MapPlan, error) {
+	if s.JSONata {
+		return queryMapStart(s, raw, env)
+	}
 	eff, err := EffectiveInput(s, raw, env)
 	if err != nil {
 		return MapPlan{}, err
@@ -145,6 +148,12 @@ func MapItemContext(index int, item value.Value) *value.Object {
 // MapItemInput is one iteration's input: the ItemSelector (or legacy
 // Parameters) evaluated with $$.Map.Item in env's context, or the item itself.
 func MapItemInput(s *dsl.State, plan *MapPlan, item value.Value, env Env) (value.Value, error) {
+	if s.JSONata {
+		if s.ItemSelector == nil {
+			return item, nil
+		}
+		return s.ItemSelector.Eval(dsl.NewQueryScope(env, plan.Effective))
+	}
 	if s.Parameters == nil {
 		return item, nil
 	}

@@ -8,6 +8,12 @@ import (
 // ParallelInput is the input every branch receives: the effective input
 // after Parameters.
 func ParallelInput(s *dsl.State, raw value.Value, env Env) (value.Value, error) {
+	if s.JSONata {
+		if s.Arguments == nil {
+			return raw, nil
+		}
+		return s.Arguments.Eval(dsl.NewQueryScope(env, raw))
+	}
 	eff, err := EffectiveInput(s, raw, env)
 	if err != nil {
 		return nil, err

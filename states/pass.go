@@ -9,6 +9,9 @@ import (
 // Parameters), which its Assign reads, placed by ResultPath, then
 // OutputPath. vars are the variables it sets (nil without an Assign).
 func Pass(s *dsl.State, raw value.Value, env Env) (out value.Value, vars *value.Object, err error) {
+	if s.JSONata {
+		return queryOutput(s, dsl.NewQueryScope(env, raw), raw)
+	}
 	eff, err := EffectiveInput(s, raw, env)
 	if err != nil {
 		return nil, nil, err
@@ -26,6 +29,10 @@ func Pass(s *dsl.State, raw value.Value, env Env) (out value.Value, vars *value.
 
 // Succeed runs a Succeed state: InputPath then OutputPath.
 func Succeed(s *dsl.State, raw value.Value, env Env) (value.Value, error) {
+	if s.JSONata {
+		out, _, err := queryOutput(s, dsl.NewQueryScope(env, raw), raw)
+		return out, err
+	}
 	eff, err := EffectiveInput(s, raw, env)
 	if err != nil {
 		return nil, err

@@ -17,6 +17,9 @@ type TaskCall struct {
 // (env's context carries $$.Task.Token for callbacks), then the timeouts,
 // literal or from their paths.
 func Task(s *dsl.State, raw value.Value, env Env) (TaskCall, error) {
+	if s.JSONata {
+		return queryTask(s, raw, env)
+	}
 	eff, err := EffectiveInput(s, raw, env)
 	if err != nil {
 		return TaskCall{}, err
@@ -91,6 +94,9 @@ func ErrorOutput(e *failure.Error) value.Value {
 // error output as "$"; the state's own Assign never applies when a catcher
 // does (nil vars for a catcher without one).
 func CatchOutput(c *dsl.Catcher, raw value.Value, e *failure.Error, env Env) (value.Value, *value.Object, error) {
+	if c.ResultPath == nil && !c.ResultPathNull && (c.Output != nil || c.Assign != nil && c.Assign.IsQuery()) {
+		return queryCatchOutput(c, raw, e, env)
+	}
 	errOut := ErrorOutput(e)
 	vars, err := Assigned(c.Assign, errOut, env)
 	if err != nil {

@@ -13,6 +13,17 @@ import (
 // Wait computes when a Wait state entered at now ends (a past time means at
 // once) and its output (the effective input after OutputPath).
 func Wait(s *dsl.State, raw value.Value, now time.Time, env Env) (until time.Time, output value.Value, err error) {
+	if s.JSONata {
+		q := dsl.NewQueryScope(env, raw)
+		if until, err = queryWaitUntil(s, q, now); err != nil {
+			return time.Time{}, nil, err
+		}
+		if s.Output == nil {
+			return until, raw, nil
+		}
+		out, err := s.Output.Eval(q)
+		return until, out, err
+	}
 	eff, err := EffectiveInput(s, raw, env)
 	if err != nil {
 		return time.Time{}, nil, err

@@ -3,6 +3,7 @@ package intrinsic
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/sfn-project/sfn/dsl/jsonpath"
 
@@ -75,6 +76,10 @@ type Env struct {
 	// force when the state was entered, in its scope and the outer ones.
 	// nil: no variable is defined.
 	Vars Variables
+	// Now is the time of the step evaluating (JSONata's $now() and
+	// $millis()), so that the evaluation reads no clock of its own; zero:
+	// the JSONata engine's clock.
+	Now time.Time
 }
 
 // Variables is a scope of workflow variables, as a state reads them.
