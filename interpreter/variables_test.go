@@ -185,9 +185,6 @@ func TestVariablesCasesNext(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(c.Name, func(t *testing.T) {
-				if strings.Contains(string(c.Definition), "JSONata") {
-					t.Skip("needs JSONata")
-				}
 				t.Parallel()
 				sm, exName, activity := "cn-"+c.Name, "x-"+c.Name, "act-"+c.Name
 				sub := strings.NewReplacer("{{SM_NAME}}", sm, "{{EXEC_NAME}}", exName, "{{ACTIVITY}}", activity)
