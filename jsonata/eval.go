@@ -248,7 +248,11 @@ func (ev *evaluator) evalNode(n *node, input any, env *frame) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if Truthy(c) {
+		ok, err := toBoolean(c)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			return ev.eval(n.then, input, env)
 		}
 		if n.els != nil {
@@ -361,9 +365,15 @@ func (ev *evaluator) wildcard(input any) any {
 		input = s[0]
 	}
 	var out Seq
+	// jsonata-js appends an array-valued member with Array#concat, whose
+	// result is a plain array: the sequence flag is lost, so from then on
+	// the result is an array value (kept whole as a path's last step, even
+	// with one item or none), not a sequence.
+	plain := false
 	add := func(v any) {
 		if isArray(v) {
 			out = flattenInto(out, v)
+			plain = true
 		} else if !IsUndefined(v) {
 			out = append(out, v)
 		}
@@ -383,6 +393,12 @@ func (ev *evaluator) wildcard(input any) any {
 		for _, v := range x {
 			add(v)
 		}
+	}
+	if plain {
+		if out == nil {
+			return []any{}
+		}
+		return []any(out)
 	}
 	return out
 }
@@ -836,7 +852,9 @@ func (ev *evaluator) filter(pred *node, input any, env *frame) (any, error) {
 						results = append(results, item)
 					}
 				}
-			} else if Truthy(res) {
+			} else if ok, err := toBoolean(res); err != nil {
+				return nil, err
+			} else if ok {
 				results = append(results, item)
 			}
 		}
@@ -873,7 +891,10 @@ func (ev *evaluator) binary(n *node, input any, env *frame) (any, error) {
 	}
 	op := n.op
 	if op == "and" || op == "or" {
-		l := Truthy(lhs)
+		l, err := toBoolean(lhs)
+		if err != nil {
+			return nil, err
+		}
 		if op == "and" && !l {
 			return false, nil
 		}
@@ -884,7 +905,7 @@ func (ev *evaluator) binary(n *node, input any, env *frame) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return Truthy(rhs), nil
+		return toBoolean(rhs)
 	}
 	rhs, err := ev.eval(n.rhs, input, env)
 	if err != nil {

@@ -31,6 +31,17 @@ func fnNot(_ *Call, args []any) (any, error) {
 
 // libCheckFinite is the D1001 jsonata-js's $boolean raises for an infinite
 // number (its isNumeric test), directly or as an item of an array.
+// toBoolean is jsonata-js's boolean cast where the language makes one
+// (and, or, conditions, predicates, $filter, $sift …): Truthy, except that
+// an infinite number anywhere it looks is D1001, as jsonata-js's isNumeric
+// raises it.
+func toBoolean(v any) (bool, error) {
+	if err := libCheckFinite(v); err != nil {
+		return false, err
+	}
+	return Truthy(v), nil
+}
+
 func libCheckFinite(v any) error {
 	if items, ok := libArray(v); ok {
 		for _, it := range items {

@@ -43,7 +43,9 @@ func fnFilter(c *Call, args []any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if Truthy(r) {
+		if ok, err := toBoolean(r); err != nil {
+			return nil, err
+		} else if ok {
 			out = append(out, it)
 		}
 	}
@@ -70,7 +72,9 @@ func fnSingle(c *Call, args []any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			match = Truthy(r)
+			if match, err = toBoolean(r); err != nil {
+				return nil, err
+			}
 		}
 		if !match {
 			continue

@@ -207,7 +207,9 @@ func fnSift(c *Call, args []any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if Truthy(r) {
+		if ok, err := toBoolean(r); err != nil {
+			return nil, err
+		} else if ok {
 			out.Set(k, m)
 		}
 	}

@@ -55,12 +55,45 @@ func (o *Object) Get(k string) (any, bool) {
 	return v, ok
 }
 
-// Set sets member k, appending it when it is new.
+// Set sets member k. A new member goes last, except that, as in a
+// JavaScript object (which is what jsonata-js builds), members whose names
+// are array indexes ("0", "7", "42") come first, in ascending order.
 func (o *Object) Set(k string, v any) {
 	if _, ok := o.vals[k]; !ok {
-		o.keys = append(o.keys, k)
+		if n, isIndex := arrayIndex(k); isIndex {
+			at := len(o.keys)
+			for i, key := range o.keys {
+				if m, ok := arrayIndex(key); !ok || m > n {
+					at = i
+					break
+				}
+			}
+			o.keys = append(o.keys, "")
+			copy(o.keys[at+1:], o.keys[at:])
+			o.keys[at] = k
+		} else {
+			o.keys = append(o.keys, k)
+		}
 	}
 	o.vals[k] = v
+}
+
+// arrayIndex reports whether k is the canonical text of an array index
+// (0 to 2^32-2, no sign, no leading zero), which JavaScript objects list
+// before their other properties.
+func arrayIndex(k string) (uint64, bool) {
+	if k == "" || len(k) > 10 || (len(k) > 1 && k[0] == '0') {
+		return 0, false
+	}
+	var n uint64
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, n < 1<<32-1
 }
 
 // Delete removes member k.
@@ -250,7 +283,7 @@ func Truthy(v any) bool {
 	case bool:
 		return x
 	case float64:
-		return x != 0
+		return x != 0 && x == x // NaN (0/0, 7 % 0) is false, as in jsonata-js
 	case string:
 		return x != ""
 	case []any:
