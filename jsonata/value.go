@@ -18,6 +18,27 @@
 //	*Object     an object, members in insertion order
 //	*Regex      a regular expression (a /.../ literal)
 //	Function    a function value: a lambda, a builtin, a partial application
+//
+// The whole jsonata-js 2.0.6 test suite passes (TestSuite), and
+// TestDifferential compares the engine with jsonata-js itself on generated
+// expressions. What differs, on purpose or because Go is not JavaScript:
+//
+//   - Regular expressions run on Go's RE2 (linear time: no pattern can
+//     hang a node), with JavaScript's syntax translated. What RE2 cannot
+//     do — lookahead, lookbehind, backreferences, repeat counts over 1000,
+//     patterns over 16 KiB — is refused when the expression is compiled
+//     (S0303). Smaller differences are listed on the Regex type.
+//   - When several items of an array or object constructor fail,
+//     jsonata-js reports whichever failure its promise scheduling meets
+//     first; this engine reports the first item's.
+//   - jsonata-js's group-by pushes undefined into an empty input array
+//     (it changes the input); this engine does not change its input.
+//   - Where jsonata-js crashes or never returns ($pad to a width that is
+//     not an integer, $sift without a function, $formatNumber with an
+//     exponent picture on 0, roman numerals of huge numbers), this engine
+//     returns an error (D3000, T0410, D3130).
+//   - Runaway recursion is an error (U1001) after WithMaxDepth levels
+//     (10,000 by default), not a stack overflow.
 package jsonata
 
 // undefinedType is the type of Undefined.
