@@ -33,10 +33,10 @@
 //     first; this engine reports the first item's.
 //   - jsonata-js's group-by pushes undefined into an empty input array
 //     (it changes the input); this engine does not change its input.
-//   - Where jsonata-js crashes or never returns ($pad to a width that is
-//     not an integer, $sift without a function, $formatNumber with an
-//     exponent picture on 0, roman numerals of huge numbers), this engine
-//     returns an error (D3000, T0410, D3130).
+//   - Where jsonata-js crashes or never returns, this engine answers: $pad
+//     to a width that is not an integer is D3000, $sift without a function
+//     T0410, roman numerals of huge numbers D3130, and $formatNumber with an
+//     exponent picture formats 0 and negative numbers.
 //   - Runaway recursion is an error (U1001) after WithMaxDepth levels
 //     (10,000 by default), not a stack overflow.
 package jsonata
