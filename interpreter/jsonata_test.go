@@ -21,9 +21,9 @@ import (
 
 // jsonataRejections say why sfn refuses each REJECTED JSONata case.
 var jsonataRejections = map[string]dsl.Problem{
-	"jsonata-ql-downgrade-rejected":                {Code: dsl.CodeInvalidQueryLanguage, Path: "/States/Pass/QueryLanguage"},
+	"jsonata-ql-downgrade-rejected":                 {Code: dsl.CodeInvalidQueryLanguage, Path: "/States/Pass/QueryLanguage"},
 	"jsonata-expression-in-jsonpath-state-rejected": {Code: dsl.CodeInvalidTimestamp, Path: "/States/WaitUntil/Timestamp"},
-	"jsonata-fn-eval-unsupported":                  {Code: dsl.CodeInvalidQuery, Path: "/States/State_0/Output"},
+	"jsonata-fn-eval-unsupported":                   {Code: dsl.CodeInvalidQuery, Path: "/States/State_0/Output"},
 }
 
 // TestJSONataCasesNext runs the AWS-recorded JSONata and variables cases
