@@ -281,6 +281,37 @@ func TestRunFoodDelivery(t *testing.T) {
 	const food = defs + "food-delivery.yaml"
 	input := "@testdata/run/food-order.json"
 
+	// The JSONata version of the workflow answers the same order the same way.
+	t.Run("delivered, JSONata", func(t *testing.T) {
+		t.Parallel()
+		r, got := runJSON(t, defs+"food-delivery-jsonata.yaml", "--input", input, "--mock", "testdata/mocks/food-delivered.yaml", "--fast-time")
+		if r.code != 0 || got.Status != "SUCCEEDED" {
+			t.Fatalf("exit %d status %s error %q cause %q", r.code, got.Status, got.Error, got.Cause)
+		}
+		_, jp := runJSON(t, food, "--input", input, "--mock", "testdata/mocks/food-delivered.yaml", "--fast-time")
+		// Each run makes its own order id: compare with it written ORDER.
+		decode := func(raw []byte) map[string]any {
+			var m map[string]any
+			if err := json.Unmarshal(raw, &m); err != nil {
+				t.Fatal(err)
+			}
+			id, _ := m["orderId"].(string)
+			if id == "" {
+				t.Fatalf("no orderId in %s", raw)
+			}
+			if err := json.Unmarshal([]byte(strings.ReplaceAll(string(raw), id, "ORDER")), &m); err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		out, want := decode(got.Output), decode(jp.Output)
+		for _, k := range []string{"confirmation", "charge", "preparation", "packages", "delivery"} {
+			if diff := cmp.Diff(want[k], out[k]); diff != "" {
+				t.Errorf("output %s, JSONPath (-) against JSONata (+):\n%s", k, diff)
+			}
+		}
+	})
+
 	t.Run("delivered", func(t *testing.T) {
 		t.Parallel()
 		r, got := runJSON(t, food, "--input", input, "--mock", "testdata/mocks/food-delivered.yaml", "--fast-time", "--history")

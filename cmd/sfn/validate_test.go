@@ -17,7 +17,7 @@ func TestValidate(t *testing.T) {
 		wantErr  string // in stderr
 	}{
 		{"valid", []string{"validate", dir + "valid.yaml"}, 0, "", ""},
-		{"every example", []string{"validate", "../../definitions/hello.yaml", "../../definitions/hello-json.json", "../../definitions/food-delivery.yaml"}, 0, "", ""},
+		{"every example", []string{"validate", "../../definitions/hello.yaml", "../../definitions/hello-json.json", "../../definitions/food-delivery.yaml", "../../definitions/food-delivery-jsonata.yaml"}, 0, "", ""},
 		{"invalid", []string{"validate", dir + "invalid.yaml"}, 1, "invalid.golden", ""},
 		{"syntax error", []string{"validate", dir + "syntax.json"}, 1, "syntax.golden", ""},
 		{"an unreachable state is an error", []string{"validate", dir + "unreachable.yaml"}, 1, "unreachable.golden", ""},
