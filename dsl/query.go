@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,45 @@ type Query struct {
 	// "$identifier" token outside strings and comments), so that an
 	// evaluation binds only the workflow variables it may use.
 	names []string
+	// states are the members of $states the expression reads
+	// (statesInput …), statesAll when it may read any: a context object
+	// is converted for an evaluation only when it can be read.
+	states uint8
+}
+
+// The members of $states, as bits of Query.states.
+const (
+	statesInput uint8 = 1 << iota
+	statesContext
+	statesResult
+	statesErrorOutput
+	statesAll = statesInput | statesContext | statesResult | statesErrorOutput
+)
+
+// statesUse matches each $states in an expression and the member it reads.
+var statesUse = regexp.MustCompile(`\$states\b(\s*\.\s*([A-Za-z_][A-Za-z0-9_]*))?`)
+
+// statesMembers tells which members of $states src reads: a $states
+// without a plain member after it ($states[...], $states.*, $states passed
+// on) may read any. Over-approximating (a match inside a string) only
+// costs a conversion.
+func statesMembers(src string) uint8 {
+	var m uint8
+	for _, use := range statesUse.FindAllStringSubmatch(src, -1) {
+		switch use[2] {
+		case "input":
+			m |= statesInput
+		case "context":
+			m |= statesContext
+		case "result":
+			m |= statesResult
+		case "errorOutput":
+			m |= statesErrorOutput
+		default:
+			return statesAll
+		}
+	}
+	return m
 }
 
 // queryText returns the expression inside s when s is a JSONata
@@ -82,7 +122,7 @@ func compileQuery(s string) (*Query, error) {
 		}
 		return nil, &QueryError{Offset: off, Err: err}
 	}
-	q := &Query{Text: text, expr: e, names: queryNames(inner)}
+	q := &Query{Text: text, expr: e, names: queryNames(inner), states: statesMembers(inner)}
 	for _, n := range q.names {
 		if n == "eval" {
 			at := strings.Index(inner, "$eval")
@@ -173,7 +213,7 @@ type QueryScope struct {
 	hasErr          bool
 	jin, jctx, jres any
 	converted       bool
-	states          *jsonata.Object
+	states          [statesAll + 1]*jsonata.Object // $states, by the members it holds
 	vars            map[string]any
 }
 
@@ -193,7 +233,7 @@ func (q *QueryScope) Env() Env { return q.env }
 // Parallel output fields).
 func (q *QueryScope) WithResult(r value.Value) *QueryScope {
 	c := *q
-	c.result, c.hasResult, c.jres, c.states = r, true, nil, nil
+	c.result, c.hasResult, c.jres, c.states = r, true, nil, [statesAll + 1]*jsonata.Object{}
 	return &c
 }
 
@@ -201,7 +241,7 @@ func (q *QueryScope) WithResult(r value.Value) *QueryScope {
 // catcher's Output and Assign).
 func (q *QueryScope) WithErrorOutput(e value.Value) *QueryScope {
 	c := *q
-	c.errOut, c.hasErr, c.states = e, true, nil
+	c.errOut, c.hasErr, c.states = e, true, [statesAll + 1]*jsonata.Object{}
 	return &c
 }
 
@@ -210,36 +250,40 @@ func (q *QueryScope) WithErrorOutput(e value.Value) *QueryScope {
 func (q *QueryScope) WithContext(ctx value.Value) *QueryScope {
 	c := *q
 	c.env.Context = ctx
-	c.jctx, c.states = nil, nil
+	c.jctx, c.states = nil, [statesAll + 1]*jsonata.Object{}
 	return &c
 }
 
-func (q *QueryScope) statesObject() *jsonata.Object {
-	if q.states != nil {
-		return q.states
-	}
-	if !q.converted {
-		q.jin = ToJSONata(q.input)
-		q.converted = true
+// statesObject is $states with the members an expression reads (members,
+// a mask of Query.states).
+func (q *QueryScope) statesObject(members uint8) *jsonata.Object {
+	if o := q.states[members]; o != nil {
+		return o
 	}
 	o := jsonata.NewObject(4)
-	o.Set("input", q.jin)
-	if q.env.Context != nil {
+	if members&statesInput != 0 {
+		if !q.converted {
+			q.jin = ToJSONata(q.input)
+			q.converted = true
+		}
+		o.Set("input", q.jin)
+	}
+	if q.env.Context != nil && members&statesContext != 0 {
 		if q.jctx == nil {
 			q.jctx = ToJSONata(q.env.Context)
 		}
 		o.Set("context", q.jctx)
 	}
-	if q.hasResult {
+	if q.hasResult && members&statesResult != 0 {
 		if q.jres == nil {
 			q.jres = ToJSONata(q.result)
 		}
 		o.Set("result", q.jres)
 	}
-	if q.hasErr {
+	if q.hasErr && members&statesErrorOutput != 0 {
 		o.Set("errorOutput", ToJSONata(q.errOut))
 	}
-	q.states = o
+	q.states[members] = o
 	return o
 }
 
@@ -270,7 +314,7 @@ func (q *QueryScope) bindings(e *Query) map[string]any {
 	for _, n := range e.names {
 		switch n {
 		case ReservedVariable:
-			b[n] = q.statesObject()
+			b[n] = q.statesObject(e.states)
 			continue
 		case "random":
 			b[n] = randomBuiltin(q.env.Random)

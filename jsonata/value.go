@@ -57,14 +57,51 @@ func IsUndefined(v any) bool {
 type Seq []any
 
 // Object is a JSON object whose members keep their insertion order.
+//
+// Members are two parallel slices, searched linearly while the object is
+// small (most are: a map per object cost more than the evaluation around
+// it), with an index by name once it has more than indexAt members.
 type Object struct {
-	keys []string
-	vals map[string]any
+	keys  []string
+	vals  []any
+	index map[string]int // nil until len(keys) > indexAt
 }
+
+const indexAt = 8
 
 // NewObject returns an empty object with room for n members.
 func NewObject(n int) *Object {
-	return &Object{keys: make([]string, 0, n), vals: make(map[string]any, n)}
+	return &Object{keys: make([]string, 0, n), vals: make([]any, 0, n)}
+}
+
+func (o *Object) find(k string) int {
+	if o.index != nil {
+		if i, ok := o.index[k]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, key := range o.keys {
+		if key == k {
+			return i
+		}
+	}
+	return -1
+}
+
+func (o *Object) reindex() {
+	if len(o.keys) <= indexAt {
+		o.index = nil
+		return
+	}
+	if o.index == nil {
+		o.index = make(map[string]int, len(o.keys))
+	} else {
+		clear(o.index)
+	}
+	for i, k := range o.keys {
+		o.index[k] = i
+	}
 }
 
 // Get returns the member k, and whether there is one.
@@ -72,31 +109,48 @@ func (o *Object) Get(k string) (any, bool) {
 	if o == nil {
 		return nil, false
 	}
-	v, ok := o.vals[k]
-	return v, ok
+	if i := o.find(k); i >= 0 {
+		return o.vals[i], true
+	}
+	return nil, false
 }
 
 // Set sets member k. A new member goes last, except that, as in a
 // JavaScript object (which is what jsonata-js builds), members whose names
 // are array indexes ("0", "7", "42") come first, in ascending order.
 func (o *Object) Set(k string, v any) {
-	if _, ok := o.vals[k]; !ok {
-		if n, isIndex := arrayIndex(k); isIndex {
-			at := len(o.keys)
-			for i, key := range o.keys {
-				if m, ok := arrayIndex(key); !ok || m > n {
-					at = i
-					break
-				}
+	if i := o.find(k); i >= 0 {
+		o.vals[i] = v
+		return
+	}
+	at := len(o.keys)
+	if n, isIndex := arrayIndex(k); isIndex {
+		for i, key := range o.keys {
+			if m, ok := arrayIndex(key); !ok || m > n {
+				at = i
+				break
 			}
-			o.keys = append(o.keys, "")
-			copy(o.keys[at+1:], o.keys[at:])
-			o.keys[at] = k
-		} else {
-			o.keys = append(o.keys, k)
 		}
 	}
-	o.vals[k] = v
+	if at == len(o.keys) {
+		o.keys = append(o.keys, k)
+		o.vals = append(o.vals, v)
+		if o.index != nil {
+			o.index[k] = at
+		} else if len(o.keys) > indexAt {
+			o.reindex()
+		}
+		return
+	}
+	o.keys = append(o.keys, "")
+	copy(o.keys[at+1:], o.keys[at:])
+	o.keys[at] = k
+	o.vals = append(o.vals, nil)
+	copy(o.vals[at+1:], o.vals[at:])
+	o.vals[at] = v
+	if o.index != nil || len(o.keys) > indexAt {
+		o.reindex()
+	}
 }
 
 // arrayIndex reports whether k is the canonical text of an array index
@@ -119,15 +173,14 @@ func arrayIndex(k string) (uint64, bool) {
 
 // Delete removes member k.
 func (o *Object) Delete(k string) {
-	if _, ok := o.vals[k]; !ok {
+	i := o.find(k)
+	if i < 0 {
 		return
 	}
-	delete(o.vals, k)
-	for i, key := range o.keys {
-		if key == k {
-			o.keys = append(o.keys[:i:i], o.keys[i+1:]...)
-			break
-		}
+	o.keys = append(o.keys[:i:i], o.keys[i+1:]...)
+	o.vals = append(o.vals[:i:i], o.vals[i+1:]...)
+	if o.index != nil {
+		o.reindex()
 	}
 }
 
@@ -149,10 +202,11 @@ func (o *Object) Len() int {
 
 // Clone returns a shallow copy.
 func (o *Object) Clone() *Object {
-	c := NewObject(o.Len())
-	for _, k := range o.Keys() {
-		c.Set(k, o.vals[k])
+	c := &Object{keys: append([]string(nil), o.Keys()...)}
+	if o != nil {
+		c.vals = append([]any(nil), o.vals...)
 	}
+	c.reindex()
 	return c
 }
 
