@@ -114,19 +114,5 @@ func runCaseNext(t *testing.T, eng *interpreter.Engine, echoURL string, c confCa
 		t.Fatal(err)
 	}
 	checkCase(t, c, sub, ex)
-	if len(c.HistoryTypes) > 0 {
-		evs, err := eng.History(ctx, store.HistoryQuery{ID: ex.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, e := range evs {
-			var h struct{ Type string }
-			_ = json.Unmarshal(e.Data, &h)
-			got = append(got, h.Type)
-		}
-		if strings.Join(got, " ") != strings.Join(c.HistoryTypes, " ") {
-			t.Errorf("history:\n got  %s\n want %s", strings.Join(got, " "), strings.Join(c.HistoryTypes, " "))
-		}
-	}
+	checkHistoryTypes(t, eng, ex.ID, c.HistoryTypes)
 }
