@@ -263,7 +263,7 @@ func (q *QueryScope) statesObject(members uint8) *jsonata.Object {
 	o := jsonata.NewObject(4)
 	if members&statesInput != 0 {
 		if !q.converted {
-			q.jin = ToJSONata(q.input)
+			q.jin = q.toJSONata(q.input)
 			q.converted = true
 		}
 		o.Set("input", q.jin)
@@ -328,14 +328,20 @@ func (q *QueryScope) bindings(e *Query) map[string]any {
 	return b
 }
 
+// queryOptions are the options of every workflow evaluation, made once.
+var queryOptions = [2]jsonata.Option{jsonata.WithLibrary(workflowLibrary), jsonata.WithTimeout(QueryTimeout)}
+
 // Eval evaluates the expression for the field (named as AWS names it in
 // causes: "Output/result", "Items"). Undefined, an evaluation error or a
 // result over the payload limit is States.QueryEvaluationError
 // (States.DataLimitExceeded for the size).
 func (e *Query) Eval(q *QueryScope, field string) (value.Value, error) {
-	opts := []jsonata.Option{jsonata.WithLibrary(workflowLibrary), jsonata.WithTimeout(QueryTimeout)}
+	opts := queryOptions[:]
 	if !q.env.Now.IsZero() {
-		opts = append(opts, jsonata.WithNow(q.env.Now))
+		var withNow [3]jsonata.Option
+		copy(withNow[:], queryOptions[:])
+		withNow[2] = jsonata.WithNow(q.env.Now)
+		opts = withNow[:]
 	}
 	res, err := e.expr.Evaluate(jsonata.Undefined, q.bindings(e), opts...)
 	if err != nil {
@@ -349,7 +355,55 @@ func (e *Query) Eval(q *QueryScope, field string) (value.Value, error) {
 	if !ok {
 		return nil, failure.Newf(failure.QueryEvaluationError, "The JSONata expression '%s' specified for the field '%s' returned nothing (undefined).", e.Text, field)
 	}
+	if m := q.env.Memo; m != nil {
+		if o, isObj := v.(*value.Object); isObj && exactJSONata(res, 0) {
+			m.Value, m.Converted = o, res
+		}
+	}
 	return v, nil
+}
+
+// toJSONata converts a state's input, or takes it from the memo when it
+// is the object a JSONata expression just produced.
+func (q *QueryScope) toJSONata(v value.Value) any {
+	if m := q.env.Memo; m != nil && m.Value != nil {
+		if o, ok := v.(*value.Object); ok && o == m.Value {
+			return m.Converted
+		}
+	}
+	return ToJSONata(v)
+}
+
+// exactJSONata reports whether ToJSONata(FromJSONata(v)) is v itself: no
+// sequence, undefined, function, regex, non-finite number or -0 anywhere
+// in it (those FromJSONata drops or rewrites), not deeper than the data
+// limit.
+func exactJSONata(v any, depth int) bool {
+	if depth > value.MaxDepth {
+		return false
+	}
+	switch t := v.(type) {
+	case nil, bool, string:
+		return true
+	case float64:
+		return !math.IsNaN(t) && !math.IsInf(t, 0) && !(t == 0 && math.Signbit(t))
+	case []any:
+		for _, e := range t {
+			if !exactJSONata(e, depth+1) {
+				return false
+			}
+		}
+		return true
+	case *jsonata.Object:
+		for _, k := range t.Keys() {
+			mv, _ := t.Get(k)
+			if !exactJSONata(mv, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // ---- values ----

@@ -2,6 +2,7 @@ package interpreter
 
 import (
 	"fmt"
+	"github.com/sfn-project/sfn/dsl/intrinsic"
 	"slices"
 	"time"
 
@@ -71,6 +72,9 @@ type taskCall struct {
 // run is one execution while a step works on it: decoded, changed in
 // memory, then committed as a whole. It does no I/O.
 type run struct {
+	// memo is the JSONata form of the last object a JSONata expression of
+	// this step produced (intrinsic.Memo): the next state's input.
+	memo                 intrinsic.Memo
 	id, smName, execName string
 	version              int
 	status               string

@@ -20,7 +20,7 @@ import (
 // callbacks, the task token.
 func (r *run) env(t *thread, s *dsl.State, token string) states.Env {
 	if !s.UsesContext && token == "" {
-		return states.Env{UUID: r.deps.UUID, Random: r.deps.Random, MaxPayload: r.limits.MaxPayload, Vars: scope{r, t}, Now: r.now}
+		return states.Env{UUID: r.deps.UUID, Random: r.deps.Random, MaxPayload: r.limits.MaxPayload, Memo: &r.memo, Vars: scope{r, t}, Now: r.now}
 	}
 	return r.contextEnv(t, s, token)
 }
@@ -53,7 +53,7 @@ func (r *run) contextEnv(t *thread, s *dsl.State, token string) states.Env {
 	if token != "" {
 		ctx.Set("Task", value.ObjectOf("Token", token))
 	}
-	return states.Env{Context: ctx, UUID: r.deps.UUID, Random: r.deps.Random, MaxPayload: r.limits.MaxPayload, Vars: scope{r, t}, Now: r.now}
+	return states.Env{Context: ctx, UUID: r.deps.UUID, Random: r.deps.Random, MaxPayload: r.limits.MaxPayload, Memo: &r.memo, Vars: scope{r, t}, Now: r.now}
 }
 
 // ---- tasks ----

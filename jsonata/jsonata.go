@@ -130,11 +130,11 @@ func positionInUTF16(err error, src string) error {
 }
 
 func applyOptions(opts []Option) evalConfig {
-	c := new(evalConfig)
+	var c evalConfig // on the stack: an option is a call, not a capture of c
 	for _, o := range opts {
-		o(c)
+		o(&c)
 	}
-	return *c
+	return c
 }
 
 // jsonText is a value as JSON text, for error messages.

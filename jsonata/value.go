@@ -69,8 +69,18 @@ type Object struct {
 
 const indexAt = 8
 
-// NewObject returns an empty object with room for n members.
+// NewObject returns an empty object with room for n members. A small
+// object and its members are one allocation.
 func NewObject(n int) *Object {
+	if n <= 4 {
+		p := &struct {
+			o Object
+			k [4]string
+			v [4]any
+		}{}
+		p.o.keys, p.o.vals = p.k[:0:4], p.v[:0:4]
+		return &p.o
+	}
 	return &Object{keys: make([]string, 0, n), vals: make([]any, 0, n)}
 }
 

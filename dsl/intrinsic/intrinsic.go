@@ -80,6 +80,18 @@ type Env struct {
 	// $millis()), so that the evaluation reads no clock of its own; zero:
 	// the JSONata engine's clock.
 	Now time.Time
+	// Memo, when set, remembers across the states of one step the JSONata
+	// engine's form of the last object a JSONata expression produced: the
+	// next state's input is usually that object, and need not be converted
+	// back. nil: every input is converted.
+	Memo *Memo
+}
+
+// Memo is the JSONata form (Converted) of one workflow object (Value),
+// matched by identity; values are never changed once built.
+type Memo struct {
+	Value     *value.Object
+	Converted any
 }
 
 // Variables is a scope of workflow variables, as a state reads them.

@@ -88,8 +88,28 @@ type Object struct {
 
 const indexThreshold = 16
 
-// NewObject returns an empty object with room for n members.
-func NewObject(n int) *Object { return &Object{members: make([]Member, 0, n)} }
+// NewObject returns an empty object with room for n members. A small
+// object and its members are one allocation (most objects are small, and
+// a step builds many).
+func NewObject(n int) *Object {
+	switch {
+	case n <= 4:
+		p := &struct {
+			o Object
+			m [4]Member
+		}{}
+		p.o.members = p.m[:0:4]
+		return &p.o
+	case n <= 8:
+		p := &struct {
+			o Object
+			m [8]Member
+		}{}
+		p.o.members = p.m[:0:8]
+		return &p.o
+	}
+	return &Object{members: make([]Member, 0, n)}
+}
 
 // ObjectOf builds an object from alternating keys and values, for tests and
 // literals: ObjectOf("a", Number("1"), "b", "x").
