@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -141,13 +140,8 @@ func replayable(req *http.Request) bool {
 // (Request.Write would drop or rewrite them silently.)
 func validHeaders(h http.Header) error {
 	for name, vals := range h {
-		if name == "" {
-			return errors.New("net/http: invalid header field name \"\"")
-		}
-		for i := 0; i < len(name); i++ {
-			if c := name[i]; c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
-				return fmt.Errorf("net/http: invalid header field name %q", name)
-			}
+		if !validHeaderName(name) {
+			return fmt.Errorf("net/http: invalid header field name %q", name)
 		}
 		for _, v := range vals {
 			for i := 0; i < len(v); i++ {
