@@ -209,7 +209,7 @@ func fnSort(c *Call, args []any) (any, error) {
 		case allNum:
 			greater = func(a, b any) (bool, error) { return a.(float64) > b.(float64), nil }
 		case allStr:
-			greater = func(a, b any) (bool, error) { return utf16Less(b.(string), a.(string)), nil }
+			greater = func(a, b any) (bool, error) { return compareUTF16(a.(string), b.(string)) > 0, nil }
 		default:
 			return nil, &Error{Code: "D3070", Message: libMessages["D3070"]}
 		}

@@ -1,9 +1,6 @@
 package jsonata
 
-import (
-	"math"
-	"unicode/utf8"
-)
+import "math"
 
 // libMessages are the texts of the codes the function library raises, as
 // jsonata-js 2.0.6 words them.
@@ -158,37 +155,6 @@ func libIsNumeric(v any) (bool, error) {
 		return false, libError("D1001", f)
 	}
 	return true, nil
-}
-
-// utf16Less orders strings as JavaScript's < does: by UTF-16 code units.
-// That is code point order except that a character above U+FFFF (a
-// surrogate pair, 0xD800…) sorts before U+E000…U+FFFF.
-func utf16Less(a, b string) bool {
-	for i := 0; i < len(a) && i < len(b); i++ {
-		if a[i] == b[i] {
-			continue
-		}
-		if a[i] < utf8.RuneSelf && b[i] < utf8.RuneSelf {
-			return a[i] < b[i]
-		}
-		// Back up to the start of the characters that differ.
-		j := i
-		for j > 0 && !utf8.RuneStart(a[j]) {
-			j--
-		}
-		ra, _ := utf8.DecodeRuneInString(a[j:])
-		rb, _ := utf8.DecodeRuneInString(b[j:])
-		return utf16Unit(ra) < utf16Unit(rb)
-	}
-	return len(a) < len(b)
-}
-
-// utf16Unit is the first UTF-16 code unit of r.
-func utf16Unit(r rune) rune {
-	if r > 0xffff {
-		return 0xd800 + ((r - 0x10000) >> 10)
-	}
-	return r
 }
 
 // seqResult is a sequence result as the evaluator finishes it: an empty
