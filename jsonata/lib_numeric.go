@@ -122,7 +122,7 @@ func matchesRadixForm(s string) bool {
 // ignored, "" is 0, 0x/0o/0b integers, decimal literals, Infinity; NaN
 // for anything else.
 func jsStringToNumber(s string) float64 {
-	s = strings.TrimFunc(s, jsWhiteSpace)
+	s = strings.TrimFunc(s, isJSSpace)
 	if s == "" {
 		return 0
 	}
@@ -194,16 +194,6 @@ func jsStringToNumber(s string) float64 {
 		return math.NaN()
 	}
 	return f
-}
-
-// jsWhiteSpace is JavaScript's white space and line terminators (what
-// String#trim removes).
-func jsWhiteSpace(r rune) bool {
-	switch r {
-	case '\t', '\n', '\v', '\f', '\r', ' ', 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff:
-		return true
-	}
-	return r >= 0x2000 && r <= 0x200a
 }
 
 // libJSRound is JavaScript's Math.round: to the nearest integer, a half up

@@ -564,7 +564,7 @@ func rxParseInt(s string, units int) (n int, used int, ok bool) {
 			u++
 		}
 	}
-	p := strings.TrimLeftFunc(s[:end], rxIsJSSpace)
+	p := strings.TrimLeftFunc(s[:end], isJSSpace)
 	neg := false
 	if p != "" && (p[0] == '+' || p[0] == '-') {
 		neg = p[0] == '-'
@@ -583,14 +583,4 @@ func rxParseInt(s string, units int) (n int, used int, ok bool) {
 		n, used = -n, used+1
 	}
 	return n, used, true
-}
-
-// rxIsJSSpace is JavaScript's white space and line terminators (what
-// parseInt and trim skip).
-func rxIsJSSpace(r rune) bool {
-	switch r {
-	case '\t', '\n', '\v', '\f', '\r', ' ', 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF:
-		return true
-	}
-	return r >= 0x2000 && r <= 0x200A
 }
