@@ -565,7 +565,7 @@ func intMatcher(f *intPicture, n int) (dtMatcher, error) {
 	return m, nil
 }
 
-func itoa(n int) string { return fmtJSNumber(float64(n)) }
+func itoa(n int) string { return jsNumberString(float64(n)) }
 
 // partMatcher is the pattern and reader of one part of a picture.
 func partMatcher(p *dtPart) (dtMatcher, error) {

@@ -99,7 +99,7 @@ func fnFormatBase(_ *Call, args []any) (any, error) {
 // toString(radix) does.
 func integerInRadix(v float64, radix int) string {
 	if radix == 10 || math.IsNaN(v) || math.IsInf(v, 0) {
-		return fmtJSNumber(v)
+		return jsNumberString(v)
 	}
 	if math.Abs(v) < 1<<63 {
 		return strconv.FormatInt(int64(v), radix)
@@ -120,7 +120,7 @@ func roundHalfEven(arg float64, precision int) float64 {
 // point, an exact tie rounded up; from 1e21 the number's own text.
 func jsToFixed(x float64, digits int) string {
 	if x >= 1e21 || math.IsNaN(x) || math.IsInf(x, 0) {
-		return fmtJSNumber(x)
+		return jsNumberString(x)
 	}
 	s := strconv.FormatFloat(x, 'f', digits, 64)
 	// Go rounds an exact tie to even; JavaScript picks the larger. A tie

@@ -213,7 +213,7 @@ func formatInt(value float64, f *intPicture) (string, error) {
 		s = decimalToLetters(value, a)
 	case intRoman:
 		if value > maxRomanValue {
-			return "", errorf("D3130", "The number %s is too large to write in roman numerals (at most %d)", fmtJSNumber(value), maxRomanValue)
+			return "", errorf("D3130", "The number %s is too large to write in roman numerals (at most %d)", jsNumberString(value), maxRomanValue)
 		}
 		s = decimalToRoman(int(value))
 		if f.cas == caseUpper {
@@ -242,7 +242,7 @@ func formatInt(value float64, f *intPicture) (string, error) {
 // the mandatory digits, in the pattern's digit family, grouped, and with an
 // English ordinal suffix when asked.
 func formatDecimalDigits(value float64, f *intPicture) string {
-	digits := []rune(fmtJSNumber(value))
+	digits := []rune(jsNumberString(value))
 	if pad := f.mandatory - len(digits); pad > 0 {
 		padded := make([]rune, pad, pad+len(digits))
 		for i := range padded {
@@ -462,25 +462,12 @@ func jsParseInt(s string) float64 {
 	return v
 }
 
-// isJSSpace is JavaScript's \s (white space and line terminators).
+// isJSSpace is JavaScript's \s: white space and line terminators (what
+// String#trim removes and parseInt skips).
 func isJSSpace(r rune) bool {
 	switch r {
 	case '\t', '\n', '\v', '\f', '\r', ' ', 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF:
 		return true
 	}
 	return r >= 0x2000 && r <= 0x200A
-}
-
-// fmtJSNumber writes a number as JavaScript's String(number) does: as JSON
-// does (jsNumberString), and NaN and the infinities by name.
-func fmtJSNumber(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "Infinity"
-	case math.IsInf(v, -1):
-		return "-Infinity"
-	}
-	return jsNumberString(v)
 }

@@ -56,7 +56,7 @@ func buildWordValues() (map[string]float64, []string) {
 // numberToWords writes a non-negative integer in title-case English words.
 func numberToWords(value float64, ordinal bool) string {
 	if math.IsNaN(value) || math.IsInf(value, 0) {
-		return fmtJSNumber(value) // jsonata-js recurses without end here
+		return jsNumberString(value) // jsonata-js recurses without end here
 	}
 	var b strings.Builder
 	writeWords(&b, value, false, ordinal)
