@@ -1317,19 +1317,18 @@ func (ev *evaluator) sortItems(n *node, input any, env *frame) (any, error) {
 			ks[i].keys[j] = v
 		}
 	}
-	var sortErr error
-	// swap reports whether a must come after b
-	swap := func(a, b *keyed) bool {
+	// after reports whether a must come after b
+	after := func(a, b *keyed) (bool, error) {
 		for j, term := range n.terms {
 			aa, bb := a.keys[j], b.keys[j]
 			if IsUndefined(aa) {
 				if IsUndefined(bb) {
 					continue
 				}
-				return true
+				return true, nil
 			}
 			if IsUndefined(bb) {
-				return false
+				return false, nil
 			}
 			as, aIsStr := aa.(string)
 			an, aIsNum := aa.(float64)
@@ -1340,16 +1339,10 @@ func (ev *evaluator) sortItems(n *node, input any, env *frame) (any, error) {
 				if aIsStr || aIsNum {
 					v = bb
 				}
-				if sortErr == nil {
-					sortErr = coreErr("T2008", n.pos, "", v)
-				}
-				return false
+				return false, coreErr("T2008", n.pos, "", v)
 			}
 			if aIsStr != bIsStr {
-				if sortErr == nil {
-					sortErr = &Error{Code: "T2007", Position: n.pos, Value: aa, Message: "Type mismatch when comparing values " + jsonText(aa) + " and " + jsonText(bb) + " in order-by clause"}
-				}
-				return false
+				return false, &Error{Code: "T2007", Position: n.pos, Value: aa, Message: "Type mismatch when comparing values " + jsonText(aa) + " and " + jsonText(bb) + " in order-by clause"}
 			}
 			var c int
 			if aIsStr {
@@ -1365,17 +1358,16 @@ func (ev *evaluator) sortItems(n *node, input any, env *frame) (any, error) {
 			if term.descending {
 				c = -c
 			}
-			return c == 1
+			return c == 1, nil
 		}
-		return false
+		return false, nil
 	}
-	idx := make([]*keyed, len(ks))
+	sorted := make([]*keyed, len(ks))
 	for i := range ks {
-		idx[i] = &ks[i]
+		sorted[i] = &ks[i]
 	}
-	sorted := mergeSort(idx, swap)
-	if sortErr != nil {
-		return nil, sortErr
+	if err := mergeSort(sorted, make([]*keyed, len(ks)), after); err != nil {
+		return nil, err
 	}
 	out := make([]any, len(sorted))
 	for i, k := range sorted {
@@ -1387,25 +1379,40 @@ func (ev *evaluator) sortItems(n *node, input any, env *frame) (any, error) {
 	return Seq(out), nil
 }
 
-// mergeSort is a stable top-down merge sort; swap(a, b) says a goes after b.
-func mergeSort[T any](items []T, swap func(a, b T) bool) []T {
-	if len(items) <= 1 {
-		return items
+// mergeSort is jsonata-js's stable top-down merge sort, in place (tmp is
+// scratch of the same length): the left half, then the right half, then a
+// merge that takes the right item only when after(left, right). It stops
+// at the first error after returns. Order-by and $sort both use it, so a
+// comparator sees the same pairs in the same order as in jsonata-js.
+func mergeSort[T any](a, tmp []T, after func(a, b T) (bool, error)) error {
+	if len(a) <= 1 {
+		return nil
 	}
-	mid := len(items) / 2
-	left := mergeSort(append([]T(nil), items[:mid]...), swap)
-	right := mergeSort(append([]T(nil), items[mid:]...), swap)
-	out := make([]T, 0, len(items))
-	i, j := 0, 0
-	for i < len(left) && j < len(right) {
-		if swap(left[i], right[j]) {
-			out = append(out, right[j])
-			j++
-		} else {
-			out = append(out, left[i])
-			i++
+	mid := len(a) / 2
+	if err := mergeSort(a[:mid], tmp[:mid], after); err != nil {
+		return err
+	}
+	if err := mergeSort(a[mid:], tmp[mid:], after); err != nil {
+		return err
+	}
+	copy(tmp, a)
+	left, right := tmp[:mid], tmp[mid:]
+	k := 0
+	for len(left) > 0 && len(right) > 0 {
+		g, err := after(left[0], right[0])
+		if err != nil {
+			return err
 		}
+		if g {
+			a[k] = right[0]
+			right = right[1:]
+		} else {
+			a[k] = left[0]
+			left = left[1:]
+		}
+		k++
 	}
-	out = append(out, left[i:]...)
-	return append(out, right[j:]...)
+	k += copy(a[k:], left)
+	copy(a[k:], right)
+	return nil
 }

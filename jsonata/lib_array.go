@@ -230,44 +230,8 @@ func fnSort(c *Call, args []any) (any, error) {
 	src := make([]any, len(items))
 	copy(src, items)
 	tmp := make([]any, len(items))
-	if err := libMergeSort(src, tmp, greater); err != nil {
+	if err := mergeSort(src, tmp, greater); err != nil {
 		return nil, err
 	}
 	return src, nil
-}
-
-// libMergeSort sorts a in place (tmp is scratch of the same length): the left
-// half, then the right half, then a merge that takes the right item only
-// when greater(left, right).
-func libMergeSort(a, tmp []any, greater func(a, b any) (bool, error)) error {
-	if len(a) <= 1 {
-		return nil
-	}
-	mid := len(a) / 2
-	if err := libMergeSort(a[:mid], tmp[:mid], greater); err != nil {
-		return err
-	}
-	if err := libMergeSort(a[mid:], tmp[mid:], greater); err != nil {
-		return err
-	}
-	copy(tmp, a)
-	left, right := tmp[:mid], tmp[mid:]
-	k := 0
-	for len(left) > 0 && len(right) > 0 {
-		g, err := greater(left[0], right[0])
-		if err != nil {
-			return err
-		}
-		if g {
-			a[k] = right[0]
-			right = right[1:]
-		} else {
-			a[k] = left[0]
-			left = left[1:]
-		}
-		k++
-	}
-	k += copy(a[k:], left)
-	copy(a[k:], right)
-	return nil
 }
