@@ -193,11 +193,5 @@ func jsonOrYAML(ct string) bool {
 	if err != nil {
 		return false
 	}
-	switch {
-	case mt == "application/json", strings.HasSuffix(mt, "+json"),
-		mt == "application/yaml", mt == "application/x-yaml", mt == "text/yaml", mt == "text/x-yaml", strings.HasSuffix(mt, "+yaml"),
-		mt == "application/x-amz-json-1.0":
-		return true
-	}
-	return false
+	return mediaFormat(mt) != mediaOther || mt == "application/x-amz-json-1.0"
 }

@@ -39,6 +39,27 @@ func pathParam(r *http.Request, key string) (string, error) {
 	return v, nil
 }
 
+// mediaKind is what a media type says about a body's syntax.
+type mediaKind int
+
+const (
+	mediaOther mediaKind = iota
+	mediaJSON
+	mediaYAML
+)
+
+// mediaFormat classifies a media type as parsed by mime.ParseMediaType:
+// the one list of the types read as JSON and as YAML.
+func mediaFormat(mt string) mediaKind {
+	switch {
+	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+		return mediaJSON
+	case mt == "application/yaml" || mt == "application/x-yaml" || mt == "text/yaml" || mt == "text/x-yaml" || strings.HasSuffix(mt, "+yaml"):
+		return mediaYAML
+	}
+	return mediaOther
+}
+
 // requireJSON refuses a declared content type that is not JSON.
 func requireJSON(r *http.Request) error {
 	ct := r.Header.Get("Content-Type")
@@ -46,7 +67,7 @@ func requireJSON(r *http.Request) error {
 		return nil
 	}
 	mt, _, err := mime.ParseMediaType(ct)
-	if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+	if err == nil && mediaFormat(mt) == mediaJSON {
 		return nil
 	}
 	return errf(codeUnsupportedMedia, fmt.Sprintf("content type %q is not supported here: send application/json", ct))

@@ -7,7 +7,6 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/interpreter"
@@ -44,10 +43,10 @@ func definitionFormat(r *http.Request) dsl.Format {
 	if err != nil {
 		return dsl.Sniff
 	}
-	switch {
-	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+	switch mediaFormat(mt) {
+	case mediaJSON:
 		return dsl.JSON
-	case mt == "application/yaml" || mt == "application/x-yaml" || mt == "text/yaml" || mt == "text/x-yaml" || strings.HasSuffix(mt, "+yaml"):
+	case mediaYAML:
 		return dsl.YAML
 	}
 	return dsl.Sniff
