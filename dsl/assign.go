@@ -59,11 +59,7 @@ func (a *Assign) EvalQuery(q *QueryScope) (*value.Object, error) {
 	if a.query == nil {
 		return a.Eval(q.env)
 	}
-	env := q.env
-	env.MaxPayload = MaxAssign
-	sub := *q
-	sub.env = env
-	v, err := a.query.Eval(&sub)
+	v, err := a.query.evalWithin(q, MaxAssign)
 	if err != nil {
 		return nil, err
 	}

@@ -569,7 +569,13 @@ func (t *QueryTemplate) Query() *Query { return t.root.query }
 // Eval builds the field's value, bounded by the payload limit
 // (States.DataLimitExceeded) as it is built.
 func (t *QueryTemplate) Eval(q *QueryScope) (value.Value, error) {
-	b := budget{limit: q.env.Limit()}
+	return t.evalWithin(q, q.env.Limit())
+}
+
+// evalWithin builds the field's value over q, bounded by limit bytes
+// instead of the scope's payload limit (an Assign's MaxAssign).
+func (t *QueryTemplate) evalWithin(q *QueryScope, limit int) (value.Value, error) {
+	b := budget{limit: limit}
 	return t.root.eval(q, &b, 0)
 }
 
