@@ -28,10 +28,6 @@ func errorf(code string, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// messages are the texts of the codes, as jsonata-js words them; {{token}}
-// and {{value}} stand for the error's token and value.
-var messages = map[string]string{}
-
 // fillMessage fills a message template.
 func fillMessage(tmpl, token string, value any) string {
 	if tmpl == "" {

@@ -211,7 +211,7 @@ func fnSort(c *Call, args []any) (any, error) {
 		case allStr:
 			greater = func(a, b any) (bool, error) { return compareUTF16(a.(string), b.(string)) > 0, nil }
 		default:
-			return nil, &Error{Code: "D3070", Message: libMessages["D3070"]}
+			return nil, &Error{Code: "D3070", Message: messages["D3070"]}
 		}
 	} else {
 		fn := args[1]

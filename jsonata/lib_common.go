@@ -2,37 +2,10 @@ package jsonata
 
 import "math"
 
-// libMessages are the texts of the codes the function library raises, as
-// jsonata-js 2.0.6 words them.
-var libMessages = map[string]string{
-	"D1001": "Number out of range: {{value}}",
-	"D3001": "Attempting to invoke string function on Infinity or NaN",
-	"D3030": "Unable to cast value to a number: {{value}}",
-	"D3050": "The second argument of reduce function must be a function with at least two arguments",
-	"D3060": "The sqrt function cannot be applied to a negative number: {{value}}",
-	"D3061": "The power function has resulted in a value that cannot be represented as a JSON number: base={{value}}, exponent={{exp}}",
-	"D3070": "The single argument form of the sort function can only be applied to an array of strings or an array of numbers.  Use the second argument to specify a comparison function",
-	"D3120": "Syntax error in expression passed to function eval: {{value}}",
-	"D3121": "Dynamic error evaluating the expression passed to function eval: {{value}}",
-	"D3137": "{{{message}}}",
-	"D3138": "The $single() function expected exactly 1 matching result.  Instead it matched more.",
-	"D3139": "The $single() function expected exactly 1 matching result.  Instead it matched 0.",
-	"D3140": "Malformed URL passed to ${{{functionName}}}(): {{value}}",
-	"D3141": "{{{message}}}",
-}
-
-func init() {
-	for k, v := range libMessages {
-		if _, ok := messages[k]; !ok {
-			messages[k] = v
-		}
-	}
-}
-
 // libError builds the error code about value, its message the code's text
 // with {{value}} written as jsonata-js writes it (JSON.stringify).
 func libError(code string, value any) *Error {
-	return &Error{Code: code, Value: value, Message: fillLibMessage(libMessages[code], map[string]string{"value": jsonForMessage(value)})}
+	return &Error{Code: code, Value: value, Message: fillLibMessage(messages[code], map[string]string{"value": jsonForMessage(value)})}
 }
 
 // fillLibMessage fills a jsonata-js template: {{{name}}} and {{name}} both

@@ -80,12 +80,12 @@ func fnSingle(c *Call, args []any) (any, error) {
 			continue
 		}
 		if found {
-			return nil, &Error{Code: "D3138", Value: float64(i), Message: libMessages["D3138"]}
+			return nil, &Error{Code: "D3138", Value: float64(i), Message: messages["D3138"]}
 		}
 		result, found = it, true
 	}
 	if !found {
-		return nil, &Error{Code: "D3139", Message: libMessages["D3139"]}
+		return nil, &Error{Code: "D3139", Message: messages["D3139"]}
 	}
 	return result, nil
 }
@@ -101,7 +101,7 @@ func fnReduce(c *Call, args []any) (any, error) {
 	fn := args[1]
 	arity := functionArity(fn)
 	if arity < 2 {
-		return nil, &Error{Code: "D3050", Message: libMessages["D3050"]}
+		return nil, &Error{Code: "D3050", Message: messages["D3050"]}
 	}
 	var init any = Undefined
 	if len(args) > 2 {

@@ -281,9 +281,7 @@ func fnPower(_ *Call, args []any) (any, error) {
 	y, _ := libNumArg(args, 1)
 	r := libJSPow(x, y)
 	if math.IsNaN(r) || math.IsInf(r, 0) {
-		e := libError("D3061", x)
-		e.Message = fillLibMessage(libMessages["D3061"], map[string]string{"value": jsonForMessage(x), "exp": jsonForMessage(y)})
-		return nil, e
+		return nil, &Error{Code: "D3061", Value: x, Message: fillLibMessage(messages["D3061"], map[string]string{"value": jsonForMessage(x), "exp": jsonForMessage(y)})}
 	}
 	return r, nil
 }

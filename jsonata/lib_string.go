@@ -407,10 +407,7 @@ func libURLFunc(name string, f func(string) (string, bool)) func(*Call, []any) (
 		}
 		out, ok := f(s)
 		if !ok {
-			e := libError("D3140", s)
-			e.Token = name
-			e.Message = fillLibMessage(libMessages["D3140"], map[string]string{"functionName": name, "value": jsonForMessage(s)})
-			return nil, e
+			return nil, &Error{Code: "D3140", Token: name, Value: s, Message: fillLibMessage(messages["D3140"], map[string]string{"functionName": name, "value": jsonForMessage(s)})}
 		}
 		return out, nil
 	}
@@ -572,5 +569,5 @@ func fnEval(c *Call, args []any) (any, error) {
 			code = "D3120"
 		}
 	}
-	return nil, &Error{Code: code, Value: msg, Message: fillLibMessage(libMessages[code], map[string]string{"value": jsonForMessage(msg)})}
+	return nil, &Error{Code: code, Value: msg, Message: fillLibMessage(messages[code], map[string]string{"value": jsonForMessage(msg)})}
 }

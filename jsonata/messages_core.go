@@ -1,8 +1,10 @@
 package jsonata
 
-// coreMessages are the texts of the errors the parser and the evaluator
-// raise, as jsonata-js 2.0.6 words them.
-var coreMessages = map[string]string{
+// messages are the texts of the error codes, as jsonata-js 2.0.6 words
+// them: {{token}} and {{value}} (fillMessage), or {{name}} and {{{name}}}
+// (fillLibMessage), stand for the error's details.
+var messages = map[string]string{
+	// The parser and the evaluator.
 	"S0101": "String literal must be terminated by a matching quote",
 	"S0102": "Number out of range: {{token}}",
 	"S0103": "Unsupported escape sequence: \\{{token}}",
@@ -48,14 +50,54 @@ var coreMessages = map[string]string{
 	"T2013": "The transform expression clones the input object using the $clone() function.  This has been overridden in the current scope by a non-function.",
 	"D3120": "Syntax error in expression passed to function eval: {{value}}",
 	"D3121": "Dynamic error evaluating the expression passed to function eval: {{value}}",
-}
 
-func init() {
-	for k, v := range coreMessages {
-		if _, ok := messages[k]; !ok {
-			messages[k] = v
-		}
-	}
+	// The function library.
+	"D3001": "Attempting to invoke string function on Infinity or NaN",
+	"D3030": "Unable to cast value to a number: {{value}}",
+	"D3050": "The second argument of reduce function must be a function with at least two arguments",
+	"D3060": "The sqrt function cannot be applied to a negative number: {{value}}",
+	"D3061": "The power function has resulted in a value that cannot be represented as a JSON number: base={{value}}, exponent={{exp}}",
+	"D3070": "The single argument form of the sort function can only be applied to an array of strings or an array of numbers.  Use the second argument to specify a comparison function",
+	"D3137": "{{{message}}}",
+	"D3138": "The $single() function expected exactly 1 matching result.  Instead it matched more.",
+	"D3139": "The $single() function expected exactly 1 matching result.  Instead it matched 0.",
+	"D3140": "Malformed URL passed to ${{{functionName}}}(): {{value}}",
+	"D3141": "{{{message}}}",
+
+	// Regular expressions (regex.go, lib_regex.go).
+	"S0303": "Invalid regular expression: {{value}}",
+	"D1004": "Regular expression matches zero length string",
+	"T1010": "The matcher function argument passed to function {{token}} does not return the correct object structure",
+	"D3010": "Second argument of replace function cannot be an empty string",
+	"D3011": "Fourth argument of replace function must evaluate to a positive number",
+	"D3012": "Attempted to replace a matched string with a non-string value",
+	"D3020": "Third argument of split function must evaluate to a positive number",
+	"D3040": "Third argument of match function must evaluate to a positive number",
+
+	// $formatInteger, $formatNumber, $formatBase and the date/time functions.
+	"D3080": "The picture string must only contain a maximum of two sub-pictures",
+	"D3081": "The sub-picture must not contain more than one instance of the 'decimal-separator' character",
+	"D3082": "The sub-picture must not contain more than one instance of the 'percent' character",
+	"D3083": "The sub-picture must not contain more than one instance of the 'per-mille' character",
+	"D3084": "The sub-picture must not contain both a 'percent' and a 'per-mille' character",
+	"D3085": "The mantissa part of a sub-picture must contain at least one character that is either an 'optional digit character' or a member of the 'decimal digit family'",
+	"D3086": "The sub-picture must not contain a passive character that is preceded by an active character and that is followed by another active character",
+	"D3087": "The sub-picture must not contain a 'grouping-separator' character that appears adjacent to a 'decimal-separator' character",
+	"D3088": "The sub-picture must not contain a 'grouping-separator' at the end of the integer part",
+	"D3089": "The sub-picture must not contain two adjacent instances of the 'grouping-separator' character",
+	"D3090": "The integer part of the sub-picture must not contain a member of the 'decimal digit family' that is followed by an instance of the 'optional digit character'",
+	"D3091": "The fractional part of the sub-picture must not contain an instance of the 'optional digit character' that is followed by a member of the 'decimal digit family'",
+	"D3092": "A sub-picture that contains a 'percent' or 'per-mille' character must not contain a character treated as an 'exponent-separator'",
+	"D3093": "The exponent part of the sub-picture must comprise only of one or more characters that are members of the 'decimal digit family'",
+	"D3100": "The radix of the formatBase function must be between 2 and 36.  It was given {{value}}",
+	"D3110": "The argument of the toMillis function must be an ISO 8601 formatted timestamp. Given {{value}}",
+	"D3130": "Formatting or parsing an integer as a sequence starting with {{value}} is not supported by this implementation",
+	"D3131": "In a decimal digit pattern, all digits must be from the same decimal group",
+	"D3132": "Unknown component specifier {{value}} in date/time picture string",
+	"D3133": "The 'name' modifier can only be applied to months and days in the date/time picture string, not {{value}}",
+	"D3134": "The timezone integer format specifier cannot have more than four digits",
+	"D3135": "No matching closing bracket ']' in date/time picture string",
+	"D3136": "The date/time picture string is missing specifiers required to parse the timestamp",
 }
 
 // coreErr builds an error whose message fills the code's text as
@@ -69,9 +111,11 @@ func coreErr(code string, pos int, token string, value any) *Error {
 // tokenErr is coreErr for an error about a token, written as jsonata-js
 // writes it (a number token as a number).
 func tokenErr(code string, t token, value any) *Error {
-	e := coreErr(code, t.pos, tokenValue(t), value)
+	e := &Error{Code: code, Position: t.pos, Token: tokenValue(t), Value: value}
+	shown := jsonText(e.Token)
 	if t.kind == tokNumber {
-		e.Message = fillMessage(messages[code], jsonText(t.num), jsonText(value))
+		shown = jsonText(t.num)
 	}
+	e.Message = fillMessage(messages[code], shown, jsonText(value))
 	return e
 }

@@ -49,27 +49,6 @@ type Regex struct {
 // with the pattern, and no sensible expression needs a larger one.
 const maxPatternLen = 16 << 10
 
-// regexMessages are the texts of the codes this file and lib_regex.go raise.
-var regexMessages = map[string]string{
-	"S0301": "Empty regular expressions are not allowed",
-	"S0303": "Invalid regular expression: {{value}}",
-	"D1004": "Regular expression matches zero length string",
-	"T1010": "The matcher function argument passed to function {{token}} does not return the correct object structure",
-	"D3010": "Second argument of replace function cannot be an empty string",
-	"D3011": "Fourth argument of replace function must evaluate to a positive number",
-	"D3012": "Attempted to replace a matched string with a non-string value",
-	"D3020": "Third argument of split function must evaluate to a positive number",
-	"D3040": "Third argument of match function must evaluate to a positive number",
-}
-
-func init() {
-	for k, v := range regexMessages {
-		if _, ok := messages[k]; !ok {
-			messages[k] = v
-		}
-	}
-}
-
 // compileRegex compiles a regular expression literal's pattern and flags.
 // A pattern RE2 cannot run, or that JavaScript would refuse, is an S0303
 // error whose Value is "/pattern/flags: why"; the parser sets its Position.
