@@ -18,17 +18,24 @@ import (
 // queryOutput finishes a JSONata state: its Assign, then its Output
 // (default def), both over q.
 func queryOutput(s *dsl.State, q *dsl.QueryScope, def value.Value) (value.Value, *value.Object, error) {
+	return assignThenOutput(s.Assign, s.Output, q, def)
+}
+
+// assignThenOutput evaluates assign (when set), then output (default
+// def), both over q: the finish of a JSONata state, catcher or matched
+// choice rule.
+func assignThenOutput(assign *dsl.Assign, output *dsl.QueryTemplate, q *dsl.QueryScope, def value.Value) (value.Value, *value.Object, error) {
 	var vars *value.Object
-	if s.Assign != nil {
+	if assign != nil {
 		var err error
-		if vars, err = s.Assign.EvalQuery(q); err != nil {
+		if vars, err = assign.EvalQuery(q); err != nil {
 			return nil, nil, err
 		}
 	}
-	if s.Output == nil {
+	if output == nil {
 		return def, vars, nil
 	}
-	out, err := s.Output.Eval(q)
+	out, err := output.Eval(q)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -45,21 +52,7 @@ func queryResultOutput(s *dsl.State, raw, result value.Value, env Env) (value.Va
 func queryCatchOutput(c *dsl.Catcher, raw value.Value, e *failure.Error, env Env) (value.Value, *value.Object, error) {
 	errOut := ErrorOutput(e)
 	q := dsl.NewQueryScope(env, raw).WithErrorOutput(errOut)
-	var vars *value.Object
-	if c.Assign != nil {
-		var err error
-		if vars, err = c.Assign.EvalQuery(q); err != nil {
-			return nil, nil, err
-		}
-	}
-	if c.Output == nil {
-		return errOut, vars, nil
-	}
-	out, err := c.Output.Eval(q)
-	if err != nil {
-		return nil, nil, err
-	}
-	return out, vars, nil
+	return assignThenOutput(c.Assign, c.Output, q, errOut)
 }
 
 // queryInteger evaluates an integer field given as an expression (Wait's
@@ -165,17 +158,9 @@ func queryChoice(s *dsl.State, raw value.Value, env Env) (string, value.Value, *
 		if !b {
 			continue
 		}
-		var vars *value.Object
-		if r.Assign != nil {
-			if vars, err = r.Assign.EvalQuery(q); err != nil {
-				return "", nil, nil, err
-			}
-		}
-		out := raw
-		if r.Output != nil {
-			if out, err = r.Output.Eval(q); err != nil {
-				return "", nil, nil, err
-			}
+		out, vars, err := assignThenOutput(r.Assign, r.Output, q, raw)
+		if err != nil {
+			return "", nil, nil, err
 		}
 		return r.Next, out, vars, nil
 	}
