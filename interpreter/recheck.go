@@ -119,7 +119,8 @@ func (e *Engine) runRechecks(ctx context.Context) {
 func (e *Engine) recheck(ctx context.Context, id string) {
 	rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if _, err := e.store.GetExecution(rctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+	inFlight, err := e.recoverExecution(rctx, id)
+	if err != nil {
 		rc := e.rechecks
 		rc.mu.Lock()
 		if en, ok := rc.due[id]; ok {
@@ -130,7 +131,7 @@ func (e *Engine) recheck(ctx context.Context, id string) {
 		rc.mu.Unlock()
 		return
 	}
-	if e.recoverExecution(rctx, id) {
+	if inFlight {
 		e.log.Debug("execution looked at again after a commit of unknown outcome", slog.String("execution_id", id))
 	}
 	e.rechecks.mu.Lock()

@@ -2,6 +2,7 @@ package interpreter
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -157,7 +158,7 @@ func (rc *recovery) page(ctx context.Context, p int, list func(context.Context, 
 			return err
 		}
 		for _, id := range ids {
-			if rc.e.recoverExecution(ctx, id) && found != nil {
+			if inFlight, _ := rc.e.recoverExecution(ctx, id); inFlight && found != nil {
 				*found = append(*found, id)
 			}
 		}
@@ -190,19 +191,27 @@ func (rc *recovery) listAll(ctx context.Context, p int) error {
 }
 
 // recoverExecution redoes the task calls of an execution that nobody in
-// this process is making, and reports whether it has any in flight.
-func (e *Engine) recoverExecution(ctx context.Context, id string) (inFlight bool) {
+// this process is making, and reports whether it has any in flight. err is
+// the error of reading the execution when the store did not answer (a
+// missing execution is an answer: nil, nothing in flight).
+func (e *Engine) recoverExecution(ctx context.Context, id string) (inFlight bool, err error) {
 	rec, err := e.store.GetExecution(ctx, id)
-	if err != nil || rec.Status != store.StatusRunning {
-		return false
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		return false, err
+	}
+	if rec.Status != store.StatusRunning {
+		return false, nil
 	}
 	def, err := e.definition(ctx, rec.StateMachine, rec.Version)
 	if err != nil {
-		return false
+		return false, nil
 	}
 	r, err := decodeRun(rec, def, false, nil, false)
 	if err != nil {
-		return false
+		return false, nil
 	}
 	for _, t := range r.threads {
 		s := r.state(t)
@@ -226,7 +235,7 @@ func (e *Engine) recoverExecution(ctx context.Context, id string) (inFlight bool
 		e.dispatch(id, taskCall{Thread: t.ID, ScheduledID: t.Task.ScheduledID, Spec: s.Task, Params: t.Task.Params.V,
 			Token: tok, Timeout: t.Task.Timeout, Heartbeat: t.Task.Heartbeat})
 	}
-	return inFlight
+	return inFlight, nil
 }
 
 // callInFlight reports whether thread t (in state s) waits on a call that
