@@ -153,7 +153,7 @@ func queryChoice(s *dsl.State, raw value.Value, env Env) (string, value.Value, *
 			if qq := r.Condition.Query(); qq != nil {
 				text = qq.Text
 			}
-			return "", nil, nil, failure.Newf(failure.QueryEvaluationError, "The JSONata expression '%s' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '%s' for value: %s", text, jsonTypeName(v), value.MarshalString(v))
+			return "", nil, nil, failure.Newf(failure.QueryEvaluationError, "The JSONata expression '%s' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '%s' for value: %s", text, value.TypeName(v), value.MarshalString(v))
 		}
 		if !b {
 			continue
@@ -174,23 +174,6 @@ func queryChoice(s *dsl.State, raw value.Value, env Env) (string, value.Value, *
 	return s.Default, out, vars, nil
 }
 
-// jsonTypeName names a value's JSON type as AWS's causes do.
-func jsonTypeName(v value.Value) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case string:
-		return "string"
-	case value.Number:
-		return "number"
-	case []any:
-		return "array"
-	}
-	return "object"
-}
-
 // queryMapStart plans a JSONata Map: Items (default: the input, which must
 // be an array), MaxConcurrency and the tolerances, literal or expressions.
 func queryMapStart(s *dsl.State, raw value.Value, env Env) (MapPlan, error) {
@@ -207,7 +190,7 @@ func queryMapStart(s *dsl.State, raw value.Value, env Env) (MapPlan, error) {
 			if qq := s.Items.Query(); qq != nil {
 				text = qq.Text
 			}
-			return MapPlan{}, failure.Newf(failure.QueryEvaluationError, "The JSONata expression '%s' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '%s' for value: %s", text, jsonTypeName(v), value.MarshalString(v))
+			return MapPlan{}, failure.Newf(failure.QueryEvaluationError, "The JSONata expression '%s' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '%s' for value: %s", text, value.TypeName(v), value.MarshalString(v))
 		}
 		items = v
 	}
