@@ -226,7 +226,7 @@ func (s *server) guard(p perm, k routeKind, next http.HandlerFunc) http.Handler 
 		}
 		if k == long {
 			// The route sets its own write deadline (extendDeadline).
-			_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+			extendDeadline(w, 0)
 		}
 		if k == short {
 			ctx, cancel := context.WithTimeout(r.Context(), s.cfg.StoreTimeout)
