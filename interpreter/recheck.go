@@ -33,9 +33,8 @@ const (
 )
 
 type rechecks struct {
-	mu   sync.Mutex
-	due  map[string]recheckEntry
-	wake chan struct{}
+	mu  sync.Mutex
+	due map[string]recheckEntry
 }
 
 type recheckEntry struct {
@@ -44,7 +43,7 @@ type recheckEntry struct {
 }
 
 func newRechecks() *rechecks {
-	return &rechecks{due: map[string]recheckEntry{}, wake: make(chan struct{}, 1)}
+	return &rechecks{due: map[string]recheckEntry{}}
 }
 
 // ambiguous reports whether a commit's error leaves its outcome unknown:
@@ -67,10 +66,6 @@ func (e *Engine) recheckLater(id string) {
 	}
 	rc.due[id] = recheckEntry{at: time.Now().Add(recheckFirst), every: recheckFirst}
 	rc.mu.Unlock()
-	select {
-	case rc.wake <- struct{}{}:
-	default:
-	}
 }
 
 // RechecksPending is how many executions wait to be looked at again after
@@ -92,8 +87,6 @@ func (e *Engine) runRechecks(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-		case <-rc.wake:
-			continue // a new entry is due later; the ticker looks
 		}
 		now := time.Now()
 		rc.mu.Lock()
