@@ -58,16 +58,6 @@ func libArray(v any) ([]any, bool) {
 	return nil, false
 }
 
-// libIsFunction reports whether v is something jsonata-js treats as a
-// function: a builtin, a lambda, a partial application, a regex.
-func libIsFunction(v any) bool {
-	switch v.(type) {
-	case Function, *Regex:
-		return true
-	}
-	return false
-}
-
 // jsArity overrides the arity of builtins whose JavaScript implementation
 // declares fewer parameters than their signature has: jsonata-js passes a
 // higher-order function's callback as many arguments as the implementation
@@ -117,17 +107,15 @@ func jsTruthy(v any) bool {
 	return true
 }
 
-// libIsNumeric is jsonata-js's isNumeric: a number that is not NaN; an
-// infinite one is error D1001.
+// libIsNumeric is numeric (jsonata-js's isNumeric) for the library: its
+// D1001 writes the value as the library's messages do (jsonForMessage,
+// not the evaluator's jsonText).
 func libIsNumeric(v any) (bool, error) {
-	f, ok := v.(float64)
-	if !ok || math.IsNaN(f) {
-		return false, nil
+	_, ok, err := numeric(v)
+	if err != nil {
+		return false, libError("D1001", v)
 	}
-	if math.IsInf(f, 0) {
-		return false, libError("D1001", f)
-	}
-	return true, nil
+	return ok, nil
 }
 
 // seqResult is a sequence result as the evaluator finishes it: an empty

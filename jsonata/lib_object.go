@@ -265,7 +265,7 @@ func fnType(_ *Call, args []any) (any, error) {
 	case *Object:
 		return "object", nil
 	}
-	if libIsFunction(args[0]) {
+	if isFunction(args[0]) {
 		return "function", nil
 	}
 	return "object", nil

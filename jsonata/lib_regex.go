@@ -280,10 +280,10 @@ func rxCheckMatch(res any, name string) error {
 		if v, _ := o.Get("start"); rxIsNumber(v) {
 			return nil
 		}
-		if v, _ := o.Get("groups"); rxIsArray(v) {
+		if v, _ := o.Get("groups"); isArray(v) {
 			return nil
 		}
-		if v, _ := o.Get("next"); libIsFunction(v) {
+		if v, _ := o.Get("next"); isFunction(v) {
 			return nil
 		}
 	}
@@ -291,14 +291,6 @@ func rxCheckMatch(res any, name string) error {
 }
 
 func rxIsNumber(v any) bool { _, ok := v.(float64); return ok }
-
-func rxIsArray(v any) bool {
-	switch v.(type) {
-	case []any, Seq:
-		return true
-	}
-	return false
-}
 
 // rxMatchIter walks the matches of a pattern over s: a regex's directly in
 // byte offsets, a matcher function's through its match objects (whose
@@ -348,7 +340,7 @@ func (m *rxMatchIter) advance() (bool, error) {
 		return true, nil
 	}
 	next, _ := m.obj.Get("next")
-	if !libIsFunction(next) {
+	if !isFunction(next) {
 		return false, newError("T1010", 0, m.name, nil)
 	}
 	res, err := rxCall(m.c, next, nil)

@@ -60,7 +60,7 @@ func stringifyValue(v any, pretty bool) (string, error) {
 	case undefinedType:
 		return "", nil
 	}
-	if libIsFunction(v) {
+	if isFunction(v) {
 		return "", nil
 	}
 	e := jsonEncoder{buf: make([]byte, 0, 64), indent: pretty, stringify: true}

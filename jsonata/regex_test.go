@@ -284,7 +284,7 @@ func TestRegexApply(t *testing.T) {
 			t.Errorf("Apply(%v) start = %v, want %v", tt.args, got, tt.want)
 		}
 	}
-	if re.Arity() != 2 || !libIsFunction(re) {
+	if re.Arity() != 2 || !isFunction(re) {
 		t.Errorf("a regex is a function of 2 arguments for the evaluator")
 	}
 	u, err := compileRegex("u", "")
@@ -809,7 +809,7 @@ func rxStripFunctions(v any) any {
 		c := NewObject(x.Len())
 		for _, k := range x.Keys() {
 			m, _ := x.Get(k)
-			if !libIsFunction(m) {
+			if !isFunction(m) {
 				c.Set(k, rxStripFunctions(m))
 			}
 		}

@@ -214,7 +214,7 @@ func (s *signature) validate(args []any, context any) ([]any, error) {
 						okArr := true
 						if sym != 'a' {
 							okArr = n == 1 && string(sym) == p.subtype
-						} else if items := asSlice(arg); len(items) > 0 {
+						} else if items, _ := libArray(arg); len(items) > 0 {
 							first := typeSymbol(items[0])
 							if first != p.subtype[0] {
 								okArr = false
@@ -282,14 +282,4 @@ func nameFunction(e *Error, name string) {
 		e.Token = name
 	}
 	e.Message = strings.ReplaceAll(e.Message, "{{token}}", strconv.Quote(e.Token))
-}
-
-func asSlice(v any) []any {
-	switch x := v.(type) {
-	case []any:
-		return x
-	case Seq:
-		return x
-	}
-	return nil
 }
