@@ -338,17 +338,7 @@ func (c *compiler) compileState(name string, obj *value.Object, ptr string) *Sta
 	s.OutputPath, s.OutputPathNull = f.nullablePath("OutputPath")
 	s.ResultPath, s.ResultPathNull = f.resultPath("ResultPath")
 	s.ResultSelector = f.template("ResultSelector")
-	if f.has("Assign") {
-		switch s.Kind {
-		case Pass, Task, Choice, Wait, Parallel, Map:
-			s.Assign = c.compileAssign(f)
-		default:
-			if c.schemaBad[f.ptrOf("Assign")] {
-				break // the schema said so
-			}
-			c.keyErrorf(f.ptrOf("Assign"), CodeSchema, "a %s state cannot assign variables: Assign belongs to Pass, Task, Choice, Wait, Parallel and Map states", s.Kind)
-		}
-	}
+	c.compileStateAssign(f, s)
 	for _, k := range []string{"Output", "Arguments", "Items"} {
 		if f.has(k) {
 			c.keyErrorf(f.ptrOf(k), CodeInvalidQueryLanguage, "%q belongs to JSONata states; this state uses JSONPath (set \"QueryLanguage\": \"JSONata\" on the state or the definition, or use %s)", k, jsonPathEquivalent[k])
@@ -426,15 +416,43 @@ func (c *compiler) compileMap(f fields, s *State) {
 	s.MaxConcurrency, _ = f.integer("MaxConcurrency")
 	s.MaxConcurrencyPath = f.path("MaxConcurrencyPath")
 	s.ToleratedFailurePercentage, s.HasToleratedFailurePercentage = f.number("ToleratedFailurePercentage")
+	c.checkToleratedPercentage(f, s)
+	s.ToleratedFailurePercentagePath = f.path("ToleratedFailurePercentagePath")
+	s.ToleratedFailureCount, s.HasToleratedFailureCount = f.integer("ToleratedFailureCount")
+	c.checkToleratedCount(f, s)
+	s.ToleratedFailureCountPath = f.path("ToleratedFailureCountPath")
+}
+
+// compileStateAssign compiles the state's Assign, which only Pass, Task,
+// Choice, Wait, Parallel and Map states may have.
+func (c *compiler) compileStateAssign(f fields, s *State) {
+	if !f.has("Assign") {
+		return
+	}
+	switch s.Kind {
+	case Pass, Task, Choice, Wait, Parallel, Map:
+		s.Assign = c.compileAssign(f)
+	default:
+		if c.schemaBad[f.ptrOf("Assign")] {
+			return // the schema said so
+		}
+		c.keyErrorf(f.ptrOf("Assign"), CodeSchema, "a %s state cannot assign variables: Assign belongs to Pass, Task, Choice, Wait, Parallel and Map states", s.Kind)
+	}
+}
+
+// checkToleratedPercentage refuses a literal ToleratedFailurePercentage
+// outside 0…100.
+func (c *compiler) checkToleratedPercentage(f fields, s *State) {
 	if s.HasToleratedFailurePercentage && (s.ToleratedFailurePercentage < 0 || s.ToleratedFailurePercentage > 100) {
 		c.errorf(f.ptrOf("ToleratedFailurePercentage"), CodeInvalidMap, "ToleratedFailurePercentage must be between 0 and 100")
 	}
-	s.ToleratedFailurePercentagePath = f.path("ToleratedFailurePercentagePath")
-	s.ToleratedFailureCount, s.HasToleratedFailureCount = f.integer("ToleratedFailureCount")
+}
+
+// checkToleratedCount refuses a negative literal ToleratedFailureCount.
+func (c *compiler) checkToleratedCount(f fields, s *State) {
 	if s.HasToleratedFailureCount && s.ToleratedFailureCount < 0 {
 		c.errorf(f.ptrOf("ToleratedFailureCount"), CodeInvalidMap, "ToleratedFailureCount must be 0 or more")
 	}
-	s.ToleratedFailureCountPath = f.path("ToleratedFailureCountPath")
 }
 
 // compileMapProcessor compiles a Map's ItemProcessor (or legacy Iterator)

@@ -69,16 +69,7 @@ func (c *compiler) compileQueryState(f fields, s *State) {
 		}
 	}
 	s.UsesContext = s.UsesContext || readsStatesContext(f.obj)
-	if f.has("Assign") {
-		switch s.Kind {
-		case Pass, Task, Choice, Wait, Parallel, Map:
-			s.Assign = c.compileAssign(f)
-		default:
-			if !c.schemaBad[f.ptrOf("Assign")] {
-				c.keyErrorf(f.ptrOf("Assign"), CodeSchema, "a %s state cannot assign variables: Assign belongs to Pass, Task, Choice, Wait, Parallel and Map states", s.Kind)
-			}
-		}
-	}
+	c.compileStateAssign(f, s)
 	if f.has("Output") {
 		if s.Kind == Fail {
 			c.keyErrorf(f.ptrOf("Output"), CodeSchema, "a Fail state has no output: Output belongs to the other states")
@@ -153,17 +144,13 @@ func (c *compiler) compileQueryState(f fields, s *State) {
 				s.ToleratedFailurePercentageQuery = f.queryTemplate("ToleratedFailurePercentage")
 			} else {
 				s.ToleratedFailurePercentage, s.HasToleratedFailurePercentage = f.number("ToleratedFailurePercentage")
-				if s.HasToleratedFailurePercentage && (s.ToleratedFailurePercentage < 0 || s.ToleratedFailurePercentage > 100) {
-					c.errorf(f.ptrOf("ToleratedFailurePercentage"), CodeInvalidMap, "ToleratedFailurePercentage must be between 0 and 100")
-				}
+				c.checkToleratedPercentage(f, s)
 			}
 		}
 		if f.has("ToleratedFailureCount") {
 			s.ToleratedFailureCount, s.ToleratedFailureCountQuery = c.queryInteger(f, "ToleratedFailureCount")
 			s.HasToleratedFailureCount = s.ToleratedFailureCountQuery == nil
-			if s.HasToleratedFailureCount && s.ToleratedFailureCount < 0 {
-				c.errorf(f.ptrOf("ToleratedFailureCount"), CodeInvalidMap, "ToleratedFailureCount must be 0 or more")
-			}
+			c.checkToleratedCount(f, s)
 		}
 		c.compileErrorHandling(f, s)
 	}
