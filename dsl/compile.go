@@ -612,18 +612,24 @@ func validName(s string) bool {
 // object ("$$"). Over-approximating is harmless: it only costs building the
 // context for a state that did not need it.
 func mentionsContext(v value.Value) bool {
+	return anyString(v, func(s string) bool { return strings.Contains(s, "$$") })
+}
+
+// anyString reports whether test holds for any string in v, at any depth
+// (array items and object member values; keys are not tested).
+func anyString(v value.Value, test func(string) bool) bool {
 	switch t := v.(type) {
 	case string:
-		return strings.Contains(t, "$$")
+		return test(t)
 	case []any:
 		for _, e := range t {
-			if mentionsContext(e) {
+			if anyString(e, test) {
 				return true
 			}
 		}
 	case *value.Object:
 		for _, m := range t.Members() {
-			if mentionsContext(m.Value) {
+			if anyString(m.Value, test) {
 				return true
 			}
 		}

@@ -246,34 +246,25 @@ func (c *compiler) compileQueryRule(v value.Value, ptr string) *ChoiceRule {
 // $states.context (or all of $states), so that the interpreter builds the
 // context object for it. Over-approximating only costs building it.
 func readsStatesContext(v value.Value) bool {
-	switch t := v.(type) {
-	case string:
-		if _, ok := queryText(t); !ok {
-			return false
+	return anyString(v, queryReadsStatesContext)
+}
+
+// queryReadsStatesContext reports whether t is a JSONata expression with
+// a $states not followed by a plain "." member, or followed by ".context".
+func queryReadsStatesContext(t string) bool {
+	if _, ok := queryText(t); !ok {
+		return false
+	}
+	for i := strings.Index(t, "$states"); i >= 0; {
+		rest := t[i+len("$states"):]
+		if !strings.HasPrefix(rest, ".") || strings.HasPrefix(rest, ".context") {
+			return true
 		}
-		for i := strings.Index(t, "$states"); i >= 0; {
-			rest := t[i+len("$states"):]
-			if !strings.HasPrefix(rest, ".") || strings.HasPrefix(rest, ".context") {
-				return true
-			}
-			j := strings.Index(rest, "$states")
-			if j < 0 {
-				break
-			}
-			i += len("$states") + j
+		j := strings.Index(rest, "$states")
+		if j < 0 {
+			break
 		}
-	case []any:
-		for _, e := range t {
-			if readsStatesContext(e) {
-				return true
-			}
-		}
-	case *value.Object:
-		for _, m := range t.Members() {
-			if readsStatesContext(m.Value) {
-				return true
-			}
-		}
+		i += len("$states") + j
 	}
 	return false
 }
