@@ -343,7 +343,7 @@ func lookupField(input any, name string) any {
 	return Undefined
 }
 
-func lookupItems(items []any, name string) any {
+func lookupItems(items []any, name string) Seq {
 	out := make(Seq, 0, len(items))
 	for _, it := range items {
 		r := lookupField(it, name)

@@ -64,35 +64,10 @@ func libCollectKeys(v any, seen map[string]struct{}, out *Seq) {
 // its objects as one sequence (arrays among them flattened one level).
 func fnLookup(_ *Call, args []any) (any, error) {
 	key, _ := libStrArg(args, 1)
-	return libLookup(args[0], key), nil
-}
-
-func libLookup(v any, key string) any {
-	switch x := v.(type) {
-	case *Object:
-		if m, ok := x.Get(key); ok {
-			return m
-		}
-		return Undefined
-	case []any:
-		return seqResult(libLookupAll(x, key))
-	case Seq:
-		return seqResult(libLookupAll(x, key))
+	if items, ok := libArray(args[0]); ok {
+		return seqResult(lookupItems(items, key)), nil
 	}
-	return Undefined
-}
-
-func libLookupAll(items []any, key string) Seq {
-	out := Seq{}
-	for _, it := range items {
-		r := libLookup(it, key)
-		if arr, ok := libArray(r); ok {
-			out = append(out, arr...)
-		} else if !IsUndefined(r) {
-			out = append(out, r)
-		}
-	}
-	return out
+	return lookupField(args[0], key), nil
 }
 
 // $spread splits an object into a sequence of one-member objects; over an
