@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/sfn-project/sfn/httpapi"
-	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store"
 	"github.com/sfn-project/sfn/store/memory"
 	redisstore "github.com/sfn-project/sfn/store/redis"
@@ -37,16 +36,7 @@ func testStore(t *testing.T) store.Store {
 // setup starts an engine behind a real listener.
 func setup(t *testing.T, tokens map[string]httpapi.Role) *httptest.Server {
 	t.Helper()
-	engine := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: testStore(t)})
-	if err := engine.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Engine: engine, AuthTokens: tokens}))
-	t.Cleanup(func() {
-		srv.Close()
-		engine.Stop()
-	})
-	return srv
+	return setupWith(t, testStore(t), httpapi.Config{AuthTokens: tokens})
 }
 
 type response struct {
