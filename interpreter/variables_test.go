@@ -4,15 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/sfn-project/sfn/dsl"
-	"github.com/sfn-project/sfn/internal/testenv"
-	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store"
 	"github.com/sfn-project/sfn/store/memory"
 	redisstore "github.com/sfn-project/sfn/store/redis"
@@ -160,54 +157,6 @@ func TestAssignedVariablesEvents(t *testing.T) {
 	jsonEqual(t, exits[0].Fields["assignedVariablesDetails"], `{"truncated":false}`)
 	if _, ok := exits[1].Fields["assignedVariables"]; ok {
 		t.Errorf("a state without Assign: %s", exits[1].Raw)
-	}
-}
-
-// TestVariablesCasesNext runs the AWS-recorded variables cases of
-// cases-next against the engine; those that need JSONata (another part
-// of issue 15) are skipped.
-func TestVariablesCasesNext(t *testing.T) {
-	files := testenv.SharedFiles(t, "conformance/cases-next/variables-*.json")
-	ctx := context.Background()
-	eng := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: memory.New()})
-	if err := eng.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(eng.Stop)
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var cases []confCase
-		if err := json.Unmarshal(data, &cases); err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range cases {
-			t.Run(c.Name, func(t *testing.T) {
-				t.Parallel()
-				sm, exName, activity := "cn-"+c.Name, "x-"+c.Name, "act-"+c.Name
-				sub := strings.NewReplacer("{{SM_NAME}}", sm, "{{EXEC_NAME}}", exName, "{{ACTIVITY}}", activity)
-				if needs(c.Needs, "activity") {
-					wctx, cancel := context.WithCancel(ctx)
-					defer cancel()
-					go runWorker(wctx, eng, activity, c.Worker)
-				}
-				if _, err := eng.PutStateMachine(ctx, sm, []byte(sub.Replace(string(c.Definition))), dsl.JSON); err != nil {
-					t.Fatal(err)
-				}
-				ex, _, err := eng.StartExecution(ctx, interpreter.StartParams{StateMachine: sm, Name: exName, Input: c.Input})
-				if err != nil {
-					t.Fatal(err)
-				}
-				wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-				defer cancel()
-				if ex, err = eng.Wait(wctx, ex.ID); err != nil {
-					t.Fatal(err)
-				}
-				checkCase(t, c, sub, ex)
-			})
-		}
 	}
 }
 
