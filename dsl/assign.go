@@ -17,8 +17,6 @@ type Assign struct {
 	// query is a JSONata state's Assign: each value a JSON value in which
 	// "{% … %}" strings are expressions (tmpl is nil then).
 	query *QueryTemplate
-	// Names are the variables it sets, in source order.
-	Names []string
 }
 
 // MaxAssign is the most one Assign may set, and so the largest a variable
@@ -80,7 +78,7 @@ func (c *compiler) compileAssign(f fields) *Assign {
 	if !ok {
 		return nil
 	}
-	a := &Assign{Names: make([]string, 0, o.Len())}
+	a := &Assign{}
 	for _, m := range o.Members() {
 		name := strings.TrimSuffix(m.Key, ".$")
 		ptr := f.ptrOf("Assign") + "/" + escapePointer(m.Key)
@@ -89,8 +87,6 @@ func (c *compiler) compileAssign(f fields) *Assign {
 			c.keyErrorf(ptr, CodeInvalidVariable, "Assign: %q is reserved: $states holds the state's input, result and context in JSONata states and cannot be assigned", name)
 		case !jsonpath.ValidVariableName(name):
 			c.keyErrorf(ptr, CodeInvalidVariable, "Assign: %q is not a valid variable name: a letter or '_' first, then letters, digits or '_' (a Unicode identifier), at most %d characters", name, jsonpath.MaxVariableName)
-		default:
-			a.Names = append(a.Names, name)
 		}
 	}
 	if c.jsonata {

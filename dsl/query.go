@@ -223,12 +223,6 @@ func NewQueryScope(env Env, input value.Value) *QueryScope {
 	return &QueryScope{env: env, input: input}
 }
 
-// Input is $states.input.
-func (q *QueryScope) Input() value.Value { return q.input }
-
-// Env is the environment the scope reads.
-func (q *QueryScope) Env() Env { return q.env }
-
 // WithResult returns the scope with $states.result set (Task, Map and
 // Parallel output fields).
 func (q *QueryScope) WithResult(r value.Value) *QueryScope {
@@ -242,15 +236,6 @@ func (q *QueryScope) WithResult(r value.Value) *QueryScope {
 func (q *QueryScope) WithErrorOutput(e value.Value) *QueryScope {
 	c := *q
 	c.errOut, c.hasErr, c.states = e, true, [statesAll + 1]*jsonata.Object{}
-	return &c
-}
-
-// WithContext returns the scope reading ctx as $states.context (a Map's
-// ItemSelector, whose context has the item).
-func (q *QueryScope) WithContext(ctx value.Value) *QueryScope {
-	c := *q
-	c.env.Context = ctx
-	c.jctx, c.states = nil, [statesAll + 1]*jsonata.Object{}
 	return &c
 }
 
