@@ -3,7 +3,6 @@ package jsonata
 import (
 	"strconv"
 	"time"
-	"unicode/utf8"
 )
 
 // Expression is a compiled JSONata expression. It is immutable and safe
@@ -108,24 +107,7 @@ func positionInUTF16(err error, src string) error {
 	if !ok || e.Position <= 0 || e.Position > len(src) {
 		return err
 	}
-	ascii := true
-	for i := 0; i < e.Position; i++ {
-		if src[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		return err
-	}
-	n := 0
-	for _, r := range src[:e.Position] {
-		n++
-		if r >= 0x10000 {
-			n++
-		}
-	}
-	e.Position = n
+	e.Position = rxUTF16Len(src[:e.Position])
 	return err
 }
 
