@@ -556,23 +556,12 @@ func rxParseInt(s string, units int) (n int, used int, ok bool) {
 			u++
 		}
 	}
-	p := strings.TrimLeftFunc(s[:end], isJSSpace)
-	neg := false
-	if p != "" && (p[0] == '+' || p[0] == '-') {
-		neg = p[0] == '-'
-		p = p[1:]
-	}
-	digits := 0
-	for digits < len(p) && p[digits] >= '0' && p[digits] <= '9' {
-		n = n*10 + int(p[digits]-'0')
-		digits++
-	}
-	if digits == 0 {
+	v := jsParseInt(s[:end])
+	if math.IsNaN(v) {
 		return 0, 0, false
 	}
-	used = len(strconv.Itoa(n))
-	if neg && n != 0 {
-		n, used = -n, used+1
-	}
-	return n, used, true
+	// units is at most the digits of the group count, so v is a small
+	// integer; its decimal text (a sign only when not 0) is what was used
+	n = int(v)
+	return n, len(strconv.Itoa(n)), true
 }
