@@ -43,6 +43,7 @@ type Open struct {
 	mu        sync.Mutex
 	counts    map[string]int // from the last successful count
 	known     map[string]struct{}
+	series    map[string]int // counts over known, bounded (boundedCounts); set by Refresh
 	at        time.Time
 	counted   bool
 	recounted time.Time // when the kept counts were last recounted
@@ -108,9 +109,10 @@ func (o *Open) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	// A state machine whose executions all ended reads 0 rather than
-	// vanishing, so that graphs drop to zero instead of stopping.
-	for name, n := range boundedCounts(o.known, o.counts, maxStateMachines) {
-		ch <- prometheus.MustNewConstMetric(o.gauge, prometheus.GaugeValue, float64(n), clean(name))
+	// vanishing, so that graphs drop to zero instead of stopping. The
+	// names are already clean (count cleans them; overflow is).
+	for name, n := range o.series {
+		ch <- prometheus.MustNewConstMetric(o.gauge, prometheus.GaugeValue, float64(n), name)
 	}
 	ch <- prometheus.MustNewConstMetric(o.lastCount, prometheus.GaugeValue, float64(o.at.UnixMilli())/1000)
 }
@@ -166,6 +168,7 @@ func (o *Open) Refresh(ctx context.Context) {
 		}
 		o.counts[name] += n
 	}
+	o.series = boundedCounts(o.known, o.counts, maxStateMachines)
 }
 
 // count reads the open executions per (cleaned) state machine name.
