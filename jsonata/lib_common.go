@@ -78,10 +78,10 @@ func functionArity(fn any) int {
 	return 1
 }
 
-// hofArgs builds the arguments for a callback: the value, then the
-// position and the whole structure when the callback takes them.
-func hofArgs(fn any, value, pos, whole any) []any {
-	n := functionArity(fn)
+// hofArgs builds the arguments for a callback of arity n (functionArity,
+// worked out once per call of the higher-order function): the value, then
+// the position and the whole structure when the callback takes them.
+func hofArgs(n int, value, pos, whole any) []any {
 	switch {
 	case n >= 3:
 		return []any{value, pos, whole}

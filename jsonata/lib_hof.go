@@ -16,9 +16,10 @@ func fnMap(c *Call, args []any) (any, error) {
 		return Undefined, nil
 	}
 	fn := args[1]
+	arity := functionArity(fn)
 	out := make(Seq, 0, len(items))
 	for i, it := range items {
-		r, err := c.Apply(fn, hofArgs(fn, it, float64(i), args[0]))
+		r, err := c.Apply(fn, hofArgs(arity, it, float64(i), args[0]))
 		if err != nil {
 			return nil, err
 		}
@@ -37,9 +38,10 @@ func fnFilter(c *Call, args []any) (any, error) {
 		return Undefined, nil
 	}
 	fn := args[1]
+	arity := functionArity(fn)
 	out := Seq{}
 	for i, it := range items {
-		r, err := c.Apply(fn, hofArgs(fn, it, float64(i), args[0]))
+		r, err := c.Apply(fn, hofArgs(arity, it, float64(i), args[0]))
 		if err != nil {
 			return nil, err
 		}
@@ -63,12 +65,13 @@ func fnSingle(c *Call, args []any) (any, error) {
 	if len(args) > 1 {
 		fn = args[1]
 	}
+	arity := functionArity(fn)
 	found := false
 	var result any = Undefined
 	for i, it := range items {
 		match := true
 		if !IsUndefined(fn) {
-			r, err := c.Apply(fn, hofArgs(fn, it, float64(i), args[0]))
+			r, err := c.Apply(fn, hofArgs(arity, it, float64(i), args[0]))
 			if err != nil {
 				return nil, err
 			}

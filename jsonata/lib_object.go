@@ -146,9 +146,10 @@ func fnEach(c *Call, args []any) (any, error) {
 		return Undefined, nil
 	}
 	fn := args[1]
+	arity := functionArity(fn)
 	for _, k := range obj.Keys() {
 		m, _ := obj.Get(k)
-		r, err := c.Apply(fn, hofArgs(fn, m, k, obj))
+		r, err := c.Apply(fn, hofArgs(arity, m, k, obj))
 		if err != nil {
 			return nil, err
 		}
@@ -175,10 +176,11 @@ func fnSift(c *Call, args []any) (any, error) {
 		// missing instead.
 		return nil, errorf("T0410", "Argument 2 of function \"sift\" does not match function signature: a function is required")
 	}
+	arity := functionArity(fn)
 	out := NewObject(obj.Len())
 	for _, k := range obj.Keys() {
 		m, _ := obj.Get(k)
-		r, err := c.Apply(fn, hofArgs(fn, m, k, obj))
+		r, err := c.Apply(fn, hofArgs(arity, m, k, obj))
 		if err != nil {
 			return nil, err
 		}
