@@ -321,6 +321,13 @@ var queryOptions = [2]jsonata.Option{jsonata.WithLibrary(workflowLibrary), jsona
 // result over the payload limit is States.QueryEvaluationError
 // (States.DataLimitExceeded for the size).
 func (e *Query) Eval(q *QueryScope, field string) (value.Value, error) {
+	return e.eval(q, field, false)
+}
+
+// eval is Eval; with memo, an object result that converting changed in
+// nothing (FromJSONata's exact) is remembered in env.Memo with its JSONata
+// form, for the next state's $states.input.
+func (e *Query) eval(q *QueryScope, field string, memo bool) (value.Value, error) {
 	opts := queryOptions[:]
 	if !q.env.Now.IsZero() {
 		var withNow [3]jsonata.Option
@@ -336,13 +343,15 @@ func (e *Query) Eval(q *QueryScope, field string) (value.Value, error) {
 		}
 		return nil, failure.Newf(failure.QueryEvaluationError, "The JSONata expression '%s' specified for the field '%s' threw an error during evaluation. %v", e.Text, field, err)
 	}
-	v, ok := FromJSONata(res)
+	v, ok, exact := FromJSONata(res)
 	if !ok {
 		return nil, failure.Newf(failure.QueryEvaluationError, "The JSONata expression '%s' specified for the field '%s' returned nothing (undefined).", e.Text, field)
 	}
-	if m := q.env.Memo; m != nil {
-		if o, isObj := v.(*value.Object); isObj && exactJSONata(res, 0) {
-			m.Value, m.Converted = o, res
+	if memo {
+		if m := q.env.Memo; m != nil {
+			if o, isObj := v.(*value.Object); isObj && exact {
+				m.Value, m.Converted = o, res
+			}
 		}
 	}
 	return v, nil
@@ -357,38 +366,6 @@ func (q *QueryScope) toJSONata(v value.Value) any {
 		}
 	}
 	return ToJSONata(v)
-}
-
-// exactJSONata reports whether ToJSONata(FromJSONata(v)) is v itself: no
-// sequence, undefined, function, regex, non-finite number or -0 anywhere
-// in it (those FromJSONata drops or rewrites), not deeper than the data
-// limit.
-func exactJSONata(v any, depth int) bool {
-	if depth > value.MaxDepth {
-		return false
-	}
-	switch t := v.(type) {
-	case nil, bool, string:
-		return true
-	case float64:
-		return !math.IsNaN(t) && !math.IsInf(t, 0) && !(t == 0 && math.Signbit(t))
-	case []any:
-		for _, e := range t {
-			if !exactJSONata(e, depth+1) {
-				return false
-			}
-		}
-		return true
-	case *jsonata.Object:
-		for _, k := range t.Keys() {
-			mv, _ := t.Get(k)
-			if !exactJSONata(mv, depth+1) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
 }
 
 // ---- values ----
@@ -419,46 +396,65 @@ func ToJSONata(v value.Value) any {
 // JSON.stringify would write it: numbers as JavaScript prints them, a
 // sequence of one item as that item, undefined members dropped and
 // undefined items null, functions dropped like undefined. ok is false for
-// an undefined result.
-func FromJSONata(v any) (value.Value, bool) {
+// an undefined result. exact reports whether ToJSONata of the value is v
+// itself: no sequence, undefined, function, regex, non-finite number or -0
+// anywhere in v (those it drops or rewrites), not deeper than the data
+// limit.
+func FromJSONata(v any) (cv value.Value, ok, exact bool) {
+	return fromJSONata(v, 0)
+}
+
+func fromJSONata(v any, depth int) (value.Value, bool, bool) {
+	inDepth := depth <= value.MaxDepth
 	switch t := v.(type) {
 	case nil, bool, string:
-		return t, true
+		return t, true, inDepth
 	case float64:
-		return jsNumber(t), true
+		return jsNumber(t), true, inDepth && !math.IsNaN(t) && !math.IsInf(t, 0) && !(t == 0 && math.Signbit(t))
 	case jsonata.Seq:
 		switch len(t) {
 		case 0:
-			return nil, false
+			return nil, false, false
 		case 1:
-			return FromJSONata(t[0])
+			cv, ok, _ := fromJSONata(t[0], depth)
+			return cv, ok, false
 		}
-		return fromArray(t), true
+		out, _ := fromArray(t, depth)
+		return out, true, false
 	case []any:
-		return fromArray(t), true
+		out, exact := fromArray(t, depth)
+		return out, true, exact && inDepth
 	case *jsonata.Object:
 		o := value.NewObject(t.Len())
+		exact := inDepth
 		for _, k := range t.Keys() {
 			mv, _ := t.Get(k)
-			if cv, ok := FromJSONata(mv); ok {
+			cv, ok, ex := fromJSONata(mv, depth+1)
+			if ok {
 				o.Set(k, cv)
 			}
+			exact = exact && ex
 		}
-		return o, true
+		return o, true, exact
 	case *jsonata.Regex:
-		return value.NewObject(0), true // JSON.stringify(/re/) is {}
+		return value.NewObject(0), true, false // JSON.stringify(/re/) is {}
 	}
-	return nil, false // undefined, a function
+	return nil, false, false // undefined, a function
 }
 
-func fromArray(a []any) []any {
+// fromArray converts the items of a (an array or sequence at depth), and
+// reports whether every item converted exactly.
+func fromArray(a []any, depth int) ([]any, bool) {
 	out := make([]any, len(a))
+	exact := true
 	for i, e := range a {
-		if cv, ok := FromJSONata(e); ok {
+		cv, ok, ex := fromJSONata(e, depth+1)
+		if ok {
 			out[i] = cv
 		}
+		exact = exact && ex
 	}
-	return out
+	return out, exact
 }
 
 // jsNumber writes f as JavaScript does (JSON.stringify): integers without
@@ -497,12 +493,17 @@ type qnode struct {
 	members []qnode
 	items   []qnode
 	isArray bool
+	// memo: the node is a whole Output field's expression, whose object
+	// result is remembered for the next state's input (Env.Memo).
+	memo bool
 }
 
 // compileQueryTemplate compiles v, the value of field; report gets each
 // expression that does not compile, with its pointer.
 func compileQueryTemplate(v value.Value, ptr, field string, report func(ptr string, err error)) *QueryTemplate {
-	return &QueryTemplate{root: compileQNode(v, ptr, field, report)}
+	root := compileQNode(v, ptr, field, report)
+	root.memo = root.query != nil && field == "Output"
+	return &QueryTemplate{root: root}
 }
 
 func compileQNode(v value.Value, ptr, field string, report func(string, error)) qnode {
@@ -572,7 +573,7 @@ func (n *qnode) eval(q *QueryScope, b *budget, level int) (value.Value, error) {
 		}
 		return n.literal, nil
 	case n.query != nil:
-		v, err := n.query.Eval(q, n.field)
+		v, err := n.query.eval(q, n.field, n.memo)
 		if err != nil {
 			return nil, err
 		}

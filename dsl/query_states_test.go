@@ -32,9 +32,9 @@ func TestStatesMembers(t *testing.T) {
 	}
 }
 
-// exactJSONata decides whether a result may stand for the workflow value
-// converted from it (the memo of the next state's input): only when the
-// conversion loses and rewrites nothing.
+// FromJSONata's exact decides whether a result may stand for the workflow
+// value converted from it (the memo of the next state's input): only when
+// the conversion loses and rewrites nothing.
 func TestExactJSONata(t *testing.T) {
 	obj := func(kv ...any) *jsonata.Object {
 		o := jsonata.NewObject(len(kv) / 2)
@@ -56,8 +56,8 @@ func TestExactJSONata(t *testing.T) {
 		{"-0 (written 0)", obj("a", math.Copysign(0, -1)), false},
 		{"an undefined item (null)", obj("a", []any{jsonata.Undefined}), false},
 	} {
-		if got := exactJSONata(c.v, 0); got != c.want {
-			t.Errorf("%s: exactJSONata = %v, want %v", c.name, got, c.want)
+		if _, _, got := FromJSONata(c.v); got != c.want {
+			t.Errorf("%s: FromJSONata's exact = %v, want %v", c.name, got, c.want)
 		}
 	}
 }
