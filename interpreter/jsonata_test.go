@@ -3,14 +3,11 @@ package interpreter_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/internal/testenv"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store"
@@ -18,13 +15,6 @@ import (
 	redisstore "github.com/sfn-project/sfn/store/redis"
 	"github.com/sfn-project/sfn/store/redis/redistest"
 )
-
-// jsonataRejections say why sfn refuses each REJECTED JSONata case.
-var jsonataRejections = map[string]dsl.Problem{
-	"jsonata-ql-downgrade-rejected":                 {Code: dsl.CodeInvalidQueryLanguage, Path: "/States/Pass/QueryLanguage"},
-	"jsonata-expression-in-jsonpath-state-rejected": {Code: dsl.CodeInvalidTimestamp, Path: "/States/WaitUntil/Timestamp"},
-	"jsonata-fn-eval-unsupported":                   {Code: dsl.CodeInvalidQuery, Path: "/States/State_0/Output"},
-}
 
 // TestJSONataCasesNext runs the AWS-recorded JSONata and variables cases
 // of cases-next (jsonata-*, variables-*) against the engine, on memory and
@@ -62,57 +52,16 @@ func TestJSONataCasesNext(t *testing.T) {
 				}
 				for _, c := range cases {
 					t.Run(c.Name, func(t *testing.T) {
-						if c.Skip != "" && jsonataRejections[c.Name].Code == "" {
+						if _, rejected := rejections[c.Name]; c.Skip != "" && !rejected {
 							t.Skip(c.Skip)
 						}
 						t.Parallel()
-						runCaseNext(t, eng, echo.URL, c)
+						sm, exName, activity := "jn-"+c.Name, "x-"+c.Name, "act-"+c.Name
+						sub := strings.NewReplacer("{{SM_NAME}}", sm, "{{EXEC_NAME}}", exName, "{{ACTIVITY}}", activity, "{{ECHO_URL}}", echo.URL)
+						runConfCase(t, eng, c, sm, exName, activity, sub, false)
 					})
 				}
 			}
 		})
 	}
-}
-
-func runCaseNext(t *testing.T, eng *interpreter.Engine, echoURL string, c confCase) {
-	ctx := context.Background()
-	sm, exName, activity := "jn-"+c.Name, "x-"+c.Name, "act-"+c.Name
-	sub := strings.NewReplacer("{{SM_NAME}}", sm, "{{EXEC_NAME}}", exName, "{{ACTIVITY}}", activity, "{{ECHO_URL}}", echoURL)
-	if needs(c.Needs, "activity") {
-		wctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		go runWorker(wctx, eng, activity, c.Worker)
-	}
-	_, err := eng.PutStateMachine(ctx, sm, []byte(sub.Replace(string(c.Definition))), dsl.JSON)
-	if c.Expect.Status == "REJECTED" {
-		var invalid *interpreter.InvalidDefinitionError
-		if !errors.As(err, &invalid) {
-			t.Fatalf("PutStateMachine: %v; want an InvalidDefinitionError", err)
-		}
-		want := jsonataRejections[c.Name]
-		for _, p := range invalid.Problems {
-			if p.Code == want.Code && p.Path == want.Path {
-				return
-			}
-		}
-		t.Fatalf("refused without %s at %q:\n%s", want.Code, want.Path, invalid.Problems.Error())
-	}
-	if err != nil {
-		t.Fatalf("definition rejected: %v", err)
-	}
-	input := c.Input
-	if len(input) == 0 {
-		input = json.RawMessage("{}")
-	}
-	ex, _, err := eng.StartExecution(ctx, interpreter.StartParams{StateMachine: sm, Name: exName, Input: input})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if ex, err = eng.Wait(wctx, ex.ID); err != nil {
-		t.Fatal(err)
-	}
-	checkCase(t, c, sub, ex)
-	checkHistoryTypes(t, eng, ex.ID, c.HistoryTypes)
 }
