@@ -155,11 +155,7 @@ func (s *server) checkHost(next http.Handler) http.Handler {
 // never grants). Requests from programs (curl, SDKs, the sfn CLI) carry
 // neither header and keep the content sniffing the API documents.
 func (s *server) browserWrites(next http.Handler) http.Handler {
-	cop := http.NewCrossOriginProtection()
-	for _, o := range s.cfg.TrustedOrigins {
-		// Validated by New.
-		_ = cop.AddTrustedOrigin(o)
-	}
+	cop := s.cop // with the trusted origins (New)
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errf(codeForbidden, "cross-origin write refused: a page of another origin may not change this server"))
 	}))

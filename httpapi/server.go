@@ -98,6 +98,7 @@ type server struct {
 	log     *slog.Logger
 	metrics *metrics
 	hosts   *hostPolicy // nil: every Host is answered
+	cop     *http.CrossOriginProtection
 }
 
 // New returns the API as an http.Handler. It panics when cfg has no engine
@@ -107,12 +108,13 @@ func New(cfg Config) http.Handler {
 	if cfg.Engine == nil {
 		panic("httpapi: Config.Engine is nil")
 	}
-	if err := CheckConfig(cfg); err != nil {
+	hosts, cop, err := protection(cfg)
+	if err != nil {
 		panic("httpapi: " + err.Error())
 	}
-	s := &server{cfg: cfg, engine: cfg.Engine, log: cfg.Logger, metrics: newMetrics(cfg.Registry)}
+	s := &server{cfg: cfg, engine: cfg.Engine, log: cfg.Logger, metrics: newMetrics(cfg.Registry), cop: cop}
 	if cfg.AuthTokens == nil || len(cfg.AllowedHosts) > 0 {
-		s.hosts, _ = newHostPolicy(cfg.AllowedHosts)
+		s.hosts = hosts
 	}
 	return s.routes()
 }
@@ -120,16 +122,24 @@ func New(cfg Config) http.Handler {
 // CheckConfig reports what is wrong with cfg's allowed hosts and trusted
 // origins, naming the bad entry.
 func CheckConfig(cfg Config) error {
-	if _, err := newHostPolicy(cfg.AllowedHosts); err != nil {
-		return err
+	_, _, err := protection(cfg)
+	return err
+}
+
+// protection reads cfg's allowed hosts and trusted origins, naming the bad
+// entry when one is wrong.
+func protection(cfg Config) (*hostPolicy, *http.CrossOriginProtection, error) {
+	hosts, err := newHostPolicy(cfg.AllowedHosts)
+	if err != nil {
+		return nil, nil, err
 	}
 	cop := http.NewCrossOriginProtection()
 	for _, o := range cfg.TrustedOrigins {
 		if err := cop.AddTrustedOrigin(o); err != nil {
-			return fmt.Errorf("trusted origin %q: want scheme://host[:port], as https://console.example.com", o)
+			return nil, nil, fmt.Errorf("trusted origin %q: want scheme://host[:port], as https://console.example.com", o)
 		}
 	}
-	return nil
+	return hosts, cop, nil
 }
 
 // routeKind decides a route's deadlines.
