@@ -1,15 +1,12 @@
 package dsl
 
 import (
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
-	"hash"
 	"math"
 	"math/rand"
+	"strconv"
 
+	"github.com/sfn-project/sfn/dsl/intrinsic"
 	"github.com/sfn-project/sfn/jsonata"
 )
 
@@ -30,9 +27,6 @@ var workflowLibrary = func() *jsonata.Library {
 	}
 	return lib
 }()
-
-// maxRange is the most items $range builds, as States.ArrayRange.
-const maxRange = 1000
 
 func argError(fn, msg string) error {
 	return &jsonata.Error{Code: "T0410", Token: fn, Message: "Argument of function \"" + fn + "\" " + msg}
@@ -62,14 +56,7 @@ func libPartition(_ *jsonata.Call, args []any) (any, error) {
 	if size < 1 || size != math.Trunc(size) {
 		return nil, argError("partition", "2 must be a positive integer: the chunk size")
 	}
-	n := int(size)
-	out := make([]any, 0, (len(a)+n-1)/n)
-	for i := 0; i < len(a); i += n {
-		chunk := make([]any, min(n, len(a)-i))
-		copy(chunk, a[i:])
-		out = append(out, chunk)
-	}
-	return out, nil
+	return intrinsic.Partition(a, int64(size)), nil
 }
 
 // libRange is $range(start, end, step): start, start+step, … up to and
@@ -92,8 +79,8 @@ func libRange(_ *jsonata.Call, args []any) (any, error) {
 	}
 	var out jsonata.Seq
 	for v := start; step > 0 && v <= end || step < 0 && v >= end; v += step {
-		if len(out) == maxRange {
-			return nil, &jsonata.Error{Code: "D3137", Token: "range", Message: "The $range function would return more than 1000 items"}
+		if len(out) == intrinsic.MaxRange {
+			return nil, &jsonata.Error{Code: "D3137", Token: "range", Message: "The $range function would return more than " + strconv.Itoa(intrinsic.MaxRange) + " items"}
 		}
 		out = append(out, v)
 	}
@@ -108,19 +95,8 @@ func libHash(_ *jsonata.Call, args []any) (any, error) {
 	}
 	s, _ := args[0].(string)
 	alg, _ := args[1].(string)
-	var h hash.Hash
-	switch alg {
-	case "MD5":
-		h = md5.New()
-	case "SHA-1":
-		h = sha1.New()
-	case "SHA-256":
-		h = sha256.New()
-	case "SHA-384":
-		h = sha512.New384()
-	case "SHA-512":
-		h = sha512.New()
-	default:
+	h := intrinsic.NewHash(alg)
+	if h == nil {
 		return nil, argError("hash", "2 must be one of MD5, SHA-1, SHA-256, SHA-384, SHA-512, got \""+alg+"\"")
 	}
 	h.Write([]byte(s))

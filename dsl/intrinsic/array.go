@@ -4,8 +4,9 @@ import (
 	"github.com/sfn-project/sfn/dsl/value"
 )
 
-// maxRange is the most elements States.ArrayRange may produce (AWS's limit).
-const maxRange = 1000
+// MaxRange is the most elements States.ArrayRange (and JSONata's $range
+// in workflows) may produce (AWS's limit).
+const MaxRange = 1000
 
 // array is States.Array: its arguments as an array.
 func array(_ *Env, _ *callNode, args []value.Value) (value.Value, error) {
@@ -18,7 +19,13 @@ func array(_ *Env, _ *callNode, args []value.Value) (value.Value, error) {
 // (rounded to the nearest integer, as AWS documents), the last one shorter
 // when the length is not a multiple.
 func arrayPartition(_ *Env, _ *callNode, args []value.Value) (value.Value, error) {
-	a, size := args[0].([]any), roundedOf(args[1])
+	return Partition(args[0].([]any), roundedOf(args[1])), nil
+}
+
+// Partition splits a into chunks of size items (size at least 1), the
+// last one shorter when the length is not a multiple; each chunk is a
+// copy.
+func Partition(a []any, size int64) []any {
 	out := make([]any, 0, len(a)/int(min(size, int64(len(a))+1))+1)
 	for i := 0; i < len(a); {
 		end := len(a)
@@ -30,7 +37,7 @@ func arrayPartition(_ *Env, _ *callNode, args []value.Value) (value.Value, error
 		out = append(out, chunk)
 		i = end
 	}
-	return out, nil
+	return out
 }
 
 // arrayContains is States.ArrayContains; numbers compare by value.
@@ -58,8 +65,8 @@ func arrayRange(_ *Env, n *callNode, args []value.Value) (value.Value, error) {
 	default:
 		return []any{}, nil
 	}
-	if steps >= maxRange {
-		return nil, intrinsicFailure(n.fn.name, "the range would have more than %d elements", maxRange)
+	if steps >= MaxRange {
+		return nil, intrinsicFailure(n.fn.name, "the range would have more than %d elements", MaxRange)
 	}
 	count := steps + 1
 	out := make([]any, count)

@@ -50,6 +50,16 @@ var hashes = map[string]func() hash.Hash{
 	"SHA-512": sha512.New,
 }
 
+// NewHash returns a new hash for the algorithm named as States.Hash (and
+// JSONata's $hash in workflows) names it: MD5, SHA-1, SHA-256, SHA-384 or
+// SHA-512; nil for any other name.
+func NewHash(alg string) hash.Hash {
+	if h := hashes[alg]; h != nil {
+		return h()
+	}
+	return nil
+}
+
 func knownAlgorithm(v value.Value) string {
 	if hashes[v.(string)] == nil {
 		return "must be one of MD5, SHA-1, SHA-256, SHA-384, SHA-512, got " + describe(v)
