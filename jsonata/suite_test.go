@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sfn-project/sfn/internal/jsonatasuite"
 	"github.com/sfn-project/sfn/internal/testenv"
 )
 
@@ -20,75 +21,26 @@ var updateFailures = flag.Bool("update-failures", false, "rewrite testdata/suite
 
 const failuresFile = "testdata/suite-failures.txt"
 
-// suiteSpec is one case of the JSONata test suite (TESTSUITE.md).
-type suiteSpec struct {
-	Expr            json.RawMessage            `json:"expr"`
-	ExprFile        string                     `json:"expr-file"`
-	Data            json.RawMessage            `json:"data"`
-	Dataset         *string                    `json:"dataset"`
-	Bindings        map[string]json.RawMessage `json:"bindings"`
-	Result          json.RawMessage            `json:"result"`
-	UndefinedResult bool                       `json:"undefinedResult"`
-	Code            string                     `json:"code"`
-	Error           *struct {
-		Code string `json:"code"`
-	} `json:"error"`
-	Timelimit *int `json:"timelimit"`
-	Depth     *int `json:"depth"`
-	Unordered bool `json:"unordered"`
-}
-
 type suiteEntry struct {
 	name string
 	dir  string
-	c    suiteSpec
+	c    jsonatasuite.Spec
 }
 
-// loadSuite reads every case of the suite's groups matching the glob.
+// loadSuiteCases reads every case of the suite's groups matching the glob.
 func loadSuiteCases(t *testing.T, groupGlob string) ([]suiteEntry, map[string][]byte) {
 	t.Helper()
 	root := testenv.Shared(t, "jsonata-suite")
-	datasets := map[string][]byte{}
-	files, _ := filepath.Glob(filepath.Join(root, "datasets", "*.json"))
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		datasets[strings.TrimSuffix(filepath.Base(f), ".json")] = b
+	all, datasets, err := jsonatasuite.Load(root, groupGlob)
+	if err != nil {
+		t.Fatal(err)
 	}
-	dirs, _ := filepath.Glob(filepath.Join(root, "groups", groupGlob))
-	sort.Strings(dirs)
-	var cases []suiteEntry
-	for _, dir := range dirs {
-		group := filepath.Base(dir)
-		files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-		sort.Strings(files)
-		for _, f := range files {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			stem := strings.TrimSuffix(filepath.Base(f), ".json")
-			if len(b) > 0 && strings.TrimSpace(string(b))[0] == '[' {
-				var list []suiteSpec
-				if err := json.Unmarshal(b, &list); err != nil {
-					t.Fatalf("%s: %v", f, err)
-				}
-				for i, c := range list {
-					cases = append(cases, suiteEntry{fmt.Sprintf("%s/%s[%d]", group, stem, i), dir, c})
-				}
-				continue
-			}
-			var c suiteSpec
-			if err := json.Unmarshal(b, &c); err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			cases = append(cases, suiteEntry{group + "/" + stem, dir, c})
-		}
-	}
-	if len(cases) == 0 {
+	if len(all) == 0 {
 		testenv.Missing(t, "the suite's groups "+groupGlob, filepath.Join(root, "groups"))
+	}
+	cases := make([]suiteEntry, len(all))
+	for i, c := range all {
+		cases[i] = suiteEntry{c.Name(), c.Dir, c.Spec}
 	}
 	return cases, datasets
 }

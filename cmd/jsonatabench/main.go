@@ -12,7 +12,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -22,9 +21,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strings"
 	"time"
 
+	"github.com/sfn-project/sfn/internal/jsonatasuite"
 	"github.com/sfn-project/sfn/jsonata"
 )
 
@@ -34,17 +33,6 @@ type benchCase struct {
 	Expr     string                     `json:"expr"`
 	Input    json.RawMessage            `json:"input"` // absent: undefined
 	Bindings map[string]json.RawMessage `json:"bindings,omitempty"`
-}
-
-type suiteSpec struct {
-	Expr      json.RawMessage            `json:"expr"`
-	ExprFile  string                     `json:"expr-file"`
-	Data      json.RawMessage            `json:"data"`
-	Dataset   *string                    `json:"dataset"`
-	Bindings  map[string]json.RawMessage `json:"bindings"`
-	Result    json.RawMessage            `json:"result"`
-	Timelimit *int                       `json:"timelimit"`
-	Depth     *int                       `json:"depth"`
 }
 
 func main() {
@@ -124,67 +112,40 @@ func pct(v []float64, p float64) float64 {
 
 // loadCases reads the suite's cases that have a defined result.
 func loadCases(root string) ([]benchCase, error) {
-	datasets := map[string]json.RawMessage{}
-	files, _ := filepath.Glob(filepath.Join(root, "datasets", "*.json"))
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		datasets[strings.TrimSuffix(filepath.Base(f), ".json")] = b
+	cases, datasets, err := jsonatasuite.Load(root, "*")
+	if err != nil {
+		return nil, err
 	}
-	dirs, _ := filepath.Glob(filepath.Join(root, "groups", "*"))
-	if len(dirs) == 0 {
+	if len(cases) == 0 {
 		return nil, fmt.Errorf("no suite groups under %s", root)
 	}
-	sort.Strings(dirs)
 	var out []benchCase
-	for _, dir := range dirs {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-		sort.Strings(files)
-		for _, f := range files {
-			b, err := os.ReadFile(f)
+	for _, sc := range cases {
+		s := sc.Spec
+		if s.Result == nil || s.Timelimit != nil || s.Depth != nil {
+			continue
+		}
+		var expr string
+		if s.ExprFile != "" {
+			eb, err := os.ReadFile(filepath.Join(sc.Dir, s.ExprFile))
 			if err != nil {
 				return nil, err
 			}
-			var specs []suiteSpec
-			if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
-				err = json.Unmarshal(b, &specs)
-			} else {
-				var one suiteSpec
-				err = json.Unmarshal(b, &one)
-				specs = []suiteSpec{one}
-			}
-			if err != nil {
-				return nil, fmt.Errorf("%s: %v", f, err)
-			}
-			for i, s := range specs {
-				if s.Result == nil || s.Timelimit != nil || s.Depth != nil {
-					continue
-				}
-				var expr string
-				if s.ExprFile != "" {
-					eb, err := os.ReadFile(filepath.Join(dir, s.ExprFile))
-					if err != nil {
-						return nil, err
-					}
-					expr = string(eb)
-				} else if err := json.Unmarshal(s.Expr, &expr); err != nil {
-					continue
-				}
-				c := benchCase{ID: fmt.Sprintf("%s/%s", filepath.Base(dir), strings.TrimSuffix(filepath.Base(f), ".json")), Expr: expr, Bindings: s.Bindings}
-				if len(specs) > 1 {
-					c.ID += fmt.Sprintf("[%d]", i)
-				}
-				switch {
-				case s.Data != nil:
-					c.Input = s.Data
-				case s.Dataset != nil:
-					c.Input = datasets[*s.Dataset]
-				}
-				out = append(out, c)
-			}
+			expr = string(eb)
+		} else if err := json.Unmarshal(s.Expr, &expr); err != nil {
+			continue
 		}
+		c := benchCase{ID: sc.Group + "/" + sc.Stem, Expr: expr, Bindings: s.Bindings}
+		if sc.Count > 1 {
+			c.ID += fmt.Sprintf("[%d]", sc.Index)
+		}
+		switch {
+		case s.Data != nil:
+			c.Input = s.Data
+		case s.Dataset != nil:
+			c.Input = datasets[*s.Dataset]
+		}
+		out = append(out, c)
 	}
 	return out, nil
 }
