@@ -516,14 +516,13 @@ func (r *run) runState(t *thread, s *dsl.State) {
 			r.stateFailed(t, s, r.runtimeErr(t, s, err))
 			return
 		}
-		if vars != nil {
-			if fe := r.checkVars(t, vars); fe != nil {
-				r.stateFailed(t, s, fe)
-				return
-			}
+		merged, fe := r.checkVars(t, vars)
+		if fe != nil {
+			r.stateFailed(t, s, fe)
+			return
 		}
 		r.event(t.Prev, "ChoiceStateExited").str("name", s.Name).val("output", out).assigned(vars).endIn(t)
-		r.setVars(t, vars)
+		r.setVars(t, merged)
 		r.moveTo(t, next, out)
 	case dsl.Fail:
 		name, cause, err := states.Fail(s, t.Input.Get(), r.env(t, s, ""))
@@ -557,11 +556,10 @@ func (r *run) moveTo(t *thread, next string, input value.Value) {
 // exitState writes …StateExited, sets the variables the state assigned
 // (vars, nil for none) and moves on (or ends the thread).
 func (r *run) exitState(t *thread, s *dsl.State, out value.Value, vars *value.Object) {
-	if vars != nil {
-		if fe := r.checkVars(t, vars); fe != nil {
-			r.stateFailed(t, s, fe)
-			return
-		}
+	merged, fe := r.checkVars(t, vars)
+	if fe != nil {
+		r.stateFailed(t, s, fe)
+		return
 	}
 	before := r.size
 	w := r.event(t.Prev, exitedName(s.Kind)).str("name", s.Name).val("output", out)
@@ -573,7 +571,7 @@ func (r *run) exitState(t *thread, s *dsl.State, out value.Value, vars *value.Ob
 		r.finishThread(t, nil, failure.Newf(failure.DataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.Name))
 		return
 	}
-	r.setVars(t, vars)
+	r.setVars(t, merged)
 	if s.IsTerminal() {
 		r.finishThread(t, out, nil)
 		return
@@ -639,8 +637,10 @@ func (r *run) stateFailedAs(t *thread, s *dsl.State, fe *failure.Error, alias st
 	if retryable && !fe.Terminal() {
 		if c := states.Catch(s.Catch, fe.Name, aliases...); c != nil {
 			out, vars, err := states.CatchOutput(c, t.Input.Get(), fe, r.env(t, s, ""))
-			if err == nil && vars != nil {
-				if lim := r.checkVars(t, vars); lim != nil {
+			var merged *value.Object
+			if err == nil {
+				var lim *failure.Error
+				if merged, lim = r.checkVars(t, vars); lim != nil {
 					err = lim
 				}
 			}
@@ -648,7 +648,7 @@ func (r *run) stateFailedAs(t *thread, s *dsl.State, fe *failure.Error, alias st
 				t.Keep = nil
 				r.noteCatch(fe.Name)
 				r.event(t.Prev, exitedName(s.Kind)).str("name", s.Name).val("output", out).assigned(vars).endIn(t)
-				r.setVars(t, vars)
+				r.setVars(t, merged)
 				r.moveTo(t, c.Next, out)
 				r.enqueue(t)
 				return

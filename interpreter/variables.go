@@ -45,8 +45,13 @@ func (s scope) Lookup(name string) (value.Value, bool) {
 // checkVars refuses an assignment that would take the variables of the
 // whole execution over dsl.MaxVariables bytes (one Assign is bounded to
 // dsl.MaxAssign as it is built). AWS fails such a state with
-// States.DataLimitExceeded.
-func (r *run) checkVars(t *thread, vars *value.Object) *failure.Error {
+// States.DataLimitExceeded. Otherwise it returns thread t's variables with
+// vars assigned (mergeVars), for setVars to store: nil when there is
+// nothing to store (no Assign, or an empty one).
+func (r *run) checkVars(t *thread, vars *value.Object) (*value.Object, *failure.Error) {
+	if vars == nil {
+		return nil, nil
+	}
 	total := 0
 	for _, th := range r.threads {
 		if th.Vars == nil || th == t {
@@ -55,11 +60,15 @@ func (r *run) checkVars(t *thread, vars *value.Object) *failure.Error {
 		n, _, _ := value.Measure(th.Vars.V, value.Unlimited, value.Unlimited)
 		total += n
 	}
-	n, _, _ := value.Measure(mergeVars(t, vars), value.Unlimited, value.Unlimited)
+	merged := mergeVars(t, vars)
+	n, _, _ := value.Measure(merged, value.Unlimited, value.Unlimited)
 	if total+n > dsl.MaxVariables {
-		return failure.Newf(failure.DataLimitExceeded, "The variables of the execution would take %d bytes, more than the maximum of %d bytes", total+n, dsl.MaxVariables)
+		return nil, failure.Newf(failure.DataLimitExceeded, "The variables of the execution would take %d bytes, more than the maximum of %d bytes", total+n, dsl.MaxVariables)
 	}
-	return nil
+	if vars.Len() == 0 {
+		return nil, nil
+	}
+	return merged, nil
 }
 
 // mergeVars is thread t's variables with vars assigned: a new object (the
@@ -86,15 +95,16 @@ func mergeVars(t *thread, vars *value.Object) *value.Object {
 	return out
 }
 
-// setVars applies an Assign's values as its state exits. An empty Assign
-// changes nothing. A record that holds variables is written in the
-// encoding that has them (encodingVariables): a node of an earlier release
-// refuses it instead of running on without them.
-func (r *run) setVars(t *thread, vars *value.Object) {
-	if vars == nil || vars.Len() == 0 {
+// setVars applies an Assign's values as its state exits: merged is what
+// checkVars returned (nil, for no Assign or an empty one, changes
+// nothing). A record that holds variables is written in the encoding that
+// has them (encodingVariables): a node of an earlier release refuses it
+// instead of running on without them.
+func (r *run) setVars(t *thread, merged *value.Object) {
+	if merged == nil {
 		return
 	}
-	t.Vars = &jv{mergeVars(t, vars)}
+	t.Vars = &jv{merged}
 	r.hdr.Enc = encodingVariables
 	r.touch(t)
 }

@@ -94,13 +94,13 @@ func TestVariablesTotalLimit(t *testing.T) {
 	r.threads[100] = t0
 	one := value.NewObject(1)
 	one.Set("w", big)
-	if fe := r.checkVars(t0, one); fe != nil {
+	if _, fe := r.checkVars(t0, one); fe != nil {
 		t.Fatalf("40 × 256 KiB: %v, want it allowed", fe)
 	}
 	two := value.NewObject(2)
 	two.Set("w", big)
 	two.Set("z", big)
-	fe := r.checkVars(t0, two)
+	_, fe := r.checkVars(t0, two)
 	if fe == nil || fe.Name != failure.DataLimitExceeded {
 		t.Fatalf("41 × 256 KiB: %v, want States.DataLimitExceeded", fe)
 	}
