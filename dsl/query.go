@@ -552,6 +552,15 @@ func (t *QueryTemplate) Static() (value.Value, bool) {
 // Query returns the template's expression when the whole field is one.
 func (t *QueryTemplate) Query() *Query { return t.root.query }
 
+// Text is the expression's text when the whole field is one (as AWS
+// quotes it in causes), else "".
+func (t *QueryTemplate) Text() string {
+	if q := t.Query(); q != nil {
+		return q.Text
+	}
+	return ""
+}
+
 // Eval builds the field's value, bounded by the payload limit
 // (States.DataLimitExceeded) as it is built.
 func (t *QueryTemplate) Eval(q *QueryScope) (value.Value, error) {

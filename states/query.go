@@ -1,6 +1,7 @@
 package states
 
 import (
+	"math"
 	"time"
 
 	"github.com/sfn-project/sfn/dsl"
@@ -55,9 +56,10 @@ func queryCatchOutput(c *dsl.Catcher, raw value.Value, e *failure.Error, env Env
 	return assignThenOutput(c.Assign, c.Output, q, errOut)
 }
 
-// queryInteger evaluates an integer field given as an expression (Wait's
-// Seconds, a task timeout, MaxConcurrency, ToleratedFailureCount).
-func queryInteger(t *dsl.QueryTemplate, q *dsl.QueryScope, field string, min int64) (int64, error) {
+// queryInteger evaluates an integer field given as an expression (a task
+// timeout, MaxConcurrency, ToleratedFailureCount): from min to max. The
+// cause names dsl.MaxSeconds as the upper bound whatever max is.
+func queryInteger(t *dsl.QueryTemplate, q *dsl.QueryScope, field string, min, max int64) (int64, error) {
 	v, err := t.Eval(q)
 	if err != nil {
 		return 0, err
@@ -67,12 +69,8 @@ func queryInteger(t *dsl.QueryTemplate, q *dsl.QueryScope, field string, min int
 	if ok {
 		i, ok = n.Int64()
 	}
-	if !ok || i < min || i > dsl.MaxSeconds && field != "ToleratedFailureCount" && field != "MaxConcurrency" {
-		text := ""
-		if qq := t.Query(); qq != nil {
-			text = qq.Text
-		}
-		return 0, failure.Newf(failure.QueryEvaluationError, "The JSONata expression '%s' specified for the field '%s' returned an unexpected result type. Expected an integer from %d to %d, but was: %s", text, field, min, int64(dsl.MaxSeconds), value.MarshalString(v))
+	if !ok || i < min || i > max {
+		return 0, failure.Newf(failure.QueryEvaluationError, "The JSONata expression '%s' specified for the field '%s' returned an unexpected result type. Expected an integer from %d to %d, but was: %s", t.Text(), field, min, int64(dsl.MaxSeconds), value.MarshalString(v))
 	}
 	return i, nil
 }
@@ -84,7 +82,7 @@ func queryNumber(t *dsl.QueryTemplate, q *dsl.QueryScope, field string) (float64
 	}
 	n, ok := v.(value.Number)
 	if !ok || n.Float64() < 0 || n.Float64() > 100 {
-		return 0, failure.Newf(failure.QueryEvaluationError, "The JSONata expression '%s' specified for the field '%s' returned an unexpected result type. Expected a number from 0 to 100, but was: %s", t.Query().Text, field, value.MarshalString(v))
+		return 0, failure.Newf(failure.QueryEvaluationError, "The JSONata expression '%s' specified for the field '%s' returned an unexpected result type. Expected a number from 0 to 100, but was: %s", t.Text(), field, value.MarshalString(v))
 	}
 	return n.Float64(), nil
 }
@@ -149,11 +147,7 @@ func queryChoice(s *dsl.State, raw value.Value, env Env) (string, value.Value, *
 		}
 		b, ok := v.(bool)
 		if !ok {
-			text := ""
-			if qq := r.Condition.Query(); qq != nil {
-				text = qq.Text
-			}
-			return "", nil, nil, failure.Newf(failure.QueryEvaluationError, "The JSONata expression '%s' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '%s' for value: %s", text, value.TypeName(v), value.MarshalString(v))
+			return "", nil, nil, failure.Newf(failure.QueryEvaluationError, "The JSONata expression '%s' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '%s' for value: %s", r.Condition.Text(), value.TypeName(v), value.MarshalString(v))
 		}
 		if !b {
 			continue
@@ -186,11 +180,7 @@ func queryMapStart(s *dsl.State, raw value.Value, env Env) (MapPlan, error) {
 			return MapPlan{}, err
 		}
 		if _, ok := v.([]any); !ok {
-			text := ""
-			if qq := s.Items.Query(); qq != nil {
-				text = qq.Text
-			}
-			return MapPlan{}, failure.Newf(failure.QueryEvaluationError, "The JSONata expression '%s' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '%s' for value: %s", text, value.TypeName(v), value.MarshalString(v))
+			return MapPlan{}, failure.Newf(failure.QueryEvaluationError, "The JSONata expression '%s' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '%s' for value: %s", s.Items.Text(), value.TypeName(v), value.MarshalString(v))
 		}
 		items = v
 	}
@@ -201,7 +191,7 @@ func queryMapStart(s *dsl.State, raw value.Value, env Env) (MapPlan, error) {
 	plan.Items = arr
 	var err error
 	if s.MaxConcurrencyQuery != nil {
-		if plan.MaxConcurrency, err = queryInteger(s.MaxConcurrencyQuery, q, "MaxConcurrency", 0); err != nil {
+		if plan.MaxConcurrency, err = queryInteger(s.MaxConcurrencyQuery, q, "MaxConcurrency", 0, math.MaxInt64); err != nil {
 			return MapPlan{}, err
 		}
 	}
@@ -214,7 +204,7 @@ func queryMapStart(s *dsl.State, raw value.Value, env Env) (MapPlan, error) {
 	}
 	plan.ToleranceCount, plan.HasCount = s.ToleratedFailureCount, s.HasToleratedFailureCount
 	if s.ToleratedFailureCountQuery != nil {
-		if plan.ToleranceCount, err = queryInteger(s.ToleratedFailureCountQuery, q, "ToleratedFailureCount", 0); err != nil {
+		if plan.ToleranceCount, err = queryInteger(s.ToleratedFailureCountQuery, q, "ToleratedFailureCount", 0, math.MaxInt64); err != nil {
 			return MapPlan{}, err
 		}
 		plan.HasCount = true
@@ -234,12 +224,12 @@ func queryTask(s *dsl.State, raw value.Value, env Env) (TaskCall, error) {
 		}
 	}
 	if s.TimeoutSecondsQuery != nil {
-		if call.TimeoutSeconds, err = queryInteger(s.TimeoutSecondsQuery, q, "TimeoutSeconds", 1); err != nil {
+		if call.TimeoutSeconds, err = queryInteger(s.TimeoutSecondsQuery, q, "TimeoutSeconds", 1, dsl.MaxSeconds); err != nil {
 			return TaskCall{}, err
 		}
 	}
 	if s.HeartbeatSecondsQuery != nil {
-		if call.HeartbeatSeconds, err = queryInteger(s.HeartbeatSecondsQuery, q, "HeartbeatSeconds", 1); err != nil {
+		if call.HeartbeatSeconds, err = queryInteger(s.HeartbeatSecondsQuery, q, "HeartbeatSeconds", 1, dsl.MaxSeconds); err != nil {
 			return TaskCall{}, err
 		}
 	}
