@@ -81,7 +81,8 @@ func ParseConnections(data []byte, getenv func(string) string) (map[string]Conne
 			continue
 		}
 		problems := c.resolveSecrets(getenv)
-		problems = append(problems, c.validate(name)...)
+		_, bad := c.validate(name)
+		problems = append(problems, bad...)
 		for _, p := range problems {
 			errs = append(errs, fmt.Errorf("connection %q: %s", name, p))
 		}
@@ -174,8 +175,9 @@ func (c *Connection) resolveSecrets(getenv func(string) string) []string {
 }
 
 // validate reports what is wrong with a connection, one message a
-// problem, naming the field. Messages never quote a secret.
-func (c Connection) validate(name string) []string {
+// problem, naming the field, and returns the endpoints that compile.
+// Messages never quote a secret.
+func (c Connection) validate(name string) ([]endpoint, []string) {
 	var problems []string
 	if name == "" {
 		problems = append(problems, "the connection's name is empty")
@@ -233,12 +235,16 @@ func (c Connection) validate(name string) []string {
 			`e.g. "endpoints": ["api.example.com", "https://*.example.com:8443", "10.20.0.0/16"]; `+
 			`"endpoints": ["*"] allows every destination, which lets anyone who may start an execution send these credentials to a server of their choosing`)
 	}
+	var endpoints []endpoint
 	for i, e := range c.Endpoints {
-		if _, err := parseEndpoint(e); err != nil {
+		ep, err := parseEndpoint(e)
+		if err != nil {
 			problems = append(problems, fmt.Sprintf("endpoints[%d] %q: %v", i, e, err))
+			continue
 		}
+		endpoints = append(endpoints, ep)
 	}
-	return problems
+	return endpoints, problems
 }
 
 // validHeaderName reports whether name is an HTTP token (RFC 9110).
@@ -400,14 +406,12 @@ func compileConnections(conns map[string]Connection) (map[string][]endpoint, err
 	out := make(map[string][]endpoint, len(conns))
 	var errs []error
 	for _, name := range names {
-		c := conns[name]
-		for _, p := range c.validate(name) {
+		endpoints, problems := conns[name].validate(name)
+		for _, p := range problems {
 			errs = append(errs, fmt.Errorf("connection %q: %s", name, p))
 		}
-		for _, s := range c.Endpoints {
-			if e, err := parseEndpoint(s); err == nil {
-				out[name] = append(out[name], e)
-			}
+		if len(endpoints) > 0 {
+			out[name] = endpoints
 		}
 	}
 	if len(errs) > 0 {
