@@ -30,7 +30,7 @@ func TestLazyJV(t *testing.T) {
 			t.Fatalf("Index(%d) found an element", i)
 		}
 	}
-	if l.decoded {
+	if l.raw == nil {
 		t.Fatal("Index decoded the whole value")
 	}
 	b, err := json.Marshal(l)

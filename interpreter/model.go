@@ -54,26 +54,25 @@ func (j *jv) UnmarshalJSON(b []byte) error {
 // its thousands of iterations. The stored form is the JSON value itself,
 // as jv's.
 type lazyJV struct {
-	raw     []byte      // the encoded value, when it came from a record
-	v       value.Value // the value, once decoded or when set
-	decoded bool
+	raw []byte      // the encoded value, when it came from a record and is not decoded yet
+	v   value.Value // the value, once decoded or when set
 	// at is where Index stopped scanning raw: the element number and the
 	// offset it starts at, so that consecutive indexes scan on.
 	atIndex, atOffset int
 }
 
-func lazyOf(v value.Value) lazyJV { return lazyJV{v: v, decoded: true} }
+func lazyOf(v value.Value) lazyJV { return lazyJV{v: v} }
 
 // Get returns the value, decoding it on first use.
 func (l *lazyJV) Get() value.Value {
-	if !l.decoded {
+	if l.raw != nil {
 		v, err := value.Decode(l.raw)
 		if err != nil {
 			v = nil // stored by this engine, so valid; a damaged record reads as null
 		}
 		// The caller may change what it got (as with jv): from now on the
 		// value, not the bytes, is what the thread holds.
-		l.v, l.decoded, l.raw = v, true, nil
+		l.v, l.raw = v, nil
 	}
 	return l.v
 }
@@ -81,7 +80,7 @@ func (l *lazyJV) Get() value.Value {
 // Index returns element i of an array value without decoding the others;
 // ok is false past its end or when the value is no array.
 func (l *lazyJV) Index(i int) (v value.Value, ok bool) {
-	if l.decoded {
+	if l.raw == nil {
 		a, isArray := l.v.([]any)
 		if !isArray || i < 0 || i >= len(a) {
 			return nil, false

@@ -173,7 +173,7 @@ func appendGoString(b []byte, s string) []byte {
 // appendLazy appends a lazy value: its stored bytes while it is not
 // decoded (they are this encoder's output already), else as appendJV.
 func appendLazy(b []byte, l *lazyJV) []byte {
-	if !l.decoded && l.raw != nil {
+	if l.raw != nil {
 		return append(b, l.raw...)
 	}
 	return appendJV(b, jv{l.v})
