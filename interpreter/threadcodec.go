@@ -167,9 +167,6 @@ func appendGoString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// appendJV appends a value as encoding/json writes a jv: its MarshalJSON
-// (value.Marshal), with <, >, & and U+2028/U+2029 escaped as encoding/json
-// escapes a Marshaler's output.
 // appendLazy appends a lazy value: its stored bytes while it is not
 // decoded (they are this encoder's output already), else as appendJV.
 func appendLazy(b []byte, l *lazyJV) []byte {
@@ -179,6 +176,9 @@ func appendLazy(b []byte, l *lazyJV) []byte {
 	return appendJV(b, jv{l.v})
 }
 
+// appendJV appends a value as encoding/json writes a jv: its MarshalJSON
+// (value.Marshal), with <, >, & and U+2028/U+2029 escaped as encoding/json
+// escapes a Marshaler's output.
 func appendJV(b []byte, j jv) []byte {
 	start := len(b)
 	b = value.Append(b, j.V)
