@@ -48,14 +48,6 @@ type Limits struct {
 // script call in the tens of milliseconds).
 var DefaultLimits = Limits{MaxPayload: 256 * 1024, MaxHistory: 25000, StepEvents: 1000, StepBytes: 1 << 20}
 
-// stepBytes is the step's byte budget (StepBytes, or the default).
-func (l *Limits) stepBytes() int {
-	if l.StepBytes > 0 {
-		return l.StepBytes
-	}
-	return DefaultLimits.StepBytes
-}
-
 // taskCall is an effect: a task attempt to perform once the step commits.
 type taskCall struct {
 	State       string
@@ -434,7 +426,7 @@ func (r *run) full(n int) bool {
 	if len(r.events) == 0 {
 		return false
 	}
-	return len(r.events)+n > r.limits.StepEvents || r.size >= r.limits.stepBytes()
+	return len(r.events)+n > r.limits.StepEvents || r.size >= r.limits.StepBytes
 }
 
 // historyFull ends the execution once an event did not fit in its history
