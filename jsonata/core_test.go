@@ -331,6 +331,12 @@ func TestStringOrder(t *testing.T) {
 		{`"ab" < "a"`, "false"},
 		{`"é" < "z"`, "false"},
 		{`["😀", "～", "a"]^($)`, `["a", "😀", "～"]`},
+		// Two characters above U+FFFF that share their first UTF-16 unit
+		// (U+10000 and U+10001) differ in the second.
+		{`"\ud800\udc00" < "\ud800\udc01"`, "true"},
+		{`"\ud800\udc01" <= "\ud800\udc00"`, "false"},
+		{`["\ud800\udc01", "\ud800\udc00"]^($) = ["\ud800\udc00", "\ud800\udc01"]`, "true"},
+		{`$sort(["\ud800\udc01", "\ud800\udc00"]) = ["\ud800\udc00", "\ud800\udc01"]`, "true"},
 	}
 	for _, tt := range tests {
 		got, err := suiteEval(tt.expr, Undefined, nil, nil)

@@ -1058,7 +1058,14 @@ func compareUTF16(a, b string) int {
 	}
 	ra, _ := utf8.DecodeRuneInString(a[i:])
 	rb, _ := utf8.DecodeRuneInString(b[i:])
-	return sign(int(firstUnit(ra)) - int(firstUnit(rb)))
+	// JavaScript compares UTF-16 code units: a character above U+FFFF is
+	// two, and two such characters may share the first.
+	a1, a2 := utf16Units(ra)
+	b1, b2 := utf16Units(rb)
+	if a1 != b1 {
+		return sign(int(a1) - int(b1))
+	}
+	return sign(int(a2) - int(b2))
 }
 
 func sign(n int) int {
@@ -1071,11 +1078,13 @@ func sign(n int) int {
 	return 0
 }
 
-func firstUnit(r rune) rune {
+// utf16Units are r's UTF-16 code units; the second is 0 for a character
+// of one unit.
+func utf16Units(r rune) (rune, rune) {
 	if r >= 0x10000 {
-		return 0xD800 + (r-0x10000)>>10
+		return 0xD800 + (r-0x10000)>>10, 0xDC00 + (r-0x10000)&0x3FF
 	}
-	return r
+	return r, 0
 }
 
 func compareOrdered[T float64 | string](op string, l, r T) bool {
