@@ -192,7 +192,7 @@ func checkStartedOnce(t *testing.T, eng *interpreter.Engine, id string) {
 	if ex.Status != store.StatusSucceeded {
 		t.Errorf("%s: %s", id, ex.Status)
 	}
-	if started := eventCount(t, eng, id, "ActivityStarted"); started != 1 {
+	if started := eventCounts(t, eng, id)["ActivityStarted"]; started != 1 {
 		t.Errorf("%s: %d started events, want 1", id, started)
 	}
 }

@@ -95,8 +95,13 @@ func waitEnd(t *testing.T, st store.Store, id string, within time.Duration) *sto
 	}
 }
 
+// historian reads a history: a store, or an engine (which reads its store).
+type historian interface {
+	History(ctx context.Context, q store.HistoryQuery) ([]store.Event, error)
+}
+
 // eventCounts reads a history, checks its ids are 1..n, and counts types.
-func eventCounts(t *testing.T, st store.Store, id string) map[string]int {
+func eventCounts(t *testing.T, st historian, id string) map[string]int {
 	t.Helper()
 	evs, err := st.History(context.Background(), store.HistoryQuery{ID: id})
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/sfn-project/sfn/interpreter"
-	"github.com/sfn-project/sfn/store"
 )
 
 // echoServer is the conformance suite's HTTP helper, in Go: the endpoints
@@ -163,23 +162,4 @@ func answer(ctx context.Context, eng *interpreter.Engine, token string, input js
 		}
 		_ = eng.TaskSuccess(ctx, token, out)
 	}
-}
-
-// eventCount reads an execution's history through eng and counts its
-// events of type typ.
-func eventCount(t *testing.T, eng *interpreter.Engine, id, typ string) int {
-	t.Helper()
-	evs, err := eng.History(context.Background(), store.HistoryQuery{ID: id})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, e := range evs {
-		var h struct{ Type string }
-		_ = json.Unmarshal(e.Data, &h)
-		if h.Type == typ {
-			n++
-		}
-	}
-	return n
 }

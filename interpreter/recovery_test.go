@@ -84,7 +84,7 @@ func waitDone(t *testing.T, eng *interpreter.Engine, ids []string) {
 		if ex.Status != store.StatusSucceeded {
 			t.Errorf("%s ended %s %s %s", id, ex.Status, ex.Error, ex.Cause)
 		}
-		if scheduled := eventCount(t, eng, id, "TaskScheduled"); scheduled != 1 {
+		if scheduled := eventCounts(t, eng, id)["TaskScheduled"]; scheduled != 1 {
 			t.Errorf("%s: %d TaskScheduled, want 1 (a recovered call is made again, not scheduled again)", id, scheduled)
 		}
 	}
