@@ -145,13 +145,10 @@ func countElements(b []byte) int {
 	return n
 }
 
-// eachElement calls f with each element of the JSON array b; null is no
-// array's elements (an absent list), as encoding/json reads it.
+// eachElement calls f with each element of the JSON array b (callers
+// take null, an absent list, first: isNull).
 func eachElement(b []byte, f func([]byte) error) error {
 	i := skipSpace(b, 0)
-	if i < len(b) && string(b[i:]) == "null" {
-		return nil
-	}
 	if i >= len(b) || b[i] != '[' {
 		return errNotList
 	}
