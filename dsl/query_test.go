@@ -39,6 +39,8 @@ func TestQueryEvaluation(t *testing.T) {
 		{"range singleton", `"{% $range(1, 9, 9) %}"`, `{}`, nil, `1`},
 		{"range inclusive", `"{% $range(0, 10, 5) %}"`, `{}`, nil, `[0,5,10]`},
 		{"partition", `"{% $partition([1,2,3,4,5], 2) %}"`, `{}`, nil, `[[1,2],[3,4],[5]]`},
+		{"partition, a chunk larger than the array", `"{% $partition([1,2,3], 7) %}"`, `{}`, nil, `[[1,2,3]]`},
+		{"partition, a chunk past int64", `"{% $partition([1,2,3], 1e300) %}"`, `{}`, nil, `[[1,2,3]]`},
 		{"parse minus zero", `"{% $parse('-0') %}"`, `{}`, nil, `0`},
 		{"parse object", `"{% $parse('{\"a\":[1]}') %}"`, `{}`, nil, `{"a":[1]}`},
 		{"hash MD5", `"{% $hash('abc', 'MD5') %}"`, `{}`, nil, `"900150983cd24fb0d6963f7d28e17f72"`},

@@ -56,6 +56,9 @@ func libPartition(_ *jsonata.Call, args []any) (any, error) {
 	if size < 1 || size != math.Trunc(size) {
 		return nil, argError("partition", "2 must be a positive integer: the chunk size")
 	}
+	// A chunk as large as the array or larger is the array: clamp before
+	// converting, since a float64 past int64's range converts to garbage.
+	size = min(size, float64(max(len(a), 1)))
 	return intrinsic.Partition(a, int64(size)), nil
 }
 
