@@ -25,104 +25,78 @@ type jvList []jv
 var errNotList = errors.New("not a JSON array of the expected kind")
 
 func (l intList) MarshalJSON() ([]byte, error) {
-	if l == nil {
-		return []byte("null"), nil // as encoding/json writes a nil slice
-	}
-	b := make([]byte, 0, 2+2*len(l))
-	b = append(b, '[')
-	for i, n := range l {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, int64(n), 10)
-	}
-	return append(b, ']'), nil
+	return marshalList(l, 2, func(b []byte, n int) []byte { return strconv.AppendInt(b, int64(n), 10) })
 }
 
 func (l *intList) UnmarshalJSON(b []byte) error {
-	if isNull(b) {
-		return nil // a no-op, as encoding/json treats null
-	}
-	out := make(intList, 0, countElements(b))
-	err := eachElement(b, func(e []byte) error {
+	return unmarshalList(b, l, func(e []byte) (int, error) {
 		n, err := strconv.Atoi(string(e))
 		if err != nil {
-			return errNotList
+			return 0, errNotList
 		}
-		out = append(out, n)
-		return nil
+		return n, nil
 	})
-	if err != nil {
-		return err
-	}
-	*l = out
-	return nil
 }
 
 func (l boolList) MarshalJSON() ([]byte, error) {
-	if l == nil {
-		return []byte("null"), nil // as encoding/json writes a nil slice
-	}
-	b := make([]byte, 0, 2+6*len(l))
-	b = append(b, '[')
-	for i, v := range l {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendBool(b, v)
-	}
-	return append(b, ']'), nil
+	return marshalList(l, 6, strconv.AppendBool)
 }
 
 func (l *boolList) UnmarshalJSON(b []byte) error {
-	if isNull(b) {
-		return nil // a no-op, as encoding/json treats null
-	}
-	out := make(boolList, 0, countElements(b))
-	err := eachElement(b, func(e []byte) error {
+	return unmarshalList(b, l, func(e []byte) (bool, error) {
 		switch string(e) {
 		case "true":
-			out = append(out, true)
+			return true, nil
 		case "false":
-			out = append(out, false)
-		default:
-			return errNotList
+			return false, nil
 		}
-		return nil
+		return false, errNotList
 	})
-	if err != nil {
-		return err
-	}
-	*l = out
-	return nil
 }
 
 func (l jvList) MarshalJSON() ([]byte, error) {
+	// encoding/json escapes the whole as it does jv's
+	return marshalList(l, 5, func(b []byte, v jv) []byte { return value.Append(b, v.V) })
+}
+
+func (l *jvList) UnmarshalJSON(b []byte) error {
+	return unmarshalList(b, l, func(e []byte) (jv, error) {
+		var j jv
+		err := j.UnmarshalJSON(e)
+		return j, err
+	})
+}
+
+// marshalList writes l as a JSON array, each element by add (about per
+// bytes each); a nil list is null, as encoding/json writes a nil slice.
+func marshalList[T any](l []T, per int, add func([]byte, T) []byte) ([]byte, error) {
 	if l == nil {
-		return []byte("null"), nil // as encoding/json writes a nil slice
+		return []byte("null"), nil
 	}
-	b := make([]byte, 0, 2+5*len(l))
+	b := make([]byte, 0, 2+per*len(l))
 	b = append(b, '[')
 	for i, v := range l {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = value.Append(b, v.V) // encoding/json escapes the whole as it does jv's
+		b = add(b, v)
 	}
 	return append(b, ']'), nil
 }
 
-func (l *jvList) UnmarshalJSON(b []byte) error {
+// unmarshalList reads the JSON array b into *l, each element by elem; null
+// is a no-op, as encoding/json treats it.
+func unmarshalList[L ~[]T, T any](b []byte, l *L, elem func([]byte) (T, error)) error {
 	if isNull(b) {
-		return nil // a no-op, as encoding/json treats null
+		return nil
 	}
-	out := make(jvList, 0, countElements(b))
+	out := make(L, 0, countElements(b))
 	err := eachElement(b, func(e []byte) error {
-		var j jv
-		if err := j.UnmarshalJSON(e); err != nil {
+		v, err := elem(e)
+		if err != nil {
 			return err
 		}
-		out = append(out, j)
+		out = append(out, v)
 		return nil
 	})
 	if err != nil {
