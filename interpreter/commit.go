@@ -145,7 +145,7 @@ func (e *Engine) modifyAs(ctx context.Context, id string, holder bool, change fu
 		next.RecordVersion = rec.RecordVersion + 1
 		full := committed(rec, next, set, del)
 		e.records.putDecoded(full, r.decodedThreads(full))
-		e.afterCommit(r.effects(next, e.cfg.Observer != nil))
+		e.afterCommit(r.effects(next))
 		return next, true, nil
 	}
 }
@@ -238,10 +238,11 @@ type endedExecution struct {
 	output                         value.Value
 }
 
-// effects returns the step's effects; rec is the record it committed.
-func (r *run) effects(rec *store.Execution, observed bool) effects {
+// effects returns the step's effects; rec is the record it committed. The
+// report is there when the engine has an Observer (r.rep.on).
+func (r *run) effects(rec *store.Execution) effects {
 	eff := effects{id: r.id, cancels: r.cancels, activities: r.activities, due: rec.DueAt}
-	if observed {
+	if r.rep.on {
 		eff.report = r.stepReport()
 	}
 	if r.status != store.StatusRunning && len(r.events) > 0 {

@@ -142,7 +142,7 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Executi
 	rec.RecordVersion = 1
 	e.records.putDecoded(rec, r.decodedThreads(rec))
 	e.log.LogAttrs(ctx, slog.LevelDebug, "execution started", slog.String("execution_id", r.id), slog.String("state_machine", r.smName))
-	e.afterCommit(r.effects(rec, e.cfg.Observer != nil))
+	e.afterCommit(r.effects(rec))
 	return viewOf(rec), false, nil
 }
 
