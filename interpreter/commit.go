@@ -196,10 +196,7 @@ const (
 // an answer (nothing was created), not a failure to read.
 func (e *Engine) readBack(ctx context.Context, id string) (*store.Execution, error) {
 	base := context.WithoutCancel(ctx)
-	var stopping <-chan struct{} // the engine's stop, once it was started
-	if e.ctx != nil {
-		stopping = e.ctx.Done()
-	}
+	stopping := e.ctx.Done() // the engine's stop, once it was started (New sets e.ctx)
 	backoff := readBackBackoff
 	for try := 1; ; try++ {
 		rctx, cancel := context.WithTimeout(base, readBackTimeout)
