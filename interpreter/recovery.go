@@ -55,13 +55,6 @@ func (rc *recovery) add(p int) {
 	rc.queue <- p // never blocks: at most one entry per partition
 }
 
-// idle reports whether no recovery is queued or running.
-func (rc *recovery) idle() bool {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return len(rc.pending) == 0
-}
-
 func (rc *recovery) setOlder(older bool) (changed bool) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
