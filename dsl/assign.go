@@ -54,9 +54,6 @@ func (a *Assign) Eval(env Env) (*value.Object, error) {
 // q's $states and the variables from before the state. Its causes name
 // the fields "Assign/<name>".
 func (a *Assign) EvalQuery(q *QueryScope) (*value.Object, error) {
-	if a.query == nil {
-		return a.Eval(q.env)
-	}
 	v, err := a.query.evalWithin(q, MaxAssign)
 	if err != nil {
 		return nil, err
@@ -67,9 +64,6 @@ func (a *Assign) EvalQuery(q *QueryScope) (*value.Object, error) {
 	}
 	return o, nil
 }
-
-// IsQuery reports whether the Assign belongs to a JSONata state.
-func (a *Assign) IsQuery() bool { return a.query != nil }
 
 // compileAssign compiles the Assign member of f: an object whose keys are
 // valid variable names (with or without ".$") and not "states".

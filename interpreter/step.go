@@ -628,7 +628,7 @@ func (r *run) stateFailedAs(t *thread, s *dsl.State, fe *failure.Error, alias st
 	}
 	if retryable && !fe.Terminal() {
 		if c := states.Catch(s.Catch, fe.Name, aliases...); c != nil {
-			out, vars, err := states.CatchOutput(c, t.Input.Get(), fe, r.env(t, s, ""))
+			out, vars, err := states.CatchOutput(s, c, t.Input.Get(), fe, r.env(t, s, ""))
 			var merged *value.Object
 			if err == nil {
 				var lim *failure.Error

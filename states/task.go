@@ -90,11 +90,12 @@ func ErrorOutput(e *failure.Error) value.Value {
 }
 
 // CatchOutput places the error output into the state's raw input with the
-// catcher's ResultPath. vars are what the catcher's Assign sets, with the
-// error output as "$"; the state's own Assign never applies when a catcher
-// does (nil vars for a catcher without one).
-func CatchOutput(c *dsl.Catcher, raw value.Value, e *failure.Error, env Env) (value.Value, *value.Object, error) {
-	if c.ResultPath == nil && !c.ResultPathNull && (c.Output != nil || c.Assign != nil && c.Assign.IsQuery()) {
+// catcher's ResultPath (in a JSONata state s: the catcher's Output, or the
+// error output). vars are what the catcher's Assign sets, with the error
+// output as "$"; the state's own Assign never applies when a catcher does
+// (nil vars for a catcher without one).
+func CatchOutput(s *dsl.State, c *dsl.Catcher, raw value.Value, e *failure.Error, env Env) (value.Value, *value.Object, error) {
+	if s.JSONata {
 		return queryCatchOutput(c, raw, e, env)
 	}
 	errOut := ErrorOutput(e)
