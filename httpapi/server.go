@@ -51,6 +51,9 @@ type Config struct {
 	// TrustedOrigins are origins ("https://console.example.com") whose
 	// pages may write through a browser; same-origin pages always may.
 	TrustedOrigins []string
+	// AWS serves the AWS Step Functions API (POST / with X-Amz-Target,
+	// package awsjson) on the same listener; nil leaves it out.
+	AWS http.Handler
 	// Draining, when closed, ends open event streams with a retry: hint, so
 	// that their clients reconnect (with Last-Event-ID) to another node
 	// while this one shuts down.
@@ -165,6 +168,7 @@ func (s *server) routes() http.Handler {
 	r.Get("/readyz", s.readyz)
 	r.Method(http.MethodGet, "/metrics", s.metricsHandler())
 	r.Get("/openapi.json", s.openAPI)
+	r.Post("/", s.awsAPI)
 
 	// The console's files hold no data and are served without a token; the
 	// console sends the token with each /v1 call it makes (httpapi/ui).
@@ -198,6 +202,18 @@ func (s *server) routes() http.Handler {
 		r.Method(http.MethodPost, "/tasks/heartbeat", h(permWork, short, s.taskHeartbeat))
 	})
 	return r
+}
+
+// awsAPI hands AWS API calls (awsJson1_0, X-Amz-Target) to cfg.AWS. The
+// operation sets its own deadlines: GetActivityTask long-polls and
+// StartSyncExecution waits for its execution.
+func (s *server) awsAPI(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.AWS == nil || r.Header.Get("X-Amz-Target") == "" {
+		s.writeError(w, r, errf(codeNotFound, "no route for POST /: the AWS Step Functions API needs an X-Amz-Target header"))
+		return
+	}
+	extendDeadline(w, 0)
+	s.cfg.AWS.ServeHTTP(w, r)
 }
 
 // console serves the web console under /ui/ and sends /ui there.

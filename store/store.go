@@ -255,7 +255,40 @@ type Store interface {
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 	Close() error
+
+	Docs
 }
 
 // ErrInvalidCursor: a pagination cursor that this store did not make.
 var ErrInvalidCursor = errors.New("invalid cursor")
+
+// Doc is a small named document kept beside the state machines: the
+// attributes that the AWS-compatible API keeps and the engine does not read
+// (a state machine's type, role, tags, published versions and aliases; the
+// activities created through that API; the node's region and account). Data
+// is the caller's (JSON by convention); Rev increases by one with every put,
+// so that callers update a document by compare-and-set.
+type Doc struct {
+	Kind string
+	Name string
+	Data []byte
+	Rev  int64
+}
+
+// Docs keeps documents by kind and name. A kind is a short lower-case word;
+// names are at most a few hundred bytes. Documents never expire.
+type Docs interface {
+	// GetDoc returns the document, or ErrNotFound.
+	GetDoc(ctx context.Context, kind, name string) (Doc, error)
+	// PutDoc writes d.Data under d.Kind/d.Name when the stored revision is
+	// d.Rev (0: no document stored) and returns the new revision (d.Rev+1);
+	// otherwise nothing is written and the error is ErrConflict.
+	PutDoc(ctx context.Context, d Doc) (rev int64, err error)
+	// DeleteDoc removes the document if present; deleting an absent one is
+	// not an error.
+	DeleteDoc(ctx context.Context, kind, name string) error
+	// ListDocs returns the documents of a kind ordered by name, at most
+	// limit, starting after cursor (the name of the last one of the previous
+	// page, "" for the first); next is "" on the last page.
+	ListDocs(ctx context.Context, kind, cursor string, limit int) (docs []Doc, next string, err error)
+}

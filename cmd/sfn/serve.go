@@ -48,6 +48,7 @@ type serveOptions struct {
 	pprofAddr                        string
 	maxConnections                   int
 	allowedHosts, trustedOrigins     []string
+	awsRegion, awsAccount            string
 	// getenv is serve's environment: os.Getenv in main, a map in tests, so
 	// that a test never picks up a developer's SFN_* variables.
 	getenv func(string) string
@@ -347,8 +348,12 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 		defer stopProfiles()
 	}
 	draining := make(chan struct{})
+	aws, err := newAWSAPI(ctx, o, engine, tokens, log)
+	if err != nil {
+		return err
+	}
 	apiCfg := httpapi.Config{Engine: engine, Logger: log, AuthTokens: tokens, Registry: reg, Draining: draining,
-		TrustedOrigins: o.trustedOrigins}
+		TrustedOrigins: o.trustedOrigins, AWS: aws}
 	if tokens == nil || len(o.allowedHosts) > 0 {
 		// The Host check: an open API must not answer a rebound name; with
 		// tokens a rebound page has none to send, and the check is opt-in.

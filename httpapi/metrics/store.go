@@ -41,6 +41,10 @@ const (
 	opMarkRebuilt
 	opOpenCounts
 	opRecountOpen
+	opGetDoc
+	opPutDoc
+	opDeleteDoc
+	opListDocs
 	numOps
 )
 
@@ -49,6 +53,7 @@ var opNames = [numOps]string{
 	"delete_state_machine", "create_execution", "get_execution", "commit", "history", "list_executions",
 	"due", "pop_activity", "drop_activity", "ping", "acquire_lease", "renew_leases", "release_lease", "heartbeat", "leave",
 	"due_in", "in_flight", "add_in_flight", "running", "rebuilt", "mark_rebuilt", "open_counts", "recount_open",
+	"get_doc", "put_doc", "delete_doc", "list_docs",
 }
 
 // Error kinds of sfn_store_errors_total.
@@ -247,6 +252,34 @@ func (t *timedStore) Ping(ctx context.Context) error {
 }
 
 func (t *timedStore) Close() error { return t.inner.Close() }
+
+func (t *timedStore) GetDoc(ctx context.Context, kind, name string) (store.Doc, error) {
+	start := time.Now()
+	d, err := t.inner.GetDoc(ctx, kind, name)
+	t.m.done(opGetDoc, start, err)
+	return d, err
+}
+
+func (t *timedStore) PutDoc(ctx context.Context, d store.Doc) (int64, error) {
+	start := time.Now()
+	rev, err := t.inner.PutDoc(ctx, d)
+	t.m.done(opPutDoc, start, err)
+	return rev, err
+}
+
+func (t *timedStore) DeleteDoc(ctx context.Context, kind, name string) error {
+	start := time.Now()
+	err := t.inner.DeleteDoc(ctx, kind, name)
+	t.m.done(opDeleteDoc, start, err)
+	return err
+}
+
+func (t *timedStore) ListDocs(ctx context.Context, kind, cursor string, limit int) ([]store.Doc, string, error) {
+	start := time.Now()
+	docs, next, err := t.inner.ListDocs(ctx, kind, cursor, limit)
+	t.m.done(opListDocs, start, err)
+	return docs, next, err
+}
 
 // timedLeaser is a timedStore over a store that also shares partitions.
 type timedLeaser struct {

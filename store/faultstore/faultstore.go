@@ -34,6 +34,10 @@ const (
 	ReleaseLease           Op = "ReleaseLease"
 	Heartbeat              Op = "Heartbeat"
 	Leave                  Op = "Leave"
+	GetDoc                 Op = "GetDoc"
+	PutDoc                 Op = "PutDoc"
+	DeleteDoc              Op = "DeleteDoc"
+	ListDocs               Op = "ListDocs"
 )
 
 // ErrInjected is the default error of a fault.

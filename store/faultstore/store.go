@@ -167,3 +167,35 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close implements store.Store.
 func (s *Store) Close() error { return s.inner.Close() }
+
+// GetDoc implements store.Docs.
+func (s *Store) GetDoc(ctx context.Context, kind, name string) (d store.Doc, err error) {
+	err = do(ctx, s.f, GetDoc, kind+"/"+name, func() (err error) {
+		d, err = s.inner.GetDoc(ctx, kind, name)
+		return err
+	})
+	return d, err
+}
+
+// PutDoc implements store.Docs.
+func (s *Store) PutDoc(ctx context.Context, d store.Doc) (rev int64, err error) {
+	err = do(ctx, s.f, PutDoc, d.Kind+"/"+d.Name, func() (err error) {
+		rev, err = s.inner.PutDoc(ctx, d)
+		return err
+	})
+	return rev, err
+}
+
+// DeleteDoc implements store.Docs.
+func (s *Store) DeleteDoc(ctx context.Context, kind, name string) error {
+	return do(ctx, s.f, DeleteDoc, kind+"/"+name, func() error { return s.inner.DeleteDoc(ctx, kind, name) })
+}
+
+// ListDocs implements store.Docs.
+func (s *Store) ListDocs(ctx context.Context, kind, cursor string, limit int) (docs []store.Doc, next string, err error) {
+	err = do(ctx, s.f, ListDocs, kind, func() (err error) {
+		docs, next, err = s.inner.ListDocs(ctx, kind, cursor, limit)
+		return err
+	})
+	return docs, next, err
+}

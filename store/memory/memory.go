@@ -33,6 +33,7 @@ type Store struct {
 	// (store.PartitionQueries); Leased filters it by partition.
 	inflight map[string]bool
 	rebuilt  map[int]int // partition -> release that rebuilt it
+	docs     map[string]map[string]store.Doc // kind -> name -> document
 }
 
 type machine struct {
@@ -59,6 +60,7 @@ func New() *Store {
 		queues:     map[string][]store.ActivityTask{},
 		inflight:   map[string]bool{},
 		rebuilt:    map[int]int{},
+		docs:       map[string]map[string]store.Doc{},
 	}
 }
 
