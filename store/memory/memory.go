@@ -32,7 +32,7 @@ type Store struct {
 	// inflight is the in-flight set of every partition together
 	// (store.PartitionQueries); Leased filters it by partition.
 	inflight map[string]bool
-	rebuilt  map[int]int // partition -> release that rebuilt it
+	rebuilt  map[int]int                     // partition -> release that rebuilt it
 	docs     map[string]map[string]store.Doc // kind -> name -> document
 }
 
