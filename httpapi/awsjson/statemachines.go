@@ -163,6 +163,11 @@ func (s *Server) createStateMachine(ctx context.Context, c *call) (any, error) {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	if typ == awsmeta.Express {
+		if err := expressError(*in.Definition); err != nil {
+			return nil, err
+		}
+	}
 	res, err := s.eng.PutStateMachine(ctx, in.Name, []byte(*in.Definition), dsl.JSON)
 	if err != nil {
 		return nil, s.definitionError(err)
@@ -289,13 +294,20 @@ func (s *Server) updateStateMachine(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	if in.Definition != nil && *in.Definition != definitionText(sm) {
+		if mc, err := s.meta.Machine(ctx, a.Name); err != nil {
+			return nil, err
+		} else if mc.Type == awsmeta.Express {
+			if err := expressError(*in.Definition); err != nil {
+				return nil, err
+			}
+		}
 		res, err := s.eng.PutStateMachine(ctx, a.Name, []byte(*in.Definition), dsl.JSON)
 		if err != nil {
 			return nil, s.definitionError(err)
 		}
 		sm = res.StateMachine
 	}
-	mc, err := s.meta.UpdateMachine(ctx, a.Name, func(mc *awsmeta.Machine) error {
+	_, err = s.meta.UpdateMachine(ctx, a.Name, func(mc *awsmeta.Machine) error {
 		if in.RoleArn != "" {
 			mc.RoleArn = in.RoleArn
 		}
@@ -310,7 +322,6 @@ func (s *Server) updateStateMachine(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	_ = mc
 	out := updateStateMachineOut{UpdateDate: epoch(sm.UpdatedAt), RevisionID: revisionID(sm)}
 	if in.Publish {
 		p, err := s.publish(ctx, a.Name, sm.Version, in.VersionDescription)
