@@ -15,9 +15,14 @@ type op struct {
 // operate; GetActivityTask and SendTask* work; the rest define.
 var operations = map[string]op{}
 
-// register adds operations; each ops file registers its own in init.
+// register adds operations; each ops file registers its own in init. An
+// operation registered twice is a programming mistake (two files would
+// each think they serve it), found at start-up.
 func register(m map[string]op) {
 	for k, v := range m {
+		if _, dup := operations[k]; dup {
+			panic("awsjson: operation " + k + " registered twice")
+		}
 		operations[k] = v
 	}
 }
