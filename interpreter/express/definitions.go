@@ -1,0 +1,170 @@
+package express
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/store"
+)
+
+// UnsupportedError is a definition that an Express execution cannot run.
+type UnsupportedError struct {
+	State    string // the state's name
+	Pointer  string // its JSON Pointer in the definition
+	Resource string
+	Reason   string
+}
+
+func (e *UnsupportedError) Error() string {
+	return fmt.Sprintf("Express state machines do not support %s: state %q (%s) has Resource %q; use a STANDARD state machine",
+		e.Reason, e.State, e.Pointer, e.Resource)
+}
+
+// Check reports the first Task of def that an Express execution cannot
+// run: an activity, or the .waitForTaskToken pattern. Both wait for an
+// answer through the shared store (GetActivityTask, SendTaskSuccess),
+// which an Express execution, held in one node's memory, never sees. AWS
+// refuses them in Express state machines too.
+func Check(def *dsl.Definition) error {
+	return checkMachine(&def.Machine)
+}
+
+func checkMachine(m *dsl.Machine) error {
+	for _, name := range m.Names {
+		s := m.States[name]
+		if s.Task != nil {
+			switch {
+			case s.Task.Kind == dsl.ActivityTask:
+				return &UnsupportedError{State: s.Name, Pointer: s.Pointer, Resource: s.Task.Resource, Reason: "activities"}
+			case s.Task.WaitForToken:
+				return &UnsupportedError{State: s.Name, Pointer: s.Pointer, Resource: s.Task.Resource, Reason: "the '.waitForTaskToken' integration pattern"}
+			}
+		}
+		for _, b := range s.Branches {
+			if err := checkMachine(b); err != nil {
+				return err
+			}
+		}
+		if s.Processor != nil {
+			if err := checkMachine(s.Processor); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// definitions copies definition versions from the shared store into the
+// private engine. The private store numbers versions itself, so the copy of
+// shared version v gets whatever number the private store gives it; the
+// mapping is kept here. Versions are immutable (and never reused, also
+// after a delete), so an entry never goes stale.
+type definitions struct {
+	shared     store.Store
+	private    *interpreter.Engine
+	maxSeconds int64 // the Express time limit, as the definition's TimeoutSeconds
+
+	mu     sync.RWMutex
+	copied map[string]copied // name + "@" + shared version
+	load   sync.Mutex        // one copy at a time: the private store numbers them in order
+}
+
+type copied struct {
+	version int   // in the private store
+	err     error // the version cannot run as Express (UnsupportedError, no longer compiles)
+}
+
+func newDefinitions(shared store.Store, private *interpreter.Engine, maxSeconds int64) *definitions {
+	return &definitions{shared: shared, private: private, maxSeconds: maxSeconds, copied: map[string]copied{}}
+}
+
+// resolve returns the shared version to run (version, or the latest when
+// 0) and its private copy's version, copying it on first use.
+func (d *definitions) resolve(ctx context.Context, name string, version int) (shared, private int, err error) {
+	if version == 0 {
+		sm, err := d.shared.GetStateMachine(ctx, name, 0)
+		if err != nil {
+			return 0, 0, err
+		}
+		version = sm.Version
+	}
+	key := fmt.Sprintf("%s@%d", name, version)
+	d.mu.RLock()
+	c, ok := d.copied[key]
+	d.mu.RUnlock()
+	if ok {
+		return version, c.version, c.err
+	}
+	d.load.Lock()
+	defer d.load.Unlock()
+	d.mu.RLock()
+	c, ok = d.copied[key]
+	d.mu.RUnlock()
+	if ok {
+		return version, c.version, c.err
+	}
+	sm, err := d.shared.GetStateMachineVersion(ctx, name, version)
+	if err != nil {
+		return 0, 0, err // not remembered: a store error may pass
+	}
+	c, err = d.copy(ctx, sm)
+	if err != nil {
+		return 0, 0, err
+	}
+	d.mu.Lock()
+	d.copied[key] = c
+	d.mu.Unlock()
+	return version, c.version, c.err
+}
+
+// copy stores sm in the private store with its TimeoutSeconds capped at
+// the Express limit: the engine's own execution timeout then ends a run
+// that goes on too long, TIMED_OUT with States.Timeout, as AWS does. The
+// returned error is the store's; a definition Express cannot run is
+// remembered in copied.err.
+func (d *definitions) copy(ctx context.Context, sm store.StateMachine) (copied, error) {
+	def, err := interpreter.CompileVersion(sm)
+	if err != nil {
+		return copied{err: err}, nil
+	}
+	if err := Check(def); err != nil {
+		return copied{err: err}, nil
+	}
+	text, err := capTimeout(interpreter.DefinitionJSON(sm), def.TimeoutSeconds, d.maxSeconds)
+	if err != nil {
+		return copied{err: err}, nil
+	}
+	res, err := d.private.PutStateMachine(ctx, sm.Name, text, dsl.JSON)
+	if err != nil {
+		var invalid *interpreter.InvalidDefinitionError
+		if errors.As(err, &invalid) || errors.Is(err, interpreter.ErrInvalidName) {
+			return copied{err: err}, nil // compiled above: only a release that validates more refuses it
+		}
+		return copied{}, err
+	}
+	return copied{version: res.StateMachine.Version}, nil
+}
+
+// capTimeout returns the definition (JSON, keys in their order and numbers
+// as written) with TimeoutSeconds at most max: set when it is absent (0)
+// or larger.
+func capTimeout(text []byte, current, max int64) ([]byte, error) {
+	if current > 0 && current <= max {
+		return text, nil
+	}
+	root, err := value.Decode(text)
+	if err != nil {
+		return nil, fmt.Errorf("stored definition: %w", err)
+	}
+	obj, ok := root.(*value.Object)
+	if !ok {
+		return nil, fmt.Errorf("stored definition is not a JSON object")
+	}
+	obj.Set("TimeoutSeconds", value.Int(max))
+	return value.Marshal(obj), nil
+}

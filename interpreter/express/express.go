@@ -1,0 +1,550 @@
+package express
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/sfn-project/sfn/dsl/arn"
+	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/interpreter/httptask"
+	"github.com/sfn-project/sfn/store"
+	"github.com/sfn-project/sfn/store/memory"
+)
+
+// Errors of a start.
+var (
+	// ErrLimitExceeded: this node holds as many Express executions, or as
+	// many bytes of their input, as Config allows.
+	ErrLimitExceeded = errors.New("too many Express executions on this node")
+	// ErrStopped: the Runner is not running (not started, or shutting
+	// down); a synchronous caller whose run was cut by a shutdown gets it
+	// too.
+	ErrStopped = errors.New("the Express runner is stopped")
+)
+
+// MaxDuration is AWS's limit on an Express execution: five minutes.
+const MaxDuration = 5 * time.Minute
+
+// Defaults of Config.
+const (
+	DefaultMaxRunning = 10_000
+	DefaultMaxBytes   = 256 << 20
+	DefaultNodeTTL    = 15 * time.Second
+	DefaultRecovery   = 10 * time.Second
+	DefaultStopGrace  = 30 * time.Second
+)
+
+// Config configures a Runner.
+type Config struct {
+	// Store is the shared store: the definitions Express executions run,
+	// and the documents that make asynchronous starts survive a crash.
+	Store store.Store
+	// Space names executions in the end-of-execution log line.
+	Space  arn.Space
+	Logger *slog.Logger
+	// LogData adds inputs and outputs to the log lines.
+	LogData bool
+	// HTTP performs http:invoke tasks (nil: the default policy), as the
+	// node's main engine does.
+	HTTP *httptask.Client
+	// Handlers are the in-process task handlers (Resource "handler:<name>").
+	Handlers map[string]interpreter.Handler
+	// Limits bounds payloads as the main engine's do.
+	Limits interpreter.Limits
+	// Node names this node in the start documents (default: host name,
+	// process id and a random suffix). Two live nodes must not share one.
+	Node string
+	// MaxRunning and MaxBytes bound the Express executions this node holds
+	// at once, by count and by the bytes of their inputs; a start over
+	// either is refused with ErrLimitExceeded.
+	MaxRunning int
+	MaxBytes   int64
+	// MaxDuration ends a run that takes longer (TIMED_OUT, States.Timeout);
+	// default and upper bound MaxDuration. It is applied as the
+	// definition's TimeoutSeconds, so in whole seconds.
+	MaxDuration time.Duration
+	// NodeTTL is how long this node counts as alive after each heartbeat;
+	// it beats every third of it. Another node runs again the asynchronous
+	// starts of a node whose heartbeat is older.
+	NodeTTL time.Duration
+	// RecoverEvery is how often the start documents are looked over for
+	// those whose node is gone.
+	RecoverEvery time.Duration
+	// StopGrace is how long Stop waits for the runs in flight to end before
+	// it cuts them.
+	StopGrace time.Duration
+	// Ended, when set, is told about every execution that ended on this
+	// node, after its start document is removed (metrics, tests). It must
+	// not block.
+	Ended func(Result)
+	// UUID makes execution ids (tests).
+	UUID func() string
+	// Now is the clock of start times and heartbeats (tests).
+	Now func() time.Time
+}
+
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Space == (arn.Space{}) {
+		c.Space = arn.DefaultSpace
+	}
+	if c.Node == "" {
+		host, _ := os.Hostname()
+		c.Node = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), uuid.NewString()[:8])
+	}
+	if c.MaxRunning <= 0 {
+		c.MaxRunning = DefaultMaxRunning
+	}
+	if c.MaxBytes <= 0 {
+		c.MaxBytes = DefaultMaxBytes
+	}
+	if c.MaxDuration <= 0 || c.MaxDuration > MaxDuration {
+		c.MaxDuration = MaxDuration
+	}
+	if c.NodeTTL <= 0 {
+		c.NodeTTL = DefaultNodeTTL
+	}
+	if c.RecoverEvery <= 0 {
+		c.RecoverEvery = DefaultRecovery
+	}
+	if c.StopGrace <= 0 {
+		c.StopGrace = DefaultStopGrace
+	}
+	if c.UUID == nil {
+		c.UUID = uuid.NewString
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// Start starts an Express execution.
+type Start struct {
+	StateMachine string
+	// Version is the shared store's version to run; 0 runs the latest.
+	Version int
+	// Name is the execution's name; empty gets a new UUID. Names are not
+	// unique: every start is a new execution.
+	Name string
+	// Input is JSON; empty means {}.
+	Input json.RawMessage
+}
+
+// Result is an Express execution: as it ended (StartSync) or as it began
+// (StartAsync, Status RUNNING).
+type Result struct {
+	// ID is unique per execution: the last part of its ARN.
+	ID           string
+	StateMachine string
+	Version      int // the shared store's
+	Name         string
+	Status       string
+	Input        json.RawMessage
+	Output       json.RawMessage
+	Error        string
+	Cause        string
+	StartedAt    time.Time
+	StoppedAt    time.Time
+}
+
+// Runner runs Express executions. Start it before the first start; Stop
+// it at shutdown.
+type Runner struct {
+	cfg     Config
+	mem     *memory.Store
+	private *interpreter.Engine
+	defs    *definitions
+	log     *slog.Logger
+	maxSecs int64
+
+	mu       sync.Mutex
+	running  map[string]*run // by execution id
+	bytes    int64
+	stopping bool
+	idle     chan struct{} // closed when running empties while stopping
+
+	bootedAt time.Time
+	ctx      context.Context // ends when the runs in flight are cut
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	sweep    chan struct{} // an execution ended: forget it
+	hb       heartbeat
+
+	recovering sync.Mutex // one Recover at a time
+}
+
+// run is one execution this node holds.
+type run struct {
+	res    Result
+	size   int64
+	async  bool // its start document is this node's to remove
+	done   chan struct{}
+	err    error // set before done closes when the run was cut
+	result *Result
+}
+
+// New returns a Runner.
+func New(cfg Config) *Runner {
+	cfg = cfg.withDefaults()
+	mem := memory.New()
+	private := interpreter.New(interpreter.Config{
+		Store: mem, Logger: slog.New(quietEnds{cfg.Logger.With(slog.Bool("express", true)).Handler()}),
+		Limits: cfg.Limits, HTTP: cfg.HTTP, LogData: cfg.LogData,
+		// Ended executions are removed as soon as their result is read
+		// (sweep), not by the retention janitor.
+		Retention: -1,
+		Node:      cfg.Node,
+	})
+	for name, h := range cfg.Handlers {
+		private.RegisterHandler(name, h)
+	}
+	maxSecs := int64(math.Ceil(cfg.MaxDuration.Seconds()))
+	r := &Runner{
+		cfg: cfg, mem: mem, private: private, log: cfg.Logger, maxSecs: maxSecs,
+		defs:    newDefinitions(cfg.Store, private, maxSecs),
+		running: map[string]*run{}, sweep: make(chan struct{}, 1),
+		ctx: context.Background(), cancel: func() {},
+	}
+	r.stopping = true // until Start
+	return r
+}
+
+// RegisterHandler makes Resource "handler:<name>" call h in Express runs.
+func (r *Runner) RegisterHandler(name string, h interpreter.Handler) {
+	r.private.RegisterHandler(name, h)
+}
+
+// Node is the name of this node in the start documents.
+func (r *Runner) Node() string { return r.cfg.Node }
+
+// Start runs the private engine, says this node is alive, and runs the
+// heartbeat, the recovery of other nodes' starts and the sweeper in the
+// background until Stop. When ctx ends, the Runner stops as Stop does.
+func (r *Runner) Start(ctx context.Context) error {
+	r.ctx, r.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	r.bootedAt = r.cfg.Now()
+	if err := r.private.Start(r.ctx); err != nil {
+		return err
+	}
+	if err := r.hb.beat(ctx, r); err != nil {
+		r.private.Stop()
+		return fmt.Errorf("express: first heartbeat: %w", err)
+	}
+	r.mu.Lock()
+	r.stopping = false
+	r.mu.Unlock()
+	r.wg.Add(3)
+	go func() {
+		defer r.wg.Done()
+		r.runHeartbeat(r.ctx)
+	}()
+	go func() {
+		defer r.wg.Done()
+		r.runRecovery(r.ctx)
+	}()
+	go func() {
+		defer r.wg.Done()
+		r.runSweeper(r.ctx)
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+			r.Stop()
+		case <-r.ctx.Done():
+		}
+	}()
+	return nil
+}
+
+// Stop refuses new starts, waits up to StopGrace for the runs in flight to
+// end, then cuts the rest: their synchronous callers get ErrStopped, and
+// the asynchronous ones keep their start documents, which another node (or
+// this one, restarted under the same Node) runs again. It then gives up
+// this node's heartbeat so that happens at once.
+func (r *Runner) Stop() {
+	r.mu.Lock()
+	if r.stopping {
+		r.mu.Unlock()
+		return
+	}
+	r.stopping = true
+	var idle chan struct{}
+	if len(r.running) > 0 {
+		idle = make(chan struct{})
+		r.idle = idle
+	}
+	r.mu.Unlock()
+	if idle != nil {
+		t := time.NewTimer(r.cfg.StopGrace)
+		select {
+		case <-idle:
+		case <-t.C:
+			r.log.Warn("Express executions still running at the end of the grace period are cut", slog.Int("count", r.Running()))
+		}
+		t.Stop()
+	}
+	r.cancel()
+	r.private.Stop()
+	r.wg.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	r.hb.leave(ctx, r)
+}
+
+// Running is how many Express executions this node holds.
+func (r *Runner) Running() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.running)
+}
+
+// StartSync runs an execution to its end and returns it. A run that the
+// caller stops waiting for (ctx) still runs to its end.
+func (r *Runner) StartSync(ctx context.Context, p Start) (*Result, error) {
+	x, err := r.begin(ctx, beginParams{Start: p})
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-x.done:
+		if x.err != nil {
+			return nil, x.err
+		}
+		return x.result, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// StartAsync starts an execution and returns once its start is recorded
+// in the shared store (and its first step taken): from then on it runs at
+// least once, here or, should this node die, on another.
+func (r *Runner) StartAsync(ctx context.Context, p Start) (*Result, error) {
+	x, err := r.begin(ctx, beginParams{Start: p, write: true, owned: true})
+	if err != nil {
+		return nil, err
+	}
+	res := x.res // as it began
+	res.Status = store.StatusRunning
+	return &res, nil
+}
+
+// beginParams is one run to begin.
+type beginParams struct {
+	Start
+	// id is empty for a new start, and the execution's id when recovery
+	// runs it again.
+	id string
+	// write records the start in the shared store before it runs.
+	write bool
+	// owned: the run's start document is this node's to remove at its end
+	// (written here, or claimed by recovery).
+	owned bool
+}
+
+// begin admits a run, copies its definition, records an asynchronous start,
+// starts it on the private engine, and leaves a goroutine to wait for its
+// end unless it ended already.
+func (r *Runner) begin(ctx context.Context, bp beginParams) (*run, error) {
+	p, id := bp.Start, bp.id
+	if len(p.Input) == 0 {
+		p.Input = json.RawMessage("{}")
+	}
+	if len(p.Input) > r.limits().MaxPayload {
+		return nil, fmt.Errorf("input of %d bytes exceeds %d bytes: %w", len(p.Input), r.limits().MaxPayload, interpreter.ErrPayloadTooLarge)
+	}
+	if _, err := value.Decode(p.Input); err != nil {
+		return nil, fmt.Errorf("input is not valid JSON: %w", err)
+	}
+	version, privateVersion, err := r.defs.resolve(ctx, p.StateMachine, p.Version)
+	if err != nil {
+		return nil, err
+	}
+	if id == "" {
+		id = r.cfg.UUID()
+	}
+	if p.Name == "" {
+		p.Name = r.cfg.UUID()
+	}
+	x := &run{
+		res: Result{ID: id, StateMachine: p.StateMachine, Version: version, Name: p.Name, Status: store.StatusRunning,
+			Input: p.Input, StartedAt: r.cfg.Now().UTC()},
+		size: int64(len(p.Input)), async: bp.owned, done: make(chan struct{}),
+	}
+	if err := r.admit(x); err != nil {
+		return nil, err
+	}
+	if bp.write {
+		if err := r.putStart(ctx, x); err != nil {
+			r.release(x)
+			return nil, err
+		}
+	}
+	ex, _, err := r.private.StartExecution(ctx, interpreter.StartParams{
+		StateMachine: p.StateMachine, Version: privateVersion, Name: id, Input: p.Input,
+	})
+	if err != nil {
+		if bp.write {
+			r.removeStart(x)
+		}
+		r.release(x)
+		if errors.Is(err, store.ErrAlreadyExists) {
+			// The private store still holds an ended run under this id
+			// (recovery found its start again before the sweep): its
+			// result is known, and it ran.
+			return nil, fmt.Errorf("express execution %s ran already: %w", id, err)
+		}
+		return nil, err
+	}
+	if ex.Status != store.StatusRunning {
+		r.end(x, ex, nil) // the common case: no Task or Wait, all in one step
+		return x, nil
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		ended, err := r.private.Wait(r.ctx, ex.ID)
+		if err != nil && r.ctx.Err() != nil {
+			err = ErrStopped
+		}
+		r.end(x, ended, err)
+	}()
+	return x, nil
+}
+
+func (r *Runner) limits() interpreter.Limits {
+	l := r.cfg.Limits
+	if l.MaxPayload <= 0 {
+		l.MaxPayload = interpreter.DefaultLimits.MaxPayload
+	}
+	return l
+}
+
+// admit counts a run against the node's bounds.
+func (r *Runner) admit(x *run) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.stopping:
+		return ErrStopped
+	case len(r.running) >= r.cfg.MaxRunning:
+		return fmt.Errorf("%w: %d executions running, the limit is %d", ErrLimitExceeded, len(r.running), r.cfg.MaxRunning)
+	case r.bytes+x.size > r.cfg.MaxBytes:
+		return fmt.Errorf("%w: %d bytes of input held, the limit is %d", ErrLimitExceeded, r.bytes, r.cfg.MaxBytes)
+	}
+	r.running[x.res.ID] = x
+	r.bytes += x.size
+	return nil
+}
+
+// release takes a run off the node's bounds.
+func (r *Runner) release(x *run) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.running[x.res.ID] != x {
+		return
+	}
+	delete(r.running, x.res.ID)
+	r.bytes -= x.size
+	if r.stopping && len(r.running) == 0 && r.idle != nil {
+		close(r.idle)
+		r.idle = nil
+	}
+}
+
+// end records a run's end: its result for a waiting caller, the log line,
+// the removal of its start document, and its release.
+func (r *Runner) end(x *run, ex *interpreter.Execution, err error) {
+	if err != nil {
+		// Cut by a shutdown: an asynchronous start keeps its document, to
+		// be run again.
+		x.err = err
+		r.release(x)
+		close(x.done)
+		return
+	}
+	res := x.res
+	res.Status, res.Output, res.Error, res.Cause, res.StoppedAt = ex.Status, ex.Output, ex.Error, ex.Cause, ex.StoppedAt
+	if res.StoppedAt.Before(res.StartedAt) {
+		res.StoppedAt = res.StartedAt
+	}
+	x.result = &res
+	r.logEnd(&res)
+	if x.async {
+		r.removeStart(x)
+	}
+	r.release(x)
+	close(x.done)
+	if r.cfg.Ended != nil {
+		r.cfg.Ended(res)
+	}
+	select { // the private store forgets it (coalesced)
+	case r.sweep <- struct{}{}:
+	default:
+	}
+}
+
+// logEnd writes the execution's end, in place of the history AWS would send
+// to its logs.
+func (r *Runner) logEnd(res *Result) {
+	attrs := []slog.Attr{
+		slog.String("execution_arn", r.cfg.Space.Express(res.StateMachine, res.Name, res.ID)),
+		slog.String("state_machine", res.StateMachine), slog.String("name", res.Name),
+		slog.String("status", res.Status), slog.Duration("duration", res.StoppedAt.Sub(res.StartedAt)),
+	}
+	if res.Status != store.StatusSucceeded {
+		attrs = append(attrs, slog.String("error", res.Error))
+		if r.cfg.LogData {
+			attrs = append(attrs, slog.String("cause", res.Cause))
+		}
+	} else if r.cfg.LogData {
+		attrs = append(attrs, slog.String("output", string(res.Output)))
+	}
+	r.log.LogAttrs(r.ctx, slog.LevelInfo, "express execution ended", attrs...)
+}
+
+// runSweeper removes ended executions from the private store, a batch at
+// a time: each removal scans the store, so ends that come together are
+// removed together.
+func (r *Runner) runSweeper(ctx context.Context) {
+	x := store.AsExpirer(r.mem)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.sweep:
+		}
+		// Every execution that has ended has a StoppedAt before this.
+		before := time.Now().Add(time.Hour)
+		if _, err := x.Expire(ctx, before, math.MaxInt32); err != nil && ctx.Err() == nil {
+			r.log.Warn("removing ended Express executions failed", slog.Any("error", err))
+		}
+	}
+}
+
+// quietEnds drops the private engine's "execution ended" lines: the Runner
+// writes its own, with the Express ARN.
+type quietEnds struct{ slog.Handler }
+
+func (h quietEnds) Handle(ctx context.Context, rec slog.Record) error {
+	if rec.Message == "execution ended" {
+		return nil
+	}
+	return h.Handler.Handle(ctx, rec)
+}
+
+func (h quietEnds) WithAttrs(a []slog.Attr) slog.Handler { return quietEnds{h.Handler.WithAttrs(a)} }
+func (h quietEnds) WithGroup(n string) slog.Handler      { return quietEnds{h.Handler.WithGroup(n)} }

@@ -1,0 +1,518 @@
+package express_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/interpreter/express"
+	"github.com/sfn-project/sfn/store"
+	"github.com/sfn-project/sfn/store/memory"
+)
+
+const (
+	threePasses = `{"StartAt":"A","States":{
+		"A":{"Type":"Pass","Result":1,"ResultPath":"$.a","Next":"B"},
+		"B":{"Type":"Pass","Result":2,"ResultPath":"$.b","Next":"C"},
+		"C":{"Type":"Pass","Result":3,"ResultPath":"$.c","End":true}}}`
+	fails    = `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Boom","Cause":"on purpose"}}}`
+	waits    = `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":30,"End":true}}}`
+	blocks   = `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"handler:block","End":true}}}`
+	activity = `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"activity:work","End":true}}}`
+	callback = `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"T","States":{
+		"T":{"Type":"Task","Resource":"http:invoke.waitForTaskToken","Parameters":{"ApiEndpoint":"http://127.0.0.1:1/x","Method":"POST"},"End":true}}}]}}}`
+)
+
+// gate is a task handler that holds every call until it is opened (or
+// its call's context ends), and says when a call has arrived.
+type gate struct {
+	open    chan struct{}
+	arrived chan struct{}
+}
+
+func newGate() *gate { return &gate{open: make(chan struct{}), arrived: make(chan struct{}, 100)} }
+
+func (g *gate) handler(ctx context.Context, in json.RawMessage) (json.RawMessage, error) {
+	g.arrived <- struct{}{}
+	select {
+	case <-g.open:
+		return json.RawMessage(`{"released":true}`), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// ends collects the executions a Runner reports ended.
+type ends struct {
+	mu  sync.Mutex
+	got []express.Result
+	c   chan express.Result
+}
+
+func newEnds() *ends { return &ends{c: make(chan express.Result, 100)} }
+
+func (e *ends) add(r express.Result) {
+	e.mu.Lock()
+	e.got = append(e.got, r)
+	e.mu.Unlock()
+	e.c <- r
+}
+
+func (e *ends) next(t *testing.T) express.Result {
+	t.Helper()
+	select {
+	case r := <-e.c:
+		return r
+	case <-time.After(10 * time.Second):
+		t.Fatal("no execution ended within 10s")
+		return express.Result{}
+	}
+}
+
+// fixture is a shared store with state machines and a Runner over it.
+type fixture struct {
+	shared *memory.Store
+	eng    *interpreter.Engine // writes definitions to the shared store, as the API's engine does
+	gate   *gate
+	ends   *ends
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	shared := memory.New()
+	f := &fixture{shared: shared, eng: interpreter.New(interpreter.Config{Store: shared}), gate: newGate(), ends: newEnds()}
+	for name, def := range map[string]string{"passes": threePasses, "fails": fails, "waits": waits, "blocks": blocks, "activity": activity, "callback": callback} {
+		f.put(t, name, def)
+	}
+	return f
+}
+
+func (f *fixture) put(t *testing.T, name, def string) int {
+	t.Helper()
+	res, err := f.eng.PutStateMachine(context.Background(), name, []byte(def), dsl.JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StateMachine.Version
+}
+
+// runner starts a Runner over the fixture's store, stopped when the test ends.
+func (f *fixture) runner(t *testing.T, change func(*express.Config)) *express.Runner {
+	t.Helper()
+	cfg := express.Config{Store: f.shared, Handlers: map[string]interpreter.Handler{"block": f.gate.handler}, Ended: f.ends.add}
+	if change != nil {
+		change(&cfg)
+	}
+	r := express.New(cfg)
+	if err := r.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Stop)
+	return r
+}
+
+func TestStartSync(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.runner(t, nil)
+	ctx := context.Background()
+	tests := []struct {
+		sm, input       string
+		status          string
+		output          string // "" when none
+		errName, cause  string
+		wantInputEchoed string
+	}{
+		{sm: "passes", input: `{"n": 0}`, status: store.StatusSucceeded, output: `{"n":0,"a":1,"b":2,"c":3}`},
+		{sm: "passes", input: ``, status: store.StatusSucceeded, output: `{"a":1,"b":2,"c":3}`},
+		{sm: "fails", input: `{}`, status: store.StatusFailed, errName: "Boom", cause: "on purpose"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sm, func(t *testing.T) {
+			before := time.Now()
+			res, err := r.StartSync(ctx, express.Start{StateMachine: tt.sm, Name: "run-1", Input: json.RawMessage(tt.input)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != tt.status || string(res.Output) != tt.output || res.Error != tt.errName || res.Cause != tt.cause {
+				t.Errorf("got status %s output %s error %q cause %q; want %s %s %q %q", res.Status, res.Output, res.Error, res.Cause,
+					tt.status, tt.output, tt.errName, tt.cause)
+			}
+			if res.Name != "run-1" || res.ID == "" || res.ID == res.Name || res.StateMachine != tt.sm || res.Version != 1 {
+				t.Errorf("identity: %+v", res)
+			}
+			if res.StartedAt.Before(before.Add(-time.Second)) || res.StoppedAt.Before(res.StartedAt) {
+				t.Errorf("started %s, stopped %s (test began %s)", res.StartedAt, res.StoppedAt, before)
+			}
+		})
+	}
+	// Nothing is kept once the results are read.
+	r.SweepNow(ctx)
+	if n := r.HeldInMemory(ctx); n != 0 {
+		t.Errorf("the private store holds %d executions after they ended", n)
+	}
+	if n := r.Running(); n != 0 {
+		t.Errorf("Running() = %d after every run ended", n)
+	}
+}
+
+// Express names are not idempotent: the same name with the same input
+// starts a new execution each time, each with its own id.
+func TestNamesAreNotIdempotent(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.runner(t, nil)
+	seen := map[string]bool{}
+	for range 3 {
+		res, err := r.StartSync(context.Background(), express.Start{StateMachine: "passes", Name: "same", Input: json.RawMessage(`{}`)})
+		if err != nil || res.Status != store.StatusSucceeded {
+			t.Fatalf("%v %+v", err, res)
+		}
+		if seen[res.ID] {
+			t.Fatalf("id %s given twice", res.ID)
+		}
+		seen[res.ID] = true
+	}
+	// A start without a name gets a new one.
+	res, err := r.StartSync(context.Background(), express.Start{StateMachine: "passes"})
+	if err != nil || res.Name == "" || !interpreter.ValidName(res.Name) {
+		t.Fatalf("unnamed start: %v %+v", err, res)
+	}
+}
+
+// An Express execution runs at most MaxDuration, then times out with
+// States.Timeout, as AWS's five minutes do.
+func TestTimeout(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.runner(t, func(c *express.Config) { c.MaxDuration = time.Second })
+	res, err := r.StartSync(context.Background(), express.Start{StateMachine: "waits"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != store.StatusTimedOut || res.Error != "States.Timeout" {
+		t.Errorf("got %s %s, want TIMED_OUT States.Timeout", res.Status, res.Error)
+	}
+	if d := res.StoppedAt.Sub(res.StartedAt); d < time.Second || d > 5*time.Second {
+		t.Errorf("ran %s, want about 1s", d)
+	}
+}
+
+// The run uses the version asked for; each shared version maps to its own
+// copy, also when a later version goes back to an earlier definition.
+func TestVersions(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.runner(t, nil)
+	pass := func(v string) string {
+		return fmt.Sprintf(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":%q,"End":true}}}`, v)
+	}
+	v1 := f.put(t, "versioned", pass("one"))
+	v2 := f.put(t, "versioned", pass("two"))
+	v3 := f.put(t, "versioned", pass("one again"))
+	tests := []struct {
+		version int
+		want    string
+		ran     int
+	}{
+		{v2, `"two"`, v2}, {v1, `"one"`, v1}, {0, `"one again"`, v3}, {v3, `"one again"`, v3}, {v1, `"one"`, v1},
+	}
+	for _, tt := range tests {
+		res, err := r.StartSync(context.Background(), express.Start{StateMachine: "versioned", Version: tt.version})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(res.Output) != tt.want || res.Version != tt.ran {
+			t.Errorf("version %d: output %s of version %d, want %s of %d", tt.version, res.Output, res.Version, tt.want, tt.ran)
+		}
+	}
+	_, err := r.StartSync(context.Background(), express.Start{StateMachine: "versioned", Version: 99})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("absent version: %v, want ErrNotFound", err)
+	}
+	_, err = r.StartSync(context.Background(), express.Start{StateMachine: "absent"})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("absent state machine: %v, want ErrNotFound", err)
+	}
+}
+
+// Activities and callbacks are refused before anything runs, wherever they
+// are in the definition.
+func TestUnsupportedTasks(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.runner(t, nil)
+	for sm, want := range map[string]string{"activity": "activities", "callback": ".waitForTaskToken"} {
+		_, err := r.StartSync(context.Background(), express.Start{StateMachine: sm})
+		var ue *express.UnsupportedError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), want) || ue.State != "T" {
+			t.Errorf("%s: %v, want an UnsupportedError about %s in state T", sm, err, want)
+		}
+		_, err = r.StartAsync(context.Background(), express.Start{StateMachine: sm})
+		if !errors.As(err, &ue) {
+			t.Errorf("%s (async): %v, want an UnsupportedError", sm, err)
+		}
+	}
+	if n := r.Running(); n != 0 {
+		t.Errorf("Running() = %d after refused starts", n)
+	}
+	docs, _, _ := f.shared.ListDocs(context.Background(), express.KindStart, "", 10)
+	if len(docs) != 0 {
+		t.Errorf("refused async starts left %d start documents", len(docs))
+	}
+}
+
+// A node holds at most MaxRunning executions and MaxBytes of their input.
+func TestLimits(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		change func(*express.Config)
+		second string // the second start's input
+	}{
+		{"count", func(c *express.Config) { c.MaxRunning = 1 }, `{}`},
+		{"bytes", func(c *express.Config) { c.MaxBytes = 20 }, `{"pad":"0123456789"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			r := f.runner(t, tt.change)
+			ctx := context.Background()
+			first := make(chan error, 1)
+			go func() {
+				_, err := r.StartSync(ctx, express.Start{StateMachine: "blocks", Input: json.RawMessage(`{"n":1}`)})
+				first <- err
+			}()
+			<-f.gate.arrived
+			_, err := r.StartSync(ctx, express.Start{StateMachine: "passes", Input: json.RawMessage(tt.second)})
+			if !errors.Is(err, express.ErrLimitExceeded) {
+				t.Errorf("second start: %v, want ErrLimitExceeded", err)
+			}
+			_, err = r.StartAsync(ctx, express.Start{StateMachine: "passes", Input: json.RawMessage(tt.second)})
+			if !errors.Is(err, express.ErrLimitExceeded) {
+				t.Errorf("second async start: %v, want ErrLimitExceeded", err)
+			}
+			close(f.gate.open)
+			if err := <-first; err != nil {
+				t.Fatal(err)
+			}
+			// Room again once the first has ended.
+			if _, err := r.StartSync(ctx, express.Start{StateMachine: "passes", Input: json.RawMessage(tt.second)}); err != nil {
+				t.Errorf("start after the first ended: %v", err)
+			}
+		})
+	}
+}
+
+// An asynchronous start is in the shared store, naming this node, while it
+// runs, and gone once it has ended.
+func TestStartAsync(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.runner(t, func(c *express.Config) { c.Node = "node-a" })
+	ctx := context.Background()
+	res, err := r.StartAsync(ctx, express.Start{StateMachine: "blocks", Name: "bg", Input: json.RawMessage(`{"k":"v"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != store.StatusRunning || res.ID == "" || res.Name != "bg" || res.StartedAt.IsZero() {
+		t.Errorf("StartAsync answered %+v", res)
+	}
+	<-f.gate.arrived
+	d, err := f.shared.GetDoc(ctx, express.KindStart, res.ID)
+	if err != nil {
+		t.Fatalf("start document while running: %v", err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(d.Data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"node": "node-a", "stateMachine": "blocks", "version": 1.0, "name": "bg", "input": map[string]any{"k": "v"}, "runs": 1.0}
+	for k, v := range want {
+		if diff := cmp.Diff(v, doc[k]); diff != "" {
+			t.Errorf("document %s: %s", k, diff)
+		}
+	}
+	close(f.gate.open)
+	end := f.ends.next(t)
+	if end.ID != res.ID || end.Status != store.StatusSucceeded || string(end.Output) != `{"released":true}` {
+		t.Errorf("ended %+v", end)
+	}
+	if _, err := f.shared.GetDoc(ctx, express.KindStart, res.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("start document after the end: %v, want ErrNotFound", err)
+	}
+}
+
+// A node cut off by a shutdown leaves its asynchronous starts; another
+// node runs them again under the same id, once.
+func TestRecoveryAfterShutdown(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	a := f.runner(t, func(c *express.Config) { c.Node = "node-a"; c.StopGrace = time.Millisecond })
+	ctx := context.Background()
+	res, err := a.StartAsync(ctx, express.Start{StateMachine: "blocks", Name: "survivor", Input: json.RawMessage(`{"x":1}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-f.gate.arrived
+	a.Stop() // the run is cut; its start stays
+	if _, err := f.shared.GetDoc(ctx, express.KindStart, res.ID); err != nil {
+		t.Fatalf("start document after the cut: %v", err)
+	}
+	if len(f.ends.got) != 0 {
+		t.Fatalf("a cut run was reported ended: %+v", f.ends.got)
+	}
+	// Two nodes recover at once: one of them takes the start.
+	b := f.runner(t, func(c *express.Config) { c.Node = "node-b"; c.RecoverEvery = time.Hour })
+	c := f.runner(t, func(c *express.Config) { c.Node = "node-c"; c.RecoverEvery = time.Hour })
+	var wg sync.WaitGroup
+	taken := make([]int, 2)
+	for i, rr := range []*express.Runner{b, c} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := rr.Recover(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			taken[i] += n
+		}()
+	}
+	wg.Wait()
+	// Their first rounds at Start may have taken it already.
+	total := taken[0] + taken[1]
+	<-f.gate.arrived
+	if total > 1 {
+		t.Fatalf("the start was taken %d times", total)
+	}
+	d, err := f.shared.GetDoc(ctx, express.KindStart, res.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Node string
+		Runs int
+	}
+	_ = json.Unmarshal(d.Data, &doc)
+	if doc.Runs != 2 || (doc.Node != "node-b" && doc.Node != "node-c") {
+		t.Errorf("claimed document: %+v", doc)
+	}
+	close(f.gate.open)
+	end := f.ends.next(t)
+	if end.ID != res.ID || end.Name != "survivor" || end.Status != store.StatusSucceeded || string(end.Input) != `{"x":1}` {
+		t.Errorf("the recovered run ended as %+v", end)
+	}
+	if _, err := f.shared.GetDoc(ctx, express.KindStart, res.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("start document after the recovered run: %v, want ErrNotFound", err)
+	}
+	select {
+	case again := <-f.ends.c:
+		t.Errorf("the start ran a third time: %+v", again)
+	default:
+	}
+}
+
+// A start whose node's heartbeat is live stays with it; one whose node is
+// unknown is taken; one of this node from before a restart is run again.
+func TestRecoveryJudgesNodes(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	boot := time.Now()
+	put := func(kind, name string, v any) {
+		data, _ := json.Marshal(v)
+		if _, err := f.shared.PutDoc(ctx, store.Doc{Kind: kind, Name: name, Data: data}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := func(node string, writtenAt time.Time) map[string]any {
+		return map[string]any{"node": node, "stateMachine": "passes", "version": 1, "name": "n", "input": map[string]any{},
+			"startedAt": writtenAt, "writtenAt": writtenAt, "runs": 1}
+	}
+	put(express.KindNode, "alive", map[string]any{"until": boot.Add(time.Hour)})
+	put(express.KindNode, "lapsed", map[string]any{"until": boot.Add(-time.Minute)})
+	put(express.KindStart, "of-alive", start("alive", boot))
+	put(express.KindStart, "of-lapsed", start("lapsed", boot))
+	put(express.KindStart, "of-unknown", start("never-heard-of", boot))
+	put(express.KindStart, "of-me-before", start("me", boot.Add(-time.Minute)))
+	r := f.runner(t, func(c *express.Config) { c.Node = "me"; c.RecoverEvery = time.Hour })
+	// A round now, besides the one Start began: each start is taken once.
+	if _, err := r.Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for range 3 {
+		got[f.ends.next(t).ID] = true
+	}
+	if n, err := r.Recover(ctx); err != nil || n != 0 {
+		t.Errorf("a round after the runs ended took %d (%v)", n, err)
+	}
+	select {
+	case again := <-f.ends.c:
+		t.Errorf("a start ran twice: %+v", again)
+	default:
+	}
+	if diff := cmp.Diff(map[string]bool{"of-lapsed": true, "of-unknown": true, "of-me-before": true}, got); diff != "" {
+		t.Errorf("runs again (-want +got):\n%s", diff)
+	}
+	docs, _, err := f.shared.ListDocs(ctx, express.KindStart, "", 10)
+	if err != nil || len(docs) != 1 || docs[0].Name != "of-alive" {
+		t.Errorf("start documents left: %+v %v, want of-alive only", docs, err)
+	}
+}
+
+// A synchronous caller whose run is cut by a shutdown sees an error.
+func TestStopCutsSyncRuns(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.runner(t, func(c *express.Config) { c.StopGrace = time.Millisecond })
+	errc := make(chan error, 1)
+	go func() {
+		_, err := r.StartSync(context.Background(), express.Start{StateMachine: "blocks"})
+		errc <- err
+	}()
+	<-f.gate.arrived
+	r.Stop()
+	if err := <-errc; !errors.Is(err, express.ErrStopped) {
+		t.Errorf("cut sync run: %v, want ErrStopped", err)
+	}
+	if _, err := r.StartSync(context.Background(), express.Start{StateMachine: "passes"}); !errors.Is(err, express.ErrStopped) {
+		t.Errorf("start after Stop: %v, want ErrStopped", err)
+	}
+}
+
+// Stop lets the runs in flight finish within the grace period.
+func TestStopWaitsForRuns(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.runner(t, func(c *express.Config) { c.StopGrace = time.Minute })
+	errc := make(chan error, 1)
+	go func() {
+		res, err := r.StartSync(context.Background(), express.Start{StateMachine: "blocks"})
+		if err == nil && res.Status != store.StatusSucceeded {
+			err = fmt.Errorf("status %s", res.Status)
+		}
+		errc <- err
+	}()
+	<-f.gate.arrived
+	stopped := make(chan struct{})
+	go func() {
+		r.Stop()
+		close(stopped)
+	}()
+	close(f.gate.open)
+	if err := <-errc; err != nil {
+		t.Errorf("a run finishing during Stop: %v", err)
+	}
+	<-stopped
+}

@@ -1,0 +1,335 @@
+package express
+
+// Asynchronous Express starts run at least once. Each is a document in the
+// shared store (kind kindStart, named by the execution id) that names the
+// node running it, written before the run starts and removed when it ends.
+// Each node keeps a heartbeat document (kindNode) whose expiry it pushes
+// forward every NodeTTL/3. A node's recovery looks over the start
+// documents every RecoverEvery: one whose node's heartbeat has lapsed (or
+// that names this node but was written before this process started: a
+// crash and restart under the same --node) is claimed by compare-and-set
+// on its revision, so that one node wins, and run again under the same id.
+//
+// The heartbeats are documents of their own rather than the engine's node
+// registry (store.NodeRegistry): a name added there would be given
+// partitions by the engines' rendezvous hashing, and the registry has no
+// read that does not also renew.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/sfn-project/sfn/store"
+)
+
+// Document kinds.
+const (
+	kindStart = "express-start"
+	kindNode  = "express-node"
+)
+
+// startDoc is an asynchronous start as the shared store keeps it.
+type startDoc struct {
+	Node         string          `json:"node"`
+	StateMachine string          `json:"stateMachine"`
+	Version      int             `json:"version"`
+	Name         string          `json:"name"`
+	Input        json.RawMessage `json:"input"`
+	StartedAt    time.Time       `json:"startedAt"`
+	// WrittenAt is when Node took the start (first, or by a claim).
+	WrittenAt time.Time `json:"writtenAt"`
+	// Runs counts the times the start was taken: 1, then one more per
+	// recovery.
+	Runs int `json:"runs"`
+}
+
+// nodeDoc is a node's heartbeat.
+type nodeDoc struct {
+	Until time.Time `json:"until"`
+}
+
+// putStart records an asynchronous start before it runs.
+func (r *Runner) putStart(ctx context.Context, x *run) error {
+	data, err := json.Marshal(startDoc{Node: r.cfg.Node, StateMachine: x.res.StateMachine, Version: x.res.Version,
+		Name: x.res.Name, Input: x.res.Input, StartedAt: x.res.StartedAt, WrittenAt: r.cfg.Now().UTC(), Runs: 1})
+	if err != nil {
+		return err
+	}
+	_, err = r.cfg.Store.PutDoc(ctx, store.Doc{Kind: kindStart, Name: x.res.ID, Data: data})
+	return err
+}
+
+// removeStart removes a start document once its run ended, unless another
+// node has claimed it meanwhile (this node was thought dead): that node's
+// run removes it when it ends.
+func (r *Runner) removeStart(x *run) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 5*time.Second)
+	defer cancel()
+	d, err := r.cfg.Store.GetDoc(ctx, kindStart, x.res.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return
+	}
+	if err == nil {
+		var s startDoc
+		if json.Unmarshal(d.Data, &s) == nil && s.Node != r.cfg.Node {
+			return
+		}
+		err = r.cfg.Store.DeleteDoc(ctx, kindStart, x.res.ID)
+	}
+	if err != nil {
+		// The start stays and is run again later: at least once.
+		r.log.Warn("removing an ended Express start failed: it will run again", slog.String("execution_id", x.res.ID), slog.Any("error", err))
+	}
+}
+
+// heartbeat is this node's heartbeat document.
+type heartbeat struct {
+	mu  sync.Mutex
+	rev int64
+}
+
+// beat pushes this node's expiry NodeTTL ahead.
+func (h *heartbeat) beat(ctx context.Context, r *Runner) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	data, _ := json.Marshal(nodeDoc{Until: r.cfg.Now().UTC().Add(r.cfg.NodeTTL)})
+	for range 3 {
+		rev, err := r.cfg.Store.PutDoc(ctx, store.Doc{Kind: kindNode, Name: r.cfg.Node, Data: data, Rev: h.rev})
+		if err == nil {
+			h.rev = rev
+			return nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+		// Written by an earlier process under this name, or removed by
+		// a node that found it long expired: take it over.
+		d, gerr := r.cfg.Store.GetDoc(ctx, kindNode, r.cfg.Node)
+		switch {
+		case errors.Is(gerr, store.ErrNotFound):
+			h.rev = 0
+		case gerr != nil:
+			return gerr
+		default:
+			h.rev = d.Rev
+		}
+	}
+	return store.ErrConflict
+}
+
+// leave removes this node's heartbeat at shutdown, so that the starts it
+// leaves are run again at once.
+func (h *heartbeat) leave(ctx context.Context, r *Runner) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := r.cfg.Store.DeleteDoc(ctx, kindNode, r.cfg.Node); err != nil {
+		r.log.Warn("removing the Express heartbeat failed", slog.Any("error", err))
+	}
+	h.rev = 0
+}
+
+func (r *Runner) runHeartbeat(ctx context.Context) {
+	t := time.NewTicker(r.cfg.NodeTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := r.hb.beat(ctx, r); err != nil && ctx.Err() == nil {
+			r.log.Warn("Express heartbeat failed", slog.Any("error", err))
+		}
+	}
+}
+
+func (r *Runner) runRecovery(ctx context.Context) {
+	t := time.NewTicker(r.cfg.RecoverEvery)
+	defer t.Stop()
+	for {
+		if n, err := r.Recover(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("recovering Express starts failed", slog.Any("error", err))
+		} else if n > 0 {
+			r.log.Info("Express starts of lost nodes run again", slog.Int("count", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// recoverPage is how many start documents one read lists.
+const recoverPage = 100
+
+// Recover looks over the start documents once, runs again those whose node
+// is gone, and returns how many it took. It runs every RecoverEvery on its
+// own; tests call it to make a round happen now.
+func (r *Runner) Recover(ctx context.Context) (int, error) {
+	// One round at a time: a start this round has claimed is this node's
+	// and not running yet, which another round would take for ended.
+	r.recovering.Lock()
+	defer r.recovering.Unlock()
+	now := r.cfg.Now()
+	alive := map[string]bool{r.cfg.Node: true}
+	taken := 0
+	cursor := ""
+	for {
+		docs, next, err := r.cfg.Store.ListDocs(ctx, kindStart, cursor, recoverPage)
+		if err != nil {
+			return taken, err
+		}
+		for _, d := range docs {
+			var s startDoc
+			if err := json.Unmarshal(d.Data, &s); err != nil {
+				r.log.Warn("unreadable Express start document skipped", slog.String("execution_id", d.Name), slog.Any("error", err))
+				continue
+			}
+			switch r.judge(ctx, d.Name, s, alive, now) {
+			case keep:
+			case rerun:
+				ok, err := r.claim(ctx, d, s)
+				if err != nil {
+					return taken, err
+				}
+				if ok {
+					taken++
+				}
+			case ended:
+				if err := r.cfg.Store.DeleteDoc(ctx, kindStart, d.Name); err != nil {
+					return taken, err
+				}
+			}
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	return taken, r.forgetDeadNodes(ctx, now)
+}
+
+// verdict is what recovery does with a start document.
+type verdict int
+
+const (
+	keep  verdict = iota // its run is alive, here or on a live node
+	rerun                // its node is gone: run it again
+	ended                // it ran here, and removing it failed then: remove it now
+)
+
+// judge decides about one start document. Another node's start is run
+// again when that node's heartbeat has lapsed. One of this node's not
+// running here either was written before this process started (a crash
+// and a restart under the same Node: run it again) or has ended, its
+// removal having failed (or having happened since it was listed).
+func (r *Runner) judge(ctx context.Context, id string, s startDoc, alive map[string]bool, now time.Time) verdict {
+	if s.Node == r.cfg.Node {
+		r.mu.Lock()
+		_, running := r.running[id]
+		r.mu.Unlock()
+		switch {
+		case running:
+			return keep
+		case s.WrittenAt.Before(r.bootedAt):
+			return rerun
+		}
+		return ended
+	}
+	live, known := alive[s.Node]
+	if !known {
+		live = true // a read that fails leaves the start alone
+		d, err := r.cfg.Store.GetDoc(ctx, kindNode, s.Node)
+		var n nodeDoc
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			live = false
+		case err == nil && json.Unmarshal(d.Data, &n) == nil:
+			live = n.Until.After(now)
+		}
+		alive[s.Node] = live
+	}
+	if live {
+		return keep
+	}
+	return rerun
+}
+
+// claim takes a lost start for this node (compare-and-set: of several
+// nodes recovering at once, one wins) and runs it again under its id.
+// It returns false when the start could not be taken: another node was
+// quicker, or this node is full (the next round tries again).
+func (r *Runner) claim(ctx context.Context, d store.Doc, s startDoc) (bool, error) {
+	r.mu.Lock()
+	full := r.stopping || len(r.running) >= r.cfg.MaxRunning || r.bytes+int64(len(s.Input)) > r.cfg.MaxBytes
+	r.mu.Unlock()
+	if full {
+		return false, nil
+	}
+	from := s.Node
+	s.Node, s.WrittenAt, s.Runs = r.cfg.Node, r.cfg.Now().UTC(), s.Runs+1
+	data, err := json.Marshal(s)
+	if err != nil {
+		return false, err
+	}
+	if _, err := r.cfg.Store.PutDoc(ctx, store.Doc{Kind: kindStart, Name: d.Name, Data: data, Rev: d.Rev}); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return false, nil
+		}
+		return false, err
+	}
+	r.log.Info("Express start of a lost node run again", slog.String("execution_id", d.Name), slog.String("state_machine", s.StateMachine),
+		slog.String("lost_node", from), slog.Int("runs", s.Runs))
+	_, err = r.begin(ctx, beginParams{Start: Start{StateMachine: s.StateMachine, Version: s.Version, Name: s.Name, Input: s.Input},
+		id: d.Name, owned: true})
+	if err == nil {
+		return true, nil
+	}
+	// It cannot run here (its definition no longer loads, this node filled
+	// up meanwhile, its input is refused): a start that can never run is
+	// dropped, one that may run later is left for the next round.
+	if errors.Is(err, ErrLimitExceeded) || errors.Is(err, ErrStopped) || ctx.Err() != nil {
+		return false, nil
+	}
+	r.log.Error("Express start dropped: it cannot run", slog.String("execution_id", d.Name), slog.String("state_machine", s.StateMachine), slog.Any("error", err))
+	if derr := r.cfg.Store.DeleteDoc(ctx, kindStart, d.Name); derr != nil {
+		return false, derr
+	}
+	return false, nil
+}
+
+// deadNodeKeep is how long after its expiry a node's heartbeat document is
+// kept, in NodeTTLs: long enough that every node's recovery has seen it
+// lapse.
+const deadNodeKeep = 10
+
+// forgetDeadNodes removes heartbeat documents long expired.
+func (r *Runner) forgetDeadNodes(ctx context.Context, now time.Time) error {
+	cursor := ""
+	for {
+		docs, next, err := r.cfg.Store.ListDocs(ctx, kindNode, cursor, recoverPage)
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
+			var n nodeDoc
+			if d.Name == r.cfg.Node || json.Unmarshal(d.Data, &n) != nil {
+				continue
+			}
+			if n.Until.Add(deadNodeKeep * r.cfg.NodeTTL).Before(now) {
+				if err := r.cfg.Store.DeleteDoc(ctx, kindNode, d.Name); err != nil {
+					return err
+				}
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		cursor = next
+	}
+}
