@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/httpapi"
@@ -14,7 +15,10 @@ import (
 
 // newAWSAPI builds the AWS Step Functions API of `sfn serve`: the node's
 // region and account (recorded in the store at the first start and checked
-// at every later one) and who may call it.
+// at every later one) and who may call it. The AWS API is open (any
+// signature) only when the REST API is open too and no AWS keys are given:
+// keys given mean the operator wants signatures checked, and bearer tokens
+// without AWS keys close the AWS API to everyone.
 func newAWSAPI(ctx context.Context, o *serveOptions, engine *interpreter.Engine, tokens map[string]httpapi.Role, log *slog.Logger) (*awsjson.Server, error) {
 	space := arn.DefaultSpace
 	if o.awsRegion != "" {
@@ -26,13 +30,43 @@ func newAWSAPI(ctx context.Context, o *serveOptions, engine *interpreter.Engine,
 	if err := space.Validate(); err != nil {
 		return nil, usageErrorf("--aws-region/--aws-account: %v", err)
 	}
+	creds, err := readAWSCredentials(o.awsCredentials)
+	if err != nil {
+		return nil, err
+	}
 	meta := awsmeta.New(engine.Store())
 	if err := meta.EnsureSpace(ctx, space); err != nil {
 		return nil, fmt.Errorf("AWS API: %w", err)
 	}
-	cfg := awsjson.Config{Engine: engine, Meta: meta, Space: space, Logger: log, Open: tokens == nil}
-	if cfg.Open {
-		log.Warn("AWS API open: any signature is accepted, as the REST API has no tokens", slog.String("region", space.Region), slog.String("account", space.Account))
+	cfg := awsjson.Config{Engine: engine, Meta: meta, Space: space, Logger: log,
+		Credentials: creds, Open: tokens == nil && creds == nil}
+	where := []any{slog.String("region", space.Region), slog.String("account", space.Account)}
+	switch {
+	case cfg.Open:
+		log.Warn("AWS API open: any signature is accepted, as the REST API has no --auth-tokens and no --aws-credentials are given", where...)
+	case creds == nil:
+		log.Warn("AWS API closed: --auth-tokens without --aws-credentials, every AWS API request is refused (UnrecognizedClientException)", where...)
+	case tokens == nil:
+		log.Info("AWS API signatures verified (--aws-credentials), although the REST API is open (no --auth-tokens)", append(where, slog.Int("keys", len(creds)))...)
+	default:
+		log.Info("AWS API signatures verified (--aws-credentials)", append(where, slog.Int("keys", len(creds)))...)
 	}
 	return awsjson.New(cfg), nil
+}
+
+// readAWSCredentials reads --aws-credentials (awsjson.ParseCredentials has
+// the format); an empty path is no keys.
+func readAWSCredentials(path string) (map[string]awsjson.Credential, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageErrorf("--aws-credentials: %v", err)
+	}
+	creds, err := awsjson.ParseCredentials(data)
+	if err != nil {
+		return nil, usageErrorf("--aws-credentials %s: %v", path, err)
+	}
+	return creds, nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/httpapi"
 	"github.com/sfn-project/sfn/httpapi/metrics"
 	"github.com/sfn-project/sfn/interpreter"
@@ -49,6 +50,7 @@ type serveOptions struct {
 	maxConnections                   int
 	allowedHosts, trustedOrigins     []string
 	awsRegion, awsAccount            string
+	awsCredentials                   string
 	// getenv is serve's environment: os.Getenv in main, a map in tests, so
 	// that a test never picks up a developer's SFN_* variables.
 	getenv func(string) string
@@ -100,6 +102,9 @@ line wins over it. A variable whose value does not parse is a usage error.`,
 	f.StringSliceVar(&o.allowedHosts, "allowed-hosts", env.list("SFN_ALLOWED_HOSTS"), "names clients use to reach this server (Host header), besides IP addresses, localhost and this machine's name: name, *.domain, or * for any (env SFN_ALLOWED_HOSTS, comma-separated); checked when the API is open or when set, against DNS rebinding")
 	f.StringSliceVar(&o.trustedOrigins, "trusted-origins", env.list("SFN_TRUSTED_ORIGINS"), "origins whose web pages may write through a browser, e.g. https://console.example.com (env SFN_TRUSTED_ORIGINS, comma-separated); same-origin pages always may")
 	f.StringVar(&o.pprofAddr, "pprof", env.str("SFN_PPROF", ""), "serve Go's /debug/pprof/ profiles on this separate address, e.g. 127.0.0.1:6060 (env SFN_PPROF); empty: off. Never expose it: it has no authentication")
+	f.StringVar(&o.awsCredentials, "aws-credentials", env.str("SFN_AWS_CREDENTIALS", ""), "file of AWS access keys for the AWS Step Functions API, a line each: access key id, secret access key, role (admin, operator, worker or reader) (env SFN_AWS_CREDENTIALS); given, every AWS API request's SigV4 signature is verified; empty: any signature is accepted when --auth-tokens is empty too, else every AWS API request is refused")
+	f.StringVar(&o.awsRegion, "aws-region", env.str("SFN_AWS_REGION", arn.DefaultRegion), "region in the AWS API's ARNs (env SFN_AWS_REGION); recorded in the store at the first start, a node started with another is refused")
+	f.StringVar(&o.awsAccount, "aws-account", env.str("SFN_AWS_ACCOUNT", arn.DefaultAccount), "12-digit account id in the AWS API's ARNs (env SFN_AWS_ACCOUNT); recorded in the store at the first start, a node started with another is refused")
 	return cmd
 }
 
