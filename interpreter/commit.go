@@ -111,6 +111,7 @@ func (e *Engine) modifyAs(ctx context.Context, id string, holder bool, change fu
 		r.now = e.cfg.Clock.Now().UTC()
 		r.deps = e.deps()
 		r.limits = e.cfg.Limits
+		r.space = e.cfg.Space
 		r.rep.on = e.cfg.Observer != nil
 		if !change(r) {
 			if fromCache {

@@ -190,15 +190,31 @@ const goldenVarsDef = `{"StartAt":"Set","States":{
 				"Double":{"Type":"Task","Resource":"handler:double","Parameters":{"n.$":"$mine"},"End":true}}}},
 		"Reveal":{"Type":"Pass","Parameters":{"label.$":"$label","factor.$":"$factor","done.$":"$done","results.$":"$.results"},"End":true}}}`
 
+// goldenARNIDsDef reads the context object's ids after a Wait (encoding
+// 3: the execution started with ARN ids, and keeps them).
+const goldenARNIDsDef = `{"StartAt":"Hold","States":{
+		"Hold":{"Type":"Wait","Seconds":1,"Next":"Ids"},
+		"Ids":{"Type":"Pass","Parameters":{"execution.$":"$$.Execution.Id","stateMachine.$":"$$.StateMachine.Id","n.$":"$.n"},"End":true}}}`
+
 // writeGoldenRecords runs the golden executions of the current encoding
-// and snapshots them mid-way: the Wait and the Map of encoding 1, and
-// since encoding 2 an execution with variables.
+// and snapshots them mid-way: the Wait and the Map of encoding 1, an
+// execution with variables for encoding 2, and one whose context object
+// holds ARNs for encoding 3.
 func writeGoldenRecords(t *testing.T) {
 	dir := filepath.Join("testdata", "encoding", fmt.Sprintf("v%d", encodingVersion))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if encodingVersion == encodingVariables {
+	switch encodingVersion {
+	case encodingARNIDs:
+		snapshot(t, dir, "arn-ids", goldenARNIDsDef, `{"n":1}`,
+			`{"execution":"arn:aws:states:us-east-1:123456789012:execution:golden-arn-ids:arn-ids","n":1,"stateMachine":"arn:aws:states:us-east-1:123456789012:stateMachine:golden-arn-ids"}`,
+			func(st store.Store, id string) bool {
+				rec, _ := st.GetExecution(context.Background(), id)
+				return rec != nil // right after the start: in the Wait
+			})
+		return
+	case encodingVariables:
 		snapshot(t, dir, "variables", goldenVarsDef, `{"label":"L","items":[1,2,3,4]}`, `{"done":4,"factor":2,"label":"L","results":[2,4,6,8]}`,
 			func(st store.Store, id string) bool {
 				evs, _ := st.History(context.Background(), store.HistoryQuery{ID: id})

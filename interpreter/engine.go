@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/interpreter/httptask"
 	"github.com/sfn-project/sfn/store"
 )
@@ -110,6 +111,11 @@ type Config struct {
 	// mismatch (tests set it); otherwise one reuse in 1,024 is checked and
 	// a mismatch is decoded again and counted (CachedThreadMismatches).
 	CheckCachedThreads bool
+	// Space is the region and account that ARNs name (default
+	// arn.DefaultSpace): $$.Execution.Id and $$.StateMachine.Id of the
+	// executions this node starts are ARNs in it. Every node sharing a
+	// store must have the same one (the AWS API records it in the store).
+	Space arn.Space
 }
 
 // DefaultMaxTaskCalls is Config.MaxTaskCalls's default.
@@ -161,6 +167,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxTaskCalls <= 0 {
 		c.MaxTaskCalls = DefaultMaxTaskCalls
+	}
+	if c.Space == (arn.Space{}) {
+		c.Space = arn.DefaultSpace
 	}
 	return c
 }
@@ -243,6 +252,9 @@ func New(cfg Config) *Engine {
 
 // Store returns the engine's store.
 func (e *Engine) Store() store.Store { return e.store }
+
+// Space returns the region and account the engine's ARNs name.
+func (e *Engine) Space() arn.Space { return e.cfg.Space }
 
 // RegisterHandler makes Resource "handler:<name>" call h.
 func (e *Engine) RegisterHandler(name string, h Handler) {

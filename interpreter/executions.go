@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/dsl/value"
 	"github.com/sfn-project/sfn/store"
 )
@@ -89,9 +90,17 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Executi
 		id: sm.Name + ":" + p.Name, smName: sm.Name, execName: p.Name, version: sm.Version, status: store.StatusRunning,
 		input: input, startedAt: now, inputHash: hash, def: def,
 		threads: map[int]*thread{}, dirty: map[int]bool{}, deleted: map[int]bool{},
-		now: now, deps: e.deps(), limits: e.cfg.Limits, events: make([]store.Event, 0, 8),
+		now: now, deps: e.deps(), limits: e.cfg.Limits, space: e.cfg.Space, events: make([]store.Event, 0, 8),
 	}
 	r.hdr.LastTime = now
+	if readsContext(&def.Machine) {
+		// The ids the context object shows are fixed now, for the whole
+		// execution (redrives included). Only an execution that can see
+		// them needs the flag, and the encoding that a node of an earlier
+		// release refuses: the others stay runnable by such a node during
+		// a rolling upgrade.
+		r.hdr.ARNIDs, r.hdr.Enc = true, encodingARNIDs
+	}
 	r.rep.on = e.cfg.Observer != nil
 	r.start()
 	rec, threads, _, err := r.record()
@@ -144,6 +153,25 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Executi
 	e.log.LogAttrs(ctx, slog.LevelDebug, "execution started", slog.String("execution_id", r.id), slog.String("state_machine", r.smName))
 	e.afterCommit(r.effects(rec))
 	return viewOf(rec), false, nil
+}
+
+// readsContext reports whether a state of m, or of a branch or Map
+// processor within it, reads the context object.
+func readsContext(m *dsl.Machine) bool {
+	for _, s := range m.States {
+		if s.UsesContext {
+			return true
+		}
+		for _, b := range s.Branches {
+			if readsContext(b) {
+				return true
+			}
+		}
+		if s.Processor != nil && readsContext(s.Processor) {
+			return true
+		}
+	}
+	return false
 }
 
 // inputHash identifies a start request: the input's canonical form and the version.

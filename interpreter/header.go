@@ -35,6 +35,9 @@ func appendHeader(b []byte, h *header) ([]byte, error) {
 		b = append(b, `,"failed":`...)
 		b = strconv.AppendInt(b, int64(h.Failed), 10)
 	}
+	if h.ARNIDs {
+		b = append(b, `,"arnIds":true`...)
+	}
 	return append(b, '}'), nil
 }
 
@@ -77,6 +80,7 @@ func fastHeader(b []byte, h *header) bool {
 	if p.lit(`,"failed":`) && (!p.int(&h.Failed) || h.Failed == 0) {
 		return false
 	}
+	h.ARNIDs = p.lit(`,"arnIds":true`)
 	return p.lit(`}`) && len(p.b) == 0
 }
 

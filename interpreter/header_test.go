@@ -15,6 +15,8 @@ func headerCases() []header {
 		{Enc: 1, LastTime: t0.Truncate(time.Second), NextThread: 12, TimeoutAt: t0.Add(time.Hour)},
 		{Enc: 1, LastTime: t0, NextThread: 3, RedriveCount: 2, Failed: 7},
 		{Enc: 1, LastTime: t0, NextThread: 3, TimeoutAt: t0.Add(time.Millisecond), RedriveCount: 1000, Failed: 1},
+		{Enc: 3, LastTime: t0, NextThread: 1, ARNIDs: true},
+		{Enc: 3, LastTime: t0, NextThread: 4, TimeoutAt: t0.Add(time.Hour), RedriveCount: 2, Failed: 3, ARNIDs: true},
 		{Enc: -4, LastTime: t0.In(time.FixedZone("x", 5*3600+30*60)), NextThread: -1, Failed: -2},
 		{Enc: 1, LastTime: t0.In(time.FixedZone("secs", 3600+7)), NextThread: 1},        // json writes its own way
 		{Enc: 1, LastTime: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), NextThread: 1}, // json refuses
@@ -63,6 +65,9 @@ func TestDecodeHeaderOtherShapes(t *testing.T) {
 		`{"enc":1,"lastTime":"2026-11-27T19:34:08\u005a","nextThread":2}`,
 		`{"enc":1,"lastTime":"2026-11-27T19:34:08Z","nextThread":2,"timeoutAt":"0001-01-01T00:00:00Z"}`,
 		`{"enc":1,"lastTime":"2026-11-27T19:34:08Z","nextThread":2,"failed":0}`,
+		`{"enc":3,"lastTime":"2026-11-27T19:34:08Z","nextThread":2,"arnIds":false}`,
+		`{"enc":3,"lastTime":"2026-11-27T19:34:08Z","nextThread":2,"arnIds":true,"failed":1}`,
+		`{"enc":3,"lastTime":"2026-11-27T19:34:08Z","nextThread":2,"arnIds":1}`,
 		`{"enc":1,"lastTime":"not a time","nextThread":2}`,
 		`{"enc":1,"lastTime":"2026-11-27T19:34:08Z","nextThread":99999999999999999999}`,
 		`{"enc":1,"lastTime":"2026-11-27T19:34:08Z","nextThread":2}x`,
@@ -89,6 +94,7 @@ func FuzzDecodeHeader(f *testing.F) {
 		}
 	}
 	f.Add([]byte(`{"enc":1,"lastTime":"2026-11-27T19:34:08+23:59","nextThread":1,"failed":-9}`))
+	f.Add([]byte(`{"enc":3,"lastTime":"2026-11-27T19:34:08Z","nextThread":1,"failed":2,"arnIds":true}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var fast header
 		if !fastHeader(b, &fast) {

@@ -17,17 +17,22 @@ import (
 //
 //	1  the first
 //	2  workflow variables: thread.Vars and resumePoint.Vars
+//	3  ARN ids: header.ARNIDs (the context object names the execution
+//	   and its state machine by ARN)
 //
 // A record is written in the oldest encoding that holds it
 // (docs/architecture.md, Encoding versions): encodingBase until a state
 // assigns a variable, encodingVariables from then on. So an execution
 // without variables stays readable by a node of the previous release
 // during a rolling upgrade, and one with variables is refused by it
-// rather than run, and rewritten, without them.
+// rather than run, and rewritten, without them. The same holds for an
+// execution whose context object holds ARNs (encodingARNIDs): a node of an
+// earlier release would show it the old ids, and drop the flag.
 const (
-	encodingVersion   = encodingVariables
+	encodingVersion   = encodingARNIDs
 	encodingBase      = 1
 	encodingVariables = 2
+	encodingARNIDs    = 3
 )
 
 // jv carries a value.Value through encoding/json with its key order intact.
@@ -212,6 +217,11 @@ type header struct {
 	RedriveCount int       `json:"redriveCount,omitempty"`
 	// Failed is the thread whose state did not succeed, for redrive.
 	Failed int `json:"failed,omitempty"`
+	// ARNIDs: $$.Execution.Id and $$.StateMachine.Id are ARNs. It is set
+	// when the execution starts, so an execution keeps the ids it started
+	// with: one started by an earlier release (no flag) keeps
+	// "<state machine>:<name>" and "<state machine>:<version>".
+	ARNIDs bool `json:"arnIds,omitempty"`
 }
 
 type phase string

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/dsl/failure"
 	"github.com/sfn-project/sfn/dsl/value"
 	"github.com/sfn-project/sfn/states"
@@ -93,6 +94,7 @@ type run struct {
 	now     time.Time
 	deps    stepDeps
 	limits  Limits
+	space   arn.Space // where the context object's ARNs point (hdr.ARNIDs)
 	runq    []int
 	running int // the thread runThread is advancing (it needs no queue entry)
 	// overflow is set when an event did not fit in the history (event):

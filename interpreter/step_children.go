@@ -28,8 +28,12 @@ func (r *run) env(t *thread, s *dsl.State, token string) states.Env {
 // contextEnv always builds the context object.
 func (r *run) contextEnv(t *thread, s *dsl.State, token string) states.Env {
 	if r.execCtx == nil {
+		id, smID := r.id, r.smName+":"+strconv.Itoa(r.version)
+		if r.hdr.ARNIDs {
+			id, smID = r.space.ExecutionOfID(r.id), r.space.StateMachine(r.smName)
+		}
 		e := value.NewObject(5)
-		e.Set("Id", r.id)
+		e.Set("Id", id)
 		e.Set("Input", r.executionInput())
 		e.Set("Name", r.execName)
 		e.Set("StartTime", FormatTime(r.startedAt))
@@ -38,7 +42,7 @@ func (r *run) contextEnv(t *thread, s *dsl.State, token string) states.Env {
 		}
 		r.execCtx = e
 		sm := value.NewObject(2)
-		sm.Set("Id", r.smName+":"+strconv.Itoa(r.version))
+		sm.Set("Id", smID)
 		sm.Set("Name", r.smName)
 		r.smCtx = sm
 	}

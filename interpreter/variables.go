@@ -98,14 +98,15 @@ func mergeVars(t *thread, vars *value.Object) *value.Object {
 // setVars applies an Assign's values as its state exits: merged is what
 // checkVars returned (nil, for no Assign or an empty one, changes
 // nothing). A record that holds variables is written in the encoding that
-// has them (encodingVariables): a node of an earlier release refuses it
+// has them (encodingVariables, or a later one that the record needs for
+// something else): a node of an earlier release refuses it
 // instead of running on without them.
 func (r *run) setVars(t *thread, merged *value.Object) {
 	if merged == nil {
 		return
 	}
 	t.Vars = &jv{merged}
-	r.hdr.Enc = encodingVariables
+	r.hdr.Enc = max(r.hdr.Enc, encodingVariables)
 	r.touch(t)
 }
 

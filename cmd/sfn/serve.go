@@ -261,11 +261,16 @@ func newServedEngine(o *serveOptions, st store.Store, log *slog.Logger) (*served
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	space, err := serveSpace(o)
+	if err != nil {
+		return nil, err
+	}
 	timed := m.WrapStore(st)
 	leaser, _ := timed.(store.Leaser)
 	nodes, _ := timed.(store.NodeRegistry)
 	engine := interpreter.New(interpreter.Config{Store: timed, Logger: log, Observer: m, LogData: o.logData,
-		HTTP: httpClient, Leaser: leaser, Nodes: nodes, Node: o.node, Retention: o.retention, MaxTaskCalls: o.maxTaskCalls})
+		HTTP: httpClient, Leaser: leaser, Nodes: nodes, Node: o.node, Retention: o.retention, MaxTaskCalls: o.maxTaskCalls,
+		Space: space})
 	// The open-executions gauge is read from the store; only the maintainer
 	// (the holder of partition 0) exports it, so a sum over nodes stays right.
 	open, err := m.WatchOpen(metrics.OpenConfig{Store: timed, Logger: log, Export: engine.Maintainer})
