@@ -119,10 +119,13 @@ func (p *hostPolicy) allows(host string) bool {
 		return true
 	}
 	h := normalHost(host)
-	if h == "" || net.ParseIP(h) != nil {
-		return true // HTTP/1.0 without Host, or an address: nothing to rebind
+	if h == "" {
+		return true // HTTP/1.0 without Host
 	}
 	for _, name := range []string{h, strings.TrimPrefix(h, "sync-")} {
+		if net.ParseIP(name) != nil {
+			return true // an address (sync-<address> too): nothing to rebind
+		}
 		if p.exact[name] {
 			return true
 		}

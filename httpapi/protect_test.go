@@ -98,6 +98,7 @@ func TestHostCheck(t *testing.T) {
 		{"LocalHost.:8080", 200},
 		{"console.localhost", 200},
 		{"sync-localhost:8080", 200},
+		{"sync-127.0.0.1:8080", 200},
 		{"sfn.example.com", 200},
 		{"sync-sfn.example.com:443", 200},
 		{"a.corp.example", 200},

@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -41,12 +44,16 @@ func awsCredentialsFile(t *testing.T) string {
 
 // awsClient is the real SDK client for the sfn at endpoint, without retries.
 func awsClient(endpoint, key, secret string) *awssfn.Client {
-	return awssfn.New(awssfn.Options{
+	return awssfn.New(awsOptions(endpoint, key, secret))
+}
+
+func awsOptions(endpoint, key, secret string) awssfn.Options {
+	return awssfn.Options{
 		Region:       arn.DefaultRegion,
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider(key, secret, ""),
 		Retryer:      aws.NopRetryer{},
-	})
+	}
 }
 
 // awsErrorCode is err's AWS error code: "" for no error, and any answer
@@ -166,5 +173,36 @@ func TestServeAWSCredentials(t *testing.T) {
 	_, err = awsClient("http://"+addr, awsTestKey, "wrong").ListStateMachines(ctx, &awssfn.ListStateMachinesInput{})
 	if code := awsErrorCode(t, err); code != "InvalidSignatureException" {
 		t.Fatalf("a wrong secret: %v, want InvalidSignatureException", err)
+	}
+
+	// StartSyncExecution goes to sync-<host>, as the SDK sends it: the
+	// client dials the server whatever the name, as a resolver pointing
+	// sync-127.0.0.1 at it would, and the Host check and the signature
+	// both take the prefixed name.
+	var (
+		mu     sync.Mutex
+		dialed []string
+	)
+	dialer := &net.Dialer{}
+	o := awsOptions("http://"+addr, awsTestKey, awsTestSecret)
+	o.HTTPClient = &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, host string) (net.Conn, error) {
+		mu.Lock()
+		dialed = append(dialed, host)
+		mu.Unlock()
+		return dialer.DialContext(ctx, network, addr)
+	}}}
+	_, err = awssfn.New(o).StartSyncExecution(ctx, &awssfn.StartSyncExecutionInput{
+		StateMachineArn: aws.String("arn:aws:states:" + arn.DefaultRegion + ":" + arn.DefaultAccount + ":stateMachine:absent"),
+	})
+	// Past the Host check and the signature: an answer of the AWS API
+	// (not the REST API's refusal, which the SDK cannot name).
+	var ae smithy.APIError
+	if code := awsErrorCode(t, err); code != "" || errors.As(err, &ae) && ae.ErrorCode() == "UnknownError" {
+		t.Fatalf("StartSyncExecution to sync-%s: %v", addr, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(dialed) != 1 || dialed[0] != "sync-"+addr {
+		t.Fatalf("the client dialled %q, want sync-%s", dialed, addr)
 	}
 }
