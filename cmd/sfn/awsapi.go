@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/httpapi"
 	"github.com/sfn-project/sfn/httpapi/awsjson"
 	"github.com/sfn-project/sfn/httpapi/awsmeta"
@@ -20,15 +19,9 @@ import (
 // keys given mean the operator wants signatures checked, and bearer tokens
 // without AWS keys close the AWS API to everyone.
 func newAWSAPI(ctx context.Context, o *serveOptions, engine *interpreter.Engine, tokens map[string]httpapi.Role, log *slog.Logger) (*awsjson.Server, error) {
-	space := arn.DefaultSpace
-	if o.awsRegion != "" {
-		space.Region = o.awsRegion
-	}
-	if o.awsAccount != "" {
-		space.Account = o.awsAccount
-	}
-	if err := space.Validate(); err != nil {
-		return nil, usageErrorf("--aws-region/--aws-account: %v", err)
+	space, err := serveSpace(o)
+	if err != nil {
+		return nil, err
 	}
 	creds, err := readAWSCredentials(o.awsCredentials)
 	if err != nil {
