@@ -519,31 +519,14 @@ func (s *Server) resolveStart(ctx context.Context, stateMachineArn string) (name
 		}
 		return a.Name, p.Revision, awsmeta.ExecutionNote{Version: p.Number}, mc, nil
 	case arn.Alias:
-		al, ok := mc.Alias(a.Alias)
-		if !ok || len(al.Routing) == 0 {
+		// Both errors of Pick (no such alias; a route to a version the
+		// document lacks, which deleting versions does not leave) mean
+		// there is nothing to start.
+		p, err := mc.Pick(a.Alias, rand.Float64())
+		if err != nil {
 			return "", 0, note, mc, noStateMachine(stateMachineArn)
 		}
-		r := pickRoute(al.Routing, rand.IntN(100))
-		p, ok := mc.Version(r.Version)
-		if !ok {
-			// DeleteStateMachineVersion refuses to delete a version an
-			// alias routes to, so this is a document written otherwise.
-			return "", 0, note, mc, noStateMachine(s.space.Version(a.Name, r.Version))
-		}
-		return a.Name, p.Revision, awsmeta.ExecutionNote{Version: p.Number, Alias: al.Name}, mc, nil
+		return a.Name, p.Revision, awsmeta.ExecutionNote{Version: p.Number, Alias: a.Alias}, mc, nil
 	}
 	return a.Name, latest.Version, note, mc, nil
-}
-
-// pickRoute returns the route that n, uniform in [0, 100), falls on when
-// the routes' weights (summing to 100) are laid end to end: a route with
-// weight w is picked w times in a hundred.
-func pickRoute(routes []awsmeta.Route, n int) awsmeta.Route {
-	for _, r := range routes {
-		if n < r.Weight {
-			return r
-		}
-		n -= r.Weight
-	}
-	return routes[len(routes)-1]
 }

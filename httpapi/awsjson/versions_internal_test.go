@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/sfn-project/sfn/dsl"
-	"github.com/sfn-project/sfn/httpapi/awsmeta"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store"
 )
@@ -36,28 +35,6 @@ func TestRevisionID(t *testing.T) {
 	} {
 		if revisionID(other) == id {
 			t.Errorf("revisionID(%s@%d %s…) = revisionID(%s@%d %s…)", other.Name, other.Version, other.DefinitionSHA256[:4], base.Name, base.Version, base.DefinitionSHA256[:4])
-		}
-	}
-}
-
-// TestPickRoute: over the hundred values of n, each route is picked as many
-// times as its weight.
-func TestPickRoute(t *testing.T) {
-	for _, routes := range [][]awsmeta.Route{
-		{{Version: 1, Weight: 100}},
-		{{Version: 1, Weight: 30}, {Version: 2, Weight: 70}},
-		{{Version: 1, Weight: 0}, {Version: 2, Weight: 100}},
-		{{Version: 1, Weight: 100}, {Version: 2, Weight: 0}},
-		{{Version: 1, Weight: 99}, {Version: 2, Weight: 1}},
-	} {
-		picked := map[int]int{}
-		for n := 0; n < 100; n++ {
-			picked[pickRoute(routes, n).Version]++
-		}
-		for _, r := range routes {
-			if picked[r.Version] != r.Weight {
-				t.Errorf("routes %v: version %d picked %d times in 100, want %d", routes, r.Version, picked[r.Version], r.Weight)
-			}
 		}
 	}
 }
