@@ -466,6 +466,36 @@ func sdkExecutions(t *testing.T, e *sdkEnv) {
 		})
 		wantCode(t, err, "ExecutionDoesNotExist")
 	})
+
+	t.Run("a state machine made through the REST API shows one roleArn everywhere", func(t *testing.T) {
+		// It has no role of its own; whatever sfn shows in its place must
+		// be the same in every answer that shows a role.
+		if _, err := e.eng.PutStateMachine(ctx, "exec-rest", []byte(sdkDefPass), dsl.JSON); err != nil {
+			t.Fatal(err)
+		}
+		smArn := arn.DefaultSpace.StateMachine("exec-rest")
+		execArn := e.start(t, smArn, "roles", `{}`)
+		e.finish(t, execArn)
+		d, err := c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(smArn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		forExec, err := c.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: aws.String(execArn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(execArn), MaxResults: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h.Events) != 1 || h.Events[0].ExecutionStartedEventDetails == nil {
+			t.Fatalf("the first event is not ExecutionStarted with its details: %+v", h.Events)
+		}
+		roles := []string{aws.ToString(d.RoleArn), aws.ToString(forExec.RoleArn), aws.ToString(h.Events[0].ExecutionStartedEventDetails.RoleArn)}
+		if roles[0] == "" || roles[1] != roles[0] || roles[2] != roles[0] {
+			t.Fatalf("roleArn: DescribeStateMachine %q, DescribeStateMachineForExecution %q, ExecutionStarted %q; want one role", roles[0], roles[1], roles[2])
+		}
+	})
 }
 
 func sdkActivities(t *testing.T, e *sdkEnv) {
