@@ -15,7 +15,7 @@ import (
 // there, then each event as it commits (woken by the store's commit
 // notices), closing after the final Execution… event.
 func (s *server) events(w http.ResponseWriter, r *http.Request) {
-	id, err := pathParam(r, "id")
+	id, err := s.executionID(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

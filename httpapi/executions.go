@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/sfn-project/sfn/httpapi/awsmeta"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store"
 )
@@ -28,6 +29,32 @@ type executionView struct {
 	StartedAt    string          `json:"startedAt"`
 	StoppedAt    string          `json:"stoppedAt,omitempty"`
 	RedriveCount int             `json:"redriveCount"`
+	// PublishedVersion and Alias say how an execution started through a
+	// published version or an alias was started.
+	PublishedVersion int    `json:"publishedVersion,omitempty"`
+	Alias            string `json:"alias,omitempty"`
+}
+
+// describe is fullView with how the execution was started (a published
+// version, an alias), which its note in the documents says.
+func (s *server) describe(ctx context.Context, ex *interpreter.Execution) (executionView, error) {
+	v := fullView(ex)
+	n, err := s.meta().ExecutionNote(ctx, ex.ID)
+	if err != nil {
+		return executionView{}, err
+	}
+	v.PublishedVersion, v.Alias = n.Version, n.Alias
+	return v, nil
+}
+
+// writeExecution answers status with the execution described.
+func (s *server) writeExecution(w http.ResponseWriter, r *http.Request, status int, ex *interpreter.Execution) {
+	v, err := s.describe(r.Context(), ex)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, status, v)
 }
 
 func fullView(ex *interpreter.Execution) executionView {
@@ -52,6 +79,9 @@ type summaryView struct {
 	Status       string `json:"status"`
 	StartedAt    string `json:"startedAt"`
 	StoppedAt    string `json:"stoppedAt,omitempty"`
+	// Set on the answer of a start through a published version or an alias.
+	PublishedVersion int    `json:"publishedVersion,omitempty"`
+	Alias            string `json:"alias,omitempty"`
 }
 
 func summaryOf(sm store.Summary) summaryView {
@@ -69,10 +99,14 @@ type startBody struct {
 	Name    *string         `json:"name"`
 	Input   json.RawMessage `json:"input"`
 	Version *int            `json:"version"`
+	// PublishedVersion or Alias start through a published version or an
+	// alias instead (at most one of the three).
+	PublishedVersion *int    `json:"publishedVersion"`
+	Alias            *string `json:"alias"`
 }
 
 func (s *server) startExecution(w http.ResponseWriter, r *http.Request) {
-	smName, err := pathName(r, "name", "state machine")
+	ref, err := s.machineParam(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -87,20 +121,13 @@ func (s *server) startExecution(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	p := interpreter.StartParams{StateMachine: smName, Input: body.Input}
+	p := interpreter.StartParams{StateMachine: ref.Name, Input: body.Input}
 	if body.Name != nil {
 		if !interpreter.ValidName(*body.Name) {
 			s.writeError(w, r, errf(codeInvalidInput, fmt.Sprintf("execution name %q is invalid: names are 1-80 characters of [A-Za-z0-9_-]", *body.Name)))
 			return
 		}
 		p.Name = *body.Name
-	}
-	if body.Version != nil {
-		if *body.Version < 1 {
-			s.writeError(w, r, errf(codeInvalidInput, "version must be an integer from 1"))
-			return
-		}
-		p.Version = *body.Version
 	}
 	if len(p.Input) > maxPayload {
 		s.writeError(w, r, errf(codeTooLarge, fmt.Sprintf("the input of %d bytes exceeds %d bytes", len(p.Input), maxPayload)))
@@ -110,7 +137,17 @@ func (s *server) startExecution(w http.ResponseWriter, r *http.Request) {
 	// The start itself is an ordinary call with the store deadline; only
 	// the wait afterwards is long.
 	sctx, cancel := context.WithTimeout(r.Context(), s.cfg.StoreTimeout)
+	var note awsmeta.ExecutionNote
+	p.Version, note, err = s.startTarget(sctx, ref, body)
+	if err != nil {
+		cancel()
+		s.writeError(w, r, err)
+		return
+	}
 	ex, existing, err := s.engine.StartExecution(sctx, p)
+	if err == nil && !existing && (note != awsmeta.ExecutionNote{}) {
+		err = s.meta().NoteExecution(sctx, ex.ID, note)
+	}
 	cancel()
 	if err != nil {
 		s.writeError(w, r, err)
@@ -139,16 +176,17 @@ func (s *server) startExecution(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if existing || (wait > 0 && ex.Status != store.StatusRunning) {
-		writeJSON(w, http.StatusOK, fullView(ex))
+		s.writeExecution(w, r, http.StatusOK, ex)
 		return
 	}
 	// 202 tells what was accepted: the execution, started and running.
 	writeJSON(w, http.StatusAccepted, summaryView{ExecutionID: ex.ID, StateMachine: ex.StateMachine, Version: ex.Version,
-		Name: ex.Name, Status: store.StatusRunning, StartedAt: interpreter.FormatTime(ex.StartedAt)})
+		Name: ex.Name, Status: store.StatusRunning, StartedAt: interpreter.FormatTime(ex.StartedAt),
+		PublishedVersion: note.Version, Alias: note.Alias})
 }
 
 func (s *server) getExecution(w http.ResponseWriter, r *http.Request) {
-	id, err := pathParam(r, "id")
+	id, err := s.executionID(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -158,13 +196,13 @@ func (s *server) getExecution(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, fullView(ex))
+	s.writeExecution(w, r, http.StatusOK, ex)
 }
 
 // history answers a page of events; the events are the stored JSON objects,
 // written verbatim.
 func (s *server) history(w http.ResponseWriter, r *http.Request) {
-	id, err := pathParam(r, "id")
+	id, err := s.executionID(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -223,15 +261,22 @@ var statuses = map[string]bool{store.StatusRunning: true, store.StatusSucceeded:
 
 func (s *server) listExecutions(w http.ResponseWriter, r *http.Request) {
 	sm := r.URL.Query().Get("stateMachine")
-	if sm != "" && !interpreter.ValidName(sm) {
-		s.writeError(w, r, errf(codeInvalidInput, fmt.Sprintf("stateMachine %q is not a valid name", sm)))
-		return
+	if sm != "" {
+		ref, err := s.resolveMachine(sm)
+		if err == nil && ref.qualified() {
+			err = errf(codeInvalidInput, fmt.Sprintf("stateMachine %q names a published version or an alias: give the state machine's name or unqualified ARN", sm))
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		sm = ref.Name
 	}
 	s.listExecutionsOf(w, r, sm)
 }
 
 func (s *server) listStateMachineExecutions(w http.ResponseWriter, r *http.Request) {
-	name, err := pathName(r, "name", "state machine")
+	name, err := s.machineName(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -271,7 +316,7 @@ func (s *server) listExecutionsOf(w http.ResponseWriter, r *http.Request, sm str
 }
 
 func (s *server) stopExecution(w http.ResponseWriter, r *http.Request) {
-	id, err := pathParam(r, "id")
+	id, err := s.executionID(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -289,11 +334,11 @@ func (s *server) stopExecution(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, fullView(ex))
+	s.writeExecution(w, r, http.StatusOK, ex)
 }
 
 func (s *server) redriveExecution(w http.ResponseWriter, r *http.Request) {
-	id, err := pathParam(r, "id")
+	id, err := s.executionID(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -308,5 +353,5 @@ func (s *server) redriveExecution(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, fullView(ex))
+	s.writeExecution(w, r, http.StatusOK, ex)
 }

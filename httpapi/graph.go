@@ -133,7 +133,7 @@ func renderGraph(def *dsl.Definition, mermaid bool) string {
 }
 
 func (s *server) graph(w http.ResponseWriter, r *http.Request) {
-	name, err := pathName(r, "name", "state machine")
+	name, err := s.machineName(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -51,7 +51,9 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 	h := httpapi.New(httpapi.Config{Engine: interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: memory.New()})})
 	served := map[string]bool{}
 	err := chi.Walk(h.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
-		route = strings.TrimSuffix(route, "/")
+		if route != "/" {
+			route = strings.TrimSuffix(route, "/")
+		}
 		if strings.HasSuffix(route, "*") {
 			return nil
 		}
@@ -107,6 +109,25 @@ func TestOpenAPIResponses(t *testing.T) {
 		{"POST", "/v1/executions/chain:x/redrive", "", ""},
 		{"POST", "/v1/activities/none/poll?wait=1ms", "", ""},
 		{"POST", "/v1/tasks/heartbeat", `{"taskToken":"nope"}`, "application/json"},
+		// Published versions and aliases, and ARNs for names.
+		{"POST", "/v1/state-machines/chain/publish", `{"description":"first"}`, "application/json"},
+		{"POST", "/v1/state-machines/chain/publish", "", ""},
+		{"POST", "/v1/state-machines/nosuch/publish", "", ""},
+		{"GET", "/v1/state-machines/chain", "", ""},
+		{"GET", "/v1/state-machines?limit=1", "", ""},
+		{"PUT", "/v1/state-machines/chain/aliases/live", `{"routing":[{"version":1,"weight":100}]}`, "application/json"},
+		{"PUT", "/v1/state-machines/chain/aliases/live", `{"description":"d","routing":[{"version":1,"weight":100}]}`, "application/json"},
+		{"PUT", "/v1/state-machines/chain/aliases/bad", `{"routing":[]}`, "application/json"},
+		{"GET", "/v1/state-machines/chain/aliases/live", "", ""},
+		{"GET", "/v1/state-machines/chain/aliases", "", ""},
+		{"POST", "/v1/state-machines/chain/executions", `{"name":"viaAlias","alias":"live"}`, "application/json"},
+		{"POST", "/v1/state-machines/chain/executions?wait=5s", `{"name":"viaAlias","alias":"live"}`, "application/json"},
+		{"GET", "/v1/executions/chain:viaAlias", "", ""},
+		{"GET", "/v1/executions/arn:aws:states:us-east-1:123456789012:execution:chain:viaAlias", "", ""},
+		{"GET", "/v1/state-machines/arn%3Aaws%3Astates%3Aus-east-1%3A123456789012%3AstateMachine%3Achain", "", ""},
+		{"GET", "/v1/state-machines/arn:aws:states:eu-west-1:123456789012:stateMachine:chain", "", ""},
+		{"DELETE", "/v1/state-machines/chain/aliases/live", "", ""},
+		{"DELETE", "/v1/state-machines/chain/aliases/live", "", ""},
 	}
 	for _, s := range steps {
 		req, _ := http.NewRequest(s.method, srv.URL+s.path, strings.NewReader(s.body))

@@ -15,16 +15,131 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/dsl/value"
 	"github.com/sfn-project/sfn/interpreter"
 )
 
-// pathName returns a path parameter that must be a valid name.
-func pathName(r *http.Request, key, what string) (string, error) {
-	raw := chi.URLParam(r, key)
+func invalidName(what, raw string) error {
+	return errf(codeInvalidInput, fmt.Sprintf("%s name %q is invalid: names are 1-80 characters of [A-Za-z0-9_-]", what, raw))
+}
+
+// isARN tells an ARN from a name or an execution id: names hold no colon
+// and ids one ("<state machine>:<name>", where the state machine may be
+// called arn), an ARN six or more.
+func isARN(s string) bool { return strings.HasPrefix(s, "arn:") && strings.Count(s, ":") > 1 }
+
+// ownARN parses an ARN given where a name is taken. One of another region
+// or account names nothing this node has: 404, as an unknown name.
+func (s *server) ownARN(v string) (arn.ARN, error) {
+	a, err := arn.Parse(v)
+	if err != nil {
+		return arn.ARN{}, errf(codeInvalidInput, fmt.Sprintf("%q is not an ARN of a Step Functions resource: %v", v, err))
+	}
+	if sp := s.engine.Space(); !sp.Owns(a) {
+		return arn.ARN{}, errf(codeNotFound, fmt.Sprintf("%s is in region %s and account %s; this node serves region %s and account %s",
+			v, a.Region, a.Account, sp.Region, sp.Account))
+	}
+	return a, nil
+}
+
+// machineRef is what a state machine parameter names: a state machine, or
+// through an ARN one of its published versions or aliases.
+type machineRef struct {
+	Name      string
+	Published int    // a version ARN's number
+	Alias     string // an alias ARN's alias
+}
+
+func (m machineRef) qualified() bool { return m.Published != 0 || m.Alias != "" }
+
+// resolveMachine reads a state machine name or ARN (of this node's space).
+func (s *server) resolveMachine(v string) (machineRef, error) {
+	if !isARN(v) {
+		if !interpreter.ValidName(v) {
+			return machineRef{}, invalidName("state machine", v)
+		}
+		return machineRef{Name: v}, nil
+	}
+	a, err := s.ownARN(v)
+	if err != nil {
+		return machineRef{}, err
+	}
+	if !interpreter.ValidName(a.Name) {
+		return machineRef{}, invalidName("state machine", a.Name)
+	}
+	switch a.Kind {
+	case arn.StateMachine:
+		return machineRef{Name: a.Name}, nil
+	case arn.Version:
+		return machineRef{Name: a.Name, Published: a.Version}, nil
+	case arn.Alias:
+		return machineRef{Name: a.Name, Alias: a.Alias}, nil
+	}
+	return machineRef{}, errf(codeInvalidInput, fmt.Sprintf("%s is not the ARN of a state machine", v))
+}
+
+// machineParam reads the {name} path parameter: a state machine name, or
+// its ARN (a version's or an alias's only where the route says so).
+func (s *server) machineParam(r *http.Request) (machineRef, error) {
+	raw := chi.URLParam(r, "name")
 	v, err := url.PathUnescape(raw)
-	if err != nil || !interpreter.ValidName(v) {
-		return "", errf(codeInvalidInput, fmt.Sprintf("%s name %q is invalid: names are 1-80 characters of [A-Za-z0-9_-]", what, raw))
+	if err != nil {
+		return machineRef{}, invalidName("state machine", raw)
+	}
+	return s.resolveMachine(v)
+}
+
+// machineName reads the {name} path parameter: a state machine name or its
+// unqualified ARN.
+func (s *server) machineName(r *http.Request) (string, error) {
+	m, err := s.machineParam(r)
+	if err != nil {
+		return "", err
+	}
+	if m.qualified() {
+		return "", errf(codeInvalidInput, fmt.Sprintf("%s names a published version or an alias: this route takes the state machine's name or unqualified ARN",
+			chi.URLParam(r, "name")))
+	}
+	return m.Name, nil
+}
+
+// executionID reads the {id} path parameter: an execution id
+// ("<state machine>:<name>") or an execution ARN.
+func (s *server) executionID(r *http.Request) (string, error) {
+	v, err := pathParam(r, "id")
+	if err != nil || !isARN(v) {
+		return v, err
+	}
+	a, err := s.ownARN(v)
+	if err != nil {
+		return "", err
+	}
+	if a.Kind != arn.Execution {
+		return "", errf(codeInvalidInput, fmt.Sprintf("%s is not the ARN of an execution", v))
+	}
+	return a.ExecutionID(), nil
+}
+
+// activityName reads the {activity} path parameter: an activity name or ARN.
+func (s *server) activityName(r *http.Request) (string, error) {
+	raw := chi.URLParam(r, "activity")
+	v, err := url.PathUnescape(raw)
+	if err != nil {
+		return "", invalidName("activity", raw)
+	}
+	if isARN(v) {
+		a, err := s.ownARN(v)
+		if err != nil {
+			return "", err
+		}
+		if a.Kind != arn.Activity {
+			return "", errf(codeInvalidInput, fmt.Sprintf("%s is not the ARN of an activity", v))
+		}
+		v = a.Name
+	}
+	if !interpreter.ValidName(v) {
+		return "", invalidName("activity", v)
 	}
 	return v, nil
 }

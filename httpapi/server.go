@@ -186,6 +186,11 @@ func (s *server) routes() http.Handler {
 		r.Method(http.MethodDelete, "/state-machines/{name}", h(permDefine, short, s.deleteStateMachine))
 		r.Method(http.MethodGet, "/state-machines/{name}/versions/{version}", h(permRead, short, s.getStateMachineVersion))
 		r.Method(http.MethodGet, "/state-machines/{name}/graph", h(permRead, short, s.graph))
+		r.Method(http.MethodPost, "/state-machines/{name}/publish", h(permDefine, short, s.publishStateMachine))
+		r.Method(http.MethodGet, "/state-machines/{name}/aliases", h(permRead, short, s.listAliases))
+		r.Method(http.MethodPut, "/state-machines/{name}/aliases/{alias}", h(permDefine, short, s.putAlias))
+		r.Method(http.MethodGet, "/state-machines/{name}/aliases/{alias}", h(permRead, short, s.getAlias))
+		r.Method(http.MethodDelete, "/state-machines/{name}/aliases/{alias}", h(permDefine, short, s.deleteAlias))
 		r.Method(http.MethodPost, "/state-machines/{name}/executions", h(permExecute, long, s.startExecution))
 		r.Method(http.MethodGet, "/state-machines/{name}/executions", h(permRead, short, s.listStateMachineExecutions))
 

@@ -1,30 +1,41 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/httpapi/awsmeta"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store"
 )
 
 type stateMachineView struct {
-	Name             string          `json:"name"`
-	Version          int             `json:"version"`
-	DefinitionSHA256 string          `json:"definitionSha256"`
-	CreatedAt        string          `json:"createdAt"`
-	UpdatedAt        string          `json:"updatedAt"`
+	Name             string `json:"name"`
+	Version          int    `json:"version"`
+	DefinitionSHA256 string `json:"definitionSha256"`
+	CreatedAt        string `json:"createdAt"`
+	UpdatedAt        string `json:"updatedAt"`
+	// PublishedVersion is the published version (AWS's version number)
+	// that names this version, when one does.
+	PublishedVersion int             `json:"publishedVersion,omitempty"`
 	Definition       json.RawMessage `json:"definition,omitempty"`
 }
 
-func smView(sm store.StateMachine, withDefinition bool) stateMachineView {
+// smView shows sm; mc is its state machine's document, for the published
+// version number.
+func smView(sm store.StateMachine, mc awsmeta.Machine, withDefinition bool) stateMachineView {
 	v := stateMachineView{Name: sm.Name, Version: sm.Version, DefinitionSHA256: sm.DefinitionSHA256,
-		CreatedAt: interpreter.FormatTime(sm.CreatedAt), UpdatedAt: interpreter.FormatTime(sm.UpdatedAt)}
+		CreatedAt: interpreter.FormatTime(sm.CreatedAt), UpdatedAt: interpreter.FormatTime(sm.UpdatedAt),
+		PublishedVersion: mc.PublishedNumber(sm.Version)}
 	if withDefinition {
 		v.Definition = interpreter.DefinitionJSON(sm) // as uploaded: key order and numbers kept
 	}
@@ -32,9 +43,10 @@ func smView(sm store.StateMachine, withDefinition bool) stateMachineView {
 }
 
 type stateMachineItem struct {
-	Name      string `json:"name"`
-	Version   int    `json:"version"`
-	UpdatedAt string `json:"updatedAt"`
+	Name             string `json:"name"`
+	Version          int    `json:"version"`
+	UpdatedAt        string `json:"updatedAt"`
+	PublishedVersion int    `json:"publishedVersion,omitempty"`
 }
 
 // definitionFormat picks the parser from the content type; anything else is sniffed.
@@ -53,7 +65,7 @@ func definitionFormat(r *http.Request) dsl.Format {
 }
 
 func (s *server) putStateMachine(w http.ResponseWriter, r *http.Request) {
-	name, err := pathName(r, "name", "state machine")
+	name, err := s.machineName(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -68,12 +80,35 @@ func (s *server) putStateMachine(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.createActivities(r.Context(), res.Activities); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	mc, err := s.meta().Machine(r.Context(), name)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	status := http.StatusOK
 	if res.Outcome == store.Created {
 		status = http.StatusCreated
 	}
 	w.Header().Set("Location", "/v1/state-machines/"+name)
-	writeJSON(w, status, smView(res.StateMachine, false))
+	writeJSON(w, status, smView(res.StateMachine, mc, false))
+}
+
+// createActivities gives the activities a definition uses their documents
+// when they have none, so that the AWS API lists and describes them as
+// activities that exist.
+func (s *server) createActivities(ctx context.Context, names []string) error {
+	meta := s.meta()
+	now := time.Now().UTC()
+	for _, name := range names {
+		if _, _, err := meta.CreateActivity(ctx, name, awsmeta.Activity{CreatedAt: now}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *server) validate(w http.ResponseWriter, r *http.Request) {
@@ -118,26 +153,65 @@ func (s *server) listStateMachines(w http.ResponseWriter, r *http.Request) {
 		StateMachines []stateMachineItem `json:"stateMachines"`
 		NextCursor    string             `json:"nextCursor,omitempty"`
 	}
+	docs, err := s.machineDocs(r.Context(), sms)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	a := answer{StateMachines: make([]stateMachineItem, 0, len(sms)), NextCursor: next}
-	for _, sm := range sms {
+	for i, sm := range sms {
 		a.StateMachines = append(a.StateMachines, stateMachineItem{Name: sm.Name, Version: sm.Version,
-			UpdatedAt: interpreter.FormatTime(sm.UpdatedAt)})
+			UpdatedAt: interpreter.FormatTime(sm.UpdatedAt), PublishedVersion: docs[i].PublishedNumber(sm.Version)})
 	}
 	writeJSON(w, http.StatusOK, a)
 }
 
+// docReaders bounds the document reads of one listing in flight at once.
+const docReaders = 16
+
+// machineDocs reads the documents of the state machines of a page, a few
+// at a time: a page of a thousand must not be a thousand round trips in a
+// row.
+func (s *server) machineDocs(ctx context.Context, sms []store.StateMachine) ([]awsmeta.Machine, error) {
+	meta := s.meta()
+	docs := make([]awsmeta.Machine, len(sms))
+	errs := make([]error, len(sms))
+	sem := make(chan struct{}, docReaders)
+	var wg sync.WaitGroup
+	for i, sm := range sms {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			docs[i], errs[i] = meta.Machine(ctx, sm.Name)
+		}()
+	}
+	wg.Wait()
+	return docs, errors.Join(errs...)
+}
+
 func (s *server) getStateMachine(w http.ResponseWriter, r *http.Request) {
-	name, err := pathName(r, "name", "state machine")
+	name, err := s.machineName(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	sm, err := s.engine.Store().GetStateMachine(r.Context(), name, 0)
+	s.showVersion(w, r, name, 0)
+}
+
+// showVersion answers a version (0: the latest) with its definition.
+func (s *server) showVersion(w http.ResponseWriter, r *http.Request, name string, version int) {
+	sm, err := s.engine.Store().GetStateMachine(r.Context(), name, version)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, smView(sm, true))
+	mc, err := s.meta().Machine(r.Context(), name)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, smView(sm, mc, true))
 }
 
 // versionParam parses a version number (1 or more).
@@ -150,7 +224,7 @@ func versionParam(raw string) (int, error) {
 }
 
 func (s *server) getStateMachineVersion(w http.ResponseWriter, r *http.Request) {
-	name, err := pathName(r, "name", "state machine")
+	name, err := s.machineName(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -165,21 +239,28 @@ func (s *server) getStateMachineVersion(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
-	sm, err := s.engine.Store().GetStateMachine(r.Context(), name, version)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, smView(sm, true))
+	s.showVersion(w, r, name, version)
 }
 
 func (s *server) deleteStateMachine(w http.ResponseWriter, r *http.Request) {
-	name, err := pathName(r, "name", "state machine")
+	name, err := s.machineName(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.engine.DeleteStateMachine(r.Context(), name); err != nil {
+	err = s.engine.DeleteStateMachine(r.Context(), name)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.writeError(w, r, err)
+		return
+	}
+	// Its tags, published versions and aliases go with it, so that a state
+	// machine made again under the name starts without them; also when it
+	// was gone already (a retry after this failed).
+	if derr := s.meta().DeleteMachine(r.Context(), name); derr != nil {
+		s.writeError(w, r, derr)
+		return
+	}
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}

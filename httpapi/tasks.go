@@ -14,7 +14,7 @@ import (
 )
 
 func (s *server) pollActivity(w http.ResponseWriter, r *http.Request) {
-	activity, err := pathName(r, "activity", "activity")
+	activity, err := s.activityName(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -80,6 +80,8 @@ type PutResult struct {
 	StateMachine store.StateMachine
 	Outcome      store.PutResult
 	Warnings     dsl.Problems
+	// Activities names the activities the definition uses.
+	Activities []string
 }
 
 // PutStateMachine validates a definition and stores it under name (a new
@@ -103,7 +105,7 @@ func (e *Engine) PutStateMachine(ctx context.Context, name string, source []byte
 	if err != nil {
 		return PutResult{}, err
 	}
-	return PutResult{StateMachine: sm, Outcome: outcome, Warnings: problems}, nil
+	return PutResult{StateMachine: sm, Outcome: outcome, Warnings: problems, Activities: def.Activities}, nil
 }
 
 // definition returns the compiled definition of a state machine version,
