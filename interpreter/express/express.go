@@ -14,7 +14,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sfn-project/sfn/dsl/arn"
-	"github.com/sfn-project/sfn/dsl/value"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/interpreter/httptask"
 	"github.com/sfn-project/sfn/store"
@@ -49,7 +48,8 @@ type Config struct {
 	// Store is the shared store: the definitions Express executions run,
 	// and the documents that make asynchronous starts survive a crash.
 	Store store.Store
-	// Space names executions in the end-of-execution log line.
+	// Space names state machines in the context object ($$.StateMachine.Id)
+	// and executions in the end-of-execution log line.
 	Space  arn.Space
 	Logger *slog.Logger
 	// LogData adds inputs and outputs to the log lines.
@@ -169,6 +169,9 @@ type Runner struct {
 	defs    *definitions
 	log     *slog.Logger
 	maxSecs int64
+	// maxPayload is the input bound, checked before a run is admitted
+	// (the private engine checks it again).
+	maxPayload int
 
 	mu       sync.Mutex
 	running  map[string]*run // by execution id
@@ -202,7 +205,7 @@ func New(cfg Config) *Runner {
 	mem := memory.New()
 	private := interpreter.New(interpreter.Config{
 		Store: mem, Logger: slog.New(quietEnds{cfg.Logger.With(slog.Bool("express", true)).Handler()}),
-		Limits: cfg.Limits, HTTP: cfg.HTTP, LogData: cfg.LogData,
+		Limits: cfg.Limits, HTTP: cfg.HTTP, LogData: cfg.LogData, Space: cfg.Space,
 		// Ended executions are removed as soon as their result is read
 		// (sweep), not by the retention janitor.
 		Retention: -1,
@@ -212,8 +215,12 @@ func New(cfg Config) *Runner {
 		private.RegisterHandler(name, h)
 	}
 	maxSecs := int64(math.Ceil(cfg.MaxDuration.Seconds()))
+	maxPayload := cfg.Limits.MaxPayload
+	if maxPayload <= 0 {
+		maxPayload = interpreter.DefaultLimits.MaxPayload
+	}
 	r := &Runner{
-		cfg: cfg, mem: mem, private: private, log: cfg.Logger, maxSecs: maxSecs,
+		cfg: cfg, mem: mem, private: private, log: cfg.Logger, maxSecs: maxSecs, maxPayload: maxPayload,
 		defs:    newDefinitions(cfg.Store, private, maxSecs),
 		running: map[string]*run{}, sweep: make(chan struct{}, 1),
 		ctx: context.Background(), cancel: func() {},
@@ -363,11 +370,8 @@ func (r *Runner) begin(ctx context.Context, bp beginParams) (*run, error) {
 	if len(p.Input) == 0 {
 		p.Input = json.RawMessage("{}")
 	}
-	if len(p.Input) > r.limits().MaxPayload {
-		return nil, fmt.Errorf("input of %d bytes exceeds %d bytes: %w", len(p.Input), r.limits().MaxPayload, interpreter.ErrPayloadTooLarge)
-	}
-	if _, err := value.Decode(p.Input); err != nil {
-		return nil, fmt.Errorf("input is not valid JSON: %w", err)
+	if len(p.Input) > r.maxPayload {
+		return nil, fmt.Errorf("input of %d bytes exceeds %d bytes: %w", len(p.Input), r.maxPayload, interpreter.ErrPayloadTooLarge)
 	}
 	version, privateVersion, err := r.defs.resolve(ctx, p.StateMachine, p.Version)
 	if err != nil {
@@ -417,20 +421,14 @@ func (r *Runner) begin(ctx context.Context, bp beginParams) (*run, error) {
 	go func() {
 		defer r.wg.Done()
 		ended, err := r.private.Wait(r.ctx, ex.ID)
-		if err != nil && r.ctx.Err() != nil {
-			err = ErrStopped
+		if r.ctx.Err() != nil {
+			// Cut by Stop: whatever it ended with (a task call cancelled
+			// by the shutdown fails it) is not its result.
+			ended, err = nil, ErrStopped
 		}
 		r.end(x, ended, err)
 	}()
 	return x, nil
-}
-
-func (r *Runner) limits() interpreter.Limits {
-	l := r.cfg.Limits
-	if l.MaxPayload <= 0 {
-		l.MaxPayload = interpreter.DefaultLimits.MaxPayload
-	}
-	return l
 }
 
 // admit counts a run against the node's bounds.
