@@ -78,6 +78,8 @@ type Server struct {
 	meta  *awsmeta.Meta
 	space arn.Space
 	log   *slog.Logger
+
+	syncStarts startCache // StartSyncExecution's recent state machine lookups (sync.go)
 }
 
 // New returns the AWS API server.

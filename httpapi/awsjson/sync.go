@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/httpapi/awsmeta"
@@ -86,11 +88,11 @@ func (s *Server) startSyncExecution(ctx context.Context, c *call) (any, error) {
 		return nil, errorf(excValidation, "1 validation error detected: Value '%s' at 'includedData' failed to satisfy constraint: Member must satisfy enum value set: [%s, %s]",
 			in.IncludedData, includeAllData, includeMetadataOnly)
 	}
-	name, revision, _, mc, err := s.resolveStart(ctx, in.StateMachineArn)
+	name, revision, typ, err := s.resolveSync(ctx, in.StateMachineArn)
 	if err != nil {
 		return nil, err
 	}
-	if mc.Type != awsmeta.Express {
+	if typ != awsmeta.Express {
 		return nil, errorf(excSMTypeNotSupported, "This operation is not supported by this type of state machine")
 	}
 	if s.cfg.Express == nil {
@@ -131,6 +133,56 @@ func (s *Server) startSyncExecution(ctx context.Context, c *call) (any, error) {
 		}
 	}
 	return out, nil
+}
+
+// startCacheTTL is how long StartSyncExecution trusts what it read of a
+// state machine: its latest revision and its type. Without it each call
+// reads both from the store, which on Redis costs more than the Express
+// run itself. AWS documents the same lag: executions started just after
+// UpdateStateMachine may run the previous definition.
+const startCacheTTL = 250 * time.Millisecond
+
+// startCacheMax bounds the cache: the ARNs come from callers.
+const startCacheMax = 10_000
+
+// startCache remembers what unqualified state machine ARNs resolved to, for
+// startCacheTTL. Version and alias ARNs are not kept: an alias picks a
+// version by weight on every start.
+type startCache struct {
+	mu sync.Mutex
+	m  map[string]cachedStart
+}
+
+type cachedStart struct {
+	name     string
+	revision int
+	typ      string
+	until    time.Time
+}
+
+// resolveSync is resolveStart for StartSyncExecution, through startCache.
+func (s *Server) resolveSync(ctx context.Context, stateMachineArn string) (name string, revision int, typ string, err error) {
+	now := s.cfg.Now()
+	c := &s.syncStarts
+	c.mu.Lock()
+	hit, ok := c.m[stateMachineArn]
+	c.mu.Unlock()
+	if ok && now.Before(hit.until) {
+		return hit.name, hit.revision, hit.typ, nil
+	}
+	name, revision, note, mc, err := s.resolveStart(ctx, stateMachineArn)
+	if err != nil {
+		return "", 0, "", err
+	}
+	if note == (awsmeta.ExecutionNote{}) { // an unqualified ARN
+		c.mu.Lock()
+		if c.m == nil || len(c.m) >= startCacheMax {
+			c.m = map[string]cachedStart{}
+		}
+		c.m[stateMachineArn] = cachedStart{name: name, revision: revision, typ: mc.Type, until: now.Add(startCacheTTL)}
+		c.mu.Unlock()
+	}
+	return name, revision, mc.Type, nil
 }
 
 // syncStatus is an ended execution's status as StartSyncExecution has
