@@ -44,6 +44,9 @@ func newAWSAPI(ctx context.Context, o *serveOptions, engine *interpreter.Engine,
 	default:
 		log.Info("AWS API signatures verified (--aws-credentials)", append(where, slog.Int("keys", len(creds)))...)
 	}
+	if cfg.Express, err = newExpress(ctx, o, engine, space, log); err != nil {
+		return nil, err
+	}
 	return awsjson.New(cfg), nil
 }
 

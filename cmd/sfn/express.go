@@ -1,0 +1,31 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/sfn-project/sfn/dsl/arn"
+	"github.com/sfn-project/sfn/httpapi/awsjson"
+	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/interpreter/express"
+)
+
+// newExpress starts the runner of EXPRESS executions of `sfn serve`, over
+// the engine's store (definitions, and the asynchronous starts that survive
+// a crash), with the engine's HTTP task policy. It stops when ctx ends,
+// letting the runs in flight finish for --shutdown-grace, while the HTTP
+// server drains.
+func newExpress(ctx context.Context, o *serveOptions, engine *interpreter.Engine, space arn.Space, log *slog.Logger) (awsjson.Express, error) {
+	// The policy's warnings were logged when the engine's client was built.
+	httpClient, err := httpTaskClient(o, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, err
+	}
+	r := express.New(express.Config{Store: engine.Store(), Space: space, Logger: log, LogData: o.logData,
+		HTTP: httpClient, Node: o.node, StopGrace: o.shutdownGrace})
+	if err := r.Start(ctx); err != nil {
+		return nil, fmt.Errorf("express executions: %w", err)
+	}
+	return awsjson.NewExpress(r, space), nil
+}
