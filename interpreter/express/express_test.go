@@ -17,6 +17,8 @@ import (
 	"github.com/sfn-project/sfn/interpreter/express"
 	"github.com/sfn-project/sfn/store"
 	"github.com/sfn-project/sfn/store/memory"
+	redisstore "github.com/sfn-project/sfn/store/redis"
+	"github.com/sfn-project/sfn/store/redis/redistest"
 )
 
 const (
@@ -80,7 +82,7 @@ func (e *ends) next(t *testing.T) express.Result {
 
 // fixture is a shared store with state machines and a Runner over it.
 type fixture struct {
-	shared *memory.Store
+	shared store.Store
 	eng    *interpreter.Engine // writes definitions to the shared store, as the API's engine does
 	gate   *gate
 	ends   *ends
@@ -88,7 +90,12 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	shared := memory.New()
+	return newFixtureOn(t, memory.New())
+}
+
+// newFixtureOn is newFixture over a store of the test's choosing.
+func newFixtureOn(t *testing.T, shared store.Store) *fixture {
+	t.Helper()
 	f := &fixture{shared: shared, eng: interpreter.New(interpreter.Config{Store: shared}), gate: newGate(), ends: newEnds()}
 	for name, def := range map[string]string{"passes": threePasses, "fails": fails, "waits": waits, "blocks": blocks, "activity": activity, "callback": callback} {
 		f.put(t, name, def)
@@ -419,6 +426,39 @@ func TestRecoveryAfterShutdown(t *testing.T) {
 	case again := <-f.ends.c:
 		t.Errorf("the start ran a third time: %+v", again)
 	default:
+	}
+}
+
+// The start documents and heartbeats work on Redis as on memory: a start
+// cut by one node's shutdown is run again by another.
+func TestRecoveryOnRedis(t *testing.T) {
+	t.Parallel()
+	st, err := redisstore.New(context.Background(), redisstore.Options{URL: redistest.URL(t), Prefix: fmt.Sprintf("express%d", time.Now().UnixNano())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	f := newFixtureOn(t, st)
+	ctx := context.Background()
+	a := f.runner(t, func(c *express.Config) { c.Node = "redis-a"; c.StopGrace = time.Millisecond })
+	res, err := a.StartAsync(ctx, express.Start{StateMachine: "blocks", Name: "on-redis", Input: json.RawMessage(`{"r":1}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-f.gate.arrived
+	a.Stop()
+	b := f.runner(t, func(c *express.Config) { c.Node = "redis-b" }) // its first round takes the start
+	<-f.gate.arrived
+	close(f.gate.open)
+	end := f.ends.next(t)
+	if end.ID != res.ID || end.Status != store.StatusSucceeded || string(end.Input) != `{"r":1}` {
+		t.Errorf("recovered run ended as %+v", end)
+	}
+	if _, err := st.GetDoc(ctx, express.KindStart, res.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("start document after the recovered run: %v, want ErrNotFound", err)
+	}
+	if b.Running() != 0 {
+		t.Errorf("node b still holds %d runs", b.Running())
 	}
 }
 
