@@ -36,7 +36,7 @@ const benchThreePasses = `{"StartAt":"A","States":{
 // one listener): EXPRESS through StartSyncExecution, and STANDARD through
 // the REST API's POST /v1/state-machines/{name}/executions?wait=5s, on the
 // memory store and on Redis (a private redis-server, appendfsync
-// everysec). The log gives express/standard per store.
+// everysec). With -v, the log gives express/standard per store.
 func BenchmarkExpressVsStandard(b *testing.B) {
 	stores := []struct {
 		name string
