@@ -5,7 +5,7 @@
 //
 // A Runner is a second interpreter.Engine over a private in-memory store.
 // It copies each definition version it runs from the shared store, capped
-// at the Express time limit, and forgets every execution as soon as it
+// at the Express time limit, and forgets every execution seconds after it
 // ends. Names are not idempotent: every start is a new execution with its
 // own id.
 //

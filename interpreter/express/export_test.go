@@ -18,7 +18,8 @@ func (r *Runner) HeldInMemory(ctx context.Context) int {
 	return len(sums)
 }
 
-// SweepNow does what the sweeper does after an end, at once.
+// SweepNow removes every ended execution from the private store, as the
+// sweeper does keepEnded after their ends.
 func (r *Runner) SweepNow(ctx context.Context) {
 	if _, err := r.mem.Expire(ctx, time.Now().Add(time.Hour), math.MaxInt32); err != nil {
 		panic(err)

@@ -29,6 +29,9 @@ var (
 	// down); a synchronous caller whose run was cut by a shutdown gets it
 	// too.
 	ErrStopped = errors.New("the Express runner is stopped")
+	// ErrResultLost: a synchronous run ended but its result could not be
+	// read (see keepEnded).
+	ErrResultLost = errors.New("the Express execution's result was lost")
 )
 
 // MaxDuration is AWS's limit on an Express execution: five minutes.
@@ -183,7 +186,6 @@ type Runner struct {
 	ctx      context.Context // ends when the runs in flight are cut
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
-	sweep    chan struct{} // an execution ended: forget it
 	hb       heartbeat
 
 	recovering sync.Mutex // one Recover at a time
@@ -206,8 +208,8 @@ func New(cfg Config) *Runner {
 	private := interpreter.New(interpreter.Config{
 		Store: mem, Logger: slog.New(quietEnds{cfg.Logger.With(slog.Bool("express", true)).Handler()}),
 		Limits: cfg.Limits, HTTP: cfg.HTTP, LogData: cfg.LogData, Space: cfg.Space,
-		// Ended executions are removed as soon as their result is read
-		// (sweep), not by the retention janitor.
+		// Ended executions are removed within seconds (runSweeper), not
+		// by the retention janitor.
 		Retention: -1,
 		Node:      cfg.Node,
 	})
@@ -219,14 +221,12 @@ func New(cfg Config) *Runner {
 	if maxPayload <= 0 {
 		maxPayload = interpreter.DefaultLimits.MaxPayload
 	}
-	r := &Runner{
+	return &Runner{
 		cfg: cfg, mem: mem, private: private, log: cfg.Logger, maxSecs: maxSecs, maxPayload: maxPayload,
-		defs:    newDefinitions(cfg.Store, private, maxSecs),
-		running: map[string]*run{}, sweep: make(chan struct{}, 1),
-		ctx: context.Background(), cancel: func() {},
+		defs: newDefinitions(cfg.Store, private, maxSecs), running: map[string]*run{},
+		stopping: true, // until Start
+		ctx:      context.Background(), cancel: func() {},
 	}
-	r.stopping = true // until Start
-	return r
 }
 
 // RegisterHandler makes Resource "handler:<name>" call h in Express runs.
@@ -421,10 +421,13 @@ func (r *Runner) begin(ctx context.Context, bp beginParams) (*run, error) {
 	go func() {
 		defer r.wg.Done()
 		ended, err := r.private.Wait(r.ctx, ex.ID)
-		if r.ctx.Err() != nil {
+		switch {
+		case r.ctx.Err() != nil:
 			// Cut by Stop: whatever it ended with (a task call cancelled
 			// by the shutdown fails it) is not its result.
 			ended, err = nil, ErrStopped
+		case err != nil:
+			ended, err = nil, fmt.Errorf("%w: express execution %s: %v", ErrResultLost, id, err)
 		}
 		r.end(x, ended, err)
 	}()
@@ -489,10 +492,6 @@ func (r *Runner) end(x *run, ex *interpreter.Execution, err error) {
 	if r.cfg.Ended != nil {
 		r.cfg.Ended(res)
 	}
-	select { // the private store forgets it (coalesced)
-	case r.sweep <- struct{}{}:
-	default:
-	}
 }
 
 // logEnd writes the execution's end, in place of the history AWS would send
@@ -514,20 +513,31 @@ func (r *Runner) logEnd(res *Result) {
 	r.log.LogAttrs(r.ctx, slog.LevelInfo, "express execution ended", attrs...)
 }
 
-// runSweeper removes ended executions from the private store, a batch at
-// a time: each removal scans the store, so ends that come together are
-// removed together.
+// Ended executions stay in the private store for keepEnded, and a sweep
+// every sweepEvery removes the older ones. The store cannot remove one
+// execution by id, only those that ended before a time, and a run's result
+// is read from it after the end is committed (Wait): an execution must not
+// go in between. keepEnded is that gap's bound, far above the microseconds
+// it takes; a run whose result was swept first anyway (the process stalled
+// for seconds) answers ErrResultLost. The store holds keepEnded's worth of
+// ended executions besides the running ones.
+const (
+	keepEnded  = 5 * time.Second
+	sweepEvery = time.Second
+)
+
+// runSweeper removes the ended executions older than keepEnded.
 func (r *Runner) runSweeper(ctx context.Context) {
 	x := store.AsExpirer(r.mem)
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-r.sweep:
+		case <-t.C:
 		}
-		// Every execution that has ended has a StoppedAt before this.
-		before := time.Now().Add(time.Hour)
-		if _, err := x.Expire(ctx, before, math.MaxInt32); err != nil && ctx.Err() == nil {
+		if _, err := x.Expire(ctx, time.Now().Add(-keepEnded), math.MaxInt32); err != nil && ctx.Err() == nil {
 			r.log.Warn("removing ended Express executions failed", slog.Any("error", err))
 		}
 	}
