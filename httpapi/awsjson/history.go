@@ -30,17 +30,6 @@ func init() {
 	})
 }
 
-// roleArnOrDefault is the roleArn AWS shows for a state machine: the one it
-// was created with, or, for one that has none (made through the REST API,
-// which has no roles), arn:<partition>:iam::<account>:role/sfn. sfn runs no
-// IAM: the role is only ever shown, never assumed.
-func roleArnOrDefault(space arn.Space, role string) string {
-	if role != "" {
-		return role
-	}
-	return "arn:" + arn.Partition(space.Region) + ":iam::" + space.Account + ":role/sfn"
-}
-
 // historyContext is what converting an execution's events needs besides
 // the events themselves: where its ARNs live, what ExecutionStarted shows,
 // and facts that sfn writes on an earlier event only (found by
@@ -463,7 +452,7 @@ func (s *Server) resolveHistory(ctx context.Context, id string, page []*storedEv
 			if err != nil {
 				return nil, err
 			}
-			hc.RoleArn = roleArnOrDefault(s.space, mc.RoleArn)
+			hc.RoleArn = s.roleArn(mc) // the same role DescribeStateMachine shows
 			note, err := s.meta.ExecutionNote(ctx, id)
 			if err != nil {
 				return nil, err
@@ -549,12 +538,18 @@ func (s *Server) mapIterationNames(ctx context.Context, id string, upTo int64) (
 			break
 		}
 		for _, e := range chunk {
-			ev, err := decodeEvent(e.Data)
-			if err != nil {
-				return nil, err
+			// Only the members mapScan reads: the inputs and outputs,
+			// most of a history's bytes, are skipped, not copied.
+			var ev struct {
+				PreviousEventID int64  `json:"previousEventId"`
+				Type            string `json:"type"`
+				Name            string `json:"name"`
+				State           string `json:"state"`
 			}
-			ev.ID = e.ID
-			sc.add(ev)
+			if err := json.Unmarshal(e.Data, &ev); err != nil {
+				return nil, fmt.Errorf("stored history event %d: %w", e.ID, err)
+			}
+			sc.add(&storedEvent{ID: e.ID, PreviousEventID: ev.PreviousEventID, Type: ev.Type, Name: ev.Name, State: ev.State})
 		}
 		after = chunk[len(chunk)-1].ID
 	}
