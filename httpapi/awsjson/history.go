@@ -525,7 +525,11 @@ func (s *Server) taskResource(ctx context.Context, id string, ev *storedEvent, k
 const historyScanChunk = 1000
 
 // mapIterationNames finds the Map state of every MapIteration… event with
-// an id up to upTo, reading the history from its start (mapScan).
+// an id up to upTo, reading the history from its start (mapScan). A page
+// with MapIteration… events so costs a read of the history up to it (at
+// most 25 reads of 1,000 events); a page without them costs nothing. Were
+// the engine to write the Map's name in these events, as it writes the
+// index, this would go.
 func (s *Server) mapIterationNames(ctx context.Context, id string, upTo int64) (map[int64]string, error) {
 	sc := newMapScan()
 	var after int64
