@@ -5,6 +5,10 @@ go 1.26.0
 require (
 	github.com/PaesslerAG/gval v1.0.0 // the expression language behind jsonpath filters ([?(...)])
 	github.com/PaesslerAG/jsonpath v0.1.1 // JSONPath filters, behind dsl/jsonpath; reference paths use our own walker
+	github.com/aws/aws-sdk-go-v2 v1.48.0 // the AWS API's SigV4 verification uses the SDK's own v4 signer (aws/signer/v4), not hand-written crypto
+	github.com/aws/aws-sdk-go-v2/credentials v1.21.3 // tests only: static credentials for the real SDK client
+	github.com/aws/aws-sdk-go-v2/service/sfn v1.41.2 // tests only: the real Step Functions client judges the AWS API
+	github.com/aws/smithy-go v1.28.9 // tests only: the SDK's error types and middleware (host prefix off)
 	github.com/getkin/kin-openapi v0.153.0 // tests only: validates openapi.yaml and real responses against it
 	github.com/go-chi/chi/v5 v5.5.0 // HTTP router: small, net/http middleware
 	github.com/google/go-cmp v0.7.0 // tests: readable diffs of values
@@ -18,21 +22,8 @@ require (
 )
 
 require (
-	github.com/aws/aws-sdk-go-v2 v1.48.0 // indirect
-	github.com/aws/aws-sdk-go-v2/config v1.33.21 // indirect
-	github.com/aws/aws-sdk-go-v2/credentials v1.21.3 // indirect
-	github.com/aws/aws-sdk-go-v2/feature/ec2/imds v1.20.9 // indirect
 	github.com/aws/aws-sdk-go-v2/internal/configsources v1.5.12 // indirect
 	github.com/aws/aws-sdk-go-v2/internal/endpoints/v2 v2.8.12 // indirect
-	github.com/aws/aws-sdk-go-v2/internal/v4a v1.5.12 // indirect
-	github.com/aws/aws-sdk-go-v2/service/internal/accept-encoding v1.13.25 // indirect
-	github.com/aws/aws-sdk-go-v2/service/internal/presigned-url v1.14.12 // indirect
-	github.com/aws/aws-sdk-go-v2/service/sfn v1.41.2 // indirect
-	github.com/aws/aws-sdk-go-v2/service/signin v1.14.0 // indirect
-	github.com/aws/aws-sdk-go-v2/service/sso v1.39.5 // indirect
-	github.com/aws/aws-sdk-go-v2/service/ssooidc v1.44.5 // indirect
-	github.com/aws/aws-sdk-go-v2/service/sts v1.53.0 // indirect
-	github.com/aws/smithy-go v1.28.9 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/go-openapi/jsonpointer v0.22.5 // indirect
