@@ -352,7 +352,13 @@ func (r *run) abort(errName, cause string, timedOut bool) {
 		if timedOut {
 			continue // AWS writes no …StateAborted events on a timeout
 		}
-		if s := r.state(t); s != nil && t.Entered {
+		// A stop cuts short the states that are running something (a task,
+		// branches, iterations): AWS records their …StateAborted. A Wait is
+		// only waiting, and AWS records no WaitStateAborted when an
+		// execution is stopped during one (LocalStack's recording of AWS,
+		// test_stop_execution: ExecutionStarted, WaitStateEntered,
+		// ExecutionAborted).
+		if s := r.state(t); s != nil && t.Entered && s.Kind != dsl.Wait {
 			r.event(t.Prev, abortedName(s.Kind)).str("name", s.Name).endIn(t)
 		}
 		if p := r.threads[t.Parent]; p != nil {
