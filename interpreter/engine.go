@@ -78,6 +78,12 @@ type Config struct {
 	// answers Task states by name this way, whatever their resource. An
 	// attempt it does not handle is performed as usual.
 	TaskInterceptor func(ctx context.Context, t TaskRequest) (output json.RawMessage, err error, handled bool)
+	// ContextIDs, when set, names executions in the context object: the
+	// $$.Execution.Id and $$.Execution.Name of the execution stored as id
+	// (ok false: the stored ones). Express runs use it: a node keeps them
+	// under a UUID of its own, and they show their express ARN and the
+	// name their caller gave.
+	ContextIDs func(id string) (execID, execName string, ok bool)
 	// Observer, when set, is told about every committed step (metrics).
 	Observer Observer
 	// LogData includes inputs and outputs in log lines (off by default:

@@ -20,6 +20,8 @@ type stepDeps struct {
 	UUID   func() string
 	Random func() float64
 	Secret func() string // the unguessable part of a task token
+	// ContextIDs is Config.ContextIDs.
+	ContextIDs func(id string) (execID, execName string, ok bool)
 }
 
 // Limits are the per-execution limits (AWS's by default).

@@ -28,14 +28,19 @@ func (r *run) env(t *thread, s *dsl.State, token string) states.Env {
 // contextEnv always builds the context object.
 func (r *run) contextEnv(t *thread, s *dsl.State, token string) states.Env {
 	if r.execCtx == nil {
-		id, smID := r.id, r.smName+":"+strconv.Itoa(r.version)
+		id, smID, name := r.id, r.smName+":"+strconv.Itoa(r.version), r.execName
 		if r.hdr.ARNIDs {
 			id, smID = r.space.ExecutionOfID(r.id), r.space.StateMachine(r.smName)
+		}
+		if r.deps.ContextIDs != nil {
+			if cid, cname, ok := r.deps.ContextIDs(r.id); ok {
+				id, name = cid, cname
+			}
 		}
 		e := value.NewObject(5)
 		e.Set("Id", id)
 		e.Set("Input", r.executionInput())
-		e.Set("Name", r.execName)
+		e.Set("Name", name)
 		e.Set("StartTime", FormatTime(r.startedAt))
 		if r.hdr.RedriveCount > 0 {
 			e.Set("RedriveCount", value.Int(int64(r.hdr.RedriveCount)))

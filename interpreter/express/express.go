@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -205,9 +206,14 @@ type run struct {
 func New(cfg Config) *Runner {
 	cfg = cfg.withDefaults()
 	mem := memory.New()
+	r := &Runner{}
 	private := interpreter.New(interpreter.Config{
 		Store: mem, Logger: slog.New(quietEnds{cfg.Logger.With(slog.Bool("express", true)).Handler()}),
 		Limits: cfg.Limits, HTTP: cfg.HTTP, LogData: cfg.LogData, Space: cfg.Space,
+		// A run is stored under a UUID (names are not unique among Express
+		// runs); its context object shows what AWS shows: the express ARN
+		// and the name its caller gave.
+		ContextIDs: r.contextIDs,
 		// Ended executions are removed within seconds (runSweeper), not
 		// by the retention janitor.
 		Retention: -1,
@@ -221,12 +227,29 @@ func New(cfg Config) *Runner {
 	if maxPayload <= 0 {
 		maxPayload = interpreter.DefaultLimits.MaxPayload
 	}
-	return &Runner{
+	*r = Runner{
 		cfg: cfg, mem: mem, private: private, log: cfg.Logger, maxSecs: maxSecs, maxPayload: maxPayload,
 		defs: newDefinitions(cfg.Store, private, maxSecs), running: map[string]*run{},
 		stopping: true, // until Start
 		ctx:      context.Background(), cancel: func() {},
 	}
+	return r
+}
+
+// contextIDs gives the private engine a run's express ARN and name for
+// its context object, by the id it is stored under ("<state machine>:<id>").
+func (r *Runner) contextIDs(stored string) (string, string, bool) {
+	_, id, ok := strings.Cut(stored, ":")
+	if !ok {
+		return "", "", false
+	}
+	r.mu.Lock()
+	x := r.running[id]
+	r.mu.Unlock()
+	if x == nil {
+		return "", "", false
+	}
+	return r.cfg.Space.Express(x.res.StateMachine, x.res.Name, x.res.ID), x.res.Name, true
 }
 
 // RegisterHandler makes Resource "handler:<name>" call h in Express runs.

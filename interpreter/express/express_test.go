@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/interpreter/express"
 	"github.com/sfn-project/sfn/store"
@@ -555,4 +556,37 @@ func TestStopWaitsForRuns(t *testing.T) {
 		t.Errorf("a run finishing during Stop: %v", err)
 	}
 	<-stopped
+}
+
+// The context object of an Express run names it as AWS does: $$.Execution.Id
+// is its express ARN and $$.Execution.Name the caller's name, not the UUID
+// the node stores it under; $$.StateMachine.Id is the state machine's ARN.
+func TestContextObjectNamesTheRun(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.put(t, "context", `{"StartAt":"Ids","States":{"Ids":{"Type":"Pass","End":true,
+		"Parameters":{"id.$":"$$.Execution.Id","name.$":"$$.Execution.Name","sm.$":"$$.StateMachine.Id"}}}}`)
+	space := arn.Space{Region: "eu-west-1", Account: "210987654321"}
+	r := f.runner(t, func(c *express.Config) { c.Space = space })
+	res, err := r.StartSync(context.Background(), express.Start{StateMachine: "context", Name: "caller-name"})
+	if err != nil || res.Status != store.StatusSucceeded {
+		t.Fatalf("%v %+v", err, res)
+	}
+	var got struct{ ID, Name, SM string }
+	if err := json.Unmarshal(res.Output, &struct {
+		ID   *string `json:"id"`
+		Name *string `json:"name"`
+		SM   *string `json:"sm"`
+	}{&got.ID, &got.Name, &got.SM}); err != nil {
+		t.Fatal(err)
+	}
+	if want := space.Express("context", "caller-name", res.ID); got.ID != want {
+		t.Errorf("$$.Execution.Id = %q, want %q", got.ID, want)
+	}
+	if got.Name != "caller-name" {
+		t.Errorf("$$.Execution.Name = %q, want caller-name", got.Name)
+	}
+	if want := space.StateMachine("context"); got.SM != want {
+		t.Errorf("$$.StateMachine.Id = %q, want %q", got.SM, want)
+	}
 }
