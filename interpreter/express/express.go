@@ -341,8 +341,23 @@ func (r *Runner) Running() int {
 	return len(r.running)
 }
 
+// StillRunningError is StartSync's error when its caller stops waiting
+// (ctx ends) after the run began: the run goes on, and Result is the run
+// as it began (Status RUNNING), so that the caller can name it.
+type StillRunningError struct {
+	Result Result
+	Err    error // ctx's
+}
+
+func (e *StillRunningError) Error() string {
+	return fmt.Sprintf("express execution %s is still running: %v", e.Result.ID, e.Err)
+}
+
+func (e *StillRunningError) Unwrap() error { return e.Err }
+
 // StartSync runs an execution to its end and returns it. A run that the
-// caller stops waiting for (ctx) still runs to its end.
+// caller stops waiting for (ctx) still runs to its end: the error is then
+// a *StillRunningError wrapping ctx's.
 func (r *Runner) StartSync(ctx context.Context, p Start) (*Result, error) {
 	x, err := r.begin(ctx, beginParams{Start: p})
 	if err != nil {
@@ -355,7 +370,7 @@ func (r *Runner) StartSync(ctx context.Context, p Start) (*Result, error) {
 		}
 		return x.result, nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, &StillRunningError{Result: x.res, Err: ctx.Err()}
 	}
 }
 
