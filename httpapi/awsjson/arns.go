@@ -2,7 +2,6 @@ package awsjson
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/sfn-project/sfn/dsl/arn"
 )
@@ -101,4 +100,3 @@ func pageSize(v int) int {
 	return v
 }
 
-var _ = fmt.Sprintf
