@@ -7,10 +7,12 @@ import (
 	"strings"
 )
 
-// Page tokens (nextToken) wrap the store's cursors: "<kind>.<cursor>.<mac>",
-// base64url. The MAC ties a token to the listing that made it (and to
-// this process family's key), so a token from another listing, or one
-// typed by hand, is refused as InvalidToken instead of being misread.
+// Page tokens (nextToken) wrap the store's cursors: base64url of the cursor,
+// a dot, and a MAC of the listing's kind and the cursor. The MAC ties a
+// token to the listing that made it, so a token from another listing, or
+// one typed by hand, is refused as InvalidToken instead of being misread.
+// Its key is fixed and public: a cursor is no secret (it names the last
+// item of a page), and every node must accept every node's tokens.
 var tokenKey = []byte("sfn nextToken v1")
 
 func tokenMAC(kind, cursor string) string {
