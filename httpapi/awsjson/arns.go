@@ -99,4 +99,3 @@ func pageSize(v int) int {
 	}
 	return v
 }
-
