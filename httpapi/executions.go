@@ -138,10 +138,18 @@ func (s *server) startExecution(w http.ResponseWriter, r *http.Request) {
 	// the wait afterwards is long.
 	sctx, cancel := context.WithTimeout(r.Context(), s.cfg.StoreTimeout)
 	var note awsmeta.ExecutionNote
-	p.Version, note, err = s.startTarget(sctx, ref, body)
+	mc, err := s.meta().Machine(sctx, ref.Name)
+	if err == nil {
+		p.Version, note, err = s.startTarget(sctx, ref, body)
+	}
 	if err != nil {
 		cancel()
 		s.writeError(w, r, err)
+		return
+	}
+	if machineType(mc) == awsmeta.Express {
+		cancel()
+		s.startExpress(w, r, p, note, wait)
 		return
 	}
 	ex, existing, err := s.engine.StartExecution(sctx, p)

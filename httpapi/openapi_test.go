@@ -16,6 +16,7 @@ import (
 
 	"github.com/sfn-project/sfn/httpapi"
 	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/interpreter/express"
 	"github.com/sfn-project/sfn/store/memory"
 )
 
@@ -84,7 +85,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := setup(t, nil)
+	srv := setupExpress(t, testStore(t), express.Config{}, false).srv
 	put(t, srv, "chain", passChain)
 	put(t, srv, "slow", waitDef)
 	steps := []struct{ method, path, body, ctype string }{
@@ -128,6 +129,14 @@ func TestOpenAPIResponses(t *testing.T) {
 		{"GET", "/v1/state-machines/arn:aws:states:eu-west-1:123456789012:stateMachine:chain", "", ""},
 		{"DELETE", "/v1/state-machines/chain/aliases/live", "", ""},
 		{"DELETE", "/v1/state-machines/chain/aliases/live", "", ""},
+		// EXPRESS state machines.
+		{"PUT", "/v1/state-machines/fast?type=EXPRESS", passChain, "application/yaml"},
+		{"PUT", "/v1/state-machines/fast?type=STANDARD", passChain, "application/yaml"},
+		{"PUT", "/v1/state-machines/bad?type=EXPRESS", activityDef, "application/json"},
+		{"GET", "/v1/state-machines/fast", "", ""},
+		{"POST", "/v1/state-machines/fast/executions?wait=5s", `{"name":"x","input":{"a":1}}`, "application/json"},
+		{"POST", "/v1/state-machines/fast/executions", `{"name":"x"}`, "application/json"},
+		{"GET", "/v1/executions/arn:aws:states:us-east-1:123456789012:express:fast:x:00000000-0000-0000-0000-000000000000", "", ""},
 	}
 	for _, s := range steps {
 		req, _ := http.NewRequest(s.method, srv.URL+s.path, strings.NewReader(s.body))

@@ -115,6 +115,9 @@ func (s *server) executionID(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if a.Kind == arn.Express {
+		return "", expressNotKept(v)
+	}
 	if a.Kind != arn.Execution {
 		return "", errf(codeInvalidInput, fmt.Sprintf("%s is not the ARN of an execution", v))
 	}

@@ -54,6 +54,8 @@ type Config struct {
 	// AWS serves the AWS Step Functions API (POST / with X-Amz-Target,
 	// package awsjson) on the same listener; nil leaves it out.
 	AWS http.Handler
+	// Express runs the executions of EXPRESS state machines (httpapi/express.go); nil refuses them.
+	Express Express
 	// Draining, when closed, ends open event streams with a retry: hint, so
 	// that their clients reconnect (with Last-Event-ID) to another node
 	// while this one shuts down.

@@ -24,6 +24,8 @@ type stateMachineView struct {
 	DefinitionSHA256 string `json:"definitionSha256"`
 	CreatedAt        string `json:"createdAt"`
 	UpdatedAt        string `json:"updatedAt"`
+	// Type is STANDARD or EXPRESS; it never changes.
+	Type string `json:"type"`
 	// PublishedVersion is the published version (AWS's version number)
 	// that names this version, when one does.
 	PublishedVersion int             `json:"publishedVersion,omitempty"`
@@ -35,7 +37,7 @@ type stateMachineView struct {
 func smView(sm store.StateMachine, mc awsmeta.Machine, withDefinition bool) stateMachineView {
 	v := stateMachineView{Name: sm.Name, Version: sm.Version, DefinitionSHA256: sm.DefinitionSHA256,
 		CreatedAt: interpreter.FormatTime(sm.CreatedAt), UpdatedAt: interpreter.FormatTime(sm.UpdatedAt),
-		PublishedVersion: mc.PublishedNumber(sm.Version)}
+		Type: machineType(mc), PublishedVersion: mc.PublishedNumber(sm.Version)}
 	if withDefinition {
 		v.Definition = interpreter.DefinitionJSON(sm) // as uploaded: key order and numbers kept
 	}
@@ -46,6 +48,7 @@ type stateMachineItem struct {
 	Name             string `json:"name"`
 	Version          int    `json:"version"`
 	UpdatedAt        string `json:"updatedAt"`
+	Type             string `json:"type"`
 	PublishedVersion int    `json:"publishedVersion,omitempty"`
 }
 
@@ -70,22 +73,52 @@ func (s *server) putStateMachine(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	asked, err := typeParam(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	body, err := readBody(w, r, maxDefinitionBody)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := s.engine.PutStateMachine(r.Context(), name, body, definitionFormat(r))
+	ctx, format := r.Context(), definitionFormat(r)
+	// The type is the document's for an existing name (a STANDARD machine
+	// made here has none), the one asked for a new one.
+	_, err = s.engine.Store().GetStateMachine(ctx, name, 0)
+	exists := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.writeError(w, r, err)
+		return
+	}
+	mc, err := s.meta().Machine(ctx, name)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.createActivities(r.Context(), res.Activities); err != nil {
+	typ, err := putType(name, asked, exists, mc)
+	if err == nil && typ == awsmeta.Express {
+		if s.cfg.Express == nil {
+			err = errNoExpress
+		} else {
+			err = checkExpressDefinition(body, format)
+		}
+	}
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	mc, err := s.meta().Machine(r.Context(), name)
+	res, err := s.engine.PutStateMachine(ctx, name, body, format)
 	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.createActivities(ctx, res.Activities); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if mc, err = s.setType(ctx, name, typ, res.Outcome == store.Created, mc); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -161,7 +194,7 @@ func (s *server) listStateMachines(w http.ResponseWriter, r *http.Request) {
 	a := answer{StateMachines: make([]stateMachineItem, 0, len(sms)), NextCursor: next}
 	for i, sm := range sms {
 		a.StateMachines = append(a.StateMachines, stateMachineItem{Name: sm.Name, Version: sm.Version,
-			UpdatedAt: interpreter.FormatTime(sm.UpdatedAt), PublishedVersion: docs[i].PublishedNumber(sm.Version)})
+			UpdatedAt: interpreter.FormatTime(sm.UpdatedAt), Type: machineType(docs[i]), PublishedVersion: docs[i].PublishedNumber(sm.Version)})
 	}
 	writeJSON(w, http.StatusOK, a)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/sfn-project/sfn/httpapi/awsjson"
 	"github.com/sfn-project/sfn/httpapi/awsmeta"
 	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/interpreter/express"
 )
 
 // newAWSAPI builds the AWS Step Functions API of `sfn serve`: the node's
@@ -17,19 +18,20 @@ import (
 // at every later one) and who may call it. The AWS API is open (any
 // signature) only when the REST API is open too and no AWS keys are given:
 // keys given mean the operator wants signatures checked, and bearer tokens
-// without AWS keys close the AWS API to everyone.
-func newAWSAPI(ctx context.Context, o *serveOptions, engine *interpreter.Engine, tokens map[string]httpapi.Role, log *slog.Logger) (*awsjson.Server, error) {
+// without AWS keys close the AWS API to everyone. It also returns the
+// runner of EXPRESS executions, which the REST API shares.
+func newAWSAPI(ctx context.Context, o *serveOptions, engine *interpreter.Engine, tokens map[string]httpapi.Role, log *slog.Logger) (*awsjson.Server, *express.Runner, error) {
 	space, err := serveSpace(o)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	creds, err := readAWSCredentials(o.awsCredentials)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	meta := awsmeta.New(engine.Store())
 	if err := meta.EnsureSpace(ctx, space); err != nil {
-		return nil, fmt.Errorf("AWS API: %w", err)
+		return nil, nil, fmt.Errorf("AWS API: %w", err)
 	}
 	cfg := awsjson.Config{Engine: engine, Meta: meta, Space: space, Logger: log,
 		Credentials: creds, Open: tokens == nil && creds == nil}
@@ -44,10 +46,12 @@ func newAWSAPI(ctx context.Context, o *serveOptions, engine *interpreter.Engine,
 	default:
 		log.Info("AWS API signatures verified (--aws-credentials)", append(where, slog.Int("keys", len(creds)))...)
 	}
-	if cfg.Express, err = newExpress(ctx, o, engine, space, log); err != nil {
-		return nil, err
+	runner, err := newExpress(ctx, o, engine, space, log)
+	if err != nil {
+		return nil, nil, err
 	}
-	return awsjson.New(cfg), nil
+	cfg.Express = awsjson.NewExpress(runner, space)
+	return awsjson.New(cfg), runner, nil
 }
 
 // readAWSCredentials reads --aws-credentials (awsjson.ParseCredentials has

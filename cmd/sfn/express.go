@@ -6,17 +6,16 @@ import (
 	"log/slog"
 
 	"github.com/sfn-project/sfn/dsl/arn"
-	"github.com/sfn-project/sfn/httpapi/awsjson"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/interpreter/express"
 )
 
 // newExpress starts the runner of EXPRESS executions of `sfn serve`, over
 // the engine's store (definitions, and the asynchronous starts that survive
-// a crash), with the engine's HTTP task policy. It stops when ctx ends,
-// letting the runs in flight finish for --shutdown-grace, while the HTTP
-// server drains.
-func newExpress(ctx context.Context, o *serveOptions, engine *interpreter.Engine, space arn.Space, log *slog.Logger) (awsjson.Express, error) {
+// a crash), with the engine's HTTP task policy; both APIs start executions
+// on it. It stops when ctx ends, letting the runs in flight finish for
+// --shutdown-grace, while the HTTP server drains.
+func newExpress(ctx context.Context, o *serveOptions, engine *interpreter.Engine, space arn.Space, log *slog.Logger) (*express.Runner, error) {
 	// The policy's warnings were logged when the engine's client was built.
 	httpClient, err := httpTaskClient(o, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -27,5 +26,5 @@ func newExpress(ctx context.Context, o *serveOptions, engine *interpreter.Engine
 	if err := r.Start(ctx); err != nil {
 		return nil, fmt.Errorf("express executions: %w", err)
 	}
-	return awsjson.NewExpress(r, space), nil
+	return r, nil
 }

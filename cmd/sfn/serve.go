@@ -358,12 +358,12 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 		defer stopProfiles()
 	}
 	draining := make(chan struct{})
-	aws, err := newAWSAPI(ctx, o, engine, tokens, log)
+	aws, runner, err := newAWSAPI(ctx, o, engine, tokens, log)
 	if err != nil {
 		return err
 	}
 	apiCfg := httpapi.Config{Engine: engine, Logger: log, AuthTokens: tokens, Registry: reg, Draining: draining,
-		TrustedOrigins: o.trustedOrigins, AWS: aws}
+		TrustedOrigins: o.trustedOrigins, AWS: aws, Express: runner}
 	if tokens == nil || len(o.allowedHosts) > 0 {
 		// The Host check: an open API must not answer a rebound name; with
 		// tokens a rebound page has none to send, and the check is opt-in.
