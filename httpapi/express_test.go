@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -92,9 +93,15 @@ var expressStores = []struct {
 }
 
 // awsClient is the real SDK client for the AWS API of srv (open: any
-// signature).
+// signature). It dials srv whatever the host, as a resolver would for the
+// sync-<host> the SDK sends StartSyncExecution to.
 func awsClient(srv *httptest.Server) *sfn.Client {
-	return sfn.New(sfn.Options{Region: arn.DefaultRegion, BaseEndpoint: aws.String(srv.URL),
+	addr := srv.Listener.Addr().String()
+	dialer := &net.Dialer{}
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return dialer.DialContext(ctx, network, addr)
+	}}}
+	return sfn.New(sfn.Options{Region: arn.DefaultRegion, BaseEndpoint: aws.String(srv.URL), HTTPClient: hc,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDSFNTEST", "any-secret", ""), Retryer: aws.NopRetryer{}})
 }
 
@@ -146,11 +153,15 @@ func TestExpressStateMachines(t *testing.T) {
 			}
 			put(t, srv, "fast", passChain) // back to the first definition, as version 3
 
-			// The AWS API sees the same type.
-			out, err := awsClient(srv).DescribeStateMachine(context.Background(), &sfn.DescribeStateMachineInput{
-				StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:fast")})
+			// The AWS API sees the same type, and runs it.
+			fastArn := aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:fast")
+			out, err := awsClient(srv).DescribeStateMachine(context.Background(), &sfn.DescribeStateMachineInput{StateMachineArn: fastArn})
 			if err != nil || out.Type != sfntypes.StateMachineTypeExpress {
 				t.Fatalf("DescribeStateMachine: %+v, %v", out, err)
+			}
+			sync, err := awsClient(srv).StartSyncExecution(context.Background(), &sfn.StartSyncExecutionInput{StateMachineArn: fastArn, Input: aws.String(`{}`)})
+			if err != nil || sync.Status != sfntypes.SyncExecutionStatusSucceeded {
+				t.Fatalf("StartSyncExecution: %+v, %v", sync, err)
 			}
 
 			// A synchronous start answers the end; names are not idempotent.
@@ -233,6 +244,15 @@ func TestExpressFailureAndWait(t *testing.T) {
 	m := r.json(t)
 	if r.status != http.StatusOK || m["status"] != "FAILED" || m["error"] != "E.Boom" || m["cause"] != "because" || m["output"] != nil {
 		t.Fatalf("failed run: %d %s", r.status, r.body)
+	}
+
+	// A start through a published version says so.
+	if r := call(t, srv, http.MethodPost, "/v1/state-machines/boom/publish", nil); r.status != http.StatusCreated {
+		t.Fatalf("publish: %d %s", r.status, r.body)
+	}
+	r = call(t, srv, http.MethodPost, "/v1/state-machines/boom/executions?wait=10s", map[string]any{"publishedVersion": 1})
+	if m := r.json(t); r.status != http.StatusOK || m["publishedVersion"] != 1.0 || m["status"] != "FAILED" {
+		t.Fatalf("start of a published version: %d %s", r.status, r.body)
 	}
 
 	// A wait shorter than the run: 202 with the execution, which goes on.
