@@ -39,7 +39,7 @@ type executionView struct {
 // version, an alias), which its note in the documents says.
 func (s *server) describe(ctx context.Context, ex *interpreter.Execution) (executionView, error) {
 	v := fullView(ex)
-	n, err := s.meta().ExecutionNote(ctx, ex.ID)
+	n, err := s.meta().ExecutionNote(ctx, ex.ID, ex.StartedAt)
 	if err != nil {
 		return executionView{}, err
 	}
@@ -138,6 +138,8 @@ func (s *server) startExecution(w http.ResponseWriter, r *http.Request) {
 	// the wait afterwards is long.
 	sctx, cancel := context.WithTimeout(r.Context(), s.cfg.StoreTimeout)
 	var note awsmeta.ExecutionNote
+	// The state machine's document holds its type, which decides who runs
+	// it: the engine, or the Express runner (express.go).
 	mc, err := s.meta().Machine(sctx, ref.Name)
 	if err == nil {
 		p.Version, note, err = s.startTarget(sctx, ref, body)
@@ -153,8 +155,10 @@ func (s *server) startExecution(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ex, existing, err := s.engine.StartExecution(sctx, p)
-	if err == nil && !existing && (note != awsmeta.ExecutionNote{}) {
-		err = s.meta().NoteExecution(sctx, ex.ID, note)
+	if err == nil && (note != awsmeta.ExecutionNote{}) && (!existing || ex.Status == store.StatusRunning) {
+		// Also for a start found existing: a retry of a start whose note
+		// was not written (the writer died between the two) writes it.
+		err = s.meta().NoteExecution(sctx, ex.ID, ex.StartedAt, note)
 	}
 	cancel()
 	if err != nil {

@@ -98,8 +98,10 @@ func (s *Server) startExecution(ctx context.Context, c *call) (any, error) {
 		// that execution; AWS's is idempotent only while it runs.
 		return nil, errorf(excExecutionAlready, "Execution Already Exists: '%s'", execArn)
 	}
-	if !existing && (note != awsmeta.ExecutionNote{}) {
-		if err := s.meta.NoteExecution(ctx, ex.ID, note); err != nil {
+	if note != (awsmeta.ExecutionNote{}) {
+		// Also for a retried start (existing, running): the note may not
+		// have been written the first time; writing it again is a no-op.
+		if err := s.meta.NoteExecution(ctx, ex.ID, ex.StartedAt, note); err != nil {
 			return nil, err
 		}
 	}
@@ -235,7 +237,7 @@ func (s *Server) describeExecution(ctx context.Context, c *call) (any, error) {
 			out.RedriveDate = epoch(t)
 		}
 	}
-	note, err := s.meta.ExecutionNote(ctx, ex.ID)
+	note, err := s.meta.ExecutionNote(ctx, ex.ID, ex.StartedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -370,7 +372,7 @@ func (s *Server) listExecutions(ctx context.Context, c *call) (any, error) {
 // redriven), reading what they need only when they are asked for.
 func (s *Server) listFilter(ctx context.Context, a arn.ARN, redrive string, sum store.Summary, it *executionItem) (bool, error) {
 	if a.Kind != arn.StateMachine {
-		note, err := s.meta.ExecutionNote(ctx, sum.ID)
+		note, err := s.meta.ExecutionNote(ctx, sum.ID, sum.StartedAt)
 		if err != nil {
 			return false, err
 		}

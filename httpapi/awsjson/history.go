@@ -453,7 +453,11 @@ func (s *Server) resolveHistory(ctx context.Context, id string, page []*storedEv
 				return nil, err
 			}
 			hc.RoleArn = s.roleArn(mc) // the same role DescribeStateMachine shows
-			note, err := s.meta.ExecutionNote(ctx, id)
+			started, err := time.Parse(time.RFC3339Nano, ev.Timestamp) // ExecutionStarted's time is the execution's start
+			if err != nil {
+				return nil, fmt.Errorf("history event %d: timestamp %q: %w", ev.ID, ev.Timestamp, err)
+			}
+			note, err := s.meta.ExecutionNote(ctx, id, started)
 			if err != nil {
 				return nil, err
 			}

@@ -730,12 +730,12 @@ func TestHistoryRoleAndVersion(t *testing.T) {
 	h := newHistHarness(t)
 	sc := histScenarios[0]
 	id := h.start(t, sc.name, sc.def, sc.input)
-	h.wait(t, id)
+	ex := h.wait(t, id)
 	const role = "arn:aws:iam::123456789012:role/history-test"
 	if _, err := h.meta.UpdateMachine(h.ctx, h.name(sc.name), func(m *awsmeta.Machine) error { m.RoleArn = role; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.meta.NoteExecution(h.ctx, id, awsmeta.ExecutionNote{Version: 3, Alias: "live"}); err != nil {
+	if err := h.meta.NoteExecution(h.ctx, id, ex.StartedAt, awsmeta.ExecutionNote{Version: 3, Alias: "live"}); err != nil {
 		t.Fatal(err)
 	}
 	events := h.sdkHistory(t, sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(h.arnOf(id)), ReverseOrder: true, MaxResults: 4})

@@ -274,18 +274,47 @@ func (m *Meta) ListActivities(ctx context.Context, cursor string, limit int) ([]
 	return out, next, nil
 }
 
-// NoteExecution records how execution id was started (version or alias).
-func (m *Meta) NoteExecution(ctx context.Context, id string, n ExecutionNote) error {
-	data, _ := json.Marshal(n)
-	_, err := m.docs.PutDoc(ctx, store.Doc{Kind: kindExec, Name: id, Data: data})
-	if errors.Is(err, store.ErrConflict) {
-		return nil // an idempotent start already noted it
-	}
-	return err
+// noteDoc is an ExecutionNote as stored, with the start time of the
+// execution it belongs to: an execution name can be used again once the
+// janitor has removed the execution, and the new execution must not show
+// the old one's note.
+type noteDoc struct {
+	ExecutionNote
+	StartedAt int64 `json:"startedAt"` // Unix milliseconds
 }
 
-// ExecutionNote returns what NoteExecution recorded, zero when nothing.
-func (m *Meta) ExecutionNote(ctx context.Context, id string) (ExecutionNote, error) {
+// NoteExecution records how execution id, started at started, was started
+// (version or alias). It may be called again for the same start (a
+// retried start): the note is written once.
+func (m *Meta) NoteExecution(ctx context.Context, id string, started time.Time, n ExecutionNote) error {
+	want := noteDoc{ExecutionNote: n, StartedAt: started.UnixMilli()}
+	data, _ := json.Marshal(want)
+	for {
+		var rev int64
+		d, err := m.docs.GetDoc(ctx, kindExec, id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			var have noteDoc
+			if json.Unmarshal(d.Data, &have) == nil && have == want {
+				return nil
+			}
+			rev = d.Rev // an earlier execution's under this name: replaced
+		}
+		_, err = m.docs.PutDoc(ctx, store.Doc{Kind: kindExec, Name: id, Data: data, Rev: rev})
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		return err
+	}
+}
+
+// ExecutionNote returns what NoteExecution recorded for execution id
+// started at started, zero when nothing (or only a note of an earlier
+// execution under the same name).
+func (m *Meta) ExecutionNote(ctx context.Context, id string, started time.Time) (ExecutionNote, error) {
 	d, err := m.docs.GetDoc(ctx, kindExec, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return ExecutionNote{}, nil
@@ -293,9 +322,14 @@ func (m *Meta) ExecutionNote(ctx context.Context, id string) (ExecutionNote, err
 	if err != nil {
 		return ExecutionNote{}, err
 	}
-	var n ExecutionNote
-	err = json.Unmarshal(d.Data, &n)
-	return n, err
+	var n noteDoc
+	if err := json.Unmarshal(d.Data, &n); err != nil {
+		return ExecutionNote{}, fmt.Errorf("note of execution %s: %w", id, err)
+	}
+	if n.StartedAt != started.UnixMilli() {
+		return ExecutionNote{}, nil
+	}
+	return n.ExecutionNote, nil
 }
 
 // PublishedNumber returns the published version number that names revision
