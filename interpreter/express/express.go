@@ -257,9 +257,6 @@ func (r *Runner) RegisterHandler(name string, h interpreter.Handler) {
 	r.private.RegisterHandler(name, h)
 }
 
-// Node is the name of this node in the start documents.
-func (r *Runner) Node() string { return r.cfg.Node }
-
 // Start runs the private engine, says this node is alive, and runs the
 // heartbeat, the recovery of other nodes' starts and the sweeper in the
 // background until Stop. When ctx ends, the Runner stops as Stop does.
