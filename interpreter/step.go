@@ -365,7 +365,7 @@ func (r *run) abort(errName, cause string, timedOut bool) {
 		}
 		if p := r.threads[t.Parent]; p != nil {
 			if ps := r.state(p); ps != nil && ps.Kind == dsl.Map {
-				r.event(t.Prev, "MapIterationAborted").int("index", int64(t.Index)).end()
+				r.event(t.Prev, "MapIterationAborted").str("name", ps.Name).int("index", int64(t.Index)).end()
 			}
 		}
 	}

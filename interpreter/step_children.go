@@ -332,7 +332,7 @@ func (r *run) startIterations(t *thread, s *dsl.State) {
 				return
 			}
 		}
-		started := r.event(cw.StartedID, "MapIterationStarted").int("index", int64(i)).end()
+		started := r.event(cw.StartedID, "MapIterationStarted").str("name", s.Name).int("index", int64(i)).end()
 		state, kept, vars := s.Processor.StartAt, (*keptChildren)(nil), (*jv)(nil)
 		if rp := cw.resumeAt(i); rp != nil {
 			state, in, kept, vars = rp.State, rp.Input.V, rp.Keep, rp.Vars
@@ -381,7 +381,7 @@ func (r *run) childEnded(p *thread, s *dsl.State, kid *thread) {
 		if kid.Err != nil {
 			typ = "MapIterationFailed"
 		}
-		last = r.event(kid.Prev, typ).int("index", int64(i)).end()
+		last = r.event(kid.Prev, typ).str("name", s.Name).int("index", int64(i)).end()
 	}
 	cw.LastEvent = last
 	r.dropThread(kid)
@@ -475,7 +475,7 @@ func (r *run) abortChildren(t *thread, s *dsl.State) {
 		}
 		r.abortSubtree(kid)
 		if s.Kind == dsl.Map {
-			r.event(kid.Prev, "MapIterationAborted").int("index", int64(i)).end()
+			r.event(kid.Prev, "MapIterationAborted").str("name", s.Name).int("index", int64(i)).end()
 		}
 		cw.Done[i] = true
 		r.dropThread(kid)
