@@ -237,6 +237,9 @@ func (s *Server) sendTaskSuccess(ctx context.Context, c *call) (any, error) {
 	if in.Output == nil {
 		return nil, errorf(excValidation, "1 validation error detected: Value null at 'output' failed to satisfy constraint: Member must not be null")
 	}
+	if len(*in.Output) > maxPayload {
+		return nil, errorf(excValidation, "1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to %d", maxPayload)
+	}
 	if _, err := value.Decode([]byte(*in.Output)); err != nil {
 		return nil, errorf(excInvalidOutput, "Invalid Output: '%v'", err)
 	}

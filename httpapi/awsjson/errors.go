@@ -21,6 +21,7 @@ const (
 	excInvalidArn               = "InvalidArn"
 	excInvalidDefinition        = "InvalidDefinition"
 	excInvalidExecutionInput    = "InvalidExecutionInput"
+	excInvalidLoggingConfig     = "InvalidLoggingConfiguration"
 	excInvalidName              = "InvalidName"
 	excInvalidOutput            = "InvalidOutput"
 	excInvalidToken             = "InvalidToken"

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sfn-project/sfn/dsl/arn"
+	"github.com/sfn-project/sfn/dsl/failure"
 	"github.com/sfn-project/sfn/dsl/value"
 	"github.com/sfn-project/sfn/httpapi/awsmeta"
 	"github.com/sfn-project/sfn/interpreter"
@@ -24,14 +25,18 @@ func init() {
 	})
 }
 
+// maxPayload is AWS's limit of an execution's input and of a task's
+// output: 256 KiB.
+const maxPayload = 256 * 1024
+
 // executionInput checks a start's input member: absent is {}, and anything
 // else must be JSON (an empty string is not "no input": AWS refuses it).
 func executionInput(in *string) (json.RawMessage, error) {
 	if in == nil {
 		return json.RawMessage("{}"), nil
 	}
-	if len(*in) > 256*1024 {
-		return nil, errorf(excInvalidExecutionInput, "Invalid State Machine Execution Input: the input of %d bytes is over the limit of 262144 bytes", len(*in))
+	if len(*in) > maxPayload {
+		return nil, errorf(excInvalidExecutionInput, "Invalid State Machine Execution Input: the input of %d bytes is over the limit of %d bytes", len(*in), maxPayload)
 	}
 	if _, err := value.Decode([]byte(*in)); err != nil {
 		return nil, errorf(excInvalidExecutionInput, "Invalid State Machine Execution Input: '%v'", err)
@@ -117,8 +122,8 @@ func (s *Server) stopExecution(ctx context.Context, c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	if len(in.Error) > 256 || len(in.Cause) > 32768 {
-		return nil, errorf(excValidation, "1 validation error detected: error is at most 256 characters and cause at most 32768")
+	if failure.TooLong(in.Error, failure.MaxName) || failure.TooLong(in.Cause, failure.MaxCause) {
+		return nil, errorf(excValidation, "1 validation error detected: error is at most %d characters and cause at most %d", failure.MaxName, failure.MaxCause)
 	}
 	id, err := s.executionID("executionArn", in.ExecutionArn)
 	if err != nil {
@@ -251,10 +256,12 @@ func (s *Server) describeExecution(ctx context.Context, c *call) (any, error) {
 }
 
 // redriveDate is the time of an execution's last ExecutionRedriven event,
-// found by reading its history backwards (a redrive is near the end).
+// found by reading its history backwards: a redrive is near the end, and
+// the search stops after the last 1,000 events (DescribeExecution then
+// shows no redriveDate) rather than read a long history on every describe.
 func (s *Server) redriveDate(ctx context.Context, id string) (time.Time, error) {
 	var after int64
-	for page := 0; page < 50; page++ {
+	for page := 0; page < 5; page++ {
 		evs, err := s.eng.History(ctx, store.HistoryQuery{ID: id, After: after, Limit: 200, Reverse: true})
 		if err != nil {
 			return time.Time{}, err

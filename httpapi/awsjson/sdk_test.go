@@ -120,7 +120,6 @@ func sdkStateMachines(t *testing.T, e *sdkEnv) {
 			code, inMessage                 string
 		}{
 			{"the same JSON re-indented under a taken name", "taken", reindented.String(), testRole, "StateMachineAlreadyExists", "taken"},
-			{"another role under a taken name", "taken", sdkDefPass, testRole + "-other", "StateMachineAlreadyExists", "taken"},
 			{"a Next to no state", "broken", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Nowhere"}}}`, testRole,
 				"InvalidDefinition", "/States/A/Next"},
 			{"no StartAt", "broken", `{"States":{"A":{"Type":"Pass","End":true}}}`, testRole, "InvalidDefinition", "StartAt"},

@@ -1,6 +1,7 @@
 package awsjson
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,10 +24,19 @@ func init() {
 	})
 }
 
+// loggingConfig is a loggingConfiguration member, decoded into its typed
+// shape so that what is stored (and shown to every client later) is
+// always what the SDKs can read back.
 type loggingConfig struct {
-	Level                string          `json:"level"`
-	IncludeExecutionData bool            `json:"includeExecutionData"`
-	Destinations         json.RawMessage `json:"destinations,omitempty"`
+	Level                string           `json:"level"`
+	IncludeExecutionData bool             `json:"includeExecutionData"`
+	Destinations         []logDestination `json:"destinations,omitempty"`
+}
+
+type logDestination struct {
+	CloudWatchLogsLogGroup *struct {
+		LogGroupArn string `json:"logGroupArn,omitempty"`
+	} `json:"cloudWatchLogsLogGroup,omitempty"`
 }
 
 type tracingConfig struct {
@@ -45,6 +55,14 @@ func (s *Server) roleArn(mc awsmeta.Machine) string {
 		return mc.RoleArn
 	}
 	return s.defaultRoleArn()
+}
+
+// orDefault is b, or def when b is empty.
+func orDefault(b, def json.RawMessage) json.RawMessage {
+	if len(b) == 0 {
+		return def
+	}
+	return b
 }
 
 func logging(mc awsmeta.Machine) json.RawMessage {
@@ -82,31 +100,45 @@ func machineType(t string) (string, error) {
 	return "", errorf(excValidation, "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]", t)
 }
 
-func checkLogging(raw json.RawMessage) error {
-	if len(raw) == 0 {
-		return nil
-	}
-	var lc loggingConfig
-	if err := json.Unmarshal(raw, &lc); err != nil {
-		return errorf(excValidation, "loggingConfiguration: %v", err)
+// loggingJSON checks a loggingConfiguration and returns it as stored: nil
+// when absent.
+func loggingJSON(lc *loggingConfig) (json.RawMessage, error) {
+	if lc == nil {
+		return nil, nil
 	}
 	switch lc.Level {
-	case "", "ALL", "ERROR", "FATAL", "OFF":
+	case "":
+		lc.Level = "OFF"
+	case "ALL", "ERROR", "FATAL", "OFF":
+	default:
+		return nil, errorf(excValidation, "1 validation error detected: Value '%s' at 'loggingConfiguration.level' failed to satisfy constraint: Member must satisfy enum value set: [ALL, ERROR, FATAL, OFF]", lc.Level)
+	}
+	if lc.Level != "OFF" && len(lc.Destinations) == 0 {
+		return nil, errorf(excInvalidLoggingConfig, "Invalid Logging Configuration: Must specify exactly one Log Destination if logging level is not OFF.")
+	}
+	b, err := json.Marshal(lc)
+	return b, err
+}
+
+// tracingJSON returns a tracingConfiguration as stored: nil when absent.
+func tracingJSON(tc *tracingConfig) json.RawMessage {
+	if tc == nil {
 		return nil
 	}
-	return errorf(excValidation, "1 validation error detected: Value '%s' at 'loggingConfiguration.level' failed to satisfy constraint: Member must satisfy enum value set: [ALL, ERROR, FATAL, OFF]", lc.Level)
+	b, _ := json.Marshal(tc)
+	return b
 }
 
 type createStateMachineIn struct {
-	Name                 string          `json:"name"`
-	Definition           *string         `json:"definition"`
-	RoleArn              string          `json:"roleArn"`
-	Type                 string          `json:"type"`
-	LoggingConfiguration json.RawMessage `json:"loggingConfiguration"`
-	TracingConfiguration json.RawMessage `json:"tracingConfiguration"`
-	Tags                 []tagIn         `json:"tags"`
-	Publish              bool            `json:"publish"`
-	VersionDescription   string          `json:"versionDescription"`
+	Name                 string         `json:"name"`
+	Definition           *string        `json:"definition"`
+	RoleArn              string         `json:"roleArn"`
+	Type                 string         `json:"type"`
+	LoggingConfiguration *loggingConfig `json:"loggingConfiguration"`
+	TracingConfiguration *tracingConfig `json:"tracingConfiguration"`
+	Tags                 []tagIn        `json:"tags"`
+	Publish              bool           `json:"publish"`
+	VersionDescription   string         `json:"versionDescription"`
 }
 
 type createStateMachineOut struct {
@@ -133,9 +165,11 @@ func (s *Server) createStateMachine(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkLogging(in.LoggingConfiguration); err != nil {
+	logJSON, err := loggingJSON(in.LoggingConfiguration)
+	if err != nil {
 		return nil, err
 	}
+	traceJSON := tracingJSON(in.TracingConfiguration)
 	tags, err := checkTags(s.space.StateMachine(in.Name), nil, in.Tags)
 	if err != nil {
 		return nil, err
@@ -148,7 +182,12 @@ func (s *Server) createStateMachine(ctx context.Context, c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if definitionText(cur) != *in.Definition || s.roleArn(mc) != in.RoleArn || mc.Type != typ {
+		// AWS's idempotency check: name, definition, type, logging and
+		// tracing; "a different roleArn or tags" are ignored (and not
+		// updated).
+		if definitionText(cur) != *in.Definition || mc.Type != typ ||
+			!bytes.Equal(logging(mc), orDefault(logJSON, logging(awsmeta.Machine{}))) ||
+			!bytes.Equal(tracing(mc), orDefault(traceJSON, tracing(awsmeta.Machine{}))) {
 			return nil, errorf(excSMAlreadyExists, "State Machine Already Exists: '%s'", smArn)
 		}
 		out := createStateMachineOut{StateMachineArn: smArn, CreationDate: epoch(cur.CreatedAt)}
@@ -172,11 +211,22 @@ func (s *Server) createStateMachine(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, s.definitionError(err)
 	}
+	switch res.Outcome {
+	case store.NewVersion:
+		// Another create of this name got there between the look above
+		// and the put, with another definition (which this put has now
+		// followed with a revision of its own): the name is taken.
+		return nil, errorf(excSMAlreadyExists, "State Machine Already Exists: '%s'", smArn)
+	case store.Unchanged:
+		// Another create with the same definition got there first: this
+		// one is its repetition, and leaves its document alone.
+		return createStateMachineOut{StateMachineArn: smArn, CreationDate: epoch(res.StateMachine.CreatedAt)}, nil
+	}
 	// A new state machine starts with a new document: a name deleted and
 	// made again does not keep the old one's tags, versions or aliases.
 	if _, err := s.meta.UpdateMachine(ctx, in.Name, func(mc *awsmeta.Machine) error {
-		*mc = awsmeta.Machine{Type: typ, RoleArn: in.RoleArn, Tags: tags, Logging: in.LoggingConfiguration,
-			Tracing: in.TracingConfiguration, NextNumber: 1}
+		*mc = awsmeta.Machine{Type: typ, RoleArn: in.RoleArn, Tags: tags, Logging: logJSON,
+			Tracing: traceJSON, NextNumber: 1}
 		return nil
 	}); err != nil {
 		return nil, err
@@ -251,13 +301,13 @@ func (s *Server) describeStateMachine(ctx context.Context, c *call) (any, error)
 }
 
 type updateStateMachineIn struct {
-	StateMachineArn      string          `json:"stateMachineArn"`
-	Definition           *string         `json:"definition"`
-	RoleArn              string          `json:"roleArn"`
-	LoggingConfiguration json.RawMessage `json:"loggingConfiguration"`
-	TracingConfiguration json.RawMessage `json:"tracingConfiguration"`
-	Publish              bool            `json:"publish"`
-	VersionDescription   string          `json:"versionDescription"`
+	StateMachineArn      string         `json:"stateMachineArn"`
+	Definition           *string        `json:"definition"`
+	RoleArn              string         `json:"roleArn"`
+	LoggingConfiguration *loggingConfig `json:"loggingConfiguration"`
+	TracingConfiguration *tracingConfig `json:"tracingConfiguration"`
+	Publish              bool           `json:"publish"`
+	VersionDescription   string         `json:"versionDescription"`
 }
 
 type updateStateMachineOut struct {
@@ -280,12 +330,14 @@ func (s *Server) updateStateMachine(ctx context.Context, c *call) (any, error) {
 	if !found || a.Kind != arn.StateMachine {
 		return nil, noStateMachine(in.StateMachineArn)
 	}
-	if in.Definition == nil && in.RoleArn == "" && len(in.LoggingConfiguration) == 0 && len(in.TracingConfiguration) == 0 && !in.Publish {
+	if in.Definition == nil && in.RoleArn == "" && in.LoggingConfiguration == nil && in.TracingConfiguration == nil && !in.Publish {
 		return nil, errorf(excMissingRequiredParameter, "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
 	}
-	if err := checkLogging(in.LoggingConfiguration); err != nil {
+	logJSON, err := loggingJSON(in.LoggingConfiguration)
+	if err != nil {
 		return nil, err
 	}
+	traceJSON := tracingJSON(in.TracingConfiguration)
 	sm, err := s.eng.Store().GetStateMachine(ctx, a.Name, 0)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, noStateMachine(in.StateMachineArn)
@@ -311,11 +363,11 @@ func (s *Server) updateStateMachine(ctx context.Context, c *call) (any, error) {
 		if in.RoleArn != "" {
 			mc.RoleArn = in.RoleArn
 		}
-		if len(in.LoggingConfiguration) > 0 {
-			mc.Logging = in.LoggingConfiguration
+		if logJSON != nil {
+			mc.Logging = logJSON
 		}
-		if len(in.TracingConfiguration) > 0 {
-			mc.Tracing = in.TracingConfiguration
+		if traceJSON != nil {
+			mc.Tracing = traceJSON
 		}
 		return nil
 	})

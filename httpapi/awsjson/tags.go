@@ -75,8 +75,17 @@ func (s *Server) taggable(ctx context.Context, str string) (arn.ARN, error) {
 	return a, err
 }
 
-// changeTags applies change to the tags of the resource a names.
-func (s *Server) changeTags(ctx context.Context, a arn.ARN, change func([]awsmeta.Tag) ([]awsmeta.Tag, error)) error {
+// changeTags applies change to the tags of the resource a names. A
+// resource deleted since taggable looked is ResourceNotFound.
+func (s *Server) changeTags(ctx context.Context, a arn.ARN, arnStr string, change func([]awsmeta.Tag) ([]awsmeta.Tag, error)) error {
+	err := s.applyTags(ctx, a, change)
+	if errors.Is(err, store.ErrNotFound) {
+		return resourceNotFound(arnStr)
+	}
+	return err
+}
+
+func (s *Server) applyTags(ctx context.Context, a arn.ARN, change func([]awsmeta.Tag) ([]awsmeta.Tag, error)) error {
 	if a.Kind == arn.Activity {
 		var cerr error
 		err := s.meta.UpdateActivity(ctx, a.Name, func(act *awsmeta.Activity) {
@@ -111,7 +120,7 @@ func (s *Server) tagResource(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.changeTags(ctx, a, func(have []awsmeta.Tag) ([]awsmeta.Tag, error) {
+	return nil, s.changeTags(ctx, a, in.ResourceArn, func(have []awsmeta.Tag) ([]awsmeta.Tag, error) {
 		return checkTags(in.ResourceArn, have, in.Tags)
 	})
 }
@@ -132,7 +141,7 @@ func (s *Server) untagResource(ctx context.Context, c *call) (any, error) {
 	for _, k := range in.TagKeys {
 		drop[k] = true
 	}
-	return nil, s.changeTags(ctx, a, func(have []awsmeta.Tag) ([]awsmeta.Tag, error) {
+	return nil, s.changeTags(ctx, a, in.ResourceArn, func(have []awsmeta.Tag) ([]awsmeta.Tag, error) {
 		out := make([]awsmeta.Tag, 0, len(have))
 		for _, t := range have {
 			if !drop[t.Key] {
