@@ -80,25 +80,29 @@ func putType(name, asked string, exists bool, mc awsmeta.Machine) (string, error
 }
 
 // checkExpressDefinition refuses a definition an EXPRESS machine cannot run
-// (express.Check: activities, .waitForTaskToken) as a ValidationError that
-// points at the Task's Resource. A definition that does not load is left to
-// PutStateMachine, which reports all its problems.
+// (express.Problems: activities, .waitForTaskToken) as a ValidationError
+// that lists every such Task, each at its Resource. A definition that does
+// not load is left to PutStateMachine, which reports all its problems.
 func checkExpressDefinition(body []byte, format dsl.Format) error {
 	def, problems := dsl.Load(body, dsl.Options{Format: format})
 	if def == nil || problems.HasErrors() {
 		return nil
 	}
-	err := express.Check(def)
-	var unsupported *express.UnsupportedError
-	if !errors.As(err, &unsupported) {
-		return err
+	unsupported := express.Problems(&def.Machine)
+	if len(unsupported) == 0 {
+		return nil
 	}
-	p := dsl.Problem{Path: unsupported.Pointer + "/Resource", Code: dsl.CodeSchema, Severity: dsl.SeverityError, Message: err.Error()}
-	if doc, _ := source.Parse(body, format); doc != nil {
-		pos := doc.ValuePos(p.Path)
-		p.Line, p.Column = pos.Line, pos.Column
+	doc, _ := source.Parse(body, format)
+	out := make(dsl.Problems, 0, len(unsupported))
+	for _, u := range unsupported {
+		p := dsl.Problem{Path: u.Pointer + "/Resource", Code: dsl.CodeSchema, Severity: dsl.SeverityError, Message: u.Error()}
+		if doc != nil {
+			pos := doc.ValuePos(p.Path)
+			p.Line, p.Column = pos.Line, pos.Column
+		}
+		out = append(out, p)
 	}
-	return &interpreter.InvalidDefinitionError{Problems: dsl.Problems{p}}
+	return &interpreter.InvalidDefinitionError{Problems: out}
 }
 
 // setType records a new state machine's type in its document when the

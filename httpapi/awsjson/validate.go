@@ -10,6 +10,7 @@ import (
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/httpapi/awsmeta"
 	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/interpreter/express"
 )
 
 // ValidateStateMachineDefinition runs the validation that every PUT of a
@@ -108,30 +109,25 @@ func location(ptr string) string {
 	return ptr
 }
 
-// expressProblems lists what an EXPRESS state machine cannot run: AWS's
-// Express workflows support neither activities nor the .waitForTaskToken
+// expressMessages are AWS's words for what an EXPRESS state machine cannot
+// run (express.Problems finds them): activities and the .waitForTaskToken
 // (callback) integration pattern, which both wait on something outside the
 // run for longer than an Express run may last.
+var expressMessages = map[string]string{
+	express.ReasonActivity:     "Express state machine does not support activities",
+	express.ReasonWaitForToken: "Express state machine does not support '.waitForTaskToken' service integration",
+}
+
+// expressProblems lists what an EXPRESS state machine cannot run, as
+// diagnostics at each Task's Resource.
 func expressProblems(m *dsl.Machine) []diagnostic {
 	var out []diagnostic
-	for _, name := range m.Names {
-		st := m.States[name]
-		if t := st.Task; t != nil {
-			switch {
-			case t.WaitForToken:
-				out = append(out, diagnostic{Severity: severityError, Code: codeSchema, Location: st.Pointer + "/Resource",
-					Message: "Express state machine does not support '.waitForTaskToken' service integration"})
-			case t.Kind == dsl.ActivityTask:
-				out = append(out, diagnostic{Severity: severityError, Code: codeSchema, Location: st.Pointer + "/Resource",
-					Message: "Express state machine does not support activities"})
-			}
+	for _, p := range express.Problems(m) {
+		msg, ok := expressMessages[p.Reason]
+		if !ok {
+			msg = p.Error()
 		}
-		for _, b := range st.Branches {
-			out = append(out, expressProblems(b)...)
-		}
-		if st.Processor != nil {
-			out = append(out, expressProblems(st.Processor)...)
-		}
+		out = append(out, diagnostic{Severity: severityError, Code: codeSchema, Location: p.Pointer + "/Resource", Message: msg})
 	}
 	return out
 }

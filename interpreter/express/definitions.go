@@ -12,49 +12,58 @@ import (
 	"github.com/sfn-project/sfn/store"
 )
 
-// UnsupportedError is a definition that an Express execution cannot run.
+// UnsupportedError is a Task that an Express execution cannot run.
 type UnsupportedError struct {
 	State    string // the state's name
 	Pointer  string // its JSON Pointer in the definition
 	Resource string
-	Reason   string
+	Reason   string // ReasonActivity or ReasonWaitForToken
 }
+
+// Reasons of an UnsupportedError.
+const (
+	ReasonActivity     = "activities"
+	ReasonWaitForToken = "the '.waitForTaskToken' integration pattern"
+)
 
 func (e *UnsupportedError) Error() string {
 	return fmt.Sprintf("Express state machines do not support %s: state %q (%s) has Resource %q; use a STANDARD state machine",
 		e.Reason, e.State, e.Pointer, e.Resource)
 }
 
-// Check reports the first Task of def that an Express execution cannot
-// run: an activity, or the .waitForTaskToken pattern. Both wait for an
-// answer through the shared store (GetActivityTask, SendTaskSuccess),
-// which an Express execution, held in one node's memory, never sees. AWS
-// refuses them in Express state machines too.
-func Check(def *dsl.Definition) error {
-	return checkMachine(&def.Machine)
-}
-
-func checkMachine(m *dsl.Machine) error {
+// Problems lists every Task of m, its branches and its Map processors
+// included, that an Express execution cannot run, in definition order: an
+// activity, or the .waitForTaskToken pattern. Both wait for an answer
+// through the shared store (GetActivityTask, SendTaskSuccess), which an
+// Express execution, held in one node's memory, never sees. AWS refuses
+// them in Express state machines too.
+func Problems(m *dsl.Machine) []*UnsupportedError {
+	var out []*UnsupportedError
 	for _, name := range m.Names {
 		s := m.States[name]
-		if s.Task != nil {
+		if t := s.Task; t != nil {
 			switch {
-			case s.Task.Kind == dsl.ActivityTask:
-				return &UnsupportedError{State: s.Name, Pointer: s.Pointer, Resource: s.Task.Resource, Reason: "activities"}
-			case s.Task.WaitForToken:
-				return &UnsupportedError{State: s.Name, Pointer: s.Pointer, Resource: s.Task.Resource, Reason: "the '.waitForTaskToken' integration pattern"}
+			case t.Kind == dsl.ActivityTask:
+				out = append(out, &UnsupportedError{State: s.Name, Pointer: s.Pointer, Resource: t.Resource, Reason: ReasonActivity})
+			case t.WaitForToken:
+				out = append(out, &UnsupportedError{State: s.Name, Pointer: s.Pointer, Resource: t.Resource, Reason: ReasonWaitForToken})
 			}
 		}
 		for _, b := range s.Branches {
-			if err := checkMachine(b); err != nil {
-				return err
-			}
+			out = append(out, Problems(b)...)
 		}
 		if s.Processor != nil {
-			if err := checkMachine(s.Processor); err != nil {
-				return err
-			}
+			out = append(out, Problems(s.Processor)...)
 		}
+	}
+	return out
+}
+
+// Check returns the first of def's Problems as an error, nil when there
+// is none.
+func Check(def *dsl.Definition) error {
+	if ps := Problems(&def.Machine); len(ps) > 0 {
+		return ps[0]
 	}
 	return nil
 }

@@ -17,7 +17,7 @@
 //     removed when the run ends; the Runners of the other nodes run again
 //     the starts of a node whose heartbeat has lapsed (recovery.go).
 //
-// Activities and .waitForTaskToken tasks are refused (Check), as on AWS:
+// Activities and .waitForTaskToken tasks are refused (Problems, Check), as on AWS:
 // their answers arrive through the shared store, which an Express run never
 // reaches.
 package express
