@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 
+	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/httpapi"
 	"github.com/sfn-project/sfn/httpapi/awsjson"
 	"github.com/sfn-project/sfn/httpapi/awsmeta"
@@ -14,26 +14,20 @@ import (
 )
 
 // newAWSAPI builds the AWS Step Functions API of `sfn serve`: the node's
-// region and account (recorded in the store at the first start and checked
-// at every later one) and who may call it. The AWS API is open (any
+// region and account (space, which runServe has checked against the store
+// before the engine started) and who may call it. The AWS API is open (any
 // signature) only when the REST API is open too and no AWS keys are given:
 // keys given mean the operator wants signatures checked, and bearer tokens
 // without AWS keys close the AWS API to everyone. It also returns the
-// runner of EXPRESS executions, which the REST API shares.
-func newAWSAPI(ctx context.Context, o *serveOptions, engine *interpreter.Engine, tokens map[string]httpapi.Role, log *slog.Logger) (*awsjson.Server, *express.Runner, error) {
-	space, err := serveSpace(o)
-	if err != nil {
-		return nil, nil, err
-	}
+// runner of EXPRESS executions, which the REST API shares, started on ctx
+// (it stops when ctx ends; runServe passes one that does not and stops it
+// itself); the caller stops it.
+func newAWSAPI(ctx context.Context, o *serveOptions, engine *interpreter.Engine, space arn.Space, tokens map[string]httpapi.Role, log *slog.Logger) (*awsjson.Server, *express.Runner, error) {
 	creds, err := readAWSCredentials(o.awsCredentials)
 	if err != nil {
 		return nil, nil, err
 	}
-	meta := awsmeta.New(engine.Store())
-	if err := meta.EnsureSpace(ctx, space); err != nil {
-		return nil, nil, fmt.Errorf("AWS API: %w", err)
-	}
-	cfg := awsjson.Config{Engine: engine, Meta: meta, Space: space, Logger: log,
+	cfg := awsjson.Config{Engine: engine, Meta: awsmeta.New(engine.Store()), Space: space, Logger: log,
 		Credentials: creds, Open: tokens == nil && creds == nil}
 	where := []any{slog.String("region", space.Region), slog.String("account", space.Account)}
 	switch {

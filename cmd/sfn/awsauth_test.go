@@ -121,7 +121,7 @@ func TestServeAWSAuthModes(t *testing.T) {
 			log := slog.New(slog.NewTextHandler(&logs, nil))
 			engine := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: memory.New()})
 			o := &serveOptions{awsCredentials: c.credentials}
-			api, _, err := newAWSAPI(context.Background(), o, engine, c.tokens, log)
+			api, _, err := newAWSAPI(context.Background(), o, engine, arn.DefaultSpace, c.tokens, log)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -152,7 +152,7 @@ func TestServeAWSCredentialsFileErrors(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			engine := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: memory.New()})
-			_, _, err := newAWSAPI(context.Background(), &serveOptions{awsCredentials: c.path}, engine, nil, slog.New(slog.DiscardHandler))
+			_, _, err := newAWSAPI(context.Background(), &serveOptions{awsCredentials: c.path}, engine, arn.DefaultSpace, nil, slog.New(slog.DiscardHandler))
 			var ee *exitError
 			if !errors.As(err, &ee) || ee.code != exitUsage || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want a usage error with %q", err, c.want)

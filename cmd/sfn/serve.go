@@ -24,6 +24,7 @@ import (
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/httpapi"
+	"github.com/sfn-project/sfn/httpapi/awsmeta"
 	"github.com/sfn-project/sfn/httpapi/metrics"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/interpreter/httptask"
@@ -250,7 +251,7 @@ type servedEngine struct {
 // goes through the metrics wrapper, leases and the node registry included:
 // the engine is given the wrapper's Leaser and NodeRegistry (the wrapper
 // has them when st has), never st's own, so their series move too.
-func newServedEngine(o *serveOptions, st store.Store, log *slog.Logger) (*servedEngine, error) {
+func newServedEngine(o *serveOptions, st store.Store, space arn.Space, log *slog.Logger) (*servedEngine, error) {
 	httpClient, err := httpTaskClient(o, log)
 	if err != nil {
 		return nil, err
@@ -260,10 +261,6 @@ func newServedEngine(o *serveOptions, st store.Store, log *slog.Logger) (*served
 	m, err := metrics.New(reg)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
-	}
-	space, err := serveSpace(o)
-	if err != nil {
-		return nil, err
 	}
 	timed := m.WrapStore(st)
 	leaser, _ := timed.(store.Leaser)
@@ -321,13 +318,25 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 			return usageErrorf("--auth-tokens %s: %v", o.authTokens, err)
 		}
 	}
+	space, err := serveSpace(o)
+	if err != nil {
+		return err
+	}
 	st, err := openStore(ctx, o, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	// The region and account are checked before anything runs: the engine
+	// names executions by ARN in them ($$.Execution.Id), so a node started
+	// with others must be refused before it steps one.
+	if err := awsmeta.New(st).EnsureSpace(ctx, space); errors.Is(err, awsmeta.ErrSpaceChanged) {
+		return usageErrorf("--aws-region/--aws-account: %w", err)
+	} else if err != nil {
+		return fmt.Errorf("reading the store's region and account: %w", err)
+	}
 	tuneGC(o.redisURL != "", o.getenv("GOGC") != "")
-	served, err := newServedEngine(o, st, log)
+	served, err := newServedEngine(o, st, space, log)
 	if err != nil {
 		return err
 	}
@@ -358,7 +367,7 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 		defer stopProfiles()
 	}
 	draining := make(chan struct{})
-	aws, runner, err := newAWSAPI(ctx, o, engine, tokens, log)
+	aws, runner, err := newAWSAPI(ctx, o, engine, space, tokens, log)
 	if err != nil {
 		return err
 	}

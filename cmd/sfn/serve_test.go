@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store/memory"
 	"github.com/sfn-project/sfn/store/redis/redistest"
@@ -131,7 +132,7 @@ func storeCalls(t *testing.T, reg prometheus.Gatherer, op string) uint64 {
 func TestServeTimesLeasesAndNodes(t *testing.T) {
 	t.Parallel()
 	o := &serveOptions{getenv: func(string) string { return "" }, node: "metrics-test"}
-	served, err := newServedEngine(o, memory.WithLeases(memory.New(), 8), slog.New(slog.DiscardHandler))
+	served, err := newServedEngine(o, memory.WithLeases(memory.New(), 8), arn.DefaultSpace, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
