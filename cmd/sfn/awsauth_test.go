@@ -121,16 +121,17 @@ func TestServeAWSAuthModes(t *testing.T) {
 			log := slog.New(slog.NewTextHandler(&logs, nil))
 			engine := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: memory.New()})
 			o := &serveOptions{awsCredentials: c.credentials}
-			api, _, err := newAWSAPI(context.Background(), o, engine, arn.DefaultSpace, c.tokens, log)
+			api, runner, err := newAWSAPI(t.Context(), o, engine, arn.DefaultSpace, c.tokens, log)
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(runner.Stop)
 			if !strings.Contains(logs.String(), c.log) {
 				t.Errorf("log %q does not say %q", logs.String(), c.log)
 			}
 			ts := httptest.NewServer(api)
 			defer ts.Close()
-			_, err = awsClient(ts.URL, c.key, c.secret).ListStateMachines(context.Background(), &awssfn.ListStateMachinesInput{})
+			_, err = awsClient(ts.URL, c.key, c.secret).ListStateMachines(t.Context(), &awssfn.ListStateMachinesInput{})
 			if got := awsErrorCode(t, err); got != c.code {
 				t.Fatalf("ListStateMachines: %v, want %q", err, c.code)
 			}
@@ -152,7 +153,7 @@ func TestServeAWSCredentialsFileErrors(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			engine := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: memory.New()})
-			_, _, err := newAWSAPI(context.Background(), &serveOptions{awsCredentials: c.path}, engine, arn.DefaultSpace, nil, slog.New(slog.DiscardHandler))
+			_, _, err := newAWSAPI(t.Context(), &serveOptions{awsCredentials: c.path}, engine, arn.DefaultSpace, nil, slog.New(slog.DiscardHandler))
 			var ee *exitError
 			if !errors.As(err, &ee) || ee.code != exitUsage || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want a usage error with %q", err, c.want)

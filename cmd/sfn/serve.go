@@ -367,10 +367,15 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 		defer stopProfiles()
 	}
 	draining := make(chan struct{})
-	aws, runner, err := newAWSAPI(ctx, o, engine, space, tokens, log)
+	// The Express runner is stopped below, after the HTTP server has
+	// drained and before the engine and the store close: stopping itself
+	// when ctx ends would race the deferred closes (its heartbeat's leave
+	// writes to the store).
+	aws, runner, err := newAWSAPI(context.WithoutCancel(ctx), o, engine, space, tokens, log)
 	if err != nil {
 		return err
 	}
+	defer runner.Stop() // the returns before the shutdown below
 	apiCfg := httpapi.Config{Engine: engine, Logger: log, AuthTokens: tokens, Registry: reg, Draining: draining,
 		TrustedOrigins: o.trustedOrigins, AWS: aws, Express: runner}
 	if tokens == nil || len(o.allowedHosts) > 0 {
@@ -422,6 +427,7 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 		log.Warn("requests still in flight at the end of the grace period were cut", slog.Any("error", err))
 		_ = srv.Close()
 	}
+	runner.Stop()
 	// engine.Stop (deferred) ends background work; leases go back with the store.
 	log.Info("stopped")
 	return nil
