@@ -31,3 +31,15 @@ const (
 	KindStart = kindStart
 	KindNode  = kindNode
 )
+
+// NoFirstRecovery makes Start skip its recovery round: the test's Recover
+// calls are then the only rounds until RecoverEvery.
+func NoFirstRecovery(c *Config) { c.hooks.noFirstRound = true }
+
+// BeforeClaim has f called when a recovery round has judged a start lost,
+// just before it claims it.
+func BeforeClaim(c *Config, f func(id string)) { c.hooks.beforeClaim = f }
+
+// Claimed has f called when a recovery round has claimed a start, just
+// before it runs it.
+func Claimed(c *Config, f func(id string)) { c.hooks.claimed = f }

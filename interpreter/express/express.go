@@ -95,6 +95,22 @@ type Config struct {
 	UUID func() string
 	// Now is the clock of start times and heartbeats (tests).
 	Now func() time.Time
+
+	hooks hooks
+}
+
+// hooks hold a Runner at points of its recovery, for tests (set through
+// export_test.go); they are all unset otherwise.
+type hooks struct {
+	// noFirstRound skips the recovery round that Start begins with: a
+	// test's own rounds are then the only ones until RecoverEvery.
+	noFirstRound bool
+	// beforeClaim is called when a round has judged a start lost, just
+	// before it claims it.
+	beforeClaim func(id string)
+	// claimed is called when a round has claimed a start, just before it
+	// runs it.
+	claimed func(id string)
 }
 
 func (c Config) withDefaults() Config {

@@ -380,9 +380,24 @@ func TestRecoveryAfterShutdown(t *testing.T) {
 	if len(f.ends.got) != 0 {
 		t.Fatalf("a cut run was reported ended: %+v", f.ends.got)
 	}
-	// Two nodes recover at once: one of them takes the start.
-	b := f.runner(t, func(c *express.Config) { c.Node = "node-b"; c.RecoverEvery = time.Hour })
-	c := f.runner(t, func(c *express.Config) { c.Node = "node-c"; c.RecoverEvery = time.Hour })
+	// Two nodes recover at once: both judge the start lost and claim it
+	// together (each waits at the claim for the other), and one wins.
+	var atClaim sync.WaitGroup
+	atClaim.Add(2)
+	together := func(string) {
+		atClaim.Done()
+		atClaim.Wait()
+	}
+	b := f.runner(t, func(c *express.Config) {
+		c.Node, c.RecoverEvery = "node-b", time.Hour
+		express.NoFirstRecovery(c)
+		express.BeforeClaim(c, together)
+	})
+	c := f.runner(t, func(c *express.Config) {
+		c.Node, c.RecoverEvery = "node-c", time.Hour
+		express.NoFirstRecovery(c)
+		express.BeforeClaim(c, together)
+	})
 	var wg sync.WaitGroup
 	taken := make([]int, 2)
 	for i, rr := range []*express.Runner{b, c} {
@@ -397,12 +412,10 @@ func TestRecoveryAfterShutdown(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	// Their first rounds at Start may have taken it already.
-	total := taken[0] + taken[1]
-	<-f.gate.arrived
-	if total > 1 {
-		t.Fatalf("the start was taken %d times", total)
+	if total := taken[0] + taken[1]; total != 1 {
+		t.Fatalf("the start was taken %d times, want once", total)
 	}
+	<-f.gate.arrived
 	d, err := f.shared.GetDoc(ctx, express.KindStart, res.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -551,6 +564,21 @@ func TestStopWaitsForRuns(t *testing.T) {
 		r.Stop()
 		close(stopped)
 	}()
+	// Stop has begun once it refuses starts; the run is still held.
+	for {
+		_, err := r.StartSync(context.Background(), express.Start{StateMachine: "passes"})
+		if errors.Is(err, express.ErrStopped) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("start while Stop begins: %v", err)
+		}
+	}
+	select {
+	case <-stopped:
+		t.Fatal("Stop returned while a run was in flight")
+	default:
+	}
 	close(f.gate.open)
 	if err := <-errc; err != nil {
 		t.Errorf("a run finishing during Stop: %v", err)

@@ -150,6 +150,13 @@ func (r *Runner) runHeartbeat(ctx context.Context) {
 func (r *Runner) runRecovery(ctx context.Context) {
 	t := time.NewTicker(r.cfg.RecoverEvery)
 	defer t.Stop()
+	if r.cfg.hooks.noFirstRound {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 	for {
 		if n, err := r.Recover(ctx); err != nil && ctx.Err() == nil {
 			r.log.Warn("recovering Express starts failed", slog.Any("error", err))
@@ -271,6 +278,9 @@ func (r *Runner) claim(ctx context.Context, d store.Doc, s startDoc) (bool, erro
 	if full {
 		return false, nil
 	}
+	if r.cfg.hooks.beforeClaim != nil {
+		r.cfg.hooks.beforeClaim(d.Name)
+	}
 	from := s.Node
 	s.Node, s.WrittenAt, s.Runs = r.cfg.Node, r.cfg.Now().UTC(), s.Runs+1
 	data, err := json.Marshal(s)
@@ -282,6 +292,9 @@ func (r *Runner) claim(ctx context.Context, d store.Doc, s startDoc) (bool, erro
 			return false, nil
 		}
 		return false, err
+	}
+	if r.cfg.hooks.claimed != nil {
+		r.cfg.hooks.claimed(d.Name)
 	}
 	r.log.Info("Express start of a lost node run again", slog.String("execution_id", d.Name), slog.String("state_machine", s.StateMachine),
 		slog.String("lost_node", from), slog.Int("runs", s.Runs))
