@@ -234,14 +234,19 @@ const (
 // again when that node's heartbeat has lapsed. One of this node's not
 // running here either was written before this process started (a crash
 // and a restart under the same Node: run it again) or has ended, its
-// removal having failed (or having happened since it was listed).
+// removal having failed (or having happened since it was listed) — unless
+// this node is stopping: then it may have been cut, and is left for the
+// node that runs it again.
 func (r *Runner) judge(ctx context.Context, id string, s startDoc, alive map[string]bool, now time.Time) verdict {
 	if s.Node == r.cfg.Node {
+		// Runs are cut only once stopping is set: both read at once, a
+		// start that is not running was not cut unless stopping.
 		r.mu.Lock()
 		_, running := r.running[id]
+		stopping := r.stopping
 		r.mu.Unlock()
 		switch {
-		case running:
+		case running || stopping:
 			return keep
 		case s.WrittenAt.Before(r.bootedAt):
 			return rerun
