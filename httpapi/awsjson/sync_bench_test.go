@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -125,9 +126,13 @@ func newBenchServer(b *testing.B, st store.Store) *benchServer {
 // benchParallelism is how many requests are in flight per GOMAXPROCS.
 const benchParallelism = 8
 
-// run sends b.N requests from parallel clients, checks that each answer is
-// 200 and contains want, and reports and returns executions per second.
-func (s *benchServer) run(b *testing.B, newRequest func() (*http.Request, error), want string) float64 {
+// run sends b.N requests from parallel clients, checks that each answer has
+// one of statuses (default 200) and contains want, and reports and returns
+// executions per second.
+func (s *benchServer) run(b *testing.B, newRequest func() (*http.Request, error), want string, statuses ...int) float64 {
+	if len(statuses) == 0 {
+		statuses = []int{http.StatusOK}
+	}
 	b.Helper()
 	var once sync.Once
 	fail := func(format string, a ...any) { once.Do(func() { b.Errorf(format, a...) }) }
@@ -148,8 +153,8 @@ func (s *benchServer) run(b *testing.B, newRequest func() (*http.Request, error)
 			}
 			body, err := io.ReadAll(resp.Body)
 			_ = resp.Body.Close()
-			if err != nil || resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(want)) {
-				fail("answer %d %s (%v), want 200 with %s", resp.StatusCode, body, err, want)
+			if err != nil || !slices.Contains(statuses, resp.StatusCode) || !bytes.Contains(body, []byte(want)) {
+				fail("answer %d %s (%v), want %v with %s", resp.StatusCode, body, err, statuses, want)
 				return
 			}
 		}
