@@ -33,7 +33,7 @@ func init() {
 // historyContext is what converting an execution's events needs besides
 // the events themselves: where its ARNs live, what ExecutionStarted shows,
 // and facts that sfn writes on an earlier event only (found by
-// resolveHistory). It keeps awsEvent a pure function.
+// resolveHistory). It keeps convertEvent a pure function.
 type historyContext struct {
 	Space arn.Space
 	// RoleArn, VersionArn and AliasArn are executionStartedEventDetails'
@@ -41,8 +41,9 @@ type historyContext struct {
 	RoleArn    string
 	VersionArn string
 	AliasArn   string
-	// MapNames is the Map state of each MapIteration… event, by event id:
-	// sfn writes only the iteration's index, AWS also the Map's name.
+	// MapNames is the Map state of each MapIteration… event without a
+	// name, by event id: the engine writes the Map's name on these events
+	// (as AWS), but releases before it wrote only the iteration's index.
 	MapNames map[int64]string
 	// Resources is the Task resource of each TaskSucceeded, TaskFailed and
 	// TaskTimedOut event, by event id: sfn writes it on the attempt's
@@ -205,20 +206,12 @@ type evaluationFailedDetails struct {
 	State string `json:"state"`
 }
 
-// awsEvent converts one stored event into AWS's HistoryEvent. With
+// convertEvent converts one stored event into AWS's HistoryEvent. With
 // includeData false, the execution data is left out: every input, output,
 // Task parameters (a task's input) and assigned variables, with their
 // …Details; names, resources, errors and the rest stay. An event type it
 // does not know keeps the common members only: a history is always
 // answered.
-func awsEvent(raw []byte, includeData bool, hc *historyContext) (historyEvent, error) {
-	ev, err := decodeEvent(raw)
-	if err != nil {
-		return historyEvent{}, err
-	}
-	return convertEvent(ev, includeData, hc)
-}
-
 func convertEvent(ev *storedEvent, includeData bool, hc *historyContext) (historyEvent, error) {
 	ts, err := time.Parse(time.RFC3339Nano, ev.Timestamp)
 	if err != nil {
@@ -266,7 +259,11 @@ func convertEvent(ev *storedEvent, includeData bool, hc *historyContext) (histor
 	case typ == "MapStateStarted":
 		out.Details = mapStateStartedDetails{Length: ev.Length}
 	case typ == "MapIterationStarted", typ == "MapIterationSucceeded", typ == "MapIterationFailed", typ == "MapIterationAborted":
-		out.Details = mapIterationDetails{Name: hc.MapNames[ev.ID], Index: ev.Index}
+		name := ev.Name
+		if name == "" {
+			name = hc.MapNames[ev.ID] // an event of an earlier release
+		}
+		out.Details = mapIterationDetails{Name: name, Index: ev.Index}
 	case typ == "ActivityScheduled":
 		d := activityScheduledDetails{Resource: activityArn(hc.Space, ev.Resource), TimeoutInSeconds: ev.TimeoutSeconds, HeartbeatInSeconds: ev.HeartbeatSeconds}
 		d.Input, d.InputDetails = data(ev.Parameters)
@@ -433,16 +430,16 @@ func (s *Server) getExecutionHistory(ctx context.Context, c *call) (any, error) 
 // itself: its state machine's role and the version or alias it was started
 // with (for ExecutionStarted), the resources of Task events that sfn
 // leaves to the attempt's earlier events, and the Map states of
-// MapIteration… events.
+// MapIteration… events written without one (by an earlier release).
 func (s *Server) resolveHistory(ctx context.Context, id string, page []*storedEvent) (*historyContext, error) {
 	hc := &historyContext{Space: s.space}
 	smName, _, _ := strings.Cut(id, ":")
 	byID := make(map[int64]*storedEvent, len(page))
-	var mapsUpTo int64
+	var unnamedUpTo int64 // the last MapIteration… event without its Map's name
 	for _, ev := range page {
 		byID[ev.ID] = ev
-		if strings.HasPrefix(ev.Type, "MapIteration") {
-			mapsUpTo = max(mapsUpTo, ev.ID)
+		if strings.HasPrefix(ev.Type, "MapIteration") && ev.Name == "" {
+			unnamedUpTo = max(unnamedUpTo, ev.ID)
 		}
 	}
 	for _, ev := range page {
@@ -452,7 +449,13 @@ func (s *Server) resolveHistory(ctx context.Context, id string, page []*storedEv
 			if err != nil {
 				return nil, err
 			}
-			hc.RoleArn = s.roleArn(mc) // the same role DescribeStateMachine shows
+			// The role DescribeStateMachine shows now: sfn keeps no role
+			// per execution, so an UpdateStateMachine that changes the
+			// role changes it in the histories of earlier executions too,
+			// where AWS shows the role the execution started with: a
+			// difference from AWS, kept until executions record their
+			// role.
+			hc.RoleArn = s.roleArn(mc)
 			started, err := time.Parse(time.RFC3339Nano, ev.Timestamp) // ExecutionStarted's time is the execution's start
 			if err != nil {
 				return nil, fmt.Errorf("history event %d: timestamp %q: %w", ev.ID, ev.Timestamp, err)
@@ -481,8 +484,8 @@ func (s *Server) resolveHistory(ctx context.Context, id string, page []*storedEv
 			hc.Resources[ev.ID] = res
 		}
 	}
-	if mapsUpTo > 0 {
-		names, err := s.mapIterationNames(ctx, id, mapsUpTo)
+	if unnamedUpTo > 0 {
+		names, err := s.mapIterationNames(ctx, id, unnamedUpTo)
 		if err != nil {
 			return nil, err
 		}
@@ -529,11 +532,13 @@ func (s *Server) taskResource(ctx context.Context, id string, ev *storedEvent, k
 const historyScanChunk = 1000
 
 // mapIterationNames finds the Map state of every MapIteration… event with
-// an id up to upTo, reading the history from its start (mapScan). A page
-// with MapIteration… events so costs a read of the history up to it (at
-// most 25 reads of 1,000 events); a page without them costs nothing. Were
-// the engine to write the Map's name in these events, as it writes the
-// index, this would go.
+// an id up to upTo, reading the history from its start (mapScan). Only
+// events written by releases before the engine named the Map on them need
+// it: a page with such an event costs a read of the history up to it,
+// bounded by the history's limit (at most 25 reads of 1,000 events, of
+// four members each), so paging through such a history in small pages
+// costs pages × its length. A page whose MapIteration… events carry their
+// name, as every event of this release does, costs nothing more.
 func (s *Server) mapIterationNames(ctx context.Context, id string, upTo int64) (map[int64]string, error) {
 	sc := newMapScan()
 	var after int64

@@ -1,4 +1,4 @@
-package awsjson
+package awsjson_test
 
 import (
 	"bytes"
@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
@@ -31,12 +30,11 @@ import (
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/dsl/failure"
+	"github.com/sfn-project/sfn/httpapi/awsjson"
 	"github.com/sfn-project/sfn/httpapi/awsmeta"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store"
-	"github.com/sfn-project/sfn/store/memory"
-	redisstore "github.com/sfn-project/sfn/store/redis"
-	"github.com/sfn-project/sfn/store/redis/redistest"
+	"github.com/sfn-project/sfn/store/faultstore"
 )
 
 var updateHistoryGolden = flag.Bool("update-history", false, "rewrite testdata/history/*.golden")
@@ -49,9 +47,8 @@ type histHarness struct {
 	meta   *awsmeta.Meta
 	srv    *httptest.Server
 	client *sfn.Client
-	// prefix makes the names of this run's state machines and activities
-	// unique in a shared Redis (SFN_TEST_REDIS_URL); golden files show it
-	// as "P".
+	// prefix starts the names of this run's state machines and
+	// activities; golden files show it as "P".
 	prefix string
 	// callbacks receives the task tokens that the callback service got;
 	// tokens keeps them for the golden files, which show them as "TOKEN".
@@ -63,26 +60,28 @@ type histHarness struct {
 	flaky     map[string]int
 }
 
-// histStore is the store the tests run on: memory, or a private Redis when
-// SFN_TEST_STORE=redis.
-func histStore(t *testing.T) store.Store {
-	t.Helper()
-	if os.Getenv("SFN_TEST_STORE") != "redis" {
-		return memory.New()
-	}
-	st, err := redisstore.New(context.Background(), redisstore.Options{URL: redistest.URL(t), Partitions: 16})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
+// historyStores are the stores the history tests run on: memory, and
+// Redis (a private redis-server under a key prefix of the test's own,
+// redisStore; not with -short).
+var historyStores = []struct {
+	name string
+	open func(t *testing.T) store.Store
+}{
+	{"memory", memoryStore},
+	{"redis", func(t *testing.T) store.Store {
+		if testing.Short() {
+			t.Skip("starts redis-server")
+		}
+		return redisStore(t)
+	}},
 }
 
-func newHistHarness(t *testing.T) *histHarness {
+// newHistHarness runs an engine on st, the AWS API in front of it and the
+// services its Task states call.
+func newHistHarness(t *testing.T, st store.Store) *histHarness {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
-	st := histStore(t)
 	h := &histHarness{ctx: ctx, prefix: "h" + fmt.Sprint(rand.Uint32()), callbacks: make(chan string, 16), flaky: map[string]int{}}
 	h.eng = interpreter.New(interpreter.Config{Store: st, CheckCachedThreads: true})
 	h.eng.RegisterHandler("echo", func(_ context.Context, in json.RawMessage) (json.RawMessage, error) { return in, nil })
@@ -107,20 +106,14 @@ func newHistHarness(t *testing.T) *histHarness {
 	}
 	t.Cleanup(h.eng.Stop)
 	h.meta = awsmeta.New(st)
-	h.srv = httptest.NewServer(New(Config{Engine: h.eng, Meta: h.meta, Space: arn.DefaultSpace, Open: true}))
+	h.srv = httptest.NewServer(awsjson.New(awsjson.Config{Engine: h.eng, Meta: h.meta, Space: arn.DefaultSpace, Open: true}))
 	t.Cleanup(h.srv.Close)
 	// The SDK gets a transport of its own: sharing httptest's client with
 	// historyRaw's requests made the SDK's reads fail now and then with
 	// "use of closed network connection" (about one run in fifteen).
 	sdkHTTP := &http.Client{Transport: &http.Transport{}}
 	t.Cleanup(sdkHTTP.CloseIdleConnections)
-	h.client = sfn.New(sfn.Options{
-		Region:           arn.DefaultRegion,
-		BaseEndpoint:     aws.String(h.srv.URL),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDHISTORY", "secret", ""),
-		HTTPClient:       sdkHTTP,
-		RetryMaxAttempts: 1,
-	})
+	h.client = client(h.srv.URL, "AKIDHISTORY", "secret", sdkHTTP)
 	// The callback service of http:invoke.waitForTaskToken: it keeps the
 	// token and acknowledges with 202.
 	h.service = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -136,6 +129,22 @@ func newHistHarness(t *testing.T) *histHarness {
 	}))
 	t.Cleanup(h.service.Close)
 	return h
+}
+
+// storedHead is the members of a stored event the tests read.
+type storedHead struct {
+	Type      string `json:"type"`
+	Timestamp string `json:"timestamp"`
+	Name      string `json:"name"`
+}
+
+func decodeHead(t *testing.T, e store.Event) storedHead {
+	t.Helper()
+	var head storedHead
+	if err := json.Unmarshal(e.Data, &head); err != nil {
+		t.Fatalf("stored event %d: %v", e.ID, err)
+	}
+	return head
 }
 
 // name is a state machine's or activity's name in this run.
@@ -192,11 +201,7 @@ func (h *histHarness) waitEvents(t *testing.T, id, typ string, n int) {
 	for {
 		count := 0
 		for _, e := range h.events(t, id) {
-			ev, err := decodeEvent(e.Data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ev.Type == typ {
+			if decodeHead(t, e).Type == typ {
 				count++
 			}
 		}
@@ -221,7 +226,7 @@ func (h *histHarness) historyRaw(t *testing.T, body string) (int, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", ContentType)
+	req.Header.Set("Content-Type", awsjson.ContentType)
 	req.Header.Set("X-Amz-Target", "AWSStepFunctions.GetExecutionHistory")
 	resp, err := h.srv.Client().Do(req)
 	if err != nil {
@@ -422,61 +427,184 @@ func dataMembers(e types.HistoryEvent) []string {
 // that the details carry what the stored event says (golden files, which
 // `go test -update-history` rewrites), and that the event types seen cover
 // detailsMember.
+//
+// Each history is also read in pages of 1, 2 and 3 events, forward and in
+// reverse, which must give what one page gives: pages cut between a Task's
+// events and between a Map's, so that what a page finds on earlier events
+// (Task resources, the Map names of an earlier release's events) is found
+// from the store. And a copy of each history as an earlier release wrote
+// it (MapIteration… events without the Map's name) must read the same.
 func TestHistoryEveryEventType(t *testing.T) {
 	t.Parallel()
-	h := newHistHarness(t)
-	var mu sync.Mutex
-	seen := map[string]bool{}
-	t.Run("scenarios", func(t *testing.T) {
-		for _, sc := range histScenarios {
-			t.Run(sc.name, func(t *testing.T) {
-				t.Parallel()
-				id := h.start(t, sc.name, sc.def, sc.input)
-				if sc.drive != nil {
-					sc.drive(t, h, id)
+	for _, hs := range historyStores {
+		t.Run(hs.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHistHarness(t, hs.open(t))
+			var mu sync.Mutex
+			seen := map[string]bool{}
+			t.Run("scenarios", func(t *testing.T) {
+				for _, sc := range histScenarios {
+					t.Run(sc.name, func(t *testing.T) {
+						t.Parallel()
+						id := h.start(t, sc.name, sc.def, sc.input)
+						if sc.drive != nil {
+							sc.drive(t, h, id)
+						}
+						if ex := h.wait(t, id); ex.Status != sc.status {
+							t.Fatalf("ended %s (%s: %s), want %s", ex.Status, ex.Error, ex.Cause, sc.status)
+						}
+						for _, typ := range h.checkEventTypes(t, id) {
+							mu.Lock()
+							seen[typ] = true
+							mu.Unlock()
+						}
+						h.checkGolden(t, sc.name, id)
+						whole := h.checkPaging(t, id)
+						if earlier := h.asEarlierRelease(t, id); earlier != "" {
+							if got := h.checkPaging(t, earlier); !reflect.DeepEqual(got, whole) {
+								t.Errorf("the history as an earlier release wrote it reads otherwise:\n got %s\nwant %s", got, whole)
+							}
+						}
+					})
 				}
-				if ex := h.wait(t, id); ex.Status != sc.status {
-					t.Fatalf("ended %s (%s: %s), want %s", ex.Status, ex.Error, ex.Cause, sc.status)
-				}
-				stored := h.events(t, id)
-				events := h.sdkHistory(t, sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(h.arnOf(id))})
-				if len(events) != len(stored) {
-					t.Fatalf("%d events through the SDK, %d stored", len(events), len(stored))
-				}
-				for i, e := range events {
-					typ := string(e.Type)
-					mu.Lock()
-					seen[typ] = true
-					mu.Unlock()
-					if !slices.Contains(types.HistoryEventType("").Values(), e.Type) {
-						t.Errorf("event %d: type %s is not one of AWS's", e.Id, typ)
-					}
-					want, known := detailsMember[typ]
-					if !known {
-						t.Errorf("event %d: type %s is missing from detailsMember", e.Id, typ)
-					}
-					got := filledDetails(e)
-					if want == "" && len(got) > 0 || want != "" && !slices.Equal(got, []string{want}) {
-						t.Errorf("event %d %s has details %v, want [%s]", e.Id, typ, got, want)
-					}
-					if e.Id != stored[i].ID {
-						t.Errorf("event %d has id %d", i+1, e.Id)
-					}
-				}
-				h.checkGolden(t, sc.name, id)
 			})
+			var missing []string
+			for typ := range detailsMember {
+				if !seen[typ] {
+					missing = append(missing, typ)
+				}
+			}
+			sort.Strings(missing)
+			if len(missing) > 0 {
+				t.Errorf("no scenario wrote %v", missing)
+			}
+		})
+	}
+}
+
+// checkEventTypes reads execution id's history with the SDK client and
+// checks each event's type and details member (detailsMember), and that
+// the stored MapIteration… events name their Map state. It returns the
+// types seen.
+func (h *histHarness) checkEventTypes(t *testing.T, id string) []string {
+	t.Helper()
+	stored := h.events(t, id)
+	events := h.sdkHistory(t, sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(h.arnOf(id))})
+	if len(events) != len(stored) {
+		t.Fatalf("%d events through the SDK, %d stored", len(events), len(stored))
+	}
+	var seen []string
+	for i, e := range events {
+		typ := string(e.Type)
+		seen = append(seen, typ)
+		if !slices.Contains(types.HistoryEventType("").Values(), e.Type) {
+			t.Errorf("event %d: type %s is not one of AWS's", e.Id, typ)
 		}
-	})
-	var missing []string
-	for typ := range detailsMember {
-		if !seen[typ] {
-			missing = append(missing, typ)
+		want, known := detailsMember[typ]
+		if !known {
+			t.Errorf("event %d: type %s is missing from detailsMember", e.Id, typ)
+		}
+		got := filledDetails(e)
+		if want == "" && len(got) > 0 || want != "" && !slices.Equal(got, []string{want}) {
+			t.Errorf("event %d %s has details %v, want [%s]", e.Id, typ, got, want)
+		}
+		if e.Id != stored[i].ID {
+			t.Errorf("event %d has id %d", i+1, e.Id)
+		}
+		if head := decodeHead(t, stored[i]); strings.HasPrefix(head.Type, "MapIteration") && head.Name == "" {
+			t.Errorf("stored event %d %s has no name: %s", stored[i].ID, head.Type, stored[i].Data)
 		}
 	}
-	sort.Strings(missing)
-	if len(missing) > 0 {
-		t.Errorf("no scenario wrote %v", missing)
+	return seen
+}
+
+// checkPaging reads execution id's history in one page, then in pages of
+// 1, 2 and 3 events forward and in reverse, and fails unless the pages
+// give the same events. It returns the one page's events, as JSON lines.
+func (h *histHarness) checkPaging(t *testing.T, id string) string {
+	t.Helper()
+	execArn := aws.String(h.arnOf(id))
+	one, err := h.client.GetExecutionHistory(h.ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: execArn, MaxResults: 1000})
+	if err != nil {
+		t.Fatalf("GetExecutionHistory: %v", err)
 	}
+	if one.NextToken != nil {
+		t.Fatalf("a history of %d events is not one page of 1000", len(one.Events))
+	}
+	whole := one.Events
+	backwards := slices.Clone(whole)
+	slices.Reverse(backwards)
+	for size := int32(1); size <= 3; size++ {
+		for _, reverse := range []bool{false, true} {
+			got := h.sdkHistory(t, sfn.GetExecutionHistoryInput{ExecutionArn: execArn, MaxResults: size, ReverseOrder: reverse})
+			want := whole
+			if reverse {
+				want = backwards
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("pages of %d (reverse %v) differ from one page:\n got %s\nwant %s", size, reverse, eventLines(t, got), eventLines(t, want))
+			}
+		}
+	}
+	return eventLines(t, whole)
+}
+
+// eventLines is events one a line, with the details members that are set,
+// for comparisons and messages.
+func eventLines(t *testing.T, events []types.HistoryEvent) string {
+	t.Helper()
+	var b strings.Builder
+	for _, e := range events {
+		fmt.Fprintf(&b, "%d %s %s previous %d", e.Id, e.Type, aws.ToTime(e.Timestamp).Format(time.RFC3339Nano), e.PreviousEventId)
+		v := reflect.ValueOf(e)
+		for _, member := range filledDetails(e) {
+			d, err := json.Marshal(v.FieldByName(member).Interface())
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, " %s %s", member, d)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// mapNameField is the Map state's name on a stored MapIteration… event.
+var mapNameField = regexp.MustCompile(`,"name":"(?:[^"\\]|\\.)*"`)
+
+// asEarlierRelease stores a copy of ended execution id as a node of the
+// release before the engine named the Map on MapIteration… events wrote
+// it: those events without "name", every other byte the same. It returns
+// the copy's id, "" when the history has no MapIteration… event.
+func (h *histHarness) asEarlierRelease(t *testing.T, id string) string {
+	t.Helper()
+	rec, err := h.eng.Store().GetExecution(h.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := h.events(t, id)
+	stripped := make([]store.Event, len(events))
+	changed := 0
+	for i, e := range events {
+		stripped[i] = e
+		if strings.HasPrefix(decodeHead(t, e).Type, "MapIteration") {
+			stripped[i].Data = mapNameField.ReplaceAll(e.Data, nil)
+			if head := decodeHead(t, stripped[i]); head.Name != "" || !json.Valid(stripped[i].Data) {
+				t.Fatalf("event %d without its name: %s", e.ID, stripped[i].Data)
+			}
+			changed++
+		}
+	}
+	if changed == 0 {
+		return ""
+	}
+	earlier := *rec
+	earlier.Name = "earlier"
+	earlier.ID = rec.StateMachine + ":" + earlier.Name
+	if _, err := h.eng.Store().CreateExecution(h.ctx, store.CreateParams{Execution: &earlier, Events: stripped}); err != nil {
+		t.Fatalf("storing the earlier release's copy: %v", err)
+	}
+	return earlier.ID
 }
 
 var timestampField = regexp.MustCompile(`"timestamp":[0-9.]+`)
@@ -534,7 +662,7 @@ func (h *histHarness) checkGolden(t *testing.T, name, id string) {
 // timestamps are the stored ones.
 func TestHistoryPagingSDK(t *testing.T) {
 	t.Parallel()
-	h := newHistHarness(t)
+	h := newHistHarness(t, memoryStore(t))
 	sc := histScenarios[0]
 	id := h.start(t, sc.name, sc.def, sc.input)
 	ex := h.wait(t, id)
@@ -626,11 +754,7 @@ func TestHistoryPagingSDK(t *testing.T) {
 	t.Run("timestamps", func(t *testing.T) {
 		stored := h.events(t, id)
 		for i, e := range full {
-			ev, err := decodeEvent(stored[i].Data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := time.Parse(time.RFC3339Nano, ev.Timestamp)
+			want, err := time.Parse(time.RFC3339Nano, decodeHead(t, stored[i]).Timestamp)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -662,7 +786,7 @@ func TestHistoryPagingSDK(t *testing.T) {
 // maxResults and page tokens that are not this listing's.
 func TestHistoryErrors(t *testing.T) {
 	t.Parallel()
-	h := newHistHarness(t)
+	h := newHistHarness(t, memoryStore(t))
 	sc := histScenarios[0]
 	id := h.start(t, sc.name, sc.def, sc.input)
 	h.wait(t, id)
@@ -684,19 +808,19 @@ func TestHistoryErrors(t *testing.T) {
 		in   sfn.GetExecutionHistoryInput
 		want string
 	}{
-		{"not an ARN", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String("invalid_state_machine_arn")}, excInvalidArn},
-		{"a state machine's ARN", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(sp.StateMachine(h.name("states")))}, excInvalidArn},
-		{"an Express execution's ARN", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(sp.Express(h.name("states"), "run", "0b1c"))}, excInvalidArn},
-		{"unknown execution", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(sp.Execution(h.name("states"), "nope"))}, excExecutionDoesNotExist},
-		{"unknown state machine", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(sp.Execution("nothing", "run"))}, excExecutionDoesNotExist},
-		{"another account", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn.Space{Region: "us-east-1", Account: "999999999999"}.ExecutionOfID(id))}, excExecutionDoesNotExist},
-		{"maxResults over 1000", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(execArn), MaxResults: 1001}, excValidation},
-		{"maxResults negative", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(execArn), MaxResults: -1}, excValidation},
-		{"garbage token", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(execArn), NextToken: aws.String("garbage")}, excInvalidToken},
-		{"altered token", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(execArn), NextToken: aws.String("Nw." + strings.SplitN(token, ".", 2)[1])}, excInvalidToken},
-		{"another execution's token", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(h.arnOf(other)), NextToken: first.NextToken}, excInvalidToken},
-		{"a reverse listing's token", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(execArn), NextToken: reverse.NextToken}, excInvalidToken},
-		{"a forward listing's token in reverse", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(execArn), NextToken: first.NextToken, ReverseOrder: true}, excInvalidToken},
+		{"not an ARN", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String("invalid_state_machine_arn")}, "InvalidArn"},
+		{"a state machine's ARN", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(sp.StateMachine(h.name("states")))}, "InvalidArn"},
+		{"an Express execution's ARN", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(sp.Express(h.name("states"), "run", "0b1c"))}, "InvalidArn"},
+		{"unknown execution", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(sp.Execution(h.name("states"), "nope"))}, "ExecutionDoesNotExist"},
+		{"unknown state machine", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(sp.Execution("nothing", "run"))}, "ExecutionDoesNotExist"},
+		{"another account", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn.Space{Region: "us-east-1", Account: "999999999999"}.ExecutionOfID(id))}, "ExecutionDoesNotExist"},
+		{"maxResults over 1000", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(execArn), MaxResults: 1001}, "ValidationException"},
+		{"maxResults negative", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(execArn), MaxResults: -1}, "ValidationException"},
+		{"garbage token", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(execArn), NextToken: aws.String("garbage")}, "InvalidToken"},
+		{"altered token", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(execArn), NextToken: aws.String("Nw." + strings.SplitN(token, ".", 2)[1])}, "InvalidToken"},
+		{"another execution's token", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(h.arnOf(other)), NextToken: first.NextToken}, "InvalidToken"},
+		{"a reverse listing's token", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(execArn), NextToken: reverse.NextToken}, "InvalidToken"},
+		{"a forward listing's token in reverse", sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(execArn), NextToken: first.NextToken, ReverseOrder: true}, "InvalidToken"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -710,8 +834,8 @@ func TestHistoryErrors(t *testing.T) {
 	t.Run("no ARN", func(t *testing.T) {
 		// The SDK refuses to send it; AWS answers ValidationException.
 		status, body := h.historyRaw(t, `{"maxResults":1}`)
-		if status != http.StatusBadRequest || !strings.Contains(string(body), excValidation) {
-			t.Errorf("got %d %s, want 400 %s", status, body, excValidation)
+		if status != http.StatusBadRequest || !strings.Contains(string(body), "ValidationException") {
+			t.Errorf("got %d %s, want 400 %s", status, body, "ValidationException")
 		}
 	})
 	t.Run("the token's next page", func(t *testing.T) {
@@ -727,7 +851,7 @@ func TestHistoryErrors(t *testing.T) {
 // started through (awsmeta's documents).
 func TestHistoryRoleAndVersion(t *testing.T) {
 	t.Parallel()
-	h := newHistHarness(t)
+	h := newHistHarness(t, memoryStore(t))
 	sc := histScenarios[0]
 	id := h.start(t, sc.name, sc.def, sc.input)
 	ex := h.wait(t, id)
@@ -751,122 +875,58 @@ func TestHistoryRoleAndVersion(t *testing.T) {
 	}
 }
 
-// ---- awsEvent on its own ----
-
-func TestAWSEventPreviousEventID(t *testing.T) {
+// TestHistoryMapNamesWithoutScan: a page whose MapIteration… events name
+// their Map is answered from its own events (one read of the store); the
+// same page of a history written by an earlier release, without the names,
+// reads the history up to it (the fallback scan) and answers the same.
+func TestHistoryMapNamesWithoutScan(t *testing.T) {
 	t.Parallel()
-	hc := &historyContext{Space: arn.DefaultSpace}
-	cases := []struct {
-		event string
-		want  int64
-	}{
-		{`{"id":1,"previousEventId":0,"type":"ExecutionStarted","input":{}}`, 0},
-		{`{"id":2,"previousEventId":1,"type":"PassStateEntered","name":"A","input":{}}`, 0},
-		{`{"id":3,"previousEventId":2,"type":"PassStateExited","name":"A","output":{}}`, 2},
-		{`{"id":4,"previousEventId":3,"type":"WaitStateEntered","name":"B","input":{}}`, 3},
-		{`{"id":5,"previousEventId":4,"type":"ExecutionAborted","error":"E"}`, 0},
-		{`{"id":5,"previousEventId":4,"type":"ExecutionFailed","error":"E"}`, 4},
-		{`{"id":6,"previousEventId":5,"type":"ExecutionRedriven","redriveCount":1}`, 5},
-		{`{"id":7,"previousEventId":6,"type":"WaitStateEntered","name":"B","input":{}}`, 6},
-		// A branch's first state follows its ParallelStateStarted.
-		{`{"id":4,"previousEventId":3,"type":"PassStateEntered","name":"Branch","input":{}}`, 3},
-	}
-	for _, c := range cases {
-		raw := strings.Replace(c.event, `"type"`, `"timestamp":"2026-01-02T03:04:05.678Z","type"`, 1)
-		got, err := awsEvent([]byte(raw), true, hc)
+	st, faults := faultstore.Wrap(memoryStore(t), 1)
+	h := newHistHarness(t, st)
+	// Maps, and no Task events: nothing else on a page reads earlier events.
+	i := slices.IndexFunc(histScenarios, func(sc histScenario) bool { return sc.name == "parallel-map" })
+	sc := histScenarios[i]
+	id := h.start(t, sc.name, sc.def, sc.input)
+	h.wait(t, id)
+	earlier := h.asEarlierRelease(t, id)
+	// page reads one page of 3 of execution id's history in reverse and
+	// counts the store's History calls it made.
+	page := func(id string, token *string) (*sfn.GetExecutionHistoryOutput, int) {
+		t.Helper()
+		before := faults.Calls(faultstore.History)
+		out, err := h.client.GetExecutionHistory(h.ctx, &sfn.GetExecutionHistoryInput{
+			ExecutionArn: aws.String(h.arnOf(id)), MaxResults: 3, ReverseOrder: true, NextToken: token})
 		if err != nil {
-			t.Fatalf("%s: %v", c.event, err)
+			t.Fatalf("GetExecutionHistory: %v", err)
 		}
-		if got.PreviousEventID != c.want {
-			t.Errorf("%s: previousEventId %d, want %d", c.event, got.PreviousEventID, c.want)
+		return out, faults.Calls(faultstore.History) - before
+	}
+	var named, unnamed *string
+	pagesWithMaps := 0
+	for n := 0; ; n++ {
+		got, reads := page(id, named)
+		want, earlierReads := page(earlier, unnamed)
+		if !reflect.DeepEqual(got.Events, want.Events) {
+			t.Errorf("page %d differs:\n named %s\nearlier %s", n, eventLines(t, got.Events), eventLines(t, want.Events))
 		}
-	}
-}
-
-func TestAWSEventShapes(t *testing.T) {
-	t.Parallel()
-	hc := &historyContext{Space: arn.Space{Region: "eu-west-3", Account: "111122223333"}, RoleArn: "arn:aws:iam::111122223333:role/r",
-		MapNames: map[int64]string{9: "Each"}, Resources: map[int64]string{8: "handler:work"}}
-	const ts = `"timestamp":"2026-01-02T03:04:05.678Z"`
-	// withoutData is the answer with includeData false; "" when it is want.
-	cases := []struct {
-		name, event, want, withoutData string
-	}{
-		{"unknown type", `{"id":5,"previousEventId":4,` + ts + `,"type":"SomethingNew","x":1}`,
-			`{"timestamp":1767323045.678,"type":"SomethingNew","id":5,"previousEventId":4}`, ""},
-		{"execution started", `{"id":1,"previousEventId":0,` + ts + `,"type":"ExecutionStarted","input":{"b":1,"a":[1.50,"\u00e9"]},"version":3}`,
-			`{"timestamp":1767323045.678,"type":"ExecutionStarted","id":1,"previousEventId":0,"executionStartedEventDetails":{"input":"{\"b\":1,\"a\":[1.50,\"\\u00e9\"]}","inputDetails":{"truncated":false},"roleArn":"arn:aws:iam::111122223333:role/r"}}`,
-			`{"timestamp":1767323045.678,"type":"ExecutionStarted","id":1,"previousEventId":0,"executionStartedEventDetails":{"roleArn":"arn:aws:iam::111122223333:role/r"}}`},
-		{"state exited with variables", `{"id":3,"previousEventId":2,` + ts + `,"type":"PassStateExited","name":"A","output":null,"assignedVariables":{"x":"1"},"assignedVariablesDetails":{"truncated":false}}`,
-			`{"timestamp":1767323045.678,"type":"PassStateExited","id":3,"previousEventId":2,"stateExitedEventDetails":{"name":"A","output":"null","outputDetails":{"truncated":false},"assignedVariables":{"x":"1"},"assignedVariablesDetails":{"truncated":false}}}`,
-			`{"timestamp":1767323045.678,"type":"PassStateExited","id":3,"previousEventId":2,"stateExitedEventDetails":{"name":"A"}}`},
-		{"task scheduled", `{"id":4,"previousEventId":3,` + ts + `,"type":"TaskScheduled","resource":"arn:aws:states:::http:invoke","parameters":{"ApiEndpoint":"https://x"},"timeoutSeconds":30,"heartbeatSeconds":5}`,
-			`{"timestamp":1767323045.678,"type":"TaskScheduled","id":4,"previousEventId":3,"taskScheduledEventDetails":{"resourceType":"http","resource":"invoke","region":"eu-west-3","parameters":"{\"ApiEndpoint\":\"https://x\"}","timeoutInSeconds":30,"heartbeatInSeconds":5}}`,
-			`{"timestamp":1767323045.678,"type":"TaskScheduled","id":4,"previousEventId":3,"taskScheduledEventDetails":{"resourceType":"http","resource":"invoke","region":"eu-west-3","timeoutInSeconds":30,"heartbeatInSeconds":5}}`},
-		{"task failed, resource from before", `{"id":8,"previousEventId":7,` + ts + `,"type":"TaskFailed","error":"E","cause":"C"}`,
-			`{"timestamp":1767323045.678,"type":"TaskFailed","id":8,"previousEventId":7,"taskFailedEventDetails":{"resourceType":"handler","resource":"work","error":"E","cause":"C"}}`, ""},
-		{"activity scheduled", `{"id":4,"previousEventId":3,` + ts + `,"type":"ActivityScheduled","resource":"activity:crunch","parameters":{"n":1},"heartbeatSeconds":5}`,
-			`{"timestamp":1767323045.678,"type":"ActivityScheduled","id":4,"previousEventId":3,"activityScheduledEventDetails":{"resource":"arn:aws:states:eu-west-3:111122223333:activity:crunch","input":"{\"n\":1}","inputDetails":{"truncated":false},"heartbeatInSeconds":5}}`,
-			`{"timestamp":1767323045.678,"type":"ActivityScheduled","id":4,"previousEventId":3,"activityScheduledEventDetails":{"resource":"arn:aws:states:eu-west-3:111122223333:activity:crunch","heartbeatInSeconds":5}}`},
-		{"activity started without a worker name", `{"id":5,"previousEventId":4,` + ts + `,"type":"ActivityStarted","resource":"activity:crunch"}`,
-			`{"timestamp":1767323045.678,"type":"ActivityStarted","id":5,"previousEventId":4,"activityStartedEventDetails":{}}`, ""},
-		{"map iteration", `{"id":9,"previousEventId":6,` + ts + `,"type":"MapIterationFailed","index":2}`,
-			`{"timestamp":1767323045.678,"type":"MapIterationFailed","id":9,"previousEventId":6,"mapIterationFailedEventDetails":{"name":"Each","index":2}}`, ""},
-		{"aborted without error", `{"id":9,"previousEventId":8,` + ts + `,"type":"ExecutionAborted"}`,
-			`{"timestamp":1767323045.678,"type":"ExecutionAborted","id":9,"previousEventId":0,"executionAbortedEventDetails":{}}`, ""},
-		{"state aborted", `{"id":9,"previousEventId":8,` + ts + `,"type":"TaskStateAborted","name":"T"}`,
-			`{"timestamp":1767323045.678,"type":"TaskStateAborted","id":9,"previousEventId":8}`, ""},
-		{"evaluation failed", `{"id":3,"previousEventId":2,` + ts + `,"type":"EvaluationFailed","error":"States.QueryEvaluationError","cause":"c","state":"S"}`,
-			`{"timestamp":1767323045.678,"type":"EvaluationFailed","id":3,"previousEventId":2,"evaluationFailedEventDetails":{"error":"States.QueryEvaluationError","cause":"c","state":"S"}}`, ""},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			withoutData := c.withoutData
-			if withoutData == "" {
-				withoutData = c.want // no execution data in it
+		if reads != 1 {
+			t.Errorf("page %d: %d reads of the store, want 1", n, reads)
+		}
+		if slices.ContainsFunc(got.Events, func(e types.HistoryEvent) bool { return strings.HasPrefix(string(e.Type), "MapIteration") }) {
+			pagesWithMaps++
+			if earlierReads < 2 {
+				t.Errorf("page %d of the earlier release's history: %d reads of the store, want the page's and the scan's", n, earlierReads)
 			}
-			for _, include := range []bool{true, false} {
-				ev, err := awsEvent([]byte(c.event), include, hc)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := json.Marshal(ev)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := c.want
-				if !include {
-					want = withoutData
-				}
-				if string(got) != want {
-					t.Errorf("includeData %v:\n got %s\nwant %s", include, got, want)
-				}
-			}
-		})
-	}
-	if _, err := awsEvent([]byte(`{"id":1,`), true, hc); err == nil {
-		t.Error("a truncated event converted without error")
-	}
-	if _, err := awsEvent([]byte(`{"id":1,"type":"ExecutionStarted","timestamp":"yesterday"}`), true, hc); err == nil {
-		t.Error("an event with a bad timestamp converted without error")
-	}
-}
-
-func TestSplitResource(t *testing.T) {
-	t.Parallel()
-	cases := []struct{ in, typ, res string }{
-		{"http:invoke", "http", "invoke"},
-		{"arn:aws:states:::http:invoke", "http", "invoke"},
-		{"http:invoke.waitForTaskToken", "http", "invoke.waitForTaskToken"},
-		{"arn:aws:states:::http:invoke.waitForTaskToken", "http", "invoke.waitForTaskToken"},
-		{"arn:aws:states:::lambda:invoke", "lambda", "invoke"},
-		{"arn:aws-cn:states:::sqs:sendMessage.waitForTaskToken", "sqs", "sendMessage.waitForTaskToken"},
-		{"handler:greet", "handler", "greet"},
-		{"plain", "", "plain"},
-	}
-	for _, c := range cases {
-		if typ, res := splitResource(c.in); typ != c.typ || res != c.res {
-			t.Errorf("splitResource(%q) = %q, %q; want %q, %q", c.in, typ, res, c.typ, c.res)
 		}
+		named, unnamed = got.NextToken, want.NextToken
+		if named == nil || unnamed == nil {
+			if named != unnamed {
+				t.Fatalf("page %d: nextToken %v and %v", n, aws.ToString(named), aws.ToString(unnamed))
+			}
+			break
+		}
+	}
+	if pagesWithMaps == 0 {
+		t.Fatal("no page holds a MapIteration event")
 	}
 }
