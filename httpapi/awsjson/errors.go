@@ -11,7 +11,6 @@ import (
 const (
 	excAccessDenied             = "AccessDeniedException"
 	excActivityDoesNotExist     = "ActivityDoesNotExist"
-	excActivityLimit            = "ActivityLimitExceeded"
 	excConflict                 = "ConflictException"
 	excExecutionAlready         = "ExecutionAlreadyExists"
 	excExecutionDoesNotExist    = "ExecutionDoesNotExist"
@@ -33,10 +32,8 @@ const (
 	excSerialization            = "SerializationException"
 	excServiceUnavailable       = "ServiceUnavailableException"
 	excSMAlreadyExists          = "StateMachineAlreadyExists"
-	excSMDeleting               = "StateMachineDeleting"
 	excSMDoesNotExist           = "StateMachineDoesNotExist"
 	excSMTypeNotSupported       = "StateMachineTypeNotSupported"
-	excTaskDoesNotExist         = "TaskDoesNotExist"
 	excTaskTimedOut             = "TaskTimedOut"
 	excTooManyTags              = "TooManyTags"
 	excUnknownOperation         = "UnknownOperationException"

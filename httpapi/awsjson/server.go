@@ -105,18 +105,9 @@ func New(cfg Config) *Server {
 	return &Server{cfg: cfg, eng: cfg.Engine, meta: cfg.Meta, space: cfg.Space, log: cfg.Logger}
 }
 
-// IsAWSRequest reports whether r is meant for this API: a POST to / with an
-// X-Amz-Target header.
-func IsAWSRequest(r *http.Request) bool {
-	return r.Method == http.MethodPost && r.URL.Path == "/" && r.Header.Get("X-Amz-Target") != ""
-}
-
-// call is one request being served.
+// call is one request being served: what an operation reads of it.
 type call struct {
-	r    *http.Request
-	op   string
 	body []byte
-	role string
 }
 
 // decode reads the request's JSON body into dst (an empty body is {}).
@@ -200,7 +191,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.StoreTimeout)
 		defer cancel()
 	}
-	c := &call{r: r.WithContext(ctx), op: op, body: body, role: role}
+	c := &call{body: body}
 	out, err := o.fn(s, ctx, c)
 	if err != nil {
 		s.writeError(w, r, err)
