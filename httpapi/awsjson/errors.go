@@ -60,20 +60,29 @@ func errorf(typ, format string, a ...any) *Error {
 }
 
 // writeError answers err in AWS's error envelope. Errors that are not
-// *Error are classified: the store's sentinels, deadlines, anything else
-// InternalServerError (logged).
+// *Error are classified (a deadline or a store that does not answer is
+// ServiceUnavailableException, anything else InternalServerError) and
+// logged with the answer's request id; the answer never carries their
+// text, which may tell what only the operator should know (addresses,
+// keys, internals), and names the request id instead.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *Error
 	if !errors.As(err, &e) {
+		id := requestID(w)
+		w.Header().Set("X-Amzn-RequestId", id) // the same id in the answer as in the log
+		attrs := []any{"target", r.Header.Get("X-Amz-Target"), "request_id", id, "error", err}
 		switch {
 		case errors.Is(err, context.DeadlineExceeded):
 			e = &Error{Type: excServiceUnavailable, Message: "the store did not answer in time", Status: http.StatusServiceUnavailable}
-		case s.eng.Store().Ping(r.Context()) != nil:
-			e = &Error{Type: excServiceUnavailable, Message: "the store is unreachable", Status: http.StatusServiceUnavailable}
 		default:
-			s.log.Error("AWS API call failed", "target", r.Header.Get("X-Amz-Target"), "error", err)
-			e = &Error{Type: excInternal, Message: "internal error: " + err.Error(), Status: http.StatusInternalServerError}
+			if pingErr := s.eng.Store().Ping(r.Context()); pingErr != nil {
+				attrs = append(attrs, "ping_error", pingErr)
+				e = &Error{Type: excServiceUnavailable, Message: "the store is unreachable", Status: http.StatusServiceUnavailable}
+			} else {
+				e = &Error{Type: excInternal, Message: "internal error; the server's log has the details, request id " + id, Status: http.StatusInternalServerError}
+			}
 		}
+		s.log.Error("AWS API call failed", append(attrs, "answer", e.Type)...)
 	}
 	status := e.Status
 	if status == 0 {

@@ -239,7 +239,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		b = []byte(`{"__type":"InternalServerError","message":"encoding the answer failed"}`)
 	}
 	w.Header().Set("Content-Type", ContentType)
-	w.Header().Set("X-Amzn-RequestId", requestID(w))
+	if w.Header().Get("X-Amzn-RequestId") == "" { // writeError may have named it
+		w.Header().Set("X-Amzn-RequestId", requestID(w))
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
