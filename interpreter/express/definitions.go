@@ -85,8 +85,16 @@ type definitions struct {
 
 type copied struct {
 	version int   // in the private store
-	err     error // the version cannot run as Express (UnsupportedError, no longer compiles)
+	err     error // *unrunnableError: the version cannot run as Express
 }
+
+// unrunnableError is a definition version that Express can never run
+// (UnsupportedError, no longer compiles): remembered, it is the answer to
+// every start of that version.
+type unrunnableError struct{ err error }
+
+func (e *unrunnableError) Error() string { return e.err.Error() }
+func (e *unrunnableError) Unwrap() error { return e.err }
 
 func newDefinitions(shared store.Store, private *interpreter.Engine, maxSeconds int64) *definitions {
 	return &definitions{shared: shared, private: private, maxSeconds: maxSeconds, copied: map[string]copied{}}
@@ -139,20 +147,20 @@ func (d *definitions) resolve(ctx context.Context, name string, version int) (sh
 func (d *definitions) copy(ctx context.Context, sm store.StateMachine) (copied, error) {
 	def, err := interpreter.CompileVersion(sm)
 	if err != nil {
-		return copied{err: err}, nil
+		return copied{err: &unrunnableError{err}}, nil
 	}
 	if err := Check(def); err != nil {
-		return copied{err: err}, nil
+		return copied{err: &unrunnableError{err}}, nil
 	}
 	text, err := capTimeout(interpreter.DefinitionJSON(sm), def.TimeoutSeconds, d.maxSeconds)
 	if err != nil {
-		return copied{err: err}, nil
+		return copied{err: &unrunnableError{err}}, nil
 	}
 	res, err := d.private.PutStateMachine(ctx, sm.Name, text, dsl.JSON)
 	if err != nil {
 		var invalid *interpreter.InvalidDefinitionError
 		if errors.As(err, &invalid) || errors.Is(err, interpreter.ErrInvalidName) {
-			return copied{err: err}, nil // compiled above: only a release that validates more refuses it
+			return copied{err: &unrunnableError{err}}, nil // compiled above: only a release that validates more refuses it
 		}
 		return copied{}, err
 	}

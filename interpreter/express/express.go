@@ -206,6 +206,10 @@ type Runner struct {
 	hb       heartbeat
 
 	recovering sync.Mutex // one Recover at a time
+	// unclaimed are starts this node claimed, could not run and could not
+	// give back: they name this node but are not running here. Recover's
+	// (under recovering).
+	unclaimed map[string]bool
 }
 
 // run is one execution this node holds.
@@ -245,7 +249,7 @@ func New(cfg Config) *Runner {
 	}
 	*r = Runner{
 		cfg: cfg, mem: mem, private: private, log: cfg.Logger, maxSecs: maxSecs, maxPayload: maxPayload,
-		defs: newDefinitions(cfg.Store, private, maxSecs), running: map[string]*run{},
+		defs: newDefinitions(cfg.Store, private, maxSecs), running: map[string]*run{}, unclaimed: map[string]bool{},
 		stopping: true, // until Start
 		ctx:      context.Background(), cancel: func() {},
 	}

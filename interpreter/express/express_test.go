@@ -17,6 +17,7 @@ import (
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/interpreter/express"
 	"github.com/sfn-project/sfn/store"
+	"github.com/sfn-project/sfn/store/faultstore"
 	"github.com/sfn-project/sfn/store/memory"
 	redisstore "github.com/sfn-project/sfn/store/redis"
 	"github.com/sfn-project/sfn/store/redis/redistest"
@@ -621,5 +622,96 @@ func TestContextObjectNamesTheRun(t *testing.T) {
 	}
 	if want := space.StateMachine("context"); got.SM != want {
 		t.Errorf("$$.StateMachine.Id = %q, want %q", got.SM, want)
+	}
+}
+
+// A lost start that a recovering node claims but cannot run for a reason
+// that passes (its store fails for a moment, it filled up since it
+// judged) is given back as it was, and a later round runs it; one that can
+// never run (its state machine version does not exist) is dropped.
+func TestRecoveryGivesBackWhatMayRunLater(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		faulty  bool // the recovering node's store fails one GetStateMachineVersion
+		full    bool // the recovering node fills up between its claim and the run
+		stuck   bool // and giving the start back fails: it stays claimed
+		version int  // the start's; 99 does not exist
+	}{
+		{name: "store fault", faulty: true, version: 1},
+		{name: "store fault, give-back fails", faulty: true, stuck: true, version: 1},
+		{name: "full node", full: true, version: 1},
+		{name: "no such version", version: 99},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			ctx := context.Background()
+			// The start of a node that is gone (it has no heartbeat).
+			const id = "lost-start"
+			data, _ := json.Marshal(map[string]any{"node": "gone", "stateMachine": "blocks", "version": tt.version, "name": "lost",
+				"input": map[string]any{"l": 1}, "startedAt": time.Now(), "writtenAt": time.Now(), "runs": 1})
+			if _, err := f.shared.PutDoc(ctx, store.Doc{Kind: express.KindStart, Name: id, Data: data}); err != nil {
+				t.Fatal(err)
+			}
+			shared, faults := faultstore.Wrap(f.shared, 1)
+			if tt.faulty {
+				faults.Add(faultstore.Rule{Op: faultstore.GetStateMachineVersion, Count: 1})
+			}
+			var b *express.Runner
+			filled := false
+			b = f.runner(t, func(c *express.Config) {
+				c.Node, c.Store, c.RecoverEvery, c.StopGrace, c.MaxRunning = "node-b", shared, time.Hour, time.Millisecond, 1
+				express.NoFirstRecovery(c)
+				express.Claimed(c, func(string) {
+					if tt.stuck {
+						faults.Add(faultstore.Rule{Op: faultstore.PutDoc, Count: 1, Match: func(doc string) bool { return doc == express.KindStart+"/"+id }})
+					}
+					if !tt.full || filled {
+						return
+					}
+					filled = true
+					if _, err := b.StartAsync(ctx, express.Start{StateMachine: "blocks", Name: "filler"}); err != nil {
+						t.Errorf("filling node b: %v", err)
+					}
+				})
+			})
+			if n, err := b.Recover(ctx); err != nil || n != 0 {
+				t.Fatalf("first round took %d (%v), want 0", n, err)
+			}
+			after, err := f.shared.GetDoc(ctx, express.KindStart, id)
+			if tt.version == 99 {
+				if !errors.Is(err, store.ErrNotFound) {
+					t.Fatalf("start of a version that does not exist: %v, want it dropped", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("start after the first round: %v, want it given back", err)
+			}
+			if !tt.stuck && string(after.Data) != string(data) {
+				t.Fatalf("start after the first round:\n%s\nwant it as it was:\n%s", after.Data, data)
+			}
+			if tt.full {
+				<-f.gate.arrived // the filler
+			}
+			close(f.gate.open)
+			if tt.full {
+				if end := f.ends.next(t); end.Name != "filler" {
+					t.Fatalf("ended %+v, want the filler", end)
+				}
+			}
+			if n, err := b.Recover(ctx); err != nil || n != 1 {
+				t.Fatalf("second round took %d (%v), want 1", n, err)
+			}
+			end := f.ends.next(t)
+			if end.ID != id || end.Status != store.StatusSucceeded || string(end.Input) != `{"l":1}` {
+				t.Errorf("the recovered run ended as %+v", end)
+			}
+			if _, err := f.shared.GetDoc(ctx, express.KindStart, id); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("start document after the recovered run: %v, want ErrNotFound", err)
+			}
+		})
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store"
 )
 
@@ -233,10 +234,11 @@ const (
 // judge decides about one start document. Another node's start is run
 // again when that node's heartbeat has lapsed. One of this node's not
 // running here either was written before this process started (a crash
-// and a restart under the same Node: run it again) or has ended, its
-// removal having failed (or having happened since it was listed) — unless
-// this node is stopping: then it may have been cut, and is left for the
-// node that runs it again.
+// and a restart under the same Node: run it again), or was claimed here
+// but could neither run nor be given back (unclaimed: run it again), or
+// has ended, its removal having failed (or having happened since it was
+// listed) — unless this node is stopping: then it may have been cut, and
+// is left for the node that runs it again.
 func (r *Runner) judge(ctx context.Context, id string, s startDoc, alive map[string]bool, now time.Time) verdict {
 	if s.Node == r.cfg.Node {
 		// Runs are cut only once stopping is set: both read at once, a
@@ -248,7 +250,7 @@ func (r *Runner) judge(ctx context.Context, id string, s startDoc, alive map[str
 		switch {
 		case running || stopping:
 			return keep
-		case s.WrittenAt.Before(r.bootedAt):
+		case s.WrittenAt.Before(r.bootedAt), r.unclaimed[id]:
 			return rerun
 		}
 		return ended
@@ -274,8 +276,10 @@ func (r *Runner) judge(ctx context.Context, id string, s startDoc, alive map[str
 
 // claim takes a lost start for this node (compare-and-set: of several
 // nodes recovering at once, one wins) and runs it again under its id.
-// It returns false when the start could not be taken: another node was
-// quicker, or this node is full (the next round tries again).
+// It returns false when the start was not run: another node was quicker,
+// this node is full, or the run could not begin. A start that can never
+// run is then dropped; one that may run later is given back as it was,
+// for a later round (here or on another node) to take again.
 func (r *Runner) claim(ctx context.Context, d store.Doc, s startDoc) (bool, error) {
 	r.mu.Lock()
 	full := r.stopping || len(r.running) >= r.cfg.MaxRunning || r.bytes+int64(len(s.Input)) > r.cfg.MaxBytes
@@ -286,13 +290,14 @@ func (r *Runner) claim(ctx context.Context, d store.Doc, s startDoc) (bool, erro
 	if r.cfg.hooks.beforeClaim != nil {
 		r.cfg.hooks.beforeClaim(d.Name)
 	}
-	from := s.Node
-	s.Node, s.WrittenAt, s.Runs = r.cfg.Node, r.cfg.Now().UTC(), s.Runs+1
+	from, runs := s.Node, s.Runs+1
+	s.Node, s.WrittenAt, s.Runs = r.cfg.Node, r.cfg.Now().UTC(), runs
 	data, err := json.Marshal(s)
 	if err != nil {
 		return false, err
 	}
-	if _, err := r.cfg.Store.PutDoc(ctx, store.Doc{Kind: kindStart, Name: d.Name, Data: data, Rev: d.Rev}); err != nil {
+	rev, err := r.cfg.Store.PutDoc(ctx, store.Doc{Kind: kindStart, Name: d.Name, Data: data, Rev: d.Rev})
+	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return false, nil
 		}
@@ -302,23 +307,58 @@ func (r *Runner) claim(ctx context.Context, d store.Doc, s startDoc) (bool, erro
 		r.cfg.hooks.claimed(d.Name)
 	}
 	r.log.Info("Express start of a lost node run again", slog.String("execution_id", d.Name), slog.String("state_machine", s.StateMachine),
-		slog.String("lost_node", from), slog.Int("runs", s.Runs))
+		slog.String("lost_node", from), slog.Int("runs", runs))
 	_, err = r.begin(ctx, beginParams{Start: Start{StateMachine: s.StateMachine, Version: s.Version, Name: s.Name, Input: s.Input},
 		id: d.Name, owned: true})
 	if err == nil {
+		delete(r.unclaimed, d.Name)
 		return true, nil
 	}
-	// It cannot run here (its definition no longer loads, this node filled
-	// up meanwhile, its input is refused): a start that can never run is
-	// dropped, one that may run later is left for the next round.
-	if errors.Is(err, ErrLimitExceeded) || errors.Is(err, ErrStopped) || ctx.Err() != nil {
+	if cannotRun(err) {
+		delete(r.unclaimed, d.Name)
+		r.log.Error("Express start dropped: it cannot run", slog.String("execution_id", d.Name), slog.String("state_machine", s.StateMachine), slog.Any("error", err))
+		if derr := r.cfg.Store.DeleteDoc(ctx, kindStart, d.Name); derr != nil {
+			return false, derr
+		}
 		return false, nil
 	}
-	r.log.Error("Express start dropped: it cannot run", slog.String("execution_id", d.Name), slog.String("state_machine", s.StateMachine), slog.Any("error", err))
-	if derr := r.cfg.Store.DeleteDoc(ctx, kindStart, d.Name); derr != nil {
-		return false, derr
-	}
+	r.giveBack(ctx, d, rev, err)
 	return false, nil
+}
+
+// giveBack restores a claimed start that could not begin here (err) to
+// what it was before the claim, so that its node still counts as lost and
+// a later round takes it again. Should that write fail too, the start
+// names this node without running here, which a round takes for ended:
+// unclaimed makes this node's next round claim it again instead.
+func (r *Runner) giveBack(ctx context.Context, d store.Doc, claimedRev int64, err error) {
+	r.log.Warn("Express start of a lost node could not run here now: given back", slog.String("execution_id", d.Name), slog.Any("error", err))
+	// The round's context may be why (Stop): the write must still happen.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_, perr := r.cfg.Store.PutDoc(ctx, store.Doc{Kind: kindStart, Name: d.Name, Data: d.Data, Rev: claimedRev})
+	switch {
+	case perr == nil, errors.Is(perr, store.ErrConflict): // given back, or taken by another node since
+		delete(r.unclaimed, d.Name)
+	default:
+		r.log.Warn("giving back an Express start failed: this node takes it again", slog.String("execution_id", d.Name), slog.Any("error", perr))
+		r.unclaimed[d.Name] = true
+	}
+}
+
+// cannotRun tells the errors of a start that no retry can mend: its state
+// machine version does not exist, its definition is one Express cannot run
+// (remembered by definitions), its input is over the payload limit, or it
+// has run here already. Any other error (the store failing for a while,
+// this node full or stopping) may pass.
+func cannotRun(err error) bool {
+	var (
+		unsupported *UnsupportedError
+		invalid     *interpreter.InvalidDefinitionError
+		unrunnable  *unrunnableError
+	)
+	return errors.Is(err, store.ErrNotFound) || errors.As(err, &unsupported) || errors.As(err, &invalid) || errors.As(err, &unrunnable) ||
+		errors.Is(err, interpreter.ErrPayloadTooLarge) || errors.Is(err, store.ErrAlreadyExists)
 }
 
 // deadNodeKeep is how long after its expiry a node's heartbeat document is
