@@ -19,7 +19,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/smithy-go"
 
@@ -34,7 +33,6 @@ const (
 	adminSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYADMINKEY"
 	readerKey   = "AKIASFNTESTREADER001"
 	readerSec   = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYREADERKY"
-	testRegion  = "us-east-1"
 )
 
 var testCredentials = map[string]awsjson.Credential{
@@ -67,21 +65,6 @@ func listen(t *testing.T, cfg awsjson.Config) *httptest.Server {
 	ts := httptest.NewServer(newServer(t, cfg))
 	t.Cleanup(ts.Close)
 	return ts
-}
-
-// client is the real SDK client for endpoint, signing with key and secret,
-// without retries (a retry would hide the first answer).
-func client(endpoint, key, secret string, httpClient sfn.HTTPClient) *sfn.Client {
-	o := sfn.Options{
-		Region:       testRegion,
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider(key, secret, ""),
-		Retryer:      aws.NopRetryer{},
-	}
-	if httpClient != nil {
-		o.HTTPClient = httpClient
-	}
-	return sfn.New(o)
 }
 
 // errorCode is the AWS error code of err, "" for no error.

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/httpapi/awsjson"
@@ -22,6 +24,27 @@ import (
 // testRole is the roleArn the tests create state machines with: sfn
 // assumes no role, any well-formed ARN will do.
 const testRole = "arn:aws:iam::123456789012:role/sfn-test"
+
+// testRegion is the region the tests' clients sign for.
+const testRegion = arn.DefaultRegion
+
+// client is the real SDK client for endpoint, signing with key and secret,
+// without retries (a retry would hide the first answer), over httpClient
+// (nil: the SDK's own) and with the API options given. Every test of the
+// package makes its clients here.
+func client(endpoint, key, secret string, httpClient sfn.HTTPClient, apiOptions ...func(*middleware.Stack) error) *sfn.Client {
+	o := sfn.Options{
+		Region:       testRegion,
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider(key, secret, ""),
+		Retryer:      aws.NopRetryer{},
+		APIOptions:   apiOptions,
+	}
+	if httpClient != nil {
+		o.HTTPClient = httpClient
+	}
+	return sfn.New(o)
+}
 
 // sdkEnv is an open AWS API over a started engine, behind a real listener,
 // and the real SDK client pointed at it.

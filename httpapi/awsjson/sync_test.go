@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go/middleware"
@@ -91,7 +90,7 @@ func newSyncFixture(t *testing.T, change func(*express.Config)) *syncFixture {
 		api.ServeHTTP(w, r)
 	}))
 	t.Cleanup(f.ts.Close)
-	f.client = sdkClient(f.ts.URL, nil, withoutHostPrefix)
+	f.client = client(f.ts.URL, "AKIDEXAMPLE", "secret", nil, withoutHostPrefix)
 	return f
 }
 
@@ -106,22 +105,6 @@ func (f *syncFixture) machine(t *testing.T, name, def, typ string) string {
 		t.Fatal(err)
 	}
 	return arn.DefaultSpace.StateMachine(name)
-}
-
-// sdkClient is the real SDK client for endpoint, without retries (a retry
-// would hide the first answer), with the API options given.
-func sdkClient(endpoint string, hc sfn.HTTPClient, apiOptions ...func(*middleware.Stack) error) *sfn.Client {
-	o := sfn.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-		Retryer:      aws.NopRetryer{},
-		APIOptions:   apiOptions,
-	}
-	if hc != nil {
-		o.HTTPClient = hc
-	}
-	return sfn.New(o)
 }
 
 // withoutHostPrefix keeps StartSyncExecution on the endpoint itself: the
@@ -174,8 +157,11 @@ func TestStartSyncExecution(t *testing.T) {
 	again, err := f.client.StartSyncExecution(context.Background(), &sfn.StartSyncExecutionInput{
 		StateMachineArn: aws.String(echo), Name: aws.String("first"), Input: aws.String(`{"n": 1}`),
 	})
-	if err != nil || aws.ToString(again.ExecutionArn) == aws.ToString(out.ExecutionArn) {
-		t.Errorf("the same name again: %v, ARN %s (first %s)", err, aws.ToString(again.ExecutionArn), aws.ToString(out.ExecutionArn))
+	if err != nil {
+		t.Fatalf("the same name again: %v", err)
+	}
+	if aws.ToString(again.ExecutionArn) == aws.ToString(out.ExecutionArn) {
+		t.Errorf("the same name again: ARN %s, the first's", aws.ToString(again.ExecutionArn))
 	}
 
 	// A failed run is an answer, with its error and cause and no output.
@@ -323,7 +309,7 @@ func TestStartSyncExecutionHostPrefix(t *testing.T) {
 	for len(f.hosts) > 0 {
 		<-f.hosts
 	}
-	out, err := sdkClient(f.ts.URL, hc).StartSyncExecution(context.Background(), &sfn.StartSyncExecutionInput{
+	out, err := client(f.ts.URL, "AKIDEXAMPLE", "secret", hc).StartSyncExecution(context.Background(), &sfn.StartSyncExecutionInput{
 		StateMachineArn: aws.String(echo), Input: aws.String(`{"via":"prefix"}`),
 	})
 	if err != nil {
