@@ -52,6 +52,13 @@ type syncFixture struct {
 
 func newSyncFixture(t *testing.T, change func(*express.Config)) *syncFixture {
 	t.Helper()
+	return newSyncFixtureWith(t, change, nil)
+}
+
+// newSyncFixtureWith is newSyncFixture with an API that takes only requests
+// signed with one of credentials (nil: any request, as newSyncFixture's).
+func newSyncFixtureWith(t *testing.T, change func(*express.Config), credentials map[string]awsjson.Credential) *syncFixture {
+	t.Helper()
 	ctx := context.Background()
 	st := memory.New()
 	f := &syncFixture{
@@ -80,7 +87,7 @@ func newSyncFixture(t *testing.T, change func(*express.Config)) *syncFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(f.runner.Stop)
-	api := awsjson.New(awsjson.Config{Engine: f.eng, Meta: f.meta, Space: arn.DefaultSpace, Open: true,
+	api := awsjson.New(awsjson.Config{Engine: f.eng, Meta: f.meta, Space: arn.DefaultSpace, Open: credentials == nil, Credentials: credentials,
 		Express: awsjson.NewExpress(f.runner, arn.DefaultSpace)})
 	f.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -288,43 +295,56 @@ func TestStartSyncExecutionVersion(t *testing.T) {
 }
 
 // The SDK sends StartSyncExecution to sync-<host> unless told not to; sfn
-// answers there. The client's dialer stands in for a resolver that sends
+// answers there, open or with signatures (the host is signed as sent, and
+// verifies). The client's dialer stands in for a resolver that sends
 // sync-127.0.0.1 to the loopback listener.
 func TestStartSyncExecutionHostPrefix(t *testing.T) {
 	t.Parallel()
-	f := newSyncFixture(t, nil)
-	echo := f.machine(t, "echo", syncEcho, awsmeta.Express)
-	addr := f.ts.Listener.Addr().String()
-	var (
-		mu     sync.Mutex
-		dialed []string
-	)
-	dialer := &net.Dialer{}
-	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, host string) (net.Conn, error) {
-		mu.Lock()
-		dialed = append(dialed, host)
-		mu.Unlock()
-		return dialer.DialContext(ctx, network, addr)
-	}}}
-	for len(f.hosts) > 0 {
-		<-f.hosts
-	}
-	out, err := client(f.ts.URL, "AKIDEXAMPLE", "secret", hc).StartSyncExecution(context.Background(), &sfn.StartSyncExecutionInput{
-		StateMachineArn: aws.String(echo), Input: aws.String(`{"via":"prefix"}`),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out.Status != types.SyncExecutionStatusSucceeded || aws.ToString(out.Output) != `{"via":"prefix","result":{"sync":true}}` {
-		t.Errorf("status %s output %s", out.Status, aws.ToString(out.Output))
-	}
-	if host := <-f.hosts; host != "sync-"+addr {
-		t.Errorf("the request arrived with Host %q, want %q", host, "sync-"+addr)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(dialed) != 1 || dialed[0] != "sync-"+addr {
-		t.Errorf("the client dialled %q, want sync-%s", dialed, addr)
+	for _, c := range []struct {
+		name        string
+		credentials map[string]awsjson.Credential
+		key, secret string
+	}{
+		{"open", nil, "AKIDEXAMPLE", "secret"},
+		{"signed", testCredentials, adminKey, adminSecret},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newSyncFixtureWith(t, nil, c.credentials)
+			echo := f.machine(t, "echo", syncEcho, awsmeta.Express)
+			addr := f.ts.Listener.Addr().String()
+			var (
+				mu     sync.Mutex
+				dialed []string
+			)
+			dialer := &net.Dialer{}
+			hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, host string) (net.Conn, error) {
+				mu.Lock()
+				dialed = append(dialed, host)
+				mu.Unlock()
+				return dialer.DialContext(ctx, network, addr)
+			}}}
+			for len(f.hosts) > 0 {
+				<-f.hosts
+			}
+			out, err := client(f.ts.URL, c.key, c.secret, hc).StartSyncExecution(context.Background(), &sfn.StartSyncExecutionInput{
+				StateMachineArn: aws.String(echo), Input: aws.String(`{"via":"prefix"}`),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Status != types.SyncExecutionStatusSucceeded || aws.ToString(out.Output) != `{"via":"prefix","result":{"sync":true}}` {
+				t.Errorf("status %s output %s", out.Status, aws.ToString(out.Output))
+			}
+			if host := <-f.hosts; host != "sync-"+addr {
+				t.Errorf("the request arrived with Host %q, want %q", host, "sync-"+addr)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(dialed) != 1 || dialed[0] != "sync-"+addr {
+				t.Errorf("the client dialled %q, want sync-%s", dialed, addr)
+			}
+		})
 	}
 }
 
