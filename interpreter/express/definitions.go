@@ -85,6 +85,7 @@ type definitions struct {
 
 type copied struct {
 	version int   // in the private store
+	timeout int64 // its TimeoutSeconds: the definition's, at most the cap
 	err     error // *unrunnableError: the version cannot run as Express
 }
 
@@ -100,22 +101,39 @@ func newDefinitions(shared store.Store, private *interpreter.Engine, maxSeconds 
 	return &definitions{shared: shared, private: private, maxSeconds: maxSeconds, copied: map[string]copied{}}
 }
 
+// resolved is a definition version ready to run.
+type resolved struct {
+	shared  int   // the shared store's version
+	private int   // its copy's, in the private store
+	timeout int64 // the copy's TimeoutSeconds
+}
+
 // resolve returns the shared version to run (version, or the latest when
-// 0) and its private copy's version, copying it on first use.
-func (d *definitions) resolve(ctx context.Context, name string, version int) (shared, private int, err error) {
+// 0) and its private copy, copying it on first use. The copy's
+// TimeoutSeconds is at most capSeconds, itself at most the Express limit:
+// a run taken again after a crash gets a copy capped at what is left of
+// its time (one copy per version and number of seconds, so at most the
+// limit's 300 per version).
+func (d *definitions) resolve(ctx context.Context, name string, version int, capSeconds int64) (resolved, error) {
 	if version == 0 {
 		sm, err := d.shared.GetStateMachine(ctx, name, 0)
 		if err != nil {
-			return 0, 0, err
+			return resolved{}, err
 		}
 		version = sm.Version
 	}
+	if capSeconds <= 0 || capSeconds > d.maxSeconds {
+		capSeconds = d.maxSeconds
+	}
 	key := fmt.Sprintf("%s@%d", name, version)
+	if capSeconds < d.maxSeconds {
+		key += fmt.Sprintf("/%ds", capSeconds)
+	}
 	d.mu.RLock()
 	c, ok := d.copied[key]
 	d.mu.RUnlock()
 	if ok {
-		return version, c.version, c.err
+		return resolved{version, c.version, c.timeout}, c.err
 	}
 	d.load.Lock()
 	defer d.load.Unlock()
@@ -123,28 +141,28 @@ func (d *definitions) resolve(ctx context.Context, name string, version int) (sh
 	c, ok = d.copied[key]
 	d.mu.RUnlock()
 	if ok {
-		return version, c.version, c.err
+		return resolved{version, c.version, c.timeout}, c.err
 	}
 	sm, err := d.shared.GetStateMachineVersion(ctx, name, version)
 	if err != nil {
-		return 0, 0, err // not remembered: a store error may pass
+		return resolved{}, err // not remembered: a store error may pass
 	}
-	c, err = d.copy(ctx, sm)
+	c, err = d.copy(ctx, sm, capSeconds)
 	if err != nil {
-		return 0, 0, err
+		return resolved{}, err
 	}
 	d.mu.Lock()
 	d.copied[key] = c
 	d.mu.Unlock()
-	return version, c.version, c.err
+	return resolved{version, c.version, c.timeout}, c.err
 }
 
 // copy stores sm in the private store with its TimeoutSeconds capped at
-// the Express limit: the engine's own execution timeout then ends a run
-// that goes on too long, TIMED_OUT with States.Timeout, as AWS does. The
+// capSeconds: the engine's own execution timeout then ends a run that
+// goes on too long, TIMED_OUT with States.Timeout, as AWS does. The
 // returned error is the store's; a definition Express cannot run is
 // remembered in copied.err.
-func (d *definitions) copy(ctx context.Context, sm store.StateMachine) (copied, error) {
+func (d *definitions) copy(ctx context.Context, sm store.StateMachine, capSeconds int64) (copied, error) {
 	def, err := interpreter.CompileVersion(sm)
 	if err != nil {
 		return copied{err: &unrunnableError{err}}, nil
@@ -152,7 +170,11 @@ func (d *definitions) copy(ctx context.Context, sm store.StateMachine) (copied, 
 	if err := Check(def); err != nil {
 		return copied{err: &unrunnableError{err}}, nil
 	}
-	text, err := capTimeout(interpreter.DefinitionJSON(sm), def.TimeoutSeconds, d.maxSeconds)
+	timeout := def.TimeoutSeconds
+	if timeout <= 0 || timeout > capSeconds {
+		timeout = capSeconds
+	}
+	text, err := capTimeout(interpreter.DefinitionJSON(sm), def.TimeoutSeconds, capSeconds)
 	if err != nil {
 		return copied{err: &unrunnableError{err}}, nil
 	}
@@ -164,7 +186,7 @@ func (d *definitions) copy(ctx context.Context, sm store.StateMachine) (copied, 
 		}
 		return copied{}, err
 	}
-	return copied{version: res.StateMachine.Version}, nil
+	return copied{version: res.StateMachine.Version, timeout: timeout}, nil
 }
 
 // capTimeout returns the definition (JSON, keys in their order and numbers

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sfn-project/sfn/dsl/arn"
+	"github.com/sfn-project/sfn/dsl/failure"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/interpreter/httptask"
 	"github.com/sfn-project/sfn/store"
@@ -75,7 +76,9 @@ type Config struct {
 	MaxBytes   int64
 	// MaxDuration ends a run that takes longer (TIMED_OUT, States.Timeout);
 	// default and upper bound MaxDuration. It is applied as the
-	// definition's TimeoutSeconds, so in whole seconds.
+	// definition's TimeoutSeconds, so in whole seconds, and counts from
+	// the first start: a run taken again after its node was lost gets
+	// what is left.
 	MaxDuration time.Duration
 	// NodeTTL is how long this node counts as alive after each heartbeat;
 	// it beats every third of it. Another node runs again the asynchronous
@@ -415,6 +418,10 @@ type beginParams struct {
 	// owned: the run's start document is this node's to remove at its end
 	// (written here, or claimed by recovery).
 	owned bool
+	// startedAt is when a run that recovery runs again first started
+	// (zero for a new start): its Result and end log show it, and its
+	// time limit counts from it.
+	startedAt time.Time
 }
 
 // begin admits a run, copies its definition, records an asynchronous start,
@@ -428,9 +435,23 @@ func (r *Runner) begin(ctx context.Context, bp beginParams) (*run, error) {
 	if len(p.Input) > r.maxPayload {
 		return nil, fmt.Errorf("input of %d bytes exceeds %d bytes: %w", len(p.Input), r.maxPayload, interpreter.ErrPayloadTooLarge)
 	}
-	version, privateVersion, err := r.defs.resolve(ctx, p.StateMachine, p.Version)
+	def, err := r.defs.resolve(ctx, p.StateMachine, p.Version, r.maxSecs)
 	if err != nil {
 		return nil, err
+	}
+	startedAt, overdue := r.cfg.Now().UTC(), false
+	if !bp.startedAt.IsZero() {
+		// Taken again after a crash: the time limit (the definition's
+		// TimeoutSeconds, at most MaxDuration) counts from the first
+		// start, so the run gets a copy capped at what is left of it, in
+		// whole seconds rounded up.
+		left := time.Duration(def.timeout)*time.Second - startedAt.Sub(bp.startedAt)
+		startedAt, overdue = bp.startedAt.UTC(), left <= 0
+		if secs := int64(math.Ceil(left.Seconds())); !overdue && secs < def.timeout {
+			if def, err = r.defs.resolve(ctx, p.StateMachine, def.shared, secs); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if id == "" {
 		id = r.cfg.UUID()
@@ -439,8 +460,8 @@ func (r *Runner) begin(ctx context.Context, bp beginParams) (*run, error) {
 		p.Name = r.cfg.UUID()
 	}
 	x := &run{
-		res: Result{ID: id, StateMachine: p.StateMachine, Version: version, Name: p.Name, Status: store.StatusRunning,
-			Input: p.Input, StartedAt: r.cfg.Now().UTC()},
+		res: Result{ID: id, StateMachine: p.StateMachine, Version: def.shared, Name: p.Name, Status: store.StatusRunning,
+			Input: p.Input, StartedAt: startedAt},
 		size: int64(len(p.Input)), async: bp.owned, done: make(chan struct{}),
 	}
 	if err := r.admit(x); err != nil {
@@ -452,8 +473,15 @@ func (r *Runner) begin(ctx context.Context, bp beginParams) (*run, error) {
 			return nil, err
 		}
 	}
+	if overdue {
+		// Its time ran out before it was taken again: it ends as a run
+		// that went on too long would have.
+		r.end(x, &interpreter.Execution{Status: store.StatusTimedOut, Error: failure.Timeout,
+			Cause: "The execution's time ran out before it was run again after its node was lost", StoppedAt: r.cfg.Now().UTC()}, nil)
+		return x, nil
+	}
 	ex, _, err := r.private.StartExecution(ctx, interpreter.StartParams{
-		StateMachine: p.StateMachine, Version: privateVersion, Name: id, Input: p.Input,
+		StateMachine: p.StateMachine, Version: def.private, Name: id, Input: p.Input,
 	})
 	if err != nil {
 		if bp.write {

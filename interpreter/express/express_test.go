@@ -715,3 +715,51 @@ func TestRecoveryGivesBackWhatMayRunLater(t *testing.T) {
 		})
 	}
 }
+
+// A run taken again after its node was lost keeps its first start time,
+// and its time limit counts from it: it gets what is left, and one whose
+// time ran out ends TIMED_OUT at once.
+func TestRecoveredRunKeepsItsStart(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, sm string
+		age      time.Duration // since its first start
+		status   string
+	}{
+		{"ends", "passes", time.Minute, store.StatusSucceeded},
+		{"times out with what is left", "waits", express.MaxDuration - 2*time.Second, store.StatusTimedOut},
+		{"timed out already", "waits", express.MaxDuration + time.Minute, store.StatusTimedOut},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			ctx := context.Background()
+			started := time.Now().Add(-tt.age).UTC()
+			data, _ := json.Marshal(map[string]any{"node": "gone", "stateMachine": tt.sm, "version": 1, "name": "old",
+				"input": map[string]any{}, "startedAt": started, "writtenAt": started, "runs": 1})
+			if _, err := f.shared.PutDoc(ctx, store.Doc{Kind: express.KindStart, Name: "old-start", Data: data}); err != nil {
+				t.Fatal(err)
+			}
+			r := f.runner(t, func(c *express.Config) { c.RecoverEvery = time.Hour; express.NoFirstRecovery(c) })
+			if n, err := r.Recover(ctx); err != nil || n != 1 {
+				t.Fatalf("round took %d (%v), want 1", n, err)
+			}
+			end := f.ends.next(t)
+			if end.ID != "old-start" || end.Status != tt.status {
+				t.Fatalf("ended %+v, want %s", end, tt.status)
+			}
+			if !end.StartedAt.Equal(started) {
+				t.Errorf("StartedAt %s, want the first start %s", end.StartedAt, started)
+			}
+			if ran := end.StoppedAt.Sub(end.StartedAt); tt.status == store.StatusTimedOut &&
+				(end.Error != "States.Timeout" || ran < express.MaxDuration || ran > tt.age+10*time.Second) {
+				t.Errorf("timed out with %q after %s from the first start, want States.Timeout after %s to %s",
+					end.Error, ran, express.MaxDuration, tt.age+10*time.Second)
+			}
+			if _, err := f.shared.GetDoc(ctx, express.KindStart, "old-start"); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("start document after the end: %v, want ErrNotFound", err)
+			}
+		})
+	}
+}

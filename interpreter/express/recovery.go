@@ -309,7 +309,7 @@ func (r *Runner) claim(ctx context.Context, d store.Doc, s startDoc) (bool, erro
 	r.log.Info("Express start of a lost node run again", slog.String("execution_id", d.Name), slog.String("state_machine", s.StateMachine),
 		slog.String("lost_node", from), slog.Int("runs", runs))
 	_, err = r.begin(ctx, beginParams{Start: Start{StateMachine: s.StateMachine, Version: s.Version, Name: s.Name, Input: s.Input},
-		id: d.Name, owned: true})
+		id: d.Name, owned: true, startedAt: s.StartedAt})
 	if err == nil {
 		delete(r.unclaimed, d.Name)
 		return true, nil
