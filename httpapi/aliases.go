@@ -25,13 +25,6 @@ import (
 	"github.com/sfn-project/sfn/store"
 )
 
-// AWS's quotas, which the AWS API applies too.
-const (
-	maxPublished   = 1000 // published versions per state machine
-	maxAliases     = 100  // aliases per state machine
-	maxDescription = 256  // characters of a version's or alias's description
-)
-
 // meta is the store's documents.
 func (s *server) meta() *awsmeta.Meta { return awsmeta.New(s.engine.Store()) }
 
@@ -43,11 +36,33 @@ func (s *server) existingMachine(ctx context.Context, name string) (store.StateM
 	return s.engine.Store().GetStateMachine(ctx, name, 0)
 }
 
-func checkDescription(d string) error {
-	if n := len([]rune(d)); n > maxDescription {
-		return errf(codeInvalidInput, fmt.Sprintf("description is %d characters long: at most %d are allowed", n, maxDescription))
+// publishingError words the refusals of awsmeta's rules of published
+// versions and aliases (shared with the AWS API) in this API's terms.
+func publishingError(name string, err error) error {
+	var re *awsmeta.RoutingError
+	switch {
+	case errors.Is(err, awsmeta.ErrDescriptionTooLong):
+		return errf(codeInvalidInput, fmt.Sprintf("description is too long: %v", err))
+	case errors.Is(err, awsmeta.ErrVersionQuota):
+		return errf(codeConflict, fmt.Sprintf("state machine %s has %d published versions, the most it can have", name, awsmeta.MaxPublished))
+	case errors.Is(err, awsmeta.ErrAliasQuota):
+		return errf(codeConflict, fmt.Sprintf("state machine %s has %d aliases, the most it can have", name, awsmeta.MaxAliases))
+	case errors.As(err, &re):
+		switch re.Rule {
+		case awsmeta.RoutingCount:
+			return errf(codeInvalidInput, fmt.Sprintf("routing has %d entries: an alias routes to one or two published versions", re.Count))
+		case awsmeta.RoutingWeight:
+			return errf(codeInvalidInput, fmt.Sprintf("routing[%d].weight must be an integer from %d to %d", re.Index, awsmeta.MinWeight, awsmeta.MaxWeight))
+		case awsmeta.RoutingDuplicate:
+			return errf(codeInvalidInput, fmt.Sprintf("routing names published version %d twice", re.Version))
+		case awsmeta.RoutingSum:
+			return errf(codeInvalidInput, fmt.Sprintf("routing weights sum to %d: they must sum to 100", re.Sum))
+		case awsmeta.RoutingUnpublished:
+			return errf(codeInvalidInput, fmt.Sprintf("state machine %s has no published version %d (publish one with POST /v1/state-machines/%s/publish)", name, re.Version, name))
+		}
+		return errf(codeInvalidInput, re.Error())
 	}
-	return nil
+	return err
 }
 
 // publishedView is a published version.
@@ -73,8 +88,8 @@ func (s *server) publishStateMachine(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := checkDescription(body.Description); err != nil {
-		s.writeError(w, r, err)
+	if err := awsmeta.CheckDescription(body.Description); err != nil {
+		s.writeError(w, r, publishingError(name, err))
 		return
 	}
 	ctx := r.Context()
@@ -93,26 +108,21 @@ func (s *server) publishStateMachine(w http.ResponseWriter, r *http.Request) {
 	now := time.Now().UTC()
 	var out awsmeta.Published
 	_, err = s.meta().UpdateMachine(ctx, name, func(mc *awsmeta.Machine) error {
-		// Publishing what the latest published version already is gives
-		// that one back, as AWS does for an unchanged definition.
-		if n := len(mc.Published); n > 0 && mc.Published[n-1].Revision == sm.Version {
-			out = mc.Published[n-1]
+		// A version any published version names already gives that one
+		// back (awsmeta's rule, the AWS API's too).
+		p, created, err := mc.Publish(sm.Version, body.Description, now)
+		out = p
+		if err == nil && !created {
 			return errUnchanged
 		}
-		if len(mc.Published) >= maxPublished {
-			return errf(codeConflict, fmt.Sprintf("state machine %s has %d published versions, the most it can have", name, maxPublished))
-		}
-		out = awsmeta.Published{Number: mc.NextNumber, Revision: sm.Version, Description: body.Description, CreatedAt: now}
-		mc.Published = append(mc.Published, out)
-		mc.NextNumber++
-		return nil
+		return err
 	})
 	status := http.StatusCreated
 	if errors.Is(err, errUnchanged) {
 		status, err = http.StatusOK, nil
 	}
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, publishingError(name, err))
 		return
 	}
 	w.Header().Set("Location", "/v1/state-machines/"+name+"/versions/"+strconv.Itoa(out.Revision))
@@ -148,31 +158,11 @@ func viewAlias(sm string, mc awsmeta.Machine, a awsmeta.Alias) aliasView {
 	return v
 }
 
-// validAliasName reports whether name is an alias name AWS accepts: 1-80
-// letters, digits, '_', '-' and '.', not only digits (an all-digit name
-// would read as a version number in an ARN).
-func validAliasName(name string) bool {
-	if name == "" || len(name) > 80 {
-		return false
-	}
-	other := false
-	for _, c := range name {
-		switch {
-		case c >= '0' && c <= '9':
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_', c == '-', c == '.':
-			other = true
-		default:
-			return false
-		}
-	}
-	return other
-}
-
 // aliasParam reads the {alias} path parameter.
 func aliasParam(r *http.Request) (string, error) {
 	raw := chi.URLParam(r, "alias")
 	v, err := url.PathUnescape(raw)
-	if err != nil || !validAliasName(v) {
+	if err != nil || !awsmeta.ValidAliasName(v) {
 		return "", errf(codeInvalidInput, fmt.Sprintf("alias name %q is invalid: names are 1-80 characters of [A-Za-z0-9_.-], not only digits", raw))
 	}
 	return v, nil
@@ -184,41 +174,25 @@ type routeBody struct {
 	Weight  *int `json:"weight"`
 }
 
-// routes checks an alias's routing: one or two distinct published
-// versions with weights from 0 to 100 that sum to 100. That the versions
-// exist is checked against the document (checkPublished).
-func routes(in []routeBody) ([]awsmeta.Route, error) {
-	if len(in) < 1 || len(in) > 2 {
-		return nil, errf(codeInvalidInput, fmt.Sprintf("routing has %d entries: an alias routes to one or two published versions", len(in)))
-	}
+// routes reads an alias's routing and checks awsmeta's rules that need no
+// document (awsmeta.CheckRouting: one or two distinct versions, weights
+// from 0 to 100 summing to 100); that the versions are published is
+// checked against the document.
+func routes(name string, in []routeBody) ([]awsmeta.Route, error) {
 	out := make([]awsmeta.Route, len(in))
-	sum := 0
 	for i, rt := range in {
 		switch {
 		case rt.Version == nil || *rt.Version < 1:
 			return nil, errf(codeInvalidInput, fmt.Sprintf("routing[%d].version must be a published version number (from 1)", i))
-		case rt.Weight == nil || *rt.Weight < 0 || *rt.Weight > 100:
-			return nil, errf(codeInvalidInput, fmt.Sprintf("routing[%d].weight must be an integer from 0 to 100", i))
+		case rt.Weight == nil:
+			return nil, errf(codeInvalidInput, fmt.Sprintf("routing[%d].weight must be an integer from %d to %d", i, awsmeta.MinWeight, awsmeta.MaxWeight))
 		}
 		out[i] = awsmeta.Route{Version: *rt.Version, Weight: *rt.Weight}
-		sum += *rt.Weight
 	}
-	if len(out) == 2 && out[0].Version == out[1].Version {
-		return nil, errf(codeInvalidInput, fmt.Sprintf("routing names published version %d twice", out[0].Version))
-	}
-	if sum != 100 {
-		return nil, errf(codeInvalidInput, fmt.Sprintf("routing weights sum to %d: they must sum to 100", sum))
+	if err := awsmeta.CheckRouting(out); err != nil {
+		return nil, publishingError(name, err)
 	}
 	return out, nil
-}
-
-func checkPublished(name string, mc *awsmeta.Machine, rs []awsmeta.Route) error {
-	for _, rt := range rs {
-		if _, ok := mc.Version(rt.Version); !ok {
-			return errf(codeInvalidInput, fmt.Sprintf("state machine %s has no published version %d (publish one with POST /v1/state-machines/%s/publish)", name, rt.Version, name))
-		}
-	}
-	return nil
 }
 
 func (s *server) putAlias(w http.ResponseWriter, r *http.Request) {
@@ -240,11 +214,11 @@ func (s *server) putAlias(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := checkDescription(body.Description); err != nil {
-		s.writeError(w, r, err)
+	if err := awsmeta.CheckDescription(body.Description); err != nil {
+		s.writeError(w, r, publishingError(name, err))
 		return
 	}
-	rs, err := routes(body.Routing)
+	rs, err := routes(name, body.Routing)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -259,18 +233,14 @@ func (s *server) putAlias(w http.ResponseWriter, r *http.Request) {
 	var out awsmeta.Alias
 	mc, err := s.meta().UpdateMachine(ctx, name, func(mc *awsmeta.Machine) error {
 		created = false
-		if err := checkPublished(name, mc, rs); err != nil {
-			return err
-		}
 		i := slices.IndexFunc(mc.Aliases, func(a awsmeta.Alias) bool { return a.Name == alias })
 		if i < 0 {
-			if len(mc.Aliases) >= maxAliases {
-				return errf(codeConflict, fmt.Sprintf("state machine %s has %d aliases, the most it can have", name, maxAliases))
-			}
 			out = awsmeta.Alias{Name: alias, Description: body.Description, Routing: rs, CreatedAt: now, UpdatedAt: now}
-			mc.Aliases = append(mc.Aliases, out)
 			created = true
-			return nil
+			return mc.AddAlias(out)
+		}
+		if err := mc.CheckRouting(rs); err != nil {
+			return err
 		}
 		a := &mc.Aliases[i]
 		if a.Description == body.Description && slices.Equal(a.Routing, rs) {
@@ -285,7 +255,7 @@ func (s *server) putAlias(w http.ResponseWriter, r *http.Request) {
 		mc, err = s.meta().Machine(ctx, name)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, publishingError(name, err))
 		return
 	}
 	status := http.StatusOK
@@ -400,7 +370,7 @@ func (s *server) startTarget(ctx context.Context, ref machineRef, body startBody
 		}
 	}
 	if body.Alias != nil {
-		if alias = *body.Alias; !validAliasName(alias) {
+		if alias = *body.Alias; !awsmeta.ValidAliasName(alias) {
 			return 0, none, errf(codeInvalidInput, fmt.Sprintf("alias name %q is invalid: names are 1-80 characters of [A-Za-z0-9_.-], not only digits", alias))
 		}
 	}

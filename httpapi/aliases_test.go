@@ -81,22 +81,29 @@ func TestPublish(t *testing.T) {
 	if num(p, "publishedVersion") != 2 || num(p, "version") != 2 {
 		t.Fatalf("second publish: %v", p)
 	}
-	// An older version published again gets a new number: numbers are
-	// never reused, and version 1 is not the latest published one.
-	p = want(t, call(t, srv, "POST", "/v1/state-machines/m/publish", map[string]any{"version": 1}), 201)
-	if num(p, "publishedVersion") != 3 || num(p, "version") != 1 {
+	// An older version published again is the version that publishes it,
+	// though it is not the latest published one (AWS's rule, the AWS API's
+	// too), whatever the description.
+	p = want(t, call(t, srv, "POST", "/v1/state-machines/m/publish", map[string]any{"version": 1, "description": "other"}), 200)
+	if num(p, "publishedVersion") != 1 || num(p, "version") != 1 || p["description"] != "first" {
 		t.Fatalf("publishing version 1 again: %v", p)
 	}
-	if v := want(t, call(t, srv, "GET", "/v1/state-machines/m/versions/1", nil), 200); num(v, "publishedVersion") != 3 {
-		t.Fatalf("version 1 shows %v, want its newest published number 3", v["publishedVersion"])
+	if v := want(t, call(t, srv, "GET", "/v1/state-machines/m/versions/1", nil), 200); num(v, "publishedVersion") != 1 {
+		t.Fatalf("version 1 shows %v, want its published number 1", v["publishedVersion"])
+	}
+	// Descriptions are counted in characters: 256 of two bytes each pass.
+	put(t, srv, "m", oneDef) // version 3
+	p = want(t, call(t, srv, "POST", "/v1/state-machines/m/publish", map[string]any{"description": strings.Repeat("é", 256)}), 201)
+	if num(p, "publishedVersion") != 3 || num(p, "version") != 3 {
+		t.Fatalf("publishing version 3: %v", p)
 	}
 	list := want(t, call(t, srv, "GET", "/v1/state-machines", nil), 200)
 	items := list["stateMachines"].([]any)
-	if len(items) != 1 || num(items[0].(map[string]any), "publishedVersion") != 2 {
-		t.Fatalf("list: %v, want m at version 2 published as 2", items)
+	if len(items) != 1 || num(items[0].(map[string]any), "publishedVersion") != 3 {
+		t.Fatalf("list: %v, want m at version 3 published as 3", items)
 	}
 	// An unchanged PUT answers the version with its published number.
-	if v := want(t, call(t, srv, "PUT", "/v1/state-machines/m", twoDef), 200); num(v, "publishedVersion") != 2 {
+	if v := want(t, call(t, srv, "PUT", "/v1/state-machines/m", oneDef), 200); num(v, "publishedVersion") != 3 {
 		t.Fatalf("unchanged PUT: %v", v)
 	}
 

@@ -29,9 +29,6 @@ func init() {
 	})
 }
 
-// maxAliases is AWS's quota of aliases per state machine.
-const maxAliases = 100
-
 // aliasNamePattern is AWS's constraint on alias names, as its validation
 // message quotes it: letters, digits, '_', '-' and '.', and not only digits
 // (an all-digit name would read as a version number in an ARN).
@@ -41,32 +38,25 @@ const aliasNamePattern = `^(?=.*[a-zA-Z_\-\.])[a-zA-Z0-9_\-\.]+$`
 // that breaks a rule beyond the members' own constraints.
 const reasonRouting = "INVALID_ROUTING_CONFIGURATION"
 
+// validAliasName checks an alias name by awsmeta.ValidAliasName, which
+// the REST API follows too, and words a refusal as AWS does.
 func validAliasName(name string) error {
-	if name == "" {
+	switch {
+	case name == "":
 		return errorf(excValidation, "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
-	}
-	if len(name) > 80 {
+	case len(name) > 80:
 		return errorf(excValidation, "1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80", name)
-	}
-	letter := false
-	for _, r := range name {
-		switch {
-		case r >= '0' && r <= '9':
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '_', r == '-', r == '.':
-			letter = true
-		default:
-			return errorf(excValidation, "1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", name, aliasNamePattern)
-		}
-	}
-	if !letter {
+	case !awsmeta.ValidAliasName(name):
 		return errorf(excValidation, "1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", name, aliasNamePattern)
 	}
 	return nil
 }
 
-func checkDescription(d string) error {
-	if len(d) > maxDescription {
-		return errorf(excValidation, "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to %d", maxDescription)
+// checkDescription checks a description by awsmeta.CheckDescription (256
+// characters).
+func (s *Server) checkDescription(name, d string) error {
+	if err := awsmeta.CheckDescription(d); err != nil {
+		return s.publishingError(name, err)
 	}
 	return nil
 }
@@ -80,8 +70,11 @@ type routeIn struct {
 // routing checks a routingConfiguration member as AWS does, in AWS's order
 // (the members' constraints, then version ARNs, distinct, of one state
 // machine, weights summing to 100), and returns the state machine it routes
-// to and the routes. A well-formed ARN of another region or account, or of a
-// state machine that does not exist, is left to the caller (found false).
+// to and the routes. The rules of a routing are awsmeta.CheckRouting's,
+// which the REST API follows too; the members' constraints come first
+// here, as AWS words them. A well-formed ARN of another region or account,
+// or of a state machine that does not exist, is left to the caller (found
+// false).
 func (s *Server) routing(in []routeIn) (name string, routes []awsmeta.Route, found bool, err error) {
 	if len(in) == 0 {
 		return "", nil, false, errorf(excValidation, "1 validation error detected: Value '[]' at 'routingConfiguration' failed to satisfy constraint: Member must have length greater than or equal to 1")
@@ -104,10 +97,10 @@ func (s *Server) routing(in []routeIn) (name string, routes []awsmeta.Route, fou
 			return "", nil, false, errorf(excValidation, "1 validation error detected: Value null at '%s.stateMachineVersionArn' failed to satisfy constraint: Member must not be null", member)
 		case r.Weight == nil:
 			return "", nil, false, errorf(excValidation, "1 validation error detected: Value null at '%s.weight' failed to satisfy constraint: Member must not be null", member)
-		case *r.Weight < 0:
-			return "", nil, false, errorf(excValidation, "1 validation error detected: Value '%d' at '%s.weight' failed to satisfy constraint: Member must have value greater than or equal to 0", *r.Weight, member)
-		case *r.Weight > 100:
-			return "", nil, false, errorf(excValidation, "1 validation error detected: Value '%d' at '%s.weight' failed to satisfy constraint: Member must have value less than or equal to 100", *r.Weight, member)
+		case *r.Weight < awsmeta.MinWeight:
+			return "", nil, false, errorf(excValidation, "1 validation error detected: Value '%d' at '%s.weight' failed to satisfy constraint: Member must have value greater than or equal to %d", *r.Weight, member, awsmeta.MinWeight)
+		case *r.Weight > awsmeta.MaxWeight:
+			return "", nil, false, errorf(excValidation, "1 validation error detected: Value '%d' at '%s.weight' failed to satisfy constraint: Member must have value less than or equal to %d", *r.Weight, member, awsmeta.MaxWeight)
 		}
 	}
 	received := "[" + strings.Join(arns, ", ") + "]"
@@ -127,25 +120,28 @@ func (s *Server) routing(in []routeIn) (name string, routes []awsmeta.Route, fou
 		}
 		parsed[i] = a
 	}
-	if len(in) == 2 && in[0].StateMachineVersionArn == in[1].StateMachineVersionArn {
-		return "", nil, false, &Error{Type: excValidation, Reason: reasonRouting,
-			Message: "Routing configuration must contain distinct state machine version ARNs. Received: " + received}
-	}
-	if len(in) == 2 && (parsed[0].Name != parsed[1].Name || parsed[0].Space() != parsed[1].Space() || parsed[0].Partition != parsed[1].Partition) {
+	// Two ARNs of different state machines are reported as such, also
+	// when they name the same version number; the same ARN twice passes
+	// here and is a duplicate below.
+	if len(in) == 2 && in[0].StateMachineVersionArn != in[1].StateMachineVersionArn &&
+		(parsed[0].Name != parsed[1].Name || parsed[0].Space() != parsed[1].Space() || parsed[0].Partition != parsed[1].Partition) {
 		return "", nil, false, &Error{Type: excValidation, Reason: reasonRouting,
 			Message: "Routing configuration must contain state machine version ARNs of the same state machine. Received: " + received}
-	}
-	sum := 0
-	for _, r := range in {
-		sum += *r.Weight
-	}
-	if sum != 100 {
-		return "", nil, false, &Error{Type: excValidation, Reason: reasonRouting,
-			Message: "Sum of routing configuration weights must equal 100. Received: [" + strings.Join(weights, ", ") + "]"}
 	}
 	routes = make([]awsmeta.Route, len(in))
 	for i, r := range in {
 		routes[i] = awsmeta.Route{Version: parsed[i].Version, Weight: *r.Weight}
+	}
+	var re *awsmeta.RoutingError
+	switch err := awsmeta.CheckRouting(routes); {
+	case errors.As(err, &re) && re.Rule == awsmeta.RoutingDuplicate:
+		return "", nil, false, &Error{Type: excValidation, Reason: reasonRouting,
+			Message: "Routing configuration must contain distinct state machine version ARNs. Received: " + received}
+	case errors.As(err, &re) && re.Rule == awsmeta.RoutingSum:
+		return "", nil, false, &Error{Type: excValidation, Reason: reasonRouting,
+			Message: "Sum of routing configuration weights must equal 100. Received: [" + strings.Join(weights, ", ") + "]"}
+	case err != nil:
+		return "", nil, false, s.publishingError(parsed[0].Name, err)
 	}
 	return parsed[0].Name, routes, s.space.Owns(parsed[0]), nil
 }
@@ -154,16 +150,6 @@ func (s *Server) routing(in []routeIn) (name string, routes []awsmeta.Route, fou
 // versions they route to.
 func noResource() *Error {
 	return errorf(excResourceNotFound, "Request references a resource that does not exist.")
-}
-
-// checkRoutes reports a route to a version that is not published.
-func checkRoutes(mc *awsmeta.Machine, routes []awsmeta.Route) error {
-	for _, r := range routes {
-		if _, ok := mc.Version(r.Version); !ok {
-			return noResource()
-		}
-	}
-	return nil
 }
 
 type aliasRoute struct {
@@ -190,11 +176,11 @@ func (s *Server) createStateMachineAlias(ctx context.Context, c *call) (any, err
 	if err := validAliasName(in.Name); err != nil {
 		return nil, err
 	}
-	if err := checkDescription(in.Description); err != nil {
-		return nil, err
-	}
 	name, routes, found, err := s.routing(in.RoutingConfiguration)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkDescription(name, in.Description); err != nil {
 		return nil, err
 	}
 	if !found {
@@ -208,7 +194,7 @@ func (s *Server) createStateMachineAlias(ctx context.Context, c *call) (any, err
 	now := s.cfg.Now().UTC()
 	var out awsmeta.Alias
 	_, err = s.meta.UpdateMachine(ctx, name, func(mc *awsmeta.Machine) error {
-		if err := checkRoutes(mc, routes); err != nil {
+		if err := mc.CheckRouting(routes); err != nil {
 			return err
 		}
 		if have, ok := mc.Alias(in.Name); ok {
@@ -220,15 +206,11 @@ func (s *Server) createStateMachineAlias(ctx context.Context, c *call) (any, err
 			out = have
 			return errNoChange
 		}
-		if len(mc.Aliases) >= maxAliases {
-			return errorf(excServiceQuota, "State machine %s has %d aliases, the most it can have: delete unused aliases with DeleteStateMachineAlias", s.space.StateMachine(name), maxAliases)
-		}
 		out = awsmeta.Alias{Name: in.Name, Description: in.Description, Routing: routes, CreatedAt: now, UpdatedAt: now}
-		mc.Aliases = append(mc.Aliases, out)
-		return nil
+		return mc.AddAlias(out)
 	})
 	if err != nil && !errors.Is(err, errNoChange) {
-		return nil, err
+		return nil, s.publishingError(name, err)
 	}
 	return aliasItem{StateMachineAliasArn: s.space.Alias(name, out.Name), CreationDate: epoch(out.CreatedAt)}, nil
 }
@@ -294,7 +276,7 @@ func (s *Server) updateStateMachineAlias(ctx context.Context, c *call) (any, err
 		return nil, errorf(excValidation, "Either the description or the routingConfiguration must be specified")
 	}
 	if in.Description != nil {
-		if err := checkDescription(*in.Description); err != nil {
+		if err := s.checkDescription(a.Name, *in.Description); err != nil {
 			return nil, err
 		}
 	}
@@ -328,7 +310,7 @@ func (s *Server) updateStateMachineAlias(ctx context.Context, c *call) (any, err
 			al.Description, changed = *in.Description, true
 		}
 		if routes != nil && !slices.Equal(routes, al.Routing) {
-			if err := checkRoutes(mc, routes); err != nil {
+			if err := mc.CheckRouting(routes); err != nil {
 				return err
 			}
 			al.Routing, changed = routes, true
@@ -343,7 +325,7 @@ func (s *Server) updateStateMachineAlias(ctx context.Context, c *call) (any, err
 		return nil
 	})
 	if err != nil && !errors.Is(err, errNoChange) {
-		return nil, err
+		return nil, s.publishingError(a.Name, err)
 	}
 	return struct {
 		UpdateDate *Epoch `json:"updateDate"`

@@ -31,12 +31,6 @@ func init() {
 // excServiceQuota is AWS's answer to a 1001st version or a 101st alias.
 const excServiceQuota = "ServiceQuotaExceededException"
 
-// Quotas, as AWS's API Reference gives them.
-const (
-	maxVersions    = 1000 // published versions per state machine
-	maxDescription = 256  // characters of a version's or an alias's description
-)
-
 // initialRevision is what PublishStateMachineVersion's revisionId takes for a
 // state machine that was never updated (AWS).
 const initialRevision = "INITIAL"
@@ -58,32 +52,48 @@ func revisionID(sm store.StateMachine) string {
 }
 
 // publish makes revision of a state machine a published version and returns
-// it. A revision that is already published returns its version: publishing
+// it, by awsmeta's rules (Machine.Publish, which the REST API follows too):
+// a revision that is already published returns its version, as publishing
 // is idempotent (AWS's PublishStateMachineVersion, and Create/Update with
 // publish=true on an unchanged definition).
 func (s *Server) publish(ctx context.Context, name string, revision int, description string) (awsmeta.Published, error) {
-	if len(description) > maxDescription {
-		return awsmeta.Published{}, errorf(excValidation, "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to %d", maxDescription)
+	if err := awsmeta.CheckDescription(description); err != nil {
+		return awsmeta.Published{}, s.publishingError(name, err)
 	}
 	now := s.cfg.Now().UTC()
 	var out awsmeta.Published
 	_, err := s.meta.UpdateMachine(ctx, name, func(mc *awsmeta.Machine) error {
-		if n := mc.PublishedNumber(revision); n != 0 {
-			out, _ = mc.Version(n)
+		p, created, err := mc.Publish(revision, description, now)
+		out = p
+		if err == nil && !created {
 			return errNoChange
 		}
-		if len(mc.Published) >= maxVersions {
-			return errorf(excServiceQuota, "State machine %s has %d versions, the most it can have: delete unused versions with DeleteStateMachineVersion", s.space.StateMachine(name), maxVersions)
-		}
-		out = awsmeta.Published{Number: mc.NextNumber, Revision: revision, Description: description, CreatedAt: now}
-		mc.Published = append(mc.Published, out)
-		mc.NextNumber++
-		return nil
+		return err
 	})
 	if err != nil && !errors.Is(err, errNoChange) {
-		return awsmeta.Published{}, err
+		return awsmeta.Published{}, s.publishingError(name, err)
 	}
 	return out, nil
+}
+
+// publishingError words the refusals of awsmeta's rules of versions and
+// aliases (shared with the REST API) as AWS does; name is the state
+// machine's.
+func (s *Server) publishingError(name string, err error) error {
+	var re *awsmeta.RoutingError
+	switch {
+	case errors.Is(err, awsmeta.ErrDescriptionTooLong):
+		return errorf(excValidation, "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to %d", awsmeta.MaxDescription)
+	case errors.Is(err, awsmeta.ErrVersionQuota):
+		return errorf(excServiceQuota, "State machine %s has %d versions, the most it can have: delete unused versions with DeleteStateMachineVersion", s.space.StateMachine(name), awsmeta.MaxPublished)
+	case errors.Is(err, awsmeta.ErrAliasQuota):
+		return errorf(excServiceQuota, "State machine %s has %d aliases, the most it can have: delete unused aliases with DeleteStateMachineAlias", s.space.StateMachine(name), awsmeta.MaxAliases)
+	case errors.As(err, &re) && re.Rule == awsmeta.RoutingUnpublished:
+		return noResource()
+	case errors.As(err, &re):
+		return &Error{Type: excValidation, Reason: reasonRouting, Message: re.Error()}
+	}
+	return err
 }
 
 // latestRevision returns the latest revision of the state machine an

@@ -173,6 +173,12 @@ func TestPublishStateMachineVersion(t *testing.T) {
 	if aws.ToString(d2.Description) != "the second" {
 		t.Errorf("version 2's description = %q, want %q", aws.ToString(d2.Description), "the second")
 	}
+
+	// AWS counts a description's characters: 256 of two bytes each pass.
+	f.put("orders", passDefinition("three"))
+	if got := f.publish("orders", strings.Repeat("é", 256)); got != smARN("orders")+":3" {
+		t.Fatalf("publish with 256 two-byte characters = %q, want version 3", got)
+	}
 }
 
 // TestPublishRevisionID: revisionId publishes only the revision it names.
