@@ -13,11 +13,12 @@
 //   - StartSync waits for the end and returns it. At most once: if the node
 //     dies meanwhile, the run is lost and the caller sees the error.
 //   - StartAsync returns at once. At least once: the start is written to the
-//     shared store first (a store.Docs document naming this node) and
-//     removed when the run ends; the Runners of the other nodes run again
-//     the starts of a node whose heartbeat has lapsed (recovery.go).
+//     shared store first (a small store.Docs document naming this node,
+//     and its input in one of its own) and removed when the run ends; the
+//     Runners of the other nodes run again the starts of a node whose
+//     heartbeat has lapsed (recovery.go).
 //
-// Activities and .waitForTaskToken tasks are refused (Problems, Check), as on AWS:
-// their answers arrive through the shared store, which an Express run never
-// reaches.
+// Activities and .waitForTaskToken tasks are refused (Problems, Check), as
+// on AWS: their answers arrive through the shared store, which an Express
+// run never reaches.
 package express

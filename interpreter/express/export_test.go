@@ -29,6 +29,7 @@ func (r *Runner) SweepNow(ctx context.Context) {
 // Kinds of the shared store's documents.
 const (
 	KindStart = kindStart
+	KindInput = kindInput
 	KindNode  = kindNode
 )
 

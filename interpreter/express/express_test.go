@@ -129,6 +129,45 @@ func (f *fixture) runner(t *testing.T, change func(*express.Config)) *express.Ru
 	return r
 }
 
+// lostStart is an asynchronous start as a node left it in the shared store.
+type lostStart struct {
+	id, node, sm         string
+	version              int
+	input                string // JSON; "" leaves its input document out
+	startedAt, writtenAt time.Time
+}
+
+// putStart writes s's start document and its input, and returns the
+// start document's data.
+func (f *fixture) putStart(t *testing.T, s lostStart) []byte {
+	t.Helper()
+	ctx := context.Background()
+	data, err := json.Marshal(map[string]any{"node": s.node, "stateMachine": s.sm, "version": s.version, "name": "lost",
+		"inputBytes": len(s.input), "startedAt": s.startedAt, "writtenAt": s.writtenAt, "runs": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.shared.PutDoc(ctx, store.Doc{Kind: express.KindStart, Name: s.id, Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	if s.input != "" {
+		if _, err := f.shared.PutDoc(ctx, store.Doc{Kind: express.KindInput, Name: s.id, Data: []byte(s.input)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return data
+}
+
+// wantStartGone fails the test unless start id's documents are gone.
+func (f *fixture) wantStartGone(t *testing.T, id string) {
+	t.Helper()
+	for _, kind := range []string{express.KindStart, express.KindInput} {
+		if _, err := f.shared.GetDoc(context.Background(), kind, id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s document of %s: %v, want ErrNotFound", kind, id, err)
+		}
+	}
+}
+
 func TestStartSync(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -274,9 +313,10 @@ func TestUnsupportedTasks(t *testing.T) {
 	if n := r.Running(); n != 0 {
 		t.Errorf("Running() = %d after refused starts", n)
 	}
-	docs, _, _ := f.shared.ListDocs(context.Background(), express.KindStart, "", 10)
-	if len(docs) != 0 {
-		t.Errorf("refused async starts left %d start documents", len(docs))
+	for _, kind := range []string{express.KindStart, express.KindInput} {
+		if docs, _, _ := f.shared.ListDocs(context.Background(), kind, "", 10); len(docs) != 0 {
+			t.Errorf("refused async starts left %d %s documents", len(docs), kind)
+		}
 	}
 }
 
@@ -346,20 +386,26 @@ func TestStartAsync(t *testing.T) {
 	if err := json.Unmarshal(d.Data, &doc); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]any{"node": "node-a", "stateMachine": "blocks", "version": 1.0, "name": "bg", "input": map[string]any{"k": "v"}, "runs": 1.0}
+	// The start is small (every node lists them all); its input is a
+	// document of its own.
+	want := map[string]any{"node": "node-a", "stateMachine": "blocks", "version": 1.0, "name": "bg", "inputBytes": 9.0, "runs": 1.0}
 	for k, v := range want {
 		if diff := cmp.Diff(v, doc[k]); diff != "" {
 			t.Errorf("document %s: %s", k, diff)
 		}
+	}
+	if _, ok := doc["input"]; ok {
+		t.Errorf("the start document holds the input: %s", d.Data)
+	}
+	if in, err := f.shared.GetDoc(ctx, express.KindInput, res.ID); err != nil || string(in.Data) != `{"k":"v"}` {
+		t.Errorf("input document %s (%v), want {\"k\":\"v\"}", in.Data, err)
 	}
 	close(f.gate.open)
 	end := f.ends.next(t)
 	if end.ID != res.ID || end.Status != store.StatusSucceeded || string(end.Output) != `{"released":true}` {
 		t.Errorf("ended %+v", end)
 	}
-	if _, err := f.shared.GetDoc(ctx, express.KindStart, res.ID); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("start document after the end: %v, want ErrNotFound", err)
-	}
+	f.wantStartGone(t, res.ID)
 }
 
 // A node cut off by a shutdown leaves its asynchronous starts; another
@@ -439,9 +485,7 @@ func TestRecoveryAfterShutdown(t *testing.T) {
 	if end.ID != res.ID || end.Name != "survivor" || end.Status != store.StatusSucceeded || string(end.Input) != `{"x":1}` {
 		t.Errorf("the recovered run ended as %+v", end)
 	}
-	if _, err := f.shared.GetDoc(ctx, express.KindStart, res.ID); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("start document after the recovered run: %v, want ErrNotFound", err)
-	}
+	f.wantStartGone(t, res.ID)
 	select {
 	case again := <-f.ends.c:
 		t.Errorf("the start ran a third time: %+v", again)
@@ -474,9 +518,7 @@ func TestRecoveryOnRedis(t *testing.T) {
 	if end.ID != res.ID || end.Status != store.StatusSucceeded || string(end.Input) != `{"r":1}` {
 		t.Errorf("recovered run ended as %+v", end)
 	}
-	if _, err := st.GetDoc(ctx, express.KindStart, res.ID); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("start document after the recovered run: %v, want ErrNotFound", err)
-	}
+	f.wantStartGone(t, res.ID)
 	if b.Running() != 0 {
 		t.Errorf("node b still holds %d runs", b.Running())
 	}
@@ -495,16 +537,17 @@ func TestRecoveryJudgesNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	start := func(node string, writtenAt time.Time) map[string]any {
-		return map[string]any{"node": node, "stateMachine": "passes", "version": 1, "name": "n", "input": map[string]any{},
-			"startedAt": writtenAt, "writtenAt": writtenAt, "runs": 1}
+	start := func(id, node string, writtenAt time.Time, input string) {
+		f.putStart(t, lostStart{id: id, node: node, sm: "passes", version: 1, input: input, startedAt: writtenAt, writtenAt: writtenAt})
 	}
 	put(express.KindNode, "alive", map[string]any{"until": boot.Add(time.Hour)})
 	put(express.KindNode, "lapsed", map[string]any{"until": boot.Add(-time.Minute)})
-	put(express.KindStart, "of-alive", start("alive", boot))
-	put(express.KindStart, "of-lapsed", start("lapsed", boot))
-	put(express.KindStart, "of-unknown", start("never-heard-of", boot))
-	put(express.KindStart, "of-me-before", start("me", boot.Add(-time.Minute)))
+	start("of-alive", "alive", boot, `{}`)
+	start("of-lapsed", "lapsed", boot, `{}`)
+	start("of-unknown", "never-heard-of", boot, `{}`)
+	start("of-me-before", "me", boot.Add(-time.Minute), `{}`)
+	// Never acknowledged (its node died between its two writes): dropped.
+	start("of-lapsed-without-input", "lapsed", boot, "")
 	r := f.runner(t, func(c *express.Config) { c.Node = "me"; c.RecoverEvery = time.Hour })
 	// A round now, besides the one Start began: each start is taken once.
 	if _, err := r.Recover(ctx); err != nil {
@@ -525,9 +568,11 @@ func TestRecoveryJudgesNodes(t *testing.T) {
 	if diff := cmp.Diff(map[string]bool{"of-lapsed": true, "of-unknown": true, "of-me-before": true}, got); diff != "" {
 		t.Errorf("runs again (-want +got):\n%s", diff)
 	}
-	docs, _, err := f.shared.ListDocs(ctx, express.KindStart, "", 10)
-	if err != nil || len(docs) != 1 || docs[0].Name != "of-alive" {
-		t.Errorf("start documents left: %+v %v, want of-alive only", docs, err)
+	for _, kind := range []string{express.KindStart, express.KindInput} {
+		docs, _, err := f.shared.ListDocs(ctx, kind, "", 10)
+		if err != nil || len(docs) != 1 || docs[0].Name != "of-alive" {
+			t.Errorf("%s documents left: %+v %v, want of-alive only", kind, docs, err)
+		}
 	}
 }
 
@@ -633,13 +678,14 @@ func TestRecoveryGivesBackWhatMayRunLater(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
-		faulty  bool // the recovering node's store fails one GetStateMachineVersion
-		full    bool // the recovering node fills up between its claim and the run
-		stuck   bool // and giving the start back fails: it stays claimed
-		version int  // the start's; 99 does not exist
+		fault   faultstore.Op // the recovering node's store fails one call of it
+		full    bool          // the recovering node fills up between its claim and the run
+		stuck   bool          // and giving the start back fails: it stays claimed
+		version int           // the start's; 99 does not exist
 	}{
-		{name: "store fault", faulty: true, version: 1},
-		{name: "store fault, give-back fails", faulty: true, stuck: true, version: 1},
+		{name: "store fault", fault: faultstore.GetStateMachineVersion, version: 1},
+		{name: "store fault, give-back fails", fault: faultstore.GetStateMachineVersion, stuck: true, version: 1},
+		{name: "input read fails", fault: faultstore.GetDoc, version: 1},
 		{name: "full node", full: true, version: 1},
 		{name: "no such version", version: 99},
 	}
@@ -650,14 +696,14 @@ func TestRecoveryGivesBackWhatMayRunLater(t *testing.T) {
 			ctx := context.Background()
 			// The start of a node that is gone (it has no heartbeat).
 			const id = "lost-start"
-			data, _ := json.Marshal(map[string]any{"node": "gone", "stateMachine": "blocks", "version": tt.version, "name": "lost",
-				"input": map[string]any{"l": 1}, "startedAt": time.Now(), "writtenAt": time.Now(), "runs": 1})
-			if _, err := f.shared.PutDoc(ctx, store.Doc{Kind: express.KindStart, Name: id, Data: data}); err != nil {
-				t.Fatal(err)
-			}
+			data := f.putStart(t, lostStart{id: id, node: "gone", sm: "blocks", version: tt.version, input: `{"l":1}`,
+				startedAt: time.Now(), writtenAt: time.Now()})
 			shared, faults := faultstore.Wrap(f.shared, 1)
-			if tt.faulty {
-				faults.Add(faultstore.Rule{Op: faultstore.GetStateMachineVersion, Count: 1})
+			switch tt.fault {
+			case faultstore.GetDoc: // of the input, not of a heartbeat
+				faults.Add(faultstore.Rule{Op: tt.fault, Count: 1, Match: func(doc string) bool { return doc == express.KindInput+"/"+id }})
+			case faultstore.GetStateMachineVersion:
+				faults.Add(faultstore.Rule{Op: tt.fault, Count: 1})
 			}
 			var b *express.Runner
 			filled := false
@@ -682,9 +728,7 @@ func TestRecoveryGivesBackWhatMayRunLater(t *testing.T) {
 			}
 			after, err := f.shared.GetDoc(ctx, express.KindStart, id)
 			if tt.version == 99 {
-				if !errors.Is(err, store.ErrNotFound) {
-					t.Fatalf("start of a version that does not exist: %v, want it dropped", err)
-				}
+				f.wantStartGone(t, id)
 				return
 			}
 			if err != nil {
@@ -709,9 +753,7 @@ func TestRecoveryGivesBackWhatMayRunLater(t *testing.T) {
 			if end.ID != id || end.Status != store.StatusSucceeded || string(end.Input) != `{"l":1}` {
 				t.Errorf("the recovered run ended as %+v", end)
 			}
-			if _, err := f.shared.GetDoc(ctx, express.KindStart, id); !errors.Is(err, store.ErrNotFound) {
-				t.Errorf("start document after the recovered run: %v, want ErrNotFound", err)
-			}
+			f.wantStartGone(t, id)
 		})
 	}
 }
@@ -736,11 +778,7 @@ func TestRecoveredRunKeepsItsStart(t *testing.T) {
 			f := newFixture(t)
 			ctx := context.Background()
 			started := time.Now().Add(-tt.age).UTC()
-			data, _ := json.Marshal(map[string]any{"node": "gone", "stateMachine": tt.sm, "version": 1, "name": "old",
-				"input": map[string]any{}, "startedAt": started, "writtenAt": started, "runs": 1})
-			if _, err := f.shared.PutDoc(ctx, store.Doc{Kind: express.KindStart, Name: "old-start", Data: data}); err != nil {
-				t.Fatal(err)
-			}
+			f.putStart(t, lostStart{id: "old-start", node: "gone", sm: tt.sm, version: 1, input: `{}`, startedAt: started, writtenAt: started})
 			r := f.runner(t, func(c *express.Config) { c.RecoverEvery = time.Hour; express.NoFirstRecovery(c) })
 			if n, err := r.Recover(ctx); err != nil || n != 1 {
 				t.Fatalf("round took %d (%v), want 1", n, err)
@@ -757,9 +795,29 @@ func TestRecoveredRunKeepsItsStart(t *testing.T) {
 				t.Errorf("timed out with %q after %s from the first start, want States.Timeout after %s to %s",
 					end.Error, ran, express.MaxDuration, tt.age+10*time.Second)
 			}
-			if _, err := f.shared.GetDoc(ctx, express.KindStart, "old-start"); !errors.Is(err, store.ErrNotFound) {
-				t.Errorf("start document after the end: %v, want ErrNotFound", err)
-			}
+			f.wantStartGone(t, "old-start")
 		})
+	}
+}
+
+// An asynchronous start whose input cannot be written is refused, and
+// leaves nothing behind.
+func TestStartAsyncInputWriteFails(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	shared, faults := faultstore.Wrap(f.shared, 1)
+	faults.Add(faultstore.Rule{Op: faultstore.PutDoc, Count: 1, Match: func(doc string) bool { return strings.HasPrefix(doc, express.KindInput+"/") }})
+	r := f.runner(t, func(c *express.Config) { c.Store = shared })
+	_, err := r.StartAsync(context.Background(), express.Start{StateMachine: "passes"})
+	if !errors.Is(err, faultstore.ErrInjected) {
+		t.Fatalf("start: %v, want the store's error", err)
+	}
+	if n := r.Running(); n != 0 {
+		t.Errorf("Running() = %d after a refused start", n)
+	}
+	for _, kind := range []string{express.KindStart, express.KindInput} {
+		if docs, _, _ := f.shared.ListDocs(context.Background(), kind, "", 10); len(docs) != 0 {
+			t.Errorf("the refused start left %d %s documents", len(docs), kind)
+		}
 	}
 }

@@ -3,6 +3,15 @@ package express
 // Asynchronous Express starts run at least once. Each is a document in the
 // shared store (kind kindStart, named by the execution id) that names the
 // node running it, written before the run starts and removed when it ends.
+// Its input (up to the payload limit, 256 KiB by default) is a document of
+// its own (kindInput, same name), read only by the node that claims the
+// start: every node lists every start document each RecoverEvery, and that
+// listing reads small documents only (about 250 bytes each: at 10 s and
+// the default MaxRunning, a node's round over N full nodes reads about
+// N × 2.5 MB). The start is written before its input and removed after it,
+// so a start without its input was never acknowledged (its node died
+// between the two writes, or the second failed and its caller was told)
+// or has ended: recovery drops it.
 // Each node keeps a heartbeat document (kindNode) whose expiry it pushes
 // forward every NodeTTL/3. A node's recovery looks over the start
 // documents every RecoverEvery: one whose node's heartbeat has lapsed (or
@@ -30,17 +39,20 @@ import (
 // Document kinds.
 const (
 	kindStart = "express-start"
+	kindInput = "express-input" // Data is the start's input, as it is
 	kindNode  = "express-node"
 )
 
 // startDoc is an asynchronous start as the shared store keeps it.
 type startDoc struct {
-	Node         string          `json:"node"`
-	StateMachine string          `json:"stateMachine"`
-	Version      int             `json:"version"`
-	Name         string          `json:"name"`
-	Input        json.RawMessage `json:"input"`
-	StartedAt    time.Time       `json:"startedAt"`
+	Node         string `json:"node"`
+	StateMachine string `json:"stateMachine"`
+	Version      int    `json:"version"`
+	Name         string `json:"name"`
+	// InputBytes is the size of its input (kindInput), which a node counts
+	// against its MaxBytes before it claims the start.
+	InputBytes int64     `json:"inputBytes"`
+	StartedAt  time.Time `json:"startedAt"`
 	// WrittenAt is when Node took the start (first, or by a claim).
 	WrittenAt time.Time `json:"writtenAt"`
 	// Runs counts the times the start was taken: 1, then one more per
@@ -53,33 +65,56 @@ type nodeDoc struct {
 	Until time.Time `json:"until"`
 }
 
-// putStart records an asynchronous start before it runs.
+// putStart records an asynchronous start before it runs: the start, then
+// its input.
 func (r *Runner) putStart(ctx context.Context, x *run) error {
 	data, err := json.Marshal(startDoc{Node: r.cfg.Node, StateMachine: x.res.StateMachine, Version: x.res.Version,
-		Name: x.res.Name, Input: x.res.Input, StartedAt: x.res.StartedAt, WrittenAt: r.cfg.Now().UTC(), Runs: 1})
+		Name: x.res.Name, InputBytes: int64(len(x.res.Input)), StartedAt: x.res.StartedAt, WrittenAt: r.cfg.Now().UTC(), Runs: 1})
 	if err != nil {
 		return err
 	}
-	_, err = r.cfg.Store.PutDoc(ctx, store.Doc{Kind: kindStart, Name: x.res.ID, Data: data})
-	return err
+	if _, err := r.cfg.Store.PutDoc(ctx, store.Doc{Kind: kindStart, Name: x.res.ID, Data: data}); err != nil {
+		return err
+	}
+	if _, err := r.cfg.Store.PutDoc(ctx, store.Doc{Kind: kindInput, Name: x.res.ID, Data: x.res.Input}); err != nil {
+		// The caller is told it did not start; what is left of it is
+		// dropped by a recovery round if this fails too.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if derr := r.dropStart(dctx, x.res.ID); derr != nil {
+			r.log.Warn("removing a failed Express start failed", slog.String("execution_id", x.res.ID), slog.Any("error", derr))
+		}
+		return err
+	}
+	return nil
 }
 
-// removeStart removes a start document once its run ended, unless another
-// node has claimed it meanwhile (this node was thought dead): that node's
-// run removes it when it ends.
+// dropStart removes a start's documents: its input first, so that a start
+// never outlives it unnoticed (see above).
+func (r *Runner) dropStart(ctx context.Context, id string) error {
+	if err := r.cfg.Store.DeleteDoc(ctx, kindInput, id); err != nil {
+		return err
+	}
+	return r.cfg.Store.DeleteDoc(ctx, kindStart, id)
+}
+
+// removeStart removes a start's documents once its run ended, unless
+// another node has claimed it meanwhile (this node was thought dead): that
+// node's run removes them when it ends. A start already gone may have been
+// dropped while this node wrote its input: the input goes too.
 func (r *Runner) removeStart(x *run) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 5*time.Second)
 	defer cancel()
 	d, err := r.cfg.Store.GetDoc(ctx, kindStart, x.res.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return
-	}
-	if err == nil {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		err = r.cfg.Store.DeleteDoc(ctx, kindInput, x.res.ID)
+	case err == nil:
 		var s startDoc
 		if json.Unmarshal(d.Data, &s) == nil && s.Node != r.cfg.Node {
 			return
 		}
-		err = r.cfg.Store.DeleteDoc(ctx, kindStart, x.res.ID)
+		err = r.dropStart(ctx, x.res.ID)
 	}
 	if err != nil {
 		// The start stays and is run again later: at least once.
@@ -209,7 +244,7 @@ func (r *Runner) Recover(ctx context.Context) (int, error) {
 					taken++
 				}
 			case ended:
-				if err := r.cfg.Store.DeleteDoc(ctx, kindStart, d.Name); err != nil {
+				if err := r.dropStart(ctx, d.Name); err != nil {
 					return taken, err
 				}
 			}
@@ -282,7 +317,7 @@ func (r *Runner) judge(ctx context.Context, id string, s startDoc, alive map[str
 // for a later round (here or on another node) to take again.
 func (r *Runner) claim(ctx context.Context, d store.Doc, s startDoc) (bool, error) {
 	r.mu.Lock()
-	full := r.stopping || len(r.running) >= r.cfg.MaxRunning || r.bytes+int64(len(s.Input)) > r.cfg.MaxBytes
+	full := r.stopping || len(r.running) >= r.cfg.MaxRunning || r.bytes+s.InputBytes > r.cfg.MaxBytes
 	r.mu.Unlock()
 	if full {
 		return false, nil
@@ -303,12 +338,22 @@ func (r *Runner) claim(ctx context.Context, d store.Doc, s startDoc) (bool, erro
 		}
 		return false, err
 	}
+	in, err := r.cfg.Store.GetDoc(ctx, kindInput, d.Name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		delete(r.unclaimed, d.Name)
+		r.log.Info("Express start without its input dropped: it was never acknowledged, or it has ended", slog.String("execution_id", d.Name))
+		return false, r.dropStart(ctx, d.Name)
+	case err != nil:
+		r.giveBack(ctx, d, rev, err)
+		return false, nil
+	}
 	if r.cfg.hooks.claimed != nil {
 		r.cfg.hooks.claimed(d.Name)
 	}
 	r.log.Info("Express start of a lost node run again", slog.String("execution_id", d.Name), slog.String("state_machine", s.StateMachine),
 		slog.String("lost_node", from), slog.Int("runs", runs))
-	_, err = r.begin(ctx, beginParams{Start: Start{StateMachine: s.StateMachine, Version: s.Version, Name: s.Name, Input: s.Input},
+	_, err = r.begin(ctx, beginParams{Start: Start{StateMachine: s.StateMachine, Version: s.Version, Name: s.Name, Input: in.Data},
 		id: d.Name, owned: true, startedAt: s.StartedAt})
 	if err == nil {
 		delete(r.unclaimed, d.Name)
@@ -317,10 +362,7 @@ func (r *Runner) claim(ctx context.Context, d store.Doc, s startDoc) (bool, erro
 	if cannotRun(err) {
 		delete(r.unclaimed, d.Name)
 		r.log.Error("Express start dropped: it cannot run", slog.String("execution_id", d.Name), slog.String("state_machine", s.StateMachine), slog.Any("error", err))
-		if derr := r.cfg.Store.DeleteDoc(ctx, kindStart, d.Name); derr != nil {
-			return false, derr
-		}
-		return false, nil
+		return false, r.dropStart(ctx, d.Name)
 	}
 	r.giveBack(ctx, d, rev, err)
 	return false, nil
