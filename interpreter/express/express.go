@@ -209,9 +209,9 @@ type Runner struct {
 	hb       heartbeat
 
 	recovering sync.Mutex // one Recover at a time
-	// unclaimed are starts this node claimed, could not run and could not
-	// give back: they name this node but are not running here. Recover's
-	// (under recovering).
+	// unclaimed are starts this node may have claimed (a claim whose
+	// write failed, a give-back that failed) but does not run: they may
+	// name this node without running here. Recover's (under recovering).
 	unclaimed map[string]bool
 }
 

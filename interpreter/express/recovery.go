@@ -220,6 +220,7 @@ func (r *Runner) Recover(ctx context.Context) (int, error) {
 	defer r.recovering.Unlock()
 	now := r.cfg.Now()
 	alive := map[string]bool{r.cfg.Node: true}
+	seen := map[string]bool{}
 	taken := 0
 	cursor := ""
 	for {
@@ -228,6 +229,7 @@ func (r *Runner) Recover(ctx context.Context) (int, error) {
 			return taken, err
 		}
 		for _, d := range docs {
+			seen[d.Name] = true
 			var s startDoc
 			if err := json.Unmarshal(d.Data, &s); err != nil {
 				r.log.Warn("unreadable Express start document skipped", slog.String("execution_id", d.Name), slog.Any("error", err))
@@ -253,6 +255,11 @@ func (r *Runner) Recover(ctx context.Context) (int, error) {
 			break
 		}
 		cursor = next
+	}
+	for id := range r.unclaimed {
+		if !seen[id] { // ended or dropped elsewhere
+			delete(r.unclaimed, id)
+		}
 	}
 	return taken, r.forgetDeadNodes(ctx, now)
 }
@@ -336,6 +343,10 @@ func (r *Runner) claim(ctx context.Context, d store.Doc, s startDoc) (bool, erro
 		if errors.Is(err, store.ErrConflict) {
 			return false, nil
 		}
+		// The write may have been applied (its reply lost): should the
+		// start name this node now, the next round claims it again
+		// rather than taking it for ended.
+		r.unclaimed[d.Name] = true
 		return false, err
 	}
 	in, err := r.cfg.Store.GetDoc(ctx, kindInput, d.Name)
