@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -345,8 +344,12 @@ func (s *server) deleteAlias(w http.ResponseWriter, r *http.Request) {
 // startTarget resolves what a start runs: the version (revision) and, for
 // a start through a published version or an alias, the note that records
 // it. ref is the state machine of the path (an ARN may name a published
-// version or an alias); the body may name one instead, or a version.
-func (s *server) startTarget(ctx context.Context, ref machineRef, body startBody) (int, awsmeta.ExecutionNote, error) {
+// version or an alias); the body may name one instead, or a version. mc is
+// the state machine's document, which the start has read. An alias picks
+// by a draw derived from the execution's name when it has one
+// (awsmeta.StartDraw), so that a retried start runs the version the first
+// try picked and is answered as a repetition, not a conflict.
+func startTarget(ref machineRef, body startBody, mc awsmeta.Machine) (int, awsmeta.ExecutionNote, error) {
 	var none awsmeta.ExecutionNote
 	given := 0
 	for _, set := range []bool{ref.qualified(), body.Version != nil, body.PublishedVersion != nil, body.Alias != nil} {
@@ -377,12 +380,12 @@ func (s *server) startTarget(ctx context.Context, ref machineRef, body startBody
 	if published == 0 && alias == "" {
 		return 0, none, nil // the latest version
 	}
-	mc, err := s.meta().Machine(ctx, ref.Name)
-	if err != nil {
-		return 0, none, err
-	}
 	if alias != "" {
-		p, err := mc.Pick(alias, rand.Float64())
+		name := ""
+		if body.Name != nil {
+			name = *body.Name
+		}
+		p, err := mc.Pick(alias, awsmeta.StartDraw(ref.Name, name))
 		if errors.Is(err, awsmeta.ErrNoAlias) || errors.Is(err, awsmeta.ErrNoVersion) {
 			return 0, none, errf(codeNotFound, fmt.Sprintf("state machine %s: %v", ref.Name, err))
 		}

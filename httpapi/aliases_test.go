@@ -301,6 +301,29 @@ func TestStartThroughAliases(t *testing.T) {
 	}
 }
 
+// A named start retried through a 50/50 alias is answered as the same
+// start every time: the retry picks the version the first try picked (a new
+// draw would pick the other half the time, and the retry would be a
+// conflict).
+func TestRetriedStartThroughAlias(t *testing.T) {
+	t.Parallel()
+	srv := setup(t, nil)
+	put(t, srv, "m", oneDef)
+	want(t, call(t, srv, "POST", "/v1/state-machines/m/publish", nil), 201)
+	put(t, srv, "m", twoDef)
+	want(t, call(t, srv, "POST", "/v1/state-machines/m/publish", nil), 201)
+	want(t, call(t, srv, "PUT", "/v1/state-machines/m/aliases/half", map[string]any{"routing": []any{
+		map[string]any{"version": 1, "weight": 50}, map[string]any{"version": 2, "weight": 50}}}), 201)
+	body := map[string]any{"alias": "half", "name": "retried", "input": map[string]any{"n": 1}}
+	first := want(t, call(t, srv, "POST", "/v1/state-machines/m/executions", body), 202)
+	for i := range 20 {
+		again := want(t, call(t, srv, "POST", "/v1/state-machines/m/executions", body), 200)
+		if again["executionId"] != first["executionId"] || num(again, "version") != num(first, "version") || again["alias"] != "half" {
+			t.Fatalf("retry %d: %v, want the first start %v", i+1, again, first)
+		}
+	}
+}
+
 // Deleting a state machine deletes its document: made again under the
 // name, it has no published versions or aliases.
 func TestDeleteForgetsPublished(t *testing.T) {

@@ -142,7 +142,7 @@ func (s *server) startExecution(w http.ResponseWriter, r *http.Request) {
 	// it: the engine, or the Express runner (express.go).
 	mc, err := s.meta().Machine(sctx, ref.Name)
 	if err == nil {
-		p.Version, note, err = s.startTarget(sctx, ref, body)
+		p.Version, note, err = startTarget(ref, body, mc)
 	}
 	if err != nil {
 		cancel()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -473,9 +472,12 @@ func parseAliasCursor(s string) (aliasCursor, error) {
 // resolveStart settles which revision a start runs: the latest for a state
 // machine ARN; a published version's revision for a version ARN (noted); for
 // an alias ARN a version picked by the routes' weights (noted with the
-// alias). An ARN of another region or account, a state machine, version or
-// alias that does not exist: StateMachineDoesNotExist, as AWS answers.
-func (s *Server) resolveStart(ctx context.Context, stateMachineArn string) (name string, revision int, note awsmeta.ExecutionNote, mc awsmeta.Machine, err error) {
+// alias), by a draw derived from the execution's name when it has one
+// (awsmeta.StartDraw: a retried start picks what the first try picked, and
+// is answered as the same start rather than ExecutionAlreadyExists). An ARN
+// of another region or account, a state machine, version or alias that does
+// not exist: StateMachineDoesNotExist, as AWS answers.
+func (s *Server) resolveStart(ctx context.Context, stateMachineArn, execution string) (name string, revision int, note awsmeta.ExecutionNote, mc awsmeta.Machine, err error) {
 	a, found, err := s.stateMachineARN("stateMachineArn", stateMachineArn, true)
 	if err != nil {
 		return "", 0, note, mc, err
@@ -504,7 +506,7 @@ func (s *Server) resolveStart(ctx context.Context, stateMachineArn string) (name
 		// Both errors of Pick (no such alias; a route to a version the
 		// document lacks, which deleting versions does not leave) mean
 		// there is nothing to start.
-		p, err := mc.Pick(a.Alias, rand.Float64())
+		p, err := mc.Pick(a.Alias, awsmeta.StartDraw(a.Name, execution))
 		if err != nil {
 			return "", 0, note, mc, noStateMachine(stateMachineArn)
 		}

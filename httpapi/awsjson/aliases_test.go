@@ -237,6 +237,38 @@ func TestAliasStarts(t *testing.T) {
 	}
 }
 
+// A named start retried through a 50/50 alias while it runs is the same
+// start every time (AWS: StartExecution is idempotent by name): the retry
+// picks the version the first try picked, where a new draw would pick the
+// other half the time and answer ExecutionAlreadyExists.
+func TestAliasRetriedStart(t *testing.T) {
+	f := newSMFixture(t, awsjson.Config{})
+	waits := func(tag string) string {
+		return fmt.Sprintf(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":600,"Comment":%q,"End":true}}}`, tag)
+	}
+	f.put("slow", waits("one"))
+	v1 := f.publish("slow", "")
+	f.put("slow", waits("two"))
+	v2 := f.publish("slow", "")
+	if _, err := f.createAlias("half", "", route(v1, 50), route(v2, 50)); err != nil {
+		t.Fatalf("CreateStateMachineAlias: %v", err)
+	}
+	in := &sfn.StartExecutionInput{StateMachineArn: aws.String(smARN("slow") + ":half"), Name: aws.String("retried"), Input: aws.String(`{"n":1}`)}
+	first, err := f.c.StartExecution(f.ctx, in)
+	if err != nil {
+		t.Fatalf("StartExecution: %v", err)
+	}
+	for i := range 20 {
+		again, err := f.c.StartExecution(f.ctx, in)
+		if err != nil {
+			t.Fatalf("retry %d: %v", i+1, err)
+		}
+		if aws.ToString(again.ExecutionArn) != aws.ToString(first.ExecutionArn) || !again.StartDate.Equal(*first.StartDate) {
+			t.Fatalf("retry %d: %s at %v, want %s at %v", i+1, aws.ToString(again.ExecutionArn), again.StartDate, aws.ToString(first.ExecutionArn), first.StartDate)
+		}
+	}
+}
+
 func TestAliasErrors(t *testing.T) {
 	f := versioned(t, awsjson.Config{}, "calc")
 	f.put("other", passDefinition("x"))

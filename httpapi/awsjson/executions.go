@@ -61,7 +61,7 @@ func (s *Server) startExecution(ctx context.Context, c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	name, revision, note, mc, err := s.resolveStart(ctx, in.StateMachineArn)
+	name, revision, note, mc, err := s.resolveStart(ctx, in.StateMachineArn, in.Name)
 	if err != nil {
 		return nil, err
 	}

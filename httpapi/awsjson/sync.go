@@ -170,7 +170,7 @@ func (s *Server) resolveSync(ctx context.Context, stateMachineArn string) (name 
 	if ok && now.Before(hit.until) {
 		return hit.name, hit.revision, hit.typ, nil
 	}
-	name, revision, note, mc, err := s.resolveStart(ctx, stateMachineArn)
+	name, revision, note, mc, err := s.resolveStart(ctx, stateMachineArn, "") // Express: not idempotent by name
 	if err != nil {
 		return "", 0, "", err
 	}
