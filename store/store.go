@@ -262,12 +262,16 @@ type Store interface {
 // ErrInvalidCursor: a pagination cursor that this store did not make.
 var ErrInvalidCursor = errors.New("invalid cursor")
 
-// Doc is a small named document kept beside the state machines: the
-// attributes that the AWS-compatible API keeps and the engine does not read
-// (a state machine's type, role, tags, published versions and aliases; the
-// activities created through that API; the node's region and account). Data
-// is the caller's (JSON by convention); Rev increases by one with every put,
-// so that callers update a document by compare-and-set.
+// Doc is a named document kept beside the state machines: the attributes
+// that the AWS-compatible API keeps and the engine does not read (a state
+// machine's type, role, tags, published versions and aliases; the
+// activities created through that API; the node's region and account; how
+// an execution was started through a version or an alias), and the
+// at-least-once starts of Express executions (a small start document per
+// start in flight, up to a node's Express bound, and its input apart, up to
+// the payload limit). Data is the caller's (JSON by convention); Rev
+// increases by one with every put, so that callers update a document by
+// compare-and-set. Kinds that many nodes list often hold small documents.
 type Doc struct {
 	Kind string
 	Name string
@@ -288,7 +292,8 @@ type Docs interface {
 	// not an error.
 	DeleteDoc(ctx context.Context, kind, name string) error
 	// ListDocs returns the documents of a kind ordered by name, at most
-	// limit, starting after cursor (the name of the last one of the previous
-	// page, "" for the first); next is "" on the last page.
+	// limit (limit <= 0: all of them), starting after cursor (the name of
+	// the last one of the previous page, "" for the first); next is "" on
+	// the last page.
 	ListDocs(ctx context.Context, kind, cursor string, limit int) (docs []Doc, next string, err error)
 }
