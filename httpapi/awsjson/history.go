@@ -535,9 +535,9 @@ const historyScanChunk = 1000
 // an id up to upTo, reading the history from its start (mapScan). Only
 // events written by releases before the engine named the Map on them need
 // it: a page with such an event costs a read of the history up to it,
-// bounded by the history's limit (at most 25 reads of 1,000 events, of
-// four members each), so paging through such a history in small pages
-// costs pages × its length. A page whose MapIteration… events carry their
+// bounded by the history's limit (25,000 events by default: at most 25
+// reads of 1,000 events, four members of each decoded), so paging through
+// such a history in small pages costs pages × its length. A page whose MapIteration… events carry their
 // name, as every event of this release does, costs nothing more.
 func (s *Server) mapIterationNames(ctx context.Context, id string, upTo int64) (map[int64]string, error) {
 	sc := newMapScan()
