@@ -347,6 +347,47 @@ func TestDeleteForgetsPublished(t *testing.T) {
 	wantError(t, call(t, srv, "DELETE", "/v1/state-machines/nosuch", nil), 404, "NotFound")
 }
 
+// A document left by a delete that failed half-way (the state machine
+// gone, its document not) does not carry over to a new state machine of the
+// name: the PUT that creates it starts it with a fresh document, of the type
+// asked for, without the old one's published versions and aliases.
+func TestPutResetsLeftoverDocument(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := testStore(t)
+	srv := setupSpace(t, st, arn.DefaultSpace, nil)
+	put(t, srv, "m", oneDef)
+	want(t, call(t, srv, "POST", "/v1/state-machines/m/publish", nil), 201)
+	want(t, call(t, srv, "PUT", "/v1/state-machines/m/aliases/a", map[string]any{"routing": []any{map[string]any{"version": 1, "weight": 100}}}), 201)
+	if _, err := awsmeta.New(st).UpdateMachine(ctx, "m", func(mc *awsmeta.Machine) error {
+		mc.Type = awsmeta.Express
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeleteStateMachine(ctx, "m"); err != nil { // the document stays
+		t.Fatal(err)
+	}
+
+	made := want(t, call(t, srv, "PUT", "/v1/state-machines/m", twoDef), 201)
+	if made["type"] != awsmeta.Standard || made["publishedVersion"] != nil {
+		t.Fatalf("made again: %v, want a STANDARD machine with no published version", made)
+	}
+	if l := want(t, call(t, srv, "GET", "/v1/state-machines/m/aliases", nil), 200); len(l["aliases"].([]any)) != 0 {
+		t.Fatalf("made again, aliases %v", l)
+	}
+	if p := want(t, call(t, srv, "POST", "/v1/state-machines/m/publish", nil), 201); num(p, "publishedVersion") != 1 {
+		t.Fatalf("first publish of the new state machine: %v", p)
+	}
+	mc, err := awsmeta.New(st).Machine(ctx, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mc.FirstRevision != num(made, "version") || mc.FirstRevision < 2 {
+		t.Fatalf("document's first revision %d, want the new state machine's first version %d", mc.FirstRevision, num(made, "version"))
+	}
+}
+
 // A PUT creates the documents of the activities its definition uses, so
 // that the AWS API lists them; an existing one is left as it is.
 func TestPutCreatesActivities(t *testing.T) {

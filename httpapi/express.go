@@ -54,29 +54,16 @@ func typeParam(r *http.Request) (string, error) {
 
 // machineType is a state machine's type as its document says; a state
 // machine without one (made through this API as STANDARD) is STANDARD.
-func machineType(mc awsmeta.Machine) string {
-	if mc.Type == "" {
-		return awsmeta.Standard
-	}
-	return mc.Type
-}
+func machineType(mc awsmeta.Machine) string { return awsmeta.TypeOf(mc) }
 
-// putType decides the type a PUT gives name: the one asked for when the
-// name is new (default STANDARD), else the one it has; asking another for
-// an existing name is 409, as AWS's type is immutable.
-func putType(name, asked string, exists bool, mc awsmeta.Machine) (string, error) {
-	if !exists {
-		if asked == "" {
-			return awsmeta.Standard, nil
-		}
-		return asked, nil
+// checkExpress is awsmeta.Definition's CheckExpress for this API: EXPRESS
+// machines need a runner, and their definitions pass
+// checkExpressDefinition.
+func (s *server) checkExpress(body []byte, format dsl.Format) error {
+	if s.cfg.Express == nil {
+		return errNoExpress
 	}
-	have := machineType(mc)
-	if asked != "" && asked != have {
-		return "", errf(codeConflict, fmt.Sprintf("state machine %s is %s, %s was asked for: the type of a state machine cannot change (delete it and create it again)",
-			name, have, asked))
-	}
-	return have, nil
+	return checkExpressDefinition(body, format)
 }
 
 // checkExpressDefinition refuses a definition an EXPRESS machine cannot run
@@ -103,30 +90,6 @@ func checkExpressDefinition(body []byte, format dsl.Format) error {
 		out = append(out, p)
 	}
 	return &interpreter.InvalidDefinitionError{Problems: out}
-}
-
-// setType records a new state machine's type in its document when the
-// document says otherwise (a STANDARD machine made here needs none). A
-// state machine that was not created by this PUT and has another type was
-// made meanwhile by another request: 409.
-func (s *server) setType(ctx context.Context, name, typ string, created bool, mc awsmeta.Machine) (awsmeta.Machine, error) {
-	if machineType(mc) == typ {
-		return mc, nil
-	}
-	mc, err := s.meta().UpdateMachine(ctx, name, func(m *awsmeta.Machine) error {
-		switch {
-		case machineType(*m) == typ:
-			return errUnchanged
-		case !created:
-			return errf(codeConflict, fmt.Sprintf("state machine %s was created meanwhile as %s: the type of a state machine cannot change", name, machineType(*m)))
-		}
-		m.Type = typ
-		return nil
-	})
-	if errors.Is(err, errUnchanged) {
-		return s.meta().Machine(ctx, name)
-	}
-	return mc, err
 }
 
 // expressView is an Express execution as a start answers it. It has no

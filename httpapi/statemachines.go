@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/httpapi/awsmeta"
@@ -83,42 +82,18 @@ func (s *server) putStateMachine(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	ctx, format := r.Context(), definitionFormat(r)
-	// The type is the document's for an existing name (a STANDARD machine
-	// made here has none), the one asked for a new one.
-	_, err = s.engine.Store().GetStateMachine(ctx, name, 0)
-	exists := err == nil
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.writeError(w, r, err)
-		return
-	}
-	mc, err := s.meta().Machine(ctx, name)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	typ, err := putType(name, asked, exists, mc)
-	if err == nil && typ == awsmeta.Express {
-		if s.cfg.Express == nil {
-			err = errNoExpress
-		} else {
-			err = checkExpressDefinition(body, format)
-		}
+	// awsmeta.PutDefinition settles the type (the one asked for a new name,
+	// the one it has for an existing one), checks an EXPRESS definition,
+	// gives a new state machine a fresh document before its definition is
+	// written, and creates the activities the definition uses: as the AWS
+	// API and sfn serve --load do.
+	res, err := s.meta().PutDefinition(r.Context(), s.engine, awsmeta.Definition{Name: name, Source: body,
+		Format: definitionFormat(r), Type: asked, CheckExpress: s.checkExpress})
+	var typeErr *awsmeta.TypeError
+	if errors.As(err, &typeErr) {
+		err = errf(codeConflict, typeErr.Error())
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	res, err := s.engine.PutStateMachine(ctx, name, body, format)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.createActivities(ctx, res.Activities); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if mc, err = s.setType(ctx, name, typ, res.Outcome == store.Created, mc); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -127,21 +102,7 @@ func (s *server) putStateMachine(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusCreated
 	}
 	w.Header().Set("Location", "/v1/state-machines/"+name)
-	writeJSON(w, status, smView(res.StateMachine, mc, false))
-}
-
-// createActivities gives the activities a definition uses their documents
-// when they have none, so that the AWS API lists and describes them as
-// activities that exist.
-func (s *server) createActivities(ctx context.Context, names []string) error {
-	meta := s.meta()
-	now := time.Now().UTC()
-	for _, name := range names {
-		if _, _, err := meta.CreateActivity(ctx, name, awsmeta.Activity{CreatedAt: now}); err != nil {
-			return err
-		}
-	}
-	return nil
+	writeJSON(w, status, smView(res.StateMachine, res.Machine, false))
 }
 
 func (s *server) validate(w http.ResponseWriter, r *http.Request) {

@@ -77,6 +77,10 @@ type Machine struct {
 	Published  []Published `json:"published,omitempty"`
 	NextNumber int         `json:"nextNumber,omitempty"`
 	Aliases    []Alias     `json:"aliases,omitempty"`
+	// FirstRevision is the revision the state machine was created with
+	// (revisions are never reused, so a name deleted and made again starts
+	// past 1); 0 in documents written before it was recorded.
+	FirstRevision int `json:"firstRevision,omitempty"`
 
 	rev int64
 }
