@@ -375,7 +375,7 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 	if err != nil {
 		return err
 	}
-	defer runner.Stop() // the returns before the shutdown below
+	defer runner.Stop() // on the returns before the shutdown below, which stops it itself
 	apiCfg := httpapi.Config{Engine: engine, Logger: log, AuthTokens: tokens, Registry: reg, Draining: draining,
 		TrustedOrigins: o.trustedOrigins, AWS: aws, Express: runner}
 	if tokens == nil || len(o.allowedHosts) > 0 {
@@ -433,7 +433,10 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 	return nil
 }
 
-// loadDefinitions PUTs every definition file of dir, named by file name.
+// loadDefinitions uploads every definition file of dir, named by file name,
+// as the REST API's PUT does (awsmeta.PutDefinition): an existing EXPRESS
+// machine's definition is checked as EXPRESS, a new state machine gets a
+// fresh document, and the activities a definition uses get theirs.
 func loadDefinitions(ctx context.Context, engine *interpreter.Engine, dir string, log *slog.Logger) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -447,6 +450,7 @@ func loadDefinitions(ctx context.Context, engine *interpreter.Engine, dir string
 		}
 	}
 	sort.Strings(names)
+	meta := awsmeta.New(engine.Store())
 	var failed []string
 	for _, file := range names {
 		data, err := os.ReadFile(filepath.Join(dir, file))
@@ -458,7 +462,7 @@ func loadDefinitions(ctx context.Context, engine *interpreter.Engine, dir string
 			format = dsl.JSON
 		}
 		name := strings.TrimSuffix(file, filepath.Ext(file))
-		res, err := engine.PutStateMachine(ctx, name, data, format)
+		res, err := meta.PutDefinition(ctx, engine, awsmeta.Definition{Name: name, Source: data, Format: format})
 		if err != nil {
 			log.Error("definition not loaded", slog.String("file", file), slog.Any("error", err))
 			failed = append(failed, file)
