@@ -135,7 +135,23 @@ func (s *Server) publishStateMachineVersion(ctx context.Context, c *call) (any, 
 	}
 	if in.RevisionID != nil && *in.RevisionID != "" {
 		cur := revisionID(latest)
-		if *in.RevisionID != cur && !(*in.RevisionID == initialRevision && latest.Version == 1) {
+		ok := *in.RevisionID == cur
+		if !ok && *in.RevisionID == initialRevision {
+			// INITIAL is the revision the state machine was created with,
+			// which is past 1 for a name deleted and made again (revisions
+			// are never reused); a document from before it was recorded
+			// says nothing, and 1 is the best guess.
+			mc, err := s.meta.Machine(ctx, latest.Name)
+			if err != nil {
+				return nil, err
+			}
+			first := mc.FirstRevision
+			if first == 0 {
+				first = 1
+			}
+			ok = latest.Version == first
+		}
+		if !ok {
 			return nil, errorf(excConflict, "Failed to publish the State Machine version for revision %s. The current State Machine revision is %s.", *in.RevisionID, cur)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/httpapi/awsjson"
+	"github.com/sfn-project/sfn/httpapi/awsmeta"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store"
 	"github.com/sfn-project/sfn/store/memory"
@@ -220,6 +221,44 @@ func TestPublishRevisionID(t *testing.T) {
 	if got, err := publishAt(second); err != nil || got != smARN("billing")+":2" {
 		t.Fatalf("publish at the current revision = %q, %v; want version 2", got, err)
 	}
+}
+
+// TestPublishInitialAfterRecreate: INITIAL names the revision a state
+// machine was created with, also for a name deleted and made again, whose
+// first revision is past 1 (revisions are never reused).
+func TestPublishInitialAfterRecreate(t *testing.T) {
+	f := newSMFixture(t, awsjson.Config{})
+	meta := awsmeta.New(f.eng.Store())
+	create := func(definition string) store.StateMachine {
+		t.Helper()
+		res, err := meta.PutDefinition(f.ctx, f.eng, awsmeta.Definition{Name: "again", Source: []byte(definition), Format: dsl.JSON})
+		if err != nil {
+			t.Fatalf("PutDefinition: %v", err)
+		}
+		return res.StateMachine
+	}
+	publishInitial := func() (string, error) {
+		out, err := f.c.PublishStateMachineVersion(f.ctx, &sfn.PublishStateMachineVersionInput{
+			StateMachineArn: aws.String(smARN("again")), RevisionId: aws.String("INITIAL")})
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.StateMachineVersionArn), nil
+	}
+	create(passDefinition("one"))
+	f.put("again", passDefinition("two"))
+	if _, err := f.c.DeleteStateMachine(f.ctx, &sfn.DeleteStateMachineInput{StateMachineArn: aws.String(smARN("again"))}); err != nil {
+		t.Fatalf("DeleteStateMachine: %v", err)
+	}
+	if first := create(passDefinition("three")); first.Version != 3 {
+		t.Fatalf("made again at revision %d, want 3", first.Version)
+	}
+	if got, err := publishInitial(); err != nil || got != smARN("again")+":1" {
+		t.Fatalf("publish INITIAL of the state machine made again = %q, %v; want version 1", got, err)
+	}
+	f.put("again", passDefinition("four"))
+	_, err := publishInitial()
+	wantRefused(t, err, "ConflictException", "Failed to publish the State Machine version for revision INITIAL.")
 }
 
 func TestDeleteStateMachineVersion(t *testing.T) {
