@@ -8,11 +8,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/httpapi/awsjson"
 	"github.com/sfn-project/sfn/interpreter"
 )
@@ -128,4 +130,43 @@ func rawAWS(t *testing.T, url, op, body string) (int, []byte) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, b
+}
+
+// A document left behind by a delete that failed half-way (the state
+// machine gone, its document not) does not block a new CreateStateMachine
+// of the name, nor carry its tags over; and the new machine's activities
+// get their documents, as with every upload.
+func TestCreateOverLeftoverDocument(t *testing.T) {
+	e := startSDK(t, memoryStore(t))
+	ctx := context.Background()
+	first, err := e.client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("again"), Definition: aws.String(sdkDefPass),
+		RoleArn: aws.String(testRole), Tags: []types.Tag{{Key: aws.String("old"), Value: aws.String("yes")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.eng.DeleteStateMachine(ctx, "again"); err != nil { // the document stays
+		t.Fatal(err)
+	}
+	act := arn.DefaultSpace.Activity("again-work")
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("again"),
+			Definition: aws.String(sdkDefActivity(act)), RoleArn: aws.String(testRole)})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("create over a leftover document: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("create over a leftover document did not answer (a compare-and-set loop that cannot win)")
+	}
+	tags, err := e.client.ListTagsForResource(ctx, &sfn.ListTagsForResourceInput{ResourceArn: first.StateMachineArn})
+	if err != nil || len(tags.Tags) != 0 {
+		t.Errorf("tags of the new machine: %+v %v, want none (the old ones must not carry over)", tags, err)
+	}
+	if _, err := e.client.DescribeActivity(ctx, &sfn.DescribeActivityInput{ActivityArn: aws.String(act)}); err != nil {
+		t.Errorf("the activity its definition names: %v", err)
+	}
 }

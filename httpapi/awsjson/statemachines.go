@@ -202,12 +202,21 @@ func (s *Server) createStateMachine(ctx context.Context, c *call) (any, error) {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	if typ == awsmeta.Express {
-		if err := expressError(*in.Definition); err != nil {
-			return nil, err
-		}
+	// As every upload: the type settled and checked, a fresh document
+	// written before the definition (a name deleted and made again keeps
+	// none of the old one's tags, versions or aliases), the activities'
+	// documents made.
+	res, err := s.meta.PutDefinition(ctx, s.eng, awsmeta.Definition{
+		Name: in.Name, Source: []byte(*in.Definition), Format: dsl.JSON, Type: typ,
+		Fresh:        awsmeta.Machine{RoleArn: in.RoleArn, Tags: tags, Logging: logJSON, Tracing: traceJSON},
+		CheckExpress: func(src []byte, _ dsl.Format) error { return expressError(string(src)) },
+		Now:          s.cfg.Now(),
+	})
+	var typeErr *awsmeta.TypeError
+	if errors.As(err, &typeErr) {
+		// Another create of this name, of the other type, got there first.
+		return nil, errorf(excSMAlreadyExists, "State Machine Already Exists: '%s'", smArn)
 	}
-	res, err := s.eng.PutStateMachine(ctx, in.Name, []byte(*in.Definition), dsl.JSON)
 	if err != nil {
 		return nil, s.definitionError(err)
 	}
@@ -219,17 +228,8 @@ func (s *Server) createStateMachine(ctx context.Context, c *call) (any, error) {
 		return nil, errorf(excSMAlreadyExists, "State Machine Already Exists: '%s'", smArn)
 	case store.Unchanged:
 		// Another create with the same definition got there first: this
-		// one is its repetition, and leaves its document alone.
+		// one is its repetition.
 		return createStateMachineOut{StateMachineArn: smArn, CreationDate: epoch(res.StateMachine.CreatedAt)}, nil
-	}
-	// A new state machine starts with a new document: a name deleted and
-	// made again does not keep the old one's tags, versions or aliases.
-	if _, err := s.meta.UpdateMachine(ctx, in.Name, func(mc *awsmeta.Machine) error {
-		*mc = awsmeta.Machine{Type: typ, RoleArn: in.RoleArn, Tags: tags, Logging: logJSON,
-			Tracing: traceJSON, NextNumber: 1}
-		return nil
-	}); err != nil {
-		return nil, err
 	}
 	out := createStateMachineOut{StateMachineArn: smArn, CreationDate: epoch(res.StateMachine.CreatedAt)}
 	if in.Publish {
@@ -346,14 +346,14 @@ func (s *Server) updateStateMachine(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	if in.Definition != nil && *in.Definition != definitionText(sm) {
-		if mc, err := s.meta.Machine(ctx, a.Name); err != nil {
-			return nil, err
-		} else if mc.Type == awsmeta.Express {
-			if err := expressError(*in.Definition); err != nil {
-				return nil, err
-			}
+		res, err := s.meta.PutDefinition(ctx, s.eng, awsmeta.Definition{
+			Name: a.Name, Source: []byte(*in.Definition), Format: dsl.JSON, Existing: true,
+			CheckExpress: func(src []byte, _ dsl.Format) error { return expressError(string(src)) },
+			Now:          s.cfg.Now(),
+		})
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, noStateMachine(in.StateMachineArn)
 		}
-		res, err := s.eng.PutStateMachine(ctx, a.Name, []byte(*in.Definition), dsl.JSON)
 		if err != nil {
 			return nil, s.definitionError(err)
 		}
