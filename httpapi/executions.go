@@ -140,7 +140,12 @@ func (s *server) startExecution(w http.ResponseWriter, r *http.Request) {
 	var note awsmeta.ExecutionNote
 	// The state machine's document holds its type, which decides who runs
 	// it: the engine, or the Express runner (express.go).
-	mc, err := s.meta().Machine(sctx, ref.Name)
+	var mc awsmeta.Machine
+	if ref.qualified() || body.PublishedVersion != nil || body.Alias != nil {
+		mc, err = s.meta().Machine(sctx, ref.Name) // its current versions and routes
+	} else {
+		mc, err = s.machines.Machine(sctx, ref.Name) // only its type: briefly cached
+	}
 	if err == nil {
 		p.Version, note, err = startTarget(ref, body, mc)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sfn-project/sfn/httpapi/awsmeta"
 	"github.com/sfn-project/sfn/httpapi/ui"
 	"github.com/sfn-project/sfn/interpreter"
 )
@@ -104,6 +105,9 @@ type server struct {
 	metrics *metrics
 	hosts   *hostPolicy // nil: every Host is answered
 	cop     *http.CrossOriginProtection
+	// machines caches state machine documents for plain starts, which
+	// need only the type (awsmeta.MachineCache).
+	machines *awsmeta.MachineCache
 }
 
 // New returns the API as an http.Handler. It panics when cfg has no engine
@@ -117,7 +121,8 @@ func New(cfg Config) http.Handler {
 	if err != nil {
 		panic("httpapi: " + err.Error())
 	}
-	s := &server{cfg: cfg, engine: cfg.Engine, log: cfg.Logger, metrics: newMetrics(cfg.Registry), cop: cop}
+	s := &server{cfg: cfg, engine: cfg.Engine, log: cfg.Logger, metrics: newMetrics(cfg.Registry), cop: cop,
+		machines: awsmeta.NewMachineCache(awsmeta.New(cfg.Engine.Store()), 250*time.Millisecond, 10_000)}
 	if cfg.AuthTokens == nil || len(cfg.AllowedHosts) > 0 {
 		s.hosts = hosts
 	}
