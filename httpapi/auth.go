@@ -8,26 +8,21 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/sfn-project/sfn/httpapi/roles"
 )
 
-// Role is what a bearer token may do.
-type Role string
+// Role is what a bearer token may do (roles.Role: the AWS API's access
+// keys act with the same roles).
+type Role = roles.Role
 
 // Roles of the contract.
 const (
-	RoleAdmin    Role = "admin"    // everything
-	RoleOperator Role = "operator" // executions and reading
-	RoleWorker   Role = "worker"   // activity polls and task calls only
-	RoleReader   Role = "reader"   // GET only
+	RoleAdmin    = roles.Admin    // everything
+	RoleOperator = roles.Operator // executions and reading
+	RoleWorker   = roles.Worker   // activity polls and task calls only
+	RoleReader   = roles.Reader   // GET only
 )
-
-func validRole(r Role) bool {
-	switch r {
-	case RoleAdmin, RoleOperator, RoleWorker, RoleReader:
-		return true
-	}
-	return false
-}
 
 // perm is the kind of access a route needs.
 type perm int
@@ -39,18 +34,18 @@ const (
 	permWork                // activity polls and task calls
 )
 
-func (r Role) allows(p perm) bool {
-	switch r {
-	case RoleAdmin:
-		return true
-	case RoleOperator:
-		return p == permRead || p == permExecute
-	case RoleWorker:
-		return p == permWork
-	case RoleReader:
-		return p == permRead
+// role is the role a route needing p needs (roles.Allows says who has
+// it); the AWS API's operations need the same roles for the same access.
+func (p perm) role() Role {
+	switch p {
+	case permRead:
+		return RoleReader
+	case permExecute:
+		return RoleOperator
+	case permWork:
+		return RoleWorker
 	}
-	return false
+	return RoleAdmin // permDefine
 }
 
 // authorize checks the bearer token when the server has tokens.
@@ -76,7 +71,7 @@ func (s *server) authorize(r *http.Request, p perm) error {
 	if p == permRead && r.Method != http.MethodGet && r.Method != http.MethodHead && role == RoleReader {
 		return errf(codeForbidden, fmt.Sprintf("role %s may only GET", role))
 	}
-	if !role.allows(p) {
+	if !roles.Allows(role, p.role()) {
 		return errf(codeForbidden, fmt.Sprintf("role %s may not call %s %s", role, r.Method, r.URL.Path))
 	}
 	return nil
@@ -105,7 +100,7 @@ func ParseTokens(data []byte) (map[string]Role, error) {
 			return nil, fmt.Errorf("auth tokens: %w", err)
 		}
 		for t, r := range m {
-			if !validRole(Role(r)) {
+			if !roles.Valid(Role(r)) {
 				return nil, fmt.Errorf("auth tokens: unknown role %q (want admin, operator, worker or reader)", r)
 			}
 			if t == "" {
@@ -125,9 +120,9 @@ func ParseTokens(data []byte) (map[string]Role, error) {
 				return nil, fmt.Errorf("auth tokens: line %d: want a token and a role", n)
 			}
 			switch {
-			case validRole(Role(f[1])):
+			case roles.Valid(Role(f[1])):
 				out[f[0]] = Role(f[1])
-			case validRole(Role(f[0])):
+			case roles.Valid(Role(f[0])):
 				out[f[1]] = Role(f[0])
 			default:
 				return nil, fmt.Errorf("auth tokens: line %d: no role among admin, operator, worker, reader", n)

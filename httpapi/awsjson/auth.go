@@ -13,6 +13,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/sfn-project/sfn/httpapi/roles"
 )
 
 // SigV4 as Step Functions takes it: the Authorization header form (a
@@ -282,7 +284,7 @@ func ParseCredentials(data []byte) (map[string]Credential, error) {
 		if strings.ContainsAny(key, "/,=") {
 			return nil, fmt.Errorf("AWS credentials: line %d: an access key id cannot hold '/', ',' or '='", n)
 		}
-		if !validRole(role) {
+		if !roles.Valid(roles.Role(role)) {
 			return nil, fmt.Errorf("AWS credentials: line %d: unknown role %q (want admin, operator, worker or reader)", n, role)
 		}
 		if _, dup := out[key]; dup {
@@ -297,12 +299,4 @@ func ParseCredentials(data []byte) (map[string]Credential, error) {
 		return nil, fmt.Errorf("AWS credentials: the file holds no access key")
 	}
 	return out, nil
-}
-
-func validRole(r string) bool {
-	switch r {
-	case RoleAdmin, RoleOperator, RoleWorker, RoleReader:
-		return true
-	}
-	return false
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/httpapi/awsmeta"
+	"github.com/sfn-project/sfn/httpapi/roles"
 	"github.com/sfn-project/sfn/interpreter"
 )
 
@@ -32,12 +33,13 @@ const targetPrefix = "AWSStepFunctions."
 // MaxBody caps a request body.
 const MaxBody = 1 << 20
 
-// Roles, as the REST API's (httpapi.Role).
+// Roles, the REST API's (package roles), as the strings Credential and
+// the operations hold.
 const (
-	RoleAdmin    = "admin"
-	RoleOperator = "operator"
-	RoleWorker   = "worker"
-	RoleReader   = "reader"
+	RoleAdmin    = string(roles.Admin)
+	RoleOperator = string(roles.Operator)
+	RoleWorker   = string(roles.Worker)
+	RoleReader   = string(roles.Reader)
 )
 
 // Credential is an AWS access key's secret and the sfn role it acts with.
@@ -176,7 +178,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if cred != nil {
 		role = cred.Role
 	}
-	if !allows(role, o.role) {
+	if !roles.Allows(roles.Role(role), roles.Role(o.role)) {
 		s.writeError(w, r, errorf(excAccessDenied, "User is not authorized to perform: states:%s (the access key's role is %s; %s needs %s)", op, role, op, o.role))
 		return
 	}
@@ -201,21 +203,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out = struct{}{}
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-// allows reports whether role may call an operation that needs need.
-func allows(role, need string) bool {
-	switch role {
-	case RoleAdmin:
-		return true
-	case RoleOperator:
-		return need == RoleOperator || need == RoleReader
-	case RoleWorker:
-		return need == RoleWorker
-	case RoleReader:
-		return need == RoleReader
-	}
-	return false
 }
 
 func readBody(r *http.Request) ([]byte, error) {
