@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 	"unicode/utf8"
 
 	"github.com/sfn-project/sfn/dsl/failure"
@@ -37,7 +36,7 @@ func (s *server) pollActivity(w http.ResponseWriter, r *http.Request) {
 	// The engine's long poll: a task, its start recorded, or
 	// interpreter.ErrTaskNotFound when nothing arrived before ctx ended.
 	token, input, err := s.engine.PollActivity(ctx, activity, body.WorkerName)
-	if errors.Is(err, interpreter.ErrTaskNotFound) || (err != nil && pollOver(ctx)) {
+	if errors.Is(err, interpreter.ErrTaskNotFound) || (err != nil && interpreter.PollEnded(ctx)) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
@@ -154,15 +153,4 @@ func (s *server) taskHeartbeat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, struct{}{})
-}
-
-// pollOver reports whether a long poll's wait has (all but) run out: a
-// store call cut short by that deadline can fail a moment before the
-// context says so, and it means "nothing arrived", not an error.
-func pollOver(ctx context.Context) bool {
-	if ctx.Err() != nil {
-		return true
-	}
-	deadline, ok := ctx.Deadline()
-	return ok && time.Until(deadline) < 50*time.Millisecond
 }

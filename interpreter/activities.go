@@ -35,6 +35,18 @@ func (e *Engine) activitySignal(activity string) <-chan struct{} {
 	return ch
 }
 
+// PollEnded reports whether a long poll's wait, ctx, has (all but) run out.
+// A store call cut short by that deadline can fail a moment before ctx
+// says so: the caller of PollActivity takes such an error as "nothing
+// arrived", not as a failure.
+func PollEnded(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	deadline, ok := ctx.Deadline()
+	return ok && time.Until(deadline) < 50*time.Millisecond
+}
+
 // PollActivity hands a task of an activity (roughly the oldest: see
 // store.Store.PopActivity) to a worker, waiting until one arrives or ctx
 // ends (then ErrTaskNotFound). The task's ActivityStarted is committed

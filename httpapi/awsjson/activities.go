@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"time"
 
 	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/dsl/failure"
@@ -161,7 +160,7 @@ func (s *Server) getActivityTask(ctx context.Context, c *call) (any, error) {
 	poll, cancel := context.WithTimeout(ctx, s.cfg.MaxPollWait)
 	defer cancel()
 	token, input, err := s.eng.PollActivity(poll, name, in.WorkerName)
-	if errors.Is(err, interpreter.ErrTaskNotFound) || err != nil && pollOver(poll) {
+	if errors.Is(err, interpreter.ErrTaskNotFound) || err != nil && interpreter.PollEnded(poll) {
 		// Nothing arrived within the long poll: AWS answers 200 with no
 		// token, and the worker polls again.
 		return struct{}{}, nil
@@ -176,14 +175,6 @@ func (s *Server) getActivityTask(ctx context.Context, c *call) (any, error) {
 		TaskToken string `json:"taskToken"`
 		Input     string `json:"input"`
 	}{token, string(input)}, nil
-}
-
-func pollOver(ctx context.Context) bool {
-	if ctx.Err() != nil {
-		return true
-	}
-	deadline, ok := ctx.Deadline()
-	return ok && time.Until(deadline) < 50*time.Millisecond
 }
 
 // taskError answers an error of a task answer as AWS does: a token that
