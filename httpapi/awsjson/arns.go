@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/sfn-project/sfn/dsl/arn"
+	"github.com/sfn-project/sfn/interpreter"
 )
 
 // parseARN parses s as an ARN of one of the kinds given, answering AWS's
@@ -67,19 +68,17 @@ func noActivity(arnStr string) *Error {
 	return errorf(excActivityDoesNotExist, "Activity Does Not Exist: '%s'", arnStr)
 }
 
-// validName checks a resource name as AWS does: 1-80 characters, no white
-// space, brackets, wildcards, special characters or control characters.
-// sfn's own names are stricter ([A-Za-z0-9_-], interpreter.ValidName),
-// and a name must also be one sfn can store.
+// validName checks a resource name, in AWS's words: AWS takes 1-80
+// characters without white space, brackets, wildcards, special or control
+// characters; sfn's own names are stricter (interpreter.ValidName), and a
+// name must also be one sfn can store. The length is checked first, to say
+// what was wrong.
 func validName(kind, name string) error {
 	if name == "" || len(name) > 80 {
 		return errorf(excInvalidName, "Invalid Name: '%s' (%s names are 1-80 characters)", name, kind)
 	}
-	for _, r := range name {
-		ok := r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
-		if !ok {
-			return errorf(excInvalidName, "Invalid Name: '%s'", name)
-		}
+	if !interpreter.ValidName(name) {
+		return errorf(excInvalidName, "Invalid Name: '%s'", name)
 	}
 	return nil
 }
