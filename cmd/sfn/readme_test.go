@@ -29,29 +29,67 @@ func TestREADMEWalkthrough(t *testing.T) {
 			t.Skipf("the walkthrough needs %s", tool)
 		}
 	}
-	blocks := walkthroughBlocks(t, "../../README.md")
-
-	// What each block must print; the README and this list change together.
-	want := [][]string{
-		{`"name":"hello-world"`, `"version":1`},
-		{`"status": "SUCCEEDED"`, `"text": "Hello, world!"`},
-		{`"status": "SUCCEEDED"`, `"name": "Grace"`},
-		{"1 ExecutionStarted", "2 PassStateEntered SayHello", "6 ExecutionSucceeded"},
-		{`"status": "ABORTED"`, `"error": "Operator.Stopped"`, `"cause": "not needed any more"`},
-		{`"status": "FAILED"`, `"error": "Order.Missing"`, `"redriveCount": 1`, "ExecutionRedriven", "FailStateEntered MissingOrder"},
+	w := walkthrough{
+		name: "walkthrough",
+		info: "sh walkthrough",
+		// What each block must print; the README and this list change together.
+		want: [][]string{
+			{`"name":"hello-world"`, `"version":1`},
+			{`"status": "SUCCEEDED"`, `"text": "Hello, world!"`},
+			{`"status": "SUCCEEDED"`, `"name": "Grace"`},
+			{"1 ExecutionStarted", "2 PassStateEntered SayHello", "6 ExecutionSucceeded"},
+			{`"status": "ABORTED"`, `"error": "Operator.Stopped"`, `"cause": "not needed any more"`},
+			{`"status": "FAILED"`, `"error": "Order.Missing"`, `"redriveCount": 1`, "ExecutionRedriven", "FailStateEntered MissingOrder"},
+		},
+		waitHint: "wait for the execution instead (?wait= on start, or its event stream)",
+		carry:    `^[a-z][a-z0-9_]*$`,
+		timeout:  30 * time.Second,
 	}
-	if len(blocks) != len(want) {
-		t.Fatalf("README has %d walkthrough blocks, the test expects %d: update both together", len(blocks), len(want))
+	blocks := w.blocks(t)
+	w.run(t, blocks, startServer(t))
+}
+
+// walkthrough is a README walkthrough: fenced ```sh blocks run in order,
+// in bash from the repository's root, against a server of the test's.
+type walkthrough struct {
+	name     string     // in failure messages: "walkthrough block 2 failed"
+	info     string     // the info string of its fences ("sh walkthrough")
+	want     [][]string // what each block must print, block by block
+	waitHint string     // what a block that sleeps should do instead
+	// carry matches (an extended regular expression, for grep -E) the names
+	// of the variables a block hands on to the blocks after it.
+	carry   string
+	env     []string      // the blocks' environment; nil is the test's own
+	timeout time.Duration // for each block
+}
+
+// sleepRE finds a sleep command in a block.
+var sleepRE = regexp.MustCompile(`(^|[\s;&|(])sleep\s`)
+
+// blocks returns the walkthrough's blocks from README.md, failing the test
+// when they are not as many as w.want or when one sleeps: a sleep guesses
+// how long the server takes, and a reader's slower machine (or a loaded CI
+// runner) sees a different answer.
+func (w walkthrough) blocks(t *testing.T) []string {
+	t.Helper()
+	blocks := fencedBlocks(t, "../../README.md", w.info)
+	if len(blocks) != len(w.want) {
+		t.Fatalf("README has %d %s blocks, the test expects %d: update both together", len(blocks), w.name, len(w.want))
 	}
 	for i, block := range blocks {
-		// A sleep guesses how long the server takes: a reader's slower
-		// machine (or a loaded CI runner) sees a different answer.
-		if regexp.MustCompile(`(^|[\s;&|(])sleep\s`).MatchString(block) {
-			t.Errorf("walkthrough block %d sleeps; wait for the execution instead (?wait= on start, or its event stream)\n%s", i+1, block)
+		if sleepRE.MatchString(block) {
+			t.Errorf("%s block %d sleeps; %s\n%s", w.name, i+1, w.waitHint, block)
 		}
 	}
+	return blocks
+}
 
-	addr := startServer(t)
+// run runs blocks in order against the server at addr (which stands for
+// the README's 127.0.0.1:8080), each seeing the variables w.carry names
+// that the blocks before it set, and checks that each prints what w.want
+// lists for it. It stops at the first block that fails.
+func (w walkthrough) run(t *testing.T, blocks []string, addr string) {
+	t.Helper()
 	state := filepath.Join(t.TempDir(), "vars.sh")
 	if err := os.WriteFile(state, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -59,26 +97,28 @@ func TestREADMEWalkthrough(t *testing.T) {
 	for i, block := range blocks {
 		script := "set -euo pipefail\nsource " + state + "\n" +
 			strings.ReplaceAll(block, "127.0.0.1:8080", addr) +
-			"\nvars=$(compgen -v | grep -E '^[a-z][a-z0-9_]*$' || true)\n" +
+			"\nvars=$(compgen -v | grep -E '" + w.carry + "' || true)\n" +
 			"if [ -n \"$vars\" ]; then declare -p $vars > " + state + "; fi\n"
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), w.timeout)
 		cmd := exec.CommandContext(ctx, "bash", "-c", script)
 		cmd.Dir = "../.."
+		cmd.Env = w.env
 		out, err := cmd.CombinedOutput()
 		cancel()
 		if err != nil {
-			t.Fatalf("walkthrough block %d failed: %v\n%s\noutput:\n%s", i+1, err, block, out)
+			t.Fatalf("%s block %d failed: %v\n%s\noutput:\n%s", w.name, i+1, err, block, out)
 		}
-		for _, w := range want[i] {
-			if !strings.Contains(string(out), w) {
-				t.Errorf("walkthrough block %d: output lacks %q\n%s\noutput:\n%s", i+1, w, block, out)
+		for _, want := range w.want[i] {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("%s block %d: output lacks %q\n%s\noutput:\n%s", w.name, i+1, want, block, out)
 			}
 		}
 	}
 }
 
-// walkthroughBlocks returns the bodies of the ```sh walkthrough fences.
-func walkthroughBlocks(t *testing.T, path string) []string {
+// fencedBlocks returns the bodies of the fenced code blocks of a Markdown
+// file whose info string is exactly info ("sh walkthrough").
+func fencedBlocks(t *testing.T, path, info string) []string {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -91,7 +131,7 @@ func walkthroughBlocks(t *testing.T, path string) []string {
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
-		case cur == nil && strings.TrimSpace(line) == "```sh walkthrough":
+		case cur == nil && strings.TrimSpace(line) == "```"+info:
 			cur = &strings.Builder{}
 		case cur != nil && strings.TrimSpace(line) == "```":
 			blocks = append(blocks, cur.String())
@@ -105,7 +145,7 @@ func walkthroughBlocks(t *testing.T, path string) []string {
 		t.Fatal(err)
 	}
 	if cur != nil {
-		t.Fatal("README.md: a walkthrough block is not closed")
+		t.Fatalf("%s: a ```%s block is not closed", path, info)
 	}
 	return blocks
 }
