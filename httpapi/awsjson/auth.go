@@ -209,6 +209,11 @@ func (s *Server) verify(r *http.Request, body []byte, cred *Credential) error {
 	return nil
 }
 
+// signer is one SDK signer for every request: it keeps the signing keys it
+// derived (four HMACs each, per key, day, region and service), so that a
+// client's requests after the first of the day skip that work.
+var signer = v4.NewSigner()
+
 // sign returns the signature the client should have sent. The copy signed
 // carries only the headers the client listed in SignedHeaders, and Host as
 // the server received it (a sync- prefix included), so that the signer's
@@ -249,7 +254,7 @@ func sign(r *http.Request, body []byte, a *sigV4Auth, secret string, signed time
 	}
 	sum := sha256.Sum256(body)
 	creds := aws.Credentials{AccessKeyID: a.accessKey, SecretAccessKey: secret}
-	if err := v4.NewSigner().SignHTTP(r.Context(), creds, cp, hex.EncodeToString(sum[:]), a.service, a.region, signed); err != nil {
+	if err := signer.SignHTTP(r.Context(), creds, cp, hex.EncodeToString(sum[:]), a.service, a.region, signed); err != nil {
 		return "", fmt.Errorf("signing the request again: %w", err)
 	}
 	mine, err := parseAuthorization(cp.Header.Get("Authorization"))
