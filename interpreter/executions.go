@@ -248,9 +248,16 @@ const MaxRedrives = 1000
 // RedriveExecution resumes a FAILED, TIMED_OUT or ABORTED execution from the
 // state that did not succeed.
 func (e *Engine) RedriveExecution(ctx context.Context, id string) (*Execution, error) {
+	return e.RedriveExecutionToken(ctx, id, "")
+}
+
+// RedriveExecutionToken is RedriveExecution with the caller's idempotency
+// token (the AWS API's clientToken), kept in the ExecutionRedriven event
+// so that a retried redrive can be recognised (RedrivenWith).
+func (e *Engine) RedriveExecutionToken(ctx context.Context, id, clientToken string) (*Execution, error) {
 	var refused error
 	rec, _, err := e.modify(ctx, id, func(r *run) bool {
-		refused = r.redrive()
+		refused = r.redrive(clientToken)
 		return refused == nil
 	})
 	if err != nil {

@@ -813,7 +813,7 @@ func (r *run) exitWait(t *thread, s *dsl.State, out value.Value) {
 
 // redrive resumes a FAILED, TIMED_OUT or ABORTED execution from the state
 // that did not succeed, with the input it had; its retry counters start again.
-func (r *run) redrive() error {
+func (r *run) redrive(clientToken string) error {
 	switch r.status {
 	case store.StatusFailed, store.StatusTimedOut, store.StatusAborted:
 	default:
@@ -838,7 +838,7 @@ func (r *run) redrive() error {
 	}
 	r.hdr.RedriveCount++
 	r.execCtx = nil
-	r.event(r.lastID, "ExecutionRedriven").int("redriveCount", int64(r.hdr.RedriveCount)).endIn(root)
+	r.event(r.lastID, "ExecutionRedriven").int("redriveCount", int64(r.hdr.RedriveCount)).optStr("clientToken", clientToken).endIn(root)
 	r.status, r.errName, r.cause, r.output, r.stoppedAt = store.StatusRunning, "", "", nil, time.Time{}
 	if r.def.TimeoutSeconds > 0 {
 		r.hdr.TimeoutAt = r.now.Add(time.Duration(r.def.TimeoutSeconds) * time.Second)

@@ -157,8 +157,20 @@ func (s *Server) redriveExecution(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if in.ClientToken != "" {
+		// A retry of a redrive that was applied (its answer lost) answers
+		// as the first did and redrives nothing, for redrives of the last
+		// 15 minutes, as AWS's clientToken promises; the token is kept in
+		// the ExecutionRedriven event. The SDKs send a token with every
+		// redrive, and a redrive is rare: the look costs one history read.
+		if t, ferr := s.redriveDate(ctx, id, in.ClientToken); ferr == nil && s.cfg.Now().Sub(t) <= clientTokenLife {
+			return struct {
+				RedriveDate *Epoch `json:"redriveDate"`
+			}{epoch(t)}, nil
+		}
+	}
 	now := s.cfg.Now()
-	_, err = s.eng.RedriveExecution(ctx, id)
+	_, err = s.eng.RedriveExecutionToken(ctx, id, in.ClientToken)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, noExecution(in.ExecutionArn)
@@ -238,7 +250,7 @@ func (s *Server) describeExecution(ctx context.Context, c *call) (any, error) {
 		}
 	}
 	if ex.RedriveCount > 0 {
-		if t, err := s.redriveDate(ctx, ex.ID); err == nil {
+		if t, err := s.redriveDate(ctx, ex.ID, ""); err == nil {
 			out.RedriveDate = epoch(t)
 		}
 	}
@@ -255,11 +267,16 @@ func (s *Server) describeExecution(ctx context.Context, c *call) (any, error) {
 	return out, nil
 }
 
-// redriveDate is the time of an execution's last ExecutionRedriven event,
-// found by reading its history backwards: a redrive is near the end, and
-// the search stops after the last 1,000 events (DescribeExecution then
-// shows no redriveDate) rather than read a long history on every describe.
-func (s *Server) redriveDate(ctx context.Context, id string) (time.Time, error) {
+// clientTokenLife is how long a redrive's clientToken is honoured (AWS: up
+// to 15 minutes after it was first used).
+const clientTokenLife = 15 * time.Minute
+
+// redriveDate is the time of an execution's last ExecutionRedriven event
+// (with clientToken, when one is given), found by reading its history
+// backwards: a redrive is near the end, and the search stops after the last
+// 1,000 events (DescribeExecution then shows no redriveDate) rather than
+// read a long history on every describe.
+func (s *Server) redriveDate(ctx context.Context, id, clientToken string) (time.Time, error) {
 	var after int64
 	for page := 0; page < 5; page++ {
 		evs, err := s.eng.History(ctx, store.HistoryQuery{ID: id, After: after, Limit: 200, Reverse: true})
@@ -268,10 +285,12 @@ func (s *Server) redriveDate(ctx context.Context, id string) (time.Time, error) 
 		}
 		for _, ev := range evs {
 			var head struct {
-				Type      string    `json:"type"`
-				Timestamp time.Time `json:"timestamp"`
+				Type        string    `json:"type"`
+				Timestamp   time.Time `json:"timestamp"`
+				ClientToken string    `json:"clientToken"`
 			}
-			if json.Unmarshal(ev.Data, &head) == nil && head.Type == "ExecutionRedriven" {
+			if json.Unmarshal(ev.Data, &head) == nil && head.Type == "ExecutionRedriven" &&
+				(clientToken == "" || head.ClientToken == clientToken) {
 				return head.Timestamp, nil
 			}
 			after = ev.ID
