@@ -122,7 +122,7 @@ func New(cfg Config) http.Handler {
 		panic("httpapi: " + err.Error())
 	}
 	s := &server{cfg: cfg, engine: cfg.Engine, log: cfg.Logger, metrics: newMetrics(cfg.Registry), cop: cop,
-		machines: awsmeta.NewMachineCache(awsmeta.New(cfg.Engine.Store()), 250*time.Millisecond, 10_000)}
+		machines: awsmeta.NewMachineCache(awsmeta.New(cfg.Engine.Store()), 250*time.Millisecond, 10_000, nil)}
 	if cfg.AuthTokens == nil || len(cfg.AllowedHosts) > 0 {
 		s.hosts = hosts
 	}

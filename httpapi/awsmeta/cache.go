@@ -13,12 +13,15 @@ import (
 // second on Redis. A type never changes while its machine lives; a machine
 // deleted and made again under the same name with the other type is seen
 // up to TTL late, as AWS documents for its own API ("eventually
-// consistent"). Starts through a version or an alias read the document
-// afresh: they need its current versions and routes.
+// consistent"). A name with no document is not remembered: a start that
+// found none (no such machine yet) must not make the machine created next,
+// perhaps EXPRESS, look STANDARD. Starts through a version or an alias read
+// the document afresh: they need its current versions and routes.
 type MachineCache struct {
 	meta *Meta
 	ttl  time.Duration
 	max  int
+	now  func() time.Time
 
 	mu sync.Mutex
 	m  map[string]cachedMachine
@@ -30,14 +33,18 @@ type cachedMachine struct {
 }
 
 // NewMachineCache returns a cache over meta keeping each document ttl and
-// at most max of them (it starts over when full).
-func NewMachineCache(meta *Meta, ttl time.Duration, max int) *MachineCache {
-	return &MachineCache{meta: meta, ttl: ttl, max: max, m: map[string]cachedMachine{}}
+// at most max of them (it starts over when full); now is its clock (nil:
+// time.Now).
+func NewMachineCache(meta *Meta, ttl time.Duration, max int, now func() time.Time) *MachineCache {
+	if now == nil {
+		now = time.Now
+	}
+	return &MachineCache{meta: meta, ttl: ttl, max: max, now: now, m: map[string]cachedMachine{}}
 }
 
 // Machine returns name's document as read at most ttl ago.
 func (c *MachineCache) Machine(ctx context.Context, name string) (Machine, error) {
-	now := time.Now()
+	now := c.now()
 	c.mu.Lock()
 	e, ok := c.m[name]
 	c.mu.Unlock()
@@ -45,8 +52,8 @@ func (c *MachineCache) Machine(ctx context.Context, name string) (Machine, error
 		return e.mc, nil
 	}
 	mc, err := c.meta.Machine(ctx, name)
-	if err != nil {
-		return Machine{}, err
+	if err != nil || mc.rev == 0 { // an error, or no document: nothing to remember
+		return mc, err
 	}
 	c.mu.Lock()
 	if len(c.m) >= c.max {
