@@ -191,6 +191,21 @@ func (m *Meta) UpdateMachine(ctx context.Context, name string, change func(*Mach
 	}
 }
 
+// putMachineAt writes mc at the revision it was read at (once: no retry),
+// and sets its new revision; store.ErrConflict when the document changed.
+func (m *Meta) putMachineAt(ctx context.Context, name string, mc *Machine) error {
+	data, err := json.Marshal(mc)
+	if err != nil {
+		return err
+	}
+	rev, err := m.docs.PutDoc(ctx, store.Doc{Kind: kindMachine, Name: name, Data: data, Rev: mc.rev})
+	if err != nil {
+		return err
+	}
+	mc.rev = rev
+	return nil
+}
+
 // DeleteMachine removes a state machine's document (its tags, versions and
 // aliases) with the state machine.
 func (m *Meta) DeleteMachine(ctx context.Context, name string) error {

@@ -82,6 +82,22 @@ func TypeOf(mc Machine) string {
 // one whose definition lands second sees the name exist, and the document
 // is the one written last.
 func (m *Meta) PutDefinition(ctx context.Context, eng *interpreter.Engine, d Definition) (Defined, error) {
+	// A reset that finds the document changed since it was read (another
+	// upload of the name got there) starts over: the name exists now, and
+	// the other upload's document must not be wiped.
+	for range 5 {
+		def, err := m.putDefinition(ctx, eng, d)
+		if !errors.Is(err, errRaced) {
+			return def, err
+		}
+	}
+	return Defined{}, fmt.Errorf("state machine %s: other uploads of the name kept changing its document: %w", d.Name, store.ErrConflict)
+}
+
+// errRaced ends one try of putDefinition whose reset lost a race.
+var errRaced = errors.New("the document changed since it was read")
+
+func (m *Meta) putDefinition(ctx context.Context, eng *interpreter.Engine, d Definition) (Defined, error) {
 	_, err := eng.Store().GetStateMachine(ctx, d.Name, 0)
 	exists := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -123,13 +139,27 @@ func (m *Meta) PutDefinition(ctx context.Context, eng *interpreter.Engine, d Def
 		if _, problems := dsl.Load(d.Source, dsl.Options{Format: d.Format}); problems.HasErrors() {
 			return Defined{}, &interpreter.InvalidDefinitionError{Problems: problems.Errors()}
 		}
-		if mc, err = m.ResetMachine(ctx, d.Name, fresh); err != nil {
+		// Written once, at the revision read above: a document changed
+		// since is another upload's, and this one starts over.
+		mc.replace(fresh)
+		if err := m.putMachineAt(ctx, d.Name, &mc); errors.Is(err, store.ErrConflict) {
+			return Defined{}, errRaced
+		} else if err != nil {
 			return Defined{}, err
 		}
 	}
 	res, err := eng.PutStateMachine(ctx, d.Name, d.Source, d.Format)
 	if err != nil {
 		return Defined{}, err
+	}
+	if d.Existing && res.Outcome == store.Created {
+		// The state machine was deleted between the look above and the
+		// put, which made it again: an update of a deleted machine is
+		// refused, so the put is taken back.
+		if err := eng.DeleteStateMachine(ctx, d.Name); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return Defined{}, err
+		}
+		return Defined{}, fmt.Errorf("state machine %s was deleted: %w", d.Name, store.ErrNotFound)
 	}
 	if !exists && res.Outcome != store.Created {
 		// Another upload created the name between the look above and
@@ -146,9 +176,7 @@ func (m *Meta) PutDefinition(ctx context.Context, eng *interpreter.Engine, d Def
 		// Also when the name existed at the look above and was deleted
 		// since: this is a new state machine, with a fresh document.
 		if mc, err = m.UpdateMachine(ctx, d.Name, func(mc *Machine) error {
-			if exists {
-				mc.replace(fresh)
-			}
+			mc.replace(fresh) // also over a reset another upload wrote since
 			mc.FirstRevision = res.StateMachine.Version
 			return nil
 		}); err != nil {
