@@ -179,6 +179,12 @@ func (s *Server) redriveExecution(ctx context.Context, c *call) (any, error) {
 	case err != nil:
 		return nil, err
 	}
+	// The redrive's own time, its ExecutionRedriven event's, as
+	// DescribeExecution and a retry with the same clientToken answer it;
+	// the time before the call if that read fails.
+	if t, err := s.redriveDate(ctx, id, in.ClientToken); err == nil {
+		now = t
+	}
 	return struct {
 		RedriveDate *Epoch `json:"redriveDate"`
 	}{epoch(now)}, nil
