@@ -332,7 +332,7 @@ func (r *Runner) claim(ctx context.Context, d store.Doc, s startDoc) (bool, erro
 	if r.cfg.hooks.beforeClaim != nil {
 		r.cfg.hooks.beforeClaim(d.Name)
 	}
-	from, runs := s.Node, s.Runs+1
+	from, runs, written := s.Node, s.Runs+1, s.WrittenAt
 	s.Node, s.WrittenAt, s.Runs = r.cfg.Node, r.cfg.Now().UTC(), runs
 	data, err := json.Marshal(s)
 	if err != nil {
@@ -351,6 +351,12 @@ func (r *Runner) claim(ctx context.Context, d store.Doc, s startDoc) (bool, erro
 	}
 	in, err := r.cfg.Store.GetDoc(ctx, kindInput, d.Name)
 	switch {
+	case errors.Is(err, store.ErrNotFound) && r.cfg.Now().Sub(written) < r.cfg.NodeTTL:
+		// Written within a node's lifetime: its node may only be slow,
+		// between the start and the input, and still acknowledge and run
+		// it. Given back; a later round decides.
+		r.giveBack(ctx, d, rev, err)
+		return false, nil
 	case errors.Is(err, store.ErrNotFound):
 		delete(r.unclaimed, d.Name)
 		r.log.Info("Express start without its input dropped: it was never acknowledged, or it has ended", slog.String("execution_id", d.Name))
