@@ -235,6 +235,15 @@ func TestActivityRequeuedUntilItSticks(t *testing.T) {
 func TestWithdrawnActivityLeavesItsQueue(t *testing.T) {
 	url := redistest.URL(t)
 	eng, rs, _ := claimNode(t, url, "withdraw", "A", 0)
+	// A node takes its partitions over time on a slow machine, and
+	// rebuilds each as it takes it, requeueing the activity tasks it finds
+	// waiting: one read before the timeout's withdrawal and requeued after
+	// it would be a stale entry (harmless: a poll drops it) that this test
+	// would take for a withdrawal that did not happen. Seen once in a
+	// loaded full run.
+	waitFor(t, "the node to hold and have rebuilt its partitions", func() bool {
+		return eng.HeldPartitions() == 8 && eng.RecoveryPending() == 0
+	})
 	ctx := context.Background()
 	const timed = `{"StartAt":"Cook","States":{
 		"Cook":{"Type":"Task","Resource":"activity:cook","TimeoutSeconds":1,"End":true}}}`
