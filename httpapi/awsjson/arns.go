@@ -1,10 +1,12 @@
 package awsjson
 
 import (
+	"context"
 	"errors"
 
 	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/store"
 )
 
 // parseARN parses s as an ARN of one of the kinds given, answering AWS's
@@ -54,6 +56,20 @@ func (s *Server) executionID(what, str string) (string, error) {
 		return "", noExecution(str)
 	}
 	return a.ExecutionID(), nil
+}
+
+// execution reads the execution an execution ARN names, answering
+// ExecutionDoesNotExist when there is none.
+func (s *Server) execution(ctx context.Context, member, arnStr string) (*interpreter.Execution, error) {
+	id, err := s.executionID(member, arnStr)
+	if err != nil {
+		return nil, err
+	}
+	ex, err := s.eng.GetExecution(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, noExecution(arnStr)
+	}
+	return ex, err
 }
 
 func noExecution(arnStr string) *Error {

@@ -230,14 +230,7 @@ func (s *Server) describeExecution(ctx context.Context, c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	id, err := s.executionID("executionArn", in.ExecutionArn)
-	if err != nil {
-		return nil, err
-	}
-	ex, err := s.eng.GetExecution(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, noExecution(in.ExecutionArn)
-	}
+	ex, err := s.execution(ctx, "executionArn", in.ExecutionArn)
 	if err != nil {
 		return nil, err
 	}

@@ -464,14 +464,7 @@ func (s *Server) describeStateMachineForExecution(ctx context.Context, c *call) 
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	id, err := s.executionID("executionArn", in.ExecutionArn)
-	if err != nil {
-		return nil, err
-	}
-	ex, err := s.eng.GetExecution(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, noExecution(in.ExecutionArn)
-	}
+	ex, err := s.execution(ctx, "executionArn", in.ExecutionArn)
 	if err != nil {
 		return nil, err
 	}
