@@ -81,7 +81,7 @@ type Server struct {
 	space arn.Space
 	log   *slog.Logger
 
-	syncStarts startCache // StartSyncExecution's recent state machine lookups (sync.go)
+	syncStarts *awsmeta.Recent[resolvedStart] // StartSyncExecution's recent state machine lookups (sync.go)
 }
 
 // New returns the AWS API server.
@@ -104,7 +104,8 @@ func New(cfg Config) *Server {
 	if cfg.Meta == nil {
 		cfg.Meta = awsmeta.New(cfg.Engine.Store())
 	}
-	return &Server{cfg: cfg, eng: cfg.Engine, meta: cfg.Meta, space: cfg.Space, log: cfg.Logger}
+	return &Server{cfg: cfg, eng: cfg.Engine, meta: cfg.Meta, space: cfg.Space, log: cfg.Logger,
+		syncStarts: awsmeta.NewRecent[resolvedStart](startCacheTTL, startCacheMax, cfg.Now)}
 }
 
 // call is one request being served: what an operation reads of it.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/sfn-project/sfn/dsl/arn"
@@ -145,42 +144,27 @@ const startCacheTTL = 250 * time.Millisecond
 // startCacheMax bounds the cache: the ARNs come from callers.
 const startCacheMax = 10_000
 
-// startCache remembers what unqualified state machine ARNs resolved to, for
-// startCacheTTL. Version and alias ARNs are not kept: an alias picks a
-// version by weight on every start.
-type startCache struct {
-	mu sync.Mutex
-	m  map[string]cachedStart
-}
-
-type cachedStart struct {
+// resolvedStart is what an unqualified state machine ARN resolved to,
+// remembered for startCacheTTL (Server.syncStarts). Version and alias ARNs
+// are not kept: an alias picks a version by weight on every start.
+type resolvedStart struct {
 	name     string
 	revision int
 	typ      string
-	until    time.Time
 }
 
-// resolveSync is resolveStart for StartSyncExecution, through startCache.
+// resolveSync is resolveStart for StartSyncExecution, through syncStarts.
 func (s *Server) resolveSync(ctx context.Context, stateMachineArn string) (name string, revision int, typ string, err error) {
-	now := s.cfg.Now()
-	c := &s.syncStarts
-	c.mu.Lock()
-	hit, ok := c.m[stateMachineArn]
-	c.mu.Unlock()
-	if ok && now.Before(hit.until) {
+	if hit, ok := s.syncStarts.Get(stateMachineArn); ok {
 		return hit.name, hit.revision, hit.typ, nil
 	}
+	readAt := s.syncStarts.Now()
 	name, revision, note, mc, err := s.resolveStart(ctx, stateMachineArn, "") // Express: not idempotent by name
 	if err != nil {
 		return "", 0, "", err
 	}
 	if note == (awsmeta.ExecutionNote{}) { // an unqualified ARN
-		c.mu.Lock()
-		if c.m == nil || len(c.m) >= startCacheMax {
-			c.m = map[string]cachedStart{}
-		}
-		c.m[stateMachineArn] = cachedStart{name: name, revision: revision, typ: mc.Type, until: now.Add(startCacheTTL)}
-		c.mu.Unlock()
+		s.syncStarts.Put(stateMachineArn, resolvedStart{name: name, revision: revision, typ: mc.Type}, readAt)
 	}
 	return name, revision, mc.Type, nil
 }
