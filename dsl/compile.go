@@ -562,6 +562,10 @@ func (c *compiler) compileResource(f fields) *TaskSpec {
 
 const waitForTaskToken = ".waitForTaskToken"
 
+// startExecution is the service integration that starts a child execution
+// (nested workflows): request-response, .sync, .sync:2, .waitForTaskToken.
+const startExecution = "arn:aws:states:::states:startExecution"
+
 // ParseResource parses a Task's Resource: http:invoke (or
 // arn:aws:states:::http:invoke), optionally with .waitForTaskToken; an
 // activity ARN or activity:<name>; handler:<name>.
@@ -576,6 +580,15 @@ func ParseResource(res string) (*TaskSpec, error) {
 	case r == "http:invoke" || r == "arn:aws:states:::http:invoke":
 		spec.Kind, spec.Name = HTTPTask, "invoke"
 		return spec, nil
+	case r == startExecution:
+		spec.Kind, spec.Name = ExecutionTask, "startExecution"
+		return spec, nil
+	case (r == startExecution+".sync" || r == startExecution+".sync:2") && !spec.WaitForToken:
+		spec.Kind, spec.Name, spec.Sync = ExecutionTask, "startExecution", 1
+		if strings.HasSuffix(r, ":2") {
+			spec.Sync = 2
+		}
+		return spec, nil
 	case strings.HasPrefix(r, "activity:") && !spec.WaitForToken:
 		spec.Kind, spec.Name = ActivityTask, strings.TrimPrefix(r, "activity:")
 	case strings.HasPrefix(r, "arn:") && !spec.WaitForToken:
@@ -588,7 +601,7 @@ func ParseResource(res string) (*TaskSpec, error) {
 		spec.Kind, spec.Name = HandlerTask, strings.TrimPrefix(r, "handler:")
 	}
 	if spec.Kind == "" {
-		return nil, fmt.Errorf("unsupported Resource %q: sfn runs \"http:invoke\" (or \"arn:aws:states:::http:invoke\", each also with \".waitForTaskToken\"), activities (\"activity:<name>\" or \"arn:aws:states:<region>:<account>:activity:<name>\") and in-process handlers (\"handler:<name>\")", res)
+		return nil, fmt.Errorf("unsupported Resource %q: sfn runs \"http:invoke\" (or \"arn:aws:states:::http:invoke\", each also with \".waitForTaskToken\"), activities (\"activity:<name>\" or \"arn:aws:states:<region>:<account>:activity:<name>\"), child executions (\"arn:aws:states:::states:startExecution\", with \".sync\", \".sync:2\" or \".waitForTaskToken\") and in-process handlers (\"handler:<name>\")", res)
 	}
 	if !validName(spec.Name) {
 		return nil, fmt.Errorf("Resource %q: the %s name must be 1-80 characters of letters, digits, '-' and '_'", res, spec.Kind)

@@ -121,6 +121,9 @@ type State struct {
 	ToleratedFailureCount          int64
 	HasToleratedFailureCount       bool
 	ToleratedFailureCountPath      *Path
+	// Distributed is set for a Map whose ItemProcessor.ProcessorConfig.Mode
+	// is DISTRIBUTED: each item (or batch) runs as a child execution.
+	Distributed *DistributedMap
 
 	// QueryLanguage JSONata. A JSONata state has none of the JSONPath
 	// fields above that end in Path, nor Parameters, ResultSelector or
@@ -162,6 +165,9 @@ const (
 	HTTPTask     TaskKind = "http"
 	ActivityTask TaskKind = "activity"
 	HandlerTask  TaskKind = "handler"
+	// ExecutionTask starts a child execution
+	// (arn:aws:states:::states:startExecution).
+	ExecutionTask TaskKind = "execution"
 )
 
 // TaskSpec is a Task state's parsed Resource.
@@ -170,6 +176,10 @@ type TaskSpec struct {
 	Kind         TaskKind
 	Name         string // the activity or handler name; "invoke" for HTTP
 	WaitForToken bool   // the ".waitForTaskToken" integration pattern
+	// Sync is the run-a-job pattern of a child execution: 1 for ".sync"
+	// (the child's input and output as JSON text), 2 for ".sync:2" (as
+	// JSON values); 0 returns once the child is started.
+	Sync int
 }
 
 // Retrier is one element of a Retry list.
@@ -193,4 +203,62 @@ type Catcher struct {
 	Assign *Assign
 	// Output is a JSONata catcher's output; nil: the error output.
 	Output *QueryTemplate
+}
+
+// DistributedMap is what a distributed Map adds to a Map state.
+type DistributedMap struct {
+	// ExecutionType of the child executions: "STANDARD" or "EXPRESS".
+	ExecutionType string
+	// Label names the Map Run and its children (…:<sm>/<Label>:…); "" for none.
+	Label string
+	// Batcher groups items into batches, one child per batch; nil: one
+	// child per item.
+	Batcher *ItemBatcher
+	// Reader reads the items from outside (ItemReader); nil: from the input.
+	Reader *ItemReader
+	// Writer writes the results outside (ResultWriter); nil: the state's
+	// result is the array of child outputs.
+	Writer *ResultWriter
+}
+
+// ItemBatcher is a distributed Map's ItemBatcher. A bound is set either
+// literally, by a path (JSONPath) or by an expression (JSONata), never two
+// of them; zero and nil: no bound.
+type ItemBatcher struct {
+	MaxItems      int64
+	MaxItemsPath  *Path
+	MaxItemsQuery *QueryTemplate
+	MaxBytes      int64
+	MaxBytesPath  *Path
+	MaxBytesQuery *QueryTemplate
+	// BatchInput is added to every batch as "BatchInput" (a template over
+	// the state's effective input); nil: none.
+	BatchInput      *Template
+	BatchInputQuery *QueryTemplate
+}
+
+// ItemReader is a distributed Map's ItemReader.
+type ItemReader struct {
+	Resource string // arn:aws:states:::s3:getObject, …:s3:listObjectsV2, …:http:invoke
+	// Parameters (JSONPath) or Arguments (JSONata) name what to read.
+	Parameters *Template
+	Arguments  *QueryTemplate
+	// ReaderConfig.
+	InputType         string // JSON, JSONL, CSV, MANIFEST, PARQUET; "" for listObjectsV2
+	CSVHeaderLocation string // FIRST_ROW or GIVEN
+	CSVHeaders        []string
+	CSVDelimiter      string // COMMA (default), PIPE, SEMICOLON, SPACE, TAB
+	MaxItems          int64
+	MaxItemsPath      *Path
+	MaxItemsQuery     *QueryTemplate
+}
+
+// ResultWriter is a distributed Map's ResultWriter.
+type ResultWriter struct {
+	Resource   string // arn:aws:states:::s3:putObject
+	Parameters *Template
+	Arguments  *QueryTemplate
+	// WriterConfig.
+	OutputType     string // JSON (default) or JSONL
+	Transformation string // NONE (default), COMPACT, FLATTEN
 }
