@@ -228,6 +228,8 @@ type effects struct {
 	calls      []taskCall           // calls the step scheduled (those also withdrawn excluded)
 	activities []store.ActivityTask // queued by the step
 	due        time.Time            // when the execution is due next (zero: never)
+	deliver    bool                 // a child that ended: tell its parent (children.go)
+	stopKids   []string             // child executions to stop
 }
 
 // endedExecution is what the log line of an ended execution says.
@@ -239,7 +241,7 @@ type endedExecution struct {
 // effects returns the step's effects; rec is the record it committed. The
 // report is there when the engine has an Observer (r.rep.on).
 func (r *run) effects(rec *store.Execution) effects {
-	eff := effects{id: r.id, cancels: r.cancels, activities: r.activities, due: rec.DueAt}
+	eff := effects{id: r.id, cancels: r.cancels, activities: r.activities, due: rec.DueAt, deliver: r.owedToParent(), stopKids: r.stopKids}
 	if r.rep.on {
 		eff.report = r.stepReport()
 	}
@@ -279,5 +281,11 @@ func (e *Engine) afterCommit(eff effects) {
 	}
 	if !eff.due.IsZero() {
 		e.timers.add(eff.id, eff.due)
+	}
+	if eff.deliver {
+		e.deliverLater(eff.id)
+	}
+	if len(eff.stopKids) > 0 {
+		e.stopChildren(eff.id, eff.stopKids)
 	}
 }

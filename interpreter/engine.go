@@ -122,6 +122,13 @@ type Config struct {
 	// executions this node starts are ARNs in it. Every node sharing a
 	// store must have the same one (the AWS API records it in the store).
 	Space arn.Space
+	// ResolveMachine resolves the StateMachineArn of a startExecution task
+	// (a child execution): a name, or an ARN of this server, of a state
+	// machine, a version or an alias. Nil resolves names, state machine
+	// ARNs and version ARNs (as revisions) in Space; the AWS API sets it to
+	// resolve its published versions and aliases. store.ErrNotFound: no
+	// such state machine.
+	ResolveMachine func(ctx context.Context, ref string) (MachineRef, error)
 }
 
 // DefaultMaxTaskCalls is Config.MaxTaskCalls's default.

@@ -55,6 +55,14 @@ type StartParams struct {
 // first step) is committed. existing is true when the name was already used
 // with the same input and version: the existing execution is returned.
 func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Execution, existing bool, err error) {
+	return e.startExecution(ctx, p, nil)
+}
+
+// startExecution is StartExecution for a child execution too: link, when
+// set, ties the execution to the parent's attempt that starts it. A name
+// already taken by a child of that same attempt (the attempt's call made
+// again) is that child.
+func (e *Engine) startExecution(ctx context.Context, p StartParams, link *parentLink) (ex *Execution, existing bool, err error) {
 	if p.Name == "" {
 		p.Name = e.cfg.UUID()
 	}
@@ -101,6 +109,9 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Executi
 		// a rolling upgrade.
 		r.hdr.ARNIDs, r.hdr.Enc = true, encodingARNIDs
 	}
+	if link != nil {
+		r.hdr.Parent, r.hdr.Enc = link, encodingChildren
+	}
 	r.rep.on = e.cfg.Observer != nil
 	r.start()
 	rec, threads, _, err := r.record()
@@ -140,7 +151,12 @@ func (e *Engine) StartExecution(ctx context.Context, p StartParams) (ex *Executi
 				return nil, false, gerr
 			}
 		}
-		if old.InputHash != hash {
+		if sameAttempt(old, link) {
+			return viewOf(old), true, nil
+		}
+		if old.InputHash != hash || link.waits() {
+			// A parent that waits for its child's end is told of it only by
+			// a child it started.
 			return nil, false, fmt.Errorf("execution name %q is already used with a different input or version: %w", p.Name, store.ErrAlreadyExists)
 		}
 		return viewOf(old), true, nil

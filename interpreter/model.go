@@ -19,6 +19,9 @@ import (
 //	2  workflow variables: thread.Vars and resumePoint.Vars
 //	3  ARN ids: header.ARNIDs (the context object names the execution
 //	   and its state machine by ARN)
+//	4  child executions: header.Parent and Notified (a child's link to its
+//	   parent), taskWait.Submitted and Child, childrenWait.Run (a
+//	   distributed Map's Map Run)
 //
 // A record is written in the oldest encoding that holds it
 // (docs/architecture.md, Encoding versions): encodingBase until a state
@@ -29,10 +32,11 @@ import (
 // execution whose context object holds ARNs (encodingARNIDs): a node of an
 // earlier release would show it the old ids, and drop the flag.
 const (
-	encodingVersion   = encodingARNIDs
+	encodingVersion   = encodingChildren
 	encodingBase      = 1
 	encodingVariables = 2
 	encodingARNIDs    = 3
+	encodingChildren  = 4
 )
 
 // jv carries a value.Value through encoding/json with its key order intact.
@@ -222,6 +226,12 @@ type header struct {
 	// with: one started by an earlier release (no flag) keeps
 	// "<state machine>:<name>" and "<state machine>:<version>".
 	ARNIDs bool `json:"arnIds,omitempty"`
+	// Parent links a child execution to what started it: a parent's
+	// startExecution task or a distributed Map's Map Run (encoding 4).
+	Parent *parentLink `json:"parent,omitempty"`
+	// Notified: the parent has been told of this execution's end (the
+	// outbox entry is delivered). A redrive clears it.
+	Notified bool `json:"notified,omitempty"`
 }
 
 type phase string
@@ -320,6 +330,12 @@ type taskWait struct {
 	// activity attempt scheduled by a release that wrote Task… events for
 	// activities has none stored, and ends with Task… events as it began.
 	Events string `json:"events,omitempty"`
+	// Submitted: the attempt's TaskSubmitted is written (a callback or a
+	// .sync child whose start was acknowledged).
+	Submitted bool `json:"submitted,omitempty"`
+	// Child is the id of the child execution a startExecution attempt
+	// started (encoding 4): stopped when the attempt is withdrawn.
+	Child string `json:"child,omitempty"`
 }
 
 // childrenWait is a Parallel or Map waiting for its threads.

@@ -196,6 +196,13 @@ func (e *Engine) recoverExecution(ctx context.Context, id string) (inFlight bool
 		return false, err
 	}
 	if rec.Status != store.StatusRunning {
+		var h header
+		if decodeHeader(rec.Engine, &h) == nil && h.Parent.waits() && !h.Notified {
+			// A child whose parent was not told of its end yet: its outbox
+			// entry, left by a node that stopped before delivering it.
+			e.deliverLater(id)
+			return true, nil
+		}
 		return false, nil
 	}
 	def, err := e.definition(ctx, rec.StateMachine, rec.Version)
@@ -242,7 +249,7 @@ func (t *thread) callInFlight(s *dsl.State) bool {
 	switch {
 	case s.Task.Kind == dsl.ActivityTask:
 		return !t.Task.Started
-	case s.Task.WaitForToken:
+	case s.Task.WaitForToken || s.Task.Sync > 0:
 		return !t.Task.Started
 	}
 	return true
@@ -252,7 +259,7 @@ func (t *thread) callInFlight(s *dsl.State) bool {
 // (store.CommitParams.InFlight).
 func (r *run) inFlight() bool {
 	if r.status != store.StatusRunning {
-		return false
+		return r.owedToParent() // the child's outbox entry
 	}
 	for _, t := range r.threads {
 		if t.Phase == phaseTask && t.callInFlight(r.state(t)) {

@@ -105,6 +105,7 @@ type run struct {
 
 	calls      []taskCall
 	cancels    []string // tokens of tasks withdrawn by this step
+	stopKids   []string // child executions of .sync attempts this step withdrew
 	activities []store.ActivityTask
 	claim      *store.ActivityTask  // a held activity task this step's commit takes out of its queue
 	withdrawn  []store.ActivityTask // activity tasks queued earlier that this step withdrew
@@ -304,6 +305,10 @@ func (r *run) submitted(threadID int, scheduledID int64, response value.Value) b
 	s := r.state(t)
 	r.markStarted(t, s, "")
 	r.event(t.Prev, "TaskSubmitted").str("resource", s.Task.Resource).val("output", response).endIn(t)
+	t.Task.Submitted = true
+	if s.Task.Sync > 0 {
+		t.Task.Child = childOf(s, response)
+	}
 	r.touch(t)
 	r.historyFull()
 	return true
@@ -736,6 +741,9 @@ func (r *run) withdraw(t *thread) {
 		r.markStarted(t, s, "")
 	}
 	r.cancels = append(r.cancels, tok)
+	if t.Task.Child != "" {
+		r.stopKids = append(r.stopKids, t.Task.Child) // a .sync child nobody waits for any more
+	}
 	if activity && len(r.activities) == queued && !t.Task.Started && !t.Task.ScheduledAt.IsZero() {
 		// Queued by an earlier commit and never taken: out of its queue
 		// with this one, so that no worker polls it and no queue keeps it.
@@ -837,6 +845,7 @@ func (r *run) redrive(clientToken string) error {
 		}
 	}
 	r.hdr.RedriveCount++
+	r.hdr.Notified = false // a child tells its parent of its new end too (a no-op if nothing waits)
 	r.execCtx = nil
 	r.event(r.lastID, "ExecutionRedriven").int("redriveCount", int64(r.hdr.RedriveCount)).optStr("clientToken", clientToken).endIn(root)
 	r.status, r.errName, r.cause, r.output, r.stoppedAt = store.StatusRunning, "", "", nil, time.Time{}

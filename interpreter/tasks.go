@@ -34,7 +34,9 @@ type TaskRequest struct {
 // dispatch performs one task call after its TaskScheduled committed.
 func (e *Engine) dispatch(id string, c taskCall) {
 	normal := e.callFor(id, c) // nil for activities: a worker polls them
-	callback := c.Spec.WaitForToken
+	// A .sync child execution, like a callback, is acknowledged first
+	// (TaskSubmitted) and answered later, by the child's end.
+	callback := c.Spec.WaitForToken || c.Spec.Sync > 0
 	ic := e.cfg.TaskInterceptor
 	if ic == nil {
 		if normal != nil {
@@ -98,6 +100,8 @@ func (e *Engine) callFor(id string, c taskCall) func(ctx context.Context) (value
 		h := e.handlers[c.Spec.Name]
 		e.handlersMu.RUnlock()
 		call = func(ctx context.Context) (value.Value, *failure.Error) { return callHandler(ctx, h, c) }
+	case dsl.ExecutionTask:
+		call = func(ctx context.Context) (value.Value, *failure.Error) { return e.startChild(ctx, id, c) }
 	case dsl.HTTPTask:
 		key := fmt.Sprintf("%s/%d", id, c.ScheduledID)
 		call = func(ctx context.Context) (value.Value, *failure.Error) {

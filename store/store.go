@@ -186,7 +186,9 @@ type CommitParams struct {
 	// a poll finds it stale.
 	Withdraw []ActivityTask
 	// InFlight keeps the execution in its partition's in-flight set after
-	// this commit (see CreateParams.InFlight); false takes it out.
+	// this commit (see CreateParams.InFlight); false takes it out. An
+	// execution that ended may stay in it too: a child execution whose
+	// parent is still to be told of its end (the engine's outbox).
 	InFlight bool
 	// Claim, when set, is a held task of this execution (ActivityTask.Held)
 	// that leaves its queue with this commit. When it is no longer queued

@@ -297,7 +297,7 @@ func (s *Store) Commit(_ context.Context, p store.CommitParams) error {
 	for i := range p.Withdraw {
 		s.unqueueLocked(&p.Withdraw[i])
 	}
-	s.setInFlightLocked(p.ID, p.InFlight && r.Status == store.StatusRunning)
+	s.setInFlightLocked(p.ID, p.InFlight)
 	s.enqueueLocked(p.Activities)
 	s.notifyLocked(p.ID, statusChanged)
 	return nil

@@ -104,7 +104,7 @@ func (s *Store) CreateExecution(ctx context.Context, p store.CreateParams) (stri
 	}
 	args := make([]any, 0, 11+len(fields)+len(p.Events)+len(tasks))
 	args = append(args, r.ID, micros(r.StartedAt), due, s.keys.channel(part), s.publish(),
-		len(fields)/2, len(p.Events), len(tasks), endedScore(r), flag(p.InFlight && r.Status == store.StatusRunning), open)
+		len(fields)/2, len(p.Events), len(tasks), endedScore(r), flag(p.InFlight), open)
 	args = append(args, fields...)
 	for _, e := range p.Events {
 		args = append(args, e.Data)

@@ -100,8 +100,13 @@ func testInFlightSet(t *testing.T, s store.Store) {
 
 	commitFlag(t, s, id(names[0]), false, nil)                                                       // the call ended
 	commitFlag(t, s, id(names[1]), true, nil)                                                        // a call started
-	commitFlag(t, s, id(names[2]), true, func(r *store.Execution) { r.Status = store.StatusFailed }) // ended: never in flight
-	diff(t, "in flight after the commits", []string{id(names[1])}, allInFlight(t, q, 1))
+	// An execution that ended stays in the set when its commit says so: a
+	// child execution whose parent is still to be told of its end (the
+	// outbox). Its next commit takes it out.
+	commitFlag(t, s, id(names[2]), true, func(r *store.Execution) { r.Status = store.StatusFailed })
+	diff(t, "in flight after the commits", []string{id(names[1]), id(names[2])}, allInFlight(t, q, 1))
+	commitFlag(t, s, id(names[2]), false, nil)
+	diff(t, "in flight once the ended one is delivered", []string{id(names[1])}, allInFlight(t, q, 1))
 
 	// A refused commit changes nothing.
 	cur := get(t, s, id(names[3]))

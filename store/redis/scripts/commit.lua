@@ -36,7 +36,8 @@
 -- ARGV[15] -> a queued task this commit claims (its exact element), or ""
 -- ARGV[16] -> W, the number of withdrawn tasks
 -- ARGV[17] -> "1" when the execution has a task call in flight after this
---             commit (it stays in, or joins, the in-flight set), else "0"
+--             commit, or ended with its parent still to be told (it stays
+--             in, or joins, the in-flight set), else "0"
 -- ARGV[18..] -> F pairs, then D fields, then E event payloads, then A tasks
 --             (queue elements, "<µs>|<json>", pushed as they are), then W
 --             withdrawn tasks' elements (removed when among the first 64
@@ -111,7 +112,7 @@ if status == 'RUNNING' and cur[3] ~= 'RUNNING' then
 elseif ARGV[14] ~= '' then
   redis.call('ZADD', KEYS[5], ARGV[14], id)
 end
-if status == 'RUNNING' and ARGV[17] == '1' then
+if ARGV[17] == '1' then
   redis.call('SADD', KEYS[6], id)
 else
   redis.call('SREM', KEYS[6], id)
