@@ -98,8 +98,8 @@ func testInFlightSet(t *testing.T, s store.Store) {
 	diff(t, "in flight after the creates", want, allInFlight(t, q, 1))
 	diff(t, "the other partition's set", []string{id(other)}, allInFlight(t, q, 2))
 
-	commitFlag(t, s, id(names[0]), false, nil)                                                       // the call ended
-	commitFlag(t, s, id(names[1]), true, nil)                                                        // a call started
+	commitFlag(t, s, id(names[0]), false, nil) // the call ended
+	commitFlag(t, s, id(names[1]), true, nil)  // a call started
 	// An execution that ended stays in the set when its commit says so: a
 	// child execution whose parent is still to be told of its end (the
 	// outbox). Its next commit takes it out.
