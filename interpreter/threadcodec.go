@@ -143,6 +143,13 @@ func appendTaskWait(b []byte, w *taskWait) ([]byte, error) {
 		b = append(b, `,"events":`...)
 		b = appendGoString(b, w.Events)
 	}
+	if w.Submitted {
+		b = append(b, `,"submitted":true`...)
+	}
+	if w.Child != "" {
+		b = append(b, `,"child":`...)
+		b = appendGoString(b, w.Child)
+	}
 	return append(b, '}'), nil
 }
 

@@ -39,6 +39,9 @@ func threadCases() []*thread {
 				Resource: "arn:aws:states:::http:invoke", Secret: "bfef6c648c3307cbcd5c2b0027b721e2",
 				Params: jv{value.ObjectOf("ApiEndpoint", "http://127.0.0.1:42113/ok", "Method", "POST",
 					"RequestBody", value.ObjectOf("i", value.Int(40)))}}},
+		// A .sync child execution's attempt, acknowledged (encoding 4).
+		{ID: 6, State: "Child", Phase: phaseTask, Task: &taskWait{ScheduledID: 12, Resource: "arn:aws:states:::states:startExecution.sync",
+			Params: jv{nil}, Secret: "s", Started: true, Submitted: true, Child: "orders:c-1"}},
 		{ID: 5, State: "bad \xff utf-8 \x01", Input: lazyOf("bad \xff utf-8"), EnteredAt: t0.In(time.FixedZone("secs", 3600+7))},
 	}
 }
