@@ -87,10 +87,19 @@ func TestEveryFieldIsExercised(t *testing.T) {
 			}
 			for _, f := range []string{"ItemProcessor", "Iterator"} {
 				if p, ok := st[f].(map[string]any); ok {
-					note(map[string]string{"ItemProcessor": "ItemProcessor", "Iterator": "Branch"}[f], p)
+					note("ItemProcessor", p)
 					walkStates(p["States"].(map[string]any))
 					if pc, ok := p["ProcessorConfig"].(map[string]any); ok {
 						note("ProcessorConfig", pc)
+					}
+				}
+			}
+			// A distributed Map's objects, and the objects inside them.
+			for field, config := range map[string]string{"ItemReader": "ReaderConfig", "ResultWriter": "WriterConfig", "ItemBatcher": ""} {
+				if o, ok := st[field].(map[string]any); ok {
+					note(field, o)
+					if c, ok := o[config].(map[string]any); ok {
+						note(config, c)
 					}
 				}
 			}
@@ -98,7 +107,8 @@ func TestEveryFieldIsExercised(t *testing.T) {
 	}
 	root := doc.(map[string]any)
 	walkStates(root["States"].(map[string]any))
-	defs := append(stateKinds(raw), "Retrier", "Catcher", "ChoiceRuleBody", "Branch", "ItemProcessor", "ProcessorConfig")
+	defs := append(stateKinds(raw), "Retrier", "Catcher", "ChoiceRuleBody", "Branch", "ItemProcessor", "ProcessorConfig",
+		"ItemReader", "ReaderConfig", "ItemBatcher", "ResultWriter", "WriterConfig")
 	for _, def := range defs {
 		node := schemaNode(raw, "#/$defs/"+def)
 		for _, field := range allowedFields(raw, node) {
