@@ -98,7 +98,7 @@ func (e *Engine) modifyAs(ctx context.Context, id string, holder bool, change fu
 			}
 			e.records.put(rec) // the truth, for the next look
 		}
-		def, err := e.definition(ctx, rec.StateMachine, rec.Version)
+		def, err := e.recordDefinition(ctx, rec)
 		if err != nil {
 			return nil, false, err
 		}
@@ -230,6 +230,8 @@ type effects struct {
 	due        time.Time            // when the execution is due next (zero: never)
 	deliver    bool                 // a child that ended: tell its parent (children.go)
 	stopKids   []string             // child executions to stop
+	launches   []childLaunch        // Map Run children to start
+	runDocs    []MapRun             // Map Runs whose records to write
 }
 
 // endedExecution is what the log line of an ended execution says.
@@ -241,7 +243,8 @@ type endedExecution struct {
 // effects returns the step's effects; rec is the record it committed. The
 // report is there when the engine has an Observer (r.rep.on).
 func (r *run) effects(rec *store.Execution) effects {
-	eff := effects{id: r.id, cancels: r.cancels, activities: r.activities, due: rec.DueAt, deliver: r.owedToParent(), stopKids: r.stopKids}
+	eff := effects{id: r.id, cancels: r.cancels, activities: r.activities, due: rec.DueAt, deliver: r.owedToParent(), stopKids: r.stopKids,
+		launches: r.launches, runDocs: r.runDocs}
 	if r.rep.on {
 		eff.report = r.stepReport()
 	}
@@ -287,5 +290,11 @@ func (e *Engine) afterCommit(eff effects) {
 	}
 	if len(eff.stopKids) > 0 {
 		e.stopChildren(eff.id, eff.stopKids)
+	}
+	if len(eff.launches) > 0 {
+		e.launch(eff.id, eff.launches)
+	}
+	for _, m := range eff.runDocs {
+		e.recordMapRunLater(m)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/sfn-project/sfn/dsl"
@@ -32,12 +33,22 @@ type Execution struct {
 	StartedAt    time.Time
 	StoppedAt    time.Time
 	RedriveCount int
+	// ParentID is the execution that started this one (a startExecution
+	// task or a distributed Map), "" for none; MapRunID the Map Run of a
+	// distributed Map's child.
+	ParentID string
+	MapRunID string
 }
 
 func viewOf(rec *store.Execution) *Execution {
-	return &Execution{ID: rec.ID, StateMachine: rec.StateMachine, Version: rec.Version, Name: rec.Name, Status: rec.Status,
+	x := &Execution{ID: rec.ID, StateMachine: rec.StateMachine, Version: rec.Version, Name: rec.Name, Status: rec.Status,
 		Input: rec.Input, Output: rec.Output, Error: rec.Error, Cause: rec.Cause, StartedAt: rec.StartedAt,
 		StoppedAt: rec.StoppedAt, RedriveCount: rec.RedriveCount}
+	var h header
+	if decodeHeader(rec.Engine, &h) == nil && h.Parent != nil {
+		x.ParentID, x.MapRunID = h.Parent.ID, h.Parent.Run
+	}
+	return x
 }
 
 // StartParams starts an execution.
@@ -80,18 +91,27 @@ func (e *Engine) startExecution(ctx context.Context, p StartParams, link *parent
 		return nil, false, fmt.Errorf("input is not valid JSON: %w", err)
 	}
 	version := p.Version
-	if version == 0 {
-		if version, err = e.latestVersion(ctx, p.StateMachine); err != nil {
+	var def *dsl.Definition
+	if link != nil && link.Run != "" {
+		// A Map Run's child runs the Map's processor, of the parent's
+		// version (pinned, whatever became of the state machine since).
+		parentSM, _, _ := strings.Cut(p.StateMachine, "/")
+		if def, err = e.processorDefinition(ctx, parentSM, version, link.Path); err != nil {
 			return nil, false, err
 		}
-	} else if _, err := e.store.GetStateMachine(ctx, p.StateMachine, version); err != nil {
-		return nil, false, err
+	} else {
+		if version == 0 {
+			if version, err = e.latestVersion(ctx, p.StateMachine); err != nil {
+				return nil, false, err
+			}
+		} else if _, err := e.store.GetStateMachine(ctx, p.StateMachine, version); err != nil {
+			return nil, false, err
+		}
+		if def, err = e.definition(ctx, p.StateMachine, version); err != nil {
+			return nil, false, err
+		}
 	}
 	sm := store.StateMachine{Name: p.StateMachine, Version: version}
-	def, err := e.definition(ctx, sm.Name, sm.Version)
-	if err != nil {
-		return nil, false, err
-	}
 	hash := inputHash(input, sm.Version)
 	now := e.cfg.Clock.Now().UTC()
 	r := &run{

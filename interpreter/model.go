@@ -361,6 +361,10 @@ type childrenWait struct {
 	LastEvent int64 `json:"lastEvent"`
 	// FirstErr is the first error of a failed child.
 	FirstErr *failure.Error `json:"firstErr,omitempty"`
+	// Run is a distributed Map's Map Run (encoding 4): its children are
+	// executions, Kids[i] is 1 once child i is started, and Items holds
+	// the children's inputs (items, or batches).
+	Run *mapRun `json:"run,omitempty"`
 }
 
 func threadKey(id int) string { return strconv.Itoa(id) }

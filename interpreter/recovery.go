@@ -205,13 +205,17 @@ func (e *Engine) recoverExecution(ctx context.Context, id string) (inFlight bool
 		}
 		return false, nil
 	}
-	def, err := e.definition(ctx, rec.StateMachine, rec.Version)
+	def, err := e.recordDefinition(ctx, rec)
 	if err != nil {
 		return false, nil
 	}
 	r, err := decodeRun(rec, def, false, nil, false)
 	if err != nil {
 		return false, nil
+	}
+	r.space = e.cfg.Space
+	if e.relaunch(r) {
+		inFlight = true // a Map Run's children: started again, or found
 	}
 	for _, t := range r.threads {
 		s := r.state(t)
@@ -264,6 +268,9 @@ func (r *run) inFlight() bool {
 	for _, t := range r.threads {
 		if t.Phase == phaseTask && t.callInFlight(r.state(t)) {
 			return true
+		}
+		if t.Phase == phaseChildren && t.Children != nil && t.Children.Run != nil {
+			return true // a Map Run: its children's starts are effects
 		}
 	}
 	return false

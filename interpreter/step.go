@@ -44,6 +44,10 @@ type Limits struct {
 	// commits and continues in a new step; the work under way finishes its
 	// own events (each at most about MaxPayload). 0: DefaultLimits'.
 	StepBytes int
+	// MapRunChildren bounds the children one Map Run has running at once
+	// (a distributed Map's MaxConcurrency 0 or above it); 0:
+	// DefaultMapRunChildren.
+	MapRunChildren int
 }
 
 // DefaultLimits are AWS Step Functions' limits, and the engine's own bounds
@@ -106,6 +110,8 @@ type run struct {
 	calls      []taskCall
 	cancels    []string // tokens of tasks withdrawn by this step
 	stopKids   []string // child executions of .sync attempts this step withdrew
+	launches   []childLaunch // Map Run children to start
+	runDocs    []MapRun      // Map Runs whose records to write (started, ended)
 	activities []store.ActivityTask
 	claim      *store.ActivityTask  // a held activity task this step's commit takes out of its queue
 	withdrawn  []store.ActivityTask // activity tasks queued earlier that this step withdrew
@@ -356,6 +362,9 @@ func (r *run) abort(errName, cause string, timedOut bool) {
 		if t.Task != nil {
 			r.withdraw(t)
 		}
+		if t.Children != nil && t.Children.Run != nil {
+			r.abortMapRun(t, timedOut)
+		}
 		if timedOut {
 			continue // AWS writes no …StateAborted events on a timeout
 		}
@@ -543,6 +552,10 @@ func (r *run) runState(t *thread, s *dsl.State) {
 	case dsl.Parallel:
 		r.startParallel(t, s)
 	case dsl.Map:
+		if s.Distributed != nil {
+			r.startDistributed(t, s)
+			return
+		}
 		r.startMap(t, s)
 	}
 }

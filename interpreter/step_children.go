@@ -252,6 +252,9 @@ func (r *run) keepTree(t *thread) *keptChildren {
 		return t.Keep
 	}
 	k := keep(cw)
+	if cw.Run != nil {
+		return k // Map Run children are executions: a redrive starts the others afresh
+	}
 	k.Resume = make([]*resumePoint, len(cw.Kids))
 	for i, id := range cw.Kids {
 		if cw.Succeeded != nil && cw.Succeeded[i] {
@@ -349,7 +352,7 @@ func (r *run) startIterations(t *thread, s *dsl.State) {
 // step had no room for (startIterations): the record is then due now.
 func (r *run) startsPending(t *thread) bool {
 	cw := t.Children
-	if t.Phase != phaseChildren || cw == nil || cw.NextIndex >= len(cw.Kids) || int64(cw.Running) >= states.Concurrency(cw.MaxConc) {
+	if t.Phase != phaseChildren || cw == nil || cw.Run != nil || cw.NextIndex >= len(cw.Kids) || int64(cw.Running) >= states.Concurrency(cw.MaxConc) {
 		return false
 	}
 	s := r.state(t)
@@ -463,6 +466,14 @@ func (r *run) childrenDone(t *thread, s *dsl.State) {
 func (r *run) abortChildren(t *thread, s *dsl.State) {
 	cw := t.Children
 	if cw == nil {
+		return
+	}
+	if cw.Run != nil {
+		r.abortMapRun(t, false)
+		cw.Running = 0
+		t.Children = nil
+		t.Phase = phaseReady
+		r.touch(t)
 		return
 	}
 	for i, id := range cw.Kids {
