@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/sfn-project/sfn/dsl/jsonpath"
 	"github.com/sfn-project/sfn/dsl/value"
@@ -456,7 +458,8 @@ func (c *compiler) checkToleratedCount(f fields, s *State) {
 }
 
 // compileMapProcessor compiles a Map's ItemProcessor (or legacy Iterator)
-// and refuses the distributed Map's fields.
+// and, in distributed mode, what a distributed Map adds; an inline Map may
+// have none of that.
 func (c *compiler) compileMapProcessor(f fields, s *State) {
 	procKey := "ItemProcessor"
 	if !f.has(procKey) && f.has("Iterator") {
@@ -464,23 +467,296 @@ func (c *compiler) compileMapProcessor(f fields, s *State) {
 	} else if f.has(procKey) && f.has("Iterator") {
 		c.keyErrorf(f.ptrOf("Iterator"), CodeInvalidMap, "use either ItemProcessor or the legacy Iterator, not both")
 	}
+	var cf *fields // the ProcessorConfig
 	if po, ok := f.object(procKey); ok {
 		s.Processor = c.compileMachine(po, f.ptrOf(procKey))
 		pf := fields{c: c, obj: po, ptr: f.ptrOf(procKey)}
 		if cfg, ok := pf.object("ProcessorConfig"); ok {
-			cf := fields{c: c, obj: cfg, ptr: pf.ptrOf("ProcessorConfig")}
-			if mode, ok := cf.str("Mode"); ok && mode == "DISTRIBUTED" {
-				c.errorf(cf.ptrOf("Mode"), CodeUnsupported, "distributed Map is not supported yet; use Mode INLINE")
-			}
+			cf = &fields{c: c, obj: cfg, ptr: pf.ptrOf("ProcessorConfig")}
 		}
 	} else if !f.has(procKey) {
 		c.errorf(f.ptr, CodeInvalidMap, "a Map state needs an ItemProcessor (or the legacy Iterator) with StartAt and States")
 	}
-	for _, k := range []string{"ItemReader", "ItemBatcher", "ResultWriter"} {
-		if f.has(k) {
-			c.keyErrorf(f.ptrOf(k), CodeUnsupported, "%s belongs to distributed Map, which is not supported yet", k)
+	if cf != nil {
+		if mode, _ := cf.str("Mode"); mode == "DISTRIBUTED" {
+			s.Distributed = c.compileDistributed(f, *cf)
+			return
+		}
+		if cf.has("ExecutionType") {
+			c.keyErrorf(cf.ptrOf("ExecutionType"), CodeInvalidMap, "ExecutionType belongs to a distributed Map (ProcessorConfig.Mode DISTRIBUTED), as the type of its child executions; this Map is inline and runs its iterations inside the execution")
 		}
 	}
+	for _, k := range distributedFields {
+		if f.has(k) {
+			c.keyErrorf(f.ptrOf(k), CodeInvalidMap, "%s belongs to a distributed Map (ProcessorConfig.Mode DISTRIBUTED); this Map is inline", k)
+		}
+	}
+}
+
+// distributedFields are the Map fields only a distributed Map may have.
+var distributedFields = []string{"Label", "ItemReader", "ItemBatcher", "ResultWriter"}
+
+// compileDistributed compiles what a distributed Map adds to a Map: its
+// ProcessorConfig's ExecutionType (cf), Label, ItemBatcher, ItemReader and
+// ResultWriter.
+func (c *compiler) compileDistributed(f, cf fields) *DistributedMap {
+	d := &DistributedMap{}
+	if et, ok := cf.str("ExecutionType"); ok {
+		d.ExecutionType = et // the schema holds it to STANDARD or EXPRESS
+	} else if !cf.has("ExecutionType") {
+		c.errorf(cf.ptr, CodeInvalidMap, "a distributed Map needs ProcessorConfig.ExecutionType: STANDARD or EXPRESS, the type of its child executions")
+	}
+	if label, ok := f.str("Label"); ok {
+		if why := labelProblem(label); why != "" {
+			c.errorf(f.ptrOf("Label"), CodeInvalidMap, "Label %q %s", label, why)
+		}
+		d.Label = label
+	}
+	if o, ok := f.object("ItemBatcher"); ok {
+		d.Batcher = c.compileBatcher(fields{c: c, obj: o, ptr: f.ptrOf("ItemBatcher")})
+	}
+	if o, ok := f.object("ItemReader"); ok {
+		d.Reader = c.compileReader(fields{c: c, obj: o, ptr: f.ptrOf("ItemReader")})
+	}
+	if o, ok := f.object("ResultWriter"); ok {
+		d.Writer = c.compileWriter(fields{c: c, obj: o, ptr: f.ptrOf("ResultWriter")})
+	}
+	return d
+}
+
+// maxLabel is AWS's limit on a distributed Map's Label, in characters.
+const maxLabel = 40
+
+// labelProblem says what is wrong with a distributed Map's Label, "" when
+// nothing is. AWS's rules: 1 to 40 characters, none of them whitespace,
+// brackets, wildcards, the special characters " # % \ ^ | ~ ` $ & , ; : /
+// or a control character (U+0000-001F, U+007F-009F).
+func labelProblem(label string) string {
+	n := utf8.RuneCountInString(label)
+	switch {
+	case n == 0:
+		return "is empty: a Label names the Map Run and its child executions, in 1 to 40 characters"
+	case n > maxLabel:
+		return fmt.Sprintf("is %d characters long; the limit is %d", n, maxLabel)
+	}
+	for _, r := range label {
+		var what string
+		switch {
+		case r <= 0x1f || r >= 0x7f && r <= 0x9f:
+			what = fmt.Sprintf("the control character U+%04X", r)
+		case unicode.IsSpace(r):
+			what = fmt.Sprintf("whitespace (U+%04X)", r)
+		case strings.ContainsRune(labelForbidden, r):
+			what = fmt.Sprintf("%q", r)
+		default:
+			continue
+		}
+		return "contains " + what + ", which a Label may not: no whitespace, brackets < > { } [ ], wildcards ? *, special characters \" # % \\ ^ | ~ ` $ & , ; : / or control characters"
+	}
+	return ""
+}
+
+// labelForbidden are the printable characters a Label may not contain.
+const labelForbidden = "<>{}[]?*\"#%\\^|~`$&,;:/"
+
+// maxBatchBytes is the most MaxInputBytesPerBatch may be: 256 KiB, the
+// most an execution's input may hold (the schema has the same bound).
+const maxBatchBytes = 262144
+
+// compileBatcher compiles a distributed Map's ItemBatcher (f). The
+// literal bounds' ranges are the schema's to check.
+func (c *compiler) compileBatcher(f fields) *ItemBatcher {
+	b := &ItemBatcher{}
+	b.MaxItems, b.MaxItemsPath, b.MaxItemsQuery = c.bound(f, "MaxItemsPerBatch")
+	b.MaxBytes, b.MaxBytesPath, b.MaxBytesQuery = c.bound(f, "MaxInputBytesPerBatch")
+	if !f.has("MaxItemsPerBatch") && !f.has("MaxItemsPerBatchPath") && !f.has("MaxInputBytesPerBatch") && !f.has("MaxInputBytesPerBatchPath") {
+		c.errorf(f.ptr, CodeInvalidMap, "an ItemBatcher needs MaxItemsPerBatch or MaxInputBytesPerBatch (in a JSONPath state also MaxItemsPerBatchPath or MaxInputBytesPerBatchPath): the most items, or bytes, a batch holds")
+	}
+	if c.jsonata {
+		b.BatchInputQuery = f.queryTemplate("BatchInput")
+	} else {
+		b.BatchInput = f.template("BatchInput")
+	}
+	return b
+}
+
+// bound compiles an integer field k of a distributed Map's object f that
+// may instead be read from the input: as k+"Path" in a JSONPath state, as
+// a "{% … %}" expression in a JSONata one. Giving both k and k+"Path" is
+// refused.
+func (c *compiler) bound(f fields, k string) (int64, *Path, *QueryTemplate) {
+	pathKey := k + "Path"
+	if c.jsonata {
+		if f.has(pathKey) {
+			c.keyErrorf(f.ptrOf(pathKey), CodeInvalidQueryLanguage, "%q is a JSONPath field; a JSONata state gives %s as a JSONata expression \"{%% … %%}\"", pathKey, k)
+		}
+		if v, _ := f.raw(k); isQueryString(v) {
+			return 0, nil, f.queryTemplate(k)
+		}
+		n, _ := f.integer(k)
+		return n, nil, nil
+	}
+	if f.has(k) && f.has(pathKey) && !c.schemaBad[f.ptrOf(pathKey)] {
+		c.keyErrorf(f.ptrOf(pathKey), CodeInvalidMap, "%s and %s are mutually exclusive; keep one", k, pathKey)
+	}
+	n, _ := f.integer(k)
+	return n, f.path(pathKey), nil
+}
+
+// The ItemReader and ResultWriter resources.
+const (
+	readS3Object  = "arn:aws:states:::s3:getObject"
+	listS3Objects = "arn:aws:states:::s3:listObjectsV2"
+	readHTTP      = "arn:aws:states:::http:invoke"
+	writeS3Object = "arn:aws:states:::s3:putObject"
+)
+
+// compileReader compiles a distributed Map's ItemReader (f). Resource and
+// the ReaderConfig's names (InputType …) are the schema's to check; the
+// rules between fields are checked here.
+func (c *compiler) compileReader(f fields) *ItemReader {
+	r := &ItemReader{}
+	r.Resource, _ = f.str("Resource")
+	r.Parameters, r.Arguments = c.taskInput(f)
+	cfg := fields{c: c, obj: value.NewObject(0), ptr: f.ptrOf("ReaderConfig")}
+	if o, ok := f.object("ReaderConfig"); ok {
+		cfg.obj = o
+	}
+	r.InputType, _ = cfg.str("InputType")
+	switch {
+	case r.Resource == listS3Objects && cfg.has("InputType"):
+		c.keyErrorf(cfg.ptrOf("InputType"), CodeInvalidMap, "InputType does not apply to %s: each item is the description of one object (Key, Size, …)", listS3Objects)
+	case (r.Resource == readS3Object || r.Resource == readHTTP) && !cfg.has("InputType"):
+		at := f.ptr // the ItemReader, or its ReaderConfig when there is one
+		if f.has("ReaderConfig") {
+			at = cfg.ptr
+		}
+		c.errorf(at, CodeInvalidMap, "an ItemReader with %s needs ReaderConfig.InputType: JSON, JSONL, CSV, MANIFEST or PARQUET, the format of what it reads", r.Resource)
+	}
+	if r.InputType == "CSV" {
+		r.CSVHeaderLocation, r.CSVDelimiter = "FIRST_ROW", "COMMA"
+		if loc, ok := cfg.str("CSVHeaderLocation"); ok {
+			r.CSVHeaderLocation = loc
+		}
+		if d, ok := cfg.str("CSVDelimiter"); ok {
+			r.CSVDelimiter = d
+		}
+		r.CSVHeaders = c.csvHeaders(cfg)
+		switch {
+		case r.CSVHeaderLocation == "GIVEN" && !cfg.has("CSVHeaders"):
+			c.errorf(cfg.ptr, CodeInvalidMap, "CSVHeaderLocation GIVEN needs CSVHeaders: the names of the columns")
+		case r.CSVHeaderLocation == "GIVEN" && len(r.CSVHeaders) == 0 && !c.schemaBad[cfg.ptrOf("CSVHeaders")]:
+			c.errorf(cfg.ptrOf("CSVHeaders"), CodeInvalidMap, "CSVHeaders must name at least one column")
+		case r.CSVHeaderLocation != "GIVEN" && cfg.has("CSVHeaders"):
+			c.keyErrorf(cfg.ptrOf("CSVHeaders"), CodeInvalidMap, "CSVHeaders are read only with CSVHeaderLocation GIVEN; with FIRST_ROW the first row names the columns")
+		}
+	} else {
+		for _, k := range []string{"CSVHeaderLocation", "CSVHeaders", "CSVDelimiter"} {
+			if cfg.has(k) {
+				c.keyErrorf(cfg.ptrOf(k), CodeInvalidMap, "%s applies to InputType CSV only", k)
+			}
+		}
+	}
+	r.MaxItems, r.MaxItemsPath, r.MaxItemsQuery = c.bound(cfg, "MaxItems")
+	return r
+}
+
+// csvHeaders reads ReaderConfig.CSVHeaders, an array of strings.
+func (c *compiler) csvHeaders(cfg fields) []string {
+	list, _ := cfg.array("CSVHeaders")
+	out := make([]string, 0, len(list))
+	for i, e := range list {
+		h, ok := e.(string)
+		if !ok {
+			c.typeErrorf(fmt.Sprintf("%s/%d", cfg.ptrOf("CSVHeaders"), i), "a CSV header is a string, got %s", value.TypeName(e))
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// compileWriter compiles a distributed Map's ResultWriter (f): WriterConfig
+// alone shapes the results without writing them; Resource with Parameters
+// (or Arguments) writes them, as they are or shaped by a WriterConfig.
+func (c *compiler) compileWriter(f fields) *ResultWriter {
+	w := &ResultWriter{OutputType: "JSON", Transformation: "NONE"}
+	w.Resource, _ = f.str("Resource")
+	w.Parameters, w.Arguments = c.taskInput(f)
+	input := "Parameters"
+	if c.jsonata {
+		input = "Arguments"
+	}
+	// Either name counts as given: the wrong one is already reported.
+	given := f.has("Parameters") || f.has("Arguments")
+	switch {
+	case f.has("Resource") && !given:
+		c.errorf(f.ptr, CodeInvalidMap, "a ResultWriter with a Resource needs %s: the Bucket (and Prefix) to write the results to", input)
+	case !f.has("Resource") && given:
+		c.errorf(f.ptr, CodeInvalidMap, "a ResultWriter with %s needs a Resource: %q", input, writeS3Object)
+	case !f.has("Resource") && !f.has("WriterConfig"):
+		c.errorf(f.ptr, CodeInvalidMap, "a ResultWriter needs a WriterConfig (to shape the results), a Resource with %s (to write them), or all three", input)
+	}
+	if o, ok := getObject(f.obj, input); ok {
+		c.writerBucket(f.ptrOf(input), o)
+	}
+	if o, ok := f.object("WriterConfig"); ok {
+		cfg := fields{c: c, obj: o, ptr: f.ptrOf("WriterConfig")}
+		if t, ok := cfg.str("OutputType"); ok {
+			w.OutputType = t
+		}
+		if t, ok := cfg.str("Transformation"); ok {
+			w.Transformation = t
+		}
+	}
+	return w
+}
+
+// writerBucket checks the keys of a ResultWriter's Parameters or Arguments
+// object o (at ptr): Bucket, and optionally Prefix (in Parameters also as
+// "Bucket.$" and "Prefix.$").
+func (c *compiler) writerBucket(ptr string, o *value.Object) {
+	hasBucket := false
+	for _, key := range o.Keys() {
+		k := key
+		if !c.jsonata {
+			k = strings.TrimSuffix(key, ".$")
+		}
+		switch k {
+		case "Bucket":
+			hasBucket = true
+		case "Prefix":
+		default:
+			c.keyErrorf(ptr+"/"+escapePointer(key), CodeInvalidMap, "a ResultWriter writes to a Bucket, under an optional Prefix; %q is neither", key)
+		}
+	}
+	if !hasBucket {
+		c.errorf(ptr, CodeInvalidMap, "a ResultWriter needs a Bucket to write the results to")
+	}
+}
+
+// taskInput compiles what an ItemReader or ResultWriter (f) passes to its
+// resource: Parameters, a payload template, in a JSONPath state; Arguments,
+// an object or an expression giving one, in a JSONata state.
+func (c *compiler) taskInput(f fields) (*Template, *QueryTemplate) {
+	if !c.jsonata {
+		if f.has("Arguments") {
+			c.keyErrorf(f.ptrOf("Arguments"), CodeInvalidQueryLanguage, "\"Arguments\" belongs to JSONata states; this state uses JSONPath (use Parameters)")
+		}
+		return f.template("Parameters"), nil
+	}
+	if f.has("Parameters") {
+		c.keyErrorf(f.ptrOf("Parameters"), CodeInvalidQueryLanguage, "\"Parameters\" is a JSONPath field; a JSONata state uses Arguments")
+	}
+	t := f.queryTemplate("Arguments")
+	if t != nil {
+		if v, ok := t.Static(); ok {
+			if _, isObj := v.(*value.Object); !isObj {
+				c.errorf(f.ptrOf("Arguments"), CodeInvalidMap, "Arguments must be an object or a JSONata expression \"{%% … %%}\" giving one, got %s", value.TypeName(v))
+			}
+		}
+	}
+	return nil, t
 }
 
 func (c *compiler) compileErrorHandling(f fields, s *State) {
@@ -583,7 +859,9 @@ func ParseResource(res string) (*TaskSpec, error) {
 	case r == startExecution:
 		spec.Kind, spec.Name = ExecutionTask, "startExecution"
 		return spec, nil
-	case (r == startExecution+".sync" || r == startExecution+".sync:2") && !spec.WaitForToken:
+	case (r == startExecution+".sync" || r == startExecution+".sync:2") && spec.WaitForToken:
+		return nil, fmt.Errorf("Resource %q asks for two integration patterns: %q waits for the child execution to end, %q for a callback with the task token; keep one", res, strings.TrimPrefix(r, startExecution), waitForTaskToken)
+	case r == startExecution+".sync" || r == startExecution+".sync:2":
 		spec.Kind, spec.Name, spec.Sync = ExecutionTask, "startExecution", 1
 		if strings.HasSuffix(r, ":2") {
 			spec.Sync = 2
