@@ -105,7 +105,14 @@ func (r *run) startDistributed(t *thread, s *dsl.State) {
 	if label == "" {
 		label = id
 	}
-	run := &mapRun{ID: id, Machine: r.smName + "/" + label, Label: label, Path: childScope(t, s, 0), StartedAt: r.now,
+	// The path is from the top of the state machine's definition: a Map
+	// Run child that runs a distributed Map of its own runs a part of it.
+	var path []scopeStep
+	if p := r.hdr.Parent; p != nil && p.Run != "" {
+		path = append(path, p.Path...)
+	}
+	path = append(path, childScope(t, s, 0)...)
+	run := &mapRun{ID: id, Machine: r.smName + "/" + label, Label: label, Path: path, StartedAt: r.now,
 		Express: s.Distributed.ExecutionType == "EXPRESS"}
 	started := r.event(t.Prev, "MapRunStarted").str("mapRunArn", r.space.MapRun(r.smName, label, id)).endIn(t)
 	n := len(inputs)
