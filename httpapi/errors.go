@@ -96,6 +96,8 @@ func (s *server) classify(ctx context.Context, err error) *apiError {
 		return errf(codeNotFound, "unknown, finished or timed-out task token")
 	case errors.Is(err, interpreter.ErrNotRedrivable):
 		return errf(codeConflict, err.Error())
+	case errors.Is(err, interpreter.ErrMapRunEnded):
+		return errf(codeConflict, err.Error())
 	case errors.Is(err, store.ErrNotFound):
 		return errf(codeNotFound, err.Error())
 	case errors.Is(err, store.ErrAlreadyExists):

@@ -33,12 +33,23 @@ type executionView struct {
 	// published version or an alias was started.
 	PublishedVersion int    `json:"publishedVersion,omitempty"`
 	Alias            string `json:"alias,omitempty"`
+	// A child execution names what started it: its parent (a
+	// startExecution task or a distributed Map) and, for a distributed
+	// Map's child, the Map Run.
+	ParentExecutionID  string `json:"parentExecutionId,omitempty"`
+	ParentExecutionARN string `json:"parentExecutionArn,omitempty"`
+	MapRunARN          string `json:"mapRunArn,omitempty"`
 }
 
 // describe is fullView with how the execution was started (a published
 // version, an alias), which its note in the documents says.
 func (s *server) describe(ctx context.Context, ex *interpreter.Execution) (executionView, error) {
 	v := fullView(ex)
+	if ex.ParentID != "" {
+		space := s.engine.Space()
+		v.ParentExecutionID, v.ParentExecutionARN = ex.ParentID, space.ExecutionOfID(ex.ParentID)
+		v.MapRunARN = mapRunARNOf(space, ex)
+	}
 	n, err := s.meta().ExecutionNote(ctx, ex.ID, ex.StartedAt)
 	if err != nil {
 		return executionView{}, err

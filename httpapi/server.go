@@ -207,6 +207,11 @@ func (s *server) routes() http.Handler {
 		r.Method(http.MethodGet, "/executions/{id}/events", h(permRead, long, s.events))
 		r.Method(http.MethodPost, "/executions/{id}/stop", h(permExecute, short, s.stopExecution))
 		r.Method(http.MethodPost, "/executions/{id}/redrive", h(permExecute, short, s.redriveExecution))
+		r.Method(http.MethodGet, "/executions/{id}/map-runs", h(permRead, short, s.listMapRuns))
+
+		r.Method(http.MethodGet, "/map-runs/{id}", h(permRead, short, s.getMapRun))
+		r.Method(http.MethodPatch, "/map-runs/{id}", h(permExecute, short, s.updateMapRun))
+		r.Method(http.MethodGet, "/map-runs/{id}/executions", h(permRead, short, s.listMapRunExecutions))
 
 		r.Method(http.MethodPost, "/activities/{activity}/poll", h(permWork, long, s.pollActivity))
 		r.Method(http.MethodPost, "/tasks/success", h(permWork, short, s.taskSuccess))
