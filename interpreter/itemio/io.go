@@ -93,16 +93,17 @@ func newClient(s Store) *s3.Client {
 // their messages.
 type direction struct {
 	verb   string // "read", "write"
+	ing    string // "reading", "writing"
 	errors string // the error name
 	mine   func(compiled) map[string]*access
 	other  func(compiled) map[string]*access
 }
 
 var (
-	reading = direction{"read", failure.ItemReaderFailed,
+	reading = direction{"read", "reading", failure.ItemReaderFailed,
 		func(c compiled) map[string]*access { return c.read },
 		func(c compiled) map[string]*access { return c.write }}
-	writing = direction{"write", failure.ResultWriterFailed,
+	writing = direction{"write", "writing", failure.ResultWriterFailed,
 		func(c compiled) map[string]*access { return c.write },
 		func(c compiled) map[string]*access { return c.read }}
 )
@@ -132,7 +133,7 @@ func (x *IO) storeFor(d direction, bucket, p string) (*Store, *s3.Client, *failu
 	for i, g := range a.grants {
 		allowed[i] = "s3://" + g.String() + "*"
 	}
-	return nil, nil, failure.Newf(d.errors, "the server may not %s s3://%s/%s: object store %q allows %sing only %s", d.verb, bucket, p, a.store.Name, d.verb, strings.Join(allowed, ", "))
+	return nil, nil, failure.Newf(d.errors, "the server may not %s s3://%s/%s: object store %q allows %s only %s", d.verb, bucket, p, a.store.Name, d.ing, strings.Join(allowed, ", "))
 }
 
 // describe words an error from a store for a cause: the store's own error
