@@ -34,22 +34,10 @@ func MapStart(s *dsl.State, raw value.Value, env Env) (MapPlan, error) {
 		return MapPlan{}, err
 	}
 	plan := MapPlan{Effective: eff, MaxConcurrency: s.MaxConcurrency}
-	items := eff
 	penv := withInput(env, eff)
-	if s.ItemsPath != nil {
-		if items, err = s.ItemsPath.Select(penv); err != nil {
-			return MapPlan{}, pathError(err)
-		}
+	if plan.Items, err = pathItems(s, penv); err != nil {
+		return MapPlan{}, err
 	}
-	arr, ok := items.([]any)
-	if !ok {
-		path := "$"
-		if s.ItemsPath != nil {
-			path = s.ItemsPath.String()
-		}
-		return MapPlan{}, failure.Newf(failure.Runtime, "The ItemsPath '%s' must reference a JSON array, got %s", path, value.TypeName(items))
-	}
-	plan.Items = arr
 	if s.MaxConcurrencyPath != nil {
 		if plan.MaxConcurrency, err = maxConcurrencyFrom(s.MaxConcurrencyPath, penv); err != nil {
 			return MapPlan{}, err
@@ -77,37 +65,68 @@ func MapStart(s *dsl.State, raw value.Value, env Env) (MapPlan, error) {
 	return plan, nil
 }
 
+// pathItems selects a JSONPath Map's items from its effective input (the
+// data of env): ItemsPath, by default the whole input, which must be an
+// array.
+func pathItems(s *dsl.State, env Env) ([]any, error) {
+	items := env.Input
+	if s.ItemsPath != nil {
+		var err error
+		if items, err = s.ItemsPath.Select(env); err != nil {
+			return nil, pathError(err)
+		}
+	}
+	arr, ok := items.([]any)
+	if !ok {
+		path := "$"
+		if s.ItemsPath != nil {
+			path = s.ItemsPath.String()
+		}
+		return nil, failure.Newf(failure.Runtime, "The ItemsPath '%s' must reference a JSON array, got %s", path, value.TypeName(items))
+	}
+	return arr, nil
+}
+
 // maxConcurrencyFrom reads a Map's MaxConcurrencyPath. A value that is not
-// an integer fails with AWS's cause, as recorded from AWS ("The
-// MaxConcurrencyPath field refers to value "NoNumber" which is not a valid
-// integer: $.max"; a string is shown as it is, anything else as JSON). AWS
-// gives no cause for a negative value (an execution was seen to stall), so
-// that one keeps sfn's own wording.
+// an integer fails with AWS's cause (see pathInteger). AWS gives no cause
+// for a negative value (an execution was seen to stall), so that one keeps
+// sfn's own wording.
 func maxConcurrencyFrom(p *dsl.Path, env Env) (int64, error) {
+	i, err := pathInteger(p, "MaxConcurrencyPath", env)
+	if err != nil {
+		return 0, err
+	}
+	if i < 0 {
+		return 0, failure.Newf(failure.Runtime, "The MaxConcurrencyPath field must reference a non-negative integer: %s == %d", p.String(), i)
+	}
+	return i, nil
+}
+
+// pathInteger reads the integer that the path field (MaxConcurrencyPath,
+// ToleratedFailureCountPath, MaxItemsPerBatchPath …) refers to. AWS parses
+// a string: a variable holding "1" is accepted (recorded:
+// MAP_STATE_REFERENCE_IN_MAX_CONCURRENCY_PATH, and "2" for
+// MaxItemsPerBatchPath). Anything else fails with AWS's cause, as recorded
+// ("The MaxConcurrencyPath field refers to value "NoNumber" which is not a
+// valid integer: $.max"; a string is shown as it is, anything else as
+// JSON).
+func pathInteger(p *dsl.Path, field string, env Env) (int64, error) {
 	v, err := p.Select(env)
 	if err != nil {
 		return 0, pathError(err)
 	}
-	n, ok := v.(value.Number)
 	var i int64
-	if ok {
-		i, ok = n.Int64()
-	} else if str, isStr := v.(string); isStr {
-		// AWS parses a string: a variable holding "1" is accepted
-		// (recorded: MAP_STATE_REFERENCE_IN_MAX_CONCURRENCY_PATH).
+	ok := false
+	switch t := v.(type) {
+	case value.Number:
+		i, ok = t.Int64()
+	case string:
 		var err error
-		i, err = strconv.ParseInt(str, 10, 64)
+		i, err = strconv.ParseInt(t, 10, 64)
 		ok = err == nil
 	}
 	if !ok {
-		shown, isStr := v.(string)
-		if !isStr {
-			shown = value.MarshalString(v)
-		}
-		return 0, failure.Newf(failure.Runtime, "The MaxConcurrencyPath field refers to value \"%s\" which is not a valid integer: %s", shown, p.String())
-	}
-	if i < 0 {
-		return 0, failure.Newf(failure.Runtime, "The MaxConcurrencyPath field must reference a non-negative integer: %s == %s", p.String(), value.MarshalString(v))
+		return 0, failure.Newf(failure.Runtime, "The %s field refers to value \"%s\" which is not a valid integer: %s", field, displayScalar(v), p.String())
 	}
 	return i, nil
 }
@@ -178,24 +197,33 @@ func Concurrency(max int64) int64 {
 }
 
 // Tolerated reports whether failed iterations out of total are still within
-// the Map's tolerance. Without a tolerance, no failure is tolerated.
+// the Map's tolerance. AWS's rules ("Tolerated failure threshold for
+// Distributed Map state"): the Map fails when either threshold is
+// exceeded, strictly: more than ToleratedFailureCount failures, or a
+// percentage failed*100/total above ToleratedFailurePercentage. Without
+// either field no failure is tolerated; 100 % tolerates every failure.
 func (p *MapPlan) Tolerated(failed, total int) bool {
-	if failed == 0 {
+	if failed <= 0 {
 		return true
 	}
 	if !p.HasPercent && !p.HasCount {
 		return false
 	}
-	if p.HasCount && int64(failed) <= p.ToleranceCount {
-		return true
+	if p.HasCount && int64(failed) > p.ToleranceCount {
+		return false
 	}
-	if p.HasPercent && total > 0 {
+	if p.HasPercent {
+		if total <= 0 {
+			return false
+		}
+		// The percentage is compared with a margin for the rounding of
+		// a percentage written as a decimal (a third is 33.333…).
 		pct := float64(failed) * 100 / float64(total)
-		if pct <= p.TolerancePercent+1e-9 || math.Abs(pct-p.TolerancePercent) < 1e-9 {
-			return true
+		if pct > p.TolerancePercent && math.Abs(pct-p.TolerancePercent) >= 1e-9 {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // MapOutput finishes a Map: results in item order, then ResultSelector,
