@@ -231,6 +231,8 @@ type effects struct {
 	deliver    bool                 // a child that ended: tell its parent (children.go)
 	stopKids   []string             // child executions to stop
 	launches   []childLaunch        // Map Run children to start
+	reads      []itemsRead          // Map Run items to read
+	writes     []resultsWrite       // Map Run results to write
 	runDocs    []MapRun             // Map Runs whose records to write
 }
 
@@ -244,7 +246,7 @@ type endedExecution struct {
 // report is there when the engine has an Observer (r.rep.on).
 func (r *run) effects(rec *store.Execution) effects {
 	eff := effects{id: r.id, cancels: r.cancels, activities: r.activities, due: rec.DueAt, deliver: r.owedToParent(), stopKids: r.stopKids,
-		launches: r.launches, runDocs: r.runDocs}
+		launches: r.launches, runDocs: r.runDocs, reads: r.reads, writes: r.writes}
 	if r.rep.on {
 		eff.report = r.stepReport()
 	}
@@ -296,5 +298,11 @@ func (e *Engine) afterCommit(eff effects) {
 	}
 	for _, m := range eff.runDocs {
 		e.recordMapRunLater(m)
+	}
+	for _, rd := range eff.reads {
+		e.readItemsLater(eff.id, rd)
+	}
+	for _, w := range eff.writes {
+		e.writeResultsLater(eff.id, w)
 	}
 }

@@ -4,10 +4,17 @@ package interpreter
 // each item (or batch of items) as a child execution of its own, linked to
 // the Map's thread by a Map Run. The parent's history holds the Map Run's
 // start and end only, never an event per item, so a Map over any number of
-// items fits in it. The Map thread keeps, per child, whether it started and
-// whether it ended, and the results (bounded by the payload limit, as the
-// state's result is); the children's ends come back through the outbox
-// (children.go), one commit on the parent for each.
+// items fits in it, and so does its record: the Map thread keeps counts,
+// the children running now (at most its concurrency), and the results
+// while they fit in a state's payload. The children's ends come back
+// through the outbox (children.go), one commit on the parent for each.
+//
+// Items from the state's input stay in the thread (the input is bounded
+// by the payload limit). Items an ItemReader reads are read by an effect
+// after MapRunStarted commits, turned into the children's inputs
+// (ItemSelector, ItemBatcher) and written in chunks of store documents,
+// which the children's starts read; a ResultWriter writes the results,
+// read back from the children, once the last child ended.
 
 import (
 	"context"
@@ -16,12 +23,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/dsl/failure"
 	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/interpreter/itemio"
 	"github.com/sfn-project/sfn/states"
 	"github.com/sfn-project/sfn/store"
 )
@@ -35,16 +45,41 @@ type mapRun struct {
 	// …:execution:<sm>/<Label>:<uuid>.
 	Machine string `json:"machine"`
 	Label   string `json:"label"` // the Label part of Machine
-	// Path locates the Map state in the parent's definition: the
-	// children run its processor.
+	// Path locates the Map state in the state machine's definition, from
+	// its top: the children run its processor.
 	Path      []scopeStep `json:"path"`
 	StartedAt time.Time   `json:"startedAt"`
+	Express   bool        `json:"express,omitempty"` // ExecutionType EXPRESS (run as standard children here)
+
+	// Total is the number of children (items, or batches); Next the
+	// number started so far, in item order; Running those started that
+	// have not ended.
+	Total   int   `json:"total"`
+	Next    int   `json:"next"`
+	Running []int `json:"running,omitempty"`
 	// Counts of the children that ended, by how.
-	Succeeded int  `json:"succeeded,omitempty"`
-	Failed    int  `json:"failed,omitempty"`
-	TimedOut  int  `json:"timedOut,omitempty"`
-	Aborted   int  `json:"aborted,omitempty"`
-	Express   bool `json:"express,omitempty"` // ExecutionType EXPRESS (run as standard children here)
+	Succeeded int `json:"succeeded,omitempty"`
+	Failed    int `json:"failed,omitempty"`
+	TimedOut  int `json:"timedOut,omitempty"`
+	Aborted   int `json:"aborted,omitempty"`
+
+	// Results are the ended children's outputs (failed ones: their error
+	// output) by index, while their size is within the payload limit;
+	// past it (Overflow) they are dropped: the Map fails at its end unless
+	// a ResultWriter takes them.
+	Results     map[int]jv `json:"results,omitempty"`
+	ResultBytes int        `json:"resultBytes,omitempty"`
+	Overflow    bool       `json:"overflow,omitempty"`
+
+	// Chunked: the children's inputs are in store documents (an
+	// ItemReader's items), not in the thread; Reading while they are read.
+	Chunked bool `json:"chunked,omitempty"`
+	Reading bool `json:"reading,omitempty"`
+	// Writing: the ResultWriter's effect is under way.
+	Writing bool `json:"writing,omitempty"`
+	// Redriven counts the redrives of the parent that ran this run again:
+	// a child that failed before is redriven when its count is lower.
+	Redriven int `json:"redriven,omitempty"`
 }
 
 // childLaunch is an effect: a Map Run child to start once the step commits.
@@ -52,15 +87,25 @@ type childLaunch struct {
 	Machine string
 	Version int
 	Name    string
-	Input   value.Value
-	Link    parentLink
+	// Input is the child's input; nil for a chunked run, whose launch
+	// reads it from the run's documents.
+	Input    value.Value
+	Link     parentLink
+	Redriven int
 }
 
-// DefaultMapRunChildren is Config.MapRunChildren's default: how many
+// DefaultMapRunChildren is Limits.MapRunChildren's default: how many
 // children of one Map Run run at once at most when its MaxConcurrency is 0
 // or larger (AWS allows up to 10,000; a self-hosted store and its nodes
 // stay healthy with fewer).
 const DefaultMapRunChildren = 1000
+
+// Where a chunked run keeps its children's inputs: documents of this kind,
+// named "<run id>/<chunk>", of chunkSize inputs each (a JSON array).
+const (
+	mapItemsDocKind = "mapitems"
+	chunkSize       = 1000
+)
 
 // mapRunChildName is the name of a Map Run's child number index: derived
 // from the run and the index, so that starting it again (a node that took
@@ -72,33 +117,90 @@ func mapRunChildName(runID string, index int) string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// mapRunChildID is the stored id of a Map Run's child.
+// childID is the stored id of a Map Run's child.
 func (m *mapRun) childID(index int) string { return m.Machine + ":" + mapRunChildName(m.ID, index) }
+
+// limit is how many children of the run may run at once.
+func (r *run) runLimit(cw *childrenWait) int {
+	limit := int64(r.limits.MapRunChildren)
+	if limit <= 0 {
+		limit = DefaultMapRunChildren
+	}
+	if cw.MaxConc > 0 && cw.MaxConc < limit {
+		limit = cw.MaxConc
+	}
+	return int(limit)
+}
 
 // startDistributed starts a distributed Map: MapStateStarted, the
 // tolerated-failure fields (read after it, as AWS does), MapRunStarted,
-// and the first children.
+// and the first children (or the reading of the items).
 func (r *run) startDistributed(t *thread, s *dsl.State) {
 	env := r.env(t, s, "")
-	plan, err := distStart(s, t.Input.Get(), env)
+	plan, err := states.DistributedStart(s, t.Input.Get(), env)
 	if err != nil {
 		r.stateFailed(t, s, r.runtimeErr(t, s, err))
 		return
 	}
 	r.event(t.Prev, "MapStateStarted").int("length", int64(plan.Length)).endIn(t)
-	if err := distTolerance(s, &plan, env); err != nil {
+	if err := states.DistributedTolerance(s, &plan, env); err != nil {
 		// AWS fails the execution here: no MapRunStarted, no MapStateFailed.
 		r.finishThread(t, nil, r.runtimeErr(t, s, err))
 		return
 	}
-	inputs, err := distChildInputs(s, &plan, func(i int, item value.Value) states.Env {
-		e := r.contextEnv(t, s, "")
-		e.Context.(*value.Object).Set("Map", states.MapItemContext(i, item))
-		return e
-	})
-	if err != nil {
-		r.stateFailedMapRun(t, s, r.runtimeErr(t, s, err))
+	var read *itemio.ReadRequest
+	if rd := s.Distributed.Reader; rd != nil && plan.Reader != nil {
+		req := readRequest(rd, plan.Reader)
+		read = &req
+	}
+	var inputs []value.Value
+	if read == nil {
+		if inputs, err = states.ChildInputs(s, &plan, r.itemEnv(t, s, "")); err != nil {
+			r.stateFailed(t, s, r.runtimeErr(t, s, err))
+			return
+		}
+	}
+	run, k := r.newMapRun(t, s)
+	started := r.event(t.Prev, "MapRunStarted").str("mapRunArn", r.space.MapRun(r.smName, run.Label, run.ID)).endIn(t)
+	cw := &childrenWait{StartedID: started, MaxConc: plan.MaxConcurrency, TolPct: plan.TolerancePercent, HasPct: plan.HasPercent,
+		TolCount: plan.ToleranceCount, HasCount: plan.HasCount, LastEvent: started, Run: run}
+	if read == nil {
+		items := make([]any, len(inputs))
+		copy(items, inputs)
+		cw.Items = lazyOf(items)
+		run.Total = len(items)
+	}
+	t.Children, t.Phase = cw, phaseChildren
+	if r.hdr.Enc < encodingChildren {
+		r.hdr.Enc = encodingChildren
+	}
+	r.touch(t)
+	if k != nil && k.Total != run.Total && read == nil {
+		// A redrive whose items changed size (they cannot, from the same
+		// input): every child starts afresh.
+		run.Redriven = 0
+	}
+	r.runDocs = append(r.runDocs, r.mapRunView(t, cw, MapRunRunning))
+	if read != nil {
+		run.Chunked, run.Reading = true, true
+		r.reads = append(r.reads, itemsRead{thread: t.ID, run: run.ID, req: *read, plan: plan, state: s, env: r.frozenEnv(t, s)})
 		return
+	}
+	r.continueMapRun(t, s)
+}
+
+// newMapRun makes thread t's Map Run: a new one, or, when t resumes after a
+// redrive, the run it had (AWS redrives the run: the children that
+// succeeded are not run again, the failed ones are redriven).
+func (r *run) newMapRun(t *thread, s *dsl.State) (*mapRun, *mapRun) {
+	var kept *mapRun
+	if t.Keep != nil && t.Keep.Run != nil {
+		kept = t.Keep.Run
+	}
+	t.Keep = nil
+	if kept != nil {
+		return &mapRun{ID: kept.ID, Machine: kept.Machine, Label: kept.Label, Path: kept.Path, StartedAt: kept.StartedAt,
+			Express: kept.Express, Total: kept.Total, Redriven: kept.Redriven + 1}, kept
 	}
 	id := r.deps.UUID()
 	label := s.Distributed.Label
@@ -112,73 +214,63 @@ func (r *run) startDistributed(t *thread, s *dsl.State) {
 		path = append(path, p.Path...)
 	}
 	path = append(path, childScope(t, s, 0)...)
-	run := &mapRun{ID: id, Machine: r.smName + "/" + label, Label: label, Path: path, StartedAt: r.now,
-		Express: s.Distributed.ExecutionType == "EXPRESS"}
-	started := r.event(t.Prev, "MapRunStarted").str("mapRunArn", r.space.MapRun(r.smName, label, id)).endIn(t)
-	n := len(inputs)
-	items := make([]any, n)
-	copy(items, inputs)
-	cw := &childrenWait{StartedID: started, Kids: make([]int, n), Results: make([]jv, n), Done: make([]bool, n),
-		MaxConc: plan.MaxConcurrency, Items: lazyOf(items), TolPct: plan.TolerancePercent, HasPct: plan.HasPercent,
-		TolCount: plan.ToleranceCount, HasCount: plan.HasCount, LastEvent: started, Succeeded: make([]bool, n), Run: run}
-	t.Children, t.Phase = cw, phaseChildren
-	if r.hdr.Enc < encodingChildren {
-		r.hdr.Enc = encodingChildren
-	}
-	r.touch(t)
-	r.restoreKept(t, cw)
-	cw.Resume = nil // a redrive starts failed children afresh, as new children
-	for _, done := range cw.Done {
-		if done {
-			run.Succeeded++ // succeeded before a redrive
-		}
-	}
-	r.runDocs = append(r.runDocs, r.mapRunView(t, cw, MapRunRunning))
-	r.launchChildren(t, s)
-	if cw.Running == 0 && cw.NextIndex >= n {
-		r.mapRunSucceeded(t, s)
+	return &mapRun{ID: id, Machine: r.smName + "/" + label, Label: label, Path: path, StartedAt: r.now,
+		Express: s.Distributed.ExecutionType == "EXPRESS"}, nil
+}
+
+// itemEnv builds the environment an item's ItemSelector reads: the
+// state's, with $$.Map.Item set.
+func (r *run) itemEnv(t *thread, s *dsl.State, source string) func(int, value.Value) states.Env {
+	return func(i int, item value.Value) states.Env {
+		e := r.contextEnv(t, s, "")
+		e.Context.(*value.Object).Set("Map", mapItemContext(i, item, source))
+		return e
 	}
 }
 
-// stateFailedMapRun fails a distributed Map whose run cannot go on.
-func (r *run) stateFailedMapRun(t *thread, s *dsl.State, fe *failure.Error) {
-	r.stateFailed(t, s, fe)
+// mapItemContext is $$.Map for item i, with the object's URI as its
+// Source when the item was read from one.
+func mapItemContext(i int, item value.Value, source string) *value.Object {
+	if source == "" {
+		return states.MapItemContext(i, item)
+	}
+	return value.ObjectOf("Item", value.ObjectOf("Index", value.Int(int64(i)), "Value", item, "Source", source))
 }
 
-// launchChildren starts children of Map thread t up to its concurrency, in
-// item order. Their starts are effects: the children are created after
-// this step commits (and again by a node that recovers the parent).
-func (r *run) launchChildren(t *thread, s *dsl.State) {
+// continueMapRun starts what the run's concurrency allows, and ends the
+// run when every child ended.
+func (r *run) continueMapRun(t *thread, s *dsl.State) {
 	cw := t.Children
-	limit := int64(r.limits.MapRunChildren)
-	if limit <= 0 {
-		limit = DefaultMapRunChildren
+	run := cw.Run
+	if run.Reading || run.Writing {
+		return
 	}
-	if cw.MaxConc > 0 && cw.MaxConc < limit {
-		limit = cw.MaxConc
-	}
-	for cw.NextIndex < len(cw.Kids) && int64(cw.Running) < limit {
-		i := cw.NextIndex
-		cw.NextIndex++
-		if cw.Done[i] {
-			continue // succeeded before a redrive
+	limit := r.runLimit(cw)
+	for run.Next < run.Total && len(run.Running) < limit {
+		i := run.Next
+		run.Next++
+		var in value.Value
+		if !run.Chunked {
+			v, ok := cw.Items.Index(i)
+			if !ok {
+				continue // a damaged record: nothing to start
+			}
+			in = v
 		}
-		in, ok := cw.Items.Index(i)
-		if !ok {
-			continue // a damaged record: nothing to start
-		}
-		cw.Kids[i] = 1
-		cw.Running++
+		run.Running = append(run.Running, i)
 		r.launches = append(r.launches, r.launchOf(t, i, in))
 	}
 	r.touch(t)
+	if len(run.Running) == 0 && run.Next >= run.Total {
+		r.mapRunComplete(t, s)
+	}
 }
 
 // launchOf is the start of Map thread t's child number i.
 func (r *run) launchOf(t *thread, i int, input value.Value) childLaunch {
-	cw := t.Children
-	return childLaunch{Machine: cw.Run.Machine, Version: r.version, Name: mapRunChildName(cw.Run.ID, i), Input: input,
-		Link: parentLink{ID: r.id, Thread: t.ID, ScheduledID: cw.StartedID, Run: cw.Run.ID, Index: i, Path: cw.Run.Path}}
+	run := t.Children.Run
+	return childLaunch{Machine: run.Machine, Version: r.version, Name: mapRunChildName(run.ID, i), Input: input, Redriven: run.Redriven,
+		Link: parentLink{ID: r.id, Thread: t.ID, ScheduledID: t.Children.StartedID, Run: run.ID, Index: i, Path: run.Path}}
 }
 
 // mapRunChildEnded applies the end of a Map Run's child to its Map thread.
@@ -190,24 +282,24 @@ func (r *run) mapRunChildEnded(link *parentLink, rec *store.Execution) bool {
 		t.Children.Run == nil || t.Children.Run.ID != link.Run {
 		return false
 	}
-	cw, i := t.Children, link.Index
-	if i < 0 || i >= len(cw.Done) || cw.Done[i] || cw.Kids[i] == 0 {
+	cw, run := t.Children, t.Children.Run
+	at := slices.Index(run.Running, link.Index)
+	if at < 0 {
 		return false
 	}
 	s := r.state(t)
 	if s == nil {
 		return false
 	}
-	cw.Done[i] = true
-	cw.Running--
+	run.Running = slices.Delete(run.Running, at, at+1)
 	r.touch(t)
-	run := cw.Run
+	var result value.Value
 	if rec.Status == store.StatusSucceeded {
 		out, err := value.Decode(rec.Output)
 		if err != nil {
 			out = nil
 		}
-		cw.Results[i], cw.Succeeded[i] = jv{out}, true
+		result = out
 		run.Succeeded++
 	} else {
 		switch rec.Status {
@@ -218,21 +310,86 @@ func (r *run) mapRunChildEnded(link *parentLink, rec *store.Execution) bool {
 		default:
 			run.Failed++
 		}
-		cw.Failed++
-		cw.Results[i] = jv{states.ErrorOutput(failure.New(rec.Error, rec.Cause))}
+		result = states.ErrorOutput(failure.New(rec.Error, rec.Cause))
+	}
+	r.keepResult(cw, link.Index, result)
+	if failed := run.Failed + run.TimedOut + run.Aborted; failed > 0 {
 		tol := states.MapPlan{TolerancePercent: cw.TolPct, HasPercent: cw.HasPct, ToleranceCount: cw.TolCount, HasCount: cw.HasCount}
-		if !tol.Tolerated(cw.Failed, len(cw.Kids)) {
+		if !tol.Tolerated(failed, run.Total) {
 			r.mapRunFailed(t, s, failure.New(failure.ExceedToleratedFailure, "The specified tolerated failure threshold was exceeded"))
 			r.drain()
 			return true
 		}
 	}
-	r.launchChildren(t, s)
-	if cw.Running == 0 && cw.NextIndex >= len(cw.Kids) {
-		r.mapRunSucceeded(t, s)
-	}
+	r.continueMapRun(t, s)
 	r.drain()
 	return true
+}
+
+// keepResult keeps child i's result for the Map's output while the results
+// fit in a payload (a ResultWriter reads them back from the children).
+func (r *run) keepResult(cw *childrenWait, i int, v value.Value) {
+	run := cw.Run
+	if run.Overflow {
+		return
+	}
+	n := len(value.Marshal(v)) + 1
+	if run.ResultBytes+n > r.limits.MaxPayload {
+		run.Overflow, run.Results, run.ResultBytes = true, nil, 0
+		return
+	}
+	if run.Results == nil {
+		run.Results = map[int]jv{}
+	}
+	run.Results[i] = jv{v}
+	run.ResultBytes += n
+}
+
+// mapRunComplete ends a run whose children all ended within its
+// tolerance: the ResultWriter's effect first when there is one, else
+// MapRunSucceeded and the Map state's result.
+func (r *run) mapRunComplete(t *thread, s *dsl.State) {
+	cw := t.Children
+	run := cw.Run
+	if w := s.Distributed.Writer; w != nil {
+		params, err := writerParams(s, w, t.Input.Get(), r.contextEnv(t, s, ""))
+		if err != nil {
+			r.mapRunFailed(t, s, r.runtimeErr(t, s, err))
+			return
+		}
+		run.Writing = true
+		r.touch(t)
+		r.writes = append(r.writes, resultsWrite{thread: t.ID, run: *run, arn: r.space.MapRun(r.smName, run.Label, run.ID),
+			req:   itemio.WriteRequest{Params: params, MapRunARN: r.space.MapRun(r.smName, run.Label, run.ID), OutputType: w.OutputType, Transformation: w.Transformation},
+			smARN: r.space.StateMachine(run.Machine)})
+		return
+	}
+	if run.Overflow {
+		r.mapRunFailed(t, s, failure.Newf(failure.DataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.Name))
+		return
+	}
+	results := make([]any, run.Total)
+	for i := range results {
+		results[i] = run.Results[i].V
+	}
+	r.mapRunSucceeded(t, s, results)
+}
+
+// mapRunSucceeded writes MapRunSucceeded, then the Map state succeeds with
+// result (the children's outputs, or the ResultWriter's details).
+func (r *run) mapRunSucceeded(t *thread, s *dsl.State, result value.Value) {
+	r.event(t.Prev, "MapRunSucceeded").endIn(t)
+	r.mapRunEnded(t, MapRunSucceeded)
+	t.Children = nil
+	t.Phase = phaseReady
+	r.event(t.Prev, "MapStateSucceeded").endIn(t)
+	out, vars, err := states.Output(s, t.Input.Get(), result, r.env(t, s, ""))
+	if err != nil {
+		r.stateFailed(t, s, r.runtimeErr(t, s, err))
+	} else {
+		r.exitState(t, s, out, vars)
+	}
+	r.drainParent(t)
 }
 
 // recheckMapRun applies a Map Run's changed bounds (UpdateMapRun): fail
@@ -240,39 +397,34 @@ func (r *run) mapRunChildEnded(link *parentLink, rec *store.Execution) bool {
 // new concurrency allows.
 func (r *run) recheckMapRun(t *thread, s *dsl.State) {
 	cw := t.Children
+	run := cw.Run
 	tol := states.MapPlan{TolerancePercent: cw.TolPct, HasPercent: cw.HasPct, ToleranceCount: cw.TolCount, HasCount: cw.HasCount}
-	if !tol.Tolerated(cw.Failed, len(cw.Kids)) {
+	if failed := run.Failed + run.TimedOut + run.Aborted; failed > 0 && !tol.Tolerated(failed, run.Total) {
 		r.mapRunFailed(t, s, failure.New(failure.ExceedToleratedFailure, "The specified tolerated failure threshold was exceeded"))
 	} else {
-		r.launchChildren(t, s)
-		if cw.Running == 0 && cw.NextIndex >= len(cw.Kids) {
-			r.mapRunSucceeded(t, s)
-		}
+		r.continueMapRun(t, s)
 	}
 	r.drain()
 }
 
-// mapRunSucceeded ends a Map Run whose children all ended within its
-// tolerance: MapRunSucceeded, then the Map state succeeds with the results.
-func (r *run) mapRunSucceeded(t *thread, s *dsl.State) {
-	r.event(t.Prev, "MapRunSucceeded").endIn(t)
-	r.mapRunEnded(t, "SUCCEEDED")
-	r.childrenDone(t, s)
-	r.drainParent(t)
-}
-
 // mapRunFailed ends a Map Run that cannot succeed: MapRunFailed, its
 // running children stopped, and the Map state fails with fe (Retry and
-// Catch apply).
+// Catch apply). The run is kept for a redrive of the parent.
 func (r *run) mapRunFailed(t *thread, s *dsl.State, fe *failure.Error) {
 	r.event(t.Prev, "MapRunFailed").optStr("error", fe.Name).optStr("cause", fe.Cause).endIn(t)
 	r.stopRunChildren(t)
-	r.mapRunEnded(t, "FAILED")
-	t.Keep = keep(t.Children)
+	r.mapRunEnded(t, MapRunFailed)
+	t.Keep = &keptChildren{Run: keptRun(t.Children.Run)}
 	t.Children, t.Phase = nil, phaseReady
 	r.touch(t)
 	r.stateFailed(t, s, fe)
 	r.drainParent(t)
+}
+
+// keptRun is what a redrive of the parent needs of a run.
+func keptRun(m *mapRun) *mapRun {
+	return &mapRun{ID: m.ID, Machine: m.Machine, Label: m.Label, Path: m.Path, StartedAt: m.StartedAt, Express: m.Express,
+		Total: m.Total, Redriven: m.Redriven}
 }
 
 // abortMapRun stops a Map Run whose execution stops, times out, or whose
@@ -283,25 +435,24 @@ func (r *run) abortMapRun(t *thread, timedOut bool) {
 		r.event(t.Prev, "MapRunAborted").endIn(t)
 	}
 	r.stopRunChildren(t)
-	r.mapRunEnded(t, "ABORTED")
+	r.mapRunEnded(t, MapRunAborted)
 }
 
 // stopRunChildren stops the children of t's Map Run that have not ended.
 func (r *run) stopRunChildren(t *thread) {
-	cw := t.Children
-	for i, started := range cw.Kids {
-		if started != 0 && !cw.Done[i] {
-			r.stopKids = append(r.stopKids, cw.Run.childID(i))
-		}
+	run := t.Children.Run
+	for _, i := range run.Running {
+		r.stopKids = append(r.stopKids, run.childID(i))
 	}
 }
 
 // mapRunEnded records, as an effect, how the Map Run of t ended, for the
 // Map Run's own record (DescribeMapRun after the parent moved on).
 func (r *run) mapRunEnded(t *thread, status string) {
-	cw := t.Children
-	r.runDocs = append(r.runDocs, r.mapRunView(t, cw, status))
+	r.runDocs = append(r.runDocs, r.mapRunView(t, t.Children, status))
 }
+
+// ---- effects ----
 
 // launch starts Map Run children (effects of a committed step), each on a
 // kept worker, until it sticks or the engine stops.
@@ -326,17 +477,42 @@ func (e *Engine) launch(parentID string, ls []childLaunch) {
 	}
 }
 
-// startMapRunChild creates one Map Run child. A child that cannot start
-// at all (its input is over the payload limit) ends the parent's wait for
-// it as a failed child, so that the run goes on or fails by its tolerance.
+// startMapRunChild creates one Map Run child. A child started before
+// (the start made again after a crash, or a redrive of the parent) is
+// found under its name: one that ended is reported at once, or, when it
+// failed before the parent's latest redrive, redriven. A child that cannot
+// start at all (its input is over the payload limit) is reported as a
+// failed child, so that the run goes on or fails by its tolerance.
 func (e *Engine) startMapRunChild(ctx context.Context, l childLaunch) error {
-	in := value.Marshal(l.Input)
 	link := l.Link
-	_, _, err := e.startExecution(ctx, StartParams{StateMachine: l.Machine, Name: l.Name, Input: in, Version: l.Version}, &link)
+	in := l.Input
+	if in == nil {
+		v, err := e.chunkedInput(ctx, link.Run, link.Index)
+		if err != nil {
+			return err
+		}
+		in = v
+	}
+	ex, existing, err := e.startExecution(ctx, StartParams{StateMachine: l.Machine, Name: l.Name, Input: value.Marshal(in), Version: l.Version}, &link)
 	var fe *failure.Error
 	switch {
-	case err == nil:
+	case err == nil && !existing:
 		return nil
+	case err == nil:
+		rec, err := e.store.GetExecution(ctx, ex.ID)
+		if err != nil {
+			return err
+		}
+		if rec.Status == store.StatusRunning {
+			return nil // it tells the parent when it ends
+		}
+		if rec.Status != store.StatusSucceeded && rec.RedriveCount < l.Redriven {
+			if _, err := e.RedriveExecution(ctx, rec.ID); err != nil && !errors.Is(err, ErrNotRedrivable) {
+				return err
+			}
+			return nil
+		}
+		return e.tellMapRun(ctx, &link, rec)
 	case errors.Is(err, ErrPayloadTooLarge):
 		fe = failure.Newf(failure.DataLimitExceeded, "The input of the Map Run's child %d is larger than the maximum of %d bytes", link.Index, e.cfg.Limits.MaxPayload)
 	case errors.Is(err, store.ErrAlreadyExists):
@@ -345,17 +521,33 @@ func (e *Engine) startMapRunChild(ctx context.Context, l childLaunch) error {
 		return err
 	}
 	failed := &store.Execution{ID: l.Machine + ":" + l.Name, Name: l.Name, Status: store.StatusFailed, Error: fe.Name, Cause: fe.Cause}
-	_, _, merr := e.modify(ctx, link.ID, func(r *run) bool { return r.mapRunChildEnded(&link, failed) })
-	if errors.Is(merr, store.ErrNotFound) {
-		return nil
-	}
-	return merr
+	return e.tellMapRun(ctx, &link, failed)
 }
 
 // tellMapRun commits a Map Run child's end on its parent.
 func (e *Engine) tellMapRun(ctx context.Context, link *parentLink, rec *store.Execution) error {
 	_, _, err := e.modify(ctx, link.ID, func(r *run) bool { return r.mapRunChildEnded(link, rec) })
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // the parent is gone: nobody waits
+	}
 	return err
+}
+
+// chunkedInput reads child i's input from its run's documents.
+func (e *Engine) chunkedInput(ctx context.Context, runID string, i int) (value.Value, error) {
+	d, err := e.store.GetDoc(ctx, mapItemsDocKind, runID+"/"+strconv.Itoa(i/chunkSize))
+	if err != nil {
+		return nil, fmt.Errorf("Map Run %s: the inputs of child %d: %w", runID, i, err)
+	}
+	v, err := value.Decode(d.Data)
+	if err != nil {
+		return nil, fmt.Errorf("Map Run %s: the inputs of child %d: %w", runID, i, err)
+	}
+	a, _ := v.([]any)
+	if i%chunkSize >= len(a) {
+		return nil, fmt.Errorf("Map Run %s: child %d is not in its chunk", runID, i)
+	}
+	return a[i%chunkSize], nil
 }
 
 // processorDefinition is the definition a Map Run child runs: the
@@ -405,9 +597,11 @@ func (e *Engine) recordDefinition(ctx context.Context, rec *store.Execution) (*d
 	return e.processorDefinition(ctx, sm, rec.Version, h.Parent.Path)
 }
 
-// relaunch starts again the children a recovered parent's Map Runs have
-// running: those already created are found under their names.
-func (e *Engine) relaunch(r *run) (any bool) {
+// resumeMapRuns redoes, for a recovered parent, what its Map Runs have
+// under way: the starts of the children running (those created already
+// are found under their names), the reading of the items, the writing of
+// the results. It reports whether the parent has a Map Run.
+func (e *Engine) resumeMapRuns(r *run) (any bool) {
 	var ls []childLaunch
 	for _, t := range r.threads {
 		cw := t.Children
@@ -415,12 +609,38 @@ func (e *Engine) relaunch(r *run) (any bool) {
 			continue
 		}
 		any = true
-		for i, started := range cw.Kids {
-			if started != 0 && !cw.Done[i] {
-				in, ok := cw.Items.Index(i)
-				if ok {
-					ls = append(ls, r.launchOf(t, i, in))
+		run := cw.Run
+		s := r.state(t)
+		switch {
+		case run.Reading && s != nil && s.Distributed != nil && s.Distributed.Reader != nil:
+			env := r.contextEnv(t, s, "")
+			plan, err := states.DistributedStart(s, t.Input.Get(), env)
+			if err == nil {
+				err = states.DistributedTolerance(s, &plan, env)
+			}
+			if err != nil || plan.Reader == nil {
+				continue // it did not fail the first time: the state machine changed under it
+			}
+			e.readItemsLater(r.id, itemsRead{thread: t.ID, run: run.ID, req: readRequest(s.Distributed.Reader, plan.Reader), plan: plan, state: s, env: r.frozenEnv(t, s)})
+		case run.Writing && s != nil && s.Distributed != nil && s.Distributed.Writer != nil:
+			params, err := writerParams(s, s.Distributed.Writer, t.Input.Get(), r.contextEnv(t, s, ""))
+			if err != nil {
+				continue
+			}
+			arn := r.space.MapRun(r.smName, run.Label, run.ID)
+			e.writeResultsLater(r.id, resultsWrite{thread: t.ID, run: *run, arn: arn, smARN: r.space.StateMachine(run.Machine),
+				req: itemio.WriteRequest{Params: params, MapRunARN: arn, OutputType: s.Distributed.Writer.OutputType, Transformation: s.Distributed.Writer.Transformation}})
+		default:
+			for _, i := range run.Running {
+				var in value.Value
+				if !run.Chunked {
+					v, ok := cw.Items.Index(i)
+					if !ok {
+						continue
+					}
+					in = v
 				}
+				ls = append(ls, r.launchOf(t, i, in))
 			}
 		}
 	}
@@ -428,4 +648,303 @@ func (e *Engine) relaunch(r *run) (any bool) {
 		e.launch(r.id, ls)
 	}
 	return any
+}
+
+// ---- reading items and writing results ----
+
+// itemsRead is an effect: read a chunked run's items.
+type itemsRead struct {
+	thread int
+	run    string
+	req    itemio.ReadRequest
+	plan   states.DistributedPlan
+	state  *dsl.State
+	env    func(i int, item value.Value, source string) states.Env
+}
+
+// frozenEnv is an environment for ItemSelector over read items, taken from
+// thread t now: it reads nothing of the run after the step commits.
+func (r *run) frozenEnv(t *thread, s *dsl.State) func(int, value.Value, string) states.Env {
+	base := r.contextEnv(t, s, "")
+	vars := frozenVars{}
+	for th := t; th != nil; th = r.threads[th.Parent] {
+		if th.Vars != nil {
+			if o, ok := th.Vars.V.(*value.Object); ok {
+				for _, k := range o.Keys() {
+					if _, shadowed := vars[k]; !shadowed {
+						v, _ := o.Get(k)
+						vars[k] = v
+					}
+				}
+			}
+		}
+		if th.Parent < 0 {
+			break
+		}
+	}
+	ctx := base.Context.(*value.Object)
+	return func(i int, item value.Value, source string) states.Env {
+		c := value.NewObject(len(ctx.Keys()) + 1)
+		for _, k := range ctx.Keys() {
+			v, _ := ctx.Get(k)
+			c.Set(k, v)
+		}
+		c.Set("Map", mapItemContext(i, item, source))
+		e := base
+		e.Context, e.Vars, e.Memo = c, vars, nil
+		return e
+	}
+}
+
+// frozenVars are workflow variables copied out of a run.
+type frozenVars map[string]value.Value
+
+func (v frozenVars) Lookup(name string) (value.Value, bool) {
+	x, ok := v[name]
+	return x, ok
+}
+
+// readItemsLater reads a chunked run's items in the background, until it
+// sticks or the engine stops.
+func (e *Engine) readItemsLater(parentID string, rd itemsRead) {
+	e.wg.Add(1)
+	e.workers.run(func() {
+		defer e.wg.Done()
+		for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
+			err := e.readItems(e.ctx, parentID, rd)
+			if err == nil || e.ctx.Err() != nil {
+				return
+			}
+			e.log.Warn("Map Run items not read yet; retrying", slog.String("execution_id", parentID), slog.Any("error", err))
+			select {
+			case <-e.ctx.Done():
+				return
+			case <-e.cfg.Clock.After(backoff):
+			}
+		}
+	})
+}
+
+// readItems reads the items, turns them into the children's inputs (the
+// ItemSelector, then batches), writes them in chunks, and tells the
+// parent how many there are, or how the reading failed. An error is the
+// store's (tried again); the reader's own failures end the run.
+func (e *Engine) readItems(ctx context.Context, parentID string, rd itemsRead) error {
+	var total int
+	ferr := func() *failure.Error {
+		if e.cfg.ItemIO == nil {
+			return failure.New(failure.ItemReaderFailed, "this server has no object stores configured (sfn serve --object-stores)")
+		}
+		items, err := e.cfg.ItemIO.Read(ctx, rd.req)
+		if err != nil {
+			return asFailure(err, failure.ItemReaderFailed)
+		}
+		defer items.Close()
+		b := states.NewBatcher(&rd.plan)
+		chunk := make([]any, 0, chunkSize)
+		flush := func() *failure.Error {
+			if len(chunk) == 0 {
+				return nil
+			}
+			name := rd.run + "/" + strconv.Itoa(total/chunkSize)
+			if err := e.putChunk(ctx, name, chunk); err != nil {
+				return failure.New(failure.ItemReaderFailed, "storing the items read: "+err.Error())
+			}
+			total += len(chunk)
+			chunk = chunk[:0]
+			return nil
+		}
+		emit := func(in value.Value) *failure.Error {
+			chunk = append(chunk, in)
+			if len(chunk) == chunkSize {
+				return flush()
+			}
+			return nil
+		}
+		for i := 0; ; i++ {
+			item, ok, err := items.Next(ctx)
+			if err != nil {
+				return asFailure(err, failure.ItemReaderFailed)
+			}
+			if !ok {
+				break
+			}
+			in, err := states.MapItemInput(rd.state, &rd.plan.MapPlan, item, rd.env(i, item, items.Source()))
+			if err != nil {
+				return asFailure(err, failure.ItemReaderFailed)
+			}
+			if out := b.Add(in); out != nil {
+				if fe := emit(out); fe != nil {
+					return fe
+				}
+			}
+		}
+		if out := b.Flush(); out != nil {
+			if fe := emit(out); fe != nil {
+				return fe
+			}
+		}
+		return flush()
+	}()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	_, _, err := e.modify(ctx, parentID, func(r *run) bool { return r.itemsReady(rd.thread, rd.run, total, ferr) })
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// putChunk writes one chunk of a run's inputs (again: the same content).
+func (e *Engine) putChunk(ctx context.Context, name string, chunk []any) error {
+	data := value.Marshal(chunk)
+	d, err := e.store.GetDoc(ctx, mapItemsDocKind, name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		d = store.Doc{Kind: mapItemsDocKind, Name: name}
+	case err != nil:
+		return err
+	}
+	d.Data = data
+	_, err = e.store.PutDoc(ctx, d)
+	return err
+}
+
+// itemsReady applies the end of a run's reading to its Map thread.
+func (r *run) itemsReady(threadID int, runID string, total int, ferr *failure.Error) bool {
+	t := r.threads[threadID]
+	if r.status != store.StatusRunning || t == nil || t.Phase != phaseChildren || t.Children == nil ||
+		t.Children.Run == nil || t.Children.Run.ID != runID || !t.Children.Run.Reading {
+		return false
+	}
+	s := r.state(t)
+	run := t.Children.Run
+	run.Reading = false
+	r.touch(t)
+	if ferr != nil {
+		r.mapRunFailed(t, s, ferr)
+		r.drain()
+		return true
+	}
+	run.Total = total
+	r.runDocs = append(r.runDocs, r.mapRunView(t, t.Children, MapRunRunning))
+	r.continueMapRun(t, s)
+	r.drain()
+	return true
+}
+
+// resultsWrite is an effect: write a run's results with its ResultWriter.
+type resultsWrite struct {
+	thread int
+	run    mapRun
+	arn    string
+	smARN  string
+	req    itemio.WriteRequest
+}
+
+// writeResultsLater writes a run's results in the background, until it
+// sticks or the engine stops.
+func (e *Engine) writeResultsLater(parentID string, w resultsWrite) {
+	e.wg.Add(1)
+	e.workers.run(func() {
+		defer e.wg.Done()
+		for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
+			err := e.writeResults(e.ctx, parentID, w)
+			if err == nil || e.ctx.Err() != nil {
+				return
+			}
+			e.log.Warn("Map Run results not written yet; retrying", slog.String("execution_id", parentID), slog.Any("error", err))
+			select {
+			case <-e.ctx.Done():
+				return
+			case <-e.cfg.Clock.After(backoff):
+			}
+		}
+	})
+}
+
+// writeResults reads the run's children back and writes their results.
+func (e *Engine) writeResults(ctx context.Context, parentID string, w resultsWrite) error {
+	var details itemio.WriterDetails
+	ferr := func() *failure.Error {
+		if e.cfg.ItemIO == nil {
+			return failure.New(failure.ResultWriterFailed, "this server has no object stores configured (sfn serve --object-stores)")
+		}
+		results := make([]itemio.Result, 0, w.run.Total)
+		for i := range w.run.Total {
+			rec, err := e.store.GetExecution(ctx, w.run.childID(i))
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return failure.New(failure.ResultWriterFailed, "reading the children: "+err.Error())
+			}
+			results = append(results, itemio.Result{Index: i, ExecutionArn: e.cfg.Space.ExecutionOfID(rec.ID), Name: rec.Name,
+				Status: rec.Status, Input: rec.Input, Output: rec.Output, Error: rec.Error, Cause: rec.Cause,
+				StartDate: rec.StartedAt, StopDate: rec.StoppedAt, StateMachineArn: w.smARN, RedriveCount: rec.RedriveCount})
+		}
+		d, err := e.cfg.ItemIO.Write(ctx, w.req, results)
+		if err != nil {
+			return asFailure(err, failure.ResultWriterFailed)
+		}
+		details = d
+		return nil
+	}()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	_, _, err := e.modify(ctx, parentID, func(r *run) bool { return r.resultsWritten(w.thread, w.run.ID, w.arn, details, ferr) })
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// resultsWritten applies the end of a run's ResultWriter.
+func (r *run) resultsWritten(threadID int, runID, arn string, d itemio.WriterDetails, ferr *failure.Error) bool {
+	t := r.threads[threadID]
+	if r.status != store.StatusRunning || t == nil || t.Phase != phaseChildren || t.Children == nil ||
+		t.Children.Run == nil || t.Children.Run.ID != runID || !t.Children.Run.Writing {
+		return false
+	}
+	s := r.state(t)
+	t.Children.Run.Writing = false
+	r.touch(t)
+	if ferr != nil {
+		r.mapRunFailed(t, s, ferr)
+	} else {
+		r.mapRunSucceeded(t, s, value.ObjectOf("MapRunArn", arn, "ResultWriterDetails", value.ObjectOf("Bucket", d.Bucket, "Key", d.Key)))
+	}
+	r.drain()
+	return true
+}
+
+// asFailure is err as a *failure.Error, named name when it is not one.
+func asFailure(err error, name string) *failure.Error {
+	var fe *failure.Error
+	if errors.As(err, &fe) {
+		return fe
+	}
+	return failure.New(name, err.Error())
+}
+
+// readRequest is an ItemReader's request, its Parameters (or Arguments)
+// and MaxItems evaluated (states.DistributedStart).
+func readRequest(rd *dsl.ItemReader, c *states.ReaderCall) itemio.ReadRequest {
+	return itemio.ReadRequest{Resource: rd.Resource, Params: c.Parameters, InputType: rd.InputType, CSVHeaderLocation: rd.CSVHeaderLocation,
+		CSVHeaders: rd.CSVHeaders, CSVDelimiter: rd.CSVDelimiter, MaxItems: c.MaxItems}
+}
+
+// writerParams evaluates a ResultWriter's Parameters (or Arguments).
+func writerParams(s *dsl.State, w *dsl.ResultWriter, raw value.Value, env states.Env) (value.Value, error) {
+	switch {
+	case w.Arguments != nil:
+		return w.Arguments.Eval(dsl.NewQueryScope(env, raw))
+	case w.Parameters != nil:
+		e := env
+		e.Input = raw
+		return w.Parameters.Eval(e)
+	}
+	return value.NewObject(0), nil
 }

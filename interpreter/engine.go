@@ -18,6 +18,7 @@ import (
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/interpreter/httptask"
+	"github.com/sfn-project/sfn/interpreter/itemio"
 	"github.com/sfn-project/sfn/store"
 )
 
@@ -129,6 +130,11 @@ type Config struct {
 	// resolve its published versions and aliases. store.ErrNotFound: no
 	// such state machine.
 	ResolveMachine func(ctx context.Context, ref string) (MachineRef, error)
+	// ItemIO reads the items of distributed Maps with an ItemReader and
+	// writes the results of those with a ResultWriter (object stores, the
+	// HTTP reader); nil: such Maps fail with States.ItemReaderFailed or
+	// States.ResultWriterFailed, saying that nothing is configured.
+	ItemIO *itemio.IO
 }
 
 // DefaultMaxTaskCalls is Config.MaxTaskCalls's default.

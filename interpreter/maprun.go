@@ -69,7 +69,7 @@ func (r *run) mapRunView(t *thread, cw *childrenWait, status string) MapRun {
 	m := MapRun{ID: run.ID, ARN: r.space.MapRun(r.smName, run.Label, run.ID), Label: run.Label, ExecutionID: r.id,
 		StateMachine: r.smName, Machine: run.Machine, Thread: t.ID, Status: status, StartDate: run.StartedAt,
 		MaxConcurrency: cw.MaxConc, ToleratedFailurePercentage: cw.TolPct, ToleratedFailureCount: cw.TolCount,
-		Express: run.Express, Total: len(cw.Kids), Running: cw.Running,
+		Express: run.Express, Total: run.Total, Running: len(run.Running),
 		Succeeded: run.Succeeded, Failed: run.Failed, TimedOut: run.TimedOut, Aborted: run.Aborted}
 	if status != MapRunRunning {
 		m.StopDate = r.now

@@ -301,6 +301,9 @@ type keptChildren struct {
 	// there (nil: from the start). It nests: a resumed Parallel or Map keeps
 	// its own children's results.
 	Resume []*resumePoint `json:"resume,omitempty"`
+	// Run is a distributed Map's Map Run (encoding 4): a redrive runs it
+	// again, its children that did not succeed redriven.
+	Run *mapRun `json:"run,omitempty"`
 }
 
 // resumePoint is where a branch or iteration resumes after a redrive.

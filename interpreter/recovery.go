@@ -214,7 +214,7 @@ func (e *Engine) recoverExecution(ctx context.Context, id string) (inFlight bool
 		return false, nil
 	}
 	r.space = e.cfg.Space
-	if e.relaunch(r) {
+	if e.resumeMapRuns(r) {
 		inFlight = true // a Map Run's children: started again, or found
 	}
 	for _, t := range r.threads {

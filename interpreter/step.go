@@ -108,10 +108,12 @@ type run struct {
 	overflow bool
 
 	calls      []taskCall
-	cancels    []string // tokens of tasks withdrawn by this step
-	stopKids   []string // child executions of .sync attempts this step withdrew
-	launches   []childLaunch // Map Run children to start
-	runDocs    []MapRun      // Map Runs whose records to write (started, ended)
+	cancels    []string       // tokens of tasks withdrawn by this step
+	stopKids   []string       // child executions of .sync attempts this step withdrew
+	launches   []childLaunch  // Map Run children to start
+	reads      []itemsRead    // Map Runs whose items to read
+	writes     []resultsWrite // Map Runs whose results to write
+	runDocs    []MapRun       // Map Runs whose records to write (started, ended)
 	activities []store.ActivityTask
 	claim      *store.ActivityTask  // a held activity task this step's commit takes out of its queue
 	withdrawn  []store.ActivityTask // activity tasks queued earlier that this step withdrew

@@ -251,10 +251,12 @@ func (r *run) keepTree(t *thread) *keptChildren {
 	if cw == nil {
 		return t.Keep
 	}
-	k := keep(cw)
 	if cw.Run != nil {
-		return k // Map Run children are executions: a redrive starts the others afresh
+		// Map Run children are executions: a redrive runs the run again,
+		// finding those that succeeded and redriving the others.
+		return &keptChildren{Run: keptRun(cw.Run)}
 	}
+	k := keep(cw)
 	k.Resume = make([]*resumePoint, len(cw.Kids))
 	for i, id := range cw.Kids {
 		if cw.Succeeded != nil && cw.Succeeded[i] {

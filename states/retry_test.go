@@ -79,7 +79,10 @@ func TestMapTolerated(t *testing.T) {
 		{"count over", states.MapPlan{HasCount: true, ToleranceCount: 1}, 2, 5, false},
 		{"percentage exactly", states.MapPlan{HasPercent: true, TolerancePercent: 25}, 1, 4, true},
 		{"percentage over", states.MapPlan{HasPercent: true, TolerancePercent: 25}, 2, 4, false},
-		{"either suffices", states.MapPlan{HasCount: true, ToleranceCount: 0, HasPercent: true, TolerancePercent: 50}, 2, 4, true},
+		// Either threshold exceeded fails the Map (AWS's Developer Guide,
+		// Tolerated failure threshold): the count is, here.
+		{"either exceeded fails", states.MapPlan{HasCount: true, ToleranceCount: 0, HasPercent: true, TolerancePercent: 50}, 2, 4, false},
+		{"both within", states.MapPlan{HasCount: true, ToleranceCount: 2, HasPercent: true, TolerancePercent: 50}, 2, 4, true},
 		{"a third of three", states.MapPlan{HasPercent: true, TolerancePercent: 33.333333333333336}, 1, 3, true},
 	} {
 		if got := tc.plan.Tolerated(tc.failed, tc.total); got != tc.want {

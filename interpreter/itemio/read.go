@@ -223,21 +223,36 @@ func (x *IO) openObject(ctx, streamCtx context.Context, action string, params *v
 		}
 		it.source, name = "s3://"+bucket+"/"+key, key
 		open = func() (io.ReadCloser, error) {
-			in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
-			if version != "" {
-				in.VersionId = aws.String(version)
-			}
-			out, err := client.GetObject(streamCtx, in)
-			if err != nil {
-				switch errorCode(err) {
-				case "NoSuchKey":
-					return nil, failure.Newf(failure.ItemReaderFailed, "the object %s does not exist (object store %q)", it.source, store.Name)
-				case "NoSuchBucket":
-					return nil, failure.Newf(failure.ItemReaderFailed, "the bucket %q does not exist (object store %q)", bucket, store.Name)
+			get := func(ctx context.Context, offset int64, etag string) (*s3.GetObjectOutput, error) {
+				in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+				if version != "" {
+					in.VersionId = aws.String(version)
 				}
-				return nil, failure.Newf(failure.ItemReaderFailed, "reading %s failed: %s", it.source, describe(store, err))
+				if offset > 0 {
+					in.Range = aws.String(fmt.Sprintf("bytes=%d-", offset))
+					if etag != "" {
+						in.IfMatch = aws.String(etag)
+					}
+				}
+				out, err := client.GetObject(ctx, in)
+				if err != nil {
+					switch errorCode(err) {
+					case "NoSuchKey":
+						return nil, failure.Newf(failure.ItemReaderFailed, "the object %s does not exist (object store %q)", it.source, store.Name)
+					case "NoSuchBucket":
+						return nil, failure.Newf(failure.ItemReaderFailed, "the bucket %q does not exist (object store %q)", bucket, store.Name)
+					case "PreconditionFailed":
+						return nil, failure.Newf(failure.ItemReaderFailed, "the object %s changed while it was read (object store %q)", it.source, store.Name)
+					}
+					return nil, failure.Newf(failure.ItemReaderFailed, "reading %s failed: %s", it.source, describe(store, err))
+				}
+				return out, nil
 			}
-			return out.Body, nil
+			out, err := get(streamCtx, 0, "")
+			if err != nil {
+				return nil, err
+			}
+			return &resuming{ctx: streamCtx, get: get, body: out.Body, etag: aws.ToString(out.ETag)}, nil
 		}
 	}
 	body, err := open()
@@ -484,3 +499,54 @@ func (f format) parser(r io.Reader, source string, maxItem int) (parser, error) 
 	}
 	return nil, fmt.Errorf("unknown input type %q", f.inputType) // parseFormat refused it
 }
+
+// resuming is an object's body that, when the connection breaks off,
+// asks the store for the rest (a Range from the first byte not yet read,
+// If-Match the ETag first read, so that a changed object fails rather than
+// mixes): reading a 10 GB object takes long enough for a connection to
+// drop. It gives up after maxResumes attempts in a row that read nothing.
+type resuming struct {
+	ctx      context.Context
+	get      func(ctx context.Context, offset int64, etag string) (*s3.GetObjectOutput, error)
+	body     io.ReadCloser
+	etag     string
+	off      int64
+	failures int // resumes in a row without a byte read
+}
+
+const maxResumes = 3
+
+func (r *resuming) Read(p []byte) (int, error) {
+	for {
+		n, err := r.body.Read(p)
+		r.off += int64(n)
+		if n > 0 {
+			r.failures = 0
+		}
+		if err == nil || err == io.EOF || r.ctx.Err() != nil {
+			return n, err
+		}
+		if r.failures == maxResumes {
+			return n, fmt.Errorf("the connection broke off at byte %d, %d times in a row: %w", r.off, maxResumes, err)
+		}
+		r.failures++
+		r.body.Close()
+		out, gerr := r.get(r.ctx, r.off, r.etag)
+		if gerr != nil {
+			r.body = io.NopCloser(strings.NewReader(""))
+			return n, gerr
+		}
+		r.body = out.Body
+		if out.ContentRange == nil && r.off > 0 {
+			// A store that ignores Range sends the object from its start.
+			r.body.Close()
+			r.body = io.NopCloser(strings.NewReader(""))
+			return n, fmt.Errorf("the connection broke off at byte %d and the store did not resume it (no Content-Range)", r.off)
+		}
+		if n > 0 {
+			return n, nil
+		}
+	}
+}
+
+func (r *resuming) Close() error { return r.body.Close() }

@@ -11,7 +11,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -518,4 +520,88 @@ func TestReadCancelled(t *testing.T) {
 	if _, ok, err := it.Next(context.Background()); ok || err == nil {
 		t.Fatalf("Next after Close: %v %v, want an error", ok, err)
 	}
+}
+
+// cutter is a proxy in front of the store that breaks off the first cuts
+// object bodies after at bytes, as a dropped connection does (headers
+// sent, then the connection closed), and records the resuming requests'
+// headers.
+type cutter struct {
+	mu     sync.Mutex
+	cuts   int
+	at     int64
+	ranges []string
+}
+
+func (c *cutter) proxy(t *testing.T, target string) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		out, _ := http.NewRequestWithContext(r.Context(), r.Method, target+r.URL.RequestURI(), r.Body)
+		out.Header = r.Header.Clone()
+		out.ContentLength = r.ContentLength
+		resp, err := http.DefaultTransport.RoundTrip(out)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+		cut := false
+		if r.Method == http.MethodGet && !r.URL.Query().Has("list-type") {
+			c.mu.Lock()
+			if rng := r.Header.Get("Range"); rng != "" {
+				c.ranges = append(c.ranges, rng+" If-Match "+r.Header.Get("If-Match"))
+			}
+			if c.cuts > 0 {
+				c.cuts--
+				cut = true
+			}
+			c.mu.Unlock()
+		}
+		if !cut {
+			io.Copy(w, resp.Body)
+			return
+		}
+		io.Copy(w, io.LimitReader(resp.Body, c.at))
+		w.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler) // the connection closes mid-body
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestReadResumes: a body that breaks off is read on from where it broke
+// (a Range request, If-Match the ETag), and the items come out whole; a
+// store that keeps breaking off fails the reader.
+func TestReadResumes(t *testing.T) {
+	t.Parallel()
+	s3 := newFakeS3(t, nil, "bkt")
+	var lines []string
+	for i := range 5000 {
+		lines = append(lines, fmt.Sprintf(`{"i":%d}`, i))
+	}
+	body := strings.Join(lines, "\n") + "\n"
+	s3.put(t, "bkt", "items.jsonl", []byte(body))
+
+	c := &cutter{cuts: 2, at: 10_000}
+	x := newIO(t, Config{Stores: []Store{{Name: "flaky", Endpoint: c.proxy(t, s3.url).URL, AccessKeyID: testKeyID, SecretAccessKey: testSecret, PathStyle: true, Read: []string{"bkt"}}}})
+	got, err := readAll(t, x, ReadRequest{Resource: getObject, Params: params(t, `{"Bucket":"bkt","Key":"items.jsonl"}`), InputType: "JSONL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[" + strings.Join(lines, ",") + "]"; got != want {
+		t.Fatalf("items differ after resuming: got %d bytes, want %d", len(got), len(want))
+	}
+	sum := md5.Sum([]byte(body))
+	etag := `"` + hex.EncodeToString(sum[:]) + `"`
+	if want := []string{"bytes=10000- If-Match " + etag, "bytes=20000- If-Match " + etag}; !slices.Equal(c.ranges, want) {
+		t.Fatalf("resuming requests %q, want %q", c.ranges, want)
+	}
+
+	always := &cutter{cuts: 100, at: 0}
+	x = newIO(t, Config{Stores: []Store{{Name: "broken", Endpoint: always.proxy(t, s3.url).URL, AccessKeyID: testKeyID, SecretAccessKey: testSecret, PathStyle: true, Read: []string{"bkt"}}}})
+	_, err = readAll(t, x, ReadRequest{Resource: getObject, Params: params(t, `{"Bucket":"bkt","Key":"items.jsonl"}`), InputType: "JSONL"})
+	wantFailure(t, err, failure.ItemReaderFailed, "reading s3://bkt/items.jsonl failed: the connection broke off at byte 0, 3 times in a row")
 }
