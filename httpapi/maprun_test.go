@@ -387,3 +387,39 @@ func TestOpenAPIMapRunResponses(t *testing.T) {
 		}
 	}
 }
+
+// A startExecution task's child names its parent, and no Map Run.
+func TestChildExecutionNamesItsParent(t *testing.T) {
+	t.Parallel()
+	srv := setup(t, nil)
+	put(t, srv, "chain", passChain)
+	put(t, srv, "parent", `{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
+	 "Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:chain","Input":{"x":1}},"End":true}}}`)
+	r := call(t, srv, http.MethodPost, "/v1/state-machines/parent/executions?wait=10s", map[string]any{"name": "p"})
+	var p struct{ Status string }
+	decodeInto(t, r, http.StatusOK, &p)
+	if p.Status != "SUCCEEDED" {
+		t.Fatalf("parent: %s", r.body)
+	}
+	var h struct {
+		Events []struct {
+			Type   string
+			Output struct{ ExecutionArn string }
+		}
+	}
+	decodeInto(t, call(t, srv, http.MethodGet, "/v1/executions/parent:p/history", nil), http.StatusOK, &h)
+	child := ""
+	for _, e := range h.Events {
+		if e.Type == "TaskSubmitted" {
+			child = e.Output.ExecutionArn
+		}
+	}
+	if child == "" {
+		t.Fatalf("no TaskSubmitted with the child's ARN: %+v", h.Events)
+	}
+	m := call(t, srv, http.MethodGet, "/v1/executions/"+url.PathEscape(child), nil).json(t)
+	if m["parentExecutionId"] != "parent:p" || m["parentExecutionArn"] != "arn:aws:states:us-east-1:123456789012:execution:parent:p" ||
+		m["mapRunArn"] != nil || m["stateMachine"] != "chain" {
+		t.Fatalf("child: %v", m)
+	}
+}

@@ -209,6 +209,7 @@ type describeExecutionOut struct {
 	RedriveStatusReason    string          `json:"redriveStatusReason,omitempty"`
 	StateMachineVersionArn string          `json:"stateMachineVersionArn,omitempty"`
 	StateMachineAliasArn   string          `json:"stateMachineAliasArn,omitempty"`
+	MapRunArn              string          `json:"mapRunArn,omitempty"`
 }
 
 var included = json.RawMessage(`{"included":true}`)
@@ -237,7 +238,7 @@ func (s *Server) describeExecution(ctx context.Context, c *call) (any, error) {
 	out := describeExecutionOut{
 		ExecutionArn: s.space.ExecutionOfID(ex.ID), StateMachineArn: s.space.StateMachine(ex.StateMachine), Name: ex.Name,
 		Status: ex.Status, StartDate: epoch(ex.StartedAt), StopDate: epoch(ex.StoppedAt), Error: ex.Error, Cause: ex.Cause,
-		RedriveCount: ex.RedriveCount,
+		RedriveCount: ex.RedriveCount, MapRunArn: s.childMapRunARN(ex),
 	}
 	out.RedriveStatus, out.RedriveStatusReason = redriveStatus(ex.Status)
 	if in.IncludedData != "METADATA_ONLY" {
@@ -342,7 +343,10 @@ func (s *Server) listExecutions(ctx context.Context, c *call) (any, error) {
 		return nil, errorf(excValidation, "1 validation error detected: Value '%s' at 'redriveFilter' failed to satisfy constraint: Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]", in.RedriveFilter)
 	}
 	if in.MapRunArn != "" {
-		return nil, errorf(excResourceNotFound, "Resource not found: '%s' (sfn has no Map Runs yet)", in.MapRunArn)
+		if in.StateMachineArn != "" {
+			return nil, errorf(excValidation, "Both stateMachineArn and mapRunArn were given: list the executions of a state machine or of a Map Run, not both")
+		}
+		return s.listMapRunExecutions(ctx, in.MapRunArn, in.StatusFilter, in.RedriveFilter, in.MaxResults, in.NextToken)
 	}
 	a, found, err := s.stateMachineARN("stateMachineArn", in.StateMachineArn, true)
 	if err != nil {

@@ -74,6 +74,7 @@ type storedEvent struct {
 	Index             int64           `json:"index"`
 	Length            int64           `json:"length"`
 	RedriveCount      int64           `json:"redriveCount"`
+	MapRunArn         string          `json:"mapRunArn"`
 }
 
 func decodeEvent(raw []byte) (*storedEvent, error) {
@@ -196,6 +197,10 @@ type mapIterationDetails struct {
 	Index int64  `json:"index"`
 }
 
+type mapRunStartedDetails struct {
+	MapRunArn string `json:"mapRunArn"`
+}
+
 type executionRedrivenDetails struct {
 	RedriveCount int64 `json:"redriveCount"`
 }
@@ -258,6 +263,12 @@ func convertEvent(ev *storedEvent, includeData bool, hc *historyContext) (histor
 		return out, nil
 	case typ == "MapStateStarted":
 		out.Details = mapStateStartedDetails{Length: ev.Length}
+	case typ == "MapRunStarted":
+		out.Details = mapRunStartedDetails{MapRunArn: ev.MapRunArn}
+	case typ == "MapRunFailed":
+		// AWS's MapRunFailedEventDetails: error and cause, as the
+		// Execution… failures (a member sfn did not record is left out).
+		out.Details = errorEventDetails{Error: ev.Error, Cause: ev.Cause}
 	case typ == "MapIterationStarted", typ == "MapIterationSucceeded", typ == "MapIterationFailed", typ == "MapIterationAborted":
 		name := ev.Name
 		if name == "" {
@@ -289,8 +300,9 @@ func convertEvent(ev *storedEvent, includeData bool, hc *historyContext) (histor
 		out.Details = d
 	default:
 		// …StateAborted, ParallelStateStarted/Succeeded/Failed,
-		// MapStateSucceeded/Failed have no details in AWS either; an
-		// event type sfn adds later shows its common members.
+		// MapStateSucceeded/Failed, MapRunSucceeded/Aborted have no
+		// details in AWS either; an event type sfn adds later shows its
+		// common members.
 		return out, nil
 	}
 	out.DetailsKey = strings.ToLower(typ[:1]) + typ[1:] + "EventDetails"

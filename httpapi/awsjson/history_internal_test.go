@@ -85,6 +85,21 @@ func TestConvertEventShapes(t *testing.T) {
 			`{"timestamp":1767323045.678,"type":"ExecutionAborted","id":9,"previousEventId":0,"executionAbortedEventDetails":{}}`, ""},
 		{"state aborted", `{"id":9,"previousEventId":8,` + ts + `,"type":"TaskStateAborted","name":"T"}`,
 			`{"timestamp":1767323045.678,"type":"TaskStateAborted","id":9,"previousEventId":8}`, ""},
+		// A distributed Map's run: AWS's MapRun… details.
+		{"map run started", `{"id":4,"previousEventId":3,` + ts + `,"type":"MapRunStarted","mapRunArn":"arn:aws:states:eu-west-3:111122223333:mapRun:sm/L:9f"}`,
+			`{"timestamp":1767323045.678,"type":"MapRunStarted","id":4,"previousEventId":3,"mapRunStartedEventDetails":{"mapRunArn":"arn:aws:states:eu-west-3:111122223333:mapRun:sm/L:9f"}}`, ""},
+		{"map run failed", `{"id":5,"previousEventId":4,` + ts + `,"type":"MapRunFailed","error":"States.ExceedToleratedFailureThreshold","cause":"c"}`,
+			`{"timestamp":1767323045.678,"type":"MapRunFailed","id":5,"previousEventId":4,"mapRunFailedEventDetails":{"error":"States.ExceedToleratedFailureThreshold","cause":"c"}}`, ""},
+		{"map run failed without a cause", `{"id":5,"previousEventId":4,` + ts + `,"type":"MapRunFailed","error":"States.ItemReaderFailed"}`,
+			`{"timestamp":1767323045.678,"type":"MapRunFailed","id":5,"previousEventId":4,"mapRunFailedEventDetails":{"error":"States.ItemReaderFailed"}}`, ""},
+		{"map run succeeded", `{"id":5,"previousEventId":4,` + ts + `,"type":"MapRunSucceeded"}`,
+			`{"timestamp":1767323045.678,"type":"MapRunSucceeded","id":5,"previousEventId":4}`, ""},
+		{"map run aborted", `{"id":5,"previousEventId":4,` + ts + `,"type":"MapRunAborted"}`,
+			`{"timestamp":1767323045.678,"type":"MapRunAborted","id":5,"previousEventId":4}`, ""},
+		// A child execution's start, as AWS splits its resource.
+		{"startExecution.sync submitted", `{"id":5,"previousEventId":4,` + ts + `,"type":"TaskSubmitted","resource":"arn:aws:states:::states:startExecution.sync","output":{"ExecutionArn":"arn:x","StartDate":"2026-01-02T03:04:05.678Z"}}`,
+			`{"timestamp":1767323045.678,"type":"TaskSubmitted","id":5,"previousEventId":4,"taskSubmittedEventDetails":{"resourceType":"states","resource":"startExecution.sync","output":"{\"ExecutionArn\":\"arn:x\",\"StartDate\":\"2026-01-02T03:04:05.678Z\"}","outputDetails":{"truncated":false}}}`,
+			`{"timestamp":1767323045.678,"type":"TaskSubmitted","id":5,"previousEventId":4,"taskSubmittedEventDetails":{"resourceType":"states","resource":"startExecution.sync"}}`},
 		{"evaluation failed", `{"id":3,"previousEventId":2,` + ts + `,"type":"EvaluationFailed","error":"States.QueryEvaluationError","cause":"c","state":"S"}`,
 			`{"timestamp":1767323045.678,"type":"EvaluationFailed","id":3,"previousEventId":2,"evaluationFailedEventDetails":{"error":"States.QueryEvaluationError","cause":"c","state":"S"}}`, ""},
 	}
@@ -135,6 +150,10 @@ func TestSplitResource(t *testing.T) {
 		{"arn:aws:states:::lambda:invoke", "lambda", "invoke"},
 		{"arn:aws-cn:states:::sqs:sendMessage.waitForTaskToken", "sqs", "sendMessage.waitForTaskToken"},
 		{"handler:greet", "handler", "greet"},
+		{"arn:aws:states:::states:startExecution", "states", "startExecution"},
+		{"arn:aws:states:::states:startExecution.sync", "states", "startExecution.sync"},
+		{"arn:aws:states:::states:startExecution.sync:2", "states", "startExecution.sync:2"},
+		{"arn:aws:states:::states:startExecution.waitForTaskToken", "states", "startExecution.waitForTaskToken"},
 		{"plain", "", "plain"},
 	}
 	for _, c := range cases {

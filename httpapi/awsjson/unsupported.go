@@ -14,15 +14,8 @@ func init() {
 	register(map[string]op{
 		"TestState": {role: RoleAdmin, fn: unsupported("TestState",
 			"testing one state outside an execution is not implemented yet; run the state in a state machine (StartExecution, or StartSyncExecution for an EXPRESS one) instead")},
-		"DescribeMapRun": {role: RoleReader, fn: unsupported("DescribeMapRun", noMapRuns)},
-		"ListMapRuns":    {role: RoleReader, fn: unsupported("ListMapRuns", noMapRuns)},
-		"UpdateMapRun":   {role: RoleAdmin, fn: unsupported("UpdateMapRun", noMapRuns)},
 	})
 }
-
-// noMapRuns says why the Map Run operations have nothing to work on.
-const noMapRuns = "sfn has no Map Runs yet: a Map state runs its iterations inside its execution (the INLINE mode); " +
-	"the DISTRIBUTED mode, which starts child executions grouped in a Map Run, is not implemented"
 
 // unsupported is the handler of an operation sfn does not implement.
 func unsupported(operation, why string) func(*Server, context.Context, *call) (any, error) {

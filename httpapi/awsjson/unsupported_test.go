@@ -28,7 +28,6 @@ func TestUnsupportedOperations(t *testing.T) {
 	}}}
 	admin := client(f.url, adminKey, adminSecret, hc)
 	reader := client(f.url, readerKey, readerSec, hc)
-	mapRun := "arn:aws:states:us-east-1:123456789012:mapRun:orders/Fan:0c4a1c2d-3b6f-4a8e-9d2f-5e7a8b9c0d1e"
 	for _, c := range []struct {
 		op   string
 		call func(*sfn.Client) error
@@ -38,18 +37,6 @@ func TestUnsupportedOperations(t *testing.T) {
 			_, err := c.TestState(f.ctx, &sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","End":true}`), RoleArn: aws.String("arn:aws:iam::123456789012:role/r")})
 			return err
 		}, "testing one state outside an execution"},
-		{"DescribeMapRun", func(c *sfn.Client) error {
-			_, err := c.DescribeMapRun(f.ctx, &sfn.DescribeMapRunInput{MapRunArn: aws.String(mapRun)})
-			return err
-		}, "sfn has no Map Runs yet"},
-		{"ListMapRuns", func(c *sfn.Client) error {
-			_, err := c.ListMapRuns(f.ctx, &sfn.ListMapRunsInput{ExecutionArn: aws.String("arn:aws:states:us-east-1:123456789012:execution:orders:run")})
-			return err
-		}, "sfn has no Map Runs yet"},
-		{"UpdateMapRun", func(c *sfn.Client) error {
-			_, err := c.UpdateMapRun(f.ctx, &sfn.UpdateMapRunInput{MapRunArn: aws.String(mapRun), MaxConcurrency: aws.Int32(2)})
-			return err
-		}, "sfn has no Map Runs yet"},
 	} {
 		t.Run(c.op, func(t *testing.T) {
 			err := c.call(admin)
