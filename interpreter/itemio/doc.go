@@ -39,7 +39,10 @@
 //
 // # Reading
 //
-// Resources: arn:aws:states:::s3:getObject (InputType JSON, JSONL, CSV),
+// Resources: arn:aws:states:::s3:getObject (InputType JSON, JSONL, CSV,
+// and MANIFEST: an Amazon S3 Inventory's manifest.json, whose CSV data
+// files are read in turn, each row an object keyed by the manifest's
+// fileSchema),
 // arn:aws:states:::s3:listObjectsV2 (one item per object:
 // {"Etag", "Key", "LastModified", "Size", "StorageClass"}, the ETag with
 // its quotes and LastModified in Unix seconds, as the Developer Guide
@@ -50,9 +53,10 @@
 // MaxItemBytes (AWS's 8 MB). Keys ending in ".gz" are gunzipped (AWS
 // decompresses GZIP and ZSTD by name; zstd is refused). MaxItems 0 reads
 // every item, a negative one fails ("field MaxItems must be positive"),
-// and values above 100,000,000 read every item. PARQUET, MANIFEST and
-// listObjectsV2 with an InputType (Transformation LOAD_AND_FLATTEN) are
-// refused with States.ItemReaderFailed.
+// and values above 100,000,000 read every item. PARQUET, Athena manifests
+// (ManifestType ATHENA_DATA) and listObjectsV2 with an InputType
+// (Transformation LOAD_AND_FLATTEN) are refused with
+// States.ItemReaderFailed.
 //
 // CSV follows the Developer Guide's rules and the recorded cases R4–R10:
 // every value is a string, missing fields are "", extra fields are
@@ -94,4 +98,10 @@
 //     the files keep the .json names the docs give; the manifest is compact
 //     JSON.
 //   - A Prefix ending in "/" does not double the slash.
+//   - MANIFEST: the inventory's values are given as the CSV holds them
+//     (S3 URL-encodes keys in inventories; they are not decoded), keyed in
+//     fileSchema's order; the files' MD5 checksums are not checked;
+//     $$.Map.Item.Source is the data file an item came from; every data
+//     file must be readable under the server's grants, checked before the
+//     first is requested.
 package itemio

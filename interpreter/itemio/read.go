@@ -31,7 +31,7 @@ const (
 type ReadRequest struct {
 	Resource          string
 	Params            value.Value
-	InputType         string // JSON, JSONL, CSV; "" for listObjectsV2
+	InputType         string // JSON, JSONL, CSV, MANIFEST; "" for listObjectsV2
 	CSVHeaderLocation string // FIRST_ROW (the default) or GIVEN
 	CSVHeaders        []string
 	CSVDelimiter      string // COMMA (the default), PIPE, SEMICOLON, SPACE, TAB
@@ -50,8 +50,10 @@ type Items interface {
 	// call. An error is final: later calls return it again. Cancelling ctx
 	// while Next waits on the store abandons the read.
 	Next(ctx context.Context) (item value.Value, ok bool, err error)
-	// Source is $$.Map.Item.Source: "s3://bucket/key" for getObject,
-	// "s3://bucket/prefix" for listObjectsV2, the URL for http:invoke.
+	// Source is $$.Map.Item.Source of the item Next gave last:
+	// "s3://bucket/key" for getObject (for MANIFEST, the data file it came
+	// from), "s3://bucket/prefix" for listObjectsV2, the URL for
+	// http:invoke.
 	Source() string
 	// Close releases the connection to the store; it may be called at any
 	// point, and more than once. Items is used by one goroutine at a time.
@@ -186,6 +188,9 @@ func (x *IO) openObject(ctx, streamCtx context.Context, action string, params *v
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return failure.Newf(failure.ItemReaderFailed, "Parameters.ApiEndpoint %q is not an http(s) URL", endpoint)
 		}
+		if f.inputType == "MANIFEST" {
+			return failure.New(failure.ItemReaderFailed, "InputType MANIFEST (an S3 inventory) is read with arn:aws:states:::s3:getObject, not http:invoke")
+		}
 		if x.http == nil {
 			return failure.New(failure.ItemReaderFailed, "ItemReader Resource arn:aws:states:::http:invoke is not enabled on this server")
 		}
@@ -223,36 +228,21 @@ func (x *IO) openObject(ctx, streamCtx context.Context, action string, params *v
 		}
 		it.source, name = "s3://"+bucket+"/"+key, key
 		open = func() (io.ReadCloser, error) {
-			get := func(ctx context.Context, offset int64, etag string) (*s3.GetObjectOutput, error) {
-				in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
-				if version != "" {
-					in.VersionId = aws.String(version)
-				}
-				if offset > 0 {
-					in.Range = aws.String(fmt.Sprintf("bytes=%d-", offset))
-					if etag != "" {
-						in.IfMatch = aws.String(etag)
-					}
-				}
-				out, err := client.GetObject(ctx, in)
-				if err != nil {
-					switch errorCode(err) {
-					case "NoSuchKey":
-						return nil, failure.Newf(failure.ItemReaderFailed, "the object %s does not exist (object store %q)", it.source, store.Name)
-					case "NoSuchBucket":
-						return nil, failure.Newf(failure.ItemReaderFailed, "the bucket %q does not exist (object store %q)", bucket, store.Name)
-					case "PreconditionFailed":
-						return nil, failure.Newf(failure.ItemReaderFailed, "the object %s changed while it was read (object store %q)", it.source, store.Name)
-					}
-					return nil, failure.Newf(failure.ItemReaderFailed, "reading %s failed: %s", it.source, describe(store, err))
-				}
-				return out, nil
-			}
-			out, err := get(streamCtx, 0, "")
+			return openS3(streamCtx, store, client, bucket, key, version)
+		}
+		if f.inputType == "MANIFEST" {
+			body, err := open()
 			if err != nil {
-				return nil, err
+				return err
 			}
-			return &resuming{ctx: streamCtx, get: get, body: out.Body, etag: aws.ToString(out.ETag)}, nil
+			defer body.Close()
+			m, err := x.openInventory(streamCtx, bucket, it.source, body)
+			if err != nil {
+				return err
+			}
+			it.p = m
+			it.closers = append(it.closers, m)
+			return nil
 		}
 	}
 	body, err := open()
@@ -260,19 +250,9 @@ func (x *IO) openObject(ctx, streamCtx context.Context, action string, params *v
 		return err
 	}
 	it.closers = append(it.closers, body)
-	var r io.Reader = body
-	switch {
-	case strings.HasSuffix(name, ".gz"):
-		zr, err := gzip.NewReader(body)
-		if err != nil {
-			if ctx.Err() == nil && streamCtx.Err() == nil {
-				return failure.Newf(failure.ItemReaderFailed, "%s is not gzip data: %v", it.source, err)
-			}
-			return err
-		}
-		r = zr
-	case strings.HasSuffix(name, ".zst") || strings.HasSuffix(name, ".zstd"):
-		return failure.Newf(failure.ItemReaderFailed, "%s: zstd-compressed objects are not supported by sfn; store it uncompressed or gzip-compressed (.gz)", it.source)
+	r, err := decompress(ctx, streamCtx, name, it.source, body)
+	if err != nil {
+		return err
 	}
 	p, err := f.parser(r, it.source, x.maxItemBytes)
 	if err != nil {
@@ -280,6 +260,61 @@ func (x *IO) openObject(ctx, streamCtx context.Context, action string, params *v
 	}
 	it.p = p
 	return nil
+}
+
+// openS3 opens an object's body, which resumes a broken-off read.
+func openS3(ctx context.Context, store *Store, client *s3.Client, bucket, key, version string) (io.ReadCloser, error) {
+	source := "s3://" + bucket + "/" + key
+	get := func(ctx context.Context, offset int64, etag string) (*s3.GetObjectOutput, error) {
+		in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+		if version != "" {
+			in.VersionId = aws.String(version)
+		}
+		if offset > 0 {
+			in.Range = aws.String(fmt.Sprintf("bytes=%d-", offset))
+			if etag != "" {
+				in.IfMatch = aws.String(etag)
+			}
+		}
+		out, err := client.GetObject(ctx, in)
+		if err != nil {
+			switch errorCode(err) {
+			case "NoSuchKey":
+				return nil, failure.Newf(failure.ItemReaderFailed, "the object %s does not exist (object store %q)", source, store.Name)
+			case "NoSuchBucket":
+				return nil, failure.Newf(failure.ItemReaderFailed, "the bucket %q does not exist (object store %q)", bucket, store.Name)
+			case "PreconditionFailed":
+				return nil, failure.Newf(failure.ItemReaderFailed, "the object %s changed while it was read (object store %q)", source, store.Name)
+			}
+			return nil, failure.Newf(failure.ItemReaderFailed, "reading %s failed: %s", source, describe(store, err))
+		}
+		return out, nil
+	}
+	out, err := get(ctx, 0, "")
+	if err != nil {
+		return nil, err
+	}
+	return &resuming{ctx: ctx, get: get, body: out.Body, etag: aws.ToString(out.ETag)}, nil
+}
+
+// decompress returns the content of an object by its name's extension:
+// gunzipped for ".gz" (AWS decompresses GZIP and ZSTD by name), refused
+// for zstd, as it is otherwise.
+func decompress(ctx, streamCtx context.Context, name, source string, body io.Reader) (io.Reader, error) {
+	switch {
+	case strings.HasSuffix(name, ".gz"):
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			if ctx.Err() == nil && streamCtx.Err() == nil {
+				return nil, failure.Newf(failure.ItemReaderFailed, "%s is not gzip data: %v", source, err)
+			}
+			return nil, err
+		}
+		return zr, nil
+	case strings.HasSuffix(name, ".zst") || strings.HasSuffix(name, ".zstd"):
+		return nil, failure.Newf(failure.ItemReaderFailed, "%s: zstd-compressed objects are not supported by sfn; store it uncompressed or gzip-compressed (.gz)", source)
+	}
+	return body, nil
 }
 
 // openListing lists the bucket's first page, so that a missing bucket
@@ -330,7 +365,12 @@ type items struct {
 	once    sync.Once
 }
 
-func (it *items) Source() string { return it.source }
+func (it *items) Source() string {
+	if s, ok := it.p.(interface{ source() string }); ok {
+		return s.source()
+	}
+	return it.source
+}
 
 func (it *items) Next(ctx context.Context) (value.Value, bool, error) {
 	if it.err != nil {
@@ -464,12 +504,15 @@ func parseFormat(req ReadRequest) (format, *failure.Error) {
 		default:
 			return f, failure.Newf(failure.ItemReaderFailed, "ReaderConfig.CSVHeaderLocation %q is not FIRST_ROW or GIVEN", req.CSVHeaderLocation)
 		}
-	case "PARQUET", "MANIFEST":
+	case "MANIFEST":
+		// An S3 inventory: its manifest.json names CSV files whose columns
+		// its fileSchema gives.
+	case "PARQUET":
 		return f, failure.Newf(failure.ItemReaderFailed, "InputType %s is not supported by sfn", req.InputType)
 	case "":
-		return f, failure.New(failure.ItemReaderFailed, "ReaderConfig.InputType is required to read an object: JSON, JSONL or CSV")
+		return f, failure.New(failure.ItemReaderFailed, "ReaderConfig.InputType is required to read an object: JSON, JSONL, CSV or MANIFEST")
 	default:
-		return f, failure.Newf(failure.ItemReaderFailed, "ReaderConfig.InputType %q is not one of JSON, JSONL, CSV", req.InputType)
+		return f, failure.Newf(failure.ItemReaderFailed, "ReaderConfig.InputType %q is not one of JSON, JSONL, CSV, MANIFEST", req.InputType)
 	}
 	return f, nil
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/sfn-project/sfn/dsl/failure"
 	"github.com/sfn-project/sfn/dsl/value"
 )
@@ -256,7 +257,8 @@ func TestReadFormats(t *testing.T) {
 		{name: "not gzip", key: "data.csv.gz", body: "a,b\n", req: csv(""), wantErr: "s3://bkt/data.csv.gz is not gzip data"},
 		{name: "zstd", key: "data.jsonl.zst", body: "1\n", req: ReadRequest{InputType: "JSONL"}, wantErr: "zstd-compressed objects are not supported"},
 		{name: "PARQUET", body: "PAR1", req: ReadRequest{InputType: "PARQUET"}, wantErr: "InputType PARQUET is not supported by sfn"},
-		{name: "MANIFEST", body: "{}", req: ReadRequest{InputType: "MANIFEST"}, wantErr: "InputType MANIFEST is not supported by sfn"},
+		{name: "MANIFEST not an inventory", body: "[]", req: ReadRequest{InputType: "MANIFEST"}, wantErr: "s3://bkt/data is not an S3 inventory manifest"},
+		{name: "MANIFEST of ORC files", body: `{"fileFormat":"ORC","fileSchema":"Bucket, Key","files":[]}`, req: ReadRequest{InputType: "MANIFEST"}, wantErr: `the inventory s3://bkt/data is in "ORC" format; only CSV inventories can be read`},
 		{name: "no InputType", body: "[]", req: ReadRequest{}, wantErr: "ReaderConfig.InputType is required"},
 		{name: "bad InputType", body: "[]", req: ReadRequest{InputType: "XML"}, wantErr: `"XML" is not one of JSON, JSONL, CSV`},
 	}
@@ -360,6 +362,7 @@ func TestReadRefusedBeforeAnyRequest(t *testing.T) {
 		{"LOAD_AND_FLATTEN", listObjectsV2, `{"Bucket":"open"}`, ReadRequest{InputType: "JSON"}, "LOAD_AND_FLATTEN"},
 		{"unknown resource", "arn:aws:states:::s3:headObject", `{"Bucket":"open","Key":"k"}`, ReadRequest{InputType: "JSON"}, `ItemReader Resource "arn:aws:states:::s3:headObject" is not supported`},
 		{"not an ARN", "s3:getObject", `{"Bucket":"open","Key":"k"}`, ReadRequest{InputType: "JSON"}, `is not an arn:aws:states::: integration ARN`},
+		{"MANIFEST over HTTP", httpInvoke, `{"ApiEndpoint":"https://example.test/manifest.json"}`, ReadRequest{InputType: "MANIFEST"}, "InputType MANIFEST (an S3 inventory) is read with arn:aws:states:::s3:getObject"},
 		{"http reader off", httpInvoke, `{"ApiEndpoint":"https://example.test/items.json"}`, ReadRequest{InputType: "JSON"}, "arn:aws:states:::http:invoke is not enabled on this server"},
 	}
 	for _, tc := range tests {
@@ -604,4 +607,64 @@ func TestReadResumes(t *testing.T) {
 	x = newIO(t, Config{Stores: []Store{{Name: "broken", Endpoint: always.proxy(t, s3.url).URL, AccessKeyID: testKeyID, SecretAccessKey: testSecret, PathStyle: true, Read: []string{"bkt"}}}})
 	_, err = readAll(t, x, ReadRequest{Resource: getObject, Params: params(t, `{"Bucket":"bkt","Key":"items.jsonl"}`), InputType: "JSONL"})
 	wantFailure(t, err, failure.ItemReaderFailed, "reading s3://bkt/items.jsonl failed: the connection broke off at byte 0, 3 times in a row")
+}
+
+// TestReadInventory reads an Amazon S3 Inventory (InputType MANIFEST): the
+// manifest names CSV files (gzipped, as S3 writes them), whose rows become
+// objects keyed by the manifest's fileSchema, all values strings.
+func TestReadInventory(t *testing.T) {
+	t.Parallel()
+	s3 := newFakeS3(t, nil, "inv", "other")
+	x := newIO(t, Config{Stores: []Store{s3.store("local", []string{"inv/reports", "other/reports"}, nil)}})
+	s3.put(t, "inv", "reports/data/1.csv.gz", []byte(gz(`"src","csvDataset/","0","2022-11-16T00:27:19.000Z"`+"\n"+`"src","csvDataset/titles.csv","3399671","2022-11-16T00:29:32.000Z"`+"\n")))
+	s3.put(t, "inv", "reports/data/2.csv", []byte(`"src","imageDataset/n02085620_10074.jpg","27034","2022-11-15T20:02:16.000Z"`+"\n"))
+	manifest := func(dest string, keys ...string) []byte {
+		files := make([]string, len(keys))
+		for i, k := range keys {
+			files[i] = `{"key":"` + k + `","size":1,"MD5checksum":"x"}`
+		}
+		return []byte(`{"sourceBucket":"src","destinationBucket":"` + dest + `","version":"2016-11-30","creationTimestamp":"1668560400000",
+			"fileFormat":"CSV","fileSchema":"Bucket, Key, Size, LastModifiedDate","files":[` + strings.Join(files, ",") + `]}`)
+	}
+	s3.put(t, "inv", "reports/manifest.json", manifest("arn:aws:s3:::inv", "reports/data/1.csv.gz", "reports/data/2.csv"))
+	s3.put(t, "inv", "reports/escape.json", manifest("arn:aws:s3:::inv", "reports/data/2.csv", "secret/x.csv"))
+	s3.put(t, "inv", "reports/elsewhere.json", manifest("arn:aws:s3:::other", "reports/none.csv"))
+
+	read := func(key string, max int64) ([]string, []string, error) {
+		it, err := x.Read(context.Background(), ReadRequest{Resource: getObject, Params: params(t, `{"Bucket":"inv","Key":"`+key+`"}`), InputType: "MANIFEST", MaxItems: max})
+		if err != nil {
+			return nil, nil, err
+		}
+		defer it.Close()
+		var items, sources []string
+		for {
+			v, ok, err := it.Next(context.Background())
+			if err != nil || !ok {
+				return items, sources, err
+			}
+			items, sources = append(items, value.MarshalString(v)), append(sources, it.Source())
+		}
+	}
+	items, sources, err := read("reports/manifest.json", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`{"Bucket":"src","Key":"csvDataset/","Size":"0","LastModifiedDate":"2022-11-16T00:27:19.000Z"}`,
+		`{"Bucket":"src","Key":"csvDataset/titles.csv","Size":"3399671","LastModifiedDate":"2022-11-16T00:29:32.000Z"}`,
+		`{"Bucket":"src","Key":"imageDataset/n02085620_10074.jpg","Size":"27034","LastModifiedDate":"2022-11-15T20:02:16.000Z"}`,
+	}
+	if diff := cmp.Diff(want, items); diff != "" {
+		t.Fatal(diff)
+	}
+	if diff := cmp.Diff([]string{"s3://inv/reports/data/1.csv.gz", "s3://inv/reports/data/1.csv.gz", "s3://inv/reports/data/2.csv"}, sources); diff != "" {
+		t.Errorf("sources: %s", diff)
+	}
+	if items, _, err := read("reports/manifest.json", 2); err != nil || len(items) != 2 {
+		t.Errorf("MaxItems 2: %d items, %v", len(items), err)
+	}
+	_, _, err = read("reports/escape.json", 0)
+	wantFailure(t, err, failure.ItemReaderFailed, `the server may not read s3://inv/secret/x.csv`)
+	_, _, err = read("reports/elsewhere.json", 0)
+	wantFailure(t, err, failure.ItemReaderFailed, `the object s3://other/reports/none.csv does not exist`)
 }
