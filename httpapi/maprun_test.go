@@ -85,6 +85,22 @@ func mapRunsOf(t *testing.T, srv *httptest.Server, execution string, want int) [
 	}
 }
 
+// mapRunEnded reads a Map Run once its end is recorded: the record of a
+// run's end is written in the background after the step that ends it, so
+// it may lag the parent's end.
+func mapRunEnded(t *testing.T, srv *httptest.Server, id string) mapRunJSON {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var m mapRunJSON
+		decodeInto(t, call(t, srv, http.MethodGet, "/v1/map-runs/"+url.PathEscape(id), nil), http.StatusOK, &m)
+		if m.Status != "RUNNING" || time.Now().After(deadline) {
+			return m
+		}
+		time.Sleep(10 * time.Millisecond) // the record's write has no notice to wait for
+	}
+}
+
 // children lists a Map Run's child executions (all pages).
 func children(t *testing.T, srv *httptest.Server, run string) []string {
 	t.Helper()
@@ -249,8 +265,7 @@ func TestMapRunRoutes(t *testing.T) {
 	}
 
 	// Ended: its record, and no more changes.
-	var end mapRunJSON
-	decodeInto(t, call(t, srv, http.MethodGet, "/v1/map-runs/"+run.ID, nil), http.StatusOK, &end)
+	end := mapRunEnded(t, srv, run.ID)
 	if end.Status != "SUCCEEDED" || end.StoppedAt == "" || end.ExecutionCounts != (counts{Succeeded: 2, Aborted: 1, Total: 3}) {
 		t.Fatalf("ended Map Run: %+v", end)
 	}

@@ -165,12 +165,21 @@ func (s *Server) listMapRuns(ctx context.Context, c *call) (any, error) {
 			return nil, invalidToken(in.NextToken)
 		}
 	}
-	runs, err := s.eng.MapRuns(ctx, id)
+	all, err := s.eng.MapRuns(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, noExecution(in.ExecutionArn)
 	}
 	if err != nil {
 		return nil, err
+	}
+	// Each run once: a redrive of the parent runs a run again.
+	runs := all[:0]
+	seen := map[string]bool{}
+	for _, m := range all {
+		if !seen[m.ID] {
+			seen[m.ID] = true
+			runs = append(runs, m)
+		}
 	}
 	out := struct {
 		MapRuns   []mapRunItem `json:"mapRuns"`

@@ -65,6 +65,24 @@ func mapRunsOf(t *testing.T, e *sdkEnv, executionArn string, want int) []types.M
 	}
 }
 
+// describeEnded is DescribeMapRun once the run's end is recorded: the
+// record of a run's end is written in the background after the step that
+// ends it, so it may lag the parent's end.
+func describeEnded(t *testing.T, e *sdkEnv, runArn string) *sfn.DescribeMapRunOutput {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, err := e.client.DescribeMapRun(context.Background(), &sfn.DescribeMapRunInput{MapRunArn: aws.String(runArn)})
+		if err != nil {
+			t.Fatalf("DescribeMapRun: %v", err)
+		}
+		if out.Status != types.MapRunStatusRunning || time.Now().After(deadline) {
+			return out
+		}
+		time.Sleep(10 * time.Millisecond) // the record's write has no notice to wait for
+	}
+}
+
 func TestSDKMapRuns(t *testing.T) { mapRunStores(t, sdkMapRuns) }
 
 func sdkMapRuns(t *testing.T, e *sdkEnv) {
@@ -186,7 +204,7 @@ func sdkMapRuns(t *testing.T, e *sdkEnv) {
 	if out := e.finish(t, parent); out.Status != types.ExecutionStatusSucceeded {
 		t.Fatalf("parent %s %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
 	}
-	d = describe(t)
+	d = describeEnded(t, e, runArn)
 	wantEnd := &types.MapRunExecutionCounts{Succeeded: 2, Aborted: 1, Total: 3, ResultsWritten: 2, FailuresNotRedrivable: zero, PendingRedrive: zero}
 	if diff := cmp.Diff(wantEnd, d.ExecutionCounts, ignore); diff != "" || d.Status != types.MapRunStatusSucceeded || d.StopDate == nil {
 		t.Fatalf("ended run: %s, stop %v, counts (-want +got):\n%s", d.Status, d.StopDate, diff)
@@ -284,9 +302,9 @@ func sdkMapRunPagesAndFailures(t *testing.T, e *sdkEnv) {
 		t.Errorf("no MapRunFailed in %d events", len(h.Events))
 	}
 	run := mapRunsOf(t, e, bad, 1)[0]
-	d, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: run.MapRunArn})
-	if err != nil || d.Status != types.MapRunStatusFailed || d.ExecutionCounts.Failed != 1 || d.ItemCounts.Failed != 1 || d.ExecutionCounts.ResultsWritten != 0 {
-		t.Fatalf("failed run: %v %+v", err, d)
+	d := describeEnded(t, e, aws.ToString(run.MapRunArn))
+	if d.Status != types.MapRunStatusFailed || d.ExecutionCounts.Failed != 1 || d.ItemCounts.Failed != 1 || d.ExecutionCounts.ResultsWritten != 0 {
+		t.Fatalf("failed run: %+v", d)
 	}
 }
 
