@@ -56,6 +56,7 @@ const slack = 64 << 10
 func newJSONArray(r io.Reader, source string, maxItem int) (*jsonArray, error) {
 	w := &window{r: r, limit: int64(maxItem) + slack}
 	a := &jsonArray{dec: json.NewDecoder(w), w: w, source: source, maxItem: maxItem}
+	a.dec.UseNumber() // a top-level 1E700 is a non-iterable node, not a float64 overflow
 	tok, err := a.dec.Token()
 	switch {
 	case err == io.EOF:
