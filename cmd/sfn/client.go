@@ -196,6 +196,9 @@ type execution struct {
 	StartedAt    string          `json:"startedAt,omitempty"`
 	StoppedAt    string          `json:"stoppedAt,omitempty"`
 	RedriveCount int             `json:"redriveCount,omitempty"`
+	// A child execution's parent, and a distributed Map's child's Map Run.
+	ParentExecutionID string `json:"parentExecutionId,omitempty"`
+	MapRunARN         string `json:"mapRunArn,omitempty"`
 }
 
 func (c *client) getExecution(ctx context.Context, id string) (*execution, json.RawMessage, error) {

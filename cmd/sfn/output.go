@@ -133,6 +133,12 @@ func writeExecution(w io.Writer, ex *execution, raw []byte, asJSON bool) error {
 	if ex.RedriveCount > 0 {
 		fmt.Fprintf(tw, "Redrives:\t%d\n", ex.RedriveCount)
 	}
+	if ex.ParentExecutionID != "" {
+		fmt.Fprintf(tw, "Parent:\t%s\n", ex.ParentExecutionID)
+	}
+	if ex.MapRunARN != "" {
+		fmt.Fprintf(tw, "Map Run:\t%s\n", ex.MapRunARN)
+	}
 	if len(ex.Input) > 0 {
 		fmt.Fprintf(tw, "Input:\t%s\n", truncate(compact(ex.Input), 200))
 	}

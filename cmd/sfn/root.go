@@ -95,8 +95,8 @@ func newRootCmd(a *app) *cobra.Command {
 		Long: `sfn is a self-hosted workflow engine compatible with AWS Step Functions.
 
 Offline: validate, schema, graph and run work on definition files.
-Client: deploy, ls, show, start, describe, history, executions, stop and
-redrive talk to a server (sfn serve) at --server.
+Client: deploy, ls, show, start, describe, history, executions, stop,
+redrive and map-run talk to a server (sfn serve) at --server.
 
 Exit codes: 0 ok, 1 the execution failed or the server said no,
 2 usage, 3 server unreachable.`,
@@ -127,7 +127,7 @@ Exit codes: 0 ok, 1 the execution failed or the server said no,
 		newValidateCmd(a), newSchemaCmd(a), newGraphCmd(a), newRunCmd(a),
 		newDeployCmd(a), newLsCmd(a), newShowCmd(a),
 		newStartCmd(a), newDescribeCmd(a), newHistoryCmd(a), newExecutionsCmd(a),
-		newStopCmd(a), newRedriveCmd(a),
+		newStopCmd(a), newRedriveCmd(a), newMapRunCmd(a),
 		newJSONataCmd(a),
 	)
 	return root

@@ -262,3 +262,66 @@ func TestConsoleAsksForAToken(t *testing.T) {
 		t.Fatalf("without a token the console should ask for one:\n%s", dom)
 	}
 }
+
+// fanOut is a distributed Map whose children wait, one at a time at first:
+// its Map Run stays RUNNING with one child running and two pending.
+const fanOut = `{"StartAt":"Fan","States":{"Fan":{"Type":"Map","Label":"Each","MaxConcurrency":1,
+ "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"Hold",
+  "States":{"Hold":{"Type":"Wait","Seconds":600,"End":true}}},"End":true}}}`
+
+// untilJSON GETs path until ok accepts its answer: a Map Run's record and
+// children are written in the background after the step that starts them.
+func untilJSON(t *testing.T, srv *httptest.Server, path string, v any, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		status, body, _ := do(t, srv, http.MethodGet, path, "")
+		if status == http.StatusOK && json.Unmarshal(body, v) == nil && ok() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s: %d %s", path, status, body)
+		}
+		time.Sleep(10 * time.Millisecond) // the writes have no notice to wait for
+	}
+}
+
+// The console shows an execution's Map Runs with their counts, a Map Run
+// with its children, and a child with a link to its parent and the
+// processor it runs drawn.
+func TestConsoleMapRunsInChromium(t *testing.T) {
+	bin := chromium(t)
+	t.Parallel()
+	srv := server(t, nil)
+	if status, body, _ := do(t, srv, http.MethodPut, "/v1/state-machines/fan", fanOut); status >= 300 {
+		t.Fatalf("PUT: %d %s", status, body)
+	}
+	if status, body, _ := do(t, srv, http.MethodPost, "/v1/state-machines/fan/executions", `{"name":"n1","input":[1,2,3]}`); status != http.StatusAccepted {
+		t.Fatalf("start: %d %s", status, body)
+	}
+	var runs struct{ MapRuns []struct{ ID string } }
+	untilJSON(t, srv, "/v1/executions/fan:n1/map-runs", &runs, func() bool { return len(runs.MapRuns) == 1 })
+	run := runs.MapRuns[0].ID
+	var kids struct{ Executions []struct{ ExecutionID string } }
+	untilJSON(t, srv, "/v1/map-runs/"+run+"/executions", &kids, func() bool { return len(kids.Executions) == 1 })
+	kid := kids.Executions[0].ExecutionID // fan/Each:<uuid>
+	kidLink := `href="#/exec/` + strings.Replace(kid, "/", "%2F", 1) + `"`
+
+	check := func(page string, wants ...string) {
+		t.Helper()
+		dom := browse(t, bin, srv.URL+"/ui/#/"+page, "--dump-dom")
+		for _, w := range wants {
+			if !strings.Contains(dom, w) {
+				t.Errorf("%s lacks %s", page, w)
+			}
+		}
+		if t.Failed() {
+			t.Logf("DOM of %s:\n%s", page, dom)
+		}
+	}
+	counts := []string{`data-count="running">1<`, `data-count="pending">2<`, `data-count="total">3<`}
+	check("exec/fan:n1", append([]string{`data-map-run="` + run + `"`, `href="#/maprun/` + run + `"`, "Map Runs"}, counts...)...)
+	check("maprun/"+run, append([]string{"Map Run ", "Each", `href="#/exec/fan:n1"`, kidLink, "Child executions"}, counts...)...)
+	check("exec/"+strings.Replace(kid, "/", "%2F", 1), "Started by", `href="#/exec/fan:n1"`, `href="#/maprun/`+run+`"`,
+		`data-state="Hold"`, "WaitStateEntered")
+}

@@ -1,7 +1,9 @@
 // app.js: the sfn console. Hash routes:
 //   #/                 state machines and executions
 //   #/sm/NAME[/V]      one state machine (version V) as a graph, its executions
-//   #/exec/ID          one execution: graph coloured by its history, history table
+//   #/exec/ID          one execution: graph coloured by its history, history table,
+//                      its parent and its Map Runs
+//   #/maprun/ID        one Map Run of a distributed Map: its counts and children
 // Every DOM node is built with textContent (never innerHTML), so names and
 // data from the API cannot inject markup.
 'use strict';
@@ -100,6 +102,7 @@
     let p;
     if (parts[0] === 'sm' && parts[1]) p = machinePage(parts[1], parts[2] ? Number(parts[2]) : 0);
     else if (parts[0] === 'exec' && parts[1]) p = executionPage(parts.slice(1).join('/'));
+    else if (parts[0] === 'maprun' && parts[1]) p = mapRunPage(parts[1]);
     else p = homePage();
     p.catch(fail);
   }
@@ -121,10 +124,17 @@
       h('thead', {}, h('tr', {}, h('th', {}, 'Execution'), h('th', {}, 'State machine'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Duration'))),
       h('tbody', {}, rows.map((x) => h('tr', { 'data-status': x.status },
         h('td', {}, h('a', { href: '#/exec/' + enc(x.executionId) }, x.name)),
-        h('td', {}, h('a', { href: '#/sm/' + enc(x.stateMachine) + '/' + x.version }, x.stateMachine), h('span', { class: 'muted' }, ' v' + x.version)),
+        h('td', {}, machineLink(x.stateMachine, x.version), h('span', { class: 'muted' }, ' v' + x.version)),
         h('td', {}, badge(x.status)),
         h('td', {}, fmtTime(x.startedAt)),
         h('td', {}, since(x.startedAt, x.stoppedAt))))));
+  }
+
+  // machineLink links a state machine's page; a Map Run child's machine
+  // (<state machine>/<label>) links its parent state machine's.
+  function machineLink(sm, version) {
+    const top = String(sm).split('/')[0];
+    return h('a', { href: '#/sm/' + enc(top) + '/' + version }, sm);
   }
 
   // executionsPanel lists executions with a status filter and paging,
@@ -203,14 +213,55 @@
       h('td', { class: 'details' }, details, dataBlock('input', e.input), dataBlock('parameters', e.parameters), dataBlock('output', e.output)));
   }
 
+  // processorOf finds, in a definition, the processor of the distributed
+  // Map a Map Run child runs: the Map whose Label is label (or the only
+  // unlabelled distributed Map, whose runs are labelled with their id).
+  function processorOf(def, label) {
+    const maps = [];
+    (function walk(m) {
+      for (const name in (m && m.States) || {}) {
+        const st = m.States[name];
+        const proc = st.ItemProcessor || st.Iterator;
+        if (st.Type === 'Map' && proc && proc.ProcessorConfig && proc.ProcessorConfig.Mode === 'DISTRIBUTED') maps.push(st);
+        (st.Branches || []).forEach(walk);
+        if (proc) walk(proc);
+      }
+    })(def);
+    const m = maps.find((x) => x.Label === label) || (maps.filter((x) => !x.Label).length === 1 ? maps.find((x) => !x.Label) : null);
+    return m ? m.ItemProcessor || m.Iterator : null;
+  }
+
+  const countNames = ['pending', 'running', 'succeeded', 'failed', 'timedOut', 'aborted', 'total'];
+  const countHead = () => countNames.map((k) => h('th', { class: 'num' }, k === 'timedOut' ? 'timed out' : k));
+  const countCells = (c) => countNames.map((k) => h('td', { class: 'num', 'data-count': k }, String((c || {})[k] || 0)));
+
+  // mapRunsTable shows Map Runs with their children counted by status.
+  function mapRunsTable(runs) {
+    return h('table', { class: 'list map-runs' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Map Run'), h('th', {}, 'Status'), countHead(), h('th', {}, 'Started'), h('th', {}, 'Duration'))),
+      h('tbody', {}, runs.map((m) => h('tr', { 'data-map-run': m.id },
+        h('td', {}, h('a', { href: '#/maprun/' + enc(m.id) }, m.label), h('span', { class: 'muted' }, ' ' + m.id.slice(0, 8))),
+        h('td', {}, badge(m.status)), countCells(m.executionCounts),
+        h('td', {}, fmtTime(m.startedAt)), h('td', {}, since(m.startedAt, m.stoppedAt))))));
+  }
+
   async function executionPage(id) {
     let ex = await api('/executions/' + enc(id));
     let def = null;
     try {
-      def = (await api('/state-machines/' + enc(ex.stateMachine) + '/versions/' + ex.version)).definition;
+      const [sm, label] = String(ex.stateMachine).split('/');
+      def = (await api('/state-machines/' + enc(sm) + '/versions/' + ex.version)).definition;
+      if (label !== undefined) def = processorOf(def, label); // a Map Run child runs the Map's processor
     } catch (err) {
       if (err instanceof APIError && err.status === 401) throw err;
     }
+    const runsBox = h('div', {});
+    async function loadRuns() {
+      const r = await api('/executions/' + enc(id) + '/map-runs');
+      const runs = r.mapRuns || [];
+      runsBox.replaceChildren(...(runs.length ? [h('section', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', {}, 'Map Runs')), mapRunsTable(runs))] : []));
+    }
+    try { await loadRuns(); } catch (err) { if (err instanceof APIError && err.status === 401) throw err; }
     const head = h('div', { class: 'exec-head' });
     const svg = def ? SFNGraph.draw(def) : null;
     const rows = h('tbody', {});
@@ -234,7 +285,9 @@
       // replaceChildren would print a null as "null": drop them first.
       head.replaceChildren(...[
         h('h2', {}, ex.name, ' ', badge(ex.status)),
-        h('p', {}, h('a', { href: '#/sm/' + enc(ex.stateMachine) + '/' + ex.version }, ex.stateMachine), ' v' + ex.version,
+        ex.parentExecutionId ? h('p', { class: 'parent' }, 'Started by ', h('a', { href: '#/exec/' + enc(ex.parentExecutionId) }, ex.parentExecutionId),
+          ex.mapRunArn ? [' · Map Run ', h('a', { href: '#/maprun/' + enc(ex.mapRunArn.split(':').pop()) }, ex.mapRunArn.split(':').slice(-2).join(':'))] : '') : null,
+        h('p', {}, machineLink(ex.stateMachine, ex.version), ' v' + ex.version,
           ' · started ' + fmtTime(ex.startedAt), ex.stoppedAt ? ' · stopped ' + fmtTime(ex.stoppedAt) : '',
           ' · ' + since(ex.startedAt, ex.stoppedAt), ex.redriveCount ? ' · redriven ' + ex.redriveCount + '×' : ''),
         ex.error ? h('p', { class: 'exec-error' }, h('b', {}, ex.error), ex.cause ? ': ' + ex.cause : '') : null,
@@ -272,18 +325,61 @@
       svg ? h('div', { class: 'graph-box' }, svg) : h('p', { class: 'muted' }, 'The definition of this version is gone; the history is below.'),
       h('ul', { class: 'legend' }, ['notreached', 'running', 'succeeded', 'retried', 'caught', 'failed', 'aborted'].map((s) =>
         h('li', { class: 'st-' + s }, h('i', {}), s === 'notreached' ? 'not reached' : s)))),
+    runsBox,
     h('section', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', {}, 'History'), filterNote),
       h('table', { class: 'list history' },
         h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'Time'), h('th', {}, 'Event'), h('th', {}, 'State'), h('th', {}, 'Details'))),
         rows)));
     drawHead();
     if (svg) SFNGraph.paint(svg, SFNGraph.statuses([], ex.status));
-    live = follow(id, add, async () => {
+    const followed = follow(id, add, async () => {
       try { ex = await api('/executions/' + enc(id)); } catch (_) { return false; }
       drawHead();
       if (svg) SFNGraph.paint(svg, SFNGraph.statuses(events, ex.status));
       return ex.status !== 'RUNNING';
     }, () => (events.length ? events[events.length - 1].id : 0));
+    // The Map Runs' counts move without events in this history.
+    const runs = every(3000, () => (ex.status === 'RUNNING' || runsBox.querySelector('.b-running') ? loadRuns() : null));
+    live = { stop() { followed.stop(); runs.stop(); } };
+  }
+
+  // ---- one Map Run ---------------------------------------------------------
+  async function mapRunPage(id) {
+    const head = h('div', {});
+    const box = h('div', { class: 'panel-body' });
+    const more = h('button', { type: 'button', hidden: true, onclick: () => loadKids(more.dataset.cursor) }, 'More');
+    let kids = [];
+    let m = null;
+    async function loadRun() {
+      m = await api('/map-runs/' + enc(id));
+      const conc = m.maxConcurrency ? String(m.maxConcurrency) : 'no limit';
+      head.replaceChildren(
+        h('h2', {}, 'Map Run ', m.label, ' ', badge(m.status)),
+        h('p', {}, 'Of ', h('a', { href: '#/exec/' + enc(m.executionId) }, m.executionId), ' · children run ', m.childStateMachine,
+          ' · started ' + fmtTime(m.startedAt), m.stoppedAt ? ' · stopped ' + fmtTime(m.stoppedAt) : '', ' · ' + since(m.startedAt, m.stoppedAt)),
+        h('p', { class: 'muted' }, 'max concurrency ' + conc + ' · tolerated failures ' + m.toleratedFailurePercentage + '% or ' + m.toleratedFailureCount,
+          ' · ', m.arn),
+        h('table', { class: 'list counts' }, h('thead', {}, h('tr', {}, h('th', {}, ''), countHead())),
+          h('tbody', {}, h('tr', {}, h('td', {}, 'child executions'), countCells(m.executionCounts)))));
+    }
+    async function loadKids(cursor) {
+      const q = new URLSearchParams({ limit: '100' });
+      if (cursor) q.set('cursor', cursor);
+      const r = await api('/map-runs/' + enc(id) + '/executions?' + q);
+      kids = cursor ? kids.concat(r.executions || []) : r.executions || [];
+      box.replaceChildren(kids.length ? executionsTable(kids) : h('p', { class: 'muted' }, 'No child executions started yet.'));
+      more.hidden = !r.nextCursor;
+      more.dataset.cursor = r.nextCursor || '';
+    }
+    await loadRun();
+    await loadKids();
+    main.replaceChildren(h('section', { class: 'panel' }, head),
+      h('section', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', {}, 'Child executions')), box, more));
+    live = every(3000, async () => {
+      if (m.status !== 'RUNNING') return;
+      await loadRun();
+      if (!more.dataset.cursor) await loadKids();
+    });
   }
 
   // follow reads the execution's Server-Sent Events with fetch (so that the
