@@ -302,7 +302,9 @@ func TestConsoleMapRunsInChromium(t *testing.T) {
 	var runs struct{ MapRuns []struct{ ID string } }
 	untilJSON(t, srv, "/v1/executions/fan:n1/map-runs", &runs, func() bool { return len(runs.MapRuns) == 1 })
 	run := runs.MapRuns[0].ID
-	var kids struct{ Executions []struct{ ExecutionID string } }
+	var kids struct {
+		Executions []struct{ ExecutionID string }
+	}
 	untilJSON(t, srv, "/v1/map-runs/"+run+"/executions", &kids, func() bool { return len(kids.Executions) == 1 })
 	kid := kids.Executions[0].ExecutionID // fan/Each:<uuid>
 	kidLink := `href="#/exec/` + strings.Replace(kid, "/", "%2F", 1) + `"`
