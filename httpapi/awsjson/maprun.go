@@ -8,6 +8,7 @@ package awsjson
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -15,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/sfn-project/sfn/dsl/arn"
+	"github.com/sfn-project/sfn/dsl/value"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store"
 )
@@ -304,4 +306,112 @@ func (s *Server) listMapRunExecutions(ctx context.Context, mapRunArn, status, re
 		out.NextToken = s.sealToken(kind, strconv.Itoa(next))
 	}
 	return out, nil
+}
+
+// describeMapRunChildMachine is DescribeStateMachineForExecution of a Map
+// Run's child: its state machine is the Map's item processor, in the
+// revision of the parent's state machine the child runs, named
+// <state machine>/<label>, with the run's label and ARN.
+func (s *Server) describeMapRunChildMachine(ctx context.Context, ex *interpreter.Execution) (any, error) {
+	parent, label, _ := strings.Cut(ex.StateMachine, "/")
+	sm, err := s.eng.Store().GetStateMachineVersion(ctx, parent, ex.Version)
+	if err != nil {
+		return nil, err
+	}
+	mc, err := s.meta.Machine(ctx, parent)
+	if err != nil {
+		return nil, err
+	}
+	def, ok := processorText(definitionText(sm), label)
+	if !ok {
+		return nil, fmt.Errorf("execution %s: no distributed Map labelled %q in %s revision %d", ex.ID, label, parent, ex.Version)
+	}
+	return struct {
+		StateMachineArn      string          `json:"stateMachineArn"`
+		Name                 string          `json:"name"`
+		Definition           string          `json:"definition"`
+		RoleArn              string          `json:"roleArn"`
+		UpdateDate           *Epoch          `json:"updateDate"`
+		LoggingConfiguration json.RawMessage `json:"loggingConfiguration"`
+		TracingConfiguration json.RawMessage `json:"tracingConfiguration"`
+		MapRunArn            string          `json:"mapRunArn"`
+		Label                string          `json:"label"`
+	}{s.space.StateMachine(ex.StateMachine), ex.StateMachine, def, s.roleArn(mc), epoch(sm.UpdatedAt),
+		logging(mc), tracing(mc), s.childMapRunARN(ex), label}, nil
+}
+
+// processorText finds, in a definition's JSON text, the item processor
+// (ItemProcessor, or the legacy Iterator) of the distributed Map whose
+// Label is label, or of the only distributed Map without a Label (its
+// runs are labelled with their ids), and returns it as JSON text, keys in
+// their order.
+func processorText(def, label string) (string, bool) {
+	root, err := value.DecodeString(def)
+	if err != nil {
+		return "", false
+	}
+	var labelled, unlabelled []value.Value
+	var walk func(m value.Value)
+	walk = func(m value.Value) {
+		obj, _ := m.(*value.Object)
+		if obj == nil {
+			return
+		}
+		states, _ := obj.Get("States")
+		so, _ := states.(*value.Object)
+		if so == nil {
+			return
+		}
+		for _, member := range so.Members() {
+			st, _ := member.Value.(*value.Object)
+			if st == nil {
+				continue
+			}
+			if branches, ok := st.Get("Branches"); ok {
+				if bs, ok := branches.([]value.Value); ok {
+					for _, b := range bs {
+						walk(b)
+					}
+				}
+			}
+			proc, ok := st.Get("ItemProcessor")
+			if !ok {
+				proc, ok = st.Get("Iterator")
+			}
+			if !ok {
+				continue
+			}
+			walk(proc)
+			po, _ := proc.(*value.Object)
+			if po == nil || !distributed(po) {
+				continue
+			}
+			switch l, has := st.Get("Label"); {
+			case !has:
+				unlabelled = append(unlabelled, proc)
+			case l == label:
+				labelled = append(labelled, proc)
+			}
+		}
+	}
+	walk(root)
+	switch {
+	case len(labelled) == 1:
+		return value.MarshalString(labelled[0]), true
+	case len(labelled) == 0 && len(unlabelled) == 1:
+		return value.MarshalString(unlabelled[0]), true
+	}
+	return "", false
+}
+
+// distributed reports whether an item processor's ProcessorConfig.Mode
+// is DISTRIBUTED.
+func distributed(proc *value.Object) bool {
+	cfg, _ := proc.Get("ProcessorConfig")
+	co, _ := cfg.(*value.Object)
+	if co == nil {
+		return false
+	}
+	mode, _ := co.Get("Mode")
+	return mode == "DISTRIBUTED"
 }

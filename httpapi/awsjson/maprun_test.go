@@ -136,6 +136,17 @@ func sdkMapRuns(t *testing.T, e *sdkEnv) {
 	if dk := e.describe(t, aws.ToString(kid.ExecutionArn)); aws.ToString(dk.MapRunArn) != runArn || aws.ToString(dk.StateMachineArn) != prefixARN+"stateMachine:dm/L" {
 		t.Errorf("DescribeExecution of the child: mapRunArn %q, stateMachineArn %q", aws.ToString(dk.MapRunArn), aws.ToString(dk.StateMachineArn))
 	}
+	// Its state machine is the Map's item processor, named <sm>/<label>.
+	dm, err := c.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: kid.ExecutionArn})
+	if err != nil {
+		t.Fatalf("DescribeStateMachineForExecution of the child: %v", err)
+	}
+	if aws.ToString(dm.StateMachineArn) != prefixARN+"stateMachine:dm/L" || aws.ToString(dm.Name) != "dm/L" || aws.ToString(dm.Label) != "L" ||
+		aws.ToString(dm.MapRunArn) != runArn || !strings.HasPrefix(aws.ToString(dm.Definition), `{"ProcessorConfig":{"Mode":"DISTRIBUTED"`) ||
+		!strings.Contains(aws.ToString(dm.Definition), `"StartAt":"P"`) || aws.ToString(dm.RoleArn) != testRole {
+		t.Errorf("DescribeStateMachineForExecution of the child: %s %s %s %s %s %s", aws.ToString(dm.StateMachineArn), aws.ToString(dm.Name),
+			aws.ToString(dm.Label), aws.ToString(dm.MapRunArn), aws.ToString(dm.Definition), aws.ToString(dm.RoleArn))
+	}
 	if dp := e.describe(t, parent); dp.MapRunArn != nil {
 		t.Errorf("the parent has mapRunArn %q", aws.ToString(dp.MapRunArn))
 	}
@@ -276,6 +287,15 @@ func sdkMapRunPagesAndFailures(t *testing.T, e *sdkEnv) {
 	}
 	if id := b[strings.LastIndex(b, ":")+1:]; b != prefixARN+"mapRun:two/"+id+":"+id {
 		t.Errorf("second run %s, want mapRun:two/<id>:<id>", b)
+	}
+	// A child of the run without a Label runs the unlabelled Map's processor.
+	kids, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: aws.String(b)})
+	if err != nil || len(kids.Executions) != 2 {
+		t.Fatalf("children of %s: %v %+v", b, err, kids)
+	}
+	dm, err := c.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: kids.Executions[0].ExecutionArn})
+	if err != nil || !strings.Contains(aws.ToString(dm.Definition), `"StartAt":"Q"`) {
+		t.Fatalf("DescribeStateMachineForExecution of an unlabelled run's child: %v %+v", err, dm)
 	}
 	_, err = c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: aws.String(two), NextToken: aws.String("bogus")})
 	wantCode(t, err, "InvalidToken")

@@ -468,6 +468,9 @@ func (s *Server) describeStateMachineForExecution(ctx context.Context, c *call) 
 	if err != nil {
 		return nil, err
 	}
+	if s.childMapRunARN(ex) != "" {
+		return s.describeMapRunChildMachine(ctx, ex) // maprun.go
+	}
 	sm, err := s.eng.Store().GetStateMachineVersion(ctx, ex.StateMachine, ex.Version)
 	if err != nil {
 		return nil, err
