@@ -457,7 +457,10 @@ func (s *Server) resolveHistory(ctx context.Context, id string, page []*storedEv
 	for _, ev := range page {
 		switch ev.Type {
 		case "ExecutionStarted":
-			mc, err := s.meta.Machine(ctx, smName)
+			// A Map Run child's state machine (<sm>/<label>) is its
+			// parent's processor, with its parent's role.
+			top, _, _ := strings.Cut(smName, "/")
+			mc, err := s.meta.Machine(ctx, top)
 			if err != nil {
 				return nil, err
 			}

@@ -136,6 +136,11 @@ func sdkMapRuns(t *testing.T, e *sdkEnv) {
 	if dk := e.describe(t, aws.ToString(kid.ExecutionArn)); aws.ToString(dk.MapRunArn) != runArn || aws.ToString(dk.StateMachineArn) != prefixARN+"stateMachine:dm/L" {
 		t.Errorf("DescribeExecution of the child: mapRunArn %q, stateMachineArn %q", aws.ToString(dk.MapRunArn), aws.ToString(dk.StateMachineArn))
 	}
+	kh, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: kid.ExecutionArn})
+	if err != nil || len(kh.Events) == 0 || kh.Events[0].Type != types.HistoryEventTypeExecutionStarted ||
+		aws.ToString(kh.Events[0].ExecutionStartedEventDetails.RoleArn) != testRole {
+		t.Fatalf("GetExecutionHistory of the child: %v %+v", err, kh)
+	}
 	// Its state machine is the Map's item processor, named <sm>/<label>.
 	dm, err := c.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: kid.ExecutionArn})
 	if err != nil {
