@@ -194,7 +194,12 @@ func sameAttempt(rec *store.Execution, link *parentLink) bool {
 		return false
 	}
 	p := h.Parent
-	return p.ID == link.ID && p.Thread == link.Thread && p.ScheduledID == link.ScheduledID && p.Run == link.Run && p.Index == link.Index
+	if link.Run != "" {
+		// A Map Run's child: the same run and item, whatever redrives of
+		// the parent changed about the thread and the run's start event.
+		return p.ID == link.ID && p.Run == link.Run && p.Index == link.Index
+	}
+	return p.ID == link.ID && p.Thread == link.Thread && p.ScheduledID == link.ScheduledID
 }
 
 // childEnd is what the parent is told: the child's record as it ended.

@@ -507,10 +507,7 @@ func (e *Engine) startMapRunChild(ctx context.Context, l childLaunch) error {
 			return nil // it tells the parent when it ends
 		}
 		if rec.Status != store.StatusSucceeded && rec.RedriveCount < l.Redriven {
-			if _, err := e.RedriveExecution(ctx, rec.ID); err != nil && !errors.Is(err, ErrNotRedrivable) {
-				return err
-			}
-			return nil
+			return e.redriveMapRunChild(ctx, rec.ID, &link)
 		}
 		return e.tellMapRun(ctx, &link, rec)
 	case errors.Is(err, ErrPayloadTooLarge):
@@ -522,6 +519,31 @@ func (e *Engine) startMapRunChild(ctx context.Context, l childLaunch) error {
 	}
 	failed := &store.Execution{ID: l.Machine + ":" + l.Name, Name: l.Name, Status: store.StatusFailed, Error: fe.Name, Cause: fe.Cause}
 	return e.tellMapRun(ctx, &link, failed)
+}
+
+// redriveMapRunChild redrives a Map Run child that did not succeed, for a
+// redrive of its parent: its link becomes the parent's new one (the Map's
+// thread and start event), so that its new end reaches the run again.
+func (e *Engine) redriveMapRunChild(ctx context.Context, id string, link *parentLink) error {
+	var refused error
+	_, _, err := e.modify(ctx, id, func(r *run) bool {
+		if refused = r.redrive(""); refused != nil {
+			return false
+		}
+		l := *link
+		r.hdr.Parent = &l
+		return true
+	})
+	if err == nil && refused != nil {
+		// Not redrivable (its history is full, or redriven too often): it
+		// ends the parent's wait as it is.
+		rec, gerr := e.store.GetExecution(ctx, id)
+		if gerr != nil {
+			return gerr
+		}
+		return e.tellMapRun(ctx, link, rec)
+	}
+	return err
 }
 
 // tellMapRun commits a Map Run child's end on its parent.

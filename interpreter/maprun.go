@@ -279,9 +279,12 @@ func (e *Engine) UpdateMapRun(ctx context.Context, id string, u MapRunUpdate) (*
 		}
 		r.touch(t)
 		v := r.mapRunView(t, cw, MapRunRunning)
-		view = &v
-		r.runDocs = append(r.runDocs, v)
 		r.recheckMapRun(t, s)
+		if t.Children == cw {
+			v = r.mapRunView(t, cw, MapRunRunning) // with the children it started
+			r.runDocs = append(r.runDocs, v)
+		}
+		view = &v
 		return true
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"hash/fnv"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -26,6 +27,9 @@ type ownership struct {
 
 	mu   sync.RWMutex
 	held map[int]int64 // partition -> fence
+
+	// live are the nodes the last heartbeat saw (balanceLeases' own).
+	live []string
 }
 
 // fence returns this node's fencing token for an execution's partition, or
@@ -118,6 +122,7 @@ func (e *Engine) balanceLeases(ctx context.Context) {
 		} else if len(live) > 0 {
 			nodes = live
 			e.noteOlderNodes(older)
+			e.noteGoneNodes(live)
 		}
 	}
 	held := o.partitions()
@@ -162,6 +167,33 @@ func (e *Engine) balanceLeases(ctx context.Context) {
 				o.mu.Unlock()
 			}
 		}
+	}
+}
+
+// noteGoneNodes re-checks the in-flight work of the partitions this node
+// holds when a node it saw alive is gone. A node that is not a
+// partition's holder commits there too (a task's answer, a child's end
+// told to its parent) and then performs what its commit left to do: a
+// task call, the start of a Map Run's children. Had it died in between,
+// nobody would take that over, since the partition's holder is alive:
+// recovering the held partitions again makes those calls and starts
+// again (at least once; starts are found by name).
+func (e *Engine) noteGoneNodes(live []string) {
+	o := e.own
+	before := o.live
+	o.live = live
+	gone := false
+	for _, n := range before {
+		if _, found := slices.BinarySearch(live, n); !found {
+			gone = true
+			e.log.Info("a node is gone: re-checking the in-flight work of the partitions held here", slog.String("node", n))
+		}
+	}
+	if !gone {
+		return
+	}
+	for _, p := range o.partitions() {
+		e.recovery.add(p)
 	}
 }
 

@@ -44,6 +44,7 @@ type serveOptions struct {
 	redisCluster                     bool
 	httpAllow                        []string
 	connections                      string
+	objectStores                     string
 	node                             string
 	retention                        time.Duration
 	maxTaskCalls                     int
@@ -95,6 +96,7 @@ line wins over it. A variable whose value does not parse is a usage error.`,
 	f.StringVar(&o.redisPrefix, "redis-prefix", env.str("SFN_REDIS_PREFIX", "sfn"), "prefix of every Redis key (env SFN_REDIS_PREFIX)")
 	f.BoolVar(&o.redisCluster, "redis-cluster", env.boolean("SFN_REDIS_CLUSTER"), "use Redis Cluster, also chosen when --redis-url lists several nodes (env SFN_REDIS_CLUSTER: true, false, 1 or 0)")
 	f.StringSliceVar(&o.httpAllow, "http-allow", env.list("SFN_HTTP_ALLOW"), "hosts (name, *.domain) or CIDRs HTTP tasks may call (env SFN_HTTP_ALLOW, comma-separated); empty: all destinations. Always refused: link-local (169.254.0.0/16, fe80::/10) and cloud metadata endpoints (100.100.100.200, 168.63.129.16, 192.0.0.192, fd00:ec2::254, fd20:ce::254, metadata.google.internal…; see docs/tasks.md)")
+	f.StringVar(&o.objectStores, "object-stores", env.str("SFN_OBJECT_STORES", ""), "JSON file of the S3-compatible object stores distributed Maps read items from (ItemReader) and write results to (ResultWriter), each with the bucket prefixes it may read and write (env SFN_OBJECT_STORES; format in docs/language.md)")
 	f.StringVar(&o.connections, "connections", env.str("SFN_CONNECTIONS", ""), "JSON file of named HTTP task connections, credentials for Authentication.ConnectionArn, each with \"endpoints\": [...] it may be used for (required; \"*\" for any destination) (env SFN_CONNECTIONS)")
 	f.DurationVar(&o.retention, "retention", env.duration("SFN_RETENTION", interpreter.DefaultRetention), "how long finished executions and their history are kept (env SFN_RETENTION); a negative value keeps them forever")
 	f.IntVar(&o.maxTaskCalls, "max-task-calls", env.count("SFN_MAX_TASK_CALLS"), fmt.Sprintf("task calls (handlers, HTTP) this node makes at once; more wait their turn, in order (env SFN_MAX_TASK_CALLS); 0: the default, %d", interpreter.DefaultMaxTaskCalls))
@@ -265,9 +267,13 @@ func newServedEngine(o *serveOptions, st store.Store, space arn.Space, log *slog
 	timed := m.WrapStore(st)
 	leaser, _ := timed.(store.Leaser)
 	nodes, _ := timed.(store.NodeRegistry)
+	items, err := objectStores(o, httpClient)
+	if err != nil {
+		return nil, err
+	}
 	engine := interpreter.New(interpreter.Config{Store: timed, Logger: log, Observer: m, LogData: o.logData,
 		HTTP: httpClient, Leaser: leaser, Nodes: nodes, Node: o.node, Retention: o.retention, MaxTaskCalls: o.maxTaskCalls,
-		Space: space})
+		Space: space, ItemIO: items, ResolveMachine: machineResolver(awsmeta.New(timed), space)})
 	// The open-executions gauge is read from the store; only the maintainer
 	// (the holder of partition 0) exports it, so a sum over nodes stays right.
 	open, err := m.WatchOpen(metrics.OpenConfig{Store: timed, Logger: log, Export: engine.Maintainer})

@@ -611,3 +611,19 @@ func get[T any](o *value.Object, path ...string) (T, bool) {
 	t, ok := cur.(T)
 	return t, ok
 }
+
+// Get streams the body of a GET under the same policy as Invoke's calls
+// (the allow-list, the denied addresses, redirects), for a distributed
+// Map's ItemReader on an HTTPS URL: the caller reads the body as it comes
+// (it may be far larger than a task's response) and closes it. The
+// request has no deadline but ctx's.
+func (c *Client) Get(ctx context.Context, url string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.hostAllowed(req.URL.Hostname()); err != nil {
+		return nil, err
+	}
+	return c.http.Do(req)
+}
