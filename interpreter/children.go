@@ -54,10 +54,19 @@ type parentLink struct {
 // waits reports whether the parent waits to be told of the child's end.
 func (l *parentLink) waits() bool { return l != nil && (l.Sync > 0 || l.Run != "") }
 
-// owedToParent reports whether the run is a child whose end its parent is
-// still to be told of.
+// owedToParent reports whether the run is a .sync child whose end its
+// parent is still to be told of: its outbox entry. A Map Run's child needs
+// none: its run keeps it among the children running until told, and
+// whoever recovers the parent starts those again, which finds an ended
+// child and tells its end (startMapRunChild).
 func (r *run) owedToParent() bool {
-	return r.status != store.StatusRunning && r.hdr.Parent.waits() && !r.hdr.Notified
+	p := r.hdr.Parent
+	return r.status != store.StatusRunning && p != nil && p.Sync > 0 && p.Run == "" && !r.hdr.Notified
+}
+
+// endsRunChild reports whether the step ended a Map Run's child.
+func (r *run) endsRunChild() bool {
+	return r.status != store.StatusRunning && r.hdr.Parent != nil && r.hdr.Parent.Run != ""
 }
 
 // MachineRef is a state machine a startExecution task names, resolved.
@@ -301,6 +310,9 @@ func (e *Engine) deliver(ctx context.Context, id string) error {
 	}
 	if rec.Status == store.StatusRunning || !h.Parent.waits() || h.Notified {
 		return nil
+	}
+	if h.Parent.Run != "" {
+		return e.tellMapRun(ctx, h.Parent, rec) // no outbox entry to clear
 	}
 	link := h.Parent
 	if err := e.tellParent(ctx, link, rec); err != nil && !errors.Is(err, store.ErrNotFound) {

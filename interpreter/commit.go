@@ -228,7 +228,8 @@ type effects struct {
 	calls      []taskCall           // calls the step scheduled (those also withdrawn excluded)
 	activities []store.ActivityTask // queued by the step
 	due        time.Time            // when the execution is due next (zero: never)
-	deliver    bool                 // a child that ended: tell its parent (children.go)
+	deliver    bool                 // a .sync child that ended: tell its parent (children.go)
+	runChild   *store.Execution     // a Map Run's child that ended: tell its run
 	stopKids   []string             // child executions to stop
 	launches   []childLaunch        // Map Run children to start
 	reads      []itemsRead          // Map Run items to read
@@ -249,6 +250,9 @@ func (r *run) effects(rec *store.Execution) effects {
 		launches: r.launches, runDocs: r.runDocs, reads: r.reads, writes: r.writes}
 	if r.rep.on {
 		eff.report = r.stepReport()
+	}
+	if r.endsRunChild() && len(r.events) > 0 {
+		eff.runChild = rec
 	}
 	if r.status != store.StatusRunning && len(r.events) > 0 {
 		eff.ended = &endedExecution{smName: r.smName, status: r.status, errName: r.errName, cause: r.cause, output: r.output}
@@ -289,6 +293,12 @@ func (e *Engine) afterCommit(eff effects) {
 	}
 	if eff.deliver {
 		e.deliverLater(eff.id)
+	}
+	if c := eff.runChild; c != nil {
+		var h header
+		if decodeHeader(c.Engine, &h) == nil && h.Parent != nil {
+			e.tellMapRunLater(h.Parent, c)
+		}
 	}
 	if len(eff.stopKids) > 0 {
 		e.stopChildren(eff.id, eff.stopKids)

@@ -26,6 +26,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sfn-project/sfn/dsl"
@@ -161,7 +162,14 @@ func (r *run) startDistributed(t *thread, s *dsl.State) {
 		}
 	}
 	run, k := r.newMapRun(t, s)
-	started := r.event(t.Prev, "MapRunStarted").str("mapRunArn", r.space.MapRun(r.smName, run.Label, run.ID)).endIn(t)
+	var started int64
+	if k == nil {
+		started = r.event(t.Prev, "MapRunStarted").str("mapRunArn", r.space.MapRun(r.smName, run.Label, run.ID)).endIn(t)
+	} else {
+		// The parent's redrive runs its run again (AWS's MapRunRedriven).
+		started = r.event(t.Prev, "MapRunRedriven").str("mapRunArn", r.space.MapRun(r.smName, run.Label, run.ID)).
+			int("redriveCount", int64(run.Redriven)).endIn(t)
+	}
 	cw := &childrenWait{StartedID: started, MaxConc: plan.MaxConcurrency, TolPct: plan.TolerancePercent, HasPct: plan.HasPercent,
 		TolCount: plan.ToleranceCount, HasCount: plan.HasCount, LastEvent: started, Run: run}
 	if read == nil {
@@ -509,7 +517,8 @@ func (e *Engine) startMapRunChild(ctx context.Context, l childLaunch) error {
 		if rec.Status != store.StatusSucceeded && rec.RedriveCount < l.Redriven {
 			return e.redriveMapRunChild(ctx, rec.ID, &link)
 		}
-		return e.tellMapRun(ctx, &link, rec)
+		e.tellMapRunLater(&link, rec)
+		return nil
 	case errors.Is(err, ErrPayloadTooLarge):
 		fe = failure.Newf(failure.DataLimitExceeded, "The input of the Map Run's child %d is larger than the maximum of %d bytes", link.Index, e.cfg.Limits.MaxPayload)
 	case errors.Is(err, store.ErrAlreadyExists):
@@ -518,7 +527,89 @@ func (e *Engine) startMapRunChild(ctx context.Context, l childLaunch) error {
 		return err
 	}
 	failed := &store.Execution{ID: l.Machine + ":" + l.Name, Name: l.Name, Status: store.StatusFailed, Error: fe.Name, Cause: fe.Cause}
-	return e.tellMapRun(ctx, &link, failed)
+	e.tellMapRunLater(&link, failed)
+	return nil
+}
+
+// runInbox gathers the ends of Map Run children that this node is to tell
+// their parents, by parent: one commit on a parent tells it every end
+// gathered meanwhile, so that a run's children ending at once cost their
+// parent a few commits, not one each (which would queue on its record).
+type runInbox struct {
+	mu sync.Mutex
+	// pending: the ends waiting, by parent; a parent is present while a
+	// worker tells it (its slice may be empty).
+	pending map[string][]childEnd
+}
+
+type childEnd struct {
+	link parentLink
+	rec  *store.Execution
+}
+
+// tellMapRunLater tells a Map Run child's end to its parent, in the
+// background, gathered with the other ends for that parent.
+func (e *Engine) tellMapRunLater(link *parentLink, rec *store.Execution) {
+	in := &e.inbox
+	in.mu.Lock()
+	if in.pending == nil {
+		in.pending = map[string][]childEnd{}
+	}
+	q, busy := in.pending[link.ID]
+	in.pending[link.ID] = append(q, childEnd{link: *link, rec: rec})
+	in.mu.Unlock()
+	if busy {
+		return // its worker takes it with the next batch
+	}
+	e.wg.Add(1)
+	e.workers.run(func() {
+		defer e.wg.Done()
+		e.drainInbox(link.ID)
+	})
+}
+
+// drainInbox tells parent the ends gathered for it until none is left,
+// each batch until it sticks or the engine stops.
+func (e *Engine) drainInbox(parent string) {
+	in := &e.inbox
+	backoff := 50 * time.Millisecond
+	var batch []childEnd
+	for {
+		in.mu.Lock()
+		batch = append(batch, in.pending[parent]...)
+		if len(batch) == 0 {
+			delete(in.pending, parent)
+			in.mu.Unlock()
+			return
+		}
+		in.pending[parent] = []childEnd{}
+		in.mu.Unlock()
+		_, _, err := e.modify(e.ctx, parent, func(r *run) bool {
+			any := false
+			for i := range batch {
+				if r.mapRunChildEnded(&batch[i].link, batch[i].rec) {
+					any = true
+				}
+			}
+			return any
+		})
+		if err == nil || errors.Is(err, store.ErrNotFound) {
+			batch, backoff = batch[:0], 50*time.Millisecond
+			continue
+		}
+		if e.ctx.Err() != nil {
+			in.mu.Lock()
+			delete(in.pending, parent)
+			in.mu.Unlock()
+			return // whoever recovers the parent finds these ends
+		}
+		e.log.Warn("Map Run children's ends not told to their parent yet; retrying", slog.String("execution_id", parent), slog.Any("error", err))
+		select {
+		case <-e.ctx.Done():
+		case <-e.cfg.Clock.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
 }
 
 // redriveMapRunChild redrives a Map Run child that did not succeed, for a

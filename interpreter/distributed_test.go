@@ -52,10 +52,7 @@ func TestDistributedMapRunsChildren(t *testing.T) {
 	if !strings.HasPrefix(arn, "arn:aws:states:us-east-1:123456789012:mapRun:sm/L:") {
 		t.Fatalf("mapRunArn %q", arn)
 	}
-	m, err := f.eng.MapRun(f.ctx, arn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := endedRun(t, f.eng, arn)
 	if m.Status != interpreter.MapRunSucceeded || m.Total != 5 || m.Succeeded != 5 || m.Running != 0 || m.Pending != 0 || m.ExecutionID != ex.ID || m.MaxConcurrency != 2 {
 		t.Fatalf("Map Run %+v", m)
 	}
@@ -103,10 +100,7 @@ func TestDistributedMapTolerance(t *testing.T) {
 				t.Fatalf("%s %s %s, want %s %s", ex.Status, ex.Error, ex.Cause, tc.status, tc.errName)
 			}
 			h := f.history(ex.ID)
-			m, err := f.eng.MapRun(f.ctx, find(h, "MapRunStarted")[0].Fields["mapRunArn"].(string))
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := endedRun(t, f.eng, find(h, "MapRunStarted")[0].Fields["mapRunArn"].(string))
 			if tc.status == store.StatusSucceeded && (m.Failed != 2 || m.Succeeded != 2 || m.Status != interpreter.MapRunSucceeded) {
 				t.Errorf("Map Run %+v", m)
 			}
@@ -200,8 +194,17 @@ func TestDistributedMapRedrive(t *testing.T) {
 		t.Fatalf("calls per item %v", calls)
 	}
 	h := f.history(ex.ID)
-	if arns := find(h, "MapRunStarted"); len(arns) != 2 || arns[0].Fields["mapRunArn"] != arns[1].Fields["mapRunArn"] {
-		t.Fatalf("the redrive started another Map Run: %v", arns)
+	started, redriven := find(h, "MapRunStarted"), find(h, "MapRunRedriven")
+	if len(started) != 1 || len(redriven) != 1 || started[0].Fields["mapRunArn"] != redriven[0].Fields["mapRunArn"] || redriven[0].Fields["redriveCount"] != float64(1) {
+		t.Fatalf("the redrive did not run the same Map Run again (MapRunRedriven):\n%s", typesOf(h))
+	}
+	m := endedRun(t, f.eng, started[0].Fields["mapRunArn"].(string))
+	waitFor(t, "the Map Run's record of the redriven run", func() bool {
+		m, _ = f.eng.MapRun(f.ctx, m.ID)
+		return m.Status == interpreter.MapRunSucceeded
+	})
+	if m.RedriveCount != 1 || m.RedriveDate.IsZero() || m.Succeeded != 3 {
+		t.Fatalf("Map Run after the redrive %+v", m)
 	}
 }
 
@@ -430,4 +433,17 @@ func TestDistributedMapSurvivesANode(t *testing.T) {
 		t.Fatalf("only %d work calls for %d items", ran("A")+ran("B"), n)
 	}
 
+}
+
+// endedRun waits for a Map Run's record to say it ended: the record is
+// written after the parent's commit that ends the run.
+func endedRun(t *testing.T, eng *interpreter.Engine, arn string) *interpreter.MapRun {
+	t.Helper()
+	var m *interpreter.MapRun
+	waitFor(t, "the Map Run's record to say it ended", func() bool {
+		var err error
+		m, err = eng.MapRun(context.Background(), arn)
+		return err == nil && m.Status != interpreter.MapRunRunning
+	})
+	return m
 }

@@ -48,6 +48,10 @@ type MapRun struct {
 	ToleratedFailurePercentage float64 `json:"toleratedFailurePercentage"`
 	ToleratedFailureCount      int64   `json:"toleratedFailureCount"`
 	Express                    bool    `json:"express,omitempty"`
+	// RedriveCount counts the redrives of the parent that ran the run
+	// again (AWS's redriveCount); RedriveDate is the last one's time.
+	RedriveCount int       `json:"redriveCount,omitempty"`
+	RedriveDate  time.Time `json:"redriveDate,omitzero"`
 
 	// Counts of the children (each an item, or a batch of items): in all,
 	// not started yet, running, and ended by how.
@@ -69,7 +73,7 @@ func (r *run) mapRunView(t *thread, cw *childrenWait, status string) MapRun {
 	m := MapRun{ID: run.ID, ARN: r.space.MapRun(r.smName, run.Label, run.ID), Label: run.Label, ExecutionID: r.id,
 		StateMachine: r.smName, Machine: run.Machine, Thread: t.ID, Status: status, StartDate: run.StartedAt,
 		MaxConcurrency: cw.MaxConc, ToleratedFailurePercentage: cw.TolPct, ToleratedFailureCount: cw.TolCount,
-		Express: run.Express, Total: run.Total, Running: len(run.Running),
+		Express: run.Express, Total: run.Total, Running: len(run.Running), RedriveCount: run.Redriven,
 		Succeeded: run.Succeeded, Failed: run.Failed, TimedOut: run.TimedOut, Aborted: run.Aborted}
 	if status != MapRunRunning {
 		m.StopDate = r.now
@@ -117,8 +121,19 @@ func (e *Engine) recordMapRun(ctx context.Context, m MapRun) error {
 			return err
 		default:
 			var old MapRun
-			if json.Unmarshal(d.Data, &old) == nil && old.Status != MapRunRunning && m.Status == MapRunRunning {
-				return nil
+			if json.Unmarshal(d.Data, &old) == nil && old.Status != MapRunRunning && m.Status == MapRunRunning && m.RedriveCount <= old.RedriveCount {
+				return nil // the start's write came after the end's
+			}
+			if m.RedriveCount > old.RedriveCount && m.RedriveDate.IsZero() {
+				m.RedriveDate = time.Now().UTC()
+				if data, err = json.Marshal(m); err != nil {
+					return err
+				}
+			} else if m.RedriveCount == old.RedriveCount && m.RedriveDate.IsZero() {
+				m.RedriveDate = old.RedriveDate
+				if data, err = json.Marshal(m); err != nil {
+					return err
+				}
 			}
 		}
 		d.Data = data
@@ -147,10 +162,61 @@ func (e *Engine) MapRun(ctx context.Context, id string) (*MapRun, error) {
 		return &m, nil
 	}
 	live, err := e.liveMapRun(ctx, &m)
-	if err != nil || live == nil {
-		return &m, err
+	if err != nil {
+		return nil, err
+	}
+	if live == nil {
+		// The parent moved on and the run's last record is not written
+		// yet: its end is in the parent's history.
+		return e.endedFromHistory(ctx, &m)
 	}
 	return live, nil
+}
+
+// endedFromHistory settles a run's status from its parent's history: the
+// end event that follows its MapRunStarted (or MapRunRedriven) in the
+// Map's thread, which writes nothing in between. The counts stay the
+// record's until its last write lands.
+func (e *Engine) endedFromHistory(ctx context.Context, m *MapRun) (*MapRun, error) {
+	start := int64(-1)
+	for after := int64(0); ; {
+		page, err := e.store.History(ctx, store.HistoryQuery{ID: m.ExecutionID, After: after, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		for _, ev := range page {
+			after = ev.ID
+			var x struct {
+				Type string    `json:"type"`
+				Prev int64     `json:"previousEventId"`
+				ARN  string    `json:"mapRunArn"`
+				Time time.Time `json:"timestamp"`
+			}
+			if json.Unmarshal(ev.Data, &x) != nil {
+				continue
+			}
+			switch {
+			case (x.Type == "MapRunStarted" || x.Type == "MapRunRedriven") && x.ARN == m.ARN:
+				start = ev.ID
+			case x.Prev == start && start >= 0:
+				switch x.Type {
+				case "MapRunSucceeded":
+					m.Status = MapRunSucceeded
+				case "MapRunFailed":
+					m.Status = MapRunFailed
+				case "MapRunAborted":
+					m.Status = MapRunAborted
+				default:
+					continue
+				}
+				m.StopDate = x.Time
+				return m, nil
+			}
+		}
+		if len(page) < 1000 {
+			return m, nil
+		}
+	}
 }
 
 // liveMapRun reads a running Map Run's counts from its parent's thread;

@@ -201,6 +201,12 @@ type mapRunStartedDetails struct {
 	MapRunArn string `json:"mapRunArn"`
 }
 
+// mapRunRedrivenDetails is AWS's MapRunRedrivenEventDetails.
+type mapRunRedrivenDetails struct {
+	MapRunArn    string `json:"mapRunArn"`
+	RedriveCount int64  `json:"redriveCount"`
+}
+
 type executionRedrivenDetails struct {
 	RedriveCount int64 `json:"redriveCount"`
 }
@@ -265,6 +271,8 @@ func convertEvent(ev *storedEvent, includeData bool, hc *historyContext) (histor
 		out.Details = mapStateStartedDetails{Length: ev.Length}
 	case typ == "MapRunStarted":
 		out.Details = mapRunStartedDetails{MapRunArn: ev.MapRunArn}
+	case typ == "MapRunRedriven":
+		out.Details = mapRunRedrivenDetails{MapRunArn: ev.MapRunArn, RedriveCount: ev.RedriveCount}
 	case typ == "MapRunFailed":
 		// AWS's MapRunFailedEventDetails: error and cause, as the
 		// Execution… failures (a member sfn did not record is left out).

@@ -43,8 +43,8 @@ type mapRunCounts struct {
 	// ResultsWritten is the results kept: AWS's recording of a run
 	// without a ResultWriter counts the succeeded children.
 	ResultsWritten int `json:"resultsWritten"`
-	// A Map Run of sfn is never redriven itself (redriving its parent
-	// starts a new one): nothing waits for a redrive.
+	// A Map Run is redriven with its parent (MapRunRedriven), which
+	// redrives its children that did not succeed: none waits apart.
 	FailuresNotRedrivable int `json:"failuresNotRedrivable"`
 	PendingRedrive        int `json:"pendingRedrive"`
 }
@@ -61,6 +61,7 @@ type describeMapRunOut struct {
 	ItemCounts                 mapRunCounts `json:"itemCounts"`
 	ExecutionCounts            mapRunCounts `json:"executionCounts"`
 	RedriveCount               int          `json:"redriveCount"`
+	RedriveDate                *Epoch       `json:"redriveDate,omitempty"`
 }
 
 // mapRun reads the Map Run a mapRunArn member names: ResourceNotFound
@@ -125,7 +126,7 @@ func (s *Server) describeMapRun(ctx context.Context, c *call) (any, error) {
 	return describeMapRunOut{MapRunArn: s.mapRunARN(m), ExecutionArn: s.space.ExecutionOfID(m.ExecutionID), Status: m.Status,
 		StartDate: epoch(m.StartDate), StopDate: epoch(m.StopDate), MaxConcurrency: m.MaxConcurrency,
 		ToleratedFailurePercentage: m.ToleratedFailurePercentage, ToleratedFailureCount: m.ToleratedFailureCount,
-		ItemCounts: n, ExecutionCounts: n}, nil
+		ItemCounts: n, ExecutionCounts: n, RedriveCount: m.RedriveCount, RedriveDate: epoch(m.RedriveDate)}, nil
 }
 
 type mapRunItem struct {
