@@ -90,4 +90,3 @@ func objectStores(o *serveOptions, httpClient *httptask.Client) (*itemio.IO, err
 	}
 	return x, nil
 }
-
