@@ -196,6 +196,14 @@ const goldenARNIDsDef = `{"StartAt":"Hold","States":{
 		"Hold":{"Type":"Wait","Seconds":1,"Next":"Ids"},
 		"Ids":{"Type":"Pass","Parameters":{"execution.$":"$$.Execution.Id","stateMachine.$":"$$.StateMachine.Id","n.$":"$.n"},"End":true}}}`
 
+// goldenMapRunDef runs a distributed Map whose children wait (encoding
+// 4: the Map thread holds a Map Run).
+const goldenMapRunDef = `{"StartAt":"Each","States":{
+		"Each":{"Type":"Map","Label":"Golden","ItemsPath":"$.items","MaxConcurrency":2,"ResultPath":"$.results","End":true,
+			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"Pause","States":{
+				"Pause":{"Type":"Wait","Seconds":1,"Next":"Double"},
+				"Double":{"Type":"Task","Resource":"handler:double","End":true}}}}}}`
+
 // writeGoldenRecords runs the golden executions of the current encoding
 // and snapshots them mid-way: the Wait and the Map of encoding 1, an
 // execution with variables for encoding 2, and one whose context object
@@ -206,6 +214,27 @@ func writeGoldenRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	switch encodingVersion {
+	case encodingChildren:
+		// The parent alone, mid-run: its children are not in the golden
+		// record; the engine that resumes it starts the ones it had
+		// running again, under the same names.
+		snapshot(t, dir, "map-run", goldenMapRunDef, `{"items":[1,2,3,4,5,6]}`, `{"items":[1,2,3,4,5,6],"results":[2,4,6,8,10,12]}`,
+			func(st store.Store, id string) bool {
+				rec, _ := st.GetExecution(context.Background(), id)
+				if rec == nil {
+					return false
+				}
+				for _, th := range rec.Threads {
+					var x struct {
+						Children *struct{ Run *struct{ Succeeded int } }
+					}
+					if json.Unmarshal(th, &x) == nil && x.Children != nil && x.Children.Run != nil && x.Children.Run.Succeeded >= 2 {
+						return true
+					}
+				}
+				return false
+			})
+		return
 	case encodingARNIDs:
 		snapshot(t, dir, "arn-ids", goldenARNIDsDef, `{"n":1}`,
 			`{"execution":"arn:aws:states:us-east-1:123456789012:execution:golden-arn-ids:arn-ids","n":1,"stateMachine":"arn:aws:states:us-east-1:123456789012:stateMachine:golden-arn-ids"}`,

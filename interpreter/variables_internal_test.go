@@ -105,3 +105,46 @@ func TestVariablesTotalLimit(t *testing.T) {
 		t.Fatalf("41 × 256 KiB: %v, want States.DataLimitExceeded", fe)
 	}
 }
+
+// TestPreviousReleaseRefusesMapRuns: a record with a Map Run (encoding 4)
+// is refused by a node of the previous release (it reads encoding 3)
+// rather than run, and so rewritten, without it; the current node reads it.
+func TestPreviousReleaseRefusesMapRuns(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("testdata", "encoding", "v4", "map-run.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g goldenRecord
+	if err := json.Unmarshal(data, &g); err != nil {
+		t.Fatal(err)
+	}
+	compactGolden(t, &g)
+	var h header
+	if err := decodeHeader(g.Record.Engine, &h); err != nil {
+		t.Fatal(err)
+	}
+	if h.Enc != encodingChildren {
+		t.Fatalf("golden record with a Map Run has encoding %d, want %d", h.Enc, encodingChildren)
+	}
+	if err := refuseNewer(g.Record.ID, h.Enc, encodingARNIDs); err == nil || !strings.Contains(err.Error(), "record encoding 4 is newer than this node understands (3)") {
+		t.Fatalf("a node of the previous release: %v, want a refusal", err)
+	}
+	def, ps := dsl.Load(g.Definition, dsl.Options{Format: dsl.JSON})
+	if ps.HasErrors() {
+		t.Fatal(ps)
+	}
+	threads := map[string][]byte{}
+	for k, v := range g.Record.Threads {
+		threads[k] = v
+	}
+	rec := &store.Execution{ID: g.Record.ID, Status: g.Record.Status, Input: g.Record.Input, Engine: g.Record.Engine, Threads: threads}
+	r, err := decodeRun(rec, def, false, nil, true)
+	if err != nil {
+		t.Fatalf("the current node: %v", err)
+	}
+	root := r.rootThread()
+	if root == nil || root.Children == nil || root.Children.Run == nil || root.Children.Run.Machine != "golden-map-run/Golden" {
+		t.Fatalf("the Map Run was not decoded: %+v", root)
+	}
+}
