@@ -234,6 +234,7 @@ type effects struct {
 	launches   []childLaunch        // Map Run children to start
 	reads      []itemsRead          // Map Run items to read
 	writes     []resultsWrite       // Map Run results to write
+	dropChunks []runChunks          // Map Run item chunks to delete
 	runDocs    []MapRun             // Map Runs whose records to write
 }
 
@@ -247,7 +248,7 @@ type endedExecution struct {
 // report is there when the engine has an Observer (r.rep.on).
 func (r *run) effects(rec *store.Execution) effects {
 	eff := effects{id: r.id, cancels: r.cancels, activities: r.activities, due: rec.DueAt, deliver: r.owedToParent(), stopKids: r.stopKids,
-		launches: r.launches, runDocs: r.runDocs, reads: r.reads, writes: r.writes}
+		launches: r.launches, runDocs: r.runDocs, reads: r.reads, writes: r.writes, dropChunks: r.dropChunks}
 	if r.rep.on {
 		eff.report = r.stepReport()
 	}
@@ -314,5 +315,8 @@ func (e *Engine) afterCommit(eff effects) {
 	}
 	for _, w := range eff.writes {
 		e.writeResultsLater(eff.id, w)
+	}
+	for _, c := range eff.dropChunks {
+		e.dropChunksLater(c.id, c.total)
 	}
 }

@@ -458,6 +458,16 @@ func (r *run) stopRunChildren(t *thread) {
 // Map Run's own record (DescribeMapRun after the parent moved on).
 func (r *run) mapRunEnded(t *thread, status string) {
 	r.runDocs = append(r.runDocs, r.mapRunView(t, t.Children, status))
+	if run := t.Children.Run; run.Chunked && status == MapRunSucceeded {
+		// Kept otherwise: a redrive starts the failed children from them.
+		r.dropChunks = append(r.dropChunks, runChunks{id: run.ID, total: run.Total})
+	}
+}
+
+// runChunks names a chunked run's documents, to delete.
+type runChunks struct {
+	id    string
+	total int
 }
 
 // ---- effects ----
@@ -646,21 +656,71 @@ func (e *Engine) tellMapRun(ctx context.Context, link *parentLink, rec *store.Ex
 	return err
 }
 
-// chunkedInput reads child i's input from its run's documents.
+// chunkedInput reads child i's input from its run's documents. Children
+// start in item order, so consecutive starts read the same chunk: the
+// last chunks read stay decoded (chunkCache).
 func (e *Engine) chunkedInput(ctx context.Context, runID string, i int) (value.Value, error) {
-	d, err := e.store.GetDoc(ctx, mapItemsDocKind, runID+"/"+strconv.Itoa(i/chunkSize))
-	if err != nil {
-		return nil, fmt.Errorf("Map Run %s: the inputs of child %d: %w", runID, i, err)
+	name := runID + "/" + strconv.Itoa(i/chunkSize)
+	a, ok := e.chunks.get(name)
+	if !ok {
+		d, err := e.store.GetDoc(ctx, mapItemsDocKind, name)
+		if err != nil {
+			return nil, fmt.Errorf("Map Run %s: the inputs of child %d: %w", runID, i, err)
+		}
+		v, err := value.Decode(d.Data)
+		if err != nil {
+			return nil, fmt.Errorf("Map Run %s: the inputs of child %d: %w", runID, i, err)
+		}
+		a, _ = v.([]any)
+		e.chunks.put(name, a)
 	}
-	v, err := value.Decode(d.Data)
-	if err != nil {
-		return nil, fmt.Errorf("Map Run %s: the inputs of child %d: %w", runID, i, err)
-	}
-	a, _ := v.([]any)
 	if i%chunkSize >= len(a) {
 		return nil, fmt.Errorf("Map Run %s: child %d is not in its chunk", runID, i)
 	}
 	return a[i%chunkSize], nil
+}
+
+// chunkCache keeps the last chunks of children's inputs read, decoded (a
+// chunk's values are never changed: children are started from them).
+type chunkCache struct {
+	mu sync.Mutex
+	m  map[string][]any
+}
+
+// chunkCacheSize bounds chunkCache: a few runs' current chunks.
+const chunkCacheSize = 64
+
+func (c *chunkCache) get(name string) ([]any, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, ok := c.m[name]
+	return a, ok
+}
+
+func (c *chunkCache) put(name string, a []any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= chunkCacheSize {
+		c.m = map[string][]any{} // start over: the next reads are of new chunks
+	}
+	c.m[name] = a
+}
+
+// dropChunksLater deletes a chunked run's documents once it ended, in the
+// background (best effort: what a crash leaves is small and harmless).
+func (e *Engine) dropChunksLater(runID string, total int) {
+	e.wg.Add(1)
+	e.workers.run(func() {
+		defer e.wg.Done()
+		for c := 0; c*chunkSize < total; c++ {
+			if err := e.store.DeleteDoc(e.ctx, mapItemsDocKind, runID+"/"+strconv.Itoa(c)); err != nil {
+				if e.ctx.Err() == nil {
+					e.log.Warn("Map Run item chunk not deleted", slog.String("map_run", runID), slog.Any("error", err))
+				}
+				return
+			}
+		}
+	})
 }
 
 // processorDefinition is the definition a Map Run child runs: the
@@ -853,7 +913,10 @@ func (e *Engine) readItems(ctx context.Context, parentID string, rd itemsRead) e
 			return asFailure(err, failure.ItemReaderFailed)
 		}
 		defer items.Close()
-		b := states.NewBatcher(&rd.plan)
+		var b *states.Batcher // nil: one child per item
+		if rd.state.Distributed.Batcher != nil {
+			b = states.NewBatcher(&rd.plan)
+		}
 		chunk := make([]any, 0, chunkSize)
 		flush := func() *failure.Error {
 			if len(chunk) == 0 {
@@ -886,15 +949,21 @@ func (e *Engine) readItems(ctx context.Context, parentID string, rd itemsRead) e
 			if err != nil {
 				return asFailure(err, failure.ItemReaderFailed)
 			}
-			if out := b.Add(in); out != nil {
+			if b == nil {
+				if fe := emit(in); fe != nil {
+					return fe
+				}
+			} else if out := b.Add(in); out != nil {
 				if fe := emit(out); fe != nil {
 					return fe
 				}
 			}
 		}
-		if out := b.Flush(); out != nil {
-			if fe := emit(out); fe != nil {
-				return fe
+		if b != nil {
+			if out := b.Flush(); out != nil {
+				if fe := emit(out); fe != nil {
+					return fe
+				}
 			}
 		}
 		return flush()

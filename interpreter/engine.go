@@ -233,7 +233,8 @@ type Engine struct {
 
 	rechecks *rechecks // executions to look at again after a commit of unknown outcome
 
-	inbox runInbox // Map Run children's ends to tell their parents
+	inbox  runInbox   // Map Run children's ends to tell their parents
+	chunks chunkCache // the children's inputs of chunked Map Runs, decoded
 
 	pollMu  sync.Mutex
 	pollers map[string]chan struct{} // activity -> closed when a task arrives

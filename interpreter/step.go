@@ -113,6 +113,7 @@ type run struct {
 	launches   []childLaunch  // Map Run children to start
 	reads      []itemsRead    // Map Runs whose items to read
 	writes     []resultsWrite // Map Runs whose results to write
+	dropChunks []runChunks    // ended Map Runs whose item chunks to delete
 	runDocs    []MapRun       // Map Runs whose records to write (started, ended)
 	activities []store.ActivityTask
 	claim      *store.ActivityTask  // a held activity task this step's commit takes out of its queue
