@@ -308,6 +308,11 @@ func (e *Engine) afterCommit(eff effects) {
 		e.launch(eff.id, eff.launches)
 	}
 	for _, m := range eff.runDocs {
+		if m.Status != MapRunRunning && e.recordMapRun(e.ctx, m) == nil {
+			// A run's end is written before the commit's caller goes on
+			// (once per run): whoever saw the parent move on sees it.
+			continue
+		}
 		e.recordMapRunLater(m)
 	}
 	for _, rd := range eff.reads {

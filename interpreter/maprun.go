@@ -166,8 +166,24 @@ func (e *Engine) MapRun(ctx context.Context, id string) (*MapRun, error) {
 		return nil, err
 	}
 	if live == nil {
-		// The parent moved on and the run's last record is not written
-		// yet: its end is in the parent's history.
+		// The parent moved on: its node writes the run's last record
+		// right after. Read it again for a moment; should it never come
+		// (that node stopped), the end is in the parent's history.
+		for range 10 {
+			t := time.NewTimer(20 * time.Millisecond)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil, ctx.Err()
+			case <-t.C:
+			}
+			if d, err := e.store.GetDoc(ctx, mapRunDocKind, id); err == nil {
+				var again MapRun
+				if json.Unmarshal(d.Data, &again) == nil && again.Status != MapRunRunning {
+					return &again, nil
+				}
+			}
+		}
 		return e.endedFromHistory(ctx, &m)
 	}
 	return live, nil
@@ -175,8 +191,9 @@ func (e *Engine) MapRun(ctx context.Context, id string) (*MapRun, error) {
 
 // endedFromHistory settles a run's status from its parent's history: the
 // end event that follows its MapRunStarted (or MapRunRedriven) in the
-// Map's thread, which writes nothing in between. The counts stay the
-// record's until its last write lands.
+// Map's thread, which writes nothing in between. The counts are the
+// record's earlier ones, settled as the end settles them, until its last
+// write lands.
 func (e *Engine) endedFromHistory(ctx context.Context, m *MapRun) (*MapRun, error) {
 	start := int64(-1)
 	for after := int64(0); ; {
@@ -210,6 +227,16 @@ func (e *Engine) endedFromHistory(ctx context.Context, m *MapRun) (*MapRun, erro
 					continue
 				}
 				m.StopDate = x.Time
+				// The counts as the end left them, as far as the record's
+				// earlier write tells: every child ended in a run that
+				// succeeded; those running were stopped in one that did not.
+				if m.Status == MapRunSucceeded {
+					m.Succeeded = max(0, m.Total-m.Failed-m.TimedOut-m.Aborted)
+					m.Pending = 0
+				} else {
+					m.Aborted += m.Running
+				}
+				m.Running = 0
 				return m, nil
 			}
 		}
