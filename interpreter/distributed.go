@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sfn-project/sfn/dsl"
@@ -1053,19 +1054,50 @@ func (e *Engine) writeResults(ctx context.Context, parentID string, w resultsWri
 		if e.cfg.ItemIO == nil {
 			return failure.New(failure.ResultWriterFailed, "this server has no object stores configured (sfn serve --object-stores)")
 		}
-		results := make([]itemio.Result, 0, w.run.Total)
-		for i := range w.run.Total {
-			rec, err := e.store.GetExecution(ctx, w.run.childID(i))
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return failure.New(failure.ResultWriterFailed, "reading the children: "+err.Error())
-			}
-			results = append(results, itemio.Result{Index: i, ExecutionArn: e.cfg.Space.ExecutionOfID(rec.ID), Name: rec.Name,
-				Status: rec.Status, Input: rec.Input, Output: rec.Output, Error: rec.Error, Cause: rec.Cause,
-				StartDate: rec.StartedAt, StopDate: rec.StoppedAt, StateMachineArn: w.smARN, RedriveCount: rec.RedriveCount})
+		// The children are read back side by side (readers at once), each
+		// into its own slot: the files list them in item order.
+		const readers = 64
+		results := make([]itemio.Result, w.run.Total)
+		found := make([]bool, w.run.Total)
+		var next atomic.Int64
+		var failed atomic.Pointer[error]
+		var wg sync.WaitGroup
+		for range min(readers, w.run.Total) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for failed.Load() == nil {
+					i := int(next.Add(1) - 1)
+					if i >= w.run.Total {
+						return
+					}
+					rec, err := e.store.GetExecution(ctx, w.run.childID(i))
+					if errors.Is(err, store.ErrNotFound) {
+						continue // never started
+					}
+					if err != nil {
+						failed.Store(&err)
+						return
+					}
+					found[i] = true
+					results[i] = itemio.Result{Index: i, ExecutionArn: e.cfg.Space.ExecutionOfID(rec.ID), Name: rec.Name,
+						Status: rec.Status, Input: rec.Input, Output: rec.Output, Error: rec.Error, Cause: rec.Cause,
+						StartDate: rec.StartedAt, StopDate: rec.StoppedAt, StateMachineArn: w.smARN, RedriveCount: rec.RedriveCount}
+				}
+			}()
 		}
+		wg.Wait()
+		if p := failed.Load(); p != nil {
+			return failure.New(failure.ResultWriterFailed, "reading the children: "+(*p).Error())
+		}
+		n := 0
+		for i, ok := range found {
+			if ok {
+				results[n] = results[i]
+				n++
+			}
+		}
+		results = results[:n]
 		d, err := e.cfg.ItemIO.Write(ctx, w.req, results)
 		if err != nil {
 			return asFailure(err, failure.ResultWriterFailed)
