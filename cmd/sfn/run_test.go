@@ -61,6 +61,16 @@ func TestRunExamples(t *testing.T) {
 			wantCode: 1, wantStatus: "FAILED", wantError: "Payment.Failed", wantCause: "The payment could not be charged, even after retrying."},
 		{name: "no mock: task fails and is caught", args: []string{defs + "retry-catch.yaml", "--input", `{"orderId": "o-42"}`},
 			wantCode: 1, wantStatus: "FAILED", wantError: "Payment.Failed"},
+		{name: "distributed map: one failed batch tolerated", args: []string{defs + "distributed-map.json", "--input", distributedOrder},
+			wantStatus: "SUCCEEDED", wantOutput: `{"orderId": "o-42", "items": ` + distributedItems + `, "batches": [
+				{"orderId": "o-42", "packed": ["pizza", "cola"]},
+				{"Error": "Item.NoQuantity", "Cause": "A batch holds an item with quantity 0."},
+				{"orderId": "o-42", "packed": ["soup"]}]}`},
+		{name: "distributed map: two failed batches exceed the tolerance", args: []string{defs + "distributed-map.json", "--input",
+			`{"orderId": "o-7", "items": [{"sku": "pizza", "quantity": 0}, {"sku": "cola", "quantity": 1}, {"sku": "salad", "quantity": 0}]}`},
+			wantCode: 1, wantStatus: "FAILED", wantError: "States.ExceedToleratedFailureThreshold", wantCause: "The specified tolerated failure threshold was exceeded"},
+		{name: "distributed map: no items", args: []string{defs + "distributed-map.json", "--input", `{"orderId": "o-8", "items": []}`},
+			wantStatus: "SUCCEEDED", wantOutput: `{"orderId": "o-8", "items": [], "batches": []}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,6 +95,115 @@ func TestRunExamples(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The sample order of definitions/distributed-map.json: three batches of
+// at most two items, the second holding an item with quantity 0.
+const (
+	distributedItems = `[{"sku": "pizza", "quantity": 2}, {"sku": "cola", "quantity": 1}, {"sku": "salad", "quantity": 0}, {"sku": "bread", "quantity": 3}, {"sku": "soup", "quantity": 1}]`
+	distributedOrder = `{"orderId": "o-42", "items": ` + distributedItems + `}`
+)
+
+// TestServedExamples runs, on a server started as `make run` starts it,
+// the examples in definitions/ that sfn run cannot run: a startExecution
+// task starts a child execution, which sfn run answers only with a mock.
+func TestServedExamples(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	t.Parallel()
+	server := "http://" + startServer(t)
+	tests := []struct {
+		name       string
+		machine    string
+		input      string
+		wantCode   int
+		wantStatus string
+		wantError  string
+		wantCause  string
+		// wantOutput is compared with the output as JSON values; a nested
+		// order's packing.childArn, which the server makes, is checked
+		// apart (checkChildOf).
+		wantOutput string
+	}{
+		{name: "nested order packed by a child", machine: "nested-order",
+			input:      `{"orderId": "o-42", "items": [{"sku": "pizza", "quantity": 2}, {"sku": "cola", "quantity": 1}]}`,
+			wantStatus: "SUCCEEDED",
+			wantOutput: `{"orderId": "o-42", "items": [{"sku": "pizza", "quantity": 2}, {"sku": "cola", "quantity": 1}],
+				"packing": {"status": "SUCCEEDED", "package": {"orderId": "o-42", "itemCount": 2, "label": "Order o-42, items: 2"}}}`},
+		{name: "nested order: the child's own error", machine: "nested-order", input: `{"orderId": "o-43", "items": []}`,
+			wantCode: 1, wantStatus: "FAILED", wantError: "Order.Empty", wantCause: "The order has no items."},
+		{name: "distributed map on a server", machine: "distributed-map", input: distributedOrder,
+			wantStatus: "SUCCEEDED", wantOutput: `{"orderId": "o-42", "items": ` + distributedItems + `, "batches": [
+				{"orderId": "o-42", "packed": ["pizza", "cola"]},
+				{"Error": "Item.NoQuantity", "Cause": "A batch holds an item with quantity 0."},
+				{"orderId": "o-42", "packed": ["soup"]}]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := sfn(t, nil, "", "start", tt.machine, "--server", server, "--input", tt.input, "--wait", "--format", "json")
+			if r.code != tt.wantCode {
+				t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tt.wantCode, r.out, r.errOut)
+			}
+			var got struct {
+				Status, Error, Cause string
+				Output               map[string]any
+			}
+			if err := json.Unmarshal([]byte(r.out), &got); err != nil {
+				t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", err, r.out, r.errOut)
+			}
+			if got.Status != tt.wantStatus || got.Error != tt.wantError || got.Cause != tt.wantCause {
+				t.Errorf("status %s error %q cause %q; want %s %q %q", got.Status, got.Error, got.Cause, tt.wantStatus, tt.wantError, tt.wantCause)
+			}
+			if tt.wantOutput == "" {
+				return
+			}
+			if tt.machine == "nested-order" {
+				packing, _ := got.Output["packing"].(map[string]any)
+				child, _ := packing["childArn"].(string)
+				if !strings.Contains(child, ":execution:nested-order:") {
+					t.Fatalf("packing.childArn %q is not an execution ARN of nested-order", child)
+				}
+				delete(packing, "childArn")
+				checkChildOf(t, server, "nested-order:"+child[strings.LastIndexByte(child, ':')+1:], got.Output)
+			}
+			var want map[string]any
+			if err := json.Unmarshal([]byte(tt.wantOutput), &want); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got.Output); diff != "" {
+				t.Errorf("output (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// checkChildOf checks that execution id is a child that names its parent
+// and received the order its parent passed.
+func checkChildOf(t *testing.T, server, id string, parentOutput map[string]any) {
+	t.Helper()
+	r := sfn(t, nil, "", "describe", id, "--server", server, "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("describe %s: exit %d\n%s", id, r.code, r.errOut)
+	}
+	var child struct {
+		Status            string
+		ParentExecutionID string `json:"parentExecutionId"`
+		Input             map[string]any
+	}
+	if err := json.Unmarshal([]byte(r.out), &child); err != nil {
+		t.Fatalf("%v\n%s", err, r.out)
+	}
+	if child.Status != "SUCCEEDED" || !strings.HasPrefix(child.ParentExecutionID, "nested-order:") {
+		t.Errorf("child %s: status %s, parent %q; want SUCCEEDED and a nested-order parent", id, child.Status, child.ParentExecutionID)
+	}
+	if child.Input["role"] != "packer" || child.Input["orderId"] != parentOutput["orderId"] {
+		t.Errorf("child %s has input %v; want role packer and the parent's orderId", id, child.Input)
+	}
+	if by, _ := child.Input["AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"].(string); !strings.HasSuffix(by, ":"+strings.TrimPrefix(child.ParentExecutionID, "nested-order:")) {
+		t.Errorf("child %s: AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID %q does not name its parent %s", id, by, child.ParentExecutionID)
 	}
 }
 
