@@ -127,7 +127,7 @@ func benchDistributed(b *testing.B, items, children int, extra string, writer bo
 	put("plain", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
 	put("map", `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"Bench",`+extra+
 		`"ItemReader":{"Resource":"arn:aws:states:::http:invoke","ReaderConfig":{"InputType":"JSONL"},"Parameters":{"ApiEndpoint":"`+src.URL+`","Method":"GET"}},`+
-		`"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`)
+		`"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","Result":1,"End":true}}},"End":true}}}`)
 
 	// Plain starts on both nodes, 64 at once, as many as the Map has
 	// children (at most 20,000).

@@ -17,9 +17,11 @@ package interpreter
 // read back from the children, once the last child ended.
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -69,7 +71,7 @@ type mapRun struct {
 	// output) by index, while their size is within the payload limit;
 	// past it (Overflow) they are dropped: the Map fails at its end unless
 	// a ResultWriter takes them.
-	Results     map[int]jv `json:"results,omitempty"`
+	Results     runResults `json:"results,omitzero"`
 	ResultBytes int        `json:"resultBytes,omitempty"`
 	Overflow    bool       `json:"overflow,omitempty"`
 
@@ -342,15 +344,13 @@ func (r *run) keepResult(cw *childrenWait, i int, v value.Value) {
 	if run.Overflow {
 		return
 	}
-	n := len(value.Marshal(v)) + 1
+	b := value.Marshal(v)
+	n := len(b) + 1
 	if run.ResultBytes+n > r.limits.MaxPayload {
-		run.Overflow, run.Results, run.ResultBytes = true, nil, 0
+		run.Overflow, run.Results, run.ResultBytes = true, runResults{}, 0
 		return
 	}
-	if run.Results == nil {
-		run.Results = map[int]jv{}
-	}
-	run.Results[i] = jv{v}
+	run.Results.add(i, b)
 	run.ResultBytes += n
 }
 
@@ -377,9 +377,10 @@ func (r *run) mapRunComplete(t *thread, s *dsl.State) {
 		r.mapRunFailed(t, s, failure.Newf(failure.DataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.Name))
 		return
 	}
-	results := make([]any, run.Total)
-	for i := range results {
-		results[i] = run.Results[i].V
+	results, err := run.Results.array(run.Total)
+	if err != nil {
+		r.mapRunFailed(t, s, failure.Newf(failure.Runtime, "the Map Run's results: %v", err))
+		return
 	}
 	r.mapRunSucceeded(t, s, results)
 }
@@ -1161,4 +1162,88 @@ func writerParams(s *dsl.State, w *dsl.ResultWriter, raw value.Value, env states
 		return w.Parameters.Eval(e)
 	}
 	return value.NewObject(0), nil
+}
+
+// runResults are a Map Run's results as they come, "[index,value]" pairs
+// in the order the children ended: kept as JSON text, so that a commit of
+// the Map's thread copies them instead of encoding a map (they may be up
+// to the payload limit, and the thread is written at every child's end).
+// The text is as encoding/json would store it (compact, HTML-escaped), so
+// that it reads back the same.
+type runResults struct{ raw []byte }
+
+// add appends child i's result, v as JSON.
+func (rr *runResults) add(i int, v []byte) {
+	if len(rr.raw) > 0 {
+		rr.raw = append(rr.raw, ',')
+	}
+	rr.raw = append(rr.raw, '[')
+	rr.raw = strconv.AppendInt(rr.raw, int64(i), 10)
+	rr.raw = append(rr.raw, ',')
+	if bytes.IndexAny(v, "<>&\u2028\u2029") >= 0 {
+		var esc bytes.Buffer
+		json.HTMLEscape(&esc, v)
+		v = esc.Bytes()
+	}
+	rr.raw = append(rr.raw, v...)
+	rr.raw = append(rr.raw, ']')
+}
+
+// array is the results in item order, null for a child without one.
+func (rr runResults) array(total int) ([]any, error) {
+	out := make([]any, total)
+	if len(rr.raw) == 0 {
+		return out, nil
+	}
+	v, err := value.Decode(rr.MarshalJSONBytes())
+	if err != nil {
+		return nil, err
+	}
+	pairs, _ := v.([]any)
+	for _, p := range pairs {
+		pair, _ := p.([]any)
+		if len(pair) != 2 {
+			return nil, fmt.Errorf("a damaged result entry")
+		}
+		n, _ := pair[0].(value.Number)
+		i, ok := n.Int64()
+		if !ok || i < 0 || int(i) >= total {
+			return nil, fmt.Errorf("a result for child %v of %d", pair[0], total)
+		}
+		out[i] = pair[1]
+	}
+	return out, nil
+}
+
+// IsZero makes an empty set of results absent from the record.
+func (rr runResults) IsZero() bool { return len(rr.raw) == 0 }
+
+// MarshalJSONBytes is the results as a JSON array.
+func (rr runResults) MarshalJSONBytes() []byte {
+	b := make([]byte, 0, len(rr.raw)+2)
+	b = append(b, '[')
+	b = append(b, rr.raw...)
+	return append(b, ']')
+}
+
+func (rr runResults) MarshalJSON() ([]byte, error) { return rr.MarshalJSONBytes(), nil }
+
+// UnmarshalJSON keeps the pairs as the encoder wrote them (compact,
+// HTML-escaped, as for lazyJV).
+func (rr *runResults) UnmarshalJSON(b []byte) error {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return err
+	}
+	raw := buf.Bytes()
+	if bytes.IndexAny(raw, "<>&\u2028\u2029") >= 0 {
+		var esc bytes.Buffer
+		json.HTMLEscape(&esc, raw)
+		raw = esc.Bytes()
+	}
+	if len(raw) < 2 || raw[0] != '[' || raw[len(raw)-1] != ']' {
+		return fmt.Errorf("Map Run results: not a JSON array")
+	}
+	rr.raw = append([]byte(nil), raw[1:len(raw)-1]...)
+	return nil
 }
