@@ -230,6 +230,7 @@ type effects struct {
 	due        time.Time            // when the execution is due next (zero: never)
 	deliver    bool                 // a .sync child that ended: tell its parent (children.go)
 	runChild   *store.Execution     // a Map Run's child that ended: tell its run
+	runLink    *parentLink          // its link
 	stopKids   []string             // child executions to stop
 	launches   []childLaunch        // Map Run children to start
 	reads      []itemsRead          // Map Run items to read
@@ -253,7 +254,7 @@ func (r *run) effects(rec *store.Execution) effects {
 		eff.report = r.stepReport()
 	}
 	if r.endsRunChild() && len(r.events) > 0 {
-		eff.runChild = rec
+		eff.runChild, eff.runLink = rec, r.hdr.Parent
 	}
 	if r.status != store.StatusRunning && len(r.events) > 0 {
 		eff.ended = &endedExecution{smName: r.smName, status: r.status, errName: r.errName, cause: r.cause, output: r.output}
@@ -295,11 +296,8 @@ func (e *Engine) afterCommit(eff effects) {
 	if eff.deliver {
 		e.deliverLater(eff.id)
 	}
-	if c := eff.runChild; c != nil {
-		var h header
-		if decodeHeader(c.Engine, &h) == nil && h.Parent != nil {
-			e.tellMapRunLater(h.Parent, c)
-		}
+	if eff.runChild != nil {
+		e.tellMapRunLater(eff.runLink, eff.runChild)
 	}
 	if len(eff.stopKids) > 0 {
 		e.stopChildren(eff.id, eff.stopKids)

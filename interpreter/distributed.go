@@ -660,52 +660,86 @@ func (e *Engine) tellMapRun(ctx context.Context, link *parentLink, rec *store.Ex
 
 // chunkedInput reads child i's input from its run's documents. Children
 // start in item order, so consecutive starts read the same chunk: the
-// last chunks read stay decoded (chunkCache).
+// last chunks read stay decoded (chunkCache), and the starts that need a
+// chunk at once wait for one read of it.
 func (e *Engine) chunkedInput(ctx context.Context, runID string, i int) (value.Value, error) {
 	name := runID + "/" + strconv.Itoa(i/chunkSize)
-	a, ok := e.chunks.get(name)
-	if !ok {
-		d, err := e.store.GetDoc(ctx, mapItemsDocKind, name)
-		if err != nil {
-			return nil, fmt.Errorf("Map Run %s: the inputs of child %d: %w", runID, i, err)
+	c, load := e.chunks.entry(name)
+	if load {
+		c.a, c.err = e.readChunk(ctx, name)
+		close(c.done)
+		if c.err != nil {
+			e.chunks.forget(name, c) // the next start reads it again
 		}
-		v, err := value.Decode(d.Data)
-		if err != nil {
-			return nil, fmt.Errorf("Map Run %s: the inputs of child %d: %w", runID, i, err)
+	} else {
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
-		a, _ = v.([]any)
-		e.chunks.put(name, a)
 	}
-	if i%chunkSize >= len(a) {
+	if c.err != nil {
+		return nil, fmt.Errorf("Map Run %s: the inputs of child %d: %w", runID, i, c.err)
+	}
+	if i%chunkSize >= len(c.a) {
 		return nil, fmt.Errorf("Map Run %s: child %d is not in its chunk", runID, i)
 	}
-	return a[i%chunkSize], nil
+	return c.a[i%chunkSize], nil
+}
+
+// readChunk reads and decodes one chunk of a run's children's inputs.
+func (e *Engine) readChunk(ctx context.Context, name string) ([]any, error) {
+	d, err := e.store.GetDoc(ctx, mapItemsDocKind, name)
+	if err != nil {
+		return nil, err
+	}
+	v, err := value.Decode(d.Data)
+	if err != nil {
+		return nil, err
+	}
+	a, _ := v.([]any)
+	return a, nil
 }
 
 // chunkCache keeps the last chunks of children's inputs read, decoded (a
 // chunk's values are never changed: children are started from them).
 type chunkCache struct {
 	mu sync.Mutex
-	m  map[string][]any
+	m  map[string]*chunkEntry
+}
+
+// chunkEntry is a chunk being read (done open) or read.
+type chunkEntry struct {
+	done chan struct{}
+	a    []any
+	err  error
 }
 
 // chunkCacheSize bounds chunkCache: a few runs' current chunks.
 const chunkCacheSize = 64
 
-func (c *chunkCache) get(name string) ([]any, bool) {
+// entry returns the chunk's entry; load is true for the caller that must
+// read it (and then close done).
+func (c *chunkCache) entry(name string) (x *chunkEntry, load bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	a, ok := c.m[name]
-	return a, ok
+	if x := c.m[name]; x != nil {
+		return x, false
+	}
+	if c.m == nil || len(c.m) >= chunkCacheSize {
+		c.m = map[string]*chunkEntry{} // start over: the next reads are of new chunks
+	}
+	x = &chunkEntry{done: make(chan struct{})}
+	c.m[name] = x
+	return x, true
 }
 
-func (c *chunkCache) put(name string, a []any) {
+func (c *chunkCache) forget(name string, x *chunkEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= chunkCacheSize {
-		c.m = map[string][]any{} // start over: the next reads are of new chunks
+	if c.m[name] == x {
+		delete(c.m, name)
 	}
-	c.m[name] = a
 }
 
 // dropChunksLater deletes a chunked run's documents once it ended, in the

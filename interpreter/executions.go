@@ -40,6 +40,22 @@ type Execution struct {
 	MapRunID string
 }
 
+// viewWith is viewOf for a record this node just created with link: its
+// header need not be read back.
+func viewWith(rec *store.Execution, link *parentLink) *Execution {
+	x := bareView(rec)
+	if link != nil {
+		x.ParentID, x.MapRunID = link.ID, link.Run
+	}
+	return x
+}
+
+func bareView(rec *store.Execution) *Execution {
+	return &Execution{ID: rec.ID, StateMachine: rec.StateMachine, Version: rec.Version, Name: rec.Name, Status: rec.Status,
+		Input: rec.Input, Output: rec.Output, Error: rec.Error, Cause: rec.Cause, StartedAt: rec.StartedAt,
+		StoppedAt: rec.StoppedAt, RedriveCount: rec.RedriveCount}
+}
+
 func viewOf(rec *store.Execution) *Execution {
 	x := &Execution{ID: rec.ID, StateMachine: rec.StateMachine, Version: rec.Version, Name: rec.Name, Status: rec.Status,
 		Input: rec.Input, Output: rec.Output, Error: rec.Error, Cause: rec.Cause, StartedAt: rec.StartedAt,
@@ -188,7 +204,7 @@ func (e *Engine) startExecution(ctx context.Context, p StartParams, link *parent
 	e.records.putDecoded(rec, r.decodedThreads(rec))
 	e.log.LogAttrs(ctx, slog.LevelDebug, "execution started", slog.String("execution_id", r.id), slog.String("state_machine", r.smName))
 	e.afterCommit(r.effects(rec))
-	return viewOf(rec), false, nil
+	return viewWith(rec, link), false, nil
 }
 
 // readsContext reports whether a state of m, or of a branch or Map

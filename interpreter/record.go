@@ -139,9 +139,18 @@ const maxDecodedBytes = 64 << 10
 // decodedThreads keys a run's threads as rec (just committed from it)
 // does, for the record cache; nil when they are too large to keep.
 func (r *run) decodedThreads(rec *store.Execution) map[string]*thread {
-	n := 0
+	n, bound := 0, maxDecodedBytes
+	for _, t := range r.threads {
+		if t.Children != nil && t.Children.Run != nil {
+			// A Map Run's parent is committed at its children's ends, its
+			// results (up to a payload) with it: decoding it again at each
+			// costs more than keeping it.
+			bound = maxDecodedBytes + 2*r.limits.MaxPayload
+			break
+		}
+	}
 	for _, b := range rec.Threads {
-		if n += len(b); n > maxDecodedBytes {
+		if n += len(b); n > bound {
 			return nil
 		}
 	}
