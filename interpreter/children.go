@@ -276,15 +276,24 @@ func (r *run) syncChildEnded(link *parentLink, rec *store.Execution, answer, sta
 // deliverLater tells the parent of child id's end, in the background, until
 // it sticks or the engine stops.
 func (e *Engine) deliverLater(id string) {
+	e.untilDone("child execution's end not delivered to its parent yet", slog.String("execution_id", id),
+		func() error { return e.deliver(e.ctx, id) })
+}
+
+// untilDone runs do on a kept worker, again after a back-off (doubling from
+// 50 ms to 5 s) while it fails, until it succeeds or the engine stops:
+// the background work that a committed step leaves (effects that are not
+// task calls) and that only a crash may cut short, for recovery to redo.
+func (e *Engine) untilDone(what string, about slog.Attr, do func() error) {
 	e.wg.Add(1)
 	e.workers.run(func() {
 		defer e.wg.Done()
 		for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
-			err := e.deliver(e.ctx, id)
+			err := do()
 			if err == nil || e.ctx.Err() != nil {
 				return
 			}
-			e.log.Warn("child execution's end not delivered to its parent yet; retrying", slog.String("execution_id", id), slog.Any("error", err))
+			e.log.Warn(what+"; retrying", about, slog.Any("error", err))
 			select {
 			case <-e.ctx.Done():
 				return

@@ -152,19 +152,23 @@ func (r *run) startDistributed(t *thread, s *dsl.State) {
 		r.finishThread(t, nil, r.runtimeErr(t, s, err))
 		return
 	}
+	run, k := r.newMapRun(t, s)
+	// A redriven run whose items were read keeps them (its chunks): the
+	// object may have changed since, and the succeeded children ran on
+	// what was read then.
+	reread := k == nil || !k.Chunked
 	var read *itemio.ReadRequest
-	if rd := s.Distributed.Reader; rd != nil && plan.Reader != nil {
+	if rd := s.Distributed.Reader; rd != nil && plan.Reader != nil && reread {
 		req := readRequest(rd, plan.Reader)
 		read = &req
 	}
 	var inputs []value.Value
-	if read == nil {
+	if read == nil && !run.Chunked {
 		if inputs, err = states.ChildInputs(s, &plan, r.itemEnv(t, s, "")); err != nil {
 			r.stateFailed(t, s, r.runtimeErr(t, s, err))
 			return
 		}
 	}
-	run, k := r.newMapRun(t, s)
 	var started int64
 	if k == nil {
 		started = r.event(t.Prev, "MapRunStarted").str("mapRunArn", r.space.MapRun(r.smName, run.Label, run.ID)).endIn(t)
@@ -175,7 +179,7 @@ func (r *run) startDistributed(t *thread, s *dsl.State) {
 	}
 	cw := &childrenWait{StartedID: started, MaxConc: plan.MaxConcurrency, TolPct: plan.TolerancePercent, HasPct: plan.HasPercent,
 		TolCount: plan.ToleranceCount, HasCount: plan.HasCount, LastEvent: started, Run: run}
-	if read == nil {
+	if read == nil && !run.Chunked {
 		items := make([]any, len(inputs))
 		copy(items, inputs)
 		cw.Items = lazyOf(items)
@@ -186,11 +190,6 @@ func (r *run) startDistributed(t *thread, s *dsl.State) {
 		r.hdr.Enc = encodingChildren
 	}
 	r.touch(t)
-	if k != nil && k.Total != run.Total && read == nil {
-		// A redrive whose items changed size (they cannot, from the same
-		// input): every child starts afresh.
-		run.Redriven = 0
-	}
 	r.runDocs = append(r.runDocs, r.mapRunView(t, cw, MapRunRunning))
 	if read != nil {
 		run.Chunked, run.Reading = true, true
@@ -211,7 +210,7 @@ func (r *run) newMapRun(t *thread, s *dsl.State) (*mapRun, *mapRun) {
 	t.Keep = nil
 	if kept != nil {
 		return &mapRun{ID: kept.ID, Machine: kept.Machine, Label: kept.Label, Path: kept.Path, StartedAt: kept.StartedAt,
-			Express: kept.Express, Total: kept.Total, Redriven: kept.Redriven + 1}, kept
+			Express: kept.Express, Total: kept.Total, Redriven: kept.Redriven + 1, Chunked: kept.Chunked}, kept
 	}
 	id := r.deps.UUID()
 	label := s.Distributed.Label
@@ -294,6 +293,9 @@ func (r *run) mapRunChildEnded(link *parentLink, rec *store.Execution) bool {
 		return false
 	}
 	cw, run := t.Children, t.Children.Run
+	if link.ScheduledID != cw.StartedID {
+		return false // an end told to an earlier run of it (before a redrive of the parent)
+	}
 	at := slices.Index(run.Running, link.Index)
 	if at < 0 {
 		return false
@@ -434,7 +436,7 @@ func (r *run) mapRunFailed(t *thread, s *dsl.State, fe *failure.Error) {
 // keptRun is what a redrive of the parent needs of a run.
 func keptRun(m *mapRun) *mapRun {
 	return &mapRun{ID: m.ID, Machine: m.Machine, Label: m.Label, Path: m.Path, StartedAt: m.StartedAt, Express: m.Express,
-		Total: m.Total, Redriven: m.Redriven}
+		Total: m.Total, Redriven: m.Redriven, Chunked: m.Chunked && !m.Reading}
 }
 
 // abortMapRun stops a Map Run whose execution stops, times out, or whose
@@ -478,22 +480,8 @@ type runChunks struct {
 // kept worker, until it sticks or the engine stops.
 func (e *Engine) launch(parentID string, ls []childLaunch) {
 	for _, l := range ls {
-		e.wg.Add(1)
-		e.workers.run(func() {
-			defer e.wg.Done()
-			for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
-				err := e.startMapRunChild(e.ctx, l)
-				if err == nil || e.ctx.Err() != nil {
-					return
-				}
-				e.log.Warn("Map Run child not started yet; retrying", slog.String("execution_id", parentID), slog.Int("index", l.Link.Index), slog.Any("error", err))
-				select {
-				case <-e.ctx.Done():
-					return
-				case <-e.cfg.Clock.After(backoff):
-				}
-			}
-		})
+		e.untilDone("Map Run child not started yet", slog.String("execution_id", parentID),
+			func() error { return e.startMapRunChild(e.ctx, l) })
 	}
 }
 
@@ -523,10 +511,25 @@ func (e *Engine) startMapRunChild(ctx context.Context, l childLaunch) error {
 		if err != nil {
 			return err
 		}
-		if rec.Status == store.StatusRunning {
-			return nil // it tells the parent when it ends
+		var h header
+		if err := decodeHeader(rec.Engine, &h); err != nil {
+			return err
 		}
-		if rec.Status != store.StatusSucceeded && rec.RedriveCount < l.Redriven {
+		earlier := h.Parent == nil || h.Parent.ScheduledID != link.ScheduledID // started by the run before a redrive
+		switch {
+		case rec.Status == store.StatusRunning && !earlier:
+			return nil // it tells the parent when it ends
+		case rec.Status == store.StatusSucceeded:
+			e.tellMapRunLater(&link, rec)
+			return nil
+		case rec.Status == store.StatusRunning:
+			// Still running for the run before: stopped (its end is told to
+			// that run, which ignores it), then redriven for this one.
+			if _, err := e.StopExecution(ctx, rec.ID, "", "stopped to be redriven with its parent"); err != nil {
+				return err
+			}
+			return e.redriveMapRunChild(ctx, rec.ID, &link)
+		case earlier:
 			return e.redriveMapRunChild(ctx, rec.ID, &link)
 		}
 		e.tellMapRunLater(&link, rec)
@@ -916,21 +919,15 @@ func (v frozenVars) Lookup(name string) (value.Value, bool) {
 // readItemsLater reads a chunked run's items in the background, until it
 // sticks or the engine stops.
 func (e *Engine) readItemsLater(parentID string, rd itemsRead) {
-	e.wg.Add(1)
-	e.workers.run(func() {
-		defer e.wg.Done()
-		for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
-			err := e.readItems(e.ctx, parentID, rd)
-			if err == nil || e.ctx.Err() != nil {
-				return
-			}
-			e.log.Warn("Map Run items not read yet; retrying", slog.String("execution_id", parentID), slog.Any("error", err))
-			select {
-			case <-e.ctx.Done():
-				return
-			case <-e.cfg.Clock.After(backoff):
-			}
+	if !e.active.claim("read " + rd.run) {
+		return // under way on this node already (a recovery found it again)
+	}
+	e.untilDone("Map Run items not read yet", slog.String("execution_id", parentID), func() error {
+		err := e.readItems(e.ctx, parentID, rd)
+		if err == nil {
+			e.active.release("read " + rd.run)
 		}
+		return err
 	})
 }
 
@@ -940,6 +937,7 @@ func (e *Engine) readItemsLater(parentID string, rd itemsRead) {
 // store's (tried again); the reader's own failures end the run.
 func (e *Engine) readItems(ctx context.Context, parentID string, rd itemsRead) error {
 	var total int
+	var storeErr error
 	ferr := func() *failure.Error {
 		if e.cfg.ItemIO == nil {
 			return failure.New(failure.ItemReaderFailed, "this server has no object stores configured (sfn serve --object-stores)")
@@ -960,7 +958,8 @@ func (e *Engine) readItems(ctx context.Context, parentID string, rd itemsRead) e
 			}
 			name := rd.run + "/" + strconv.Itoa(total/chunkSize)
 			if err := e.putChunk(ctx, name, chunk); err != nil {
-				return failure.New(failure.ItemReaderFailed, "storing the items read: "+err.Error())
+				storeErr = err // the store's: read again, not a failure of the run
+				return nil
 			}
 			total += len(chunk)
 			chunk = chunk[:0]
@@ -986,11 +985,11 @@ func (e *Engine) readItems(ctx context.Context, parentID string, rd itemsRead) e
 				return asFailure(err, failure.ItemReaderFailed)
 			}
 			if b == nil {
-				if fe := emit(in); fe != nil {
+				if fe := emit(in); fe != nil || storeErr != nil {
 					return fe
 				}
 			} else if out := b.Add(in); out != nil {
-				if fe := emit(out); fe != nil {
+				if fe := emit(out); fe != nil || storeErr != nil {
 					return fe
 				}
 			}
@@ -1006,6 +1005,9 @@ func (e *Engine) readItems(ctx context.Context, parentID string, rd itemsRead) e
 	}()
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if storeErr != nil && ferr == nil {
+		return storeErr
 	}
 	_, _, err := e.modify(ctx, parentID, func(r *run) bool { return r.itemsReady(rd.thread, rd.run, total, ferr) })
 	if errors.Is(err, store.ErrNotFound) {
@@ -1064,27 +1066,49 @@ type resultsWrite struct {
 // writeResultsLater writes a run's results in the background, until it
 // sticks or the engine stops.
 func (e *Engine) writeResultsLater(parentID string, w resultsWrite) {
-	e.wg.Add(1)
-	e.workers.run(func() {
-		defer e.wg.Done()
-		for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
-			err := e.writeResults(e.ctx, parentID, w)
-			if err == nil || e.ctx.Err() != nil {
-				return
-			}
-			e.log.Warn("Map Run results not written yet; retrying", slog.String("execution_id", parentID), slog.Any("error", err))
-			select {
-			case <-e.ctx.Done():
-				return
-			case <-e.cfg.Clock.After(backoff):
-			}
+	if !e.active.claim("write " + w.run.ID) {
+		return // under way on this node already (a recovery found it again)
+	}
+	e.untilDone("Map Run results not written yet", slog.String("execution_id", parentID), func() error {
+		err := e.writeResults(e.ctx, parentID, w)
+		if err == nil {
+			e.active.release("write " + w.run.ID)
 		}
+		return err
 	})
+}
+
+// activeSet names the long background works (a run's reading, its
+// writing) under way on this node, so that a recovery that finds them
+// again does not start them twice here.
+type activeSet struct {
+	mu sync.Mutex
+	m  map[string]bool
+}
+
+func (a *activeSet) claim(name string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.m[name] {
+		return false
+	}
+	if a.m == nil {
+		a.m = map[string]bool{}
+	}
+	a.m[name] = true
+	return true
+}
+
+func (a *activeSet) release(name string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.m, name)
 }
 
 // writeResults reads the run's children back and writes their results.
 func (e *Engine) writeResults(ctx context.Context, parentID string, w resultsWrite) error {
 	var details itemio.WriterDetails
+	var storeErr error
 	ferr := func() *failure.Error {
 		if e.cfg.ItemIO == nil {
 			return failure.New(failure.ResultWriterFailed, "this server has no object stores configured (sfn serve --object-stores)")
@@ -1123,7 +1147,8 @@ func (e *Engine) writeResults(ctx context.Context, parentID string, w resultsWri
 		}
 		wg.Wait()
 		if p := failed.Load(); p != nil {
-			return failure.New(failure.ResultWriterFailed, "reading the children: "+(*p).Error())
+			storeErr = *p // the store's: written again, not a failure of the run
+			return nil
 		}
 		n := 0
 		for i, ok := range found {
@@ -1142,6 +1167,9 @@ func (e *Engine) writeResults(ctx context.Context, parentID string, w resultsWri
 	}()
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if storeErr != nil && ferr == nil {
+		return storeErr
 	}
 	_, _, err := e.modify(ctx, parentID, func(r *run) bool { return r.resultsWritten(w.thread, w.run.ID, w.arn, details, ferr) })
 	if errors.Is(err, store.ErrNotFound) {

@@ -447,3 +447,35 @@ func endedRun(t *testing.T, eng *interpreter.Engine, arn string) *interpreter.Ma
 	})
 	return m
 }
+
+// A parent stopped and redriven at once, while its stopped children may
+// still be running: the redriven run does not count their aborts, and
+// runs them again.
+func TestDistributedMapRedriveAfterStop(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	b := newBlocker()
+	f.eng.RegisterHandler("block", b.handle)
+	f.put("sm", distributed(`"MaxConcurrency":2,"ToleratedFailureCount":0,`, `{"Go":{"Type":"Task","Resource":"handler:block","End":true}}`))
+	ex := f.start("sm", `[1,2]`)
+	first := []*blockedCall{b.next(t), b.next(t)}
+	if _, err := f.eng.StopExecution(f.ctx, ex.ID, "Operator.Stop", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.eng.RedriveExecution(f.ctx, ex.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.advanceTo(t, f.clock.Now())
+	for _, c := range first {
+		c.cancelled(t)
+	}
+	for range 2 {
+		c := b.next(t)
+		c.succeed(string(c.input))
+	}
+	got := f.wait(ex.ID)
+	if got.Status != store.StatusSucceeded {
+		t.Fatalf("after the redrive: %s %s %s\n%s", got.Status, got.Error, got.Cause, typesOf(f.history(ex.ID)))
+	}
+	jsonEqual(t, json.RawMessage(got.Output), `[1,2]`)
+}

@@ -235,6 +235,7 @@ type Engine struct {
 
 	inbox  runInbox   // Map Run children's ends to tell their parents
 	chunks chunkCache // the children's inputs of chunked Map Runs, decoded
+	active activeSet  // Map Runs' readings and writings under way here
 
 	pollMu  sync.Mutex
 	pollers map[string]chan struct{} // activity -> closed when a task arrives

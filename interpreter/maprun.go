@@ -87,22 +87,7 @@ func (r *run) mapRunView(t *thread, cw *childrenWait, status string) MapRun {
 // recordMapRunLater writes a Map Run's record in the background, until it
 // sticks or the engine stops.
 func (e *Engine) recordMapRunLater(m MapRun) {
-	e.wg.Add(1)
-	e.workers.run(func() {
-		defer e.wg.Done()
-		for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
-			err := e.recordMapRun(e.ctx, m)
-			if err == nil || e.ctx.Err() != nil {
-				return
-			}
-			e.log.Warn("Map Run record not written yet; retrying", slog.String("map_run", m.ARN), slog.Any("error", err))
-			select {
-			case <-e.ctx.Done():
-				return
-			case <-e.cfg.Clock.After(backoff):
-			}
-		}
-	})
+	e.untilDone("Map Run record not written yet", slog.String("map_run", m.ARN), func() error { return e.recordMapRun(e.ctx, m) })
 }
 
 // recordMapRun writes m as its run's record, unless the record says the
@@ -121,11 +106,12 @@ func (e *Engine) recordMapRun(ctx context.Context, m MapRun) error {
 			return err
 		default:
 			var old MapRun
-			if json.Unmarshal(d.Data, &old) == nil && old.Status != MapRunRunning && m.Status == MapRunRunning && m.RedriveCount <= old.RedriveCount {
-				return nil // the start's write came after the end's
+			if json.Unmarshal(d.Data, &old) == nil && (m.RedriveCount < old.RedriveCount ||
+				old.Status != MapRunRunning && m.Status == MapRunRunning && m.RedriveCount == old.RedriveCount) {
+				return nil // a write about an earlier run of it, or the start's after the end's
 			}
 			if m.RedriveCount > old.RedriveCount && m.RedriveDate.IsZero() {
-				m.RedriveDate = time.Now().UTC()
+				m.RedriveDate = e.cfg.Clock.Now().UTC()
 				if data, err = json.Marshal(m); err != nil {
 					return err
 				}

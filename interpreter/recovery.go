@@ -213,7 +213,7 @@ func (e *Engine) recoverExecution(ctx context.Context, id string) (inFlight bool
 	if err != nil {
 		return false, nil
 	}
-	r.space = e.cfg.Space
+	r.space, r.now, r.deps, r.limits = e.cfg.Space, e.cfg.Clock.Now().UTC(), e.deps(), e.cfg.Limits
 	if e.resumeMapRuns(r) {
 		inFlight = true // a Map Run's children: started again, or found
 	}

@@ -314,9 +314,15 @@ func (r *run) submitted(threadID int, scheduledID int64, response value.Value) b
 	s := r.state(t)
 	r.markStarted(t, s, "")
 	r.event(t.Prev, "TaskSubmitted").str("resource", s.Task.Resource).val("output", response).endIn(t)
-	t.Task.Submitted = true
-	if s.Task.Sync > 0 {
-		t.Task.Child = childOf(s, response)
+	if s.Task.Kind == dsl.ExecutionTask {
+		// Encoding 4: only a child execution's attempt reads them.
+		t.Task.Submitted = true
+		if s.Task.Sync > 0 {
+			t.Task.Child = childOf(s, response)
+		}
+		if r.hdr.Enc < encodingChildren {
+			r.hdr.Enc = encodingChildren
+		}
 	}
 	r.touch(t)
 	r.historyFull()
@@ -723,6 +729,9 @@ func (r *run) endExecution(out value.Value, fe *failure.Error) {
 	for _, t := range r.threads {
 		if t.Task != nil {
 			r.withdraw(t)
+		}
+		if t.Children != nil && t.Children.Run != nil && t.Phase == phaseChildren {
+			r.abortMapRun(t, true) // its children stopped; no room for events
 		}
 	}
 }

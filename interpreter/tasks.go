@@ -145,7 +145,17 @@ func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) t
 		}
 		o := call(ctx)
 		e.slots.release()
+		// A .sync child started for an attempt that nobody records any more
+		// (withdrawn meanwhile: its parent stopped, timed out, or a sibling
+		// failed) would run on unwatched: it is stopped.
+		orphan := ""
+		if c.Spec.Kind == dsl.ExecutionTask && c.Spec.Sync > 0 && o.ok && o.ferr == nil {
+			orphan = childOf(&dsl.State{Task: c.Spec}, o.out)
+		}
 		if ctx.Err() != nil || !o.ok {
+			if orphan != "" && e.ctx.Err() == nil {
+				e.stopChildren(id, []string{orphan})
+			}
 			return // withdrawn, timed out (the timer reports it), stopping, or answered elsewhere
 		}
 		// A failure from inside (a handler's error, an HTTP body) is kept
@@ -154,12 +164,18 @@ func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) t
 		// A result is recorded until it sticks: a store that fails for a
 		// while only delays it (the attempt's own timeout still applies).
 		for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
+			applied := false
 			_, _, err := e.modify(e.ctx, id, func(r *run) bool {
 				if o.callback && o.ferr == nil {
-					return r.submitted(c.Thread, c.ScheduledID, o.out)
+					applied = r.submitted(c.Thread, c.ScheduledID, o.out)
+				} else {
+					applied = r.taskResult(c.Thread, c.ScheduledID, o.out, o.ferr)
 				}
-				return r.taskResult(c.Thread, c.ScheduledID, o.out, o.ferr)
+				return applied
 			})
+			if err == nil && !applied && orphan != "" {
+				e.stopChildren(id, []string{orphan})
+			}
 			if err == nil || errors.Is(err, store.ErrNotFound) || e.ctx.Err() != nil {
 				return
 			}
