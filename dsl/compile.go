@@ -632,6 +632,10 @@ func (c *compiler) compileReader(f fields) *ItemReader {
 			at = cfg.ptr
 		}
 		c.errorf(at, CodeInvalidMap, "an ItemReader with %s needs ReaderConfig.InputType: JSON, JSONL, CSV, MANIFEST or PARQUET, the format of what it reads", r.Resource)
+	case r.InputType == "PARQUET":
+		// Refused here rather than when the Map runs (issue 17: "implemented
+		// or refused at upload").
+		c.keyErrorf(cfg.ptrOf("InputType"), CodeUnsupported, "InputType PARQUET is not supported by sfn: convert the objects to JSON Lines or CSV, or list them (s3:listObjectsV2)")
 	}
 	if r.InputType == "CSV" {
 		r.CSVHeaderLocation, r.CSVDelimiter = "FIRST_ROW", "COMMA"

@@ -385,6 +385,13 @@ func TestDistributedMapRefusals(t *testing.T) {
 				`an ItemReader with arn:aws:states:::http:invoke needs ReaderConfig.InputType: JSON, JSONL, CSV, MANIFEST or PARQUET, the format of what it reads`}},
 		},
 		{
+			name: "PARQUET, refused at upload",
+			def: mapDefinition(`"ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "Parameters": {"Bucket": "b", "Key": "k"},
+				"ReaderConfig": {"InputType": "PARQUET"}}`, distributed, false),
+			want: []problem{{"/States/M/ItemReader/ReaderConfig/InputType", "UNSUPPORTED_FEATURE",
+				`InputType PARQUET is not supported by sfn: convert the objects to JSON Lines or CSV, or list them (s3:listObjectsV2)`}},
+		},
+		{
 			name: "listObjectsV2 with an InputType",
 			def: mapDefinition(`"ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "b"},
 				"ReaderConfig": {"InputType": "JSON"}}`, distributed, false),
