@@ -130,30 +130,10 @@ func benchDistributed(b *testing.B, items, children int, extra string, writer bo
 		`"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","Result":1,"End":true}}},"End":true}}}`)
 
 	// Plain starts on both nodes, 64 at once, as many as the Map has
-	// children (at most 20,000).
+	// children (at most 20,000): before the Map, on a store nearly empty,
+	// and after it, on a store that holds its children too.
 	plain := min(children, 20000)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	began := time.Now()
-	for g := range 64 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			eng := engines[g%2]
-			for {
-				i := next.Add(1)
-				if i > int64(plain) {
-					return
-				}
-				if _, _, err := eng.StartExecution(ctx, interpreter.StartParams{StateMachine: "plain", Name: fmt.Sprintf("p-%d", i)}); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	plainRate := float64(plain) / time.Since(began).Seconds()
+	plainRate := plainStarts(b, engines, plain, "before")
 
 	usedBefore := usedMemory(b, rdb)
 	ex, _, err := engines[0].StartExecution(ctx, interpreter.StartParams{StateMachine: "map", Name: "big", Input: json.RawMessage(`{}`)})
@@ -170,6 +150,7 @@ func benchDistributed(b *testing.B, items, children int, extra string, writer bo
 		b.Fatalf("the Map ended %s %s %s", done.Status, done.Error, done.Cause)
 	}
 	usedAfter := usedMemory(b, rdb)
+	plainAfter := plainStarts(b, engines, plain, "after")
 	h, err := engines[1].History(ctx, store.HistoryQuery{ID: ex.ID})
 	if err != nil {
 		b.Fatal(err)
@@ -214,7 +195,9 @@ func benchDistributed(b *testing.B, items, children int, extra string, writer bo
 	b.ReportMetric(childRate, "children/s")
 	b.ReportMetric(float64(items)/lastEnd.Sub(runStarted).Seconds(), "items/s")
 	b.ReportMetric(plainRate, "plain-starts/s")
+	b.ReportMetric(plainAfter, "plain-after/s")
 	b.ReportMetric(childRate/plainRate, "ratio")
+	b.ReportMetric(childRate/plainAfter, "ratio-after")
 	b.ReportMetric(float64(len(h)), "parent-events")
 	b.ReportMetric(float64(historyBytes), "parent-history-B")
 	b.ReportMetric(float64(usedAfter-usedBefore)/float64(children), "redis-B/child")
@@ -222,4 +205,31 @@ func benchDistributed(b *testing.B, items, children int, extra string, writer bo
 	if writer && !strings.Contains(string(done.Output), "manifest.json") {
 		b.Fatalf("output %s", done.Output)
 	}
+}
+
+// plainStarts starts n one-Pass executions on the engines, 64 at once,
+// and returns how many per second.
+func plainStarts(b *testing.B, engines []*interpreter.Engine, n int, prefix string) float64 {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	began := time.Now()
+	for g := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			eng := engines[g%len(engines)]
+			for {
+				i := next.Add(1)
+				if i > int64(n) {
+					return
+				}
+				if _, _, err := eng.StartExecution(context.Background(), interpreter.StartParams{StateMachine: "plain", Name: fmt.Sprintf("%s-%d", prefix, i)}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(n) / time.Since(began).Seconds()
 }
