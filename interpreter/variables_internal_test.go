@@ -2,6 +2,7 @@ package interpreter
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,45 +21,13 @@ import (
 // record without variables stays in encoding 1, which that node still runs.
 func TestPreviousReleaseRefusesVariables(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join("testdata", "encoding", "v2", "variables.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g goldenRecord
-	if err := json.Unmarshal(data, &g); err != nil {
-		t.Fatal(err)
-	}
-	compactGolden(t, &g)
-	var h header
-	if err := decodeHeader(g.Record.Engine, &h); err != nil {
-		t.Fatal(err)
-	}
-	if h.Enc != encodingVariables {
-		t.Fatalf("golden record with variables has encoding %d, want %d", h.Enc, encodingVariables)
-	}
-	err = refuseNewer(g.Record.ID, h.Enc, encodingBase)
-	if err == nil || !strings.Contains(err.Error(), "record encoding 2 is newer than this node understands (1)") {
-		t.Fatalf("a node of the previous release: %v, want a refusal", err)
-	}
-	def, ps := dsl.Load(g.Definition, dsl.Options{Format: dsl.JSON})
-	if ps.HasErrors() {
-		t.Fatal(ps)
-	}
-	threads := map[string][]byte{}
-	for k, v := range g.Record.Threads {
-		threads[k] = v
-	}
-	rec := &store.Execution{ID: g.Record.ID, Status: g.Record.Status, Input: g.Record.Input, Engine: g.Record.Engine, Threads: threads}
-	r, err := decodeRun(rec, def, false, nil, true)
-	if err != nil {
-		t.Fatalf("the current node: %v", err)
-	}
+	g, r := previousRefuses(t, filepath.Join("testdata", "encoding", "v2", "variables.json"), encodingVariables)
 	root := r.rootThread()
 	if root == nil || root.Vars == nil || value.MarshalString(root.Vars.V) != `{"factor":2,"label":"L"}` {
 		t.Fatalf("top-level variables not decoded: %+v", root)
 	}
 	// Encoded again, the threads are the bytes stored (nothing lost).
-	for k, b := range threads {
+	for k, b := range g.Record.Threads {
 		id := 0
 		for _, c := range k {
 			id = id*10 + int(c-'0')
@@ -111,7 +80,19 @@ func TestVariablesTotalLimit(t *testing.T) {
 // rather than run, and so rewritten, without it; the current node reads it.
 func TestPreviousReleaseRefusesMapRuns(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join("testdata", "encoding", "v4", "map-run.json"))
+	_, r := previousRefuses(t, filepath.Join("testdata", "encoding", "v4", "map-run.json"), encodingChildren)
+	root := r.rootThread()
+	if root == nil || root.Children == nil || root.Children.Run == nil || root.Children.Run.Machine != "golden-map-run/Golden" {
+		t.Fatalf("the Map Run was not decoded: %+v", root)
+	}
+}
+
+// previousRefuses reads a golden record of encoding enc and checks that a
+// node of the previous release (which reads enc-1) refuses it, and that
+// this node decodes it.
+func previousRefuses(t *testing.T, file string, enc int) (goldenRecord, *run) {
+	t.Helper()
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,10 +105,11 @@ func TestPreviousReleaseRefusesMapRuns(t *testing.T) {
 	if err := decodeHeader(g.Record.Engine, &h); err != nil {
 		t.Fatal(err)
 	}
-	if h.Enc != encodingChildren {
-		t.Fatalf("golden record with a Map Run has encoding %d, want %d", h.Enc, encodingChildren)
+	if h.Enc != enc {
+		t.Fatalf("golden record %s has encoding %d, want %d", file, h.Enc, enc)
 	}
-	if err := refuseNewer(g.Record.ID, h.Enc, encodingARNIDs); err == nil || !strings.Contains(err.Error(), "record encoding 4 is newer than this node understands (3)") {
+	err = refuseNewer(g.Record.ID, h.Enc, enc-1)
+	if want := fmt.Sprintf("record encoding %d is newer than this node understands (%d)", enc, enc-1); err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("a node of the previous release: %v, want a refusal", err)
 	}
 	def, ps := dsl.Load(g.Definition, dsl.Options{Format: dsl.JSON})
@@ -143,8 +125,5 @@ func TestPreviousReleaseRefusesMapRuns(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the current node: %v", err)
 	}
-	root := r.rootThread()
-	if root == nil || root.Children == nil || root.Children.Run == nil || root.Children.Run.Machine != "golden-map-run/Golden" {
-		t.Fatalf("the Map Run was not decoded: %+v", root)
-	}
+	return g, r
 }
