@@ -250,6 +250,15 @@ func (h *histHarness) sdkHistory(t *testing.T, in sfn.GetExecutionHistoryInput) 
 	var all []types.HistoryEvent
 	for pages := 0; ; pages++ {
 		out, err := h.client.GetExecutionHistory(h.ctx, &in)
+		for try := 1; err != nil && try < 3 && strings.Contains(err.Error(), "use of closed network connection"); try++ {
+			// The client's read of a whole answer (status 200, the body
+			// under way) still breaks off this way now and then under a
+			// fully loaded CI run, on a fresh connection, cause unknown (see
+			// the note above newHistHarness's client). The call is a read:
+			// made again, it answers the same.
+			t.Logf("GetExecutionHistory, try %d: %v", try, err)
+			out, err = h.client.GetExecutionHistory(h.ctx, &in)
+		}
 		if err != nil {
 			t.Fatalf("GetExecutionHistory: %v", err)
 		}
