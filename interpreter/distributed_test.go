@@ -479,3 +479,29 @@ func TestDistributedMapRedriveAfterStop(t *testing.T) {
 	}
 	jsonEqual(t, json.RawMessage(got.Output), `[1,2]`)
 }
+
+// The server's bound (Limits.MapRunChildren, sfn serve --map-run-children)
+// caps a run whose MaxConcurrency is 0 (as many as allowed) or above it.
+func TestDistributedMapServerBound(t *testing.T) {
+	t.Parallel()
+	f := setup(t, func(c *interpreter.Config) { c.Limits.MapRunChildren = 2 })
+	b := newBlocker()
+	f.eng.RegisterHandler("block", b.handle)
+	f.put("sm", distributed(`"MaxConcurrency":0,`, `{"Go":{"Type":"Task","Resource":"handler:block","End":true}}`))
+	ex := f.start("sm", `[1,2,3]`)
+	first, second := b.next(t), b.next(t)
+	h := f.waitEvent(ex.ID, "MapRunStarted", 1)
+	m, err := f.eng.MapRun(f.ctx, find(h, "MapRunStarted")[0].Fields["mapRunArn"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Running != 2 || m.Pending != 1 {
+		t.Fatalf("Map Run %+v, want 2 running and 1 waiting under a bound of 2", m)
+	}
+	first.succeed(`{}`)
+	b.next(t).succeed(`{}`) // the third starts once one ended
+	second.succeed(`{}`)
+	if got := f.wait(ex.ID); got.Status != store.StatusSucceeded {
+		t.Fatalf("%s", got.Status)
+	}
+}

@@ -48,6 +48,7 @@ type serveOptions struct {
 	node                             string
 	retention                        time.Duration
 	maxTaskCalls                     int
+	mapRunChildren                   int
 	pprofAddr                        string
 	maxConnections                   int
 	allowedHosts, trustedOrigins     []string
@@ -101,6 +102,7 @@ line wins over it. A variable whose value does not parse is a usage error.`,
 	f.DurationVar(&o.retention, "retention", env.duration("SFN_RETENTION", interpreter.DefaultRetention), "how long finished executions and their history are kept (env SFN_RETENTION); a negative value keeps them forever")
 	f.IntVar(&o.maxTaskCalls, "max-task-calls", env.count("SFN_MAX_TASK_CALLS"), fmt.Sprintf("task calls (handlers, HTTP) this node makes at once; more wait their turn, in order (env SFN_MAX_TASK_CALLS); 0: the default, %d", interpreter.DefaultMaxTaskCalls))
 	f.StringVar(&o.node, "node", env.str("SFN_NODE", ""), "this node's name among the nodes sharing a Redis (env SFN_NODE; default: host, pid and a random suffix)")
+	f.IntVar(&o.mapRunChildren, "map-run-children", env.count("SFN_MAP_RUN_CHILDREN"), fmt.Sprintf("child executions one Map Run of a distributed Map has running at once at most, whatever its MaxConcurrency (0 or more) says (env SFN_MAP_RUN_CHILDREN); 0: the default, %d", interpreter.DefaultMapRunChildren))
 	f.IntVar(&o.maxConnections, "max-connections", env.count("SFN_MAX_CONNECTIONS"), "connections the server holds at once (env SFN_MAX_CONNECTIONS); past it, the oldest connection without a request in progress is closed, or the newcomer answered 503; 0: from the process's file limit")
 	f.StringSliceVar(&o.allowedHosts, "allowed-hosts", env.list("SFN_ALLOWED_HOSTS"), "names clients use to reach this server (Host header), besides IP addresses, localhost and this machine's name: name, *.domain, or * for any (env SFN_ALLOWED_HOSTS, comma-separated); checked when the API is open or when set, against DNS rebinding")
 	f.StringSliceVar(&o.trustedOrigins, "trusted-origins", env.list("SFN_TRUSTED_ORIGINS"), "origins whose web pages may write through a browser, e.g. https://console.example.com (env SFN_TRUSTED_ORIGINS, comma-separated); same-origin pages always may")
@@ -273,7 +275,7 @@ func newServedEngine(o *serveOptions, st store.Store, space arn.Space, log *slog
 	}
 	engine := interpreter.New(interpreter.Config{Store: timed, Logger: log, Observer: m, LogData: o.logData,
 		HTTP: httpClient, Leaser: leaser, Nodes: nodes, Node: o.node, Retention: o.retention, MaxTaskCalls: o.maxTaskCalls,
-		Space: space, ItemIO: items, ResolveMachine: machineResolver(awsmeta.New(timed), space)})
+		Space: space, ItemIO: items, Limits: interpreter.Limits{MapRunChildren: o.mapRunChildren}, ResolveMachine: machineResolver(awsmeta.New(timed), space)})
 	// The open-executions gauge is read from the store; only the maintainer
 	// (the holder of partition 0) exports it, so a sum over nodes stays right.
 	open, err := m.WatchOpen(metrics.OpenConfig{Store: timed, Logger: log, Export: engine.Maintainer})
@@ -310,6 +312,9 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 	}
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return usageErrorf("--tls-cert and --tls-key go together")
+	}
+	if o.mapRunChildren < 0 {
+		return usageErrorf("--map-run-children %d: want 0 (the default, %d) or more", o.mapRunChildren, interpreter.DefaultMapRunChildren)
 	}
 	if o.maxTaskCalls < 0 {
 		return usageErrorf("--max-task-calls %d: want 0 (the default, %d) or more", o.maxTaskCalls, interpreter.DefaultMaxTaskCalls)
