@@ -363,16 +363,17 @@ func (r *run) mapRunComplete(t *thread, s *dsl.State) {
 	cw := t.Children
 	run := cw.Run
 	if w := s.Distributed.Writer; w != nil {
-		params, err := writerParams(s, w, t.Input.Get(), r.contextEnv(t, s, ""))
-		if err != nil {
-			r.mapRunFailed(t, s, r.runtimeErr(t, s, err))
-			return
+		var params value.Value
+		if w.Resource != "" {
+			var err error
+			if params, err = writerParams(s, w, t.Input.Get(), r.contextEnv(t, s, "")); err != nil {
+				r.mapRunFailed(t, s, r.runtimeErr(t, s, err))
+				return
+			}
 		}
 		run.Writing = true
 		r.touch(t)
-		r.writes = append(r.writes, resultsWrite{thread: t.ID, run: *run, arn: r.space.MapRun(r.smName, run.Label, run.ID),
-			req:   itemio.WriteRequest{Params: params, MapRunARN: r.space.MapRun(r.smName, run.Label, run.ID), OutputType: w.OutputType, Transformation: w.Transformation},
-			smARN: r.space.StateMachine(run.Machine)})
+		r.writes = append(r.writes, r.resultsWriteOf(t, w, params))
 		return
 	}
 	if run.Overflow {
@@ -835,13 +836,15 @@ func (e *Engine) resumeMapRuns(r *run) (any bool) {
 			}
 			e.readItemsLater(r.id, itemsRead{thread: t.ID, run: run.ID, req: readRequest(s.Distributed.Reader, plan.Reader), plan: plan, state: s, env: r.frozenEnv(t, s)})
 		case run.Writing && s != nil && s.Distributed != nil && s.Distributed.Writer != nil:
-			params, err := writerParams(s, s.Distributed.Writer, t.Input.Get(), r.contextEnv(t, s, ""))
-			if err != nil {
-				continue
+			w := s.Distributed.Writer
+			var params value.Value
+			if w.Resource != "" {
+				var err error
+				if params, err = writerParams(s, w, t.Input.Get(), r.contextEnv(t, s, "")); err != nil {
+					continue
+				}
 			}
-			arn := r.space.MapRun(r.smName, run.Label, run.ID)
-			e.writeResultsLater(r.id, resultsWrite{thread: t.ID, run: *run, arn: arn, smARN: r.space.StateMachine(run.Machine),
-				req: itemio.WriteRequest{Params: params, MapRunARN: arn, OutputType: s.Distributed.Writer.OutputType, Transformation: s.Distributed.Writer.Transformation}})
+			e.writeResultsLater(r.id, r.resultsWriteOf(t, w, params))
 		default:
 			for _, i := range run.Running {
 				var in value.Value
@@ -1054,13 +1057,24 @@ func (r *run) itemsReady(threadID int, runID string, total int, ferr *failure.Er
 	return true
 }
 
-// resultsWrite is an effect: write a run's results with its ResultWriter.
+// resultsWrite is an effect: write a run's results with its ResultWriter,
+// or, for a ResultWriter with only a WriterConfig (inState), shape them
+// as the Map state's result.
 type resultsWrite struct {
-	thread int
-	run    mapRun
-	arn    string
-	smARN  string
-	req    itemio.WriteRequest
+	thread  int
+	run     mapRun
+	arn     string
+	smARN   string
+	req     itemio.WriteRequest
+	inState bool
+}
+
+// resultsWriteOf is the ResultWriter effect of Map thread t's run.
+func (r *run) resultsWriteOf(t *thread, w *dsl.ResultWriter, params value.Value) resultsWrite {
+	run := t.Children.Run
+	arn := r.space.MapRun(r.smName, run.Label, run.ID)
+	return resultsWrite{thread: t.ID, run: *run, arn: arn, smARN: r.space.StateMachine(run.Machine), inState: w.Resource == "",
+		req: itemio.WriteRequest{Params: params, MapRunARN: arn, OutputType: w.OutputType, Transformation: w.Transformation}}
 }
 
 // writeResultsLater writes a run's results in the background, until it
@@ -1108,9 +1122,10 @@ func (a *activeSet) release(name string) {
 // writeResults reads the run's children back and writes their results.
 func (e *Engine) writeResults(ctx context.Context, parentID string, w resultsWrite) error {
 	var details itemio.WriterDetails
+	var shaped []any // inState: the Map state's result
 	var storeErr error
 	ferr := func() *failure.Error {
-		if e.cfg.ItemIO == nil {
+		if e.cfg.ItemIO == nil && !w.inState {
 			return failure.New(failure.ResultWriterFailed, "this server has no object stores configured (sfn serve --object-stores)")
 		}
 		// The children are read back side by side (readers at once), each
@@ -1158,6 +1173,13 @@ func (e *Engine) writeResults(ctx context.Context, parentID string, w resultsWri
 			}
 		}
 		results = results[:n]
+		if w.inState {
+			var err error
+			if shaped, err = itemio.Transform(results, w.req.Transformation); err != nil {
+				return asFailure(err, failure.ResultWriterFailed)
+			}
+			return nil
+		}
 		d, err := e.cfg.ItemIO.Write(ctx, w.req, results)
 		if err != nil {
 			return asFailure(err, failure.ResultWriterFailed)
@@ -1171,15 +1193,22 @@ func (e *Engine) writeResults(ctx context.Context, parentID string, w resultsWri
 	if storeErr != nil && ferr == nil {
 		return storeErr
 	}
-	_, _, err := e.modify(ctx, parentID, func(r *run) bool { return r.resultsWritten(w.thread, w.run.ID, w.arn, details, ferr) })
+	_, _, err := e.modify(ctx, parentID, func(r *run) bool {
+		if w.inState && ferr == nil {
+			return r.resultsWritten(w.thread, w.run.ID, shaped, nil)
+		}
+		return r.resultsWritten(w.thread, w.run.ID, value.ObjectOf("MapRunArn", w.arn, "ResultWriterDetails",
+			value.ObjectOf("Bucket", details.Bucket, "Key", details.Key)), ferr)
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	return err
 }
 
-// resultsWritten applies the end of a run's ResultWriter.
-func (r *run) resultsWritten(threadID int, runID, arn string, d itemio.WriterDetails, ferr *failure.Error) bool {
+// resultsWritten applies the end of a run's ResultWriter: result is the
+// Map state's (the writer's details, or the shaped results).
+func (r *run) resultsWritten(threadID int, runID string, result value.Value, ferr *failure.Error) bool {
 	t := r.threads[threadID]
 	if r.status != store.StatusRunning || t == nil || t.Phase != phaseChildren || t.Children == nil ||
 		t.Children.Run == nil || t.Children.Run.ID != runID || !t.Children.Run.Writing {
@@ -1191,7 +1220,7 @@ func (r *run) resultsWritten(threadID int, runID, arn string, d itemio.WriterDet
 	if ferr != nil {
 		r.mapRunFailed(t, s, ferr)
 	} else {
-		r.mapRunSucceeded(t, s, value.ObjectOf("MapRunArn", arn, "ResultWriterDetails", value.ObjectOf("Bucket", d.Bucket, "Key", d.Key)))
+		r.mapRunSucceeded(t, s, result)
 	}
 	r.drain()
 	return true

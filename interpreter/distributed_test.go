@@ -505,3 +505,38 @@ func TestDistributedMapServerBound(t *testing.T) {
 		t.Fatalf("%s", got.Status)
 	}
 }
+
+// A ResultWriter with only a WriterConfig writes nothing: it shapes the
+// Map state's own result (AWS's "preview"), without object stores.
+func TestDistributedMapWriterConfigOnly(t *testing.T) {
+	t.Parallel()
+	proc := `{"Go":{"Type":"Pass","Parameters":{"pair.$":"States.Array($.n, $.n)"},"OutputPath":"$.pair","End":true}}`
+	for _, tc := range []struct{ transformation, want string }{
+		{"COMPACT", `[[1,1],[2,2]]`},
+		{"FLATTEN", `[1,1,2,2]`},
+	} {
+		t.Run(tc.transformation, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			f.put("sm", distributed(`"ResultWriter":{"WriterConfig":{"Transformation":"`+tc.transformation+`","OutputType":"JSON"}},`, proc))
+			ex := f.wait(f.start("sm", `[{"n":1},{"n":2}]`).ID)
+			if ex.Status != store.StatusSucceeded {
+				t.Fatalf("%s %s %s", ex.Status, ex.Error, ex.Cause)
+			}
+			jsonEqual(t, json.RawMessage(ex.Output), tc.want)
+		})
+	}
+	t.Run("NONE", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		f.put("sm", distributed(`"ResultWriter":{"WriterConfig":{"Transformation":"NONE"}},`, proc))
+		ex := f.wait(f.start("sm", `[{"n":1},{"n":2}]`).ID)
+		var out []struct{ Input, Output, Status, ExecutionArn string }
+		if err := json.Unmarshal(ex.Output, &out); err != nil || len(out) != 2 {
+			t.Fatalf("%s: %v", ex.Output, err)
+		}
+		if out[1].Input != `{"n":2}` || out[1].Output != `[2,2]` || out[1].Status != "SUCCEEDED" || !strings.Contains(out[1].ExecutionArn, ":execution:sm/L:") {
+			t.Fatalf("record %+v", out[1])
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -358,4 +359,28 @@ func (f *resultFile) close() []byte {
 func (f *resultFile) reset() {
 	f.buf = bytes.Buffer{}
 	f.count = 0
+}
+
+// Transform shapes the results as a ResultWriter with only a WriterConfig
+// does: the elements Write would put in its files (NONE: each child's
+// record; COMPACT: the outputs; FLATTEN: the outputs, arrays flattened; a
+// child that did not succeed always as its record), as one array, in
+// item order, for the Map state's own result.
+func Transform(results []Result, transformation string) ([]any, error) {
+	e, ferr := newEncoder("", transformation)
+	if ferr != nil {
+		return nil, ferr
+	}
+	sort.SliceStable(results, func(i, j int) bool { return results[i].Index < results[j].Index })
+	out := make([]any, 0, len(results))
+	for i := range results {
+		for _, b := range e.elements(&results[i]) {
+			v, err := value.Decode(b)
+			if err != nil {
+				return nil, failure.Newf(failure.ResultWriterFailed, "result %d: %v", results[i].Index, err)
+			}
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }
