@@ -236,6 +236,9 @@ type Engine struct {
 	inbox  runInbox   // Map Run children's ends to tell their parents
 	chunks chunkCache // the children's inputs of chunked Map Runs, decoded
 	active activeSet  // Map Runs' readings and writings under way here
+	// runSweep is where the janitor's look through Map Run records goes on
+	// (its goroutine's alone).
+	runSweep string
 
 	pollMu  sync.Mutex
 	pollers map[string]chan struct{} // activity -> closed when a task arrives

@@ -2,7 +2,10 @@ package interpreter
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/sfn-project/sfn/store"
@@ -75,5 +78,49 @@ func (e *Engine) sweep(ctx context.Context, x store.Expirer) int {
 	if total > 0 {
 		e.log.Info("expired executions removed", slog.Int("count", total), slog.Time("ended_before", before))
 	}
+	if n := e.sweepMapRuns(ctx, before); n > 0 {
+		e.log.Info("expired Map Run records removed", slog.Int("count", n), slog.Time("ended_before", before))
+	}
 	return total
+}
+
+// sweepMapRuns removes the records of Map Runs that ended before before,
+// with their item chunks (kept for a redrive of a run that did not
+// succeed), and those of runs whose parent is gone: they expire with
+// their executions. It looks at janitorBatch records a run, going on
+// from where the last run stopped, so that many records are worked
+// through over several minutes.
+func (e *Engine) sweepMapRuns(ctx context.Context, before time.Time) int {
+	docs, next, err := e.store.ListDocs(ctx, mapRunDocKind, e.runSweep, janitorBatch)
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.Warn("Map Run janitor failed", slog.Any("error", err))
+		}
+		return 0
+	}
+	e.runSweep = next
+	removed := 0
+	for _, d := range docs {
+		var m MapRun
+		if json.Unmarshal(d.Data, &m) != nil {
+			continue
+		}
+		expired := m.Status != MapRunRunning && !m.StopDate.IsZero() && m.StopDate.Before(before)
+		if !expired {
+			if _, err := e.store.GetExecution(ctx, m.ExecutionID); !errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			// Its parent expired, or never was stored: nothing runs it.
+		}
+		for c := 0; c*chunkSize < m.Total; c++ {
+			if err := e.store.DeleteDoc(ctx, mapItemsDocKind, m.ID+"/"+strconv.Itoa(c)); err != nil {
+				return removed
+			}
+		}
+		if err := e.store.DeleteDoc(ctx, mapRunDocKind, d.Name); err != nil {
+			return removed
+		}
+		removed++
+	}
+	return removed
 }

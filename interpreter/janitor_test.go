@@ -2,6 +2,7 @@ package interpreter_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"testing"
@@ -141,3 +142,49 @@ func (noNodes) Heartbeat(_ context.Context, node string, _ time.Duration) ([]str
 	return []string{node}, nil
 }
 func (noNodes) Leave(context.Context, string) error { return nil }
+
+// TestJanitorRemovesMapRunRecords: a Map Run's record expires with
+// retention after its run ended; a recent one is kept.
+func TestJanitorRemovesMapRunRecords(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	clock := &janitorClock{ticks: make(chan time.Time)}
+	st := memory.New()
+	eng := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: st, Clock: clock, Retention: time.Hour, TimerPoll: 50 * time.Millisecond})
+	if err := eng.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Stop()
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+		"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`
+	if _, err := eng.PutStateMachine(ctx, "dm", []byte(def), dsl.JSON); err != nil {
+		t.Fatal(err)
+	}
+	run := func(name string) string {
+		ex, _, err := eng.StartExecution(ctx, interpreter.StartParams{StateMachine: "dm", Name: name, Input: json.RawMessage(`[1,2]`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ex, err = eng.Wait(ctx, ex.ID); err != nil || ex.Status != store.StatusSucceeded {
+			t.Fatalf("%s: %+v %v", name, ex, err)
+		}
+		runs, err := eng.MapRuns(ctx, ex.ID)
+		if err != nil || len(runs) != 1 {
+			t.Fatalf("%s's Map Runs: %v %v", name, runs, err)
+		}
+		return runs[0].ID
+	}
+	old := run("old")
+	clock.skip(2 * time.Hour)
+	recent := run("recent")
+
+	clock.ticks <- clock.Now()
+	clock.ticks <- clock.Now()
+	if _, err := eng.MapRun(ctx, old); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the Map Run that ended 2h ago: %v, want ErrNotFound", err)
+	}
+	if _, err := eng.MapRun(ctx, recent); err != nil {
+		t.Errorf("the recent Map Run: %v; kept", err)
+	}
+}
