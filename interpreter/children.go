@@ -43,6 +43,10 @@ type parentLink struct {
 	Sync int `json:"sync,omitempty"`
 	// MachineArn is the ARN the parent started (the answer's StateMachineArn).
 	MachineArn string `json:"machineArn,omitempty"`
+	// Started is when the parent started (zero in a Map Run's link, whose
+	// run id tells runs apart): an execution that reuses the parent's
+	// name, once retention removed it, is another parent.
+	Started time.Time `json:"started,omitzero"`
 	// Map Run children (distributed Map): the run, the item (or batch)
 	// index, and where the Map state is in the parent's definition (its
 	// processor is the child's machine).
@@ -104,12 +108,14 @@ func (e *Engine) resolveMachine(ctx context.Context, ref string) (MachineRef, er
 }
 
 // childName is the name of the child a startExecution attempt starts when
-// its Parameters give none: derived from the attempt, so that a call made
-// again (a node that took the parent's partition over) finds the child the
-// first call started instead of starting another. It has the shape of a
-// UUID, as AWS's generated names.
-func childName(parentID string, scheduledID int64) string {
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s/%d", parentID, scheduledID))
+// its Parameters give none: derived from the attempt (the parent, when it
+// started, and its TaskScheduled), so that a call made again (a node that
+// took the parent's partition over) finds the child the first call
+// started instead of starting another, while a later execution that reuses
+// the parent's name does not. It has the shape of a UUID, as AWS's
+// generated names.
+func childName(parentID string, started time.Time, scheduledID int64) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s@%d/%d", parentID, started.UnixNano(), scheduledID))
 	h := hex.EncodeToString(sum[:16])
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
@@ -146,7 +152,7 @@ func (e *Engine) startChild(ctx context.Context, parentID string, c taskCall) (v
 			input = value.Marshal(in)
 		}
 	}
-	name := childName(parentID, c.ScheduledID)
+	name := childName(parentID, c.Started, c.ScheduledID)
 	if n, has := params.Get("Name"); has && n != nil {
 		s, isStr := n.(string)
 		if !isStr {
@@ -161,7 +167,7 @@ func (e *Engine) startChild(ctx context.Context, parentID string, c taskCall) (v
 		}
 		return nil, failure.New(failure.TaskFailed, err.Error())
 	}
-	link := &parentLink{ID: parentID, Thread: c.Thread, ScheduledID: c.ScheduledID, Sync: c.Spec.Sync, MachineArn: m.ARN}
+	link := &parentLink{ID: parentID, Thread: c.Thread, ScheduledID: c.ScheduledID, Sync: c.Spec.Sync, MachineArn: m.ARN, Started: c.Started}
 	if tk, ok := ParseToken(c.Token); ok {
 		link.Secret = tk.Secret
 	}
@@ -208,7 +214,7 @@ func sameAttempt(rec *store.Execution, link *parentLink) bool {
 		// the parent changed about the thread and the run's start event.
 		return p.ID == link.ID && p.Run == link.Run && p.Index == link.Index
 	}
-	return p.ID == link.ID && p.Thread == link.Thread && p.ScheduledID == link.ScheduledID
+	return p.ID == link.ID && p.Thread == link.Thread && p.ScheduledID == link.ScheduledID && p.Started.Equal(link.Started)
 }
 
 // childEnd is what the parent is told: the child's record as it ended.

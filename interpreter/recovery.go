@@ -236,7 +236,7 @@ func (e *Engine) recoverExecution(ctx context.Context, id string) (inFlight bool
 			continue
 		}
 		e.log.Info("task call recovered", slog.String("execution_id", id), slog.String("state", s.Name))
-		e.dispatch(id, taskCall{Thread: t.ID, ScheduledID: t.Task.ScheduledID, Spec: s.Task, Params: t.Task.Params.V,
+		e.dispatch(id, taskCall{Thread: t.ID, ScheduledID: t.Task.ScheduledID, Spec: s.Task, Params: t.Task.Params.V, Started: r.startedAt,
 			Token: tok, Timeout: t.Task.Timeout, Heartbeat: t.Task.Heartbeat})
 	}
 	return inFlight, nil

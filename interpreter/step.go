@@ -66,6 +66,10 @@ type taskCall struct {
 	Token       string
 	Timeout     int64
 	Heartbeat   int64
+	// Started is when the execution started: a child execution's derived
+	// name and its link tell this execution from an earlier one of the
+	// same name (retention freed the name, not the child).
+	Started time.Time
 }
 
 // run is one execution while a step works on it: decoded, changed in

@@ -146,7 +146,7 @@ func (r *run) scheduleTask(t *thread, s *dsl.State) {
 	if s.Task.Kind == dsl.ActivityTask {
 		r.activities = append(r.activities, r.queuedTask(t, s))
 	}
-	r.calls = append(r.calls, taskCall{State: s.Name, Attempt: t.Attempts, Thread: t.ID, ScheduledID: scheduledID, Spec: s.Task, Params: call.Parameters,
+	r.calls = append(r.calls, taskCall{State: s.Name, Attempt: t.Attempts, Thread: t.ID, ScheduledID: scheduledID, Spec: s.Task, Params: call.Parameters, Started: r.startedAt,
 		Token: MakeToken(r.id, t.ID, scheduledID, secret), Timeout: call.TimeoutSeconds, Heartbeat: call.HeartbeatSeconds})
 }
 
