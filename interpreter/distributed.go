@@ -252,9 +252,11 @@ func mapItemContext(i int, item value.Value, source string) *value.Object {
 func (r *run) continueMapRun(t *thread, s *dsl.State) {
 	cw := t.Children
 	run := cw.Run
-	if run.Reading || run.Writing {
+	if run.Writing {
 		return
 	}
+	// While the items are read, the children of the chunks read so far
+	// start (run.Total grows with them); the run ends once all are read.
 	limit := r.runLimit(cw)
 	for run.Next < run.Total && len(run.Running) < limit {
 		i := run.Next
@@ -271,7 +273,7 @@ func (r *run) continueMapRun(t *thread, s *dsl.State) {
 		r.launches = append(r.launches, r.launchOf(t, i, in))
 	}
 	r.touch(t)
-	if len(run.Running) == 0 && run.Next >= run.Total {
+	if len(run.Running) == 0 && run.Next >= run.Total && !run.Reading {
 		r.mapRunComplete(t, s)
 	}
 }
@@ -326,13 +328,10 @@ func (r *run) mapRunChildEnded(link *parentLink, rec *store.Execution) bool {
 		result = states.ErrorOutput(failure.New(rec.Error, rec.Cause))
 	}
 	r.keepResult(cw, link.Index, result)
-	if failed := run.Failed + run.TimedOut + run.Aborted; failed > 0 {
-		tol := states.MapPlan{TolerancePercent: cw.TolPct, HasPercent: cw.HasPct, ToleranceCount: cw.TolCount, HasCount: cw.HasCount}
-		if !tol.Tolerated(failed, run.Total) {
-			r.mapRunFailed(t, s, failure.New(failure.ExceedToleratedFailure, "The specified tolerated failure threshold was exceeded"))
-			r.drain()
-			return true
-		}
+	if !r.runTolerated(cw) {
+		r.mapRunFailed(t, s, failure.New(failure.ExceedToleratedFailure, "The specified tolerated failure threshold was exceeded"))
+		r.drain()
+		return true
 	}
 	r.continueMapRun(t, s)
 	r.drain()
@@ -388,6 +387,26 @@ func (r *run) mapRunComplete(t *thread, s *dsl.State) {
 	r.mapRunSucceeded(t, s, results)
 }
 
+// runTolerated reports whether a run's failures so far are within its
+// tolerance. While its items are still being read the total is not known
+// yet: only the count applies; the percentage is checked once the reading
+// ended (itemsReady).
+func (r *run) runTolerated(cw *childrenWait) bool {
+	run := cw.Run
+	failed := run.Failed + run.TimedOut + run.Aborted
+	if failed == 0 {
+		return true
+	}
+	tol := states.MapPlan{TolerancePercent: cw.TolPct, HasPercent: cw.HasPct, ToleranceCount: cw.TolCount, HasCount: cw.HasCount}
+	if run.Reading {
+		if !tol.HasCount && !tol.HasPercent {
+			return false // nothing is tolerated
+		}
+		return !tol.HasCount || int64(failed) <= tol.ToleranceCount // either threshold exceeded fails the run
+	}
+	return tol.Tolerated(failed, run.Total)
+}
+
 // mapRunSucceeded writes MapRunSucceeded, then the Map state succeeds with
 // result (the children's outputs, or the ResultWriter's details).
 func (r *run) mapRunSucceeded(t *thread, s *dsl.State, result value.Value) {
@@ -410,9 +429,7 @@ func (r *run) mapRunSucceeded(t *thread, s *dsl.State, result value.Value) {
 // new concurrency allows.
 func (r *run) recheckMapRun(t *thread, s *dsl.State) {
 	cw := t.Children
-	run := cw.Run
-	tol := states.MapPlan{TolerancePercent: cw.TolPct, HasPercent: cw.HasPct, ToleranceCount: cw.TolCount, HasCount: cw.HasCount}
-	if failed := run.Failed + run.TimedOut + run.Aborted; failed > 0 && !tol.Tolerated(failed, run.Total) {
+	if !r.runTolerated(cw) {
 		r.mapRunFailed(t, s, failure.New(failure.ExceedToleratedFailure, "The specified tolerated failure threshold was exceeded"))
 	} else {
 		r.continueMapRun(t, s)
@@ -965,7 +982,15 @@ func (e *Engine) readItems(ctx context.Context, parentID string, rd itemsRead) e
 				return nil
 			}
 			total += len(chunk)
+			full := len(chunk) == chunkSize
 			chunk = chunk[:0]
+			if full {
+				// The children of this chunk may start while the rest is read.
+				n := total
+				if _, _, err := e.modify(ctx, parentID, func(r *run) bool { return r.itemsReady(rd.thread, rd.run, n, false, nil) }); err != nil && !errors.Is(err, store.ErrNotFound) {
+					storeErr = err
+				}
+			}
 			return nil
 		}
 		emit := func(in value.Value) *failure.Error {
@@ -1012,7 +1037,7 @@ func (e *Engine) readItems(ctx context.Context, parentID string, rd itemsRead) e
 	if storeErr != nil && ferr == nil {
 		return storeErr
 	}
-	_, _, err := e.modify(ctx, parentID, func(r *run) bool { return r.itemsReady(rd.thread, rd.run, total, ferr) })
+	_, _, err := e.modify(ctx, parentID, func(r *run) bool { return r.itemsReady(rd.thread, rd.run, total, true, ferr) })
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
@@ -1035,7 +1060,11 @@ func (e *Engine) putChunk(ctx context.Context, name string, chunk []any) error {
 }
 
 // itemsReady applies the end of a run's reading to its Map thread.
-func (r *run) itemsReady(threadID int, runID string, total int, ferr *failure.Error) bool {
+// itemsReady applies what a run's reading has stored: total children's
+// inputs so far (their chunks are written), and, when final, that the
+// reading ended, or how it failed. A reading done again (a recovery) tells
+// totals it told before: they only ever grow.
+func (r *run) itemsReady(threadID int, runID string, total int, final bool, ferr *failure.Error) bool {
 	t := r.threads[threadID]
 	if r.status != store.StatusRunning || t == nil || t.Phase != phaseChildren || t.Children == nil ||
 		t.Children.Run == nil || t.Children.Run.ID != runID || !t.Children.Run.Reading {
@@ -1043,15 +1072,26 @@ func (r *run) itemsReady(threadID int, runID string, total int, ferr *failure.Er
 	}
 	s := r.state(t)
 	run := t.Children.Run
-	run.Reading = false
 	r.touch(t)
 	if ferr != nil {
+		run.Reading = false
 		r.mapRunFailed(t, s, ferr)
 		r.drain()
 		return true
 	}
-	run.Total = total
-	r.runDocs = append(r.runDocs, r.mapRunView(t, t.Children, MapRunRunning))
+	if total <= run.Total && !final {
+		return false
+	}
+	run.Total = max(run.Total, total)
+	if final {
+		run.Reading = false
+		r.runDocs = append(r.runDocs, r.mapRunView(t, t.Children, MapRunRunning))
+		if !r.runTolerated(t.Children) {
+			r.mapRunFailed(t, s, failure.New(failure.ExceedToleratedFailure, "The specified tolerated failure threshold was exceeded"))
+			r.drain()
+			return true
+		}
+	}
 	r.continueMapRun(t, s)
 	r.drain()
 	return true

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -539,4 +542,56 @@ func TestDistributedMapWriterConfigOnly(t *testing.T) {
 			t.Fatalf("record %+v", out[1])
 		}
 	})
+}
+
+// The children of the items read so far start while the rest is still
+// being read: a reader held after its first 1,000 items has those
+// children running and ending before it goes on.
+func TestDistributedMapStartsWhileReading(t *testing.T) {
+	t.Parallel()
+	hold := make(chan struct{})
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for i := range 1500 {
+			if i == 1000 {
+				w.(http.Flusher).Flush()
+				select {
+				case <-hold:
+				case <-r.Context().Done():
+					return
+				}
+			}
+			fmt.Fprintf(w, `{"i":%d}`+"\n", i)
+		}
+	}))
+	defer src.Close()
+	x, err := itemio.New(itemio.Config{HTTP: func(ctx context.Context, u string) (io.ReadCloser, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		return resp.Body, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := setup(t, func(c *interpreter.Config) { c.ItemIO = x })
+	f.put("sm", `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"L","ResultSelector":{"n.$":"States.ArrayLength($)"},
+		"ItemReader":{"Resource":"arn:aws:states:::http:invoke","ReaderConfig":{"InputType":"JSONL"},"Parameters":{"ApiEndpoint":"`+src.URL+`","Method":"GET"}},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","Result":1,"End":true}}},"End":true}}}`)
+	ex := f.start("sm", `{}`)
+	h := f.waitEvent(ex.ID, "MapRunStarted", 1)
+	arn := find(h, "MapRunStarted")[0].Fields["mapRunArn"].(string)
+	waitFor(t, "the first chunk's children to end while the reader is held", func() bool {
+		m, err := f.eng.MapRun(f.ctx, arn)
+		return err == nil && m.Succeeded == 1000
+	})
+	close(hold)
+	got := f.wait(ex.ID)
+	if got.Status != store.StatusSucceeded || string(got.Output) != `{"n":1500}` {
+		t.Fatalf("%s %s %s %s", got.Status, got.Output, got.Error, got.Cause)
+	}
 }
