@@ -359,17 +359,32 @@ func (e *Engine) tellParent(ctx context.Context, link *parentLink, rec *store.Ex
 
 // stopChildren stops the child executions of .sync attempts a committed
 // step withdrew (the parent stopped, timed out, or a sibling failed).
-func (e *Engine) stopChildren(parentID string, ids []string) {
-	for _, id := range ids {
+func (e *Engine) stopChildren(parentID string, kids []stopKid) {
+	for _, k := range kids {
 		e.wg.Add(1)
 		e.workers.run(func() {
 			defer e.wg.Done()
 			cause := "The parent execution " + e.cfg.Space.ExecutionOfID(parentID) + " no longer waits for this execution"
-			if _, err := e.StopExecution(e.ctx, id, "", cause); err != nil && !errors.Is(err, store.ErrNotFound) && e.ctx.Err() == nil {
-				e.log.Warn("child execution not stopped", slog.String("execution_id", id), slog.Any("error", err))
+			_, _, err := e.modify(e.ctx, k.id, func(r *run) bool {
+				if r.status != store.StatusRunning || k.gen != 0 && (r.hdr.Parent == nil || r.hdr.Parent.ScheduledID != k.gen) {
+					return false // ended, or redriven for a later run of its Map Run
+				}
+				r.abort("", cause, false)
+				return true
+			})
+			if err != nil && !errors.Is(err, store.ErrNotFound) && e.ctx.Err() == nil {
+				e.log.Warn("child execution not stopped", slog.String("execution_id", k.id), slog.Any("error", err))
 			}
 		})
 	}
+}
+
+// stopKid is a child execution to stop: a Map Run's (gen: its run's
+// MapRunStarted or MapRunRedriven event) only while it still runs for
+// that run; any other (gen 0) while it runs.
+type stopKid struct {
+	id  string
+	gen int64
 }
 
 // childOf returns the child execution id a startExecution answer names.

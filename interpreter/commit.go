@@ -231,7 +231,7 @@ type effects struct {
 	deliver    bool                 // a .sync child that ended: tell its parent (children.go)
 	runChild   *store.Execution     // a Map Run's child that ended: tell its run
 	runLink    *parentLink          // its link
-	stopKids   []string             // child executions to stop
+	stopKids   []stopKid            // child executions to stop
 	launches   []childLaunch        // Map Run children to start
 	reads      []itemsRead          // Map Run items to read
 	writes     []resultsWrite       // Map Run results to write
@@ -302,16 +302,18 @@ func (e *Engine) afterCommit(eff effects) {
 	if len(eff.stopKids) > 0 {
 		e.stopChildren(eff.id, eff.stopKids)
 	}
-	if len(eff.launches) > 0 {
-		e.launch(eff.id, eff.launches)
-	}
 	for _, m := range eff.runDocs {
-		if m.Status != MapRunRunning && e.recordMapRun(e.ctx, m) == nil {
-			// A run's end is written before the commit's caller goes on
-			// (once per run): whoever saw the parent move on sees it.
+		if e.recordMapRun(e.ctx, m) == nil {
+			// A run's record is written before its children start and the
+			// commit's caller goes on (a few times per run: its start,
+			// changes, its end), so that it is there within a round trip
+			// of the event that tells of it.
 			continue
 		}
 		e.recordMapRunLater(m)
+	}
+	if len(eff.launches) > 0 {
+		e.launch(eff.id, eff.launches)
 	}
 	for _, rd := range eff.reads {
 		e.readItemsLater(eff.id, rd)

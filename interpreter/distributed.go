@@ -472,7 +472,9 @@ func (r *run) abortMapRun(t *thread, timedOut bool) {
 func (r *run) stopRunChildren(t *thread) {
 	run := t.Children.Run
 	for _, i := range run.Running {
-		r.stopKids = append(r.stopKids, run.childID(i))
+		// Only while it runs for this run: a redrive of the parent may
+		// have redriven it for the next one by the time the stop comes.
+		r.stopKids = append(r.stopKids, stopKid{id: run.childID(i), gen: t.Children.StartedID})
 	}
 }
 

@@ -223,6 +223,10 @@ func TestDistributedMapUpdate(t *testing.T) {
 	first := b.next(t)
 	h := f.waitEvent(ex.ID, "MapRunStarted", 1)
 	id := find(h, "MapRunStarted")[0].Fields["mapRunArn"].(string)
+	waitFor(t, "the Map Run's record (written right after MapRunStarted)", func() bool {
+		_, err := f.eng.MapRun(f.ctx, id)
+		return err == nil
+	})
 	three := int64(3)
 	m, err := f.eng.UpdateMapRun(f.ctx, id, interpreter.MapRunUpdate{MaxConcurrency: &three})
 	if err != nil {

@@ -113,7 +113,7 @@ type run struct {
 
 	calls      []taskCall
 	cancels    []string       // tokens of tasks withdrawn by this step
-	stopKids   []string       // child executions of .sync attempts this step withdrew
+	stopKids   []stopKid      // child executions this step no longer waits for
 	launches   []childLaunch  // Map Run children to start
 	reads      []itemsRead    // Map Runs whose items to read
 	writes     []resultsWrite // Map Runs whose results to write
@@ -771,7 +771,7 @@ func (r *run) withdraw(t *thread) {
 	}
 	r.cancels = append(r.cancels, tok)
 	if t.Task.Child != "" {
-		r.stopKids = append(r.stopKids, t.Task.Child) // a .sync child nobody waits for any more
+		r.stopKids = append(r.stopKids, stopKid{id: t.Task.Child}) // a .sync child nobody waits for any more
 	}
 	if activity && len(r.activities) == queued && !t.Task.Started && !t.Task.ScheduledAt.IsZero() {
 		// Queued by an earlier commit and never taken: out of its queue

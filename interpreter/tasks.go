@@ -154,7 +154,7 @@ func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) t
 		}
 		if ctx.Err() != nil || !o.ok {
 			if orphan != "" && e.ctx.Err() == nil {
-				e.stopChildren(id, []string{orphan})
+				e.stopChildren(id, []stopKid{{id: orphan}})
 			}
 			return // withdrawn, timed out (the timer reports it), stopping, or answered elsewhere
 		}
@@ -174,7 +174,7 @@ func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) t
 				return applied
 			})
 			if err == nil && !applied && orphan != "" {
-				e.stopChildren(id, []string{orphan})
+				e.stopChildren(id, []stopKid{{id: orphan}})
 			}
 			if err == nil || errors.Is(err, store.ErrNotFound) || e.ctx.Err() != nil {
 				return
