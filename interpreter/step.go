@@ -312,8 +312,8 @@ func (r *run) markStarted(t *thread, s *dsl.State, worker string) {
 // state now waits for the token to come back.
 func (r *run) submitted(threadID int, scheduledID int64, response value.Value) bool {
 	t := r.threads[threadID]
-	if r.status != store.StatusRunning || t == nil || t.Phase != phaseTask || t.Task == nil || t.Task.ScheduledID != scheduledID {
-		return false
+	if r.status != store.StatusRunning || t == nil || t.Phase != phaseTask || t.Task == nil || t.Task.ScheduledID != scheduledID || t.Task.Submitted {
+		return false // a call made twice (recovery raced its first dispatch) is acknowledged once
 	}
 	s := r.state(t)
 	r.markStarted(t, s, "")

@@ -164,16 +164,20 @@ func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) t
 		// A result is recorded until it sticks: a store that fails for a
 		// while only delays it (the attempt's own timeout still applies).
 		for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
-			applied := false
+			applied, waiting := false, false
 			_, _, err := e.modify(e.ctx, id, func(r *run) bool {
 				if o.callback && o.ferr == nil {
 					applied = r.submitted(c.Thread, c.ScheduledID, o.out)
 				} else {
 					applied = r.taskResult(c.Thread, c.ScheduledID, o.out, o.ferr)
 				}
+				t := r.threads[c.Thread]
+				// Not applied but still waiting: the same call was made
+				// twice, and the other one's answer is recorded.
+				waiting = t != nil && t.Task != nil && t.Task.ScheduledID == c.ScheduledID
 				return applied
 			})
-			if err == nil && !applied && orphan != "" {
+			if err == nil && !applied && !waiting && orphan != "" {
 				e.stopChildren(id, []stopKid{{id: orphan}})
 			}
 			if err == nil || errors.Is(err, store.ErrNotFound) || e.ctx.Err() != nil {
