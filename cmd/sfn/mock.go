@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"github.com/sfn-project/sfn/dsl/value"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/interpreter/httptask"
+	"github.com/sfn-project/sfn/mockconfig"
 )
 
 // mockResponse is one canned answer of a Task state: an output, or an error
@@ -137,9 +139,10 @@ func taskStates(mc *dsl.Machine, out map[string]*dsl.State) {
 // once, since the CLI registers no handlers, runs no workers and cannot be
 // called back.
 type mocker struct {
-	mocks mocks
-	tasks map[string]*dsl.State // the Task states by name
-	http  *httptask.Client
+	mocks    mocks
+	testCase *mockconfig.TestCase  // from --mock-config, or nil
+	tasks    map[string]*dsl.State // the Task states by name
+	http     *httptask.Client
 
 	mu    sync.Mutex
 	calls map[string]int // attempts so far, by state
@@ -151,14 +154,69 @@ func newMocker(m mocks, def *dsl.Definition, hc *httptask.Client) *mocker {
 	return &mocker{mocks: m, tasks: tasks, http: hc, calls: map[string]int{}}
 }
 
-// check refuses mocks for states that are not Task states of the definition.
+// check refuses mocks for states that are not Task states of the
+// definition: a typo would otherwise let the state run for real.
 func (m *mocker) check() error {
 	for _, name := range sortedKeys(m.mocks) {
 		if m.tasks[name] == nil {
 			return usageErrorf("--mock: %q is not a Task state of the definition", name)
 		}
 	}
+	if m.testCase != nil {
+		for _, name := range m.testCase.States() {
+			if m.tasks[name] == nil {
+				return usageErrorf("--mock-config: test case %q mocks %q, which is not a Task state of the definition", m.testCase.Name, name)
+			}
+		}
+	}
 	return nil
+}
+
+// mocked tells whether a state has canned answers, by --mock or by the
+// test case of --mock-config.
+func (m *mocker) mocked(state string) bool {
+	if len(m.mocks[state]) > 0 {
+		return true
+	}
+	if m.testCase != nil {
+		_, _, ok := m.testCase.Answer(state, 0)
+		return ok
+	}
+	return false
+}
+
+// loadTestCase reads --mock-config and picks its test case; nil without
+// --mock-config.
+func loadTestCase(definition string, o runOptions) (*mockconfig.TestCase, error) {
+	switch {
+	case o.mockConfig == "" && (o.testCase != "" || o.stateMachine != ""):
+		return nil, usageErrorf("--test-case and --state-machine go with --mock-config")
+	case o.mockConfig == "":
+		return nil, nil
+	case o.mockFile != "":
+		return nil, usageErrorf("--mock and --mock-config cannot be used together: give the canned answers in one of them")
+	case o.testCase == "":
+		return nil, usageErrorf("--mock-config needs --test-case NAME: the test case to run")
+	}
+	data, err := os.ReadFile(o.mockConfig)
+	if err != nil {
+		return nil, usageErrorf("--mock-config: %v", err)
+	}
+	cfg, err := mockconfig.Parse(data, o.mockConfig)
+	if err != nil {
+		return nil, usageErrorf("--mock-config: %s is not a valid mock configuration:\n%v", o.mockConfig, err)
+	}
+	name := o.stateMachine
+	if name == "" {
+		// AWS matches the state machine's name; sfn run names it after
+		// the file, as it does when it creates it.
+		name = strings.TrimSuffix(filepath.Base(definition), filepath.Ext(definition))
+	}
+	tc, err := cfg.TestCase(name, o.testCase)
+	if err != nil {
+		return nil, usageErrorf("--mock-config: %v", err)
+	}
+	return tc, nil
 }
 
 // intercept is the engine's TaskInterceptor. It answers every attempt
@@ -169,6 +227,13 @@ func (m *mocker) intercept(ctx context.Context, t interpreter.TaskRequest) (json
 	n := m.calls[t.State]
 	m.calls[t.State] = n + 1
 	m.mu.Unlock()
+	if m.testCase != nil {
+		// Call n of the state: every attempt counts, so a retry consumes
+		// a call number as on AWS.
+		if res, err, ok := m.testCase.Answer(t.State, n); ok {
+			return res, err, true
+		}
+	}
 	if answers := m.mocks[t.State]; len(answers) > 0 {
 		r := answers[min(n, len(answers)-1)]
 		if r.err != nil {
@@ -185,11 +250,11 @@ func (m *mocker) intercept(ctx context.Context, t interpreter.TaskRequest) (json
 		}
 		return value.Marshal(out), nil, true
 	case kind == dsl.HTTPTask:
-		return nil, failure.Newf(failure.TaskFailed, "sfn run: state %q (%s) waits for a callback with its task token, which sfn run cannot receive; give it a mock with --mock", t.State, t.Resource), true
+		return nil, failure.Newf(failure.TaskFailed, "sfn run: state %q (%s) waits for a callback with its task token, which sfn run cannot receive; give it a mock (--mock, or a test case of --mock-config)", t.State, t.Resource), true
 	case kind == dsl.ActivityTask:
-		return nil, failure.Newf(failure.TaskFailed, "sfn run: state %q (%s) needs an activity worker, which sfn run does not run; give it a mock with --mock", t.State, t.Resource), true
+		return nil, failure.Newf(failure.TaskFailed, "sfn run: state %q (%s) needs an activity worker, which sfn run does not run; give it a mock (--mock, or a test case of --mock-config)", t.State, t.Resource), true
 	default:
-		return nil, failure.Newf(failure.TaskFailed, "sfn run: no mock for state %q (%s); give one with --mock", t.State, t.Resource), true
+		return nil, failure.Newf(failure.TaskFailed, "sfn run: no mock for state %q (%s); give one with --mock or a test case of --mock-config", t.State, t.Resource), true
 	}
 }
 

@@ -24,9 +24,14 @@ import (
 type runOptions struct {
 	input    string
 	mockFile string
-	history  bool
-	fastTime bool
-	timeout  time.Duration
+	// An AWS mock configuration file, the test case and the state machine
+	// name it is found under (default: the file's base name).
+	mockConfig   string
+	testCase     string
+	stateMachine string
+	history      bool
+	fastTime     bool
+	timeout      time.Duration
 }
 
 func newRunCmd(a *app) *cobra.Command {
@@ -54,11 +59,21 @@ A Task state without a mock:
   - activities and .waitForTaskToken callbacks fail at once with
     States.TaskFailed, as no worker or callback can reach sfn run.
 
+--mock-config reads AWS Step Functions Local's mock configuration file
+(MockConfigFile.json) and runs one of its test cases, named by --test-case,
+for the state machine named by --state-machine (default: the definition
+file's base name without extension). The test case maps state names to
+mocked responses; a mocked response maps call numbers of the state ("0",
+"1-2"; every attempt is a call, retries included) to a Return or a Throw.
+A state the test case does not name runs as without a mock. See
+docs/testing.md.
+
 --fast-time skips the waiting: Wait states, retry back-off and timeouts
 take no real time.`,
 		Example: `  sfn run definitions/hello.yaml --input '{"name": "Ada"}'
-  sfn run definitions/retry-catch.yaml --input @order.json --mock mocks.yaml --fast-time --history`,
-		Args: exactArgs(1, "FILE [--input JSON|@file] [--mock mocks.yaml] [--history] [--fast-time]"),
+  sfn run definitions/retry-catch.yaml --input @order.json --mock mocks.yaml --fast-time --history
+  sfn run LambdaSQSIntegration.json --mock-config MockConfigFile.json --test-case RetryPath --fast-time`,
+		Args: exactArgs(1, "FILE [--input JSON|@file] [--mock mocks.yaml | --mock-config FILE --test-case NAME [--state-machine NAME]] [--history] [--fast-time]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.run(cmd.Context(), args[0], o)
 		},
@@ -66,6 +81,9 @@ take no real time.`,
 	f := cmd.Flags()
 	f.StringVar(&o.input, "input", "", "execution input: JSON text, @FILE, or @- for standard input (default {})")
 	f.StringVar(&o.mockFile, "mock", "", "YAML or JSON file of canned Task answers by state name (unmocked http:invoke states make real calls)")
+	f.StringVar(&o.mockConfig, "mock-config", "", "AWS mock configuration file (MockConfigFile.json) to run a test case of")
+	f.StringVar(&o.testCase, "test-case", "", "the test case of --mock-config to run")
+	f.StringVar(&o.stateMachine, "state-machine", "", "the state machine name in --mock-config (default: FILE's base name)")
 	f.BoolVar(&o.history, "history", false, "print the execution's history events too")
 	f.BoolVar(&o.fastTime, "fast-time", false, "let Waits, retry back-off and timeouts pass without waiting")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up when the execution has not ended after this long (real time)")
@@ -119,6 +137,10 @@ func (a *app) run(ctx context.Context, path string, o runOptions) error {
 			return err
 		}
 	}
+	tc, err := loadTestCase(path, o)
+	if err != nil {
+		return err
+	}
 	var clock interpreter.Clock
 	var fast *fastClock
 	if o.fastTime {
@@ -130,10 +152,11 @@ func (a *app) run(ctx context.Context, path string, o runOptions) error {
 		return err
 	}
 	mk := newMocker(m, def, hc)
+	mk.testCase = tc
 	if err := mk.check(); err != nil {
 		return err
 	}
-	a.warnUnrunnable(def, m)
+	a.warnUnrunnable(def, mk.mocked)
 
 	var st store.Store = memory.New()
 	defer st.Close()
@@ -227,12 +250,12 @@ func (a *app) printRun(res runResult, history bool) error {
 // warnUnrunnable says what the Task states without a mock will do if
 // reached: a handler, an activity or a callback fails, an HTTP task makes
 // its real call.
-func (a *app) warnUnrunnable(def *dsl.Definition, m mocks) {
+func (a *app) warnUnrunnable(def *dsl.Definition, mocked func(state string) bool) {
 	tasks := map[string]*dsl.State{}
 	taskStates(&def.Machine, tasks)
 	for _, name := range sortedKeys(tasks) {
 		s := tasks[name]
-		if _, ok := m[name]; ok {
+		if mocked(name) {
 			continue
 		}
 		switch {

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const mockDir = "testdata/mockconfig/"
+
+// endpoint is an HTTP server that answers every call with body and counts
+// the calls.
+func endpoint(t *testing.T, body string) (url string, calls *atomic.Int64) {
+	t.Helper()
+	calls = new(atomic.Int64)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		calls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, calls
+}
+
+// TestRunMockConfigAWSExample runs the test cases of AWS's mock
+// configuration example, its Lambda and SQS calls made http:invoke tasks,
+// with the outcomes AWS's page gives: HappyPath and RetryPath end with the
+// mocked SQS answer (RetryPath after three failed Lambda calls and a
+// fourth that succeeds), HybridPath calls the real queue.
+func TestRunMockConfigAWSExample(t *testing.T) {
+	t.Parallel()
+	const sqsMocked = `{"MD5OfMessageBody": "3bcb6e8e-7h85-4375-b0bc-1a59812c6e51", "MessageId": "3bcb6e8e-8b51-4375-b0bc-1a59812c6e51"}`
+	tests := []struct {
+		testCase       string
+		wantOutput     string // "" for the real call's result
+		wantLambdaTask int    // TaskScheduled events of LambdaState
+	}{
+		{"HappyPath", sqsMocked, 1},
+		{"RetryPath", sqsMocked, 4},
+		{"HybridPath", "", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.testCase, func(t *testing.T) {
+			t.Parallel()
+			lambda, lambdaCalls := endpoint(t, `{"from": "the real lambda"}`)
+			sqs, sqsCalls := endpoint(t, `{"MessageId": "real-1"}`)
+			input := `{"order": {"id": "o-1"}, "lambdaEndpoint": "` + lambda + `", "sqsEndpoint": "` + sqs + `"}`
+			r, got := runJSON(t, mockDir+"LambdaSQSIntegration.json", "--input", input,
+				"--mock-config", mockDir+"MockConfigFile.json", "--test-case", tt.testCase, "--fast-time", "--history")
+			if r.code != 0 || got.Status != "SUCCEEDED" {
+				t.Fatalf("exit %d status %s: %s %s\n%s", r.code, got.Status, got.Error, got.Cause, r.errOut)
+			}
+			if n := lambdaCalls.Load(); n != 0 {
+				t.Errorf("the mocked Lambda endpoint was called %d times", n)
+			}
+			var out map[string]any
+			if err := json.Unmarshal(got.Output, &out); err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantOutput == "" {
+				if n := sqsCalls.Load(); n != 1 {
+					t.Errorf("the real queue was called %d times, want 1", n)
+				}
+				if diff := cmp.Diff(map[string]any{"MessageId": "real-1"}, out["ResponseBody"]); diff != "" {
+					t.Errorf("ResponseBody (-want +got):\n%s", diff)
+				}
+			} else {
+				if n := sqsCalls.Load(); n != 0 {
+					t.Errorf("the mocked queue was called %d times", n)
+				}
+				var want map[string]any
+				_ = json.Unmarshal([]byte(tt.wantOutput), &want)
+				if diff := cmp.Diff(want, out); diff != "" {
+					t.Errorf("output (-want +got):\n%s", diff)
+				}
+			}
+			if n := countScheduled(t, got.Events, "LambdaState"); n != tt.wantLambdaTask {
+				t.Errorf("LambdaState was scheduled %d times, want %d", n, tt.wantLambdaTask)
+			}
+		})
+	}
+}
+
+// countScheduled counts the TaskScheduled events of a state: its attempts.
+func countScheduled(t *testing.T, events []json.RawMessage, state string) int {
+	t.Helper()
+	current, n := "", 0
+	for _, raw := range events {
+		var e historyEvent
+		if err := json.Unmarshal(raw, &e); err != nil {
+			t.Fatal(err)
+		}
+		switch e.Type {
+		case "TaskStateEntered":
+			current = e.Name
+		case "TaskScheduled":
+			if current == state {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// TestRunMockConfigRetryCatch: a retry consumes a call number (call 0
+// throws, call 1 returns), a Throw is caught by a Catch, retries run out
+// when every call throws, and Notify, in no test case, makes its real call.
+func TestRunMockConfigRetryCatch(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		testCase    string
+		wantCode    int
+		wantStatus  string
+		wantError   string
+		wantOutput  string
+		wantNotifed int64
+	}{
+		{testCase: "RetryThenCharge", wantStatus: "SUCCEEDED", wantNotifed: 1,
+			wantOutput: `{"charge": {"chargeId": "ch-1", "status": "APPROVED"}, "notify": {"status": 200, "body": {"ok": true}}}`},
+		{testCase: "Declined", wantStatus: "SUCCEEDED",
+			wantOutput: `{"error": {"Error": "Payment.Declined", "Cause": "insufficient funds"}, "status": "declined"}`},
+		{testCase: "AlwaysUnavailable", wantCode: 1, wantStatus: "FAILED", wantError: "Payment.Unavailable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.testCase, func(t *testing.T) {
+			t.Parallel()
+			notify, calls := endpoint(t, `{"ok": true}`)
+			r, got := runJSON(t, mockDir+"order-retry.yaml", "--input", `{"notifyEndpoint": "`+notify+`"}`,
+				"--mock-config", mockDir+"MockConfigFile.json", "--test-case", tt.testCase, "--fast-time")
+			if r.code != tt.wantCode || got.Status != tt.wantStatus || got.Error != tt.wantError {
+				t.Fatalf("exit %d status %s error %q (%s); want %d %s %q\n%s", r.code, got.Status, got.Error, got.Cause,
+					tt.wantCode, tt.wantStatus, tt.wantError, r.errOut)
+			}
+			if n := calls.Load(); n != tt.wantNotifed {
+				t.Errorf("Notify called its endpoint %d times, want %d", n, tt.wantNotifed)
+			}
+			if tt.wantOutput == "" {
+				return
+			}
+			var want, have map[string]any
+			_ = json.Unmarshal([]byte(tt.wantOutput), &want)
+			_ = json.Unmarshal(got.Output, &have)
+			delete(have, "notifyEndpoint")
+			if diff := cmp.Diff(want, have); diff != "" {
+				t.Errorf("output (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRunMockConfigUsage: wrong combinations and names are usage errors
+// (exit 2) that say what is known.
+func TestRunMockConfigUsage(t *testing.T) {
+	t.Parallel()
+	def := mockDir + "order-retry.yaml"
+	cfg := mockDir + "MockConfigFile.json"
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"with --mock", []string{def, "--mock-config", cfg, "--test-case", "Declined", "--mock", "testdata/mocks/charge-declined.yaml"},
+			"--mock and --mock-config cannot be used together"},
+		{"no test case", []string{def, "--mock-config", cfg}, "--mock-config needs --test-case NAME"},
+		{"test case without file", []string{def, "--test-case", "Declined"}, "--test-case and --state-machine go with --mock-config"},
+		{"unknown test case", []string{def, "--mock-config", cfg, "--test-case", "Nope"},
+			`state machine "order-retry" has no test case "Nope" (it has "AlwaysUnavailable", "Declined", "RetryThenCharge")`},
+		{"unknown state machine", []string{def, "--mock-config", cfg, "--test-case", "Declined", "--state-machine", "orders"},
+			`the mock configuration has no state machine "orders" (it has "LambdaSQSIntegration", "order-retry")`},
+		{"state not in the definition", []string{def, "--mock-config", cfg, "--test-case", "HappyPath", "--state-machine", "LambdaSQSIntegration"},
+			`test case "HappyPath" mocks "LambdaState", which is not a Task state of the definition`},
+		{"missing file", []string{def, "--mock-config", mockDir + "nope.json", "--test-case", "Declined"}, "nope.json"},
+		{"invalid file", []string{def, "--mock-config", def, "--test-case", "Declined"},
+			"order-retry.yaml:3:1: /StartAt: unknown field \"StartAt\""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := sfn(t, nil, "", append([]string{"run"}, tt.args...)...)
+			if r.code != 2 || !strings.Contains(r.errOut, tt.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit 2 and %q", r.code, r.errOut, tt.want)
+			}
+		})
+	}
+}
