@@ -394,10 +394,9 @@ func (t *TestCase) States() []string {
 // is false when the test case does not mock the state, which then runs for
 // real.
 //
-// A call number that no range covers gets the answer of the last range
-// before it: the last answer repeats after the ranges end, as it does
-// across a gap. A call before the first range has no answer and fails with
-// States.TaskFailed, naming the mocked response.
+// AWS's page asks for an answer to every call of a mocked state: a call
+// that no range covers (past the last range, or in a gap) fails the
+// execution, with States.Runtime and a cause naming the mocked response.
 func (t *TestCase) Answer(state string, call int) (result json.RawMessage, err error, mocked bool) {
 	r, ok := t.states[state]
 	if !ok {
@@ -405,13 +404,13 @@ func (t *TestCase) Answer(state string, call int) (result json.RawMessage, err e
 	}
 	var a *answer
 	for i := range r.answers {
-		if r.answers[i].lo > call {
+		if r.answers[i].lo <= call && call <= r.answers[i].hi {
+			a = &r.answers[i]
 			break
 		}
-		a = &r.answers[i]
 	}
 	if a == nil {
-		return nil, failure.Newf(failure.TaskFailed, "mocked response %q of test case %q has no answer for call %d of state %q", r.name, t.Name, call, state), true
+		return nil, failure.Newf(failure.Runtime, "mocked response %q of test case %q has no answer for call %d of state %q (calls count from 0, retries included)", r.name, t.Name, call, state), true
 	}
 	if a.err != nil {
 		e := *a.err

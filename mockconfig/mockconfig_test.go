@@ -3,6 +3,7 @@ package mockconfig
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -48,7 +49,8 @@ func TestAnswer(t *testing.T) {
 	}{
 		{"HappyPath", "LambdaState", 0, true, ok, nil},
 		{"HappyPath", "SQSState", 0, true, `{"MD5OfMessageBody":"3bcb6e8e-7h85-4375-b0bc-1a59812c6e51","MessageId":"3bcb6e8e-8b51-4375-b0bc-1a59812c6e51"}`, nil},
-		{"HappyPath", "LambdaState", 5, true, ok, nil}, // the last answer repeats
+		{"HappyPath", "LambdaState", 1, true, "", &failure.Error{Name: failure.Runtime,
+			Cause: `mocked response "MockedLambdaSuccess" of test case "HappyPath" has no answer for call 1 of state "LambdaState" (calls count from 0, retries included)`}},
 		{"RetryPath", "LambdaState", 0, true, "", &failure.Error{Name: "Lambda.ResourceNotReadyException", Cause: "Lambda resource is not ready."}},
 		{"RetryPath", "LambdaState", 1, true, "", &failure.Error{Name: "Lambda.TimeoutException", Cause: "Lambda timed out."}},
 		{"RetryPath", "LambdaState", 2, true, "", &failure.Error{Name: "Lambda.TimeoutException", Cause: "Lambda timed out."}},
@@ -72,8 +74,10 @@ func TestAnswer(t *testing.T) {
 	}
 }
 
-// TestAnswerGaps: a call in a gap gets the answer of the range before it;
-// a call before the first range has none.
+// TestAnswerGaps: a gap is allowed in the file, but a call that no range
+// covers (in the gap, before the first range or after the last) has no
+// answer and fails with States.Runtime, as AWS asks for an answer to every
+// call.
 func TestAnswerGaps(t *testing.T) {
 	c, err := Parse([]byte(`{"StateMachines": {"M": {"TestCases": {"T": {"S": "R"}}}},
 		"MockedResponses": {"R": {"4": {"Return": "four"}, "1-2": {"Return": "one"}}}}`), "m.json")
@@ -81,16 +85,18 @@ func TestAnswerGaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	tc, _ := c.TestCase("M", "T")
-	for call, want := range map[int]string{1: `"one"`, 2: `"one"`, 3: `"one"`, 4: `"four"`, 9: `"four"`} {
+	for call, want := range map[int]string{1: `"one"`, 2: `"one"`, 4: `"four"`} {
 		if res, err, _ := tc.Answer("S", call); string(res) != want || err != nil {
 			t.Errorf("call %d: %s %v, want %s", call, res, err, want)
 		}
 	}
-	_, err, mocked := tc.Answer("S", 0)
-	var fe *failure.Error
-	if !mocked || !errors.As(err, &fe) || fe.Name != failure.TaskFailed ||
-		fe.Cause != `mocked response "R" of test case "T" has no answer for call 0 of state "S"` {
-		t.Errorf("call 0: %v (mocked %v)", err, mocked)
+	for _, call := range []int{0, 3, 5} {
+		_, err, mocked := tc.Answer("S", call)
+		var fe *failure.Error
+		want := fmt.Sprintf(`mocked response "R" of test case "T" has no answer for call %d of state "S" (calls count from 0, retries included)`, call)
+		if !mocked || !errors.As(err, &fe) || fe.Name != failure.Runtime || fe.Cause != want {
+			t.Errorf("call %d: %v (mocked %v), want States.Runtime: %s", call, err, mocked, want)
+		}
 	}
 }
 

@@ -111,7 +111,8 @@ func countScheduled(t *testing.T, events []json.RawMessage, state string) int {
 
 // TestRunMockConfigRetryCatch: a retry consumes a call number (call 0
 // throws, call 1 returns), a Throw is caught by a Catch, retries run out
-// when every call throws, and Notify, in no test case, makes its real call.
+// when every call throws, a call with no answer fails the execution, and
+// Notify, in no test case, makes its real call.
 func TestRunMockConfigRetryCatch(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -119,6 +120,7 @@ func TestRunMockConfigRetryCatch(t *testing.T) {
 		wantCode    int
 		wantStatus  string
 		wantError   string
+		wantCause   string // "" to skip
 		wantOutput  string
 		wantNotifed int64
 	}{
@@ -127,6 +129,9 @@ func TestRunMockConfigRetryCatch(t *testing.T) {
 		{testCase: "Declined", wantStatus: "SUCCEEDED",
 			wantOutput: `{"error": {"Error": "Payment.Declined", "Cause": "insufficient funds"}, "status": "declined"}`},
 		{testCase: "AlwaysUnavailable", wantCode: 1, wantStatus: "FAILED", wantError: "Payment.Unavailable"},
+		// Call 1, the retry, has no answer: the execution fails.
+		{testCase: "NoAnswerForTheRetry", wantCode: 1, wantStatus: "FAILED", wantError: "States.Runtime",
+			wantCause: `mocked response "ChargeUnavailableOnce" of test case "NoAnswerForTheRetry" has no answer for call 1 of state "Charge" (calls count from 0, retries included)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.testCase, func(t *testing.T) {
@@ -137,6 +142,9 @@ func TestRunMockConfigRetryCatch(t *testing.T) {
 			if r.code != tt.wantCode || got.Status != tt.wantStatus || got.Error != tt.wantError {
 				t.Fatalf("exit %d status %s error %q (%s); want %d %s %q\n%s", r.code, got.Status, got.Error, got.Cause,
 					tt.wantCode, tt.wantStatus, tt.wantError, r.errOut)
+			}
+			if tt.wantCause != "" && got.Cause != tt.wantCause {
+				t.Errorf("cause %q, want %q", got.Cause, tt.wantCause)
 			}
 			if n := calls.Load(); n != tt.wantNotifed {
 				t.Errorf("Notify called its endpoint %d times, want %d", n, tt.wantNotifed)
@@ -171,7 +179,7 @@ func TestRunMockConfigUsage(t *testing.T) {
 		{"no test case", []string{def, "--mock-config", cfg}, "--mock-config needs --test-case NAME"},
 		{"test case without file", []string{def, "--test-case", "Declined"}, "--test-case and --state-machine go with --mock-config"},
 		{"unknown test case", []string{def, "--mock-config", cfg, "--test-case", "Nope"},
-			`state machine "order-retry" has no test case "Nope" (it has "AlwaysUnavailable", "Declined", "RetryThenCharge")`},
+			`state machine "order-retry" has no test case "Nope" (it has "AlwaysUnavailable", "Declined", "NoAnswerForTheRetry", "RetryThenCharge")`},
 		{"unknown state machine", []string{def, "--mock-config", cfg, "--test-case", "Declined", "--state-machine", "orders"},
 			`the mock configuration has no state machine "orders" (it has "LambdaSQSIntegration", "order-retry")`},
 		{"state not in the definition", []string{def, "--mock-config", cfg, "--test-case", "HappyPath", "--state-machine", "LambdaSQSIntegration"},

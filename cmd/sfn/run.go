@@ -64,9 +64,9 @@ A Task state without a mock:
 for the state machine named by --state-machine (default: the definition
 file's base name without extension). The test case maps state names to
 mocked responses; a mocked response maps call numbers of the state ("0",
-"1-2"; every attempt is a call, retries included) to a Return or a Throw.
-A state the test case does not name runs as without a mock. See
-docs/testing.md.
+"1-2"; every attempt is a call, retries included) to a Return or a Throw;
+a call no range covers fails the execution with States.Runtime. A state
+the test case does not name runs as without a mock. See docs/testing.md.
 
 --fast-time skips the waiting: Wait states, retry back-off and timeouts
 take no real time.`,
