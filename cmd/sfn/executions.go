@@ -185,31 +185,9 @@ func newExecutionsCmd(a *app) *cobra.Command {
 			if status != "" {
 				q.Set("status", strings.ToUpper(status))
 			}
-			var page struct {
-				Executions []execution `json:"executions"`
-				NextCursor string      `json:"nextCursor,omitempty"`
-			}
-			if _, err := c.do(cmd.Context(), request{method: http.MethodGet, path: "/v1/executions", query: q}, &page); err != nil {
-				return err
-			}
-			if a.json() {
-				if page.Executions == nil {
-					page.Executions = []execution{}
-				}
-				return writeValue(a.out, page)
-			}
-			tw := newTable(a.out)
-			fmt.Fprintln(tw, "EXECUTION\tSTATUS\tSTARTED\tSTOPPED")
-			for _, ex := range page.Executions {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ex.ExecutionID, ex.Status, orDash(ex.StartedAt), orDash(ex.StoppedAt))
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			if page.NextCursor != "" {
-				fmt.Fprintf(a.err, "(more than %d; use --limit)\n", limit)
-			}
-			return nil
+			return listExecutions(cmd.Context(), a, c, "/v1/executions", q, func(string) string {
+				return fmt.Sprintf("(more than %d; use --limit)", limit)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&status, "status", "", "only executions with this status: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED")
@@ -271,4 +249,34 @@ func (a *app) executionAction(ctx context.Context, id, action string, body []byt
 		return fmt.Errorf("unexpected answer: %w", err)
 	}
 	return writeExecution(a.out, &ex, raw, a.json())
+}
+
+// listExecutions prints one page of executions from path (a table, or the
+// page as JSON); more says what to do for the next page, when there is one.
+func listExecutions(ctx context.Context, a *app, c *client, path string, q url.Values, more func(next string) string) error {
+	var page struct {
+		Executions []execution `json:"executions"`
+		NextCursor string      `json:"nextCursor,omitempty"`
+	}
+	if _, err := c.do(ctx, request{method: http.MethodGet, path: path, query: q}, &page); err != nil {
+		return err
+	}
+	if a.json() {
+		if page.Executions == nil {
+			page.Executions = []execution{}
+		}
+		return writeValue(a.out, page)
+	}
+	tw := newTable(a.out)
+	fmt.Fprintln(tw, "EXECUTION\tSTATUS\tSTARTED\tSTOPPED")
+	for _, ex := range page.Executions {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ex.ExecutionID, ex.Status, orDash(ex.StartedAt), orDash(ex.StoppedAt))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if page.NextCursor != "" {
+		fmt.Fprintln(a.err, more(page.NextCursor))
+	}
+	return nil
 }

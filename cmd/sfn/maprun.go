@@ -177,31 +177,9 @@ func newMapRunExecutionsCmd(a *app) *cobra.Command {
 			if cursor != "" {
 				q.Set("cursor", cursor)
 			}
-			var page struct {
-				Executions []execution `json:"executions"`
-				NextCursor string      `json:"nextCursor,omitempty"`
-			}
-			if _, err := c.do(cmd.Context(), request{method: http.MethodGet, path: "/v1/map-runs/" + pathEscape(args[0]) + "/executions", query: q}, &page); err != nil {
-				return err
-			}
-			if a.json() {
-				if page.Executions == nil {
-					page.Executions = []execution{}
-				}
-				return writeValue(a.out, page)
-			}
-			tw := newTable(a.out)
-			fmt.Fprintln(tw, "EXECUTION\tSTATUS\tSTARTED\tSTOPPED")
-			for _, ex := range page.Executions {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ex.ExecutionID, ex.Status, orDash(ex.StartedAt), orDash(ex.StoppedAt))
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			if page.NextCursor != "" {
-				fmt.Fprintf(a.err, "(more: --cursor %s)\n", page.NextCursor)
-			}
-			return nil
+			return listExecutions(cmd.Context(), a, c, "/v1/map-runs/"+pathEscape(args[0])+"/executions", q, func(next string) string {
+				return "(more: --cursor " + next + ")"
+			})
 		},
 	}
 	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many (1-1000)")
