@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -84,17 +83,7 @@ func benchDistributed(b *testing.B, items, children int, extra string, writer bo
 	defer src.Close()
 	s3 := s3test.Start(b, "results")
 	x, err := itemio.New(itemio.Config{Stores: []itemio.Store{s3.Store(nil, []string{"results"})},
-		HTTP: func(ctx context.Context, u string) (io.ReadCloser, error) {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-			if err != nil {
-				return nil, err
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				return nil, err
-			}
-			return resp.Body, nil
-		}})
+		HTTP: plainGet})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -568,17 +568,7 @@ func TestDistributedMapStartsWhileReading(t *testing.T) {
 		}
 	}))
 	defer src.Close()
-	x, err := itemio.New(itemio.Config{HTTP: func(ctx context.Context, u string) (io.ReadCloser, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		return resp.Body, nil
-	}})
+	x, err := itemio.New(itemio.Config{HTTP: plainGet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -598,4 +588,18 @@ func TestDistributedMapStartsWhileReading(t *testing.T) {
 	if got.Status != store.StatusSucceeded || string(got.Output) != `{"n":1500}` {
 		t.Fatalf("%s %s %s %s", got.Status, got.Output, got.Error, got.Cause)
 	}
+}
+
+// plainGet is the HTTP ItemReader's fetch for tests: a GET with the
+// default client (sfn serve's goes through the HTTP tasks' policy).
+func plainGet(ctx context.Context, u string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	return resp.Body, nil
 }
