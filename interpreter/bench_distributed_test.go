@@ -82,7 +82,7 @@ func benchDistributed(b *testing.B, items, children int, extra string, writer bo
 	}))
 	defer src.Close()
 	s3 := s3test.Start(b, "results")
-	x, err := itemio.New(itemio.Config{Stores: []itemio.Store{s3.Store(nil, []string{"results"})},
+	x, err := itemio.New(itemio.Config{Stores: []itemio.Store{s3Store(s3, nil, []string{"results"})},
 		HTTP: plainGet})
 	if err != nil {
 		b.Fatal(err)

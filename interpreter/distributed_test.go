@@ -253,7 +253,7 @@ func TestDistributedMapReaderAndWriter(t *testing.T) {
 	t.Parallel()
 	s3 := s3test.Start(t, "input", "output")
 	s3.Put(t, "input", "people.csv", []byte("name,age\nada,36\nalan,41\ngrace,85\n"))
-	x, err := itemio.New(itemio.Config{Stores: []itemio.Store{s3.Store([]string{"input"}, []string{"output/results"})}})
+	x, err := itemio.New(itemio.Config{Stores: []itemio.Store{s3Store(s3, []string{"input"}, []string{"output/results"})}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -602,4 +602,11 @@ func plainGet(ctx context.Context, u string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	return resp.Body, nil
+}
+
+// s3Store is the itemio store of an s3test server, reading and writing
+// what read and write name ("bucket" or "bucket/prefix").
+func s3Store(s *s3test.Server, read, write []string) itemio.Store {
+	return itemio.Store{Name: "test", Endpoint: s.URL, Region: "us-east-1", AccessKeyID: s3test.KeyID, SecretAccessKey: s3test.Secret,
+		PathStyle: true, Read: read, Write: write}
 }

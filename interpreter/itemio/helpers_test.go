@@ -1,100 +1,52 @@
 package itemio
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
-	"log"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/sfn-project/sfn/dsl/failure"
 	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/interpreter/itemio/s3test"
 )
 
-// fakeS3 is a real S3-protocol server (gofakes3) on a loopback listener,
+// fakeS3 is a real S3-protocol server on a loopback listener (s3test),
 // and the SDK client the tests use to put and get objects themselves.
 type fakeS3 struct {
+	*s3test.Server
 	url    string
 	client *s3.Client
 }
 
 const (
-	testKeyID  = "AKIDTEST"
-	testSecret = "secret-test"
+	testKeyID  = s3test.KeyID
+	testSecret = s3test.Secret
 )
 
 // newFakeS3 starts a store with the buckets; backend wraps the in-memory
 // backend when a test needs to serve generated objects.
 func newFakeS3(t testing.TB, backend func(gofakes3.Backend) gofakes3.Backend, buckets ...string) *fakeS3 {
 	t.Helper()
-	var b gofakes3.Backend = s3mem.New()
-	if backend != nil {
-		b = backend(b)
-	}
-	ts := httptest.NewUnstartedServer(gofakes3.New(b, gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
-	// gofakes3 writes an error after the headers when a reader leaves
-	// early (MaxItems, Close): net/http's complaint about it is noise.
-	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
-	ts.Start()
-	t.Cleanup(ts.Close)
-	f := &fakeS3{url: ts.URL, client: s3.New(s3.Options{
-		Region:                     "us-east-1",
-		Credentials:                credentials.NewStaticCredentialsProvider(testKeyID, testSecret, ""),
-		BaseEndpoint:               aws.String(ts.URL),
-		UsePathStyle:               true,
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
-		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
-	})}
-	for _, name := range buckets {
-		if _, err := f.client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
-			t.Fatalf("create bucket %s: %v", name, err)
-		}
-	}
-	return f
+	s := s3test.StartWith(t, backend, buckets...)
+	return &fakeS3{Server: s, url: s.URL, client: s.Client}
 }
 
 func (f *fakeS3) put(t testing.TB, bucket, key string, body []byte) {
 	t.Helper()
-	_, err := f.client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(body)})
-	if err != nil {
-		t.Fatalf("put s3://%s/%s: %v", bucket, key, err)
-	}
+	f.Put(t, bucket, key, body)
 }
 
 func (f *fakeS3) get(t testing.TB, bucket, key string) []byte {
 	t.Helper()
-	out, err := f.client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if err != nil {
-		t.Fatalf("get s3://%s/%s: %v", bucket, key, err)
-	}
-	defer out.Body.Close()
-	b, err := io.ReadAll(out.Body)
-	if err != nil {
-		t.Fatalf("read s3://%s/%s: %v", bucket, key, err)
-	}
-	return b
+	return f.Get(t, bucket, key)
 }
 
-// keys lists the bucket's keys under prefix.
 func (f *fakeS3) keys(t testing.TB, bucket, prefix string) []string {
 	t.Helper()
-	out, err := f.client.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
-	if err != nil {
-		t.Fatalf("list s3://%s/%s: %v", bucket, prefix, err)
-	}
-	var keys []string
-	for _, o := range out.Contents {
-		keys = append(keys, *o.Key)
-	}
-	return keys
+	return f.Keys(t, bucket, prefix)
 }
 
 // store is a Store on the fake with the test credentials.

@@ -1,13 +1,15 @@
 // Package s3test starts an S3-protocol server in process for tests and
 // benchmarks (gofakes3 on an httptest listener: a real S3 protocol
 // endpoint, not a mock of the client), with a real AWS SDK client to fill
-// and read its buckets.
+// and read its buckets. It imports nothing of sfn's, so that itemio's own
+// tests use it too.
 package s3test
 
 import (
 	"bytes"
 	"context"
 	"io"
+	"log"
 	"net/http/httptest"
 	"testing"
 
@@ -16,14 +18,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
-
-	"github.com/sfn-project/sfn/interpreter/itemio"
 )
 
 // The server's credentials (gofakes3 accepts any signature).
 const (
-	KeyID  = "AKIATESTKEY"
-	Secret = "test-secret"
+	KeyID  = "AKIDTEST"
+	Secret = "secret-test"
 )
 
 // Server is a running S3-protocol server.
@@ -33,9 +33,21 @@ type Server struct {
 }
 
 // Start starts a server with the given buckets; it stops with the test.
-func Start(t testing.TB, buckets ...string) *Server {
+func Start(t testing.TB, buckets ...string) *Server { return StartWith(t, nil, buckets...) }
+
+// StartWith is Start with wrap around the in-memory backend (nil: none),
+// for a test that serves generated objects or injects faults.
+func StartWith(t testing.TB, wrap func(gofakes3.Backend) gofakes3.Backend, buckets ...string) *Server {
 	t.Helper()
-	ts := httptest.NewServer(gofakes3.New(s3mem.New(), gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
+	var b gofakes3.Backend = s3mem.New()
+	if wrap != nil {
+		b = wrap(b)
+	}
+	ts := httptest.NewUnstartedServer(gofakes3.New(b, gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
+	// gofakes3 writes an error after the headers when a reader leaves
+	// early (MaxItems, Close): net/http's complaint about it is noise.
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	ts.Start()
 	t.Cleanup(ts.Close)
 	s := &Server{URL: ts.URL, Client: s3.New(s3.Options{
 		Region:                     "us-east-1",
@@ -45,19 +57,12 @@ func Start(t testing.TB, buckets ...string) *Server {
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
 	})}
-	for _, b := range buckets {
-		if _, err := s.Client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
-			t.Fatalf("create bucket %s: %v", b, err)
+	for _, name := range buckets {
+		if _, err := s.Client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+			t.Fatalf("create bucket %s: %v", name, err)
 		}
 	}
 	return s
-}
-
-// Store is the itemio store of this server, reading and writing what
-// read and write name ("bucket" or "bucket/prefix").
-func (s *Server) Store(read, write []string) itemio.Store {
-	return itemio.Store{Name: "test", Endpoint: s.URL, Region: "us-east-1", AccessKeyID: KeyID, SecretAccessKey: Secret,
-		PathStyle: true, Read: read, Write: write}
 }
 
 // Put stores an object.
@@ -82,4 +87,18 @@ func (s *Server) Get(t testing.TB, bucket, key string) []byte {
 		t.Fatalf("read s3://%s/%s: %v", bucket, key, err)
 	}
 	return b
+}
+
+// Keys lists the bucket's keys under prefix.
+func (s *Server) Keys(t testing.TB, bucket, prefix string) []string {
+	t.Helper()
+	out, err := s.Client.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	if err != nil {
+		t.Fatalf("list s3://%s/%s: %v", bucket, prefix, err)
+	}
+	var keys []string
+	for _, o := range out.Contents {
+		keys = append(keys, *o.Key)
+	}
+	return keys
 }
