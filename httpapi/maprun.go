@@ -130,12 +130,8 @@ func (s *server) listMapRuns(w http.ResponseWriter, r *http.Request) {
 		MapRuns []mapRunView `json:"mapRuns"`
 	}
 	a := answer{MapRuns: make([]mapRunView, 0, len(runs))}
-	seen := map[string]bool{} // a redrive of the parent runs a run again
 	for i := range runs {
-		if !seen[runs[i].ID] {
-			seen[runs[i].ID] = true
-			a.MapRuns = append(a.MapRuns, s.mapRunOf(&runs[i]))
-		}
+		a.MapRuns = append(a.MapRuns, s.mapRunOf(&runs[i]))
 	}
 	writeJSON(w, http.StatusOK, a)
 }

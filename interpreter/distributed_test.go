@@ -209,6 +209,9 @@ func TestDistributedMapRedrive(t *testing.T) {
 	if m.RedriveCount != 1 || m.RedriveDate.IsZero() || m.Succeeded != 3 {
 		t.Fatalf("Map Run after the redrive %+v", m)
 	}
+	if runs, err := f.eng.MapRuns(f.ctx, ex.ID); err != nil || len(runs) != 1 {
+		t.Fatalf("MapRuns after the redrive: %d runs, %v; want the one run, once", len(runs), err)
+	}
 }
 
 // UpdateMapRun raises a running Map Run's concurrency: more children run

@@ -260,7 +260,8 @@ func (e *Engine) liveMapRun(ctx context.Context, m *MapRun) (*MapRun, error) {
 }
 
 // MapRuns lists the Map Runs an execution started, in the order they
-// started (from its history's MapRunStarted events).
+// started, each once (from its history's MapRunStarted events; a run that
+// a redrive ran again has a MapRunRedriven).
 func (e *Engine) MapRuns(ctx context.Context, executionID string) ([]MapRun, error) {
 	if _, err := e.store.GetExecution(ctx, executionID); err != nil {
 		return nil, err

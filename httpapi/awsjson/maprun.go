@@ -168,21 +168,14 @@ func (s *Server) listMapRuns(ctx context.Context, c *call) (any, error) {
 			return nil, invalidToken(in.NextToken)
 		}
 	}
-	all, err := s.eng.MapRuns(ctx, id)
+	// Each run once: a redrive of the parent writes MapRunRedriven, not
+	// another MapRunStarted, which is what MapRuns lists.
+	runs, err := s.eng.MapRuns(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, noExecution(in.ExecutionArn)
 	}
 	if err != nil {
 		return nil, err
-	}
-	// Each run once: a redrive of the parent runs a run again.
-	runs := all[:0]
-	seen := map[string]bool{}
-	for _, m := range all {
-		if !seen[m.ID] {
-			seen[m.ID] = true
-			runs = append(runs, m)
-		}
 	}
 	out := struct {
 		MapRuns   []mapRunItem `json:"mapRuns"`
