@@ -115,7 +115,13 @@ func (e *Engine) resolveMachine(ctx context.Context, ref string) (MachineRef, er
 // the parent's name does not. It has the shape of a UUID, as AWS's
 // generated names.
 func childName(parentID string, started time.Time, scheduledID int64) string {
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s@%d/%d", parentID, started.UnixNano(), scheduledID))
+	return uuidOf(fmt.Appendf(nil, "%s@%d/%d", parentID, started.UnixNano(), scheduledID))
+}
+
+// uuidOf is a name derived from key, in the shape of a UUID (the first
+// 128 bits of its SHA-256): the same key, the same name.
+func uuidOf(key []byte) string {
+	sum := sha256.Sum256(key)
 	h := hex.EncodeToString(sum[:16])
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }

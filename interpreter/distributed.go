@@ -19,8 +19,6 @@ package interpreter
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -116,10 +114,11 @@ const (
 // the parent's partition over) finds the child started before. It has the
 // shape of a UUID, as AWS's child names.
 func mapRunChildName(runID string, index int) string {
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s#%d", runID, index))
-	h := hex.EncodeToString(sum[:16])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	return uuidOf(fmt.Appendf(nil, "%s#%d", runID, index))
 }
+
+// runARN is the ARN of a Map Run of this execution.
+func (r *run) runARN(run *mapRun) string { return r.space.MapRun(r.smName, run.Label, run.ID) }
 
 // childID is the stored id of a Map Run's child.
 func (m *mapRun) childID(index int) string { return m.Machine + ":" + mapRunChildName(m.ID, index) }
@@ -171,10 +170,10 @@ func (r *run) startDistributed(t *thread, s *dsl.State) {
 	}
 	var started int64
 	if k == nil {
-		started = r.event(t.Prev, "MapRunStarted").str("mapRunArn", r.space.MapRun(r.smName, run.Label, run.ID)).endIn(t)
+		started = r.event(t.Prev, "MapRunStarted").str("mapRunArn", r.runARN(run)).endIn(t)
 	} else {
 		// The parent's redrive runs its run again (AWS's MapRunRedriven).
-		started = r.event(t.Prev, "MapRunRedriven").str("mapRunArn", r.space.MapRun(r.smName, run.Label, run.ID)).
+		started = r.event(t.Prev, "MapRunRedriven").str("mapRunArn", r.runARN(run)).
 			int("redriveCount", int64(run.Redriven)).endIn(t)
 	}
 	cw := &childrenWait{StartedID: started, MaxConc: plan.MaxConcurrency, TolPct: plan.TolerancePercent, HasPct: plan.HasPercent,
@@ -397,7 +396,7 @@ func (r *run) runTolerated(cw *childrenWait) bool {
 	if failed == 0 {
 		return true
 	}
-	tol := states.MapPlan{TolerancePercent: cw.TolPct, HasPercent: cw.HasPct, ToleranceCount: cw.TolCount, HasCount: cw.HasCount}
+	tol := cw.tolerance()
 	if run.Reading {
 		if !tol.HasCount && !tol.HasPercent {
 			return false // nothing is tolerated
@@ -1114,7 +1113,7 @@ type resultsWrite struct {
 // resultsWriteOf is the ResultWriter effect of Map thread t's run.
 func (r *run) resultsWriteOf(t *thread, w *dsl.ResultWriter, params value.Value) resultsWrite {
 	run := t.Children.Run
-	arn := r.space.MapRun(r.smName, run.Label, run.ID)
+	arn := r.runARN(run)
 	return resultsWrite{thread: t.ID, run: *run, arn: arn, smARN: r.space.StateMachine(run.Machine), inState: w.Resource == "",
 		req: itemio.WriteRequest{Params: params, MapRunARN: arn, OutputType: w.OutputType, Transformation: w.Transformation}}
 }
@@ -1268,7 +1267,8 @@ func (r *run) resultsWritten(threadID int, runID string, result value.Value, fer
 	return true
 }
 
-// asFailure is err as a *failure.Error, named name when it is not one.
+// asFailure is err as a *failure.Error (a handler's, a reader's), named
+// name when it is not one.
 func asFailure(err error, name string) *failure.Error {
 	var fe *failure.Error
 	if errors.As(err, &fe) {

@@ -70,7 +70,7 @@ var ErrMapRunEnded = errors.New("the Map Run is no longer running")
 // mapRunView is the Map Run of Map thread t as it stands, with status.
 func (r *run) mapRunView(t *thread, cw *childrenWait, status string) MapRun {
 	run := cw.Run
-	m := MapRun{ID: run.ID, ARN: r.space.MapRun(r.smName, run.Label, run.ID), Label: run.Label, ExecutionID: r.id,
+	m := MapRun{ID: run.ID, ARN: r.runARN(run), Label: run.Label, ExecutionID: r.id,
 		StateMachine: r.smName, Machine: run.Machine, Thread: t.ID, Status: status, StartDate: run.StartedAt,
 		MaxConcurrency: cw.MaxConc, ToleratedFailurePercentage: cw.TolPct, ToleratedFailureCount: cw.TolCount,
 		Express: run.Express, Total: run.Total, Running: len(run.Running), RedriveCount: run.Redriven,

@@ -404,7 +404,7 @@ func (r *run) childEnded(p *thread, s *dsl.State, kid *thread) {
 	} else if s.Kind == dsl.Map && (cw.HasPct || cw.HasCount) {
 		cw.Failed++
 		cw.Results[i] = jv{states.ErrorOutput(kid.Err)}
-		if !(&states.MapPlan{TolerancePercent: cw.TolPct, HasPercent: cw.HasPct, ToleranceCount: cw.TolCount, HasCount: cw.HasCount}).Tolerated(cw.Failed, len(cw.Kids)) {
+		if tol := cw.tolerance(); !tol.Tolerated(cw.Failed, len(cw.Kids)) {
 			p.Keep = r.keepTree(p)
 			r.abortChildren(p, s)
 			p.Prev = last
@@ -512,4 +512,9 @@ func (r *run) abortSubtree(t *thread) {
 		r.event(t.Prev, abortedName(s.Kind)).str("name", s.Name).endIn(t)
 	}
 	t.Phase = phaseDone
+}
+
+// tolerance is the Map's tolerated failures, as the plan that counts them.
+func (cw *childrenWait) tolerance() states.MapPlan {
+	return states.MapPlan{TolerancePercent: cw.TolPct, HasPercent: cw.HasPct, ToleranceCount: cw.TolCount, HasCount: cw.HasCount}
 }

@@ -75,11 +75,7 @@ type taskOutcome struct {
 // resultOf turns an interceptor's answer into a task outcome.
 func resultOf(out json.RawMessage, err error, state string) (value.Value, *failure.Error) {
 	if err != nil {
-		var fe *failure.Error
-		if errors.As(err, &fe) {
-			return nil, fe
-		}
-		return nil, failure.New(failure.TaskFailed, err.Error())
+		return nil, asFailure(err, failure.TaskFailed)
 	}
 	if len(out) == 0 {
 		return value.NewObject(0), nil
@@ -204,11 +200,7 @@ func callHandler(ctx context.Context, h Handler, c taskCall) (out value.Value, f
 	}()
 	raw, err := h(ctx, value.Marshal(c.Params))
 	if err != nil {
-		var fe *failure.Error
-		if errors.As(err, &fe) {
-			return nil, fe
-		}
-		return nil, failure.New(failure.TaskFailed, err.Error())
+		return nil, asFailure(err, failure.TaskFailed)
 	}
 	if len(raw) == 0 {
 		return value.NewObject(0), nil
