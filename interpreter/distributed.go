@@ -79,6 +79,9 @@ type mapRun struct {
 	Reading bool `json:"reading,omitempty"`
 	// Writing: the ResultWriter's effect is under way.
 	Writing bool `json:"writing,omitempty"`
+	// Writer is the ResultWriter's Parameters (or Arguments), evaluated
+	// when the Map started (states.DistributedStart): where to write.
+	Writer *jv `json:"writer,omitempty"`
 	// Redriven counts the redrives of the parent that ran this run again:
 	// a child that failed before is redriven when its count is lower.
 	Redriven int `json:"redriven,omitempty"`
@@ -167,6 +170,9 @@ func (r *run) startDistributed(t *thread, s *dsl.State) {
 			r.stateFailed(t, s, r.runtimeErr(t, s, err))
 			return
 		}
+	}
+	if plan.WriterParameters != nil {
+		run.Writer = &jv{plan.WriterParameters}
 	}
 	var started int64
 	if k == nil {
@@ -361,17 +367,9 @@ func (r *run) mapRunComplete(t *thread, s *dsl.State) {
 	cw := t.Children
 	run := cw.Run
 	if w := s.Distributed.Writer; w != nil {
-		var params value.Value
-		if w.Resource != "" {
-			var err error
-			if params, err = writerParams(s, w, t.Input.Get(), r.contextEnv(t, s, "")); err != nil {
-				r.mapRunFailed(t, s, r.runtimeErr(t, s, err))
-				return
-			}
-		}
 		run.Writing = true
 		r.touch(t)
-		r.writes = append(r.writes, r.resultsWriteOf(t, w, params))
+		r.writes = append(r.writes, r.resultsWriteOf(t, w))
 		return
 	}
 	if run.Overflow {
@@ -854,15 +852,7 @@ func (e *Engine) resumeMapRuns(r *run) (any bool) {
 			}
 			e.readItemsLater(r.id, itemsRead{thread: t.ID, run: run.ID, req: readRequest(s.Distributed.Reader, plan.Reader), plan: plan, state: s, env: r.frozenEnv(t, s)})
 		case run.Writing && s != nil && s.Distributed != nil && s.Distributed.Writer != nil:
-			w := s.Distributed.Writer
-			var params value.Value
-			if w.Resource != "" {
-				var err error
-				if params, err = writerParams(s, w, t.Input.Get(), r.contextEnv(t, s, "")); err != nil {
-					continue
-				}
-			}
-			e.writeResultsLater(r.id, r.resultsWriteOf(t, w, params))
+			e.writeResultsLater(r.id, r.resultsWriteOf(t, s.Distributed.Writer))
 		default:
 			for _, i := range run.Running {
 				var in value.Value
@@ -1111,9 +1101,13 @@ type resultsWrite struct {
 }
 
 // resultsWriteOf is the ResultWriter effect of Map thread t's run.
-func (r *run) resultsWriteOf(t *thread, w *dsl.ResultWriter, params value.Value) resultsWrite {
+func (r *run) resultsWriteOf(t *thread, w *dsl.ResultWriter) resultsWrite {
 	run := t.Children.Run
 	arn := r.runARN(run)
+	var params value.Value
+	if run.Writer != nil {
+		params = run.Writer.V
+	}
 	return resultsWrite{thread: t.ID, run: *run, arn: arn, smARN: r.space.StateMachine(run.Machine), inState: w.Resource == "",
 		req: itemio.WriteRequest{Params: params, MapRunARN: arn, OutputType: w.OutputType, Transformation: w.Transformation}}
 }
@@ -1282,19 +1276,6 @@ func asFailure(err error, name string) *failure.Error {
 func readRequest(rd *dsl.ItemReader, c *states.ReaderCall) itemio.ReadRequest {
 	return itemio.ReadRequest{Resource: rd.Resource, Params: c.Parameters, InputType: rd.InputType, CSVHeaderLocation: rd.CSVHeaderLocation,
 		CSVHeaders: rd.CSVHeaders, CSVDelimiter: rd.CSVDelimiter, MaxItems: c.MaxItems}
-}
-
-// writerParams evaluates a ResultWriter's Parameters (or Arguments).
-func writerParams(s *dsl.State, w *dsl.ResultWriter, raw value.Value, env states.Env) (value.Value, error) {
-	switch {
-	case w.Arguments != nil:
-		return w.Arguments.Eval(dsl.NewQueryScope(env, raw))
-	case w.Parameters != nil:
-		e := env
-		e.Input = raw
-		return w.Parameters.Eval(e)
-	}
-	return value.NewObject(0), nil
 }
 
 // runResults are a Map Run's results as they come, "[index,value]" pairs
