@@ -97,22 +97,11 @@ redrive take as any other execution's.`,
 	return cmd
 }
 
-// pathArgs checks a subcommand's arguments, naming its whole path in the
-// usage line.
-func pathArgs(n int, what string) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) != n {
-			return usageErrorf("usage: %s %s", cmd.CommandPath(), what)
-		}
-		return nil
-	}
-}
-
 func newMapRunDescribeCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "describe ID|ARN",
 		Short: "Show a Map Run: status, bounds, and its children counted by status",
-		Args:  pathArgs(1, "ID|ARN"),
+		Args:  exactArgs(1, "ID|ARN"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.client()
 			if err != nil {
@@ -131,7 +120,7 @@ func newMapRunListCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list EXECUTION",
 		Short: "List an execution's Map Runs, in the order they started",
-		Args:  pathArgs(1, "EXECUTION"),
+		Args:  exactArgs(1, "EXECUTION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.client()
 			if err != nil {
@@ -167,7 +156,7 @@ func newMapRunExecutionsCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "executions ID|ARN",
 		Short: "List a Map Run's child executions, in item order",
-		Args:  pathArgs(1, "ID|ARN [--limit N] [--cursor C]"),
+		Args:  exactArgs(1, "ID|ARN [--limit N] [--cursor C]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.client()
 			if err != nil {
@@ -198,7 +187,7 @@ starts waiting children at once (0: as many as the server allows); a
 tolerance that the failures so far exceed fails the Map Run. A Map Run that
 ended cannot be changed.`,
 		Example: `  sfn map-run update 9f3c1e2a-5b7d-4e8f-a1b2-c3d4e5f60718 --max-concurrency 50 --tolerated-failure-percentage 5`,
-		Args:    pathArgs(1, "ID|ARN [--max-concurrency N] [--tolerated-failure-percentage P] [--tolerated-failure-count C]"),
+		Args:    exactArgs(1, "ID|ARN [--max-concurrency N] [--tolerated-failure-percentage P] [--tolerated-failure-count C]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			body := map[string]any{}
 			f := cmd.Flags()

@@ -28,7 +28,7 @@ func noArgs(cmd *cobra.Command, args []string) error {
 func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageErrorf("usage: sfn %s %s", cmd.Name(), what)
+			return usageErrorf("usage: %s %s", cmd.CommandPath(), what) // "sfn <command>", or a subcommand's whole path
 		}
 		return nil
 	}
