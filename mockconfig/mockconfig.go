@@ -12,6 +12,12 @@
 // A state that a test case does not name is not mocked: it runs for real.
 // Every attempt of a state is a call, retries included, so that a Retry
 // consumes call numbers as on AWS.
+//
+// One extension to AWS's format: an answer may have "Delay" (seconds,
+// a number from 0 to 86400) next to its Return or Throw; the mocked call
+// then answers that long after it is made (on the engine's clock), so
+// that a mocked callback or activity can be slower than a timeout or a
+// heartbeat, as the real one may be.
 package mockconfig
 
 import (
@@ -21,6 +27,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sfn-project/sfn/dsl/failure"
 	"github.com/sfn-project/sfn/dsl/source"
@@ -46,12 +53,17 @@ type response struct {
 	answers []answer
 }
 
-// answer is a Return (result) or a Throw (err) for calls lo..hi.
+// answer is a Return (result) or a Throw (err) for calls lo..hi, given
+// after delay.
 type answer struct {
 	lo, hi int
 	result json.RawMessage
 	err    *failure.Error
+	delay  time.Duration
 }
+
+// MaxDelay is the longest Delay an answer may have.
+const MaxDelay = 24 * time.Hour
 
 // Problem is one thing wrong in a mock configuration file, at a place in
 // it: the file, the line and column, and the JSON Pointer.
@@ -292,14 +304,21 @@ func (p *parser) answer(v value.Value, ptr string) (answer, bool) {
 	}
 	var ret, throw value.Value
 	hasReturn, hasThrow := false, false
+	var delay time.Duration
 	for _, f := range obj.Members() {
 		switch f.Key {
 		case "Return":
 			ret, hasReturn = f.Value, true
 		case "Throw":
 			throw, hasThrow = f.Value, true
+		case "Delay":
+			d, ok := p.delay(f.Value, source.Child(ptr, f.Key))
+			if !ok {
+				return answer{}, false
+			}
+			delay = d
 		default:
-			p.badKey(source.Child(ptr, f.Key), "unknown field %q: an answer has Return or Throw", f.Key)
+			p.badKey(source.Child(ptr, f.Key), "unknown field %q: an answer has Return or Throw (and, an sfn extension, Delay)", f.Key)
 			return answer{}, false
 		}
 	}
@@ -308,7 +327,7 @@ func (p *parser) answer(v value.Value, ptr string) (answer, bool) {
 		p.bad(ptr, "an answer has Return or Throw, not both")
 		return answer{}, false
 	case hasReturn:
-		return answer{result: json.RawMessage(value.Marshal(ret))}, true
+		return answer{result: json.RawMessage(value.Marshal(ret)), delay: delay}, true
 	case !hasThrow:
 		p.bad(ptr, "an answer needs Return or Throw")
 		return answer{}, false
@@ -339,7 +358,23 @@ func (p *parser) answer(v value.Value, ptr string) (answer, bool) {
 		p.bad(tPtr, "Throw needs an Error name")
 		return answer{}, false
 	}
-	return answer{err: e.Capped()}, true
+	return answer{err: e.Capped(), delay: delay}, true
+}
+
+// delay reads an answer's Delay: seconds, from 0 to MaxDelay, fractions
+// allowed (to the millisecond).
+func (p *parser) delay(v value.Value, ptr string) (time.Duration, bool) {
+	n, ok := v.(value.Number)
+	if !ok {
+		p.bad(ptr, "Delay must be a number of seconds")
+		return 0, false
+	}
+	secs, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || secs < 0 || secs > MaxDelay.Seconds() {
+		p.bad(ptr, "Delay must be from 0 to %d seconds", int(MaxDelay.Seconds()))
+		return 0, false
+	}
+	return time.Duration(secs * float64(time.Second)).Round(time.Millisecond), true
 }
 
 // known lists names for messages, sorted and quoted.
@@ -398,9 +433,31 @@ func (t *TestCase) States() []string {
 // that no range covers (past the last range, or in a gap) fails the
 // execution, with States.Runtime and a cause naming the mocked response.
 func (t *TestCase) Answer(state string, call int) (result json.RawMessage, err error, mocked bool) {
-	r, ok := t.states[state]
+	m, ok := t.Mock(state, call)
 	if !ok {
 		return nil, nil, false
+	}
+	if m.Err != nil {
+		return nil, m.Err, true
+	}
+	return m.Result, nil, true
+}
+
+// Mocked is a mocked call's answer, with the name of the mocked response
+// that gave it (histories show it) and the delay before it is given.
+type Mocked struct {
+	Response string
+	Result   json.RawMessage // nil when Err is set
+	Err      *failure.Error
+	Delay    time.Duration
+}
+
+// Mock is Answer with the mocked response's name and delay; ok is false
+// when the test case does not mock the state.
+func (t *TestCase) Mock(state string, call int) (m Mocked, ok bool) {
+	r, ok := t.states[state]
+	if !ok {
+		return Mocked{}, false
 	}
 	var a *answer
 	for i := range r.answers {
@@ -409,12 +466,15 @@ func (t *TestCase) Answer(state string, call int) (result json.RawMessage, err e
 			break
 		}
 	}
-	if a == nil {
-		return nil, failure.Newf(failure.Runtime, "mocked response %q of test case %q has no answer for call %d of state %q (calls count from 0, retries included)", r.name, t.Name, call, state), true
-	}
-	if a.err != nil {
+	m.Response = r.name
+	switch {
+	case a == nil:
+		m.Err = failure.Newf(failure.Runtime, "mocked response %q of test case %q has no answer for call %d of state %q (calls count from 0, retries included)", r.name, t.Name, call, state)
+	case a.err != nil:
 		e := *a.err
-		return nil, &e, true
+		m.Err, m.Delay = &e, a.delay
+	default:
+		m.Result, m.Delay = append(json.RawMessage(nil), a.result...), a.delay
 	}
-	return append(json.RawMessage(nil), a.result...), nil, true
+	return m, true
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sfn-project/sfn/dsl/failure"
 )
@@ -129,7 +130,13 @@ func TestParseProblems(t *testing.T) {
 		{"neither", head + `{"0": {}}}}`,
 			`m.json:2:32: /MockedResponses/R/0: an answer needs Return or Throw`},
 		{"unknown answer field", head + `{"0": {"Returns": 1}}}}`,
-			`m.json:2:33: /MockedResponses/R/0/Returns: unknown field "Returns": an answer has Return or Throw`},
+			`m.json:2:33: /MockedResponses/R/0/Returns: unknown field "Returns": an answer has Return or Throw (and, an sfn extension, Delay)`},
+		{"Delay not a number", head + `{"0": {"Return": 1, "Delay": "5s"}}}}`,
+			`m.json:2:55: /MockedResponses/R/0/Delay: Delay must be a number of seconds`},
+		{"Delay negative", head + `{"0": {"Return": 1, "Delay": -1}}}}`,
+			`m.json:2:55: /MockedResponses/R/0/Delay: Delay must be from 0 to 86400 seconds`},
+		{"Delay too long", head + `{"0": {"Throw": {"Error": "E"}, "Delay": 86401}}}}`,
+			`m.json:2:67: /MockedResponses/R/0/Delay: Delay must be from 0 to 86400 seconds`},
 		{"overlapping ranges", head + `{"0-2": {"Return": 1}, "2": {"Return": 2}}}}`,
 			`m.json:2:49: /MockedResponses/R/2: calls "2" overlap calls "0-2" of the same mocked response`},
 		{"malformed range", head + `{"1..2": {"Return": 1}}}}`,
@@ -205,5 +212,48 @@ func TestExampleFile(t *testing.T) {
 	res, _, _ := tc.Answer("LambdaState", 0)
 	if !json.Valid(res) {
 		t.Errorf("result %s is not JSON", res)
+	}
+}
+
+func TestMockNamesResponseAndDelay(t *testing.T) {
+	c, err := Parse([]byte(`{"StateMachines": {"M": {"TestCases": {"T": {"S": "Slow"}}}},
+		"MockedResponses": {"Slow": {"0": {"Return": {"ok": true}, "Delay": 2.5}, "1": {"Throw": {"Error": "E", "Cause": "c"}, "Delay": 0.001}, "2": {"Return": 3}}}}`), "m.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, err := c.TestCase("M", "T")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		call   int
+		result string
+		errN   string
+		delay  time.Duration
+	}{
+		{0, `{"ok":true}`, "", 2500 * time.Millisecond},
+		{1, "", "E", time.Millisecond},
+		{2, "3", "", 0},
+		{3, "", failure.Runtime, 0}, // no answer: the call fails, at once
+	}
+	for _, tt := range tests {
+		m, ok := tc.Mock("S", tt.call)
+		if !ok || m.Response != "Slow" {
+			t.Fatalf("call %d: Mock = %+v, %v; want the response Slow", tt.call, m, ok)
+		}
+		if string(m.Result) != tt.result || m.Delay != tt.delay {
+			t.Errorf("call %d: result %s after %v, want %s after %v", tt.call, m.Result, m.Delay, tt.result, tt.delay)
+		}
+		if got := ""; m.Err != nil {
+			got = m.Err.Name
+			if got != tt.errN {
+				t.Errorf("call %d: error %q, want %q", tt.call, got, tt.errN)
+			}
+		} else if tt.errN != "" {
+			t.Errorf("call %d: no error, want %q", tt.call, tt.errN)
+		}
+	}
+	if _, ok := tc.Mock("Other", 0); ok {
+		t.Errorf("a state the test case does not name is mocked")
 	}
 }
