@@ -186,6 +186,7 @@ func (s *server) routes() http.Handler {
 		r.Method(http.MethodGet, "/openapi.json", h(permRead, short, s.openAPI))
 		r.Method(http.MethodGet, "/schema", h(permRead, short, s.schema))
 		r.Method(http.MethodPost, "/validate", h(permRead, short, s.validate))
+		r.Method(http.MethodPost, "/test-state", h(permDefine, long, s.testState)) // admin: it runs any definition with the server's connections
 
 		r.Method(http.MethodGet, "/state-machines", h(permRead, short, s.listStateMachines))
 		r.Method(http.MethodPut, "/state-machines/{name}", h(permDefine, short, s.putStateMachine))
