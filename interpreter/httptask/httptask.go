@@ -269,6 +269,10 @@ type Request struct {
 	Parameters value.Value
 	// IdempotencyKey is "<execution id>/<TaskScheduled event id>".
 	IdempotencyKey string
+	// Observe, when set, is told the request as it was sent and the
+	// response as it was received, once the call is made (not for a
+	// request refused before anything was sent).
+	Observe func(*Exchange)
 }
 
 // Invoke performs the request. The result is AWS's shape: StatusCode,
@@ -288,6 +292,16 @@ func (c *Client) Invoke(ctx context.Context, r Request) (value.Value, *failure.E
 	if err := c.hostAllowed(req.URL.Hostname()); err != nil {
 		return nil, failure.New(failure.TaskFailed, err.Error())
 	}
+	if r.Observe != nil {
+		ex := exchangeOf(req)
+		defer func() { r.Observe(ex) }()
+		return c.do(req, ex)
+	}
+	return c.do(req, nil)
+}
+
+// do sends req and reads its answer; ex, when set, records the response.
+func (c *Client) do(req *http.Request, ex *Exchange) (value.Value, *failure.Error) {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
@@ -297,6 +311,9 @@ func (c *Client) Invoke(ctx context.Context, r Request) (value.Value, *failure.E
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponse+1))
+	if ex != nil {
+		ex.Response = responseOf(resp, body)
+	}
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return nil, failure.New(failure.Timeout, "the HTTP response did not complete in time")
