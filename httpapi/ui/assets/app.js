@@ -1,6 +1,7 @@
 // app.js: the sfn console. Hash routes:
 //   #/                 state machines and executions
-//   #/sm/NAME[/V]      one state machine (version V) as a graph, its executions
+//   #/sm/NAME[/V]      one state machine (version V) as a graph, its executions,
+//                      and a panel that tests one of its states (POST /v1/test-state)
 //   #/exec/ID          one execution: graph coloured by its history, history table,
 //                      its parent and its Map Runs
 //   #/maprun/ID        one Map Run of a distributed Map: its counts and children
@@ -55,6 +56,7 @@
       super((body && body.message) || 'HTTP ' + status);
       this.status = status;
       this.code = body && body.error;
+      this.details = (body && body.details) || [];
     }
   }
 
@@ -184,15 +186,186 @@
       Array.from({ length: latest.version }, (_, i) => latest.version - i).map((v) => h('option', { value: v, selected: v === sm.version }, 'v' + v + (v === latest.version ? ' (latest)' : ''))));
     const ex = executionsPanel(name);
     await ex.load();
+    const svg = SFNGraph.draw(sm.definition || {});
+    const tester = testPanel(sm.definition || {});
+    // A click on a state picks it for the test panel.
+    svg.addEventListener('click', (ev) => {
+      const n = ev.target.closest('g.node-state');
+      if (n) tester.pick(n.getAttribute('data-state'));
+    });
     main.replaceChildren(
       h('section', { class: 'panel' },
         h('div', { class: 'panel-head' }, h('h2', {}, name), h('label', {}, 'Version ', versions),
           h('span', { class: 'muted' }, 'sha256 ' + String(sm.definitionSha256 || '').slice(0, 12) + ' · updated ' + fmtTime(sm.updatedAt))),
         sm.definition && sm.definition.Comment ? h('p', { class: 'comment' }, String(sm.definition.Comment)) : null,
-        h('div', { class: 'graph-box' }, SFNGraph.draw(sm.definition || {})),
+        h('div', { class: 'graph-box' }, svg),
         dataBlock('Definition (JSON)', sm.definition)),
+      tester.panel,
       ex.panel);
     live = every(5000, ex.refresh);
+  }
+
+  // ---- test a state ------------------------------------------------------
+  // statesOf lists a definition's states, each nested one (a Parallel's
+  // branches, a Map's processor) after the state holding it, with the
+  // query language it runs with when one is set above it.
+  function statesOf(def) {
+    const out = [];
+    (function walk(m, depth, ql) {
+      const lang = (m && m.QueryLanguage) || ql;
+      for (const name in (m && m.States) || {}) {
+        const st = m.States[name] || {};
+        const own = st.QueryLanguage || lang;
+        out.push({ name, state: st, depth, ql: own });
+        (st.Branches || []).forEach((b) => walk(b, depth + 1, own));
+        if (st.ItemProcessor || st.Iterator) walk(st.ItemProcessor || st.Iterator, depth + 1, own);
+      }
+    })(def, 0, undefined);
+    return out;
+  }
+
+  // The stages of a state's data flow, in the order it goes through them,
+  // as InspectionData names them.
+  const STAGES = [
+    ['input', 'Input'], ['afterInputPath', 'After InputPath'], ['afterItemsPath', 'After ItemsPath'],
+    ['afterItemsPointer', 'After ItemsPointer'], ['afterParameters', 'After Parameters'], ['afterArguments', 'After Arguments'],
+    ['afterItemSelector', 'After ItemSelector'], ['afterItemBatcher', 'After ItemBatcher'], ['result', 'Result'],
+    ['afterResultSelector', 'After ResultSelector'], ['afterResultPath', 'After ResultPath'], ['variables', 'Variables (after Assign)'],
+  ];
+
+  // pretty shows JSON text indented; text that is not JSON as it is.
+  function pretty(text) {
+    try { return json(JSON.parse(text)); } catch (_) { return String(text); }
+  }
+
+  // testPanel is the "Test a state" panel of a state machine's page: it
+  // runs one state of def through POST /v1/test-state and shows how it
+  // ended and each stage of its data flow.
+  function testPanel(def) {
+    const states = statesOf(def);
+    const field = (label, control, hint) => h('label', { class: 'field' }, h('span', {}, label), control, hint ? h('small', { class: 'muted' }, hint) : null);
+    const area = (name, value, rows) => h('textarea', { name, rows: rows || 4, spellcheck: 'false' }, value || '');
+    const state = h('select', { name: 'state', 'aria-label': 'state' },
+      states.map((e) => h('option', { value: e.name }, '\u00a0'.repeat(2 * e.depth) + e.name + ' (' + (e.state.Type || '?') + ')')));
+    const input = area('input', '{}', 6);
+    const variables = area('variables', '', 3);
+    const context = area('context', '', 3);
+    const level = h('select', { name: 'inspectionLevel' }, ['INFO', 'DEBUG', 'TRACE'].map((l) => h('option', { value: l, selected: l === 'DEBUG' }, l)));
+    const reveal = h('input', { type: 'checkbox', name: 'revealSecrets' });
+    const mockKind = h('select', { name: 'mock' },
+      h('option', { value: '' }, 'none: do the work'), h('option', { value: 'result' }, 'a result'), h('option', { value: 'error' }, 'an error'));
+    const mockResult = area('mockResult', '{}', 4);
+    const mockError = h('input', { name: 'mockError', placeholder: 'States.TaskFailed', size: 24 });
+    const mockCause = h('input', { name: 'mockCause', placeholder: 'cause', size: 40 });
+    const validation = h('select', { name: 'fieldValidationMode' }, ['STRICT', 'PRESENT', 'NONE'].map((m) => h('option', { value: m }, m)));
+    const retries = h('input', { type: 'number', name: 'retrierRetryCount', min: 0, value: 0, size: 4 });
+    const resultBox = h('div', { class: 'test-result' });
+    const run = h('button', { type: 'submit' }, 'Test state');
+    const resultFields = field('Mocked result (JSON)', mockResult);
+    const errorFields = h('div', { class: 'row' }, field('Error', mockError), field('Cause', mockCause));
+    function showMock() {
+      resultFields.hidden = mockKind.value !== 'result';
+      errorFields.hidden = mockKind.value !== 'error';
+      validation.parentNode.hidden = mockKind.value !== 'result';
+    }
+    mockKind.addEventListener('change', showMock);
+
+    function request() {
+      const e = states.find((x) => x.name === state.value);
+      const req = { inspectionLevel: level.value };
+      if (!e || e.depth === 0) {
+        req.definition = JSON.stringify(def);
+        req.stateName = state.value;
+      } else {
+        // A nested state is tested on its own, in the query language of
+        // the states around it.
+        const st = Object.assign({}, e.state);
+        if (e.ql && !st.QueryLanguage) st.QueryLanguage = e.ql;
+        req.definition = JSON.stringify(st);
+      }
+      req.input = input.value.trim() || '{}';
+      if (variables.value.trim()) req.variables = variables.value.trim();
+      if (context.value.trim()) req.context = context.value.trim();
+      if (reveal.checked) req.revealSecrets = true;
+      if (mockKind.value === 'result') req.mock = { result: mockResult.value.trim(), fieldValidationMode: validation.value };
+      if (mockKind.value === 'error') req.mock = { errorOutput: { error: mockError.value.trim(), cause: mockCause.value } };
+      const n = Number(retries.value);
+      if (n > 0) req.stateConfiguration = { retrierRetryCount: n };
+      return req;
+    }
+
+    function showAnswer(a) {
+      const d = a.inspectionData || {};
+      const stages = STAGES.filter(([k]) => d[k] !== undefined);
+      const kv = (k, v) => h('span', { class: 'kv' }, h('b', {}, k), ' ', String(v));
+      const http = (what, x) => (x ? h('div', { class: 'http', 'data-http': what }, h('h3', {}, what === 'request' ? 'HTTP request' : 'HTTP response'),
+        h('p', {}, what === 'request' ? [x.method, ' ', x.url, ' ', x.protocol] : [x.protocol, ' ', x.statusCode, ' ', x.statusMessage]),
+        x.headers ? h('pre', { 'data-part': 'headers' }, pretty(x.headers)) : null,
+        x.body ? h('pre', { 'data-part': 'body' }, pretty(x.body)) : null) : null);
+      const ed = d.errorDetails;
+      resultBox.replaceChildren(...[
+        h('p', { class: 'test-head' }, badge(a.status), a.nextState ? [' next state ', h('b', { class: 'next-state' }, a.nextState)] : ''),
+        a.error ? h('p', { class: 'exec-error' }, h('b', { class: 'test-error' }, a.error), a.cause ? [': ', h('span', { class: 'test-cause' }, a.cause)] : '') : null,
+        a.output !== undefined ? h('div', { class: 'test-output' }, h('h3', {}, 'Output'), h('pre', {}, pretty(a.output))) : null,
+        ed ? h('p', { class: 'error-details' }, 'Error details: ',
+          ed.retryIndex !== undefined ? kv('retrier', '#' + ed.retryIndex) : null,
+          ed.retryBackoffIntervalSeconds !== undefined ? kv('next retry after', ed.retryBackoffIntervalSeconds + ' s') : null,
+          ed.catchIndex !== undefined ? kv('catcher', '#' + ed.catchIndex) : null) : null,
+        stages.length ? h('ol', { class: 'stages' }, stages.map(([k, label]) =>
+          h('li', { 'data-stage': k }, h('h3', {}, label), h('pre', {}, pretty(d[k]))))) : null,
+        ['maxConcurrency', 'toleratedFailureCount', 'toleratedFailurePercentage'].some((k) => d[k] !== undefined)
+          ? h('p', { class: 'map-config' }, ['maxConcurrency', 'toleratedFailureCount', 'toleratedFailurePercentage']
+            .filter((k) => d[k] !== undefined).map((k) => kv(k, d[k]))) : null,
+        http('request', d.request), http('response', d.response),
+      ].filter(Boolean));
+      resultBox.dataset.status = a.status;
+    }
+
+    function showError(err) {
+      resultBox.replaceChildren(...[
+        h('p', { class: 'exec-error test-refused' }, h('b', {}, err.code || 'Error'), ': ', String(err.message || err)),
+        (err.details || []).length ? h('ul', { class: 'problems' }, err.details.map((p) =>
+          h('li', {}, p.message, p.path ? ' at ' + p.path : '', p.line ? ' (line ' + p.line + ', column ' + p.column + ')' : ''))) : null,
+      ].filter(Boolean));
+      resultBox.dataset.status = 'refused';
+    }
+
+    async function submit(ev) {
+      ev.preventDefault();
+      run.disabled = true;
+      delete resultBox.dataset.status;
+      resultBox.replaceChildren(h('p', { class: 'muted' }, 'Running ' + state.value + '…'));
+      try {
+        showAnswer(await api('/test-state', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(request()) }));
+      } catch (err) {
+        if (err instanceof APIError && err.status === 401) return login();
+        showError(err);
+      } finally {
+        run.disabled = false;
+      }
+    }
+
+    const form = h('form', { class: 'test-form', onsubmit: submit },
+      h('div', { class: 'row' }, field('State', state), field('Inspection level', level, 'DEBUG shows each stage; TRACE adds HTTP'), field('Reveal secrets', reveal)),
+      field('Input (JSON)', input),
+      h('details', {}, h('summary', {}, 'Variables, context, mock, retries'),
+        field('Variables (JSON object)', variables), field('Context object $$ (JSON)', context),
+        h('div', { class: 'row' }, field('Mock', mockKind), field('Field validation', validation), field('Retries already made', retries)),
+        resultFields, errorFields),
+      h('div', { class: 'actions' }, run));
+    const panel = h('section', { class: 'panel test-state', id: 'test-state' },
+      h('div', { class: 'panel-head' }, h('h2', {}, 'Test a state'),
+        h('span', { class: 'muted' }, 'Runs one state alone (nothing is stored; HTTP Tasks call for real unless mocked). Needs the admin role. Click a state in the graph to pick it.')),
+      states.length ? [form, resultBox] : h('p', { class: 'muted' }, 'This definition has no states.'));
+    showMock();
+    return {
+      panel,
+      pick(name) {
+        if (!states.some((e) => e.name === name)) return;
+        state.value = name;
+        panel.scrollIntoView({ block: 'nearest' });
+      },
+    };
   }
 
   // ---- one execution -------------------------------------------------------
