@@ -90,6 +90,8 @@ func (s *server) classify(ctx context.Context, err error) *apiError {
 		// Bad input like any malformed JSON, wherever it enters (start
 		// input, task output): the message names the limit.
 		return errf(codeInvalidInput, err.Error())
+	case errors.Is(err, interpreter.ErrNoTestCase):
+		return errf(codeInvalidInput, err.Error())
 	case errors.Is(err, interpreter.ErrInvalidName):
 		return errf(codeInvalidInput, err.Error()+": names are 1-80 characters of [A-Za-z0-9_-]")
 	case errors.Is(err, interpreter.ErrTaskNotFound):

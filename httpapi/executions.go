@@ -39,6 +39,9 @@ type executionView struct {
 	ParentExecutionID  string `json:"parentExecutionId,omitempty"`
 	ParentExecutionARN string `json:"parentExecutionArn,omitempty"`
 	MapRunARN          string `json:"mapRunArn,omitempty"`
+	// TestCase: the execution was started with this test case of the
+	// server's mock configuration; its mocked calls were not made.
+	TestCase string `json:"testCase,omitempty"`
 }
 
 // describe is fullView with how the execution was started (a published
@@ -71,7 +74,7 @@ func (s *server) writeExecution(w http.ResponseWriter, r *http.Request, status i
 func fullView(ex *interpreter.Execution) executionView {
 	v := executionView{ExecutionID: ex.ID, StateMachine: ex.StateMachine, Version: ex.Version, Name: ex.Name,
 		Status: ex.Status, Input: ex.Input, Error: ex.Error, Cause: ex.Cause,
-		StartedAt: interpreter.FormatTime(ex.StartedAt), RedriveCount: ex.RedriveCount}
+		StartedAt: interpreter.FormatTime(ex.StartedAt), RedriveCount: ex.RedriveCount, TestCase: ex.TestCase}
 	if ex.Status == store.StatusSucceeded {
 		v.Output = ex.Output
 	}
@@ -114,6 +117,9 @@ type startBody struct {
 	// alias instead (at most one of the three).
 	PublishedVersion *int    `json:"publishedVersion"`
 	Alias            *string `json:"alias"`
+	// TestCase runs the execution with a test case of the server's mock
+	// configuration (sfn serve --mock-config).
+	TestCase *string `json:"testCase"`
 }
 
 func (s *server) startExecution(w http.ResponseWriter, r *http.Request) {
@@ -133,6 +139,13 @@ func (s *server) startExecution(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := interpreter.StartParams{StateMachine: ref.Name, Input: body.Input}
+	if body.TestCase != nil {
+		if *body.TestCase == "" {
+			s.writeError(w, r, errf(codeInvalidInput, "testCase is empty: give the name of a test case of the server's mock configuration, or leave it out"))
+			return
+		}
+		p.TestCase = *body.TestCase
+	}
 	if body.Name != nil {
 		if !interpreter.ValidName(*body.Name) {
 			s.writeError(w, r, errf(codeInvalidInput, fmt.Sprintf("execution name %q is invalid: names are 1-80 characters of [A-Za-z0-9_-]", *body.Name)))
@@ -167,6 +180,10 @@ func (s *server) startExecution(w http.ResponseWriter, r *http.Request) {
 	}
 	if machineType(mc) == awsmeta.Express {
 		cancel()
+		if p.TestCase != "" {
+			s.writeError(w, r, errf(codeInvalidInput, fmt.Sprintf("testCase %q: Express state machines run without a mock configuration; test the workflow as a STANDARD one", p.TestCase)))
+			return
+		}
 		s.startExpress(w, r, p, note, wait)
 		return
 	}

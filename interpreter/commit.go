@@ -18,7 +18,7 @@ import (
 
 // deps are the step's sources of randomness.
 func (e *Engine) deps() stepDeps {
-	return stepDeps{UUID: e.cfg.UUID, Random: e.cfg.Random, Secret: randomSecret, ContextIDs: e.cfg.ContextIDs}
+	return stepDeps{UUID: e.cfg.UUID, Random: e.cfg.Random, Secret: randomSecret, ContextIDs: e.cfg.ContextIDs, Mocks: e.cfg.Mocks}
 }
 
 // execLocks serialise the changes to one execution within this node: each

@@ -97,6 +97,9 @@ type childLaunch struct {
 	Input    value.Value
 	Link     parentLink
 	Redriven int
+	// TestCase is the parent's, when it is a mocked execution: its Map
+	// Run's children answer the calls of the processor's states from it.
+	TestCase string
 }
 
 // DefaultMapRunChildren is Limits.MapRunChildren's default: how many
@@ -287,7 +290,7 @@ func (r *run) continueMapRun(t *thread, s *dsl.State) {
 func (r *run) launchOf(t *thread, i int, input value.Value) childLaunch {
 	run := t.Children.Run
 	return childLaunch{Machine: run.Machine, Version: r.version, Name: mapRunChildName(run.ID, i), Input: input, Redriven: run.Redriven,
-		Link: parentLink{ID: r.id, Thread: t.ID, ScheduledID: t.Children.StartedID, Run: run.ID, Index: i, Path: run.Path}}
+		TestCase: r.hdr.Mock.caseName(), Link: parentLink{ID: r.id, Thread: t.ID, ScheduledID: t.Children.StartedID, Run: run.ID, Index: i, Path: run.Path}}
 }
 
 // mapRunChildEnded applies the end of a Map Run's child to its Map thread.
@@ -518,7 +521,7 @@ func (e *Engine) startMapRunChild(ctx context.Context, l childLaunch) error {
 		}
 		in = v
 	}
-	ex, existing, err := e.startExecution(ctx, StartParams{StateMachine: l.Machine, Name: l.Name, Input: value.Marshal(in), Version: l.Version}, &link)
+	ex, existing, err := e.startExecution(ctx, StartParams{StateMachine: l.Machine, Name: l.Name, Input: value.Marshal(in), Version: l.Version, TestCase: l.TestCase}, &link)
 	var fe *failure.Error
 	switch {
 	case err == nil && !existing:

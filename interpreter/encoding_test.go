@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/mockconfig"
 	"github.com/sfn-project/sfn/store"
 	"github.com/sfn-project/sfn/store/memory"
 )
@@ -47,6 +48,9 @@ type goldenRecord struct {
 	History []json.RawMessage `json:"history"`
 	// Output is what the execution must end with.
 	Output json.RawMessage `json:"output"`
+	// Mocks is the mock configuration a mocked execution (encoding 5)
+	// started with, and resumes with.
+	Mocks json.RawMessage `json:"mocks,omitempty"`
 }
 
 const (
@@ -149,7 +153,15 @@ func resumeGolden(t *testing.T, g goldenRecord) {
 	if _, err := st.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: evs}); err != nil {
 		t.Fatal(err)
 	}
-	eng := New(Config{Store: st, TimerPoll: 20 * time.Millisecond, LeaseTTL: time.Second})
+	cfg := Config{Store: st, TimerPoll: 20 * time.Millisecond, LeaseTTL: time.Second}
+	if len(g.Mocks) > 0 {
+		mocks, err := mockconfig.Parse(g.Mocks, "golden mocks")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Mocks = mocks
+	}
+	eng := New(cfg)
 	eng.RegisterHandler("double", double)
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -204,6 +216,18 @@ const goldenMapRunDef = `{"StartAt":"Each","States":{
 				"Pause":{"Type":"Wait","Seconds":1,"Next":"Double"},
 				"Double":{"Type":"Task","Resource":"handler:double","End":true}}}}}}`
 
+// goldenMockDef is a mocked execution (encoding 5): a Wait, a mocked task
+// whose Retry consumes call numbers (the golden record waits to retry
+// call 0's failure), and a real one.
+const (
+	goldenMockDef = `{"StartAt":"Hold","States":{
+		"Hold":{"Type":"Wait","Seconds":1,"Next":"Quote"},
+		"Quote":{"Type":"Task","Resource":"handler:double","Retry":[{"ErrorEquals":["Busy"],"IntervalSeconds":1}],"ResultPath":"$.quote","Next":"Call"},
+		"Call":{"Type":"Task","Resource":"handler:double","ResultPath":"$.doubled","End":true}}}`
+	goldenMocks = `{"StateMachines":{"golden-mocked":{"TestCases":{"Golden":{"Quote":"BusyThenQuote"}}}},
+		"MockedResponses":{"BusyThenQuote":{"0":{"Throw":{"Error":"Busy"}},"1":{"Return":{"price":5}}}}}`
+)
+
 // writeGoldenRecords runs the golden executions of the current encoding
 // and snapshots them mid-way: the Wait and the Map of encoding 1, an
 // execution with variables for encoding 2, and one whose context object
@@ -214,6 +238,15 @@ func writeGoldenRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	switch encodingVersion {
+	case encodingMocks:
+		snapshotMocked(t, dir, "mocked", goldenMockDef, `{"n":21}`, `{"n":21,"quote":{"price":5},"doubled":42}`, goldenMocks, "Golden",
+			func(st store.Store, id string) bool {
+				// Waiting to retry the mocked call 0's failure: the engine
+				// that resumes it makes call 1.
+				evs, _ := st.History(context.Background(), store.HistoryQuery{ID: id})
+				return len(evs) > 0 && bytes.Contains(evs[len(evs)-1].Data, []byte(`"TaskFailed"`))
+			})
+		return
 	case encodingChildren:
 		// The parent alone, mid-run: its children are not in the golden
 		// record; the engine that resumes it starts the ones it had
@@ -271,9 +304,23 @@ func writeGoldenRecords(t *testing.T) {
 }
 
 func snapshot(t *testing.T, dir, name, def, input, output string, ready func(store.Store, string) bool) {
+	snapshotMocked(t, dir, name, def, input, output, "", "", ready)
+}
+
+// snapshotMocked is snapshot for an execution started with testCase of the
+// mock configuration mocks (none when testCase is "").
+func snapshotMocked(t *testing.T, dir, name, def, input, output, mocks, testCase string, ready func(store.Store, string) bool) {
 	ctx := context.Background()
 	st := memory.New()
-	eng := New(Config{Store: st, TimerPoll: 20 * time.Millisecond})
+	cfg := Config{Store: st, TimerPoll: 20 * time.Millisecond}
+	if testCase != "" {
+		m, err := mockconfig.Parse([]byte(mocks), "golden mocks")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Mocks = m
+	}
+	eng := New(cfg)
 	eng.RegisterHandler("double", double)
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -282,7 +329,7 @@ func snapshot(t *testing.T, dir, name, def, input, output string, ready func(sto
 	if _, err := eng.PutStateMachine(ctx, "golden-"+name, []byte(def), dsl.JSON); err != nil {
 		t.Fatal(err)
 	}
-	ex, _, err := eng.StartExecution(ctx, StartParams{StateMachine: "golden-" + name, Name: name, Input: json.RawMessage(input)})
+	ex, _, err := eng.StartExecution(ctx, StartParams{StateMachine: "golden-" + name, Name: name, Input: json.RawMessage(input), TestCase: testCase})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,6 +354,9 @@ func snapshot(t *testing.T, dir, name, def, input, output string, ready func(sto
 	}
 	var g goldenRecord
 	g.Definition, g.Output = sm.Definition, json.RawMessage(output)
+	if testCase != "" {
+		g.Mocks = json.RawMessage(mocks)
+	}
 	r := &g.Record
 	r.ID, r.StateMachine, r.Version, r.Name, r.Status = rec.ID, rec.StateMachine, rec.Version, rec.Name, rec.Status
 	r.Input, r.StartedAt, r.DueAt, r.RecordVersion, r.LastEventID = rec.Input, rec.StartedAt, rec.DueAt, rec.RecordVersion, rec.LastEventID

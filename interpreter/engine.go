@@ -19,6 +19,7 @@ import (
 	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/interpreter/httptask"
 	"github.com/sfn-project/sfn/interpreter/itemio"
+	"github.com/sfn-project/sfn/mockconfig"
 	"github.com/sfn-project/sfn/store"
 )
 
@@ -123,6 +124,12 @@ type Config struct {
 	// executions this node starts are ARNs in it. Every node sharing a
 	// store must have the same one (the AWS API records it in the store).
 	Space arn.Space
+	// Mocks is the mock configuration (AWS's mock configuration file) of
+	// `sfn serve --mock-config`: an execution started with one of its test
+	// cases (StartParams.TestCase) has its task calls answered by the test
+	// case's mocked responses, for the states the test case names; the
+	// other states run for real. Nil: starting with a test case is refused.
+	Mocks *mockconfig.Config
 	// ResolveMachine resolves the StateMachineArn of a startExecution task
 	// (a child execution): a name, or an ARN of this server, of a state
 	// machine, a version or an alias. Nil resolves names, state machine

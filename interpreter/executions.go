@@ -38,6 +38,9 @@ type Execution struct {
 	// distributed Map's child.
 	ParentID string
 	MapRunID string
+	// TestCase is the test case of the mock configuration the execution
+	// was started with: its mocked calls were not made for real.
+	TestCase string
 }
 
 // viewWith is viewOf for a record this node just created with link: its
@@ -61,8 +64,13 @@ func viewOf(rec *store.Execution) *Execution {
 		Input: rec.Input, Output: rec.Output, Error: rec.Error, Cause: rec.Cause, StartedAt: rec.StartedAt,
 		StoppedAt: rec.StoppedAt, RedriveCount: rec.RedriveCount}
 	var h header
-	if decodeHeader(rec.Engine, &h) == nil && h.Parent != nil {
-		x.ParentID, x.MapRunID = h.Parent.ID, h.Parent.Run
+	if decodeHeader(rec.Engine, &h) == nil {
+		if h.Parent != nil {
+			x.ParentID, x.MapRunID = h.Parent.ID, h.Parent.Run
+		}
+		if h.Mock != nil {
+			x.TestCase = h.Mock.Case
+		}
 	}
 	return x
 }
@@ -76,7 +84,24 @@ type StartParams struct {
 	Input json.RawMessage
 	// Version pins a version; 0 takes the latest.
 	Version int
+	// TestCase, when set, names a test case of the engine's mock
+	// configuration (Config.Mocks) for this state machine: the execution's
+	// calls of the states it mocks get its mocked responses (AWS Step
+	// Functions Local's "stateMachineArn#TestCase").
+	TestCase string
 }
+
+// mockedMachine is the state machine whose test cases mock the calls of
+// executions of sm: sm itself, or for a Map Run's child ("parent/Label"),
+// the parent's, whose test case it runs with.
+func mockedMachine(sm string) string {
+	name, _, _ := strings.Cut(sm, "/")
+	return name
+}
+
+// ErrNoTestCase: a start names a test case that the engine's mock
+// configuration does not have (or the engine has none).
+var ErrNoTestCase = errors.New("no such test case")
 
 // StartExecution starts an execution and returns once its start (and its
 // first step) is committed. existing is true when the name was already used
@@ -129,6 +154,17 @@ func (e *Engine) startExecution(ctx context.Context, p StartParams, link *parent
 	}
 	sm := store.StateMachine{Name: p.StateMachine, Version: version}
 	hash := inputHash(input, sm.Version)
+	if p.TestCase != "" {
+		if e.cfg.Mocks == nil {
+			return nil, false, fmt.Errorf("test case %q: this server has no mock configuration (sfn serve --mock-config): %w", p.TestCase, ErrNoTestCase)
+		}
+		if _, err := e.cfg.Mocks.TestCase(mockedMachine(p.StateMachine), p.TestCase); err != nil {
+			return nil, false, fmt.Errorf("%v: %w", err, ErrNoTestCase)
+		}
+		// The same name started again with another test case (or none)
+		// is another start, not this one's retry.
+		hash += "#" + p.TestCase
+	}
 	now := e.cfg.Clock.Now().UTC()
 	r := &run{
 		id: sm.Name + ":" + p.Name, smName: sm.Name, execName: p.Name, version: sm.Version, status: store.StatusRunning,
@@ -147,6 +183,9 @@ func (e *Engine) startExecution(ctx context.Context, p StartParams, link *parent
 	}
 	if link != nil {
 		r.hdr.Parent, r.hdr.Enc = link, encodingChildren
+	}
+	if p.TestCase != "" {
+		r.hdr.Mock, r.hdr.Enc = &mockRun{Case: p.TestCase}, encodingMocks
 	}
 	r.rep.on = e.cfg.Observer != nil
 	r.start()
@@ -204,7 +243,9 @@ func (e *Engine) startExecution(ctx context.Context, p StartParams, link *parent
 	e.records.putDecoded(rec, r.decodedThreads(rec))
 	e.log.LogAttrs(ctx, slog.LevelDebug, "execution started", slog.String("execution_id", r.id), slog.String("state_machine", r.smName))
 	e.afterCommit(r.effects(rec))
-	return viewWith(rec, link), false, nil
+	x := viewWith(rec, link)
+	x.TestCase = p.TestCase
+	return x, false, nil
 }
 
 // readsContext reports whether a state of m, or of a branch or Map

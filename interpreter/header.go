@@ -15,9 +15,10 @@ import (
 
 // appendHeader appends h's JSON encoding to b.
 func appendHeader(b []byte, h *header) ([]byte, error) {
-	if h.Parent != nil || h.Notified {
-		// A child execution's header: rare enough for encoding/json, whose
-		// output the fast reader does not take (it goes to json.Unmarshal).
+	if h.Parent != nil || h.Notified || h.Mock != nil {
+		// A child execution's or a mocked one's header: rare enough for
+		// encoding/json, whose output the fast reader does not take (it
+		// goes to json.Unmarshal).
 		j, err := json.Marshal(h)
 		return append(b, j...), err
 	}

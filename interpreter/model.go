@@ -22,6 +22,9 @@ import (
 //	4  child executions: header.Parent and Notified (a child's link to its
 //	   parent), taskWait.Submitted and Child, childrenWait.Run (a
 //	   distributed Map's Map Run)
+//	5  mocked executions: header.Mock (the test case of the mock
+//	   configuration whose answers its task calls get, and its call
+//	   counts), taskWait.Mock and MockCall
 //
 // A record is written in the oldest encoding that holds it
 // (docs/architecture.md, Encoding versions): encodingBase until a state
@@ -32,11 +35,12 @@ import (
 // execution whose context object holds ARNs (encodingARNIDs): a node of an
 // earlier release would show it the old ids, and drop the flag.
 const (
-	encodingVersion   = encodingChildren
+	encodingVersion   = encodingMocks
 	encodingBase      = 1
 	encodingVariables = 2
 	encodingARNIDs    = 3
 	encodingChildren  = 4
+	encodingMocks     = 5
 )
 
 // jv carries a value.Value through encoding/json with its key order intact.
@@ -232,6 +236,26 @@ type header struct {
 	// Notified: the parent has been told of this execution's end (the
 	// outbox entry is delivered). A redrive clears it.
 	Notified bool `json:"notified,omitempty"`
+	// Mock: the execution was started with a test case of the server's
+	// mock configuration (encoding 5). A node of an earlier release
+	// refuses it rather than make its mocked calls for real.
+	Mock *mockRun `json:"mock,omitempty"`
+}
+
+// mockRun is a mocked execution's test case and how many calls each of
+// its states has made so far: the next call's number (every attempt
+// counts, retries included, as on AWS).
+type mockRun struct {
+	Case  string         `json:"case"`
+	Calls map[string]int `json:"calls,omitempty"`
+}
+
+// caseName is the test case; "" for an execution that is not mocked.
+func (m *mockRun) caseName() string {
+	if m == nil {
+		return ""
+	}
+	return m.Case
 }
 
 type phase string
@@ -339,6 +363,11 @@ type taskWait struct {
 	// Child is the id of the child execution a startExecution attempt
 	// started (encoding 4): stopped when the attempt is withdrawn.
 	Child string `json:"child,omitempty"`
+	// Mock names the mocked response that answers this attempt, and
+	// MockCall its call number (encoding 5): a node that takes the
+	// attempt over answers it from the same place.
+	Mock     string `json:"mock,omitempty"`
+	MockCall int    `json:"mockCall,omitempty"`
 }
 
 // childrenWait is a Parallel or Map waiting for its threads.

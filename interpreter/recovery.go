@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/dsl/failure"
+	"github.com/sfn-project/sfn/mockconfig"
 	"github.com/sfn-project/sfn/store"
 )
 
@@ -223,16 +225,29 @@ func (e *Engine) recoverExecution(ctx context.Context, id string) (inFlight bool
 			continue
 		}
 		inFlight = true
+		if t.Task.Mock != "" {
+			c := taskCall{State: s.Name, Thread: t.ID, ScheduledID: t.Task.ScheduledID, Spec: s.Task, Params: t.Task.Params.V, Started: r.startedAt,
+				Token: MakeToken(r.id, t.ID, t.Task.ScheduledID, t.Task.Secret), Timeout: t.Task.Timeout, Heartbeat: t.Task.Heartbeat}
+			if e.inFlight(c.Token) {
+				continue
+			}
+			// Answered from the same mocked response and call number as
+			// when it was scheduled.
+			m, ok := r.deps.mock(r.smName, r.hdr.Mock.caseName(), s.Name, t.Task.MockCall)
+			if !ok {
+				m = mockconfig.Mocked{Err: failure.Newf(failure.Runtime, "the server's mock configuration no longer mocks state %q in the test case %q", s.Name, r.hdr.Mock.caseName())}
+			}
+			c.Mock = &m
+			e.dispatch(id, c)
+			continue
+		}
 		if s.Task.Kind == dsl.ActivityTask {
 			// It may have left its queue with a node that died.
 			e.requeueActivity(ctx, Token{ExecutionID: r.id, Thread: t.ID, ScheduledID: t.Task.ScheduledID, Secret: t.Task.Secret})
 			continue
 		}
 		tok := MakeToken(r.id, t.ID, t.Task.ScheduledID, t.Task.Secret)
-		e.inflightMu.Lock()
-		_, running := e.inflight[tok]
-		e.inflightMu.Unlock()
-		if running {
+		if e.inFlight(tok) {
 			continue
 		}
 		e.log.Info("task call recovered", slog.String("execution_id", id), slog.String("state", s.Name))
@@ -285,4 +300,12 @@ func (e *Engine) RecoveryPending() int {
 	e.recovery.mu.Lock()
 	defer e.recovery.mu.Unlock()
 	return len(e.recovery.pending)
+}
+
+// inFlight reports whether this node is performing the call tok names.
+func (e *Engine) inFlight(tok string) bool {
+	e.inflightMu.Lock()
+	defer e.inflightMu.Unlock()
+	_, running := e.inflight[tok]
+	return running
 }

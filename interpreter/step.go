@@ -10,6 +10,7 @@ import (
 	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/dsl/failure"
 	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/mockconfig"
 	"github.com/sfn-project/sfn/states"
 	"github.com/sfn-project/sfn/store"
 )
@@ -22,6 +23,24 @@ type stepDeps struct {
 	Secret func() string // the unguessable part of a task token
 	// ContextIDs is Config.ContextIDs.
 	ContextIDs func(id string) (execID, execName string, ok bool)
+	// Mocks is Config.Mocks.
+	Mocks *mockconfig.Config
+}
+
+// mock is the mocked answer to call number call of state in an execution
+// of state machine sm started with test case tc; ok is false when the
+// test case does not mock the state (it runs for real). A mocked
+// execution on a server whose mock configuration no longer has its test
+// case gets failed calls (States.Runtime), never real ones.
+func (d stepDeps) mock(sm, tc, state string, call int) (m mockconfig.Mocked, ok bool) {
+	if d.Mocks == nil {
+		return mockconfig.Mocked{Err: failure.Newf(failure.Runtime, "the execution was started with the test case %q, and this server has no mock configuration (sfn serve --mock-config) to answer its calls", tc)}, true
+	}
+	t, err := d.Mocks.TestCase(mockedMachine(sm), tc)
+	if err != nil {
+		return mockconfig.Mocked{Err: failure.Newf(failure.Runtime, "the execution was started with the test case %q: %v", tc, err)}, true
+	}
+	return t.Mock(state, call)
 }
 
 // Limits are the per-execution limits (AWS's by default).
@@ -70,6 +89,9 @@ type taskCall struct {
 	// name and its link tell this execution from an earlier one of the
 	// same name (retention freed the name, not the child).
 	Started time.Time
+	// Mock, when set, is the mocked answer of a mocked execution's call:
+	// no call is made.
+	Mock *mockconfig.Mocked
 }
 
 // run is one execution while a step works on it: decoded, changed in
@@ -156,7 +178,12 @@ func (r *run) state(t *thread) *dsl.State {
 
 // start writes ExecutionStarted and enters the first state.
 func (r *run) start() {
-	id := r.event(0, "ExecutionStarted").val("input", r.input).int("version", int64(r.version)).end()
+	w := r.event(0, "ExecutionStarted").val("input", r.input).int("version", int64(r.version))
+	if r.hdr.Mock != nil {
+		// A mocked execution says so from its first event.
+		w.str("testCase", r.hdr.Mock.Case)
+	}
+	id := w.end()
 	if r.def.TimeoutSeconds > 0 {
 		r.hdr.TimeoutAt = r.now.Add(time.Duration(r.def.TimeoutSeconds) * time.Second)
 	}
@@ -268,7 +295,7 @@ func (r *run) taskResult(threadID int, scheduledID int64, output value.Value, fe
 	t.Phase = phaseReady
 	if ferr != nil {
 		r.noteTask(s, tw, "failed")
-		r.event(t.Prev, tw.eventName("Failed")).optStr("error", ferr.Name).optStr("cause", ferr.Cause).endIn(t)
+		r.event(t.Prev, tw.eventName("Failed")).optStr("error", ferr.Name).optStr("cause", ferr.Cause).optStr("mockedResponse", tw.Mock).endIn(t)
 		r.stateFailed(t, s, ferr)
 		r.drain()
 		return true
@@ -281,7 +308,7 @@ func (r *run) taskResult(threadID int, scheduledID int64, output value.Value, fe
 		r.drain()
 		return true
 	}
-	r.event(t.Prev, tw.eventName("Succeeded")).raw("output", encoded).endIn(t)
+	r.event(t.Prev, tw.eventName("Succeeded")).raw("output", encoded).optStr("mockedResponse", tw.Mock).endIn(t)
 	r.noteTask(s, tw, "succeeded")
 	env := r.env(t, s, "")
 	out, vars, err := states.TaskOutput(s, t.Input.Get(), output, env)

@@ -10,6 +10,7 @@ import (
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/dsl/failure"
 	"github.com/sfn-project/sfn/dsl/value"
+	"github.com/sfn-project/sfn/mockconfig"
 	"github.com/sfn-project/sfn/states"
 )
 
@@ -123,6 +124,23 @@ func (r *run) scheduleTask(t *thread, s *dsl.State) {
 		return
 	}
 	prefix := taskEventPrefix(s)
+	var mock *mockconfig.Mocked
+	mockCall := 0
+	if r.hdr.Mock != nil {
+		// Every attempt of a state in a mocked execution is its next call,
+		// counted whether the test case mocks the state or not.
+		if r.hdr.Mock.Calls == nil {
+			r.hdr.Mock.Calls = map[string]int{}
+		}
+		mockCall = r.hdr.Mock.Calls[s.Name]
+		r.hdr.Mock.Calls[s.Name] = mockCall + 1
+		if m, ok := r.deps.mock(r.smName, r.hdr.Mock.Case, s.Name, mockCall); ok {
+			if m.Response == "" {
+				m.Response = "(none)" // the server's mock configuration lost the test case
+			}
+			mock = &m
+		}
+	}
 	w := r.event(t.Prev, (&taskWait{Events: prefix}).eventName("Scheduled")).str("resource", s.Task.Resource).val("parameters", call.Parameters)
 	if call.TimeoutSeconds > 0 {
 		w.int("timeoutSeconds", call.TimeoutSeconds)
@@ -130,9 +148,15 @@ func (r *run) scheduleTask(t *thread, s *dsl.State) {
 	if call.HeartbeatSeconds > 0 {
 		w.int("heartbeatSeconds", call.HeartbeatSeconds)
 	}
+	if mock != nil {
+		w.str("mockedResponse", mock.Response)
+	}
 	w.endIn(t)
 	tw := &taskWait{ScheduledID: scheduledID, ScheduledAt: r.now, Resource: s.Task.Resource, Params: jv{call.Parameters}, Secret: secret,
 		Timeout: call.TimeoutSeconds, Heartbeat: call.HeartbeatSeconds, Events: prefix}
+	if mock != nil {
+		tw.Mock, tw.MockCall = mock.Response, mockCall
+	}
 	if call.TimeoutSeconds > 0 {
 		tw.TimeoutAt = r.now.Add(time.Duration(call.TimeoutSeconds) * time.Second)
 	}
@@ -143,11 +167,12 @@ func (r *run) scheduleTask(t *thread, s *dsl.State) {
 	t.Task = tw
 	t.Phase = phaseTask
 	r.touch(t)
-	if s.Task.Kind == dsl.ActivityTask {
+	if s.Task.Kind == dsl.ActivityTask && mock == nil {
+		// A mocked activity is answered by its mock: no worker sees it.
 		r.activities = append(r.activities, r.queuedTask(t, s))
 	}
 	r.calls = append(r.calls, taskCall{State: s.Name, Attempt: t.Attempts, Thread: t.ID, ScheduledID: scheduledID, Spec: s.Task, Params: call.Parameters, Started: r.startedAt,
-		Token: MakeToken(r.id, t.ID, scheduledID, secret), Timeout: call.TimeoutSeconds, Heartbeat: call.HeartbeatSeconds})
+		Token: MakeToken(r.id, t.ID, scheduledID, secret), Timeout: call.TimeoutSeconds, Heartbeat: call.HeartbeatSeconds, Mock: mock})
 }
 
 // ---- Parallel and Map ----

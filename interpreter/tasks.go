@@ -33,6 +33,10 @@ type TaskRequest struct {
 
 // dispatch performs one task call after its TaskScheduled committed.
 func (e *Engine) dispatch(id string, c taskCall) {
+	if c.Mock != nil {
+		e.answerMocked(id, c)
+		return
+	}
 	normal := e.callFor(id, c) // nil for activities: a worker polls them
 	// A .sync child execution, like a callback, is acknowledged first
 	// (TaskSubmitted) and answered later, by the child's end.
@@ -61,6 +65,37 @@ func (e *Engine) dispatch(id string, c taskCall) {
 		v, ferr := normal(ctx)
 		return taskOutcome{out: v, ferr: ferr, callback: callback, ok: true}
 	})
+}
+
+// answerMocked records a mocked call's answer, after its Delay: whatever
+// the task's kind, nothing is called, no worker sees an activity, no
+// callback is awaited and no child execution starts.
+func (e *Engine) answerMocked(id string, c taskCall) {
+	m := *c.Mock
+	answer := func(ctx context.Context) taskOutcome {
+		if m.Err != nil {
+			return taskOutcome{ferr: m.Err, ok: true}
+		}
+		v, ferr := resultOf(m.Result, nil, c.State)
+		return taskOutcome{out: v, ferr: ferr, ok: true}
+	}
+	if m.Delay <= 0 {
+		e.perform(id, c, answer)
+		return
+	}
+	// The delay is waited out before the call takes a slot of the node's
+	// bound on calls in flight, which it would hold for nothing. A node
+	// that stops meanwhile leaves the call to the one that recovers it,
+	// which waits the whole delay again.
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		select {
+		case <-e.ctx.Done():
+		case <-e.cfg.Clock.After(m.Delay):
+			e.perform(id, c, answer)
+		}
+	}()
 }
 
 // taskOutcome is what performing a task attempt produced; ok is false when

@@ -150,6 +150,14 @@ func appendTaskWait(b []byte, w *taskWait) ([]byte, error) {
 		b = append(b, `,"child":`...)
 		b = appendGoString(b, w.Child)
 	}
+	if w.Mock != "" {
+		b = append(b, `,"mock":`...)
+		b = appendGoString(b, w.Mock)
+	}
+	if w.MockCall != 0 {
+		b = append(b, `,"mockCall":`...)
+		b = strconv.AppendInt(b, int64(w.MockCall), 10)
+	}
 	return append(b, '}'), nil
 }
 

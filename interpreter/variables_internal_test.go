@@ -87,6 +87,21 @@ func TestPreviousReleaseRefusesMapRuns(t *testing.T) {
 	}
 }
 
+// TestPreviousReleaseRefusesMocks: a node of the release before mocked
+// executions would make their mocked calls for real; it refuses them.
+func TestPreviousReleaseRefusesMocks(t *testing.T) {
+	t.Parallel()
+	g, r := previousRefuses(t, filepath.Join("testdata", "encoding", "v5", "mocked.json"), encodingMocks)
+	if r.hdr.Mock == nil || r.hdr.Mock.Case != "Golden" || r.hdr.Mock.Calls["Quote"] != 1 {
+		t.Fatalf("the test case and its call counts were not decoded: %+v", r.hdr.Mock)
+	}
+	// Encoded again, the header is the bytes stored.
+	enc, err := appendHeader(nil, &r.hdr)
+	if err != nil || string(enc) != string(g.Record.Engine) {
+		t.Errorf("header encodes as\n%s\nwant\n%s", enc, g.Record.Engine)
+	}
+}
+
 // previousRefuses reads a golden record of encoding enc and checks that a
 // node of the previous release (which reads enc-1) refuses it, and that
 // this node decodes it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -286,3 +287,22 @@ func taskKind(s *dsl.State, resource string) (dsl.TaskKind, bool) {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// serveMocks reads sfn serve's --mock-config; nil without one.
+func serveMocks(file string, log *slog.Logger) (*mockconfig.Config, error) {
+	if file == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, usageErrorf("--mock-config: %v", err)
+	}
+	cfg, err := mockconfig.Parse(data, file)
+	if err != nil {
+		return nil, usageErrorf("--mock-config: %s is not a valid mock configuration:\n%v", file, err)
+	}
+	// Loud on purpose: a production node should not have one.
+	log.Warn("mock configuration loaded: executions started with one of its test cases get mocked answers, not real calls",
+		slog.String("file", file), slog.Any("state_machines", cfg.StateMachines()))
+	return cfg, nil
+}

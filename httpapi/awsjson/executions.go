@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/sfn-project/sfn/dsl/arn"
@@ -61,6 +62,13 @@ func (s *Server) startExecution(ctx context.Context, c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
+	// Step Functions Local's form of a mocked start: the test case of the
+	// mock configuration after a '#' (sfn serve --mock-config).
+	machineArn, testCase, mocked := strings.Cut(in.StateMachineArn, "#")
+	if mocked && testCase == "" {
+		return nil, errorf(excInvalidArn, "Invalid Arn: '%s': no test case after '#'", in.StateMachineArn)
+	}
+	in.StateMachineArn = machineArn
 	name, revision, note, mc, err := s.resolveStart(ctx, in.StateMachineArn, in.Name)
 	if err != nil {
 		return nil, err
@@ -78,14 +86,19 @@ func (s *Server) startExecution(ctx context.Context, c *call) (any, error) {
 		if s.cfg.Express == nil {
 			return nil, errorf(excSMTypeNotSupported, "this node does not run EXPRESS state machines")
 		}
+		if testCase != "" {
+			return nil, errorf(excValidation, "test case '%s': EXPRESS state machines run without a mock configuration; test the workflow as a STANDARD one", testCase)
+		}
 		res, err := s.cfg.Express.StartAsync(ctx, ExpressStart{StateMachine: name, Version: revision, Name: in.Name, Input: input})
 		if err != nil {
 			return nil, err
 		}
 		return startExecutionOut{ExecutionArn: s.space.Express(name, res.Name, res.ID), StartDate: epoch(res.StartedAt)}, nil
 	}
-	ex, existing, err := s.eng.StartExecution(ctx, interpreter.StartParams{StateMachine: name, Name: in.Name, Input: input, Version: revision})
+	ex, existing, err := s.eng.StartExecution(ctx, interpreter.StartParams{StateMachine: name, Name: in.Name, Input: input, Version: revision, TestCase: testCase})
 	switch {
+	case errors.Is(err, interpreter.ErrNoTestCase):
+		return nil, errorf(excValidation, "%v", err)
 	case errors.Is(err, interpreter.ErrInvalidName):
 		return nil, errorf(excInvalidName, "Invalid Name: '%s'", in.Name)
 	case errors.Is(err, interpreter.ErrPayloadTooLarge), errors.Is(err, value.ErrTooDeep):
