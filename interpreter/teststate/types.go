@@ -3,6 +3,7 @@ package teststate
 import (
 	"time"
 
+	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/interpreter/httptask"
 )
 
@@ -176,6 +177,11 @@ type Options struct {
 	// Now is the clock ($$.State.EnteredTime, Wait's timestamps);
 	// nil is time.Now.
 	Now func() time.Time
+	// Random is in [0,1): a FULL-jitter retry's back-off and
+	// States.MathRandom; nil is math/rand.
+	Random func() float64
+	// UUID makes States.UUID's values; nil is a random version 4 UUID.
+	UUID func() string
 }
 
 // ValidationError is a request Run refuses: a bad definition, an unknown
@@ -188,8 +194,12 @@ type ValidationError struct {
 	Field string
 	// Message says what is wrong and where.
 	Message string
-	// Definition is true when the definition itself is invalid.
+	// Definition is true when the definition itself is invalid
+	// (AWS's InvalidDefinition).
 	Definition bool
+	// Problems are the definition's problems, each with its JSON Pointer
+	// and line:column in Request.Definition, as dsl reports them.
+	Problems dsl.Problems
 }
 
 func (e *ValidationError) Error() string {
