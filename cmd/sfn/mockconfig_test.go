@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -196,5 +199,88 @@ func TestRunMockConfigUsage(t *testing.T) {
 				t.Errorf("exit %d, stderr:\n%s\nwant exit 2 and %q", r.code, r.errOut, tt.want)
 			}
 		})
+	}
+}
+
+// TestServeMockConfig: sfn serve --mock-config answers the mocked calls of
+// executions started with a test case, AWS's example again (its HappyPath
+// and HybridPath: RetryPath's back-off takes 14 s of real time on a
+// server, and the engine's tests cover it on a fast clock); an execution
+// started without a test case makes every call.
+func TestServeMockConfig(t *testing.T) {
+	t.Parallel()
+	addr := startServer(t, "--mock-config", mockDir+"MockConfigFile.json")
+	base := "http://" + addr
+	def, err := os.ReadFile(mockDir + "LambdaSQSIntegration.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPut, base+"/v1/state-machines/LambdaSQSIntegration", bytes.NewReader(def))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT the definition: %s", resp.Status)
+	}
+	tests := []struct {
+		testCase              string
+		lambdaCalls, sqsCalls int64
+		status, wantMessageID string
+	}{
+		{"HappyPath", 0, 0, "SUCCEEDED", "3bcb6e8e-8b51-4375-b0bc-1a59812c6e51"},
+		{"HybridPath", 0, 1, "SUCCEEDED", "real-1"},
+		// Not mocked: the real Lambda endpoint is called, and its answer
+		// (an http:invoke result, without the Lambda's Payload) fails
+		// SQSState's parameters.
+		{"", 1, 0, "FAILED", ""},
+	}
+	for _, tt := range tests {
+		lambda, lambdaCalls := endpoint(t, `{"Payload": {"from": "the real lambda"}}`)
+		sqs, sqsCalls := endpoint(t, `{"MessageId": "real-1"}`)
+		body := map[string]any{"input": map[string]any{"order": map[string]any{"id": "o-1"}, "lambdaEndpoint": lambda, "sqsEndpoint": sqs}}
+		if tt.testCase != "" {
+			body["testCase"] = tt.testCase
+		}
+		data, _ := json.Marshal(body)
+		resp, err := http.Post(base+"/v1/state-machines/LambdaSQSIntegration/executions?wait=10s", "application/json", bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ex struct {
+			Status, TestCase string
+			Output           json.RawMessage
+		}
+		err = json.NewDecoder(resp.Body).Decode(&ex)
+		resp.Body.Close()
+		if err != nil || ex.Status != tt.status || ex.TestCase != tt.testCase {
+			t.Fatalf("%q: %s %+v %v", tt.testCase, resp.Status, ex, err)
+		}
+		if !strings.Contains(string(ex.Output), tt.wantMessageID) {
+			t.Errorf("%q: output %s, want the message id %s", tt.testCase, ex.Output, tt.wantMessageID)
+		}
+		if lambdaCalls.Load() != tt.lambdaCalls || sqsCalls.Load() != tt.sqsCalls {
+			t.Errorf("%q: %d Lambda and %d SQS calls, want %d and %d", tt.testCase, lambdaCalls.Load(), sqsCalls.Load(), tt.lambdaCalls, tt.sqsCalls)
+		}
+	}
+}
+
+// TestServeMockConfigInvalid: a mock configuration with problems stops
+// sfn serve before it listens, with each problem's place in the file.
+func TestServeMockConfigInvalid(t *testing.T) {
+	t.Parallel()
+	bad := filepath.Join(t.TempDir(), "mocks.json")
+	if err := os.WriteFile(bad, []byte(`{"StateMachines": {"M": {"TestCases": {"T": {"S": "Nope"}}}},
+"MockedResponses": {}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := sfn(t, nil, "", "serve", "--addr", "256.0.0.1:1", "--mock-config", bad)
+	if r.code != exitUsage || !strings.Contains(r.errOut, bad+`:1:51: /StateMachines/M/TestCases/T/S: unknown mocked response "Nope"`) {
+		t.Errorf("exit %d, stderr:\n%s", r.code, r.errOut)
+	}
+	r = sfn(t, map[string]string{"SFN_MOCK_CONFIG": filepath.Join(t.TempDir(), "missing.json")}, "", "serve", "--addr", "256.0.0.1:1")
+	if r.code != exitUsage || !strings.Contains(r.errOut, "--mock-config") || !strings.Contains(r.errOut, "missing.json") {
+		t.Errorf("a missing file: exit %d, stderr:\n%s", r.code, r.errOut)
 	}
 }
