@@ -199,6 +199,8 @@ type execution struct {
 	// A child execution's parent, and a distributed Map's child's Map Run.
 	ParentExecutionID string `json:"parentExecutionId,omitempty"`
 	MapRunARN         string `json:"mapRunArn,omitempty"`
+	// TestCase: started with a test case of the server's mock configuration.
+	TestCase string `json:"testCase,omitempty"`
 }
 
 func (c *client) getExecution(ctx context.Context, id string) (*execution, json.RawMessage, error) {

@@ -14,7 +14,7 @@ import (
 )
 
 func newStartCmd(a *app) *cobra.Command {
-	var input, name string
+	var input, name, testCase string
 	var version int
 	var wait bool
 	cmd := &cobra.Command{
@@ -23,9 +23,13 @@ func newStartCmd(a *app) *cobra.Command {
 		Long: `start starts an execution of the state machine NAME and prints it.
 
 With --wait it follows the execution live, one line per state entered, and
-exits with its outcome: 0 when it SUCCEEDED, 1 otherwise.`,
+exits with its outcome: 0 when it SUCCEEDED, 1 otherwise.
+
+With --test-case it runs with that test case of the server's mock
+configuration (sfn serve --mock-config): the states the test case names get
+its mocked answers instead of making their calls.`,
 		Example: `  sfn start hello --input '{"name": "Ada"}' --wait`,
-		Args:    exactArgs(1, "NAME [--input JSON|@file] [--name N] [--wait]"),
+		Args:    exactArgs(1, "NAME [--input JSON|@file] [--name N] [--test-case T] [--wait]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in, err := a.readInput(input)
 			if err != nil {
@@ -44,6 +48,9 @@ exits with its outcome: 0 when it SUCCEEDED, 1 otherwise.`,
 			}
 			if version > 0 {
 				body["version"] = version
+			}
+			if testCase != "" {
+				body["testCase"] = testCase
 			}
 			data, _ := json.Marshal(body)
 			var raw json.RawMessage
@@ -66,6 +73,7 @@ exits with its outcome: 0 when it SUCCEEDED, 1 otherwise.`,
 	f.StringVar(&name, "name", "", "execution name, for an idempotent start (default: a new UUID)")
 	f.IntVar(&version, "version", 0, "run this version (default: the latest)")
 	f.BoolVar(&wait, "wait", false, "follow the execution until it ends, one line per state entered")
+	f.StringVar(&testCase, "test-case", "", "run with this test case of the server's mock configuration (sfn serve --mock-config)")
 	return cmd
 }
 

@@ -264,6 +264,15 @@ func TestServeMockConfig(t *testing.T) {
 			t.Errorf("%q: %d Lambda and %d SQS calls, want %d and %d", tt.testCase, lambdaCalls.Load(), sqsCalls.Load(), tt.lambdaCalls, tt.sqsCalls)
 		}
 	}
+
+	// The CLI's start takes the test case too, and shows it.
+	lambda, lambdaCalls := endpoint(t, `{}`)
+	input := `{"order": {"id": "o-2"}, "lambdaEndpoint": "` + lambda + `", "sqsEndpoint": "` + lambda + `"}`
+	r := mustRun(t, map[string]string{"SFN_SERVER": base}, 0, "start", "LambdaSQSIntegration", "--test-case", "HappyPath", "--input", input, "--wait")
+	contains(t, "start --test-case", r.out, "SUCCEEDED", "Test case:", "HappyPath")
+	if n := lambdaCalls.Load(); n != 0 {
+		t.Errorf("sfn start --test-case HappyPath made %d calls", n)
+	}
 }
 
 // TestServeMockConfigInvalid: a mock configuration with problems stops

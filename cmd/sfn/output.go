@@ -139,6 +139,9 @@ func writeExecution(w io.Writer, ex *execution, raw []byte, asJSON bool) error {
 	if ex.MapRunARN != "" {
 		fmt.Fprintf(tw, "Map Run:\t%s\n", ex.MapRunARN)
 	}
+	if ex.TestCase != "" {
+		fmt.Fprintf(tw, "Test case:\t%s (mocked calls were not made)\n", ex.TestCase)
+	}
 	if len(ex.Input) > 0 {
 		fmt.Fprintf(tw, "Input:\t%s\n", truncate(compact(ex.Input), 200))
 	}
