@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sfn-project/sfn/dsl"
+	"github.com/sfn-project/sfn/internal/fastclock"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/interpreter/httptask"
 	"github.com/sfn-project/sfn/store"
@@ -142,9 +142,9 @@ func (a *app) run(ctx context.Context, path string, o runOptions) error {
 		return err
 	}
 	var clock interpreter.Clock
-	var fast *fastClock
+	var fast *fastclock.Clock
 	if o.fastTime {
-		fast = newFastClock()
+		fast = fastclock.New()
 		clock = fast
 	}
 	hc, err := httptask.New(httptask.Config{})
@@ -161,7 +161,9 @@ func (a *app) run(ctx context.Context, path string, o runOptions) error {
 	var st store.Store = memory.New()
 	defer st.Close()
 	if fast != nil {
-		st = newInterceptedStore(st, fast)
+		// Every task attempt is answered in this process (the
+		// TaskInterceptor): the clock holds while one is open.
+		st = fast.Watch(st)
 	}
 	eng := interpreter.New(interpreter.Config{Store: st, Clock: clock, TimerPoll: 50 * time.Millisecond,
 		HTTP: hc, TaskInterceptor: mk.intercept})
@@ -184,7 +186,7 @@ func (a *app) run(ctx context.Context, path string, o runOptions) error {
 	if fast != nil {
 		dctx, stopDriving := context.WithCancel(ctx)
 		defer stopDriving()
-		go fast.drive(dctx, st, ex.ID)
+		go fast.Drive(dctx, st, ex.ID)
 	}
 
 	wctx := ctx
@@ -267,79 +269,6 @@ func (a *app) warnUnrunnable(def *dsl.Definition, mocked func(state string) bool
 			fmt.Fprintf(a.err, "sfn run: note: state %q (%s) has no mock and no worker or callback can reach sfn run; if reached it fails with States.TaskFailed\n", name, s.Task.Resource)
 		}
 	}
-}
-
-// interceptedStore tells the fast clock about commits, as settlingStore
-// does, with two differences:
-//   - every task attempt counts as an open in-process call, not only
-//     handler: ones: with the TaskInterceptor every kind is answered in this
-//     process, and the clock must not jump to a task's timeout or heartbeat
-//     deadline while its answer is on the way;
-//   - a commit counts as an open call while it is under way, so that the
-//     clock cannot jump between the moment the record changes in the store
-//     and the moment the clock learns of the calls it opened.
-type interceptedStore struct {
-	store.Store
-	clock  *fastClock
-	guards *atomic.Int64
-}
-
-func newInterceptedStore(st store.Store, clock *fastClock) interceptedStore {
-	return interceptedStore{Store: st, clock: clock, guards: new(atomic.Int64)}
-}
-
-func (s interceptedStore) CreateExecution(ctx context.Context, p store.CreateParams) (string, error) {
-	done := s.guard()
-	id, err := s.Store.CreateExecution(ctx, p)
-	done(err == nil, p.Events)
-	return id, err
-}
-
-func (s interceptedStore) Commit(ctx context.Context, p store.CommitParams) error {
-	done := s.guard()
-	err := s.Store.Commit(ctx, p)
-	done(err == nil, p.Events)
-	return err
-}
-
-// guard opens a pretend call (with a negative id, which no event has) for
-// the duration of a commit; done closes it after the committed events, if
-// any, are counted.
-func (s interceptedStore) guard() (done func(ok bool, events []store.Event)) {
-	id := -s.guards.Add(1)
-	s.clock.committed([]store.Event{pretendEvent(map[string]any{"id": id, "type": "TaskScheduled", "resource": "handler:(commit)"})})
-	return func(ok bool, events []store.Event) {
-		var evs []store.Event
-		if ok {
-			evs = asInProcessCalls(events)
-		}
-		evs = append(evs, pretendEvent(map[string]any{"type": "TaskFailed", "previousEventId": id}))
-		s.clock.committed(evs)
-	}
-}
-
-func pretendEvent(fields map[string]any) store.Event {
-	data, _ := json.Marshal(fields)
-	return store.Event{Data: data}
-}
-
-// asInProcessCalls presents every TaskScheduled event to the fast clock as
-// a handler call, which it counts as open until the attempt ends.
-func asInProcessCalls(events []store.Event) []store.Event {
-	out := make([]store.Event, len(events))
-	for i, e := range events {
-		out[i] = e
-		var ev struct {
-			ID       int64  `json:"id"`
-			Type     string `json:"type"`
-			Resource string `json:"resource"`
-		}
-		if json.Unmarshal(e.Data, &ev) != nil || ev.Type != "TaskScheduled" || strings.HasPrefix(ev.Resource, "handler:") {
-			continue
-		}
-		out[i] = pretendEvent(map[string]any{"id": ev.ID, "type": ev.Type, "resource": "handler:" + ev.Resource})
-	}
-	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {
