@@ -446,7 +446,9 @@ func TestSetupProblems(t *testing.T) {
 			},
 			want: `sfntest: MockConfig testdata/order.mocks.json: the mock configuration has no state machine "orders" (it has "order") (StateMachine sets the name to look under)`},
 		{name: "mock configuration with a problem",
-			run:  func(tb testing.TB) { sfntest.Run(tb, order, orderInput, sfntest.MockConfig("testdata/bad.mocks.json", "T")) },
+			run: func(tb testing.TB) {
+				sfntest.Run(tb, order, orderInput, sfntest.MockConfig("testdata/bad.mocks.json", "T"))
+			},
 			want: "sfntest: MockConfig: testdata/bad.mocks.json is not a valid mock configuration:\ntestdata/bad.mocks.json:2:61: /StateMachines/order/TestCases/T/Charge: unknown mocked response \"Missing\""},
 		{name: "input that is not JSON",
 			run:  func(tb testing.TB) { sfntest.Run(tb, order, `{"orderId": `) },
