@@ -22,8 +22,10 @@ const maxPayload = 256 * 1024
 const maxDuration = 5 * time.Minute
 
 // Run tests the state req names and answers as AWS's TestState does. A
-// *ValidationError is a request that cannot be run; any other error is the
-// caller's context ending, or the server's own trouble.
+// *ValidationError is a request that cannot be run. The only other error
+// is ctx's context.Canceled, when ctx is cancelled during an HTTP Task's
+// call; ctx's deadline passing then fails the state with States.Timeout,
+// as AWS's five minutes do.
 func Run(ctx context.Context, req Request, opts Options) (*Answer, error) {
 	t, err := prepare(req, opts)
 	if err != nil {

@@ -2,6 +2,7 @@ package teststate
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -21,7 +22,7 @@ const redacted = "[REDACTED]"
 // callHTTP makes an unmocked http:invoke Task's call through Options.HTTP,
 // within the Task's TimeoutSeconds and at most maxDuration, and records
 // the request and response for TRACE. The error is ctx's own, when the
-// caller went away during the call.
+// caller cancelled it during the call (its deadline is States.Timeout).
 func (t *tester) callHTTP(ctx context.Context, call states.TaskCall) (value.Value, *failure.Error, error) {
 	limit := maxDuration
 	if call.TimeoutSeconds > 0 && time.Duration(call.TimeoutSeconds)*time.Second < limit {
@@ -31,11 +32,16 @@ func (t *tester) callHTTP(ctx context.Context, call states.TaskCall) (value.Valu
 	defer cancel()
 	var ex *httptask.Exchange
 	result, fe := t.opts.HTTP.Invoke(cctx, httptask.Request{Parameters: call.Parameters, Observe: func(e *httptask.Exchange) { ex = e }})
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
 	if ex != nil {
 		t.ins.Request, t.ins.Response = inspectExchange(ex, t.req.RevealSecrets)
+	}
+	switch err := ctx.Err(); {
+	case errors.Is(err, context.DeadlineExceeded):
+		// The caller's own time limit (AWS's five minutes) ended the
+		// call: the state fails with States.Timeout, as on AWS.
+		return nil, failure.New(failure.Timeout, "the HTTP Task did not complete in the time TestState allows"), nil
+	case err != nil:
+		return nil, nil, err
 	}
 	if fe != nil {
 		return nil, fe.Capped(), nil
