@@ -62,3 +62,24 @@ func report(t *testing.T, f func(tb testing.TB)) *recorder {
 	<-done
 	return rec
 }
+
+// printT is the stand-in for a *testing.T in the package's Example: it
+// prints what the test reports.
+type printT struct {
+	testing.TB // the methods sfntest does not use are not implemented
+	failed     bool
+}
+
+func (p *printT) Helper()                  {}
+func (p *printT) Context() context.Context { return context.Background() }
+
+func (p *printT) Errorf(format string, args ...any) {
+	p.failed = true
+	fmt.Printf(format+"\n", args...)
+}
+
+// Fatalf panics: an Example runs on the test binary's main goroutine,
+// which must not end with runtime.Goexit.
+func (p *printT) Fatalf(format string, args ...any) {
+	panic(fmt.Sprintf(format, args...))
+}
