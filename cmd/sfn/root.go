@@ -129,6 +129,7 @@ Exit codes: 0 ok, 1 the execution failed or the server said no,
 		newStartCmd(a), newDescribeCmd(a), newHistoryCmd(a), newExecutionsCmd(a),
 		newStopCmd(a), newRedriveCmd(a), newMapRunCmd(a),
 		newJSONataCmd(a),
+		newTestStateCmd(a),
 	)
 	return root
 }
