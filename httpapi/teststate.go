@@ -23,7 +23,7 @@ const (
 	// testStateBody bounds the whole body: a definition, a payload and
 	// the envelope with the smaller fields.
 	testStateBody = maxDefinitionBody + maxPayload + envelopeAllowance
-	// TestStateLimit is how long one test may run, as on AWS; a state
+	// testStateLimit is how long one test may run, as on AWS; a state
 	// still running then fails with States.Timeout.
 	testStateLimit = 5 * time.Minute
 )
@@ -44,7 +44,7 @@ func (s *server) testState(w http.ResponseWriter, r *http.Request) {
 	extendDeadline(w, testStateLimit+30*time.Second)
 	ans, err := teststate.Run(ctx, req, teststate.Options{HTTP: taskClient(s.engine)})
 	if err != nil {
-		s.writeError(w, r, testStateError(ctx, err))
+		s.writeError(w, r, s.testStateError(ctx, err))
 		return
 	}
 	writeJSON(w, http.StatusOK, ans)
@@ -61,17 +61,26 @@ func taskClient(e *interpreter.Engine) *httptask.Client {
 }
 
 // testStateError turns Run's refusal into the contract's errors: a bad
-// definition is a ValidationError with its problems in details, any other
-// bad field InvalidInput naming the field.
-func testStateError(ctx context.Context, err error) error {
+// definition is a ValidationError with its problems in details (the first
+// one, with its place, in the message), any other bad field InvalidInput
+// naming the field.
+func (s *server) testStateError(ctx context.Context, err error) error {
 	var ve *teststate.ValidationError
 	switch {
+	case errors.As(err, &ve) && len(ve.Problems) > 0:
+		ae := s.classify(ctx, &interpreter.InvalidDefinitionError{Problems: ve.Problems})
+		ae.Message = "definition: " + ve.Problems[0].String()
+		if len(ve.Problems) > 1 {
+			ae.Message += fmt.Sprintf(" (and %d more problems, see details)", len(ve.Problems)-1)
+		}
+		return ae
 	case errors.As(err, &ve) && ve.Definition:
-		return &apiError{Code: codeValidation, Message: "definition: " + ve.Message}
+		return errf(codeValidation, ve.Error())
 	case errors.As(err, &ve):
 		return errf(codeInvalidInput, ve.Error())
-	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
-		return errf(codeUnavailable, fmt.Sprintf("the state did not end within %s", testStateLimit))
+	case errors.Is(err, context.Canceled):
+		// The client went away during an HTTP Task's call.
+		return errf(codeUnavailable, "the test was cancelled")
 	}
 	return err
 }

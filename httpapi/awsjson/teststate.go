@@ -97,21 +97,23 @@ func roleARN(s string) bool {
 }
 
 // testStateError is AWS's exception for Run's refusal: InvalidDefinition
-// for the definition, InvalidExecutionInput for the input,
+// for the definition (each problem at its JSON Pointer, as
+// CreateStateMachine names them), InvalidExecutionInput for the input,
 // ValidationException for any other field. Other errors are the server's.
 func testStateError(err error) error {
 	var ve *teststate.ValidationError
-	if !errors.As(err, &ve) {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return &Error{Type: excServiceUnavailable, Message: "the state did not end within " + testStateLimit.String(), Status: http.StatusServiceUnavailable}
-		}
-		return err
-	}
 	switch {
-	case ve.Definition:
-		return errorf(excInvalidDefinition, "Invalid State Machine Definition: '%s'", ve.Message)
-	case ve.Field == "input":
+	case errors.As(err, &ve) && len(ve.Problems) > 0:
+		return invalidDefinition(diagnostics(ve.Problems))
+	case errors.As(err, &ve) && ve.Definition:
+		return errorf(excInvalidDefinition, "Invalid State Machine Definition: '%s'", ve.Error())
+	case errors.As(err, &ve) && ve.Field == "input":
 		return errorf(excInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", ve.Message)
+	case errors.As(err, &ve):
+		return errorf(excValidation, "%s", ve.Error())
+	case errors.Is(err, context.Canceled):
+		// The client went away during an HTTP Task's call.
+		return &Error{Type: excServiceUnavailable, Message: "the test was cancelled", Status: http.StatusServiceUnavailable}
 	}
-	return errorf(excValidation, "%s", ve.Error())
+	return err
 }
