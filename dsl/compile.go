@@ -47,8 +47,11 @@ func (c *compiler) keyErrorf(ptr, code, format string, args ...any) {
 	c.problems = append(c.problems, rawProblem{ptr: ptr, onKey: true, code: code, severity: SeverityError, msg: fmt.Sprintf(format, args...)})
 }
 
-func (c *compiler) warnf(ptr, code, format string, args ...any) {
-	c.problems = append(c.problems, rawProblem{ptr: ptr, onKey: true, code: code, severity: SeverityWarning, msg: fmt.Sprintf(format, args...)})
+// notPortable notes an sfn extension, which AWS Step Functions would
+// refuse (sfn validate --portable makes it an error).
+func (c *compiler) notPortable(ptr, format string, args ...any) {
+	c.problems = append(c.problems, rawProblem{ptr: ptr, onKey: true, code: CodeNotPortable, severity: SeverityInfo,
+		msg: fmt.Sprintf(format, args...) + " (not portable to AWS)"})
 }
 
 // typeErrorf reports a wrong type unless the schema already did.
@@ -423,6 +426,13 @@ func (c *compiler) compileMap(f fields, s *State) {
 	s.ToleratedFailureCount, s.HasToleratedFailureCount = f.integer("ToleratedFailureCount")
 	c.checkToleratedCount(f, s)
 	s.ToleratedFailureCountPath = f.path("ToleratedFailureCountPath")
+	if s.Distributed == nil {
+		for _, k := range []string{"ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "ToleratedFailureCount", "ToleratedFailureCountPath"} {
+			if f.has(k) {
+				c.notPortable(f.ptrOf(k), "%s on an inline Map is an sfn extension; AWS allows it on distributed Maps only", k)
+			}
+		}
+	}
 }
 
 // compileStateAssign compiles the state's Assign, which only Pass, Task,
@@ -623,6 +633,9 @@ func (c *compiler) compileReader(f fields) *ItemReader {
 		cfg.obj = o
 	}
 	r.InputType, _ = cfg.str("InputType")
+	if r.Resource == readHTTP {
+		c.notPortable(f.ptrOf("Resource"), "an ItemReader reading items over HTTP is an sfn extension")
+	}
 	switch {
 	case r.Resource == listS3Objects && cfg.has("InputType"):
 		c.keyErrorf(cfg.ptrOf("InputType"), CodeInvalidMap, "InputType does not apply to %s: each item is the description of one object (Key, Size, …)", listS3Objects)
@@ -779,6 +792,10 @@ func (c *compiler) compileErrorHandling(f fields, s *State) {
 		if v, ok := rf.integer("MaxDelaySeconds"); ok {
 			rt.MaxDelaySeconds = v
 		}
+		if v, ok := rf.integer("MaxElapsedSeconds"); ok {
+			rt.MaxElapsedSeconds = v
+			c.notPortable(rf.ptrOf("MaxElapsedSeconds"), "MaxElapsedSeconds, a retry budget in time, is an sfn extension")
+		}
 		if v, ok := rf.str("JitterStrategy"); ok {
 			rt.JitterFull = v == "FULL"
 		}
@@ -832,6 +849,14 @@ func (c *compiler) compileResource(f fields) *TaskSpec {
 	if err != nil {
 		c.errorf(f.ptrOf("Resource"), CodeInvalidResource, "%v", err)
 		return nil
+	}
+	switch base := strings.TrimSuffix(res, waitForTaskToken); {
+	case spec.Kind == HandlerTask:
+		c.notPortable(f.ptrOf("Resource"), "Resource %q: in-process handlers are an sfn extension", res)
+	case base == "http:invoke":
+		c.notPortable(f.ptrOf("Resource"), "Resource %q: the short form is an sfn extension; AWS needs \"arn:aws:states:::http:invoke\"", res)
+	case spec.Kind == ActivityTask && strings.HasPrefix(res, "activity:"):
+		c.notPortable(f.ptrOf("Resource"), "Resource %q: the short form is an sfn extension; AWS needs the activity's ARN", res)
 	}
 	if spec.Kind == ActivityTask && !c.activity[spec.Name] {
 		c.activity[spec.Name] = true

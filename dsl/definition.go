@@ -190,6 +190,11 @@ type Retrier struct {
 	BackoffRate     float64 // default 2.0
 	MaxDelaySeconds int64   // 0: no cap
 	JitterFull      bool    // JitterStrategy FULL
+	// MaxElapsedSeconds (an sfn extension, not portable to AWS) is a
+	// retry budget in time: no further attempt starts once that many
+	// seconds have passed since the state was entered (its first
+	// attempt); the error then goes to Catch. 0: no budget.
+	MaxElapsedSeconds int64
 }
 
 // Catcher is one element of a Catch list.

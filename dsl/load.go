@@ -29,6 +29,10 @@ type Options struct {
 	Filename string
 	// Format of the text; Sniff decides between JSON and YAML.
 	Format Format
+	// Portability reports the sfn extensions the definition uses, which
+	// AWS Step Functions would refuse, as NOT_PORTABLE warnings (sfn
+	// validate asks for them; they are not problems for sfn itself).
+	Portability bool
 }
 
 // Load parses, validates and compiles a definition. It returns every problem
@@ -49,6 +53,9 @@ func Load(data []byte, opts Options) (*Definition, Problems) {
 	}
 	ps := make(Problems, 0, len(raw))
 	for _, r := range raw {
+		if r.code == CodeNotPortable && !opts.Portability {
+			continue
+		}
 		pos := doc.ValuePos(r.ptr)
 		if r.onKey {
 			pos = doc.KeyPos(r.ptr)
@@ -71,6 +78,9 @@ func LoadValue(root value.Value) (*Definition, Problems) {
 	def, raw := compileDocument(root)
 	ps := make(Problems, 0, len(raw))
 	for _, r := range raw {
+		if r.code == CodeNotPortable {
+			continue // Options.Portability is Load's
+		}
 		ps = append(ps, Problem{Path: r.ptr, Code: r.code, Severity: r.severity, Message: r.msg})
 	}
 	if ps.HasErrors() {

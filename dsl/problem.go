@@ -13,6 +13,9 @@ type Severity string
 const (
 	SeverityError   Severity = "error"
 	SeverityWarning Severity = "warning"
+	// SeverityInfo is a note: nothing wrong for sfn (an sfn extension
+	// AWS would refuse, reported when Options.Portability asks).
+	SeverityInfo Severity = "info"
 )
 
 // Problem codes. Where AWS's ValidateStateMachineDefinition has a code for
@@ -29,12 +32,15 @@ const (
 	CodeInvalidChoiceRule  = "INVALID_CHOICE_RULE"
 	CodeInvalidErrorEquals = "INVALID_ERROR_EQUALS"
 	CodeInvalidRetrier     = "INVALID_RETRIER"
-	CodeInvalidWait        = "INVALID_WAIT"
-	CodeInvalidTimestamp   = "INVALID_TIMESTAMP"
-	CodeInvalidName        = "INVALID_STATE_NAME"
-	CodeDuplicateName      = "DUPLICATE_STATE_NAME"
-	CodeInvalidMap         = "INVALID_MAP"
-	CodeTooLarge           = "DEFINITION_TOO_LARGE"
+	// CodeNotPortable warns of an sfn extension that AWS Step Functions
+	// would refuse (docs/language.md lists them).
+	CodeNotPortable      = "NOT_PORTABLE"
+	CodeInvalidWait      = "INVALID_WAIT"
+	CodeInvalidTimestamp = "INVALID_TIMESTAMP"
+	CodeInvalidName      = "INVALID_STATE_NAME"
+	CodeDuplicateName    = "DUPLICATE_STATE_NAME"
+	CodeInvalidMap       = "INVALID_MAP"
+	CodeTooLarge         = "DEFINITION_TOO_LARGE"
 	// CodeInvalidVariable: a bad variable name in Assign, $states assigned,
 	// or an inner scope assigning an outer scope's variable.
 	CodeInvalidVariable = "INVALID_VARIABLE"
@@ -67,8 +73,11 @@ func (p Problem) String() string {
 		b.WriteByte(':')
 	}
 	fmt.Fprintf(&b, "%d:%d: ", p.Line, p.Column)
-	if p.Severity == SeverityWarning {
+	switch p.Severity {
+	case SeverityWarning:
 		b.WriteString("warning: ")
+	case SeverityInfo:
+		b.WriteString("note: ")
 	}
 	b.WriteString(p.Code)
 	b.WriteByte(' ')
@@ -91,6 +100,16 @@ type Problems []Problem
 func (ps Problems) HasErrors() bool {
 	for _, p := range ps {
 		if p.Severity == SeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+// HasWarnings reports whether any problem is a warning.
+func (ps Problems) HasWarnings() bool {
+	for _, p := range ps {
+		if p.Severity == SeverityWarning {
 			return true
 		}
 	}

@@ -463,6 +463,7 @@ func (v *validator) retry(s *State, so *value.Object) {
 			}
 		}
 		v.inRange(ro, ptr, "MaxDelaySeconds", 1, maxDelaySeconds, "a positive number of seconds")
+		v.inRange(ro, ptr, "MaxElapsedSeconds", 1, maxRetryNumber, "a positive number of seconds")
 	}
 }
 

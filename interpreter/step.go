@@ -671,6 +671,11 @@ func (r *run) stateFailedAs(t *thread, s *dsl.State, fe *failure.Error, alias st
 	retryable := s.Kind == dsl.Task || s.Kind == dsl.Parallel || s.Kind == dsl.Map
 	if retryable && !fe.Terminal() && len(s.Retry) > 0 {
 		d := states.Retry(s.Retry, t.Retries, fe.Name, r.deps.Random(), aliases...)
+		if d.Retry && !d.WithinBudget(s.Retry, r.now.Sub(t.EnteredAt)) {
+			// The retrier's time budget would be spent before the next
+			// attempt: the error goes on to Catch now rather than later.
+			d.Retry = false
+		}
 		if d.Retry {
 			t.Keep = nil // a retry runs the whole Parallel or Map again
 			for len(t.Retries) < len(s.Retry) {

@@ -49,6 +49,21 @@ func Retry(retriers []*dsl.Retrier, counts []int64, errName string, random float
 	return RetryDecision{Index: -1}
 }
 
+// WithinBudget reports whether the retry d may happen under its retrier's
+// MaxElapsedSeconds (an sfn extension): the next attempt would start
+// after d.Delay, and none may start more than MaxElapsedSeconds after the
+// state's first attempt (elapsed ago). Without a budget it is true.
+func (d RetryDecision) WithinBudget(retriers []*dsl.Retrier, elapsed time.Duration) bool {
+	if !d.Retry || d.Index < 0 || d.Index >= len(retriers) {
+		return d.Retry
+	}
+	budget := retriers[d.Index].MaxElapsedSeconds
+	if budget <= 0 {
+		return true
+	}
+	return elapsed+d.Delay <= time.Duration(budget)*time.Second
+}
+
 // Catch returns the first catcher whose ErrorEquals matches the error's
 // name or one of its aliases, or nil.
 func Catch(catchers []*dsl.Catcher, errName string, aliases ...string) *dsl.Catcher {

@@ -90,3 +90,35 @@ func TestMapTolerated(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryWithinBudget: MaxElapsedSeconds lets no attempt start later
+// than that many seconds after the state's first attempt.
+func TestRetryWithinBudget(t *testing.T) {
+	budget := []*dsl.Retrier{{ErrorEquals: []string{"States.ALL"}, IntervalSeconds: 10, MaxAttempts: 100, BackoffRate: 2, MaxElapsedSeconds: 60}}
+	none := []*dsl.Retrier{{ErrorEquals: []string{"States.ALL"}, IntervalSeconds: 10, MaxAttempts: 100, BackoffRate: 2}}
+	tests := []struct {
+		name     string
+		retriers []*dsl.Retrier
+		counts   []int64
+		elapsed  time.Duration
+		want     bool
+	}{
+		{"first retry, well within", budget, nil, 0, true},                                 // starts at 10 s
+		{"next attempt exactly at the budget", budget, []int64{2}, 20 * time.Second, true}, // 20 + 40 = 60
+		{"next attempt past the budget", budget, []int64{2}, 21 * time.Second, false},
+		{"budget spent already", budget, nil, 61 * time.Second, false},
+		{"no budget", none, []int64{5}, 100 * time.Hour, true},
+	}
+	for _, tt := range tests {
+		d := states.Retry(tt.retriers, tt.counts, "E", 0.5)
+		if !d.Retry {
+			t.Fatalf("%s: Retry says no retry at all", tt.name)
+		}
+		if got := d.WithinBudget(tt.retriers, tt.elapsed); got != tt.want {
+			t.Errorf("%s: WithinBudget after %v (delay %v) = %v, want %v", tt.name, tt.elapsed, d.Delay, got, tt.want)
+		}
+	}
+	if (states.RetryDecision{Index: -1}).WithinBudget(budget, 0) {
+		t.Errorf("no retry is never within a budget")
+	}
+}

@@ -10,15 +10,21 @@ import (
 )
 
 func newValidateCmd(a *app) *cobra.Command {
-	var strict bool
+	var strict, portable bool
 	cmd := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check definitions against the schema and the language's rules",
 		Long: `validate checks each definition (YAML or JSON) and prints every problem as
 FILE:LINE:COLUMN: CODE message (at /JSON/Pointer), so editors can jump to it.
 
-Exit status: 0 valid, 1 invalid (or, with --strict, a warning), 2 usage or
-an unreadable file.`,
+The sfn extensions a definition uses (handler: resources, the short
+http:invoke and activity: forms, MaxElapsedSeconds, …: docs/language.md
+lists them) are notes, NOT_PORTABLE: nothing wrong for sfn, but AWS Step
+Functions would refuse them. With --portable they are errors, for
+definitions that must also run on AWS.
+
+Exit status: 0 valid, 1 invalid (or, with --strict, a warning; with
+--portable, an extension), 2 usage or an unreadable file.`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageErrorf("validate: name at least one definition file")
@@ -26,10 +32,11 @@ an unreadable file.`,
 			return nil
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
-			return a.validate(args, strict)
+			return a.validate(args, strict, portable)
 		},
 	}
 	cmd.Flags().BoolVar(&strict, "strict", false, "treat warnings as errors")
+	cmd.Flags().BoolVar(&portable, "portable", false, "treat sfn extensions (NOT_PORTABLE) as errors: the definition must run on AWS Step Functions as it is")
 	return cmd
 }
 
@@ -47,7 +54,7 @@ type fileResult struct {
 	Problems dsl.Problems `json:"problems"`
 }
 
-func (a *app) validate(files []string, strict bool) error {
+func (a *app) validate(files []string, strict, portable bool) error {
 	code := exitOK
 	results := make([]fileResult, 0, len(files))
 	for _, f := range files {
@@ -60,8 +67,15 @@ func (a *app) validate(files []string, strict bool) error {
 			}
 			continue
 		}
-		_, problems := dsl.Load(data, dsl.Options{Filename: f, Format: formatOf(f)})
-		valid := !problems.HasErrors() && !(strict && len(problems) > 0)
+		_, problems := dsl.Load(data, dsl.Options{Filename: f, Format: formatOf(f), Portability: true})
+		if portable {
+			for i := range problems {
+				if problems[i].Code == dsl.CodeNotPortable {
+					problems[i].Severity = dsl.SeverityError
+				}
+			}
+		}
+		valid := !problems.HasErrors() && !(strict && problems.HasWarnings())
 		if !valid && code == exitOK {
 			code = exitFailed
 		}

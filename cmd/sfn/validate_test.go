@@ -17,7 +17,12 @@ func TestValidate(t *testing.T) {
 		wantErr  string // in stderr
 	}{
 		{"valid", []string{"validate", dir + "valid.yaml"}, 0, "", ""},
-		{"every example", []string{"validate", "../../definitions/hello.yaml", "../../definitions/hello-json.json", "../../definitions/food-delivery.yaml", "../../definitions/food-delivery-jsonata.yaml"}, 0, "", ""},
+		{"every example", []string{"validate", "../../definitions/hello.yaml", "../../definitions/hello-json.json", "../../definitions/food-delivery.yaml", "../../definitions/food-delivery-jsonata.yaml"}, 0, "examples.golden", ""},
+		// sfn extensions are notes, which --strict lets pass, and errors
+		// under --portable.
+		{"extensions are notes", []string{"validate", "--strict", dir + "extensions.yaml"}, 0, "extensions.golden", ""},
+		{"extensions under --portable", []string{"validate", "--portable", dir + "extensions.yaml"}, 1, "extensions-portable.golden", ""},
+		{"a portable definition", []string{"validate", "--portable", "../../definitions/hello.yaml"}, 0, "", ""},
 		{"invalid", []string{"validate", dir + "invalid.yaml"}, 1, "invalid.golden", ""},
 		{"syntax error", []string{"validate", dir + "syntax.json"}, 1, "syntax.golden", ""},
 		{"an unreachable state is an error", []string{"validate", dir + "unreachable.yaml"}, 1, "unreachable.golden", ""},
