@@ -1,7 +1,9 @@
 // Package ui is sfn's web console, served under /ui/: state machines and
-// their versions drawn as graphs, executions listed by status, and one
-// execution as its graph coloured by what happened, with its history as a
-// table, updated live from the event stream.
+// their versions drawn as graphs, with a panel that tests one state
+// (POST /v1/test-state) and shows each stage of its data flow, executions
+// listed by status, and one execution as its graph coloured by what
+// happened, with its history as a table, updated live from the event
+// stream.
 //
 // The console is plain JavaScript, CSS and SVG embedded with go:embed: no
 // build step, no CDN, nothing fetched from elsewhere. Its files are not
