@@ -286,6 +286,11 @@ func New(cfg Config) *Engine {
 // Store returns the engine's store.
 func (e *Engine) Store() store.Store { return e.store }
 
+// HTTPClient is the client of the engine's http:invoke tasks: the
+// allow-list and connections they go through (TestState's HTTP tasks use
+// it too).
+func (e *Engine) HTTPClient() *httptask.Client { return e.cfg.HTTP }
+
 // Space returns the region and account the engine's ARNs name.
 func (e *Engine) Space() arn.Space { return e.cfg.Space }
 
