@@ -241,6 +241,7 @@ func TestFoodDeliveryRestaurantNeverAnswers(t *testing.T) {
 				sfntest.Return("CancelOrder", `{"cancelled": true}`))
 			r.AssertFailed("OrderFailed")
 			r.AssertPath("PlaceOrder", "ConfirmWithRestaurant", "CancelOrder", "OrderFailed")
+			r.AssertCalls("ChargePayment", 0) // nothing charged, nothing to refund
 			scheduled, timedOut := r.Events("TaskScheduled"), r.Events("TaskTimedOut")
 			if len(scheduled) == 0 || len(timedOut) != 1 {
 				t.Fatalf("%d TaskScheduled, %d TaskTimedOut events; want the callback's timeout", len(scheduled), len(timedOut))

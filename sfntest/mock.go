@@ -59,7 +59,9 @@ func Handler(name string, h interpreter.Handler) Option {
 }
 
 // Timeout bounds the real time Run waits for the execution's end (default
-// one minute; the execution's own time is fast and does not count).
+// one minute; the execution's own time is fast and does not count). A
+// handler still running then is cancelled through its context, and Run
+// waits for it to return.
 func Timeout(d time.Duration) Option {
 	return func(c *config) { c.timeout = d }
 }

@@ -145,8 +145,15 @@ func (m *Machine) Run(t testing.TB, input any, opts ...Option) *Result {
 		t.Fatalf("sfntest: starting the execution: %v", err)
 	}
 	dctx, stopDriving := context.WithCancel(ctx)
-	defer stopDriving()
-	go clock.Drive(dctx, st, ex.ID)
+	driven := make(chan struct{})
+	go func() {
+		defer close(driven)
+		clock.Drive(dctx, st, ex.ID)
+	}()
+	defer func() {
+		stopDriving()
+		<-driven // before the store closes
+	}()
 
 	wctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
