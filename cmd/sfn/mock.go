@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/dsl/failure"
@@ -147,12 +148,28 @@ type mocker struct {
 
 	mu    sync.Mutex
 	calls map[string]int // attempts so far, by state
+
+	// sleep waits out a mocked answer's Delay: the fast clock's Sleep
+	// under --fast-time (its time jumps over the delay), else real time.
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// realSleep waits d, or until ctx ends.
+func realSleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 func newMocker(m mocks, def *dsl.Definition, hc *httptask.Client) *mocker {
 	tasks := map[string]*dsl.State{}
 	taskStates(&def.Machine, tasks)
-	return &mocker{mocks: m, tasks: tasks, http: hc, calls: map[string]int{}}
+	return &mocker{mocks: m, tasks: tasks, http: hc, calls: map[string]int{}, sleep: realSleep}
 }
 
 // check refuses mocks for states that are not Task states of the
@@ -231,8 +248,16 @@ func (m *mocker) intercept(ctx context.Context, t interpreter.TaskRequest) (json
 	if m.testCase != nil {
 		// Call n of the state: every attempt counts, so a retry consumes
 		// a call number as on AWS.
-		if res, err, ok := m.testCase.Answer(t.State, n); ok {
-			return res, err, true
+		if a, ok := m.testCase.Mock(t.State, n); ok {
+			if a.Delay > 0 {
+				if err := m.sleep(ctx, a.Delay); err != nil {
+					return nil, err, true // the attempt was withdrawn meanwhile
+				}
+			}
+			if a.Err != nil {
+				return nil, a.Err, true
+			}
+			return a.Result, nil, true
 		}
 	}
 	if answers := m.mocks[t.State]; len(answers) > 0 {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -291,5 +292,45 @@ func TestServeMockConfigInvalid(t *testing.T) {
 	r = sfn(t, map[string]string{"SFN_MOCK_CONFIG": filepath.Join(t.TempDir(), "missing.json")}, "", "serve", "--addr", "256.0.0.1:1")
 	if r.code != exitUsage || !strings.Contains(r.errOut, "--mock-config") || !strings.Contains(r.errOut, "missing.json") {
 		t.Errorf("a missing file: exit %d, stderr:\n%s", r.code, r.errOut)
+	}
+}
+
+// TestRunMockConfigDelay: a mocked answer's Delay passes on sfn run's fast
+// clock, so a slow answer takes no real time, and one slower than the
+// state's heartbeat loses to it as the real one would.
+func TestRunMockConfigDelay(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	def := filepath.Join(dir, "confirm.json")
+	mocks := filepath.Join(dir, "mocks.json")
+	if err := os.WriteFile(def, []byte(`{"StartAt":"Confirm","States":{"Confirm":{"Type":"Task",
+		"Resource":"http:invoke.waitForTaskToken","HeartbeatSeconds":300,
+		"Parameters":{"ApiEndpoint":"https://restaurant.example.com/orders","Method":"POST"},"End":true}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(mocks, []byte(`{"StateMachines":{"confirm":{"TestCases":{
+		"Slow":{"Confirm":"InTenMinutes"},"Quick":{"Confirm":"InFourMinutes"}}}},
+		"MockedResponses":{
+			"InTenMinutes":{"0":{"Return":{"accepted":true},"Delay":600}},
+			"InFourMinutes":{"0":{"Return":{"accepted":true},"Delay":240}}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		testCase, status, errName string
+	}{
+		{"Quick", "SUCCEEDED", ""},
+		{"Slow", "FAILED", "States.Timeout"}, // a missed heartbeat, as sfn names it
+	}
+	for _, tt := range tests {
+		start := time.Now()
+		r, got := runJSON(t, def, "--mock-config", mocks, "--test-case", tt.testCase, "--fast-time")
+		if got.Status != tt.status || got.Error != tt.errName {
+			t.Errorf("%s: ended %s %s %q (exit %d)\n%s", tt.testCase, got.Status, got.Error, got.Cause, r.code, r.errOut)
+		}
+		// A bound that only turns a clock that does not jump into a
+		// failure: the delays are minutes.
+		if d := time.Since(start); d > 30*time.Second {
+			t.Errorf("%s: took %v of real time", tt.testCase, d)
+		}
 	}
 }

@@ -94,7 +94,7 @@ func newRootCmd(a *app) *cobra.Command {
 		Short: "sfn runs Amazon States Language workflows on your own machines",
 		Long: `sfn is a self-hosted workflow engine compatible with AWS Step Functions.
 
-Offline: validate, schema, graph and run work on definition files.
+Offline: validate, schema, graph, run and test-state work on definition files.
 Client: deploy, ls, show, start, describe, history, executions, stop,
 redrive and map-run talk to a server (sfn serve) at --server.
 

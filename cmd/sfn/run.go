@@ -153,6 +153,9 @@ func (a *app) run(ctx context.Context, path string, o runOptions) error {
 	}
 	mk := newMocker(m, def, hc)
 	mk.testCase = tc
+	if fast != nil {
+		mk.sleep = fast.Sleep
+	}
 	if err := mk.check(); err != nil {
 		return err
 	}
