@@ -286,6 +286,10 @@ func New(cfg Config) *Engine {
 // Store returns the engine's store.
 func (e *Engine) Store() store.Store { return e.store }
 
+// Clock is the engine's clock (Config.Clock, or real time): what runs
+// beside the engine (schedules) keeps the same time.
+func (e *Engine) Clock() Clock { return e.cfg.Clock }
+
 // HTTPClient is the client of the engine's http:invoke tasks: the
 // allow-list and connections they go through (TestState's HTTP tasks use
 // it too).

@@ -264,6 +264,19 @@ func (e *Engine) Maintainer() bool {
 	return ok
 }
 
+// Owns reports whether this node holds the partition of key (an
+// execution id, or any name hashed the same way: a schedule's, whose slots
+// its partition's holder fires), and the lease's fencing token (0 when the
+// store is not shared). Work keyed so moves with the partition when a node
+// dies or the leases rebalance.
+func (e *Engine) Owns(key string) (owned bool, fence int64) {
+	if e.own == nil {
+		return true, 0
+	}
+	f := e.own.fence(key)
+	return f != 0, f
+}
+
 // HeldPartitions is how many partition leases this node holds (0 when the
 // store is not shared), for metrics.
 func (e *Engine) HeldPartitions() int {
