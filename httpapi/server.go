@@ -61,6 +61,11 @@ type Config struct {
 	// that their clients reconnect (with Last-Event-ID) to another node
 	// while this one shuts down.
 	Draining <-chan struct{}
+	// Schedules serves /v1/schedules (schedules.go); nil leaves them out.
+	Schedules Schedules
+	// Notifications serves the notification endpoints and the stream of
+	// all executions' status changes (notifications.go); nil leaves them out.
+	Notifications Notifications
 }
 
 func (c Config) withDefaults() Config {
@@ -218,6 +223,9 @@ func (s *server) routes() http.Handler {
 		r.Method(http.MethodPost, "/tasks/success", h(permWork, short, s.taskSuccess))
 		r.Method(http.MethodPost, "/tasks/failure", h(permWork, short, s.taskFailure))
 		r.Method(http.MethodPost, "/tasks/heartbeat", h(permWork, short, s.taskHeartbeat))
+
+		s.scheduleRoutes(r, h)
+		s.notificationRoutes(r, h)
 	})
 	return r
 }
