@@ -46,6 +46,8 @@ type serveOptions struct {
 	connections                      string
 	objectStores                     string
 	mockConfig                       string
+	schedules                        scheduleOptions // serve_schedules.go
+	notify                           notifyOptions   // serve_notify.go
 	node                             string
 	retention                        time.Duration
 	maxTaskCalls                     int
@@ -112,6 +114,8 @@ line wins over it. A variable whose value does not parse is a usage error.`,
 	f.StringVar(&o.awsCredentials, "aws-credentials", env.str("SFN_AWS_CREDENTIALS", ""), "file of AWS access keys for the AWS Step Functions API, a line each: access key id, secret access key, role (admin, operator, worker or reader) (env SFN_AWS_CREDENTIALS); given, every AWS API request's SigV4 signature is verified; empty: any signature is accepted when --auth-tokens is empty too, else every AWS API request is refused")
 	f.StringVar(&o.awsRegion, "aws-region", env.str("SFN_AWS_REGION", arn.DefaultRegion), "region in the AWS API's ARNs (env SFN_AWS_REGION); recorded in the store at the first start, a node started with another is refused")
 	f.StringVar(&o.awsAccount, "aws-account", env.str("SFN_AWS_ACCOUNT", arn.DefaultAccount), "12-digit account id in the AWS API's ARNs (env SFN_AWS_ACCOUNT); recorded in the store at the first start, a node started with another is refused")
+	addScheduleFlags(f, &o.schedules, env)
+	addNotifyFlags(f, &o.notify, env)
 	return cmd
 }
 
@@ -279,9 +283,13 @@ func newServedEngine(o *serveOptions, st store.Store, space arn.Space, log *slog
 	if err != nil {
 		return nil, err
 	}
-	engine := interpreter.New(interpreter.Config{Store: timed, Logger: log, Observer: m, LogData: o.logData, Mocks: mocks,
+	cfg := interpreter.Config{Store: timed, Logger: log, Observer: m, LogData: o.logData, Mocks: mocks,
 		HTTP: httpClient, Leaser: leaser, Nodes: nodes, Node: o.node, Retention: o.retention, MaxTaskCalls: o.maxTaskCalls,
-		Space: space, ItemIO: items, Limits: interpreter.Limits{MapRunChildren: o.mapRunChildren}, ResolveMachine: machineResolver(awsmeta.New(timed), space)})
+		Space: space, ItemIO: items, Limits: interpreter.Limits{MapRunChildren: o.mapRunChildren}, ResolveMachine: machineResolver(awsmeta.New(timed), space)}
+	if err := configureNotifications(&o.notify, &cfg); err != nil {
+		return nil, err
+	}
+	engine := interpreter.New(cfg)
 	// The open-executions gauge is read from the store; only the maintainer
 	// (the holder of partition 0) exports it, so a sum over nodes stays right.
 	open, err := m.WatchOpen(metrics.OpenConfig{Store: timed, Logger: log, Export: engine.Maintainer})
@@ -371,6 +379,17 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 			return err
 		}
 	}
+	// Schedules and notifications run beside the engine, and stop before it.
+	schedules, stopSchedules, err := startSchedules(ctx, o, engine, reg, log)
+	if err != nil {
+		return err
+	}
+	defer stopSchedules()
+	notifications, stopNotifications, err := startNotifications(ctx, o, engine, reg, log)
+	if err != nil {
+		return err
+	}
+	defer stopNotifications()
 
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -394,7 +413,7 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 	}
 	defer runner.Stop() // on the returns before the shutdown below, which stops it itself
 	apiCfg := httpapi.Config{Engine: engine, Logger: log, AuthTokens: tokens, Registry: reg, Draining: draining,
-		TrustedOrigins: o.trustedOrigins, AWS: aws, Express: runner}
+		TrustedOrigins: o.trustedOrigins, AWS: aws, Express: runner, Schedules: schedules, Notifications: notifications}
 	if tokens == nil || len(o.allowedHosts) > 0 {
 		// The Host check: an open API must not answer a rebound name; with
 		// tokens a rebound page has none to send, and the check is opt-in.
