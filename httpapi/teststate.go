@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/sfn-project/sfn/interpreter"
-	"github.com/sfn-project/sfn/interpreter/httptask"
 	"github.com/sfn-project/sfn/interpreter/teststate"
 )
 
@@ -42,22 +41,12 @@ func (s *server) testState(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), testStateLimit)
 	defer cancel()
 	extendDeadline(w, testStateLimit+30*time.Second)
-	ans, err := teststate.Run(ctx, req, teststate.Options{HTTP: taskClient(s.engine)})
+	ans, err := teststate.Run(ctx, req, teststate.Options{HTTP: s.engine.HTTPClient()})
 	if err != nil {
 		s.writeError(w, r, s.testStateError(ctx, err))
 		return
 	}
 	writeJSON(w, http.StatusOK, ans)
-}
-
-// taskClient is the engine's client of http:invoke Tasks, so that a
-// tested HTTP Task goes through the same allow-list and connections as
-// an execution's (nil until the engine offers it: no real calls then).
-func taskClient(e *interpreter.Engine) *httptask.Client {
-	if c, ok := any(e).(interface{ HTTPClient() *httptask.Client }); ok {
-		return c.HTTPClient()
-	}
-	return nil
 }
 
 // testStateError turns Run's refusal into the contract's errors: a bad

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -241,6 +242,84 @@ func TestTestStateJSONValues(t *testing.T) {
 	if got := answerOf(t, asValues)["output"]; !cmp.Equal(got, map[string]any{"n": []any{1.0, 2.0}, "charge": map[string]any{"ok": false}}) {
 		t.Errorf("output %v", got)
 	}
+}
+
+// TestTestStateHTTPTask: an unmocked HTTP Task makes its call with the
+// engine's client (its connections and allow-list); at TRACE the answer
+// shows the request and the response, with what the connection added
+// redacted unless revealSecrets.
+func TestTestStateHTTPTask(t *testing.T) {
+	t.Parallel()
+	const secret = "k-3f9a-secret"
+	var mu sync.Mutex
+	var keys []string
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		keys = append(keys, r.Header.Get("X-Api-Key"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(append(append([]byte(`{"received":`), body...), '}'))
+	}))
+	t.Cleanup(svc.Close)
+	hc, err := httptask.New(httptask.Config{Connections: map[string]httptask.Connection{
+		"shop": {APIKeyName: "X-Api-Key", APIKeyValue: secret, Endpoints: []string{"127.0.0.1"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := setupTestState(t, nil, hc)
+	def := `{"Type":"Task","Resource":"http:invoke","Parameters":{"ApiEndpoint":"` + svc.URL + `/orders","Method":"POST",
+		"Authentication":{"ConnectionArn":"arn:aws:events:us-east-1:123456789012:connection/shop/0b1c"},"RequestBody":{"n.$":"$.n"}},
+		"ResultSelector":{"body.$":"$.ResponseBody","status.$":"$.StatusCode"},"End":true}`
+	for _, c := range []struct {
+		name   string
+		reveal bool
+	}{{"redacted", false}, {"revealed", true}} {
+		t.Run(c.name, func(t *testing.T) {
+			a := answerOf(t, testState(t, srv, map[string]any{"definition": def, "input": `{"n":5}`, "inspectionLevel": "TRACE", "revealSecrets": c.reveal}))
+			if diff := cmp.Diff(map[string]any{"body": map[string]any{"received": map[string]any{"n": 5.0}}, "status": 200.0}, a["output"]); diff != "" {
+				t.Errorf("output (-want +got):\n%s", diff)
+			}
+			d, _ := a["inspectionData"].(map[string]any)
+			req, _ := d["request"].(map[string]any)
+			res, _ := d["response"].(map[string]any)
+			if req["method"] != "POST" || req["url"] != svc.URL+"/orders" || !strings.Contains(req["body"].(string), `"n":5`) {
+				t.Errorf("request %v", req)
+			}
+			if res["statusCode"] != "200" || !strings.Contains(res["body"].(string), `"received"`) {
+				t.Errorf("response %v", res)
+			}
+			headers, _ := req["headers"].(string)
+			if !strings.Contains(strings.ToLower(headers), "x-api-key") {
+				t.Errorf("request headers %s lack the connection's X-Api-Key", headers)
+			}
+			if got := strings.Contains(headers, secret); got != c.reveal {
+				t.Errorf("the key shown in the request headers: %v, want %v (%s)", got, c.reveal, headers)
+			}
+		})
+	}
+	mu.Lock()
+	if len(keys) != 2 || keys[0] != secret || keys[1] != secret {
+		t.Errorf("the service received the keys %q, want the connection's twice", keys)
+	}
+	mu.Unlock()
+
+	// The engine's allow-list applies: a client that allows another host
+	// makes no call.
+	strict, err := httptask.New(httptask.Config{Allow: []string{"example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := answerOf(t, testState(t, setupTestState(t, nil, strict), map[string]any{"definition": strings.Replace(def,
+		`"Authentication":{"ConnectionArn":"arn:aws:events:us-east-1:123456789012:connection/shop/0b1c"},`, "", 1), "input": `{"n":5}`}))
+	if a["status"] != "FAILED" || !strings.Contains(a["cause"].(string), "127.0.0.1") {
+		t.Errorf("a call the allow-list refuses: %v", a)
+	}
+	mu.Lock()
+	if len(keys) != 2 {
+		t.Errorf("the service was called although the allow-list refuses it")
+	}
+	mu.Unlock()
 }
 
 // TestTestStateOpenAPI: the answers, an error's too, match the OpenAPI

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sfn-project/sfn/interpreter"
-	"github.com/sfn-project/sfn/interpreter/httptask"
 	"github.com/sfn-project/sfn/interpreter/teststate"
 )
 
@@ -49,21 +47,11 @@ func (s *Server) testState(ctx context.Context, c *call) (any, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, testStateLimit)
 	defer cancel()
-	ans, err := teststate.Run(ctx, req, teststate.Options{HTTP: taskClient(s.eng)})
+	ans, err := teststate.Run(ctx, req, teststate.Options{HTTP: s.eng.HTTPClient()})
 	if err != nil {
 		return nil, testStateError(err)
 	}
 	return ans, nil
-}
-
-// taskClient is the engine's client of http:invoke Tasks, so that a
-// tested HTTP Task goes through the same allow-list and connections as
-// an execution's (nil until the engine offers it: no real calls then).
-func taskClient(e *interpreter.Engine) *httptask.Client {
-	if c, ok := any(e).(interface{ HTTPClient() *httptask.Client }); ok {
-		return c.HTTPClient()
-	}
-	return nil
 }
 
 // testStateLengths checks AWS's length constraints of the request's

@@ -17,7 +17,8 @@ import (
 
 // checkout is the state machine whose states the console tests: a Pass
 // with the data-flow fields, a Task with a Retrier, a Catcher and a
-// ResultSelector, a Fail, and a Pass inside a Parallel's branch.
+// ResultSelector, a Fail, a Pass inside a Parallel's branch, and an HTTP
+// Task calling SERVICE.
 const checkout = `{"StartAt":"Prepare","States":{
   "Prepare":{"Type":"Pass","InputPath":"$.order","Parameters":{"id.$":"$.id","total.$":"$.amount"},"ResultPath":"$.prepared","Next":"Charge"},
   "Charge":{"Type":"Task","Resource":"handler:charge",
@@ -25,7 +26,8 @@ const checkout = `{"StartAt":"Prepare","States":{
     "Catch":[{"ErrorEquals":["Card.Declined"],"ResultPath":"$.error","Next":"Declined"}],
     "ResultSelector":{"ok.$":"$.charged"},"ResultPath":"$.charge","Next":"Split"},
   "Declined":{"Type":"Fail","Error":"Payment.Declined"},
-  "Split":{"Type":"Parallel","Branches":[{"StartAt":"Note","States":{"Note":{"Type":"Pass","Result":"noted","End":true}}}],"End":true}}}`
+  "Split":{"Type":"Parallel","Branches":[{"StartAt":"Note","States":{"Note":{"Type":"Pass","Result":"noted","End":true}}}],"Next":"Notify"},
+  "Notify":{"Type":"Task","Resource":"http:invoke","Parameters":{"ApiEndpoint":"SERVICE/notify","Method":"POST","RequestBody":{"order.$":"$.id"}},"End":true}}}`
 
 // testCase is one test the harness makes through the panel's form.
 type testCase struct {
@@ -152,6 +154,9 @@ func TestConsoleTestsAState(t *testing.T) {
 			[]string{`data-shown-status="RETRIABLE"`, `class="badge b-retriable"`, "<b>retrier</b> #0", "<b>next retry after</b> 4 s"}, nil},
 		{testCase{Name: "nested", State: "Note", Input: `{}`},
 			[]string{`data-shown-status="SUCCEEDED"`, `"noted"`}, nil},
+		{testCase{Name: "http", State: "Notify", Input: `{"id":"o-9"}`, Level: "TRACE"},
+			[]string{`data-shown-status="SUCCEEDED"`, `data-http="request"`, `data-http="response"`, "<p>POST SERVICE/notify HTTP/1.1</p>",
+				"<p>HTTP/1.1 200 OK</p>", `"order": "o-9"`, `"notified": true`}, nil},
 		{testCase{Name: "refused", State: "Prepare", Input: `{"order":`},
 			[]string{`data-shown-status="refused"`, `class="exec-error test-refused"`, "input"}, nil},
 	}
@@ -159,8 +164,19 @@ func TestConsoleTestsAState(t *testing.T) {
 	for _, c := range cases {
 		all = append(all, c.testCase)
 	}
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"notified":true}`)
+	}))
+	t.Cleanup(svc.Close)
+	for i := range cases {
+		for j, w := range cases[i].want {
+			cases[i].want[j] = strings.ReplaceAll(w, "SERVICE", svc.URL)
+		}
+	}
 	srv := harness(t, all)
-	if status, body, _ := do(t, srv, http.MethodPut, "/v1/state-machines/checkout", checkout); status >= 300 {
+	def := strings.ReplaceAll(checkout, "SERVICE", svc.URL)
+	if status, body, _ := do(t, srv, http.MethodPut, "/v1/state-machines/checkout", def); status >= 300 {
 		t.Fatalf("PUT: %d %s", status, body)
 	}
 	dom := browse(t, bin, srv.URL+"/ui/harness.html#/sm/checkout", "--dump-dom")
@@ -168,7 +184,7 @@ func TestConsoleTestsAState(t *testing.T) {
 		t.Fatalf("the harness did not finish:\n%s", dom)
 	}
 	// The panel lists every state, nested ones too.
-	for _, s := range []string{"Prepare", "Charge", "Declined", "Split", "Note"} {
+	for _, s := range []string{"Prepare", "Charge", "Declined", "Split", "Note", "Notify"} {
 		if !strings.Contains(dom, `<option value="`+s+`"`) {
 			t.Errorf("the state list lacks %s", s)
 		}
