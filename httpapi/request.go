@@ -262,6 +262,8 @@ func jsonKind(goKind string) string {
 		return "an integer"
 	case "string":
 		return "a string"
+	case "bool":
+		return "a boolean"
 	case "struct", "map":
 		return "an object"
 	}
