@@ -21,6 +21,7 @@ import (
 	"github.com/sfn-project/sfn/httpapi/ui"
 	"github.com/sfn-project/sfn/internal/testenv"
 	"github.com/sfn-project/sfn/interpreter"
+	"github.com/sfn-project/sfn/mockconfig"
 	"github.com/sfn-project/sfn/store/memory"
 )
 
@@ -326,4 +327,47 @@ func TestConsoleMapRunsInChromium(t *testing.T) {
 	check("maprun/"+run, append([]string{"Map Run ", "Each", `href="#/exec/fan:n1"`, kidLink, "Child executions"}, counts...)...)
 	check("exec/"+strings.Replace(kid, "/", "%2F", 1), "Started by", `href="#/exec/fan:n1"`, `href="#/maprun/`+run+`"`,
 		`data-state="Hold"`, "WaitStateEntered")
+}
+
+// TestConsoleShowsMockedExecution: an execution started with a test case
+// of the mock configuration says so on its page, above everything else.
+func TestConsoleShowsMockedExecution(t *testing.T) {
+	bin := chromium(t)
+	t.Parallel()
+	mocks, err := mockconfig.Parse([]byte(`{"StateMachines":{"order":{"TestCases":{"Declined":{"Charge":"Declined"}}}},
+		"MockedResponses":{"Declined":{"0":{"Throw":{"Error":"Payment.Declined","Cause":"insufficient funds"}}}}}`), "mocks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := interpreter.New(interpreter.Config{CheckCachedThreads: true, Store: memory.New(), Mocks: mocks})
+	if err := engine.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Engine: engine}))
+	t.Cleanup(func() {
+		srv.Close()
+		engine.Stop()
+	})
+	if status, body, _ := do(t, srv, http.MethodPut, "/v1/state-machines/order",
+		`{"StartAt":"Charge","States":{"Charge":{"Type":"Task","Resource":"handler:charge","End":true}}}`); status >= 300 {
+		t.Fatalf("PUT: %d %s", status, body)
+	}
+	status, body, _ := do(t, srv, http.MethodPost, "/v1/state-machines/order/executions?wait=20s", `{"name":"o-1","testCase":"Declined"}`)
+	if status != 200 || !strings.Contains(string(body), `"testCase":"Declined"`) {
+		t.Fatalf("start: %d %s", status, body)
+	}
+	dom := browse(t, bin, srv.URL+"/ui/#/exec/order:o-1", "--dump-dom")
+	if !regexp.MustCompile(`<p class="mocked">Mocked: test case <b>Declined</b>`).MatchString(dom) {
+		t.Errorf("the page does not say the execution is mocked:\n%s", dom)
+	}
+	// A real execution's page does not.
+	if status, body, _ := do(t, srv, http.MethodPut, "/v1/state-machines/plain", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`); status >= 300 {
+		t.Fatalf("PUT: %d %s", status, body)
+	}
+	if status, body, _ := do(t, srv, http.MethodPost, "/v1/state-machines/plain/executions?wait=20s", `{"name":"p-1"}`); status != 200 {
+		t.Fatalf("start: %d %s", status, body)
+	}
+	if dom := browse(t, bin, srv.URL+"/ui/#/exec/plain:p-1", "--dump-dom"); strings.Contains(dom, `class="mocked"`) || !strings.Contains(dom, "p-1") {
+		t.Errorf("a real execution's page: mocked note present or page not drawn:\n%s", dom)
+	}
 }

@@ -458,6 +458,9 @@
       // replaceChildren would print a null as "null": drop them first.
       head.replaceChildren(...[
         h('h2', {}, ex.name, ' ', badge(ex.status)),
+        // A mocked execution says so first: its mocked calls were not made.
+        ex.testCase ? h('p', { class: 'mocked' }, 'Mocked: test case ', h('b', {}, ex.testCase),
+          ' of the server\'s mock configuration; the calls it mocks were not made') : null,
         ex.parentExecutionId ? h('p', { class: 'parent' }, 'Started by ', h('a', { href: '#/exec/' + enc(ex.parentExecutionId) }, ex.parentExecutionId),
           ex.mapRunArn ? [' · Map Run ', h('a', { href: '#/maprun/' + enc(ex.mapRunArn.split(':').pop()) }, ex.mapRunArn.split(':').slice(-2).join(':'))] : '') : null,
         h('p', {}, machineLink(ex.stateMachine, ex.version), ' v' + ex.version,
