@@ -152,6 +152,10 @@ type CreateParams struct {
 	// (PartitionQueries.InFlight): it has a task call that a node taking
 	// the partition over must make again or requeue.
 	InFlight bool
+	// Change, when set, is appended to the change log (ChangeLog) by the
+	// same atomic write: the execution's start. A store without a log, or
+	// whose log is off, ignores it.
+	Change []byte
 }
 
 // CommitParams is one step of an execution.
@@ -194,6 +198,11 @@ type CommitParams struct {
 	// that leaves its queue with this commit. When it is no longer queued
 	// the commit writes nothing and fails with ErrTaskTaken.
 	Claim *ActivityTask
+	// Change, when set, is appended to the change log (ChangeLog) by the
+	// same atomic write, and only when the commit applies: the engine sets
+	// it on commits that change the status (an end, a redrive). A store
+	// without a log, or whose log is off, ignores it.
+	Change []byte
 }
 
 // HistoryQuery selects a page of an execution's history.

@@ -34,6 +34,7 @@ type Store struct {
 	inflight map[string]bool
 	rebuilt  map[int]int                     // partition -> release that rebuilt it
 	docs     map[string]map[string]store.Doc // kind -> name -> document
+	changes  changeLog                       // the change log (changes.go)
 }
 
 type machine struct {
@@ -234,6 +235,7 @@ func (s *Store) CreateExecution(_ context.Context, p store.CreateParams) (string
 	s.byStart = append(s.byStart, e)
 	s.setInFlightLocked(r.ID, p.InFlight)
 	s.enqueueLocked(p.Activities)
+	s.logChangeLocked(p.Change)
 	s.notifyLocked(r.ID, true)
 	return "", nil
 }
@@ -299,6 +301,7 @@ func (s *Store) Commit(_ context.Context, p store.CommitParams) error {
 	}
 	s.setInFlightLocked(p.ID, p.InFlight)
 	s.enqueueLocked(p.Activities)
+	s.logChangeLocked(p.Change)
 	s.notifyLocked(p.ID, statusChanged)
 	return nil
 }

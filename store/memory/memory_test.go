@@ -23,3 +23,8 @@ func BenchmarkCommitParallel(b *testing.B) { storetest.BenchCommitParallel(b, me
 func BenchmarkCreateExecution(b *testing.B) {
 	storetest.BenchCreateExecution(b, memory.New())
 }
+
+func BenchmarkCommitStatus(b *testing.B) {
+	b.Run("without-change", func(b *testing.B) { storetest.BenchCommitStatus(b, memory.New(), nil) })
+	b.Run("with-change", func(b *testing.B) { storetest.BenchCommitStatus(b, memory.New(), storetest.BenchChange) })
+}

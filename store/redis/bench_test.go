@@ -23,6 +23,13 @@ func benchStore(b *testing.B) *redis.Store {
 func BenchmarkCommit(b *testing.B)          { storetest.BenchCommit(b, benchStore(b)) }
 func BenchmarkCommitParallel(b *testing.B)  { storetest.BenchCommitParallel(b, benchStore(b)) }
 func BenchmarkCreateExecution(b *testing.B) { storetest.BenchCreateExecution(b, benchStore(b)) }
+
+// BenchmarkCommitStatus: commits that change the status, without and with
+// their change log entry (the log's cost on the commits that write it).
+func BenchmarkCommitStatus(b *testing.B) {
+	b.Run("without-change", func(b *testing.B) { storetest.BenchCommitStatus(b, benchStore(b), nil) })
+	b.Run("with-change", func(b *testing.B) { storetest.BenchCommitStatus(b, benchStore(b), storetest.BenchChange) })
+}
 func BenchmarkCreateExecutionParallel(b *testing.B) {
 	storetest.BenchCreateExecutionParallel(b, benchStore(b))
 }

@@ -92,7 +92,7 @@ func (s *Store) CreateExecution(ctx context.Context, p store.CreateParams) (stri
 		s.keys.record(part, r.ID), s.keys.history(part, r.ID), s.keys.name(part, r.StateMachine, r.Name),
 		s.keys.due(part), s.keys.index(part, "", ""), s.keys.index(part, r.StateMachine, ""),
 		s.keys.index(part, r.StateMachine, r.Status), s.keys.index(part, "", r.Status), s.keys.ended(part),
-		s.keys.inflight(part), s.keys.open(part),
+		s.keys.inflight(part), s.keys.open(part), s.keys.changes(part),
 	}, queues...)
 	due := ""
 	if r.Status == store.StatusRunning {
@@ -102,9 +102,10 @@ func (s *Store) CreateExecution(ctx context.Context, p store.CreateParams) (stri
 	if r.Status == store.StatusRunning {
 		open = r.StateMachine
 	}
-	args := make([]any, 0, 11+len(fields)+len(p.Events)+len(tasks))
+	args := make([]any, 0, 15+len(fields)+len(p.Events)+len(tasks))
 	args = append(args, r.ID, micros(r.StartedAt), due, s.keys.channel(part), s.publish(),
-		len(fields)/2, len(p.Events), len(tasks), endedScore(r), flag(p.InFlight), open)
+		len(fields)/2, len(p.Events), len(tasks), endedScore(r), flag(p.InFlight), open,
+		s.changeArg(p.Change), s.changeMinID(), s.keys.statusChannel(part), r.Status)
 	args = append(args, fields...)
 	for _, e := range p.Events {
 		args = append(args, e.Data)
@@ -173,7 +174,7 @@ func (s *Store) Commit(ctx context.Context, p store.CommitParams) error {
 		due = dueScore(r.DueAt)
 	}
 	keys := append([]string{s.keys.record(part, p.ID), s.keys.history(part, p.ID), s.keys.lease(part), s.keys.due(part),
-		s.keys.ended(part), s.keys.inflight(part), s.keys.open(part)}, queues...)
+		s.keys.ended(part), s.keys.inflight(part), s.keys.open(part), s.keys.changes(part)}, queues...)
 	claim := ""
 	if c := p.Claim; c != nil {
 		if c.Held == "" || c.ExecutionID != p.ID {
@@ -192,11 +193,11 @@ func (s *Store) Commit(ctx context.Context, p store.CommitParams) error {
 		return fmt.Errorf("redis store: commit %s: %w", p.ID, err)
 	}
 	keys = append(keys, withdrawQueues...)
-	args := make([]any, 0, 17+len(fields)+len(p.DeleteThreads)+len(p.Events)+len(tasks)+len(withdrawn))
+	args := make([]any, 0, 19+len(fields)+len(p.DeleteThreads)+len(p.Events)+len(tasks)+len(withdrawn))
 	args = append(args, strconv.FormatInt(p.ExpectedVersion, 10), strconv.FormatInt(p.Fence, 10), p.ID, due, r.Status,
 		s.keys.partition(part), s.keys.channel(part), s.publish(),
 		len(fields)/2, len(p.DeleteThreads), len(p.Events), len(tasks), first, endedScore(r), claim, len(withdrawn),
-		flag(p.InFlight))
+		flag(p.InFlight), s.changeArg(p.Change), s.changeMinID())
 	args = append(args, fields...)
 	for _, t := range p.DeleteThreads {
 		args = append(args, threadPrefix+t)

@@ -67,6 +67,10 @@ func (k keys) index(p int, sm, status string) string {
 	}
 }
 
+// changes is the partition's change log (store.ChangeLog): a stream of
+// status changes, appended by create.lua and commit.lua.
+func (k keys) changes(p int) string { return k.partition(p) + "changes" }
+
 func (k keys) activity(p int, activity string) string {
 	return k.partition(p) + "act:" + escape(activity)
 }

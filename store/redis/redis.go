@@ -47,6 +47,9 @@ type Options struct {
 	// the tasks found in the shared queues this process did not queue.
 	// Tests use 1 and -1 to take one path only.
 	LocalPolls float64
+	// ChangeRetention is how long the change log (store.ChangeLog) keeps
+	// its entries; default store.DefaultChangeRetention (24 h).
+	ChangeRetention time.Duration
 }
 
 // WithDefaults returns the options with defaults filled in.
@@ -65,6 +68,9 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 128
+	}
+	if o.ChangeRetention <= 0 {
+		o.ChangeRetention = store.DefaultChangeRetention
 	}
 	return o
 }
@@ -95,6 +101,8 @@ type Store struct {
 	local      localQueue   // activity tasks this process queued (activities.go)
 	localPolls float64      // Options.LocalPolls
 	foreign    atomic.Int64 // adaptive LocalPolls: share of shared pops not queued here, in 1/65536
+	// changeRetention is the change log's retention in ms (changes.go).
+	changeRetention atomic.Int64
 }
 
 var (
@@ -117,6 +125,7 @@ func New(ctx context.Context, o Options) (*Store, error) {
 	s := &Store{client: client, cluster: cluster, keys: keys{prefix: o.Prefix}, partitions: o.Partitions, timeout: o.Timeout,
 		localPolls: o.LocalPolls}
 	s.foreign.Store(foreignOne / 4) // three polls in four local, to begin with
+	s.changeRetention.Store(o.ChangeRetention.Milliseconds())
 	s.watch = newWatcher(s)
 	if err := s.start(ctx, o); err != nil {
 		_ = client.Close()

@@ -34,6 +34,7 @@ var (
 	expireScript        = script("expire")
 	dropScript          = script("drop")
 	recountOpenScript   = script("recount_open")
+	readChangesScript   = script("read_changes")
 )
 
 // runPipelined runs one script many times in one pipeline, by hash, and

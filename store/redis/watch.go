@@ -43,6 +43,11 @@ type watcher struct {
 	// chanOf maps a channel name to its partition and kind.
 	chanOf map[string]chanKey
 
+	// changes are the watches of the change log (WatchChanges): told of
+	// every status notice of every partition.
+	changesMu sync.RWMutex
+	changes   map[chan struct{}]struct{}
+
 	mu     sync.Mutex // guards shared, conns and closed; never held for I/O
 	shared *goredis.PubSub
 	conns  []*goredis.PubSub
@@ -74,7 +79,8 @@ func kindIndex(status bool) int {
 }
 
 func newWatcher(s *Store) *watcher {
-	w := &watcher{s: s, parts: make([]partWatch, s.partitions), chanOf: make(map[string]chanKey, 2*s.partitions)}
+	w := &watcher{s: s, parts: make([]partWatch, s.partitions), chanOf: make(map[string]chanKey, 2*s.partitions),
+		changes: map[chan struct{}]struct{}{}}
 	for p := range w.parts {
 		for i := range w.parts[p].subs {
 			w.parts[p].subs[i].ready = make(chan struct{})
@@ -214,6 +220,16 @@ func (w *watcher) notify(notice string, statusChannel bool) {
 	if withStatus != statusChannel {
 		return
 	}
+	if statusChannel {
+		w.changesMu.RLock()
+		for ch := range w.changes {
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+		}
+		w.changesMu.RUnlock()
+	}
 	pw := &w.parts[w.s.partitionOf(id)]
 	pw.mu.RLock()
 	for ch, statusOnly := range pw.watchers[id] {
@@ -226,6 +242,40 @@ func (w *watcher) notify(notice string, statusChannel bool) {
 		}
 	}
 	pw.mu.RUnlock()
+}
+
+// addChanges registers a watch of the change log and subscribes every
+// partition's status channel (each once per store), waiting for the
+// confirmations within the store's timeout.
+func (w *watcher) addChanges(ctx context.Context) (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	if w.closed.Load() {
+		return ch, func() {}
+	}
+	w.changesMu.Lock()
+	w.changes[ch] = struct{}{}
+	w.changesMu.Unlock()
+	var once sync.Once
+	cancel := func() {
+		once.Do(func() {
+			w.changesMu.Lock()
+			delete(w.changes, ch)
+			w.changesMu.Unlock()
+		})
+	}
+	for p := range w.parts {
+		w.parts[p].subs[1].start.Do(func() { w.subscribe(ctx, p, true) })
+	}
+	rctx, stop := w.s.bound(ctx)
+	defer stop()
+	for p := range w.parts {
+		select {
+		case <-w.parts[p].subs[1].ready:
+		case <-rctx.Done():
+			return ch, cancel // later notices still arrive once confirmed
+		}
+	}
+	return ch, cancel
 }
 
 // remove drops one watch; the partition's subscription stays.

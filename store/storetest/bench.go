@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/sfn-project/sfn/store"
 )
@@ -101,3 +102,35 @@ func benchEvents(first int64, n int) []store.Event {
 	}
 	return out
 }
+
+// BenchCommitStatus measures commits that change the status (an end, then
+// a redrive, in turn), each with the change log entry change (nil: none),
+// so that the cost of the log on the commits that write it is the ratio of
+// the two.
+func BenchCommitStatus(b *testing.B, s store.Store, change []byte) {
+	ctx := context.Background()
+	store.KeepChanges(s, 0)
+	rec := newExec("bench", "status", base)
+	create(b, s, rec, 2)
+	version, last := int64(1), int64(2)
+	running, ended := *rec, *rec
+	running.Engine, ended.Engine = make([]byte, 512), make([]byte, 512)
+	ended.Status, ended.StoppedAt, ended.Output = store.StatusSucceeded, base.Add(time.Second), []byte(`{"result":"done"}`)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		next := &ended
+		if i%2 == 1 {
+			next = &running
+		}
+		err := s.Commit(ctx, store.CommitParams{ID: rec.ID, ExpectedVersion: version, Record: next,
+			Events: benchEvents(last+1, 2), Change: change})
+		if err != nil {
+			b.Fatal(err)
+		}
+		version, last = version+1, last+2
+	}
+}
+
+// BenchChange is a change log entry of the size the engine writes.
+var BenchChange = []byte(`{"v":1,"id":"bench:status","sm":"bench","ver":1,"name":"status","status":"SUCCEEDED","start":"2025-03-01T12:00:00Z","stop":"2025-03-01T12:00:01Z","redrive":0}`)

@@ -13,7 +13,8 @@
 -- KEYS[5]  -> ended zset       <prefix>:{pN}:ended (retention: score = stop time in µs)
 -- KEYS[6]  -> in-flight set    <prefix>:{pN}:inflight
 -- KEYS[7]  -> open counts hash <prefix>:{pN}:open (state machine -> RUNNING executions)
--- KEYS[8..] -> one activity queue per task, in task order; then, with a
+-- KEYS[8]  -> change log stream <prefix>:{pN}:changes (store.ChangeLog)
+-- KEYS[9..] -> one activity queue per task, in task order; then, with a
 --             claim, the claimed task's queue; then one queue per
 --             withdrawn task
 -- ARGV[1]  -> expected record version
@@ -38,7 +39,11 @@
 -- ARGV[17] -> "1" when the execution has a task call in flight after this
 --             commit, or ended with its parent still to be told (it stays
 --             in, or joins, the in-flight set), else "0"
--- ARGV[18..] -> F pairs, then D fields, then E event payloads, then A tasks
+-- ARGV[18] -> the change log entry this commit appends (XADD, field "d"),
+--             or "" for none
+-- ARGV[19] -> the oldest stream id the log keeps ("<ms>-0"): older
+--             entries are trimmed with the append (MINID ~, whole nodes)
+-- ARGV[20..] -> F pairs, then D fields, then E event payloads, then A tasks
 --             (queue elements, "<µs>|<json>", pushed as they are), then W
 --             withdrawn tasks' elements (removed when among the first 64
 --             of their queues)
@@ -72,10 +77,10 @@ end
 -- scans a long backlog, and a task further back is left for the shared
 -- polls.
 if ARGV[15] ~= '' then
-  if not redis.call('LPOS', KEYS[8 + na], ARGV[15], 'MAXLEN', 64) then
-    return {'TAKEN', tostring(redis.call('LLEN', KEYS[8 + na]))}
+  if not redis.call('LPOS', KEYS[9 + na], ARGV[15], 'MAXLEN', 64) then
+    return {'TAKEN', tostring(redis.call('LLEN', KEYS[9 + na]))}
   end
-  redis.call('LREM', KEYS[8 + na], 1, ARGV[15])
+  redis.call('LREM', KEYS[9 + na], 1, ARGV[15])
 end
 
 -- Writes.
@@ -87,7 +92,7 @@ local function batch(cmd, key, from, count, width)
     j = j + n
   end
 end
-local i = 18
+local i = 20
 -- The version, the last event id and the first 200 field pairs in one HSET
 -- (one command to run and to append to the AOF instead of two).
 local hn = math.min(nf, 200)
@@ -134,10 +139,10 @@ if status ~= cur[3] then
   end
 end
 for a = 0, na - 1 do
-  redis.call('RPUSH', KEYS[8 + a], ARGV[i + a])
+  redis.call('RPUSH', KEYS[9 + a], ARGV[i + a])
 end
 i = i + na
-local wk = 8 + na
+local wk = 9 + na
 if ARGV[15] ~= '' then
   wk = wk + 1
 end
@@ -145,6 +150,9 @@ for w = 0, tonumber(ARGV[16]) - 1 do
   if redis.call('LPOS', KEYS[wk + w], ARGV[i + w], 'MAXLEN', 64) then
     redis.call('LREM', KEYS[wk + w], 1, ARGV[i + w])
   end
+end
+if ARGV[18] ~= '' then
+  redis.call('XADD', KEYS[8], 'MINID', '~', ARGV[19], '*', 'd', ARGV[18])
 end
 -- Every commit publishes the id (what every release's watchers hear); one
 -- that changes the status also publishes "<id> <status>" (ids have no

@@ -12,7 +12,8 @@
 -- KEYS[9]  -> ended zset             <prefix>:{pN}:ended (retention: score = stop time in µs)
 -- KEYS[10] -> in-flight set          <prefix>:{pN}:inflight
 -- KEYS[11] -> open counts hash       <prefix>:{pN}:open (state machine -> RUNNING executions)
--- KEYS[12..] -> one activity queue per task, in task order
+-- KEYS[12] -> change log stream      <prefix>:{pN}:changes (store.ChangeLog)
+-- KEYS[13..] -> one activity queue per task, in task order
 -- ARGV[1]  -> execution id
 -- ARGV[2]  -> start time in microseconds (index score)
 -- ARGV[3]  -> due time in microseconds, or "" when nothing is due
@@ -26,7 +27,12 @@
 -- ARGV[10] -> "1" when the execution has a task call in flight, else "0"
 -- ARGV[11] -> the state machine's name when the execution is RUNNING (its
 --             open count goes up), else ""
--- ARGV[12..] -> F field/value pairs, then E event payloads, then A tasks
+-- ARGV[12] -> the change log entry of the start (XADD, field "d"), or ""
+-- ARGV[13] -> the oldest stream id the log keeps ("<ms>-0"; MINID ~)
+-- ARGV[14] -> the partition's status channel: with a change, the start is
+--             published there as "<id> <status>", for change watchers
+-- ARGV[15] -> the execution's status
+-- ARGV[16..] -> F field/value pairs, then E event payloads, then A tasks
 --             (queue elements, "<µs>|<json>", pushed as they are)
 -- Returns {"OK"}, or {"EXISTS", id of the execution holding the name}.
 
@@ -41,7 +47,7 @@ end
 
 -- Writes.
 local nf, ne, na = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local i = 12
+local i = 16
 -- In chunks: unpack is bounded by the Lua stack.
 local function batch(cmd, key, from, count, width)
   local j = 0
@@ -74,7 +80,13 @@ if ARGV[11] ~= '' then
   redis.call('HINCRBY', KEYS[11], ARGV[11], 1)
 end
 for a = 0, na - 1 do
-  redis.call('RPUSH', KEYS[12 + a], ARGV[i + a])
+  redis.call('RPUSH', KEYS[13 + a], ARGV[i + a])
+end
+if ARGV[12] ~= '' then
+  redis.call('XADD', KEYS[12], 'MINID', '~', ARGV[13], '*', 'd', ARGV[12])
 end
 redis.call(ARGV[5], ARGV[4], ARGV[1])
+if ARGV[12] ~= '' then
+  redis.call(ARGV[5], ARGV[14], ARGV[1] .. ' ' .. ARGV[15])
+end
 return {'OK'}

@@ -1,0 +1,276 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sfn-project/sfn/store"
+)
+
+// The change log (store.ChangeLog): one stream per partition,
+// <prefix>:{pN}:changes, appended by create.lua and commit.lua in the same
+// script as the write that changes the status (so in the partition's slot),
+// trimmed by the appends themselves (XADD MINID ~: whole stream nodes older
+// than the retention go). Stream ids are the shard's time in ms and a
+// sequence within the ms.
+//
+// Reading merges the partitions in the order (ms, partition, seq): a
+// total order that keeps each partition's (so each execution's) order. A
+// cursor is the position of the last entry read, "<ms>-<seq>-<partition>".
+// Each partition is read by read_changes.lua, which also returns the
+// shard's time: the partition has all its entries up to the ms before it,
+// since later appends get later ids. The merged page stops at the earliest
+// point up to which every partition is known (the earliest such time, or
+// the last entry of a partition that returned a full page), so an entry
+// logged after a read can never fall behind the cursor (unless a shard's
+// clock goes back, which Redis's ids do not follow within one stream, but
+// do across streams).
+
+var (
+	_ store.ChangeLog    = (*Store)(nil)
+	_ store.ChangeKeeper = (*Store)(nil)
+)
+
+// KeepChanges implements store.ChangeKeeper: the log is always kept; this
+// sets its retention.
+func (s *Store) KeepChanges(retention time.Duration) {
+	if retention <= 0 {
+		retention = store.DefaultChangeRetention
+	}
+	s.changeRetention.Store(retention.Milliseconds())
+}
+
+// changeArg is a script's change argument: the entry, or "" for none.
+func (s *Store) changeArg(change []byte) any {
+	if len(change) == 0 {
+		return ""
+	}
+	return change
+}
+
+// changeMinID is the oldest stream id the log keeps: entries logged before
+// now minus the retention are trimmed by the next append.
+func (s *Store) changeMinID() string {
+	return strconv.FormatInt(time.Now().UnixMilli()-s.changeRetention.Load(), 10) + "-0"
+}
+
+// changePos is a position in the merged log.
+type changePos struct {
+	ms, seq uint64
+	part    int
+}
+
+func (a changePos) compare(b changePos) int {
+	switch {
+	case a.ms != b.ms:
+		return cmpU(a.ms, b.ms)
+	case a.part != b.part:
+		return cmpU(uint64(a.part), uint64(b.part))
+	}
+	return cmpU(a.seq, b.seq)
+}
+
+func cmpU(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (a changePos) String() string {
+	return strconv.FormatUint(a.ms, 10) + "-" + strconv.FormatUint(a.seq, 10) + "-" + strconv.Itoa(a.part)
+}
+
+func (s *Store) parseChangeCursor(c string) (changePos, error) {
+	f := strings.Split(c, "-")
+	if len(f) == 3 {
+		ms, err1 := strconv.ParseUint(f[0], 10, 64)
+		seq, err2 := strconv.ParseUint(f[1], 10, 64)
+		part, err3 := strconv.Atoi(f[2])
+		if err1 == nil && err2 == nil && err3 == nil && part >= 0 && part < s.partitions {
+			return changePos{ms: ms, seq: seq, part: part}, nil
+		}
+	}
+	return changePos{}, fmt.Errorf("redis store: change cursor %q: %w", c, store.ErrInvalidCursor)
+}
+
+// parseStreamID reads "<ms>-<seq>".
+func parseStreamID(id string) (ms, seq uint64, ok bool) {
+	a, b, found := strings.Cut(id, "-")
+	ms, err1 := strconv.ParseUint(a, 10, 64)
+	seq, err2 := strconv.ParseUint(b, 10, 64)
+	return ms, seq, found && err1 == nil && err2 == nil
+}
+
+// startFor is where partition q is read from after c (XRANGE syntax).
+func startFor(c *changePos, q int) string {
+	switch {
+	case c == nil:
+		return "-"
+	case q < c.part:
+		return strconv.FormatUint(c.ms+1, 10)
+	case q == c.part:
+		return "(" + strconv.FormatUint(c.ms, 10) + "-" + strconv.FormatUint(c.seq, 10)
+	}
+	return strconv.FormatUint(c.ms, 10)
+}
+
+// ChangeCursorAt implements store.ChangeLog: the position just before
+// the first entry of the millisecond of t, in every partition.
+func (s *Store) ChangeCursorAt(_ context.Context, t time.Time) (string, error) {
+	ms := t.UnixMilli() - 1
+	if ms < 0 {
+		ms = 0
+	}
+	return changePos{ms: uint64(ms), seq: math.MaxUint64, part: s.partitions - 1}.String(), nil
+}
+
+type readEntry struct {
+	pos  changePos
+	data string
+}
+
+// How long ReadChanges waits, at most, for the shards' clocks to pass
+// entries that are logged but not yet orderable (logged in the current
+// millisecond, or on a shard whose clock is ahead), before it returns
+// without them.
+const maxOrderWait = 250 * time.Millisecond
+
+// ReadChanges implements store.ChangeLog.
+func (s *Store) ReadChanges(ctx context.Context, cursor string, limit int) ([]store.Change, string, error) {
+	var after *changePos
+	if cursor != "" {
+		c, err := s.parseChangeCursor(cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		after = &c
+	}
+	if limit <= 0 {
+		limit = 1000
+	}
+	// Each partition's page: a fair share of limit with room for
+	// unevenness; a partition with more is read on the next call.
+	per := min(limit, max(16, 2*limit/s.partitions+8))
+	for try := 0; ; try++ {
+		page, wait, err := s.readChangesOnce(ctx, after, per)
+		if err != nil {
+			return nil, "", err
+		}
+		if len(page) > 0 || wait <= 0 || wait > maxOrderWait || try == 2 {
+			if len(page) > limit {
+				page = page[:limit]
+			}
+			out := make([]store.Change, len(page))
+			for i, e := range page {
+				out[i] = store.Change{Cursor: e.pos.String(), At: time.UnixMilli(int64(e.pos.ms)).UTC(), Data: bytesOf(e.data)}
+			}
+			next := cursor
+			if len(out) > 0 {
+				next = out[len(out)-1].Cursor
+			}
+			return out, next, nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, "", fmt.Errorf("redis store: read changes: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// readChangesOnce reads every partition after after and returns the
+// entries up to the point where all partitions are known, in order; wait
+// is, when it returned none but some were held back, how long until the
+// clocks pass the first of them.
+func (s *Store) readChangesOnce(ctx context.Context, after *changePos, per int) ([]readEntry, time.Duration, error) {
+	calls := make([][]string, s.partitions)
+	args := make([][]any, s.partitions)
+	for p := range s.partitions {
+		calls[p] = []string{s.keys.changes(p)}
+		args[p] = []any{startFor(after, p), per}
+	}
+	rctx, cancel := s.bound(ctx)
+	defer cancel()
+	cmds, err := runPipelined(rctx, s.client, readChangesScript, calls, args)
+	if err != nil {
+		return nil, 0, fmt.Errorf("redis store: read changes: %w", err)
+	}
+	var all []readEntry
+	bound := changePos{ms: math.MaxUint64, seq: math.MaxUint64, part: math.MaxInt}
+	for p, cmd := range cmds {
+		res, err := cmd.Slice()
+		if err != nil {
+			return nil, 0, fmt.Errorf("redis store: read changes of partition %d: %w", p, err)
+		}
+		if len(res) != 2 {
+			return nil, 0, fmt.Errorf("redis store: read changes of partition %d: unexpected reply", p)
+		}
+		now, _ := res[0].(int64)
+		entries, _ := res[1].([]any)
+		// The partition is known up to the ms before now, or up to its
+		// last entry when the page is full.
+		known := changePos{ms: uint64(max(now-1, 0)), seq: math.MaxUint64, part: math.MaxInt}
+		for _, e := range entries {
+			pe, err := decodeStreamEntry(e, p)
+			if err != nil {
+				return nil, 0, err
+			}
+			all = append(all, pe)
+		}
+		if len(entries) >= per && all[len(all)-1].pos.compare(known) < 0 {
+			known = all[len(all)-1].pos
+		}
+		if known.compare(bound) < 0 {
+			bound = known
+		}
+	}
+	slices.SortFunc(all, func(a, b readEntry) int { return a.pos.compare(b.pos) })
+	n := 0
+	for n < len(all) && all[n].pos.compare(bound) <= 0 {
+		n++
+	}
+	if n == 0 && len(all) > 0 {
+		return nil, time.Duration(all[0].pos.ms-bound.ms+1) * time.Millisecond, nil
+	}
+	return all[:n], 0, nil
+}
+
+// decodeStreamEntry reads one XRANGE entry, {id, {"d", data}}.
+func decodeStreamEntry(e any, part int) (readEntry, error) {
+	pair, _ := e.([]any)
+	if len(pair) != 2 {
+		return readEntry{}, errors.New("redis store: read changes: malformed entry")
+	}
+	id, _ := pair[0].(string)
+	ms, seq, ok := parseStreamID(id)
+	if !ok {
+		return readEntry{}, fmt.Errorf("redis store: read changes: malformed entry id %q", id)
+	}
+	fields, _ := pair[1].([]any)
+	data := ""
+	for i := 0; i+1 < len(fields); i += 2 {
+		if k, _ := fields[i].(string); k == "d" {
+			data, _ = fields[i+1].(string)
+		}
+	}
+	return readEntry{pos: changePos{ms: ms, seq: seq, part: part}, data: data}, nil
+}
+
+// WatchChanges implements store.ChangeLog: every start and every status
+// change is published on its partition's status channel, which the watch
+// listens to on all partitions.
+func (s *Store) WatchChanges(ctx context.Context) (<-chan struct{}, func()) {
+	return s.watch.addChanges(ctx)
+}
