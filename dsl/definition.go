@@ -51,6 +51,33 @@ type Machine struct {
 	Pointer string
 }
 
+// TaskStates returns every Task state of the machine by name, those in
+// Parallel branches and Map processors too (state names are unique within
+// a definition).
+func (m *Machine) TaskStates() map[string]*State {
+	out := map[string]*State{}
+	m.taskStates(out)
+	return out
+}
+
+func (m *Machine) taskStates(out map[string]*State) {
+	for _, name := range m.Names {
+		s := m.States[name]
+		if s == nil {
+			continue
+		}
+		if s.Kind == Task && s.Task != nil {
+			out[s.Name] = s
+		}
+		for _, b := range s.Branches {
+			b.taskStates(out)
+		}
+		if s.Processor != nil {
+			s.Processor.taskStates(out)
+		}
+	}
+}
+
 // State is one compiled state. Fields that do not apply to its Kind are zero.
 type State struct {
 	Name    string

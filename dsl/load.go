@@ -2,6 +2,9 @@ package dsl
 
 import (
 	"encoding/json"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/sfn-project/sfn/dsl/source"
@@ -145,4 +148,23 @@ func quoteWidth(data []byte, pos source.Pos) int {
 		}
 	}
 	return 0
+}
+
+var notNameChars = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+
+// NameFromFile makes a state machine name from a definition's file name:
+// its base name without the extension, each run of characters a name
+// cannot have made one '-', at most 80 characters ("workflow" when
+// nothing is left). sfn run, sfntest and the mock configuration's lookup
+// of a file's state machine all name it so.
+func NameFromFile(path string) string {
+	n := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	n = notNameChars.ReplaceAllString(n, "-")
+	if n == "" || n == "-" {
+		n = "workflow"
+	}
+	if len(n) > 80 {
+		n = n[:80]
+	}
+	return n
 }

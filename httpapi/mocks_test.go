@@ -66,6 +66,15 @@ func TestStartWithTestCase(t *testing.T) {
 	if msg := bad.json(t)["message"].(string); !strings.Contains(msg, `state machine "order" has no test case "Approved" (it has "Declined")`) {
 		t.Errorf("the refusal says %q", msg)
 	}
+	// A test case skips the calls it mocks while the others run for real:
+	// only an admin may choose one.
+	guarded := httptest.NewServer(httpapi.New(httpapi.Config{Engine: engine, AuthTokens: map[string]httpapi.Role{"adm": httpapi.RoleAdmin, "op": httpapi.RoleOperator}}))
+	t.Cleanup(guarded.Close)
+	wantError(t, call(t, guarded, http.MethodPost, "/v1/state-machines/order/executions", map[string]any{"name": "o2", "testCase": "Declined"}, "Authorization", "Bearer op"), 403, "Forbidden")
+	if r := call(t, guarded, http.MethodPost, "/v1/state-machines/order/executions", map[string]any{"name": "o3", "testCase": "Declined"}, "Authorization", "Bearer adm"); r.status != http.StatusAccepted && r.status != http.StatusOK {
+		t.Errorf("an admin's mocked start: %d %s", r.status, r.body)
+	}
+
 	// A server without a mock configuration refuses any test case.
 	plain := setup(t, nil)
 	put(t, plain, "order", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)

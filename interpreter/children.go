@@ -372,8 +372,12 @@ func (e *Engine) stopChildren(parentID string, kids []stopKid) {
 			defer e.wg.Done()
 			cause := "The parent execution " + e.cfg.Space.ExecutionOfID(parentID) + " no longer waits for this execution"
 			_, _, err := e.modify(e.ctx, k.id, func(r *run) bool {
-				if r.status != store.StatusRunning || k.gen != 0 && (r.hdr.Parent == nil || r.hdr.Parent.ScheduledID != k.gen) {
-					return false // ended, or redriven for a later run of its Map Run
+				if r.status != store.StatusRunning || r.hdr.Parent == nil || r.hdr.Parent.ID != parentID ||
+					k.gen != 0 && r.hdr.Parent.ScheduledID != k.gen {
+					// Ended; not this parent's child (an answer may name any
+					// execution: a mocked or intercepted one never started
+					// it); or redriven for a later run of its Map Run.
+					return false
 				}
 				r.abort("", cause, false)
 				return true

@@ -558,6 +558,10 @@ func (e *Engine) startMapRunChild(ctx context.Context, l childLaunch) error {
 		fe = failure.Newf(failure.DataLimitExceeded, "The input of the Map Run's child %d is larger than the maximum of %d bytes", link.Index, e.cfg.Limits.MaxPayload)
 	case errors.Is(err, store.ErrAlreadyExists):
 		fe = failure.Newf(failure.TaskFailed, "The Map Run's child %d: %v", link.Index, err)
+	case errors.Is(err, ErrNoTestCase):
+		// A mocked parent on a node whose mock configuration lost its test
+		// case: the child cannot be mocked, and must not run for real.
+		fe = failure.Newf(failure.Runtime, "The Map Run's child %d: %v", link.Index, err)
 	default:
 		return err
 	}

@@ -158,8 +158,23 @@ func (e *Engine) startExecution(ctx context.Context, p StartParams, link *parent
 		if e.cfg.Mocks == nil {
 			return nil, false, fmt.Errorf("test case %q: this server has no mock configuration (sfn serve --mock-config): %w", p.TestCase, ErrNoTestCase)
 		}
-		if _, err := e.cfg.Mocks.TestCase(mockedMachine(p.StateMachine), p.TestCase); err != nil {
+		tc, err := e.cfg.Mocks.TestCase(mockedMachine(p.StateMachine), p.TestCase)
+		if err != nil {
 			return nil, false, fmt.Errorf("%v: %w", err, ErrNoTestCase)
+		}
+		if link == nil {
+			// A state the test case names that is no Task state of this
+			// definition (a typo, a renamed state) would run for real in an
+			// execution that says it is mocked: refused, as sfn run does.
+			// A Map Run's child runs a part of the definition its parent
+			// checked.
+			tasks := def.Machine.TaskStates()
+			for _, name := range tc.States() {
+				if tasks[name] == nil {
+					return nil, false, fmt.Errorf("test case %q mocks %q, which is not a Task state of state machine %q (version %d): %w",
+						p.TestCase, name, p.StateMachine, version, ErrNoTestCase)
+				}
+			}
 		}
 		// The same name started again with another test case (or none)
 		// is another start, not this one's retry.
@@ -184,7 +199,12 @@ func (e *Engine) startExecution(ctx context.Context, p StartParams, link *parent
 	if link != nil {
 		r.hdr.Parent, r.hdr.Enc = link, encodingChildren
 	}
-	if p.TestCase != "" {
+	if p.TestCase != "" || e.cfg.TaskInterceptor != nil {
+		// A mocked execution counts its calls; so does one whose calls an
+		// interceptor answers (sfn run, sfntest), which is told each
+		// call's number: counted as the calls are scheduled, they follow
+		// the execution's order, not the order in which concurrent
+		// attempts (a Map's iterations) reach the interceptor.
 		r.hdr.Mock, r.hdr.Enc = &mockRun{Case: p.TestCase}, encodingMocks
 	}
 	r.rep.on = e.cfg.Observer != nil

@@ -190,7 +190,7 @@ func TestMockedStartRefused(t *testing.T) {
 	t.Parallel()
 	const def = `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
 	f := setup(t, withMocks(parseMocks(t, orderMocks)))
-	f.put("order", def)
+	f.put("order", orderDef("http://127.0.0.1:1")) // Notify's call fails: no matter
 	f.put("other", def)
 	tests := []struct {
 		sm, testCase, want string
@@ -229,7 +229,7 @@ func TestMockedCallRecovered(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), guard)
 	defer cancel()
 	mocks := parseMocks(t, `{"StateMachines": {"m": {"TestCases": {"T": {"Work": "Slowly"}}}},
-		"MockedResponses": {"Slowly": {"0": {"Return": {"n": 1}, "Delay": 0.2}}}}`)
+		"MockedResponses": {"Slowly": {"0": {"Return": {"n": 1}, "Delay": 2}}}}`) // long enough for Stop to come first on a loaded machine
 	st := memory.WithLeases(memory.New(), 4)
 	first := interpreter.New(interpreter.Config{Store: st, Mocks: mocks, TimerPoll: 20 * time.Millisecond, LeaseTTL: time.Second})
 	if err := first.Start(ctx); err != nil {
@@ -276,5 +276,58 @@ func TestMockedDistributedMap(t *testing.T) {
 	}
 	if got := f.wait(ex.ID); got.Status != store.StatusSucceeded || string(got.Output) != `[{"p":1},{"p":1},{"p":1}]` {
 		t.Fatalf("ended %s %s %q with %s", got.Status, got.Error, got.Cause, got.Output)
+	}
+}
+
+// TestMockedSyncAnswerStopsNothing: a mocked .sync answer names an
+// execution (mocks are copied from real answers), but the attempt started
+// no child: when nobody records the answer (the attempt timed out first),
+// the execution it names is not stopped as an orphaned child.
+func TestMockedSyncAnswerStopsNothing(t *testing.T) {
+	t.Parallel()
+	f := setup(t, withMocks(parseMocks(t, `{"StateMachines": {"order": {"TestCases": {"Late": {"Deliver": "CourierLate"}}}},
+		"MockedResponses": {"CourierLate": {"0": {"Return": {"ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:victim:v1", "Output": {}}, "Delay": 60}}}}`)))
+	f.put("victim", `{"StartAt":"Hold","States":{"Hold":{"Type":"Wait","Seconds":1000,"End":true}}}`)
+	f.put("courier", `{"StartAt":"Go","States":{"Go":{"Type":"Pass","End":true}}}`)
+	f.put("order", `{"StartAt":"Deliver","States":{
+		"Deliver":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","TimeoutSeconds":10,
+			"Parameters":{"StateMachineArn":"courier","Input":{}},"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Gave up"}],"End":true},
+		"Gave up":{"Type":"Pass","End":true}}}`)
+	victim, _, err := f.eng.StartExecution(f.ctx, interpreter.StartParams{StateMachine: "victim", Name: "v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := f.startCase("order", "late", "Late", `{}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.advanceTo(t, epoch.Add(10*time.Second))
+	if got := f.wait(ex.ID); got.Status != store.StatusSucceeded {
+		t.Fatalf("order ended %s %s", got.Status, got.Error)
+	}
+	f.clock.set(epoch.Add(61 * time.Second)) // past the mocked answer's delay
+	if h := f.history(ex.ID); count(h, "TaskTimedOut") != 1 {
+		t.Errorf("history %s: want the attempt timed out", typesOf(h))
+	}
+	if d, err := f.eng.GetExecution(f.ctx, victim.ID); err != nil || d.Status != store.StatusRunning {
+		t.Fatalf("the execution the mocked answer names is %s (%v), want RUNNING", d.Status, err)
+	}
+}
+
+// TestMockedStartChecksStates: a test case naming a state that is not a
+// Task state of the definition (a typo) is refused at the start, rather
+// than letting the real state run in an execution labelled mocked.
+func TestMockedStartChecksStates(t *testing.T) {
+	t.Parallel()
+	f := setup(t, withMocks(parseMocks(t, `{"StateMachines": {"order": {"TestCases": {"Typo": {"ChargePaymnet": "Ok"}, "Pass": {"Done": "Ok"}}}},
+		"MockedResponses": {"Ok": {"0": {"Return": {}}}}}`)))
+	f.put("order", `{"StartAt":"ChargePayment","States":{"ChargePayment":{"Type":"Task","Resource":"handler:charge","Next":"Done"},"Done":{"Type":"Pass","End":true}}}`)
+	for tc, want := range map[string]string{
+		"Typo": `test case "Typo" mocks "ChargePaymnet", which is not a Task state of state machine "order" (version 1)`,
+		"Pass": `test case "Pass" mocks "Done", which is not a Task state of state machine "order" (version 1)`,
+	} {
+		if _, err := f.startCase("order", tc, tc, `{}`); !errors.Is(err, interpreter.ErrNoTestCase) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want ErrNoTestCase saying %s", tc, err, want)
+		}
 	}
 }

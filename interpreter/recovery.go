@@ -227,7 +227,7 @@ func (e *Engine) recoverExecution(ctx context.Context, id string) (inFlight bool
 		inFlight = true
 		if t.Task.Mock != "" {
 			c := taskCall{State: s.Name, Thread: t.ID, ScheduledID: t.Task.ScheduledID, Spec: s.Task, Params: t.Task.Params.V, Started: r.startedAt,
-				Token: MakeToken(r.id, t.ID, t.Task.ScheduledID, t.Task.Secret), Timeout: t.Task.Timeout, Heartbeat: t.Task.Heartbeat}
+				Token: MakeToken(r.id, t.ID, t.Task.ScheduledID, t.Task.Secret), Timeout: t.Task.Timeout, Heartbeat: t.Task.Heartbeat, Call: t.Task.MockCall}
 			if e.inFlight(c.Token) {
 				continue
 			}
@@ -251,8 +251,8 @@ func (e *Engine) recoverExecution(ctx context.Context, id string) (inFlight bool
 			continue
 		}
 		e.log.Info("task call recovered", slog.String("execution_id", id), slog.String("state", s.Name))
-		e.dispatch(id, taskCall{Thread: t.ID, ScheduledID: t.Task.ScheduledID, Spec: s.Task, Params: t.Task.Params.V, Started: r.startedAt,
-			Token: tok, Timeout: t.Task.Timeout, Heartbeat: t.Task.Heartbeat})
+		e.dispatch(id, taskCall{State: s.Name, Thread: t.ID, ScheduledID: t.Task.ScheduledID, Spec: s.Task, Params: t.Task.Params.V, Started: r.startedAt,
+			Token: tok, Timeout: t.Task.Timeout, Heartbeat: t.Task.Heartbeat, Call: t.Task.MockCall})
 	}
 	return inFlight, nil
 }

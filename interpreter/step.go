@@ -92,6 +92,9 @@ type taskCall struct {
 	// Mock, when set, is the mocked answer of a mocked execution's call:
 	// no call is made.
 	Mock *mockconfig.Mocked
+	// Call is the attempt's call number among its state's attempts in the
+	// execution (from 0, retries included), in executions that count them.
+	Call int
 }
 
 // run is one execution while a step works on it: decoded, changed in
@@ -179,7 +182,7 @@ func (r *run) state(t *thread) *dsl.State {
 // start writes ExecutionStarted and enters the first state.
 func (r *run) start() {
 	w := r.event(0, "ExecutionStarted").val("input", r.input).int("version", int64(r.version))
-	if r.hdr.Mock != nil {
+	if r.hdr.Mock.caseName() != "" {
 		// A mocked execution says so from its first event.
 		w.str("testCase", r.hdr.Mock.Case)
 	}

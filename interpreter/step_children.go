@@ -134,7 +134,9 @@ func (r *run) scheduleTask(t *thread, s *dsl.State) {
 		}
 		mockCall = r.hdr.Mock.Calls[s.Name]
 		r.hdr.Mock.Calls[s.Name] = mockCall + 1
-		if m, ok := r.deps.mock(r.smName, r.hdr.Mock.Case, s.Name, mockCall); ok {
+		if r.hdr.Mock.Case == "" {
+			// Counted for a TaskInterceptor only.
+		} else if m, ok := r.deps.mock(r.smName, r.hdr.Mock.Case, s.Name, mockCall); ok {
 			if m.Response == "" {
 				m.Response = "(none)" // the server's mock configuration lost the test case
 			}
@@ -154,8 +156,9 @@ func (r *run) scheduleTask(t *thread, s *dsl.State) {
 	w.endIn(t)
 	tw := &taskWait{ScheduledID: scheduledID, ScheduledAt: r.now, Resource: s.Task.Resource, Params: jv{call.Parameters}, Secret: secret,
 		Timeout: call.TimeoutSeconds, Heartbeat: call.HeartbeatSeconds, Events: prefix}
+	tw.MockCall = mockCall // 0 where calls are not counted
 	if mock != nil {
-		tw.Mock, tw.MockCall = mock.Response, mockCall
+		tw.Mock = mock.Response
 	}
 	if call.TimeoutSeconds > 0 {
 		tw.TimeoutAt = r.now.Add(time.Duration(call.TimeoutSeconds) * time.Second)
@@ -172,7 +175,7 @@ func (r *run) scheduleTask(t *thread, s *dsl.State) {
 		r.activities = append(r.activities, r.queuedTask(t, s))
 	}
 	r.calls = append(r.calls, taskCall{State: s.Name, Attempt: t.Attempts, Thread: t.ID, ScheduledID: scheduledID, Spec: s.Task, Params: call.Parameters, Started: r.startedAt,
-		Token: MakeToken(r.id, t.ID, scheduledID, secret), Timeout: call.TimeoutSeconds, Heartbeat: call.HeartbeatSeconds, Mock: mock})
+		Token: MakeToken(r.id, t.ID, scheduledID, secret), Timeout: call.TimeoutSeconds, Heartbeat: call.HeartbeatSeconds, Mock: mock, Call: mockCall})
 }
 
 // ---- Parallel and Map ----

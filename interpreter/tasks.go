@@ -29,6 +29,12 @@ type TaskRequest struct {
 	Input       json.RawMessage
 	// Attempt counts the retries before this attempt (0, 1, 2 …).
 	Attempt int
+	// Call is the attempt's number among all the attempts of its state in
+	// the execution, from 0, retries included: AWS's mock configuration's
+	// call number. The engine counts it as it schedules the attempts, so
+	// it follows the execution's order, also for concurrent attempts (a
+	// Map's iterations). A call recovered after a crash keeps its number.
+	Call int
 }
 
 // dispatch performs one task call after its TaskScheduled committed.
@@ -51,13 +57,13 @@ func (e *Engine) dispatch(id string, c taskCall) {
 		}
 		return
 	}
-	req := TaskRequest{ExecutionID: id, State: c.State, Resource: c.Spec.Resource, Input: value.Marshal(c.Params), Attempt: c.Attempt}
+	req := TaskRequest{ExecutionID: id, State: c.State, Resource: c.Spec.Resource, Input: value.Marshal(c.Params), Attempt: c.Attempt, Call: c.Call}
 	e.perform(id, c, func(ctx context.Context) taskOutcome {
 		out, err, handled := ic(ctx, req)
 		if handled {
 			// An intercepted answer is the task's result, callbacks included.
 			v, ferr := resultOf(out, err, c.State)
-			return taskOutcome{out: v, ferr: ferr, ok: true}
+			return taskOutcome{out: v, ferr: ferr, ok: true, canned: true}
 		}
 		if normal == nil {
 			return taskOutcome{} // an activity: its worker answers
@@ -74,33 +80,45 @@ func (e *Engine) answerMocked(id string, c taskCall) {
 	m := *c.Mock
 	answer := func(ctx context.Context) taskOutcome {
 		if m.Err != nil {
-			return taskOutcome{ferr: m.Err, ok: true}
+			return taskOutcome{ferr: m.Err, ok: true, canned: true}
 		}
 		v, ferr := resultOf(m.Result, nil, c.State)
-		return taskOutcome{out: v, ferr: ferr, ok: true}
+		return taskOutcome{out: v, ferr: ferr, ok: true, canned: true}
 	}
 	if m.Delay <= 0 {
 		e.perform(id, c, answer)
 		return
 	}
 	// The delay is waited out before the call takes a slot of the node's
-	// bound on calls in flight, which it would hold for nothing. A node
-	// that stops meanwhile leaves the call to the one that recovers it,
-	// which waits the whole delay again. A clock that can sleep (sfn run's
-	// and sfntest's fast clock) is asked to: its time then jumps over the
-	// delay instead of waiting it out for real.
+	// bound on calls in flight, which it would hold for nothing; it is in
+	// flight meanwhile, so that a withdrawal (the attempt timed out, the
+	// execution stopped) ends the wait and a recovery does not start a
+	// second one. A node that stops meanwhile leaves the call to the one
+	// that recovers it, which waits the whole delay again. A clock that
+	// can sleep (sfn run's and sfntest's fast clock) is asked to: its time
+	// then jumps over the delay instead of waiting it out for real.
+	ctx, cancel := context.WithCancel(e.ctx)
+	e.inflightMu.Lock()
+	e.inflight[c.Token] = cancel
+	e.inflightMu.Unlock()
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
+		defer cancel()
+		var err error
 		if s, ok := e.cfg.Clock.(sleeper); ok {
-			if s.Sleep(e.ctx, m.Delay) == nil {
-				e.perform(id, c, answer)
+			err = s.Sleep(ctx, m.Delay)
+		} else {
+			select {
+			case <-ctx.Done():
+				err = ctx.Err()
+			case <-e.cfg.Clock.After(m.Delay):
 			}
-			return
 		}
-		select {
-		case <-e.ctx.Done():
-		case <-e.cfg.Clock.After(m.Delay):
+		e.inflightMu.Lock()
+		delete(e.inflight, c.Token) // perform registers the call again
+		e.inflightMu.Unlock()
+		if err == nil {
 			e.perform(id, c, answer)
 		}
 	}()
@@ -119,6 +137,9 @@ type taskOutcome struct {
 	ferr     *failure.Error
 	callback bool // a callback request was acknowledged: wait for the token
 	ok       bool
+	// canned: the answer is a mock's or an interceptor's, and no call was
+	// made (a .sync answer then names no child this attempt started).
+	canned bool
 }
 
 // resultOf turns an interceptor's answer into a task outcome.
@@ -194,7 +215,7 @@ func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) t
 		// (withdrawn meanwhile: its parent stopped, timed out, or a sibling
 		// failed) would run on unwatched: it is stopped.
 		orphan := ""
-		if c.Spec.Kind == dsl.ExecutionTask && c.Spec.Sync > 0 && o.ok && o.ferr == nil {
+		if c.Spec.Kind == dsl.ExecutionTask && c.Spec.Sync > 0 && o.ok && o.ferr == nil && !o.canned {
 			orphan = childOf(&dsl.State{Task: c.Spec}, o.out)
 		}
 		if ctx.Err() != nil || !o.ok {

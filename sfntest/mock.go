@@ -190,17 +190,16 @@ type interceptor struct {
 	clock    *fastclock.Clock
 
 	mu       sync.Mutex
-	counts   map[string]int // calls so far, by state
 	calls    []Call
 	problems []string // calls that could not be made, one per state
 	failed   map[string]bool
 }
 
 func (ic *interceptor) intercept(ctx context.Context, req interpreter.TaskRequest) (json.RawMessage, error, bool) {
+	// The engine numbers the calls as it schedules them, so concurrent
+	// attempts (a Map's iterations) get numbers in the execution's order.
 	ic.mu.Lock()
-	n := ic.counts[req.State]
-	ic.counts[req.State] = n + 1
-	call := Call{State: req.State, Resource: req.Resource, Number: n, Attempt: req.Attempt, Input: req.Input}
+	call := Call{State: req.State, Resource: req.Resource, Number: req.Call, Attempt: req.Attempt, Input: req.Input}
 	ic.calls = append(ic.calls, call)
 	ic.mu.Unlock()
 

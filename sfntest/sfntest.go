@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -46,7 +45,7 @@ func Load(t testing.TB, path string) *Machine {
 	if err != nil {
 		t.Fatalf("sfntest: %v", err)
 	}
-	return load(t, machineName(path), path, data, formatOf(path))
+	return load(t, dsl.NameFromFile(path), path, data, formatOf(path))
 }
 
 // Parse is Load for a definition given as text (YAML or JSON, sniffed);
@@ -65,8 +64,7 @@ func load(t testing.TB, name, file string, source []byte, format dsl.Format) *Ma
 	if def == nil {
 		t.Fatalf("sfntest: %s is not a valid definition:\n%s", file, problems.Errors().Error())
 	}
-	m := &Machine{name: name, file: file, source: source, format: format, tasks: map[string]*dsl.State{}}
-	taskStates(&def.Machine, m.tasks)
+	m := &Machine{name: name, file: file, source: source, format: format, tasks: def.Machine.TaskStates()}
 	return m
 }
 
@@ -118,7 +116,7 @@ func (m *Machine) Run(t testing.TB, input any, opts ...Option) *Result {
 	mem := memory.New()
 	defer mem.Close()
 	st := clock.Watch(mem)
-	ic := &interceptor{machine: m, mocks: c.mocks, testCase: tc, handlers: c.handlers, clock: clock, counts: map[string]int{}}
+	ic := &interceptor{machine: m, mocks: c.mocks, testCase: tc, handlers: c.handlers, clock: clock}
 	eng := interpreter.New(interpreter.Config{
 		Store: st, Clock: clock, Logger: slog.New(slog.DiscardHandler),
 		// Timers fire when the clock jumps to them; the poll is for the
@@ -224,26 +222,6 @@ func (c *config) testCase() (*mockconfig.TestCase, error) {
 	return tc, nil
 }
 
-// taskStates lists every Task state of a machine, in branches and Map
-// processors too.
-func taskStates(mc *dsl.Machine, out map[string]*dsl.State) {
-	for _, name := range mc.Names {
-		s := mc.States[name]
-		if s == nil {
-			continue
-		}
-		if s.Kind == dsl.Task && s.Task != nil {
-			out[s.Name] = s
-		}
-		for _, b := range s.Branches {
-			taskStates(b, out)
-		}
-		if s.Processor != nil {
-			taskStates(s.Processor, out)
-		}
-	}
-}
-
 func formatOf(path string) dsl.Format {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".json":
@@ -252,21 +230,6 @@ func formatOf(path string) dsl.Format {
 		return dsl.YAML
 	}
 	return dsl.Sniff
-}
-
-var notNameChars = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
-
-// machineName makes a state machine name from a file name, as `sfn run` does.
-func machineName(path string) string {
-	n := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	n = notNameChars.ReplaceAllString(n, "-")
-	if n == "" || n == "-" {
-		n = "workflow"
-	}
-	if len(n) > 80 {
-		n = n[:80]
-	}
-	return n
 }
 
 // jsonOf is v as JSON text: strings, []byte and json.RawMessage are JSON

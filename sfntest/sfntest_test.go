@@ -600,3 +600,30 @@ States:
 		t.Errorf("reported:\n%s\nwant the last 12 of %d events", got, n)
 	}
 }
+
+// TestMapCallsNumberedInOrder: the calls of a state inside a Map are
+// numbered as the engine schedules them, iteration by iteration, not in
+// the order concurrent attempts reach the mocks: call i is item i's, on
+// every run, as on a server.
+func TestMapCallsNumberedInOrder(t *testing.T) {
+	t.Parallel()
+	m := sfntest.Parse(t, "numbers", []byte(`{"StartAt":"Each","States":{"Each":{"Type":"Map","ItemsPath":"$.items","End":true,
+		"ItemProcessor":{"StartAt":"Price","States":{"Price":{"Type":"Task","Resource":"handler:price","End":true}}}}}}`))
+	items := make([]int, 20)
+	for i := range items {
+		items[i] = i
+	}
+	for range 5 {
+		r := m.Run(t, map[string]any{"items": items}, sfntest.Func("Price", func(c sfntest.Call) sfntest.Answer {
+			return sfntest.Ok(strings.TrimSpace(fmt.Sprintf(`{"call": %d, "item": %s}`, c.Number, c.Input)))
+		}))
+		r.AssertSucceeded()
+		var out []struct{ Call, Item int }
+		r.DecodeOutput(&out)
+		for i, o := range out {
+			if o.Call != i || o.Item != i {
+				t.Fatalf("iteration %d got call %d (item %d): %v", i, o.Call, o.Item, out)
+			}
+		}
+	}
+}

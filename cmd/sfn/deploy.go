@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sfn-project/sfn/dsl"
 	"github.com/spf13/cobra"
 )
 
@@ -27,7 +28,7 @@ first; an invalid definition prints every problem and exits with 1.`,
 				return usageErrorf("%v", err)
 			}
 			if name == "" {
-				name = machineName(path)
+				name = dsl.NameFromFile(path)
 			}
 			c, err := a.client()
 			if err != nil {

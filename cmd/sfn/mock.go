@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sfn-project/sfn/dsl"
@@ -114,26 +112,6 @@ func escapePointer(s string) string {
 	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
 }
 
-// taskStates lists every Task state of a definition, in branches and
-// processors too.
-func taskStates(mc *dsl.Machine, out map[string]*dsl.State) {
-	for _, name := range mc.Names {
-		s := mc.States[name]
-		if s == nil {
-			continue
-		}
-		if s.Kind == dsl.Task && s.Task != nil {
-			out[s.Name] = s
-		}
-		for _, b := range s.Branches {
-			taskStates(b, out)
-		}
-		if s.Processor != nil {
-			taskStates(s.Processor, out)
-		}
-	}
-}
-
 // mocker answers every task attempt of an execution as the engine's
 // TaskInterceptor: by state name, from the mocks, whatever the resource.
 // A state without a mock does what sfn run can do for its kind: an HTTP
@@ -145,9 +123,6 @@ type mocker struct {
 	testCase *mockconfig.TestCase  // from --mock-config, or nil
 	tasks    map[string]*dsl.State // the Task states by name
 	http     *httptask.Client
-
-	mu    sync.Mutex
-	calls map[string]int // attempts so far, by state
 
 	// sleep waits out a mocked answer's Delay: the fast clock's Sleep
 	// under --fast-time (its time jumps over the delay), else real time.
@@ -167,9 +142,8 @@ func realSleep(ctx context.Context, d time.Duration) error {
 }
 
 func newMocker(m mocks, def *dsl.Definition, hc *httptask.Client) *mocker {
-	tasks := map[string]*dsl.State{}
-	taskStates(&def.Machine, tasks)
-	return &mocker{mocks: m, tasks: tasks, http: hc, calls: map[string]int{}, sleep: realSleep}
+	tasks := def.Machine.TaskStates()
+	return &mocker{mocks: m, tasks: tasks, http: hc, sleep: realSleep}
 }
 
 // check refuses mocks for states that are not Task states of the
@@ -228,7 +202,7 @@ func loadTestCase(definition string, o runOptions) (*mockconfig.TestCase, error)
 	if name == "" {
 		// AWS matches the state machine's name; sfn run names it after
 		// the file, as it does when it creates it.
-		name = strings.TrimSuffix(filepath.Base(definition), filepath.Ext(definition))
+		name = dsl.NameFromFile(definition)
 	}
 	tc, err := cfg.TestCase(name, o.testCase)
 	if err != nil {
@@ -241,10 +215,9 @@ func loadTestCase(definition string, o runOptions) (*mockconfig.TestCase, error)
 // (handled is always true): the engine's own way of performing a task
 // would wait for workers and callbacks that never come.
 func (m *mocker) intercept(ctx context.Context, t interpreter.TaskRequest) (json.RawMessage, error, bool) {
-	m.mu.Lock()
-	n := m.calls[t.State]
-	m.calls[t.State] = n + 1
-	m.mu.Unlock()
+	// The engine numbers the calls as it schedules them, so concurrent
+	// attempts (a Map's iterations) get numbers in the execution's order.
+	n := t.Call
 	if m.testCase != nil {
 		// Call n of the state: every attempt counts, so a retry consumes
 		// a call number as on AWS.

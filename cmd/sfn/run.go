@@ -6,9 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"regexp"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -100,21 +97,6 @@ type runResult struct {
 	Events      []json.RawMessage `json:"events,omitempty"`
 }
 
-var notNameChars = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
-
-// machineName makes a state machine name from a file name.
-func machineName(path string) string {
-	n := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	n = notNameChars.ReplaceAllString(n, "-")
-	if n == "" || n == "-" {
-		n = "workflow"
-	}
-	if len(n) > 80 {
-		n = n[:80]
-	}
-	return n
-}
-
 func (a *app) run(ctx context.Context, path string, o runOptions) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -175,7 +157,7 @@ func (a *app) run(ctx context.Context, path string, o runOptions) error {
 	}
 	defer eng.Stop()
 
-	name := machineName(path)
+	name := dsl.NameFromFile(path)
 	if _, err := eng.PutStateMachine(ctx, name, data, formatOf(path)); err != nil {
 		return err
 	}
@@ -256,8 +238,7 @@ func (a *app) printRun(res runResult, history bool) error {
 // reached: a handler, an activity or a callback fails, an HTTP task makes
 // its real call.
 func (a *app) warnUnrunnable(def *dsl.Definition, mocked func(state string) bool) {
-	tasks := map[string]*dsl.State{}
-	taskStates(&def.Machine, tasks)
+	tasks := def.Machine.TaskStates()
 	for _, name := range sortedKeys(tasks) {
 		s := tasks[name]
 		if mocked(name) {

@@ -30,12 +30,15 @@ func TestStartExecutionTestCase(t *testing.T) {
 	if err := eng.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(awsjson.New(awsjson.Config{Engine: eng, Open: true, Space: arn.DefaultSpace}))
+	const operatorKey, operatorSecret = "AKIASFNTESTOPERATOR1", "operator-secret"
+	creds := map[string]awsjson.Credential{adminKey: {Secret: adminSecret, Role: awsjson.RoleAdmin},
+		operatorKey: {Secret: operatorSecret, Role: awsjson.RoleOperator}}
+	ts := httptest.NewServer(awsjson.New(awsjson.Config{Engine: eng, Credentials: creds, Space: arn.DefaultSpace}))
 	t.Cleanup(func() {
 		ts.Close()
 		eng.Stop()
 	})
-	e := &sdkEnv{eng: eng, url: ts.URL, client: client(ts.URL, "AKIDSFNTEST", "any-secret", nil)}
+	e := &sdkEnv{eng: eng, url: ts.URL, client: client(ts.URL, adminKey, adminSecret, nil)}
 	machine := e.createMachine(t, "order", `{"StartAt":"Charge","States":{"Charge":{"Type":"Task","Resource":"handler:charge","End":true}}}`)
 
 	execArn := e.start(t, machine+"#HappyPath", "o1", `{}`)
@@ -61,4 +64,13 @@ func TestStartExecutionTestCase(t *testing.T) {
 	}
 	_, err = e.client.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: aws.String(machine + "#"), Name: aws.String("o3")})
 	wantCode(t, err, "InvalidArn")
+
+	// An operator starts executions, but not mocked ones: a test case
+	// skips the calls it mocks while the others run for real.
+	operator := client(ts.URL, operatorKey, operatorSecret, nil)
+	_, err = operator.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: aws.String(machine + "#HappyPath"), Name: aws.String("o4")})
+	wantCode(t, err, "AccessDeniedException")
+	if _, err := operator.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: aws.String(machine), Name: aws.String("o5")}); err != nil {
+		t.Errorf("an operator's plain start: %v", err)
+	}
 }

@@ -111,6 +111,7 @@ func New(cfg Config) *Server {
 // call is one request being served: what an operation reads of it.
 type call struct {
 	body []byte
+	role string // the caller's
 }
 
 // decode reads the request's JSON body into dst (an empty body is {}).
@@ -194,7 +195,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.StoreTimeout)
 		defer cancel()
 	}
-	c := &call{body: body}
+	c := &call{body: body, role: role}
 	out, err := o.fn(s, ctx, c)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -77,6 +77,13 @@ func (s *Scheduler) pass(ctx context.Context, name string) {
 		r.rev = rev
 		s.metrics.apply(fx)
 		s.learn(r)
+		if s.written != nil {
+			n := 0
+			for _, c := range fx.fires {
+				n += c
+			}
+			s.written(name, n)
+		}
 		if fx.retry {
 			s.retryLater(name)
 		}

@@ -86,6 +86,7 @@ type Scheduler struct {
 	// stop the pass (a node dying right at a slot).
 	beforeStart func(f Fire) error
 	afterStart  func(f Fire) error
+	written     func(name string, fires int) // after a pass wrote the schedule's state
 }
 
 // entry is what the runner keeps of a schedule between passes.

@@ -385,6 +385,12 @@ func TestRunnerWakesAtTheSlot(t *testing.T) {
 	f := newFixture(t)
 	fired := make(chan Fire, 10)
 	f.s.afterStart = func(fi Fire) error { fired <- fi; return nil }
+	wrote := make(chan string, 100)
+	f.s.written = func(name string, fires int) {
+		if fires > 0 {
+			wrote <- name
+		}
+	}
 	ctx, cancel := context.WithCancel(f.ctx)
 	defer cancel()
 	f.put("a", everyMinute("pass"))
@@ -407,6 +413,13 @@ func TestRunnerWakesAtTheSlot(t *testing.T) {
 			}
 		case <-time.After(10 * time.Second):
 			t.Fatalf("nothing fired at %s", want.at)
+		}
+		for name := ""; name != "a"; {
+			select {
+			case name = <-wrote:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the fire's pass wrote nothing")
+			}
 		}
 	}
 	if got := testutilCount(f.s.metrics.fires.WithLabelValues(KindScheduled)); got != 2 {

@@ -91,6 +91,11 @@ func prepare(req Request, opts Options) (*tester, error) {
 	if err := t.checkRunnable(); err != nil {
 		return nil, err
 	}
+	if req.Context != "" && t.mock == nil {
+		// AWS's reference: "This field may only be specified if a mock is
+		// specified in the same request."
+		return nil, &ValidationError{Field: "context", Message: "context may only be given with a mock (mock.result or mock.errorOutput), as AWS's TestState takes it"}
+	}
 	given, err := jsonField("context", req.Context, true)
 	if err != nil {
 		return nil, err
@@ -185,7 +190,7 @@ func (t *tester) checkRunnable() error {
 	s := t.s
 	switch s.Kind {
 	case dsl.Map, dsl.Parallel:
-		return &ValidationError{Field: "mock", Definition: true,
+		return &ValidationError{Field: "mock",
 			Message: fmt.Sprintf("TestState runs a %s state only with a mock (mock.result or mock.errorOutput): its %s are not run", s.Kind, map[dsl.Kind]string{dsl.Map: "iterations", dsl.Parallel: "branches"}[s.Kind])}
 	case dsl.Task:
 		spec := s.Task

@@ -246,10 +246,11 @@ func TestStates(t *testing.T) {
 				`"State":{"EnteredTime":"2025-03-01T12:00:00.000Z","Name":"StateName","RetryCount":2},"StateMachine":{"Id":"test-state","Name":"test-state"}}}`},
 		},
 		{
+			// AWS takes a context only with a mock.
 			name: "a given context object",
-			req: Request{Definition: `{"Type":"Pass","Parameters":{"who.$":"$$.Execution.Name","item.$":"$$.Map.Item.Index"},"End":true}`,
-				Context: `{"Execution":{"Name":"order-7"},"Map":{"Item":{"Index":3}}}`},
-			want: &Answer{Status: Succeeded, Output: `{"who":"order-7","item":3}`},
+			req: Request{Definition: `{"Type":"Task","Resource":"handler:h","ResultSelector":{"who.$":"$$.Execution.Name","item.$":"$$.Map.Item.Index","ok.$":"$.ok"},"End":true}`,
+				Context: `{"Execution":{"Name":"order-7"},"Map":{"Item":{"Index":3}}}`, Mock: &Mock{Result: `{"ok":true}`}},
+			want: &Answer{Status: Succeeded, Output: `{"who":"order-7","item":3,"ok":true}`},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

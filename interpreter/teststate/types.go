@@ -12,7 +12,7 @@ type InspectionLevel string
 
 // The inspection levels of AWS's TestState.
 const (
-	// Info: status, nextState, output, error and cause, and errorDetails.
+	// Info: status, nextState, output, error and cause; no inspection data.
 	Info InspectionLevel = "INFO"
 	// Debug adds the data-flow stages and the variables.
 	Debug InspectionLevel = "DEBUG"
@@ -109,7 +109,8 @@ type Answer struct {
 	Cause          string          `json:"cause,omitempty"`
 	InspectionData *InspectionData `json:"inspectionData,omitempty"`
 	// NextState is the state that would run next (a Catcher's Next when
-	// caught, the state itself when retried).
+	// caught); empty when the state failed or would be retried, as AWS
+	// answers.
 	NextState string `json:"nextState,omitempty"`
 	Status    Status `json:"status"`
 }
