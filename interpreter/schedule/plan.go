@@ -37,12 +37,15 @@ func (p Plan) Next(after time.Time) (time.Time, bool) {
 		if !p.Start.IsZero() {
 			anchor = p.Start
 		}
+		// Slots are anchor + k*rate for every integer k (a backfill may
+		// ask for slots before the anchor).
 		anchor = anchor.Truncate(time.Second)
-		t = anchor
-		if !anchor.After(after) {
-			k := after.Sub(anchor)/p.Expr.rate + 1
-			t = anchor.Add(k * p.Expr.rate)
+		d := after.Sub(anchor)
+		k := d / p.Expr.rate
+		if d < 0 && d%p.Expr.rate != 0 {
+			k-- // floor
 		}
+		t = anchor.Add((k + 1) * p.Expr.rate)
 	case KindCron:
 		from := civilOf(after.In(p.Loc).Truncate(time.Minute).Add(time.Minute))
 		// Truncate works on absolute time: in a zone with a 30-minute
