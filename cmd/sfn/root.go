@@ -130,6 +130,7 @@ Exit codes: 0 ok, 1 the execution failed or the server said no,
 		newStopCmd(a), newRedriveCmd(a), newMapRunCmd(a),
 		newJSONataCmd(a),
 		newTestStateCmd(a),
+		newScheduleCmd(a),
 	)
 	return root
 }
