@@ -34,6 +34,9 @@ type Config struct {
 	// (its node stopped between the two writes) is seen by then.
 	Resync time.Duration
 	Limits Limits
+	// Workers is how many schedules one node looks at at once when many
+	// are due together (default 32).
+	Workers int
 }
 
 func (c Config) withDefaults() Config {
@@ -48,6 +51,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Poll <= 0 {
 		c.Poll = time.Second
+	}
+	if c.Workers <= 0 {
+		c.Workers = 32
 	}
 	if c.Resync <= 0 {
 		c.Resync = time.Minute
@@ -151,12 +157,7 @@ func (s *Scheduler) run(ctx context.Context) {
 			s.sync(ctx, false)
 			lastPoll = now
 		}
-		for _, name := range s.popDue(now) {
-			if ctx.Err() != nil {
-				return
-			}
-			s.pass(ctx, name)
-		}
+		s.passAll(ctx, s.popDue(now))
 		wait := s.cfg.Poll - s.clock.Now().Sub(lastPoll)
 		if next, ok := s.nextDue(); ok {
 			wait = min(wait, next.Sub(s.clock.Now()))
@@ -172,6 +173,28 @@ func (s *Scheduler) run(ctx context.Context) {
 			lastPoll = time.Time{} // read the changes now
 		}
 	}
+}
+
+// passAll looks at the due schedules, Workers at a time.
+func (s *Scheduler) passAll(ctx context.Context, names []string) {
+	if len(names) == 1 {
+		s.pass(ctx, names[0])
+		return
+	}
+	sem := make(chan struct{}, s.cfg.Workers)
+	var wg sync.WaitGroup
+	for _, name := range names {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			s.pass(ctx, name)
+		}()
+	}
+	wg.Wait()
 }
 
 // sync reads the epoch, and every schedule when it moved (or at resync,
