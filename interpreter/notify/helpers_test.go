@@ -304,3 +304,13 @@ func caughtUp(t *testing.T, svc *notify.Service, name string) notify.Delivery {
 func memStore() store.Store { return memory.New() }
 
 func redistestURL(t *testing.T) string { return redistest.URL(t) }
+
+func redisStoreB(b *testing.B, url string) store.Store {
+	b.Helper()
+	st, err := redisstore.New(context.Background(), redisstore.Options{URL: url, Partitions: 256})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st
+}
