@@ -27,7 +27,7 @@ type dueSlots struct {
 func due(r *record, p Plan, now time.Time, catchup time.Duration) dueSlots {
 	out := dueSlots{cursor: r.State.Cursor, skipped: map[string]int64{}}
 	lateLimit := now.Add(-catchup)
-	missed := int64(0)
+	skipped := 0
 	for {
 		s, ok := p.Next(out.cursor)
 		if !ok {
@@ -37,24 +37,14 @@ func due(r *record, p Plan, now time.Time, catchup time.Duration) dueSlots {
 		if ft.After(now) {
 			break
 		}
+		reason := ""
 		switch {
 		case r.Spec.State == Disabled:
-			out.skipped[SkipDisabled]++
+			reason = SkipDisabled
 		case r.State.Paused:
-			out.skipped[SkipPaused]++
+			reason = SkipPaused
 		case ft.Before(lateLimit):
-			missed++
-			out.skipped[SkipMissed]++
-			if missed >= maxMissedCount {
-				// Far behind: the rest before the window are missed too,
-				// uncounted; go on from the window's start (less the
-				// longest jitter, which could bring a slot into it).
-				jump := lateLimit.Add(-time.Duration(r.window()) * time.Minute)
-				if jump.After(s) {
-					out.cursor = jump
-					continue
-				}
-			}
+			reason = SkipMissed
 		default:
 			kind := KindScheduled
 			if now.Sub(ft) >= onTime {
@@ -63,6 +53,17 @@ func due(r *record, p Plan, now time.Time, catchup time.Duration) dueSlots {
 			out.fire = append(out.fire, Pending{Slot: s, Kind: kind})
 		}
 		out.cursor = s
+		if reason != "" {
+			out.skipped[reason]++
+			if skipped++; skipped >= maxMissedCount && ft.Before(lateLimit) {
+				// Far behind: the rest before the catch-up window are
+				// skipped too, uncounted; go on from the window's start
+				// (less the longest jitter, which could bring a slot into it).
+				if jump := lateLimit.Add(-time.Duration(r.window()) * time.Minute); jump.After(s) {
+					out.cursor = jump
+				}
+			}
+		}
 		if len(out.fire) >= maxFiresPerPass {
 			out.more = true
 			break
