@@ -17,6 +17,7 @@ import (
 	"github.com/sfn-project/sfn/interpreter/httptask"
 	"github.com/sfn-project/sfn/interpreter/notify"
 	"github.com/sfn-project/sfn/store"
+	"github.com/sfn-project/sfn/store/memory"
 )
 
 const secret = "a-secret-of-32-characters-long!!"
@@ -267,9 +268,21 @@ func TestAllowListRefusesWebhook(t *testing.T) {
 // same Redis, takes the partitions over and delivers every event.
 func TestDeliveredByAnotherNode(t *testing.T) {
 	t.Parallel()
-	url := redistestURL(t)
+	t.Run("memory", func(t *testing.T) {
+		t.Parallel()
+		shared := memory.WithLeases(memory.New(), 16)
+		deliveredByAnotherNode(t, func() store.Store { return shared })
+	})
+	t.Run("redis", func(t *testing.T) {
+		t.Parallel()
+		url := redistestURL(t)
+		deliveredByAnotherNode(t, func() store.Store { return redisStore(t, url) })
+	})
+}
+
+func deliveredByAnotherNode(t *testing.T, open func() store.Store) {
 	rcv := newReceiver(t)
-	a := node(t, redisStore(t, url), "A", nil)
+	a := node(t, open(), "A", nil)
 	// A has the endpoint but no delivery running: it stands for a node
 	// that stops right after its commits.
 	svcA, err := notify.New(notify.Config{Engine: a})
@@ -280,7 +293,7 @@ func TestDeliveredByAnotherNode(t *testing.T) {
 	run(t, a, "ok", "n1")
 	run(t, a, "bad", "n2")
 	a.Stop()
-	b := node(t, redisStore(t, url), "B", nil)
+	b := node(t, open(), "B", nil)
 	service(t, b, newClock(), nil)
 	got := map[string]bool{}
 	for _, d := range rcv.accepted(t, 4) {
