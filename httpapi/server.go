@@ -61,7 +61,7 @@ type Config struct {
 	// that their clients reconnect (with Last-Event-ID) to another node
 	// while this one shuts down.
 	Draining <-chan struct{}
-	// Schedules serves /v1/schedules (schedules.go); nil leaves them out.
+	// Schedules serves /v1/schedules (schedules.go); nil answers 404 on them.
 	Schedules Schedules
 	// Notifications serves the notification endpoints and the stream of
 	// all executions' status changes (notifications.go); nil leaves them out.

@@ -40,6 +40,7 @@ func TestREADMEWalkthrough(t *testing.T) {
 			{"1 ExecutionStarted", "2 PassStateEntered SayHello", "6 ExecutionSucceeded"},
 			{`"status": "ABORTED"`, `"error": "Operator.Stopped"`, `"cause": "not needed any more"`},
 			{`"status": "FAILED"`, `"error": "Order.Missing"`, `"redriveCount": 1`, "ExecutionRedriven", "FailStateEntered MissingOrder"},
+			{`"name":"mornings"`, `"overlapPolicy":"SKIP"`, `"status": "SUCCEEDED"`, `"name": "mornings-`},
 		},
 		waitHint: "wait for the execution instead (?wait= on start, or its event stream)",
 		carry:    `^[a-z][a-z0-9_]*$`,
