@@ -33,6 +33,7 @@ type Notifications interface {
 	Read(ctx context.Context, cursor string, f notify.Filter, limit int) ([]notify.StreamEvent, string, error)
 	Watch(ctx context.Context) (<-chan struct{}, func())
 	Now(ctx context.Context) (string, error)
+	Since(ctx context.Context, t time.Time) (string, error)
 }
 
 var _ Notifications = (*notify.Service)(nil)
@@ -341,11 +342,38 @@ func (s *server) allEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// ?follow=false ends the stream once it has sent what is logged, for
+	// tools that would rather poll (and a curl in a script).
+	follow := true
+	switch v := r.URL.Query().Get("follow"); v {
+	case "", "true":
+	case "false":
+		follow = false
+	default:
+		s.writeError(w, r, errf(codeInvalidInput, fmt.Sprintf("follow %q: want true or false", v)))
+		return
+	}
+	var since time.Time
+	if v := r.URL.Query().Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			s.writeError(w, r, errf(codeInvalidInput, fmt.Sprintf("since %q: want an RFC 3339 time, e.g. 2026-12-07T09:00:00Z", v)))
+			return
+		}
+		since = t
+	}
 	ctx := r.Context()
 	n := s.cfg.Notifications
 	cursor := strings.TrimSpace(r.Header.Get("Last-Event-ID"))
 	if cursor == "" {
 		cursor = r.URL.Query().Get("after")
+	}
+	if cursor == "" && !since.IsZero() {
+		var err error
+		if cursor, err = n.Since(ctx, since); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	// Watch before the first read, so no change falls between the two.
 	notices, cancel := n.Watch(ctx)
@@ -392,6 +420,14 @@ func (s *server) allEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		cursor = next
 		full := len(events) >= page
+		if !full && !follow {
+			if cursor != sent {
+				bw.WriteString("id: " + cursor + "\n\n") // where a next poll resumes
+			}
+			_ = bw.Flush()
+			_ = rc.Flush()
+			return
+		}
 		if bw.Flush() != nil || rc.Flush() != nil {
 			return
 		}

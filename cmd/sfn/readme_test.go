@@ -41,6 +41,8 @@ func TestREADMEWalkthrough(t *testing.T) {
 			{`"status": "ABORTED"`, `"error": "Operator.Stopped"`, `"cause": "not needed any more"`},
 			{`"status": "FAILED"`, `"error": "Order.Missing"`, `"redriveCount": 1`, "ExecutionRedriven", "FailStateEntered MissingOrder"},
 			{`"name":"mornings"`, `"overlapPolicy":"SKIP"`, `"status": "SUCCEEDED"`, `"name": "mornings-`},
+			{`{"name":"billing","stateMachines":["hello-world"],"secretSet":true}`,
+				`{"detail-type":"Step Functions Execution Status Change","source":"aws.states","status":"SUCCEEDED"}`},
 		},
 		waitHint: "wait for the execution instead (?wait= on start, or its event stream)",
 		carry:    `^[a-z][a-z0-9_]*$`,

@@ -68,3 +68,9 @@ func (s *Service) Watch(ctx context.Context) (<-chan struct{}, func()) {
 func (s *Service) Now(ctx context.Context) (string, error) {
 	return s.log.ChangeCursorAt(ctx, time.Now())
 }
+
+// Since returns the cursor of the stream from t on (as far back as the
+// log keeps changes).
+func (s *Service) Since(ctx context.Context, t time.Time) (string, error) {
+	return s.log.ChangeCursorAt(ctx, t)
+}
