@@ -93,6 +93,19 @@ func harness(t *testing.T, cases []testCase) *httptest.Server {
 	if err := engine.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(engine.Stop) // after the listener closes (cleanups run last first)
+	data, err := json.Marshal(cases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return withHarness(t, httpapi.New(httpapi.Config{Engine: engine}), "const CASES = "+string(data)+";\n"+harnessJS)
+}
+
+// withHarness serves api behind a real listener, with /ui/harness.html
+// (the console's index.html running script after app.js) and
+// /ui/harness.js.
+func withHarness(t *testing.T, api http.Handler, script string) *httptest.Server {
+	t.Helper()
 	index, err := fsRead("index.html")
 	if err != nil {
 		t.Fatal(err)
@@ -101,11 +114,6 @@ func harness(t *testing.T, cases []testCase) *httptest.Server {
 	if bytes.Equal(page, index) {
 		t.Fatal("index.html has no </body> to put the harness before")
 	}
-	data, err := json.Marshal(cases)
-	if err != nil {
-		t.Fatal(err)
-	}
-	script := "const CASES = " + string(data) + ";\n" + harnessJS
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ui/harness.html", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -115,12 +123,9 @@ func harness(t *testing.T, cases []testCase) *httptest.Server {
 		w.Header().Set("Content-Type", "text/javascript")
 		_, _ = io.WriteString(w, script)
 	})
-	mux.Handle("/", httpapi.New(httpapi.Config{Engine: engine}))
+	mux.Handle("/", api)
 	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		srv.Close()
-		engine.Stop()
-	})
+	t.Cleanup(srv.Close)
 	return srv
 }
 

@@ -5,6 +5,11 @@
 //   #/exec/ID          one execution: graph coloured by its history, history table,
 //                      its parent and its Map Runs
 //   #/maprun/ID        one Map Run of a distributed Map: its counts and children
+//   #/schedules        schedules with their next fire times
+//   #/schedule/NAME    one schedule: definition, counters, the executions it
+//                      started; pause, resume, trigger, backfill, delete
+//   #/notifications    webhook endpoints with their delivery counts
+//   #/notification/NAME one endpoint and its dead letters, delivered again
 // Every DOM node is built with textContent (never innerHTML), so names and
 // data from the API cannot inject markup.
 'use strict';
@@ -26,23 +31,32 @@
       else if (k === 'class') e.className = v;
       else e.setAttribute(k, v === true ? '' : v);
     }
-    for (const kid of kids.flat()) {
+    for (const kid of kids.flat(Infinity)) {
       if (kid === undefined || kid === null || kid === false) continue;
       e.appendChild(typeof kid === 'string' || typeof kid === 'number' ? document.createTextNode(String(kid)) : kid);
     }
     return e;
   }
   const enc = (s) => encodeURIComponent(s).replace(/%3A/gi, ':');
-  const fmtTime = (t) => (t ? t.replace('T', ' ').replace(/Z$/, '') : '');
+  const fmtTime = (t) => (t ? t.replace('T', ' ').replace(/(\.\d{3})\d+/, '$1').replace(/Z$/, '') : '');
   const json = (v) => JSON.stringify(v, null, 2);
-  function since(a, b) {
-    if (!a) return '';
-    const ms = (b ? Date.parse(b) : Date.now()) - Date.parse(a);
-    if (!isFinite(ms)) return '';
+  function dur(ms) {
     if (ms < 1000) return ms + ' ms';
     if (ms < 120000) return (ms / 1000).toFixed(1) + ' s';
     if (ms < 7200000) return Math.round(ms / 60000) + ' min';
-    return (ms / 3600000).toFixed(1) + ' h';
+    if (ms < 172800000) return (ms / 3600000).toFixed(1) + ' h';
+    return (ms / 86400000).toFixed(1) + ' days';
+  }
+  function since(a, b) {
+    if (!a) return '';
+    const ms = (b ? Date.parse(b) : Date.now()) - Date.parse(a);
+    return isFinite(ms) ? dur(ms) : '';
+  }
+  // until says how far t is from now: "in 5 min", or "3.0 s ago".
+  function until(t) {
+    const ms = t ? Date.parse(t) - Date.now() : NaN;
+    if (!isFinite(ms)) return '';
+    return ms >= 0 ? 'in ' + dur(ms) : dur(-ms) + ' ago';
   }
   const badge = (status) => h('span', { class: 'badge b-' + String(status).toLowerCase() }, status);
   const dataBlock = (label, v) => (v === undefined ? null : h('details', { class: 'data' }, h('summary', {}, label), h('pre', {}, json(v))));
@@ -86,6 +100,16 @@
       h('p', { class: 'muted' }, 'The token is kept in this tab only (sessionStorage) and sent as Authorization: Bearer.')));
   }
 
+  // errorView shows an API's refusal: its code, message and each problem
+  // with the field it is about.
+  function errorView(err, cls) {
+    return [
+      h('p', { class: 'exec-error ' + cls }, h('b', {}, err.code || 'Error'), ': ', String(err.message || err)),
+      (err.details || []).length ? h('ul', { class: 'problems' }, err.details.map((p) =>
+        h('li', {}, p.message, p.path ? ' at ' + p.path : '', p.line ? ' (line ' + p.line + ', column ' + p.column + ')' : ''))) : null,
+    ].filter(Boolean);
+  }
+
   function fail(err) {
     if (err instanceof APIError && err.status === 401) return login(token() ? 'The token was refused: ' + err.message : undefined);
     main.replaceChildren(h('section', { class: 'error' }, h('h2', {}, 'Error'), h('p', {}, String(err.message || err))));
@@ -97,14 +121,23 @@
     live = null;
   }
 
+  // SECTIONS: the navigation link each page is under.
+  const SECTIONS = new Map([['sm', ''], ['exec', ''], ['maprun', ''], ['schedule', 'schedules'], ['notification', 'notifications']]);
+
   function route() {
     stop();
     const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
-    document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('on', a.getAttribute('href') === '#/' + (parts[0] || '')));
+    const section = SECTIONS.get(parts[0]);
+    const here = '#/' + (section === undefined ? parts[0] || '' : section);
+    document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('on', a.getAttribute('href') === here));
     let p;
     if (parts[0] === 'sm' && parts[1]) p = machinePage(parts[1], parts[2] ? Number(parts[2]) : 0);
     else if (parts[0] === 'exec' && parts[1]) p = executionPage(parts.slice(1).join('/'));
     else if (parts[0] === 'maprun' && parts[1]) p = mapRunPage(parts[1]);
+    else if (parts[0] === 'schedules') p = schedulesPage();
+    else if (parts[0] === 'schedule' && parts[1]) p = schedulePage(parts[1]);
+    else if (parts[0] === 'notifications') p = endpointsPage();
+    else if (parts[0] === 'notification' && parts[1]) p = endpointPage(parts[1]);
     else p = homePage();
     p.catch(fail);
   }
@@ -322,11 +355,7 @@
     }
 
     function showError(err) {
-      resultBox.replaceChildren(...[
-        h('p', { class: 'exec-error test-refused' }, h('b', {}, err.code || 'Error'), ': ', String(err.message || err)),
-        (err.details || []).length ? h('ul', { class: 'problems' }, err.details.map((p) =>
-          h('li', {}, p.message, p.path ? ' at ' + p.path : '', p.line ? ' (line ' + p.line + ', column ' + p.column + ')' : ''))) : null,
-      ].filter(Boolean));
+      resultBox.replaceChildren(...errorView(err, 'test-refused'));
       resultBox.dataset.status = 'refused';
     }
 
@@ -555,6 +584,282 @@
       if (m.status !== 'RUNNING') return;
       await loadRun();
       if (!more.dataset.cursor) await loadKids();
+    });
+  }
+
+  // ---- schedules and notifications ------------------------------------------
+  // pagedList shows the pages of a list at path (key: the answer's array)
+  // in box, the More button adding the next page; refresh reloads the
+  // first page while only one is shown.
+  function pagedList(path, key, limit, render, empty) {
+    const box = h('div', {});
+    const more = h('button', { type: 'button', hidden: true, onclick: () => load(more.dataset.cursor).catch(fail) }, 'More');
+    let shown = [];
+    async function load(cursor) {
+      const q = new URLSearchParams({ limit: String(limit) });
+      if (cursor) q.set('cursor', cursor);
+      const r = await api(path + '?' + q);
+      shown = cursor ? shown.concat(r[key] || []) : r[key] || [];
+      box.replaceChildren(shown.length ? await render(shown) : h('p', { class: 'muted' }, empty));
+      more.hidden = !r.nextCursor;
+      more.dataset.cursor = r.nextCursor || '';
+    }
+    return { box, more, load, refresh: () => (more.dataset.cursor ? null : load()) };
+  }
+
+  // post sends a JSON body; act runs it for a button, showing a refusal in
+  // box (a 401 asks for the token).
+  const post = (path, body) => api(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body || {}) });
+  async function act(box, f) {
+    box.replaceChildren(h('p', { class: 'muted' }, 'Working…'));
+    try {
+      box.replaceChildren(...[await f()].flat().filter(Boolean));
+    } catch (err) {
+      if (err instanceof APIError && err.status === 401) return login();
+      box.replaceChildren(...errorView(err, 'action-error'));
+    }
+  }
+
+  const scheduleStatus = (s) => (s.paused ? 'PAUSED' : s.state);
+  const total = (o) => Object.values(o || {}).reduce((a, b) => a + b, 0);
+  const isoSecond = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
+  // targetView names a schedule's target: its state machine (linked) and
+  // which version it starts.
+  function targetView(t) {
+    t = t || {};
+    const which = t.version ? 'version ' + t.version : t.publishedVersion ? 'published version ' + t.publishedVersion : t.alias ? 'alias ' + t.alias : 'latest';
+    return [h('a', { href: '#/sm/' + enc(t.stateMachine) + (t.version ? '/' + t.version : '') }, t.stateMachine), h('span', { class: 'muted' }, ' ' + which)];
+  }
+
+  function nextFire(s) {
+    if (!s.nextFireAt) return h('span', { class: 'muted' }, 'none left');
+    return [h('span', { class: 'next-fire' }, fmtTime(s.nextFireAt)), h('span', { class: 'muted' }, ' ' + until(s.nextFireAt))];
+  }
+
+  function schedulesTable(rows) {
+    return h('table', { class: 'list schedules' },
+      h('thead', {}, h('tr', {}, ['Schedule', 'Expression', 'Target', 'Status', 'Next fire (UTC)', 'Fired', 'Skipped'].map((c) => h('th', {}, c)))),
+      h('tbody', {}, rows.map((s) => h('tr', { 'data-schedule': s.name, 'data-status': scheduleStatus(s) },
+        h('td', {}, h('a', { href: '#/schedule/' + enc(s.name) }, s.name)),
+        h('td', {}, h('code', {}, s.expression), h('span', { class: 'muted' }, ' ' + s.timezone)),
+        h('td', {}, targetView(s.target)),
+        h('td', {}, badge(scheduleStatus(s)), s.paused && s.note ? h('span', { class: 'note' }, ' ' + s.note) : null),
+        h('td', { class: 'time' }, nextFire(s)),
+        h('td', { class: 'num', 'data-count': 'fired' }, String(s.fired)),
+        h('td', { class: 'num', 'data-count': 'skipped', title: Object.keys(s.skipped || {}).sort().map((k) => k + ' ' + s.skipped[k]).join(', ') }, String(total(s.skipped)))))));
+  }
+
+  async function schedulesPage() {
+    const list = pagedList('/schedules', 'schedules', 100, schedulesTable, 'No schedules yet: PUT /v1/schedules/{name}, or sfn schedule create.');
+    await list.load();
+    main.replaceChildren(h('section', { class: 'panel' },
+      h('div', { class: 'panel-head' }, h('h2', {}, 'Schedules'), h('span', { class: 'muted' }, 'Each starts executions of its target on its expression, in its time zone.')),
+      list.box, list.more));
+    live = every(5000, list.refresh);
+  }
+
+  // props is a two-column table of a record's fields.
+  const props = (rows) => h('table', { class: 'props' }, h('tbody', {}, rows.filter(Boolean).map(([k, ...v]) =>
+    h('tr', { 'data-prop': k }, h('th', {}, k), h('td', {}, v)))));
+
+  function slotsTable(rows, cls) {
+    return h('table', { class: 'list ' + cls },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Slot (UTC)'), h('th', {}, 'Kind'), h('th', {}, 'Execution'))),
+      h('tbody', {}, rows.map((p) => h('tr', {}, h('td', { class: 'time' }, fmtTime(p.slot)), h('td', {}, p.kind), h('td', {}, p.executionName)))));
+  }
+
+  function startsTable(rows) {
+    return h('table', { class: 'list schedule-executions' },
+      h('thead', {}, h('tr', {}, ['Slot (UTC)', 'Kind', 'Execution', 'Started', 'Node', ''].map((c) => h('th', {}, c)))),
+      h('tbody', {}, rows.map((r) => h('tr', { 'data-execution': r.executionId },
+        h('td', { class: 'time' }, fmtTime(r.slot)), h('td', {}, r.kind),
+        h('td', {}, h('a', { href: '#/exec/' + enc(r.executionId) }, r.executionId)),
+        h('td', { class: 'time' }, fmtTime(r.startedAt)), h('td', {}, r.node || ''),
+        h('td', {}, r.existing ? h('span', { class: 'found', title: 'The execution existed already: this slot had fired before' }, 'found') : null,
+          r.stoppedExecutionId ? [' stopped ', h('a', { href: '#/exec/' + enc(r.stoppedExecutionId) }, r.stoppedExecutionId), ' to make way'] : null)))));
+  }
+
+  function queuedNote(queued) {
+    const n = queued.length;
+    return h('p', { class: 'queued-note' }, n === 1 ? 'Queued slot ' : 'Queued ' + n + ' slots: ', queued.slice(0, 10).map((p) => p.executionName).join(', '),
+      n > 10 ? ', …' : '', '. The schedule\'s node starts them within a second.');
+  }
+
+  async function schedulePage(name) {
+    const path = '/schedules/' + enc(name);
+    let s = await api(path);
+    const head = h('div', { class: 'exec-head' });
+    const body = h('div', {});
+    const result = h('div', { class: 'action-result' });
+    // The controls are made once, so that what is typed survives the refreshes.
+    const note = h('input', { name: 'note', size: 36, maxlength: 512, placeholder: 'why (shown with the schedule)', 'aria-label': 'note' });
+    const run = (f) => act(result, async () => {
+      const r = await f();
+      if (r) s = r.schedule || r;
+      draw();
+      // A trigger's or backfill's answer: the slots queued, and the schedule.
+      return r && r.schedule ? queuedNote(r.queued) : null;
+    });
+    const pause = h('form', { class: 'inline pause-form', onsubmit: (ev) => {
+      ev.preventDefault();
+      run(async () => {
+        const r = await post(path + '/pause', { note: note.value.trim() });
+        note.value = '';
+        return r;
+      });
+    } }, note, ' ', h('button', { type: 'submit' }, 'Pause'));
+    const resume = h('button', { type: 'button', class: 'resume', onclick: () => run(() => post(path + '/resume')) }, 'Resume');
+    const trigger = h('button', { type: 'button', class: 'trigger', onclick: () => run(() => post(path + '/trigger')) }, 'Trigger now');
+    const from = h('input', { name: 'from', size: 21, value: isoSecond(Date.now() - 86400000), 'aria-label': 'from' });
+    const to = h('input', { name: 'to', size: 21, value: isoSecond(Date.now()), 'aria-label': 'to' });
+    const backfill = h('form', { class: 'inline backfill-form', onsubmit: (ev) => {
+      ev.preventDefault();
+      run(() => post(path + '/backfill', { from: from.value.trim(), to: to.value.trim() }));
+    } }, 'Backfill the slots from ', from, ' to ', to, ' ', h('button', { type: 'submit' }, 'Backfill'));
+    const remove = h('button', { type: 'button', class: 'delete', onclick: () => {
+      if (!confirm('Delete schedule ' + name + '? The executions it started go on.')) return;
+      act(result, async () => {
+        await api(path, { method: 'DELETE' });
+        location.hash = '#/schedules';
+      });
+    } }, 'Delete');
+
+    function draw() {
+      const status = scheduleStatus(s);
+      pause.hidden = s.paused;
+      resume.hidden = !s.paused;
+      head.replaceChildren(...[
+        h('h2', {}, s.name, ' ', badge(status)),
+        s.description ? h('p', { class: 'comment' }, s.description) : null,
+        s.paused ? h('p', { class: 'paused-note' }, 'Paused', s.pausedAt ? ' at ' + fmtTime(s.pausedAt) : '', s.note ? [': ', h('span', { class: 'note' }, s.note)] : '',
+          '. Its slots are skipped until resumed; triggers and backfills still fire.') : null,
+        h('p', {}, 'Next fire ', nextFire(s), s.nextSlot && s.nextSlot !== s.nextFireAt ? h('span', { class: 'muted' }, ' (slot ' + fmtTime(s.nextSlot) + ')') : null,
+          ' · fired ', h('b', { 'data-count': 'fired' }, String(s.fired)), ' · skipped ', h('b', { 'data-count': 'skipped' }, String(total(s.skipped)))),
+        s.lastError ? h('p', { class: 'exec-error last-error' }, 'Last error', s.lastErrorAt ? ' (' + fmtTime(s.lastErrorAt) + ')' : '', ': ', s.lastError) : null,
+        h('div', { class: 'actions' }, pause, resume, trigger, remove),
+        h('div', { class: 'actions' }, backfill),
+        result,
+      ].filter(Boolean));
+      const flex = s.flexibleTimeWindow || {};
+      const skipped = Object.keys(s.skipped || {}).sort();
+      body.replaceChildren(
+        h('section', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', {}, 'Definition')),
+          props([
+            ['Expression', h('code', {}, s.expression)],
+            ['Time zone', s.timezone],
+            ['Target', targetView(s.target)],
+            ['Input', s.input === undefined ? h('span', { class: 'muted' }, '{} (none given)') : dataBlock('JSON', s.input)],
+            ['State', s.state],
+            ['Overlap policy', s.overlapPolicy],
+            ['Catch-up window', dur(s.catchupWindowSeconds * 1000), h('span', { class: 'muted' }, ' (' + s.catchupWindowSeconds + ' s)')],
+            ['Flexible window', flex.mode === 'FLEXIBLE' ? 'up to ' + flex.maximumWindowInMinutes + ' min late' : 'OFF'],
+            ['Start date', s.startDate ? fmtTime(s.startDate) : h('span', { class: 'muted' }, 'none')],
+            ['End date', s.endDate ? fmtTime(s.endDate) : h('span', { class: 'muted' }, 'none')],
+            ['Created', fmtTime(s.createdAt)],
+            ['Updated', fmtTime(s.updatedAt)],
+          ])),
+        h('section', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', {}, 'Slots')),
+          h('h3', {}, 'Skipped, by reason'),
+          skipped.length ? props(skipped.map((k) => [k, h('span', { 'data-skipped': k }, String(s.skipped[k]))])) : h('p', { class: 'muted' }, 'None skipped.'),
+          h('h3', {}, 'Queued (triggered or backfilled)'),
+          (s.queued || []).length ? slotsTable(s.queued, 'queued') : h('p', { class: 'muted' }, 'None.'),
+          h('h3', {}, 'Buffered (waiting for the running execution)'),
+          (s.buffered || []).length ? slotsTable(s.buffered, 'buffered') : h('p', { class: 'muted' }, 'None.')),
+        h('section', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', {}, 'Recent executions'), h('span', { class: 'muted' }, 'the last 20 started, newest first')),
+          (s.recentExecutions || []).length ? startsTable(s.recentExecutions) : h('p', { class: 'muted' }, 'None started yet.')));
+    }
+    draw();
+    main.replaceChildren(h('section', { class: 'panel' }, head), body);
+    live = every(3000, async () => {
+      s = await api(path);
+      draw();
+    });
+  }
+
+  // ---- notifications ---------------------------------------------------------
+  const filterText = (xs, all) => ((xs || []).length ? xs.join(', ') : h('span', { class: 'muted' }, all));
+  const enabledBadge = (e) => badge(e.enabled ? 'ENABLED' : 'DISABLED');
+  const deliveryNames = [['delivered', 'delivered'], ['deadLetters', 'dead letters'], ['dropped', 'dropped']];
+
+  // endpointsTable lists endpoints with their deliveries' counts (each
+  // endpoint read on its own: the list carries no counts).
+  async function endpointsTable(rows) {
+    const full = await Promise.all(rows.map((e) => api('/notification-endpoints/' + enc(e.name)).catch(() => e)));
+    return h('table', { class: 'list endpoints' },
+      h('thead', {}, h('tr', {}, ['Endpoint', 'URL', 'State machines', 'Statuses', '', 'Signed'].map((c) => h('th', {}, c)),
+        deliveryNames.map(([, label]) => h('th', { class: 'num' }, label)))),
+      h('tbody', {}, full.map((e) => h('tr', { 'data-endpoint': e.name },
+        h('td', {}, h('a', { href: '#/notification/' + enc(e.name) }, e.name)),
+        h('td', {}, h('code', {}, e.url)),
+        h('td', {}, filterText(e.stateMachines, 'all')), h('td', {}, filterText(e.statuses, 'all')),
+        h('td', {}, enabledBadge(e)), h('td', {}, e.secretSet ? 'HMAC' : h('span', { class: 'muted' }, 'no')),
+        deliveryNames.map(([k]) => h('td', { class: 'num', 'data-count': k }, e.delivery ? String(e.delivery[k]) : ''))))));
+  }
+
+  async function endpointsPage() {
+    const list = pagedList('/notification-endpoints', 'endpoints', 100, endpointsTable, 'No webhook endpoints: PUT /v1/notification-endpoints/{name}.');
+    await list.load();
+    main.replaceChildren(h('section', { class: 'panel' },
+      h('div', { class: 'panel-head' }, h('h2', {}, 'Notification endpoints'), h('span', { class: 'muted' }, 'Webhooks sent on executions\' status changes; secrets are never shown.')),
+      list.box, list.more));
+    live = every(5000, list.refresh);
+  }
+
+  function redeliveredNote(r) {
+    return [
+      h('p', { class: 'redelivered-note' }, 'Delivered again: ' + r.redelivered.length, r.failed.length ? ' · failed again: ' + r.failed.length : '',
+        r.notFound.length ? ' · gone already: ' + r.notFound.length : ''),
+      r.failed.length ? h('ul', { class: 'problems' }, r.failed.map((f) => h('li', {}, f.id + ': ' + f.error))) : null,
+    ];
+  }
+
+  async function endpointPage(name) {
+    const path = '/notification-endpoints/' + enc(name);
+    let e = await api(path);
+    const head = h('div', { class: 'exec-head' });
+    const result = h('div', { class: 'action-result' });
+    const again = (ids) => act(result, async () => {
+      const r = await post(path + '/dead-letters/redeliver', { ids });
+      await Promise.all([letters.load(), reload()]);
+      return redeliveredNote(r);
+    });
+    const letters = pagedList(path + '/dead-letters', 'deadLetters', 100, (rows) => h('table', { class: 'list dead-letters' },
+      h('thead', {}, h('tr', {}, ['Changed (UTC)', 'Execution', 'Status', 'Attempts', 'First attempt', 'Last attempt', 'Last error', ''].map((c) => h('th', {}, c)))),
+      h('tbody', {}, rows.map((l) => h('tr', { 'data-dead-letter': l.id },
+        h('td', { class: 'time' }, fmtTime(l.time)),
+        h('td', {}, h('a', { href: '#/exec/' + enc(l.executionId) }, l.executionId)),
+        h('td', {}, badge(l.status)), h('td', { class: 'num' }, String(l.attempts)),
+        h('td', { class: 'time' }, fmtTime(l.firstAttemptAt)), h('td', { class: 'time' }, fmtTime(l.lastAttemptAt)),
+        h('td', { class: 'exec-error' }, l.lastError),
+        h('td', {}, h('button', { type: 'button', class: 'redeliver', onclick: () => again([l.id]) }, 'Deliver again')))))),
+    'No dead letters: every event was delivered, or is still being tried.');
+    const all = h('button', { type: 'button', class: 'redeliver-all', onclick: () => again([]) }, 'Deliver the oldest 100 again');
+    function draw() {
+      const d = e.delivery || {};
+      head.replaceChildren(...[
+        h('h2', {}, e.name, ' ', enabledBadge(e)),
+        h('p', {}, 'POST ', h('code', {}, e.url), e.secretSet ? ' · signed (HMAC-SHA256; the secret is write-only)' : ' · unsigned'),
+        h('p', {}, 'State machines: ', filterText(e.stateMachines, 'all'), ' · statuses: ', filterText(e.statuses, 'all'),
+          h('span', { class: 'muted' }, ' · created ' + fmtTime(e.createdAt) + ' · updated ' + fmtTime(e.updatedAt))),
+        h('p', { class: 'delivery' }, deliveryNames.map(([k, label], i) => [i ? ' · ' : '', label + ' ', h('b', { 'data-count': k }, String(d[k] || 0))]),
+          d.lastDeliveredAt ? ' · last delivered ' + fmtTime(d.lastDeliveredAt) : ''),
+        d.lastError ? h('p', { class: 'exec-error last-error' }, 'Last error', d.lastErrorAt ? ' (' + fmtTime(d.lastErrorAt) + ')' : '', ': ', d.lastError) : null,
+      ].filter(Boolean));
+    }
+    async function reload() {
+      e = await api(path);
+      draw();
+    }
+    await letters.load();
+    draw();
+    main.replaceChildren(h('section', { class: 'panel' }, head),
+      h('section', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', {}, 'Dead letters'),
+        h('span', { class: 'muted' }, 'events given up on, oldest first; delivered again now, once each'), all),
+      result, letters.box, letters.more));
+    live = every(5000, async () => {
+      await reload();
+      await letters.refresh();
     });
   }
 
