@@ -226,6 +226,7 @@ func (s *server) routes() http.Handler {
 
 		s.scheduleRoutes(r, h)
 		s.notificationRoutes(r, h)
+		s.limitRoutes(r, h)
 	})
 	return r
 }

@@ -253,6 +253,9 @@ type Engine struct {
 	latestMu sync.Mutex
 	latest   map[string]latestEntry // state machine -> its latest version, briefly
 
+	limits      limitCache  // the call limits, briefly (limits.go)
+	slotNotices slotNotices // wakes this node's calls waiting for a key's slot
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup

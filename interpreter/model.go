@@ -25,6 +25,8 @@ import (
 //	5  mocked executions: header.Mock (the test case of the mock
 //	   configuration whose answers its task calls get, and its call
 //	   counts), taskWait.Mock and MockCall
+//	6  call limits: taskWait.LimitWait, LimitKey and LimitWaited (an
+//	   attempt waiting for its key's limit, its timeouts suspended)
 //
 // A record is written in the oldest encoding that holds it
 // (docs/architecture.md, Encoding versions): encodingBase until a state
@@ -35,12 +37,13 @@ import (
 // execution whose context object holds ARNs (encodingARNIDs): a node of an
 // earlier release would show it the old ids, and drop the flag.
 const (
-	encodingVersion   = encodingMocks
+	encodingVersion   = encodingLimits
 	encodingBase      = 1
 	encodingVariables = 2
 	encodingARNIDs    = 3
 	encodingChildren  = 4
 	encodingMocks     = 5
+	encodingLimits    = 6
 )
 
 // jv carries a value.Value through encoding/json with its key order intact.
@@ -368,6 +371,13 @@ type taskWait struct {
 	// attempt over answers it from the same place.
 	Mock     string `json:"mock,omitempty"`
 	MockCall int    `json:"mockCall,omitempty"`
+	// LimitWait is when the attempt began to wait for a slot of LimitKey
+	// (encoding 6); zero once it has one. Its TimeoutAt and HeartbeatAt
+	// are zero while it waits, and set again, from then, when it gets
+	// its slot. LimitWaited is how long it waited (ms), for TaskStarted.
+	LimitWait   time.Time `json:"limitWait,omitzero"`
+	LimitKey    string    `json:"limitKey,omitempty"`
+	LimitWaited int64     `json:"limitWaited,omitempty"`
 }
 
 // childrenWait is a Parallel or Map waiting for its threads.

@@ -192,6 +192,21 @@ func (e *Engine) noteGoneNodes(live []string) {
 	if !gone {
 		return
 	}
+	if limiter := store.AsLimiter(e.store); limiter != nil {
+		// The calls it made under limits give their slots back (the nodes
+		// that take its partitions over make them again, and ask anew).
+		for _, n := range before {
+			if _, found := slices.BinarySearch(live, n); !found {
+				e.wg.Add(1)
+				go func() {
+					defer e.wg.Done()
+					if err := limiter.ReleaseNode(e.ctx, n); err != nil && e.ctx.Err() == nil {
+						e.log.Warn("a gone node's limit slots not given back", slog.String("node", n), slog.Any("error", err))
+					}
+				}()
+			}
+		}
+	}
 	for _, p := range o.partitions() {
 		e.recovery.add(p)
 	}

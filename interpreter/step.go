@@ -2,9 +2,11 @@ package interpreter
 
 import (
 	"fmt"
-	"github.com/sfn-project/sfn/dsl/intrinsic"
 	"slices"
+	"strconv"
 	"time"
+
+	"github.com/sfn-project/sfn/dsl/intrinsic"
 
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/dsl/arn"
@@ -95,6 +97,9 @@ type taskCall struct {
 	// Call is the attempt's call number among its state's attempts in the
 	// execution (from 0, retries included), in executions that count them.
 	Call int
+	// release gives back the slot of the limit the call was made under
+	// (limits.go); nil when it is under none.
+	release func()
 }
 
 // run is one execution while a step works on it: decoded, changed in
@@ -334,6 +339,11 @@ func (r *run) markStarted(t *thread, s *dsl.State, worker string) {
 	w := r.event(t.Prev, t.Task.eventName("Started")).str("resource", s.Task.Resource)
 	if s.Task.Kind == dsl.ActivityTask {
 		w.optStr("workerName", worker)
+	}
+	if t.Task.LimitKey != "" {
+		// The attempt waited for its key's limit before it was made (an
+		// sfn extension of the event): which key, and how long.
+		w.str("limitKey", t.Task.LimitKey).raw("limitWaitSeconds", strconv.AppendFloat(nil, float64(t.Task.LimitWaited)/1000, 'f', -1, 64))
 	}
 	w.endIn(t)
 }

@@ -49,12 +49,21 @@ func (e *Engine) dispatch(id string, c taskCall) {
 	callback := c.Spec.WaitForToken || c.Spec.Sync > 0
 	ic := e.cfg.TaskInterceptor
 	if ic == nil {
-		if normal != nil {
-			e.perform(id, c, func(ctx context.Context) taskOutcome {
-				out, ferr := normal(ctx)
-				return taskOutcome{out: out, ferr: ferr, callback: callback, ok: true}
-			})
+		if normal == nil {
+			return
 		}
+		call := func(ctx context.Context) taskOutcome {
+			out, ferr := normal(ctx)
+			return taskOutcome{out: out, ferr: ferr, callback: callback, ok: true}
+		}
+		if key, lim, ok := e.limitOf(c); ok {
+			e.dispatchLimited(id, c, key, lim, func(c taskCall, release func()) {
+				c.release = release
+				e.perform(id, c, call)
+			})
+			return
+		}
+		e.perform(id, c, call)
 		return
 	}
 	req := TaskRequest{ExecutionID: id, State: c.State, Resource: c.Spec.Resource, Input: value.Marshal(c.Params), Attempt: c.Attempt, Call: c.Call}
@@ -207,10 +216,16 @@ func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) t
 			cancel()
 		}()
 		if !e.slots.wait(ctx, tk) {
+			if c.release != nil {
+				c.release() // a limit's slot, taken for a call not made
+			}
 			return // withdrawn, timed out or stopping while in line
 		}
 		o := call(ctx)
 		e.slots.release()
+		if c.release != nil {
+			c.release() // the service is done with the call, whatever is recorded
+		}
 		// A .sync child started for an attempt that nobody records any more
 		// (withdrawn meanwhile: its parent stopped, timed out, or a sibling
 		// failed) would run on unwatched: it is stopped.

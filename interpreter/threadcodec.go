@@ -158,6 +158,17 @@ func appendTaskWait(b []byte, w *taskWait) ([]byte, error) {
 		b = append(b, `,"mockCall":`...)
 		b = strconv.AppendInt(b, int64(w.MockCall), 10)
 	}
+	if b, err = appendOmitZeroTime(b, `,"limitWait":`, w.LimitWait); err != nil {
+		return nil, err
+	}
+	if w.LimitKey != "" {
+		b = append(b, `,"limitKey":`...)
+		b = appendGoString(b, w.LimitKey)
+	}
+	if w.LimitWaited != 0 {
+		b = append(b, `,"limitWaited":`...)
+		b = strconv.AppendInt(b, w.LimitWaited, 10)
+	}
 	return append(b, '}'), nil
 }
 

@@ -46,6 +46,7 @@ type serveOptions struct {
 	connections                      string
 	objectStores                     string
 	mockConfig                       string
+	limits                           string
 	schedules                        scheduleOptions // serve_schedules.go
 	notify                           notifyOptions   // serve_notify.go
 	node                             string
@@ -100,6 +101,7 @@ line wins over it. A variable whose value does not parse is a usage error.`,
 	f.StringVar(&o.redisPrefix, "redis-prefix", env.str("SFN_REDIS_PREFIX", "sfn"), "prefix of every Redis key (env SFN_REDIS_PREFIX)")
 	f.BoolVar(&o.redisCluster, "redis-cluster", env.boolean("SFN_REDIS_CLUSTER"), "use Redis Cluster, also chosen when --redis-url lists several nodes (env SFN_REDIS_CLUSTER: true, false, 1 or 0)")
 	f.StringSliceVar(&o.httpAllow, "http-allow", env.list("SFN_HTTP_ALLOW"), "hosts (name, *.domain) or CIDRs HTTP tasks may call (env SFN_HTTP_ALLOW, comma-separated); empty: all destinations. Always refused: link-local (169.254.0.0/16, fe80::/10) and cloud metadata endpoints (100.100.100.200, 168.63.129.16, 192.0.0.192, fd00:ec2::254, fd20:ce::254, metadata.google.internal…; see docs/tasks.md)")
+	f.StringVar(&o.limits, "limits", env.str("SFN_LIMITS", ""), "JSON file of call limits applied at startup, key -> {\"maxInFlight\": N, \"ratePerSecond\": R, \"burst\": B}; keys \"http:<host>\", \"http:*.<domain>\", \"handler:<name>\", \"startExecution:<state machine>\" (env SFN_LIMITS; PUT /v1/limits/{key} changes them at run time; docs/tasks.md)")
 	f.StringVar(&o.mockConfig, "mock-config", env.str("SFN_MOCK_CONFIG", ""), "AWS mock configuration file (Step Functions Local's MockConfigFile.json): an execution started with one of its test cases ({\"testCase\": NAME} in the start body, or stateMachineArn#NAME on the AWS API) gets the test case's mocked answers instead of making those calls (env SFN_MOCK_CONFIG; docs/testing.md)")
 	f.StringVar(&o.objectStores, "object-stores", env.str("SFN_OBJECT_STORES", ""), "JSON file of the S3-compatible object stores distributed Maps read items from (ItemReader) and write results to (ResultWriter), each with the bucket prefixes it may read and write (env SFN_OBJECT_STORES; format in docs/language.md)")
 	f.StringVar(&o.connections, "connections", env.str("SFN_CONNECTIONS", ""), "JSON file of named HTTP task connections, credentials for Authentication.ConnectionArn, each with \"endpoints\": [...] it may be used for (required; \"*\" for any destination) (env SFN_CONNECTIONS)")
@@ -376,6 +378,11 @@ func runServe(ctx context.Context, o *serveOptions, logOut interface{ Write([]by
 	defer open.Stop()
 	if o.load != "" {
 		if err := loadDefinitions(ctx, engine, o.load, log); err != nil {
+			return err
+		}
+	}
+	if o.limits != "" {
+		if err := loadLimits(ctx, engine, o.limits, log); err != nil {
 			return err
 		}
 	}
