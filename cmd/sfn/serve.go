@@ -303,6 +303,9 @@ func newServedEngine(o *serveOptions, st store.Store, space arn.Space, log *slog
 	}, func() float64 { return float64(engine.HeldPartitions()) })); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	if err := reg.Register(metrics.LimitCollector(engine.CallLimits)); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	if err := reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "sfn_task_calls_waiting", Help: "Task calls waiting for one of this node's --max-task-calls slots.",
 	}, func() float64 { return float64(engine.TaskCallsWaiting()) })); err != nil {

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"time"
@@ -31,6 +32,7 @@ type Metrics struct {
 	retries           *prometheus.CounterVec
 	catches           *prometheus.CounterVec
 	timerLag          prometheus.Histogram
+	limitWait         *prometheus.HistogramVec
 	store             *storeMetrics
 
 	machines, states, errs *limiter
@@ -39,7 +41,10 @@ type Metrics struct {
 	bySM sync.Map // string -> *machineSeries
 }
 
-var _ interpreter.Observer = (*Metrics)(nil)
+var (
+	_ interpreter.Observer      = (*Metrics)(nil)
+	_ interpreter.LimitObserver = (*Metrics)(nil)
+)
 
 // machineSeries are the per-step counters of one state machine.
 type machineSeries struct {
@@ -92,12 +97,16 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "sfn_timer_lag_seconds", Help: "How late timers (waits, back-offs, timeouts) were handled after they fell due.",
 			Buckets: lagBuckets,
 		}),
+		limitWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "sfn_limit_wait_seconds", Help: "How long task calls waited for their key's call limit before they were made, by key (calls that did not wait are not counted).",
+			Buckets: taskBuckets,
+		}, []string{"key"}),
 		store:    newStoreMetrics(),
 		machines: newLimiter(maxStateMachines), states: newLimiter(maxStates), errs: newLimiter(maxErrors),
 	}
 	var errs []error
 	for _, c := range []prometheus.Collector{m.started, m.ended, m.redriven, m.transitions, m.taskCalls,
-		m.taskDuration, m.retries, m.catches, m.timerLag, m.store.duration, m.store.errors} {
+		m.taskDuration, m.retries, m.catches, m.timerLag, m.limitWait, m.store.duration, m.store.errors} {
 		errs = append(errs, reg.Register(c))
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -167,6 +176,45 @@ func (m *Metrics) StepCommitted(r interpreter.StepReport) {
 	}
 	for _, c := range r.Catches {
 		m.catches.WithLabelValues(s.label, m.errs.value(c)).Inc()
+	}
+}
+
+// LimitWaited records how long a call waited for its key's limit. Keys
+// are the operators' configuration (a bounded set), not the workflows'.
+func (m *Metrics) LimitWaited(key string, d time.Duration) {
+	m.limitWait.WithLabelValues(key).Observe(d.Seconds())
+}
+
+// LimitCollector exports each call limit's calls in flight and waiting,
+// read from the store when scraped (every node reports the same,
+// cluster-wide counts: sum or max them, do not add them up across nodes).
+func LimitCollector(limits func(ctx context.Context) ([]interpreter.CallLimitState, error)) prometheus.Collector {
+	return &limitCollector{limits: limits,
+		inFlight: prometheus.NewDesc("sfn_limit_in_flight", "Task calls holding a slot of a call limit, across all nodes, by key.", []string{"key"}, nil),
+		waiting:  prometheus.NewDesc("sfn_limit_waiting", "Task calls waiting for a slot of a call limit, across all nodes, by key.", []string{"key"}, nil),
+	}
+}
+
+type limitCollector struct {
+	limits            func(ctx context.Context) ([]interpreter.CallLimitState, error)
+	inFlight, waiting *prometheus.Desc
+}
+
+func (c *limitCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.inFlight
+	ch <- c.waiting
+}
+
+func (c *limitCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	limits, err := c.limits(ctx)
+	if err != nil {
+		return // a scrape without them rather than a failed scrape
+	}
+	for _, l := range limits {
+		ch <- prometheus.MustNewConstMetric(c.inFlight, prometheus.GaugeValue, float64(l.InFlight), l.Key)
+		ch <- prometheus.MustNewConstMetric(c.waiting, prometheus.GaugeValue, float64(l.Waiting), l.Key)
 	}
 }
 
