@@ -187,16 +187,33 @@ func TestConsoleSchedulesInChromium(t *testing.T) {
 	if !v.Paused || v.Note != note || v.NextFireAt == "" {
 		t.Fatalf("schedule after the console paused it: %+v", v)
 	}
+	// The same slots again find their executions.
+	if status, body, _ := do(t, srv, http.MethodPost, "/v1/schedules/report/backfill", `{"from":"2024-01-01T00:00:00Z","to":"2024-01-02T12:00:00Z"}`); status != http.StatusAccepted {
+		t.Fatalf("backfill again: %d %s", status, body)
+	}
+	untilJSON(t, srv, "/v1/schedules/report", &v, func() bool { return len(v.RecentExecutions) == 5 })
 	links := []string{}
 	for _, r := range v.RecentExecutions {
 		links = append(links, `href="#/exec/`+r.ExecutionID+`"`)
 	}
 	contains(t, "the schedule's links", strings.Join(links, " "), `href="#/exec/reports:report-20240101T020000Z"`, `href="#/exec/reports:report-20240102T020000Z"`)
 
+	next, err := time.Parse(time.RFC3339, v.NextFireAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oslo, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := `<span class="muted local"> · ` + next.In(oslo).Format("2006-01-02 15:04:05") + ` Europe/Oslo</span>`
+	if next.In(oslo).Format("15:04:05") != "03:00:00" {
+		t.Errorf("next fire %s is not 03:00 in Oslo", v.NextFireAt)
+	}
 	page := browse(t, bin, srv.URL+"/ui/#/schedule/report", "--dump-dom")
-	contains(t, "the schedule's page", page, append([]string{"report", "the daily report", `<span class="next-fire">` + consoleTime(v.NextFireAt) + `</span>`,
+	contains(t, "the schedule's page", page, append([]string{"report", "the daily report", `<span class="next-fire">` + consoleTime(v.NextFireAt) + `</span>`, local,
 		`class="badge b-paused">PAUSED<`, note, "cron(0 3 * * ? *)", "Europe/Oslo", `href="#/sm/reports"`, "ALLOW_ALL", `data-prop="Catch-up window"`,
-		`>trigger<`, `>backfill<`, `data-count="fired">3<`}, links...)...)
+		`>trigger<`, `>backfill<`, `data-count="fired">5<`, `<span class="found"`}, links...)...)
 
 	list := browse(t, bin, srv.URL+"/ui/#/schedules", "--dump-dom")
 	contains(t, "the list", list, `data-schedule="report" data-status="PAUSED"`, `href="#/schedule/report"`, `<span class="note"> `+note+`</span>`,

@@ -632,9 +632,22 @@
     return [h('a', { href: '#/sm/' + enc(t.stateMachine) + (t.version ? '/' + t.version : '') }, t.stateMachine), h('span', { class: 'muted' }, ' ' + which)];
   }
 
+  // inZone prints t as the wall clock of zone shows it ('' for a zone
+  // this browser does not know).
+  function inZone(t, zone) {
+    try {
+      return new Intl.DateTimeFormat('sv-SE', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
+        hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(new Date(t));
+    } catch (_) {
+      return '';
+    }
+  }
+
   function nextFire(s) {
     if (!s.nextFireAt) return h('span', { class: 'muted' }, 'none left');
-    return [h('span', { class: 'next-fire' }, fmtTime(s.nextFireAt)), h('span', { class: 'muted' }, ' ' + until(s.nextFireAt))];
+    const local = s.timezone && s.timezone !== 'UTC' ? inZone(s.nextFireAt, s.timezone) : '';
+    return [h('span', { class: 'next-fire' }, fmtTime(s.nextFireAt)), h('span', { class: 'muted' }, ' ' + until(s.nextFireAt)),
+      local ? h('span', { class: 'muted local' }, ' · ' + local + ' ' + s.timezone) : null];
   }
 
   function schedulesTable(rows) {
@@ -787,7 +800,7 @@
   async function endpointsTable(rows) {
     const full = await Promise.all(rows.map((e) => api('/notification-endpoints/' + enc(e.name)).catch(() => e)));
     return h('table', { class: 'list endpoints' },
-      h('thead', {}, h('tr', {}, ['Endpoint', 'URL', 'State machines', 'Statuses', '', 'Signed'].map((c) => h('th', {}, c)),
+      h('thead', {}, h('tr', {}, ['Endpoint', 'URL', 'State machines', 'Statuses', 'State', 'Signed'].map((c) => h('th', {}, c)),
         deliveryNames.map(([, label]) => h('th', { class: 'num' }, label)))),
       h('tbody', {}, full.map((e) => h('tr', { 'data-endpoint': e.name },
         h('td', {}, h('a', { href: '#/notification/' + enc(e.name) }, e.name)),
