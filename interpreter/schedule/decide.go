@@ -18,6 +18,7 @@ type dueSlots struct {
 	skipped map[string]int64 // by reason
 	cursor  time.Time        // the last slot dealt with
 	more    bool             // the pass stopped at its bound: another is due at once
+	stuck   bool             // the plan gave a slot not after the cursor: the walk stopped
 }
 
 // due walks the slots after the record's cursor whose fire time has come.
@@ -31,6 +32,11 @@ func due(r *record, p Plan, now time.Time, catchup time.Duration) dueSlots {
 	for {
 		s, ok := p.Next(out.cursor)
 		if !ok {
+			break
+		}
+		if !s.After(out.cursor) {
+			// Never expected; walking on would loop forever.
+			out.stuck = true
 			break
 		}
 		ft := r.fireTime(s)

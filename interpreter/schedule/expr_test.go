@@ -201,6 +201,25 @@ func TestPlanBounds(t *testing.T) {
 	}
 }
 
+// TestRateFarFromItsAnchor: a rate counts in whole seconds, however far
+// (centuries) the time asked about is from its anchor: the next slot is
+// after the time and on the grid (a Duration would saturate at 292 years).
+func TestRateFarFromItsAnchor(t *testing.T) {
+	t.Parallel()
+	e, _ := Parse("rate(1 minute)")
+	tests := []struct{ anchor, after, want string }{
+		{"1700-01-01T00:00:00Z", "2025-01-01T10:00:30Z", "2025-01-01T10:01:00Z"},
+		{"2025-01-01T00:00:00Z", "1700-01-01T00:00:00Z", "1700-01-01T00:01:00Z"},
+		{"1970-01-01T00:00:07Z", "2199-12-31T23:59:59.5Z", "2200-01-01T00:00:07Z"},
+	}
+	for _, tt := range tests {
+		p := Plan{Expr: e, Loc: time.UTC, Anchor: utc(tt.anchor)}
+		if n, ok := p.Next(utc(tt.after)); !ok || !n.Equal(utc(tt.want)) {
+			t.Errorf("anchor %s, after %s: got %s %v, want %s", tt.anchor, tt.after, n, ok, tt.want)
+		}
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

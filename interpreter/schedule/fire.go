@@ -117,6 +117,9 @@ func (s *Scheduler) advance(ctx context.Context, r *record, now time.Time) effec
 	}
 	ds := due(r, p, now, time.Duration(r.Spec.CatchupWindowSeconds)*time.Second)
 	st.Cursor = ds.cursor
+	if ds.stuck {
+		fail(fmt.Errorf("the schedule's plan gave a slot not after %s: its slots stopped", ds.cursor.UTC().Format(time.RFC3339)))
+	}
 	for reason, n := range ds.skipped {
 		st.skip(reason, n)
 		fx.skips[reason] += n

@@ -38,14 +38,19 @@ func (p Plan) Next(after time.Time) (time.Time, bool) {
 			anchor = p.Start
 		}
 		// Slots are anchor + k*rate for every integer k (a backfill may
-		// ask for slots before the anchor).
-		anchor = anchor.Truncate(time.Second)
-		d := after.Sub(anchor)
-		k := d / p.Expr.rate
-		if d < 0 && d%p.Expr.rate != 0 {
+		// ask for slots before the anchor). In whole seconds of int64: a
+		// Duration saturates at about 292 years. Slots are whole seconds,
+		// so a slot is after `after` when it is after its whole second.
+		a, r := anchor.Unix(), int64(p.Expr.rate/time.Second)
+		if r <= 0 {
+			return time.Time{}, false
+		}
+		d := after.Unix() - a
+		k := d / r
+		if d < 0 && d%r != 0 {
 			k-- // floor
 		}
-		t = anchor.Add((k + 1) * p.Expr.rate)
+		t = time.Unix(a+(k+1)*r, 0).In(anchor.Location())
 	case KindCron:
 		from := civilOf(after.In(p.Loc).Truncate(time.Minute).Add(time.Minute))
 		// Truncate works on absolute time: in a zone with a 30-minute

@@ -57,6 +57,12 @@ const (
 	MaxInput       = 256 * 1024
 )
 
+// Start and end dates are from minDate (inclusive) to maxDate (exclusive).
+var (
+	minDate = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxDate = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
 // Target is what a schedule starts: a state machine, at its latest
 // version, a version (a revision), a published version or an alias.
 type Target struct {
@@ -172,6 +178,14 @@ func normalize(s Spec, lim Limits) (Spec, *time.Location, *Expression, error) {
 	} else if expr.Kind == KindAt && loc != nil {
 		if _, ok := expr.at.resolve(loc); !ok {
 			add("/expression", "%s names a time that does not exist in %s (the clocks skip it for daylight saving)", s.Expression, s.Timezone)
+		}
+	}
+	for _, d := range []struct {
+		path string
+		t    *time.Time
+	}{{"/startDate", s.StartDate}, {"/endDate", s.EndDate}} {
+		if d.t != nil && (d.t.Before(minDate) || !d.t.Before(maxDate)) {
+			add(d.path, "%s is not from %d to %d", d.t.UTC().Format(time.RFC3339), minDate.Year(), maxDate.Year()-1)
 		}
 	}
 	if s.StartDate != nil && s.EndDate != nil && !s.EndDate.After(*s.StartDate) {
