@@ -103,10 +103,10 @@ func testLimitFIFO(t *testing.T, s store.Store) {
 		ask{"k", "w1", "", 1 * time.Second, ahead(0)},
 		ask{"k", "w2", "", 2 * time.Second, ahead(1)},
 		ask{"k", "w3", "", 3 * time.Second, ahead(2)},
-		// asking again keeps the place
+		// asking again, later and in another order, keeps the place
 		ask{"k", "w3", "", 4 * time.Second, ahead(2)},
-		ask{"k", "w2", "", 4 * time.Second, ahead(1)},
-		ask{"k", "w1", "", 4 * time.Second, ahead(0)},
+		ask{"k", "w2", "", 4*time.Second + 100*time.Millisecond, ahead(1)},
+		ask{"k", "w1", "", 4*time.Second + 200*time.Millisecond, ahead(0)},
 	)
 	release(t, l, "k", "h")
 	asks(t, l, lim,
