@@ -274,6 +274,41 @@ func TestDisabledAndFailedSlots(t *testing.T) {
 	if v.State.Counts.Skipped[SkipFailed] != 2 || !strings.Contains(v.State.LastError, "slot 2025-01-01T10:03:00Z") || len(v.State.Queue) != 0 {
 		t.Errorf("a start refused for good is counted and not retried: %+v", v.State)
 	}
+	// Input too deep for an execution (stored before Put checked it) is
+	// refused for good too, not retried every poll.
+	f.put("deep", everyMinute("pass"))
+	d, err := f.eng.Store().GetDoc(f.ctx, docKind, "deep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := decodeRecord(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Spec.Input = []byte(strings.Repeat("[", 600) + strings.Repeat("]", 600))
+	if _, err := f.eng.Store().PutDoc(f.ctx, r.encode()); err != nil {
+		t.Fatal(err)
+	}
+	v = f.at(at("2025-01-01T10:04:00Z"), "deep")
+	if v.State.Counts.Skipped[SkipFailed] != 2 || len(v.State.Queue) != 0 { // 10:03 and 10:04
+		t.Errorf("deep input is counted failed and not retried: %+v", v.State)
+	}
+}
+
+// TestCatchupHardCap: without a retention, a catch-up window is still at
+// most 366 days.
+func TestCatchupHardCap(t *testing.T) {
+	t.Parallel()
+	for _, c := range []int{MaxCatchupSeconds + 1, 1e10, 1 << 62} {
+		_, _, _, err := normalize(Spec{Target: Target{StateMachine: "pass"}, Expression: "rate(1 hour)", CatchupWindowSeconds: c}, Limits{})
+		var se *SpecError
+		if !errors.As(err, &se) || se.Problems[0].Path != "/catchupWindowSeconds" {
+			t.Errorf("catch-up %d: %v, want a problem at /catchupWindowSeconds", c, err)
+		}
+	}
+	if _, _, _, err := normalize(Spec{Target: Target{StateMachine: "pass"}, Expression: "rate(1 hour)", CatchupWindowSeconds: MaxCatchupSeconds}, Limits{}); err != nil {
+		t.Errorf("366 days: %v", err)
+	}
 }
 
 func TestPutProblems(t *testing.T) {
@@ -300,6 +335,10 @@ func TestPutProblems(t *testing.T) {
 		{"dates out of range", "x", Spec{Target: Target{StateMachine: "pass"}, Expression: "rate(1 minute)",
 			StartDate: ptr(at("1700-01-01T00:00:00Z")), EndDate: ptr(at("2200-01-01T00:00:00Z"))},
 			[]string{"/startDate", "/endDate"}},
+		{"catch-up that overflows a Duration", "x", Spec{Target: Target{StateMachine: "pass"}, Expression: "rate(1 hour)", CatchupWindowSeconds: 1e10},
+			[]string{"/catchupWindowSeconds"}},
+		{"input nested too deep", "x", Spec{Target: Target{StateMachine: "pass"}, Expression: "rate(1 hour)",
+			Input: []byte(strings.Repeat("[", 600) + strings.Repeat("]", 600))}, []string{"/input"}},
 		{"unknown state machine", "x", everyMinute("nope"), []string{"/target"}},
 		{"unknown version", "x", Spec{Target: Target{StateMachine: "pass", Version: 9}, Expression: "rate(1 hour)"}, []string{"/target"}},
 		{"aliases need the API's starter", "x", Spec{Target: Target{StateMachine: "pass", Alias: "prod"}, Expression: "rate(1 hour)"}, []string{"/target"}},

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sfn-project/sfn/dsl/value"
 	"github.com/sfn-project/sfn/interpreter"
 )
 
@@ -55,6 +56,8 @@ const (
 	MaxQueued      = 1000 // triggered and backfilled slots waiting
 	MaxBackfill    = 1000 // slots one backfill may ask for
 	MaxInput       = 256 * 1024
+	// MaxCatchupSeconds bounds catch-up windows whatever the retention.
+	MaxCatchupSeconds = 366 * 86400
 )
 
 // Start and end dates are from minDate (inclusive) to maxDate (exclusive).
@@ -160,6 +163,11 @@ func normalize(s Spec, lim Limits) (Spec, *time.Location, *Expression, error) {
 			add("/input", "the input of %d bytes exceeds %d bytes", len(s.Input), MaxInput)
 		case !json.Valid(s.Input):
 			add("/input", "the input is not valid JSON")
+		default:
+			// What an execution's input must be: a start would refuse it.
+			if _, err := value.Decode(s.Input); err != nil {
+				add("/input", "the input cannot start an execution: %v", err)
+			}
 		}
 	}
 	if s.Timezone == "" {
@@ -226,7 +234,9 @@ func normalize(s Spec, lim Limits) (Spec, *time.Location, *Expression, error) {
 		s.CatchupWindowSeconds = int(max(lim.DefaultCatchup, MinCatchup*time.Second) / time.Second)
 	case c < MinCatchup:
 		add("/catchupWindowSeconds", "%d is less than %d: a slot is on time within its minute", c, MinCatchup)
-	case lim.MaxCatchup > 0 && time.Duration(c)*time.Second > lim.MaxCatchup:
+	case c > MaxCatchupSeconds:
+		add("/catchupWindowSeconds", "%d seconds exceeds %d (366 days)", c, MaxCatchupSeconds)
+	case lim.MaxCatchup > 0 && int64(c) > int64(lim.MaxCatchup/time.Second):
 		add("/catchupWindowSeconds", "%d seconds exceeds the server's retention of %s: a slot older than it could be started twice, its execution gone", c, lim.MaxCatchup)
 	}
 	if len(s.Description) > MaxDescription {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sfn-project/sfn/dsl/value"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store"
 )
@@ -71,5 +72,6 @@ func (s EngineStarter) Check(ctx context.Context, t Target) error {
 // again: the slot is then counted as failed.
 func permanent(err error) bool {
 	return errors.Is(err, ErrTarget) || errors.Is(err, store.ErrNotFound) || errors.Is(err, interpreter.ErrInvalidName) ||
-		errors.Is(err, interpreter.ErrPayloadTooLarge) || errors.Is(err, interpreter.ErrNoTestCase)
+		errors.Is(err, interpreter.ErrPayloadTooLarge) || errors.Is(err, interpreter.ErrNoTestCase) ||
+		errors.Is(err, value.ErrTooDeep)
 }
