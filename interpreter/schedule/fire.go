@@ -125,14 +125,31 @@ func (s *Scheduler) advance(ctx context.Context, r *record, now time.Time) effec
 		fx.skips[reason] += n
 	}
 	held := st.Paused || r.Spec.State == Disabled
+	lateLimit := now.Add(-time.Duration(r.Spec.CatchupWindowSeconds) * time.Second)
 	var cands []Pending
 	if !held {
 		cands = append(cands, st.Buffered...)
 		st.Buffered = nil
 	}
-	cands = append(cands, st.Queue...)
+	for _, q := range st.Queue {
+		// A scheduled slot queued by an older release keeps to the
+		// catch-up window, as due() does.
+		if (q.Kind == KindScheduled || q.Kind == KindCatchup) && r.fireTime(q.Slot).Before(lateLimit) {
+			st.skip(SkipMissed, 1)
+			fx.skips[SkipMissed]++
+			continue
+		}
+		cands = append(cands, q)
+	}
 	st.Queue = nil
 	cands = append(cands, ds.fire...)
+	// A pass starts at most maxFiresPerPass, whatever their kind; the
+	// rest wait for the next pass, at once.
+	var rest []Pending
+	if len(cands) > maxFiresPerPass {
+		cands, rest = cands[:maxFiresPerPass], cands[maxFiresPerPass:]
+		ds.more = true
+	}
 
 	o := overlap{s: s, r: r}
 	for i, c := range cands {
@@ -143,17 +160,13 @@ func (s *Scheduler) advance(ctx context.Context, r *record, now time.Time) effec
 		}
 		if err != nil { // not now: the rest wait for the next pass
 			fail(err)
-			for _, rest := range cands[i:] {
-				if rest.Kind == KindBuffered {
-					st.Buffered = append(st.Buffered, rest)
-				} else {
-					st.Queue = append(st.Queue, rest)
-				}
-			}
+			rest = append(append([]Pending(nil), cands[i:]...), rest...)
 			fx.retry = true
+			ds.more = false
 			break
 		}
 	}
+	s.putBack(r, rest, &fx)
 	if nf := nextFire(r, p); !nf.IsZero() {
 		st.NextFire = &nf
 	} else {
@@ -163,6 +176,37 @@ func (s *Scheduler) advance(ctx context.Context, r *record, now time.Time) effec
 		st.NextFire = &now
 	}
 	return fx
+}
+
+// putBack keeps the candidates a pass did not get to: buffered slots wait
+// in Buffered (before those this pass buffered: they are older),
+// triggered and backfilled ones in the Queue (at most MaxQueued, the
+// others counted failed), and scheduled slots are not kept at all: the
+// cursor goes back to just before the first of them, so that the next
+// pass finds them again under the catch-up window.
+func (s *Scheduler) putBack(r *record, rest []Pending, fx *effects) {
+	st := &r.State
+	var buffered []Pending
+	for _, c := range rest {
+		switch c.Kind {
+		case KindBuffered:
+			buffered = append(buffered, c)
+		case KindScheduled, KindCatchup:
+			if before := c.Slot.Add(-time.Nanosecond); before.Before(st.Cursor) {
+				st.Cursor = before
+			}
+		default:
+			if len(st.Queue) >= MaxQueued {
+				st.skip(SkipFailed, 1)
+				fx.skips[SkipFailed]++
+				continue
+			}
+			st.Queue = append(st.Queue, c)
+		}
+	}
+	if len(buffered) > 0 {
+		st.Buffered = append(buffered, st.Buffered...)
+	}
 }
 
 // overlap answers, once per pass, whether the execution the schedule last

@@ -3,6 +3,7 @@ package schedule
 import (
 	"context"
 	"errors"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -492,5 +493,74 @@ func (c *testClock) waitFor(t *testing.T, target time.Time) {
 		case <-deadline:
 			t.Fatalf("nobody waits for the clock at or before %s", target)
 		}
+	}
+}
+
+// TestTransientFailure: while starts fail for now, nothing piles up in the
+// queue; when they work again, only the slots within the catch-up window
+// fire, the older ones are counted missed, and a queued trigger waits.
+func TestTransientFailure(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	spec := everyMinute("pass")
+	spec.CatchupWindowSeconds = 300
+	f.put("tick", spec)
+	down := errors.New("store unavailable")
+	f.s.beforeStart = func(Fire) error { return down }
+	if _, _, err := f.s.Trigger(f.ctx, "tick"); err != nil {
+		t.Fatal(err)
+	}
+	var v View
+	for m := 1; m <= 120; m += 7 { // two hours of failing passes
+		v = f.at(at("2025-01-01T10:00:30Z").Add(time.Duration(m)*time.Minute), "tick")
+	}
+	if len(v.State.Queue) != 1 || v.State.Queue[0].Kind != KindTrigger || !strings.Contains(v.State.LastError, "store unavailable") {
+		t.Fatalf("while failing: queue %+v, last error %q", v.State.Queue, v.State.LastError)
+	}
+	if len(f.executions("pass")) != 0 {
+		t.Fatalf("started while failing: %v", f.executions("pass"))
+	}
+	f.s.beforeStart = nil
+	v = f.at(at("2025-01-01T12:00:30Z"), "tick")
+	want := []string{"pass:tick-20250101T100030Z"} // the trigger
+	for m := 56; m <= 60; m++ {
+		h, mm := 11, m
+		if m == 60 {
+			h, mm = 12, 0
+		}
+		want = append(want, "pass:tick-20250101T"+two(h)+two(mm)+"00Z")
+	}
+	sort.Strings(want)
+	if diff := cmp.Diff(want, f.executions("pass")); diff != "" {
+		t.Errorf("after recovery (-want +got):\n%s", diff)
+	}
+	// 10:01 to 11:55 missed: 115 slots.
+	if v.State.Counts.Fired != 6 || v.State.Counts.Skipped[SkipMissed] != 115 || len(v.State.Queue) != 0 {
+		t.Errorf("after recovery: counts %+v, queue %d", v.State.Counts, len(v.State.Queue))
+	}
+}
+
+// TestPassBound: a pass starts at most maxFiresPerPass, queued ones
+// included; the rest follow in the next passes, each once.
+func TestPassBound(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	spec := everyMinute("pass")
+	spec.OverlapPolicy = AllowAll
+	spec.CatchupWindowSeconds = 3 * 3600
+	f.put("tick", spec)
+	if _, _, err := f.s.Backfill(f.ctx, "tick", at("2024-12-31T10:00:00Z"), at("2024-12-31T11:29:00Z")); err != nil { // 90 slots
+		t.Fatal(err)
+	}
+	v := f.at(at("2025-01-01T11:00:30Z"), "tick") // 60 slots due
+	if n := len(f.executions("pass")); n != maxFiresPerPass {
+		t.Fatalf("first pass started %d, want %d", n, maxFiresPerPass)
+	}
+	if v.NextFire.After(at("2025-01-01T11:00:30Z")) {
+		t.Errorf("more is due at once, next fire %s", v.NextFire)
+	}
+	v = f.at(at("2025-01-01T11:00:31Z"), "tick")
+	if n := len(f.executions("pass")); n != 150 || v.State.Counts.Fired != 150 || len(v.State.Queue) != 0 {
+		t.Errorf("after two passes: %d executions, counts %+v, queue %d", n, v.State.Counts, len(v.State.Queue))
 	}
 }
