@@ -233,6 +233,17 @@ func TestBackfill(t *testing.T) {
 			t.Errorf("Backfill %s..%s: %v, want %q", bad.from, bad.to, err, bad.msg)
 		}
 	}
+	// A rate with a start date backfills the slots it fires: counted from
+	// the start date, not from the schedule's creation (10:00:30).
+	f.put("r", Spec{Target: Target{StateMachine: "pass"}, Expression: "rate(1 hour)", StartDate: ptr(at("2025-01-01T00:00:00Z"))})
+	slots, _, err = f.s.Backfill(f.ctx, "r", at("2025-01-01T05:00:00Z"), at("2025-01-01T07:00:00Z"))
+	var got []string
+	for _, p := range slots {
+		got = append(got, p.Slot.UTC().Format(time.RFC3339))
+	}
+	if diff := cmp.Diff([]string{"2025-01-01T05:00:00Z", "2025-01-01T06:00:00Z", "2025-01-01T07:00:00Z"}, got); err != nil || diff != "" {
+		t.Errorf("rate backfill: %v (-want +got):\n%s", err, diff)
+	}
 }
 
 func TestFlexibleWindowFiresAtTheJitter(t *testing.T) {

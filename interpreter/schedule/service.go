@@ -259,6 +259,9 @@ func (s *Scheduler) Backfill(ctx context.Context, name string, from, to time.Tim
 		if err != nil {
 			return err
 		}
+		if !p.Start.IsZero() {
+			p.Anchor = p.Start // a rate counts from its start date
+		}
 		p.Start, p.End = time.Time{}, time.Time{}
 		slots = slots[:0]
 		for at := from.Add(-time.Nanosecond); ; {
