@@ -43,6 +43,9 @@ const (
 	SkipPaused   = "paused"
 	SkipDisabled = "disabled"
 	SkipFailed   = "failed" // the start was refused (target gone, input too large…)
+	// SkipReplaced: slots not yet fired when a PUT changed the expression,
+	// time zone or start date (the new ones apply from the change).
+	SkipReplaced = "replaced"
 )
 
 // Pending is a slot waiting to fire: triggered, backfilled or buffered.

@@ -398,7 +398,8 @@ func TestReplaceKeepsState(t *testing.T) {
 	if err != nil || created {
 		t.Fatalf("Put: created %v, %v", created, err)
 	}
-	if v.State.Counts.Fired != 1 || !v.State.Paused || !v.NextSlot.Equal(at("2025-01-01T10:30:00Z")) {
+	// 10:02-10:20 passed paused, the runner not there yet: counted paused.
+	if v.State.Counts.Fired != 1 || !v.State.Paused || !v.NextSlot.Equal(at("2025-01-01T10:30:00Z")) || v.State.Counts.Skipped[SkipPaused] != 19 {
 		t.Errorf("replaced: %+v next %s", v.State, v.NextSlot)
 	}
 	if !v.Created.Equal(t0) || !v.Updated.Equal(at("2025-01-01T10:20:30Z")) {
@@ -573,5 +574,63 @@ func TestPassBound(t *testing.T) {
 	v = f.at(at("2025-01-01T11:00:31Z"), "tick")
 	if n := len(f.executions("pass")); n != 150 || v.State.Counts.Fired != 150 || len(v.State.Queue) != 0 {
 		t.Errorf("after two passes: %d executions, counts %+v, queue %d", n, v.State.Counts, len(v.State.Queue))
+	}
+}
+
+// TestChangesKeepDueSlots: a PUT that changes neither the slots nor the
+// state, and a Resume of a schedule that is not paused, leave the slots
+// the runner has not reached to fire; a PUT that changes the expression
+// drops them, counted; enabling a disabled schedule counts its slots as
+// disabled.
+func TestChangesKeepDueSlots(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	// A name whose 11:00 slot waits at least a minute for its jitter.
+	name := ""
+	for i := 0; name == ""; i++ {
+		if n := "flex" + two(i); Jitter(n, at("2025-01-01T11:00:00Z"), 60) >= time.Minute {
+			name = n
+		}
+	}
+	spec := Spec{Target: Target{StateMachine: "pass"}, Expression: "cron(0 * * * ? *)",
+		FlexibleTimeWindow: &FlexibleTimeWindow{Mode: WindowFlexible, MaximumWindowInMinutes: 60}}
+	v := f.put(name, spec)
+	fire := v.NextFire
+	f.clock.Set(at("2025-01-01T11:00:30Z"))
+	spec.Description = "only the description changes"
+	f.put(name, spec)
+	v = f.at(fire, name)
+	if want := []string{"pass:" + name + "-20250101T110000Z"}; !cmp.Equal(want, f.executions("pass")) {
+		t.Errorf("after a description-only PUT: %v, want %v", f.executions("pass"), want)
+	}
+
+	f.put("tick", everyMinute("pass"))                                                 // at fire, after 11:00:30
+	f.clock.Set(fire.Truncate(time.Minute).Add(3 * time.Minute).Add(10 * time.Second)) // three slots due, no pass yet
+	if v, err := f.s.Resume(f.ctx, "tick"); err != nil || v.State.Counts.Skipped[SkipPaused] != 0 {
+		t.Fatalf("Resume of a running schedule: %+v %v", v.State.Counts, err)
+	}
+	v = f.at(f.clock.Now(), "tick")
+	if v.State.Counts.Fired != 3 {
+		t.Errorf("after a Resume that lifted nothing: %+v, want 3 fired", v.State.Counts)
+	}
+
+	f.clock.Set(f.clock.Now().Add(2 * time.Minute))
+	spec = everyMinute("pass")
+	spec.Expression = "cron(0/5 * * * ? *)"
+	v, _, err := f.s.Put(f.ctx, "tick", spec)
+	if err != nil || v.State.Counts.Skipped[SkipReplaced] != 2 {
+		t.Errorf("a new expression: %+v %v, want 2 replaced", v.State.Counts, err)
+	}
+
+	spec = everyMinute("pass")
+	spec.State = Disabled
+	f.put("off", spec)
+	f.clock.Set(f.clock.Now().Add(2 * time.Minute))
+	spec.State = Enabled
+	if v, _, err := f.s.Put(f.ctx, "off", spec); err != nil || v.State.Counts.Skipped[SkipDisabled] != 2 {
+		t.Errorf("enabled: %+v %v, want 2 disabled", v.State.Counts, err)
+	}
+	if v := f.at(f.clock.Now(), "off"); v.State.Counts.Fired != 0 {
+		t.Errorf("slots of a disabled schedule fired once enabled: %+v", v.State.Counts)
 	}
 }

@@ -87,11 +87,19 @@ func (s *Scheduler) Put(ctx context.Context, name string, spec Spec) (View, bool
 			if r, err = decodeRecord(d); err != nil {
 				return View{}, false, err
 			}
-			if r.Spec.Expression != spec.Expression || !sameTime(r.Spec.StartDate, spec.StartDate) {
-				r.Anchor = now.Truncate(time.Second)
+			// The slots the runner has not reached (behind, or waiting for
+			// their jitter) stay as they are unless the slots themselves
+			// change, or the schedule was disabled: those slots are
+			// dropped, counted.
+			reanchor := r.Spec.Expression != spec.Expression || !sameTime(r.Spec.StartDate, spec.StartDate)
+			switch {
+			case reanchor || r.Spec.Timezone != spec.Timezone:
+				r.dropTo(now, SkipReplaced)
+			case r.Spec.State == Disabled && spec.State != Disabled:
+				r.dropTo(now, SkipDisabled)
 			}
-			if floor := now.Truncate(time.Second).Add(-time.Nanosecond); r.State.Cursor.Before(floor) {
-				r.State.Cursor = floor
+			if reanchor {
+				r.Anchor = now.Truncate(time.Second)
 			}
 		}
 		r.Spec, r.Updated = spec, now
@@ -199,15 +207,33 @@ func (s *Scheduler) Pause(ctx context.Context, name, note string) (View, error) 
 // Resume lifts a pause; the slots that passed meanwhile stay skipped.
 func (s *Scheduler) Resume(ctx context.Context, name string) (View, error) {
 	return s.update(ctx, name, func(r *record, now time.Time) error {
-		r.State.Paused, r.State.Note, r.State.PausedAt = false, "", nil
+		if !r.State.Paused {
+			return nil // nothing to lift: the slots due stay due
+		}
 		// The paused slots are skipped by the runner's next pass; a pass
 		// that has not happened yet must not fire them now.
-		if floor := now.Truncate(time.Second).Add(-time.Nanosecond); r.State.Cursor.Before(floor) {
-			r.State.skip(SkipPaused, countSlots(r, r.State.Cursor, floor))
-			r.State.Cursor = floor
-		}
+		r.dropTo(now, SkipPaused)
+		r.State.Paused, r.State.Note, r.State.PausedAt = false, "", nil
 		return nil
 	})
+}
+
+// dropTo moves the cursor to the second before now, counting the slots it
+// passes under reason (or paused or disabled, when the schedule was).
+// Called with the record's spec before any change.
+func (r *record) dropTo(now time.Time, reason string) {
+	floor := now.Truncate(time.Second).Add(-time.Nanosecond)
+	if !r.State.Cursor.Before(floor) {
+		return
+	}
+	switch {
+	case r.Spec.State == Disabled:
+		reason = SkipDisabled
+	case r.State.Paused:
+		reason = SkipPaused
+	}
+	r.State.skip(reason, countSlots(r, r.State.Cursor, floor))
+	r.State.Cursor = floor
 }
 
 // countSlots counts the slots in (from, to], up to maxMissedCount.
