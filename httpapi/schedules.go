@@ -109,7 +109,7 @@ func timeOrEmpty(t *time.Time) string {
 func pendingViews(name string, ps []schedule.Pending) []pendingView {
 	out := make([]pendingView, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, pendingView{Slot: interpreter.FormatTime(p.Slot), Kind: p.Kind, ExecutionName: schedule.ExecutionName(name, p.Slot)})
+		out = append(out, pendingView{Slot: interpreter.FormatTime(p.Slot), Kind: p.Kind, ExecutionName: p.ExecutionName(name)})
 	}
 	return out
 }
@@ -304,7 +304,11 @@ func (s *server) resumeSchedule(w http.ResponseWriter, r *http.Request) {
 type triggerAnswer struct {
 	Queued   []pendingView `json:"queued"`
 	Schedule scheduleView  `json:"schedule"`
+	Note     string        `json:"note"`
 }
+
+// queuedNote says what a 202 does not promise.
+const queuedNote = "queued: the schedule's overlap policy decides when it starts (SKIP skips it, BUFFER_* waits, while an execution it started runs); recentExecutions and counts say what became of it"
 
 func (s *server) triggerSchedule(w http.ResponseWriter, r *http.Request) {
 	name, err := scheduleName(r)
@@ -322,7 +326,7 @@ func (s *server) triggerSchedule(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, scheduleError(err))
 		return
 	}
-	writeJSON(w, http.StatusAccepted, triggerAnswer{Queued: pendingViews(name, []schedule.Pending{p}), Schedule: viewOfSchedule(v)})
+	writeJSON(w, http.StatusAccepted, triggerAnswer{Queued: pendingViews(name, []schedule.Pending{p}), Schedule: viewOfSchedule(v), Note: queuedNote})
 }
 
 func (s *server) backfillSchedule(w http.ResponseWriter, r *http.Request) {
@@ -348,7 +352,7 @@ func (s *server) backfillSchedule(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, scheduleError(err))
 		return
 	}
-	writeJSON(w, http.StatusAccepted, triggerAnswer{Queued: pendingViews(name, ps), Schedule: viewOfSchedule(v)})
+	writeJSON(w, http.StatusAccepted, triggerAnswer{Queued: pendingViews(name, ps), Schedule: viewOfSchedule(v), Note: queuedNote})
 }
 
 // ScheduleStarter is the schedules' starter of sfn serve: a target names a

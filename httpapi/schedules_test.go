@@ -106,10 +106,14 @@ func TestSchedulesAPI(t *testing.T) {
 	if r.status != http.StatusAccepted {
 		t.Fatalf("trigger: %d %s", r.status, r.body)
 	}
-	queued := r.json(t)["queued"].([]any)[0].(map[string]any)
+	ans := r.json(t)
+	queued := ans["queued"].([]any)[0].(map[string]any)
 	execName := queued["executionName"].(string)
-	if queued["kind"] != "trigger" || !strings.HasPrefix(execName, "mornings-") {
+	if queued["kind"] != "trigger" || !strings.HasPrefix(execName, "mornings-") || !strings.HasSuffix(execName, "M") {
 		t.Errorf("trigger queued %v", queued)
+	}
+	if note, _ := ans["note"].(string); !strings.Contains(note, "overlap policy") {
+		t.Errorf("the 202 does not say the overlap policy decides: %q", note)
 	}
 	waitFor(t, "the triggered execution", func() bool {
 		return call(t, srv, http.MethodGet, "/v1/executions/chain:"+execName, nil).status == http.StatusOK

@@ -264,7 +264,7 @@ func (s *Scheduler) fireOne(ctx context.Context, r *record, o *overlap, c Pendin
 					fx.skips[SkipOverlap]++
 					return nil
 				}
-				st.Buffered = append(st.Buffered, Pending{Slot: c.Slot, Kind: KindBuffered})
+				st.Buffered = append(st.Buffered, Pending{Slot: c.Slot, Kind: KindBuffered, Manual: c.Manual})
 				return nil
 			case CancelOther, TerminateOther:
 				errName := "Schedule.Cancelled"
@@ -280,7 +280,7 @@ func (s *Scheduler) fireOne(ctx context.Context, r *record, o *overlap, c Pendin
 			}
 		}
 	}
-	f := Fire{Schedule: r.Name, Target: r.Spec.Target, Input: r.Spec.Input, Name: ExecutionName(r.Name, c.Slot), Slot: c.Slot}
+	f := Fire{Schedule: r.Name, Target: r.Spec.Target, Input: r.Spec.Input, Name: c.ExecutionName(r.Name), Slot: c.Slot}
 	if s.beforeStart != nil {
 		if err := s.beforeStart(f); err != nil {
 			return err

@@ -81,6 +81,11 @@ func Jitter(name string, slot time.Time, window int) time.Duration {
 // SlotFormat is the slot's form in execution names: UTC, to the second.
 const SlotFormat = "20060102T150405Z"
 
+// ManualFormat is a trigger's slot in its execution's name: M instead of
+// Z, so that a trigger never takes the name of a scheduled slot of the
+// same second.
+const ManualFormat = "20060102T150405M"
+
 // ExecutionName is the name of the execution a schedule starts for a
 // slot: at most 63 + 1 + 16 = 80 characters.
 func ExecutionName(schedule string, slot time.Time) string {

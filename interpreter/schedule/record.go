@@ -52,6 +52,17 @@ const (
 type Pending struct {
 	Slot time.Time `json:"slot"`
 	Kind string    `json:"kind"`
+	// Manual: a trigger's (buffered or not), whose execution is named
+	// apart from the scheduled slots' (ManualFormat).
+	Manual bool `json:"manual,omitempty"`
+}
+
+// ExecutionName is the name of the execution the pending slot starts.
+func (p Pending) ExecutionName(schedule string) string {
+	if p.Manual {
+		return schedule + "-" + p.Slot.UTC().Format(ManualFormat)
+	}
+	return ExecutionName(schedule, p.Slot)
 }
 
 // Started is an execution a schedule started (or found started).

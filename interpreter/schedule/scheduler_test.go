@@ -177,7 +177,7 @@ func TestPauseResumeTrigger(t *testing.T) {
 		t.Fatalf("Trigger: %+v %v", p, err)
 	}
 	f.s.pass(f.ctx, "tick")
-	if diff := cmp.Diff([]string{"pass:tick-20250101T100210Z"}, f.executions("pass")); diff != "" {
+	if diff := cmp.Diff([]string{"pass:tick-20250101T100210M"}, f.executions("pass")); diff != "" {
 		t.Fatalf("after trigger (-want +got):\n%s", diff)
 	}
 	f.clock.Set(at("2025-01-01T10:04:10Z"))
@@ -188,7 +188,7 @@ func TestPauseResumeTrigger(t *testing.T) {
 	// Slots that passed while paused are not fired after the resume.
 	f.at(at("2025-01-01T10:04:20Z"), "tick")
 	v = f.at(at("2025-01-01T10:05:00Z"), "tick")
-	want := []string{"pass:tick-20250101T100210Z", "pass:tick-20250101T100500Z"}
+	want := []string{"pass:tick-20250101T100210M", "pass:tick-20250101T100500Z"}
 	if diff := cmp.Diff(want, f.executions("pass")); diff != "" {
 		t.Errorf("after resume (-want +got):\n%s", diff)
 	}
@@ -534,7 +534,7 @@ func TestTransientFailure(t *testing.T) {
 	}
 	f.s.beforeStart = nil
 	v = f.at(at("2025-01-01T12:00:30Z"), "tick")
-	want := []string{"pass:tick-20250101T100030Z"} // the trigger
+	want := []string{"pass:tick-20250101T100030M"} // the trigger
 	for m := 56; m <= 60; m++ {
 		h, mm := 11, m
 		if m == 60 {
@@ -632,5 +632,41 @@ func TestChangesKeepDueSlots(t *testing.T) {
 	}
 	if v := f.at(f.clock.Now(), "off"); v.State.Counts.Fired != 0 {
 		t.Errorf("slots of a disabled schedule fired once enabled: %+v", v.State.Counts)
+	}
+}
+
+// TestTriggerApartFromSlots: a trigger in the second of a scheduled slot
+// starts its own execution; the slot starts the scheduled one; each is
+// counted once.
+func TestTriggerApartFromSlots(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.put("tick", everyMinute("pass"))
+	f.clock.Set(at("2025-01-01T10:01:00.300Z"))
+	p, _, err := f.s.Trigger(f.ctx, "tick")
+	if err != nil || p.ExecutionName("tick") != "tick-20250101T100100M" {
+		t.Fatalf("Trigger: %+v %v", p, err)
+	}
+	v := f.at(f.clock.Now(), "tick")
+	want := []string{"pass:tick-20250101T100100M", "pass:tick-20250101T100100Z"}
+	if diff := cmp.Diff(want, f.executions("pass")); diff != "" {
+		t.Errorf("executions (-want +got):\n%s", diff)
+	}
+	if v.State.Counts.Fired != 2 || len(v.State.Recent) != 2 || v.State.Recent[0].Existing || v.State.Recent[1].Existing {
+		t.Errorf("state: %+v", v.State)
+	}
+	// Buffered, a trigger keeps its name.
+	spec := everyMinute("hold")
+	spec.OverlapPolicy = BufferOne
+	f.clock.Set(at("2025-01-01T10:01:59Z"))
+	f.put("held", spec)
+	f.at(at("2025-01-01T10:02:00Z"), "held") // starts 10:02, which holds
+	f.clock.Set(at("2025-01-01T10:02:05Z"))
+	if _, _, err := f.s.Trigger(f.ctx, "held"); err != nil {
+		t.Fatal(err)
+	}
+	v = f.at(f.clock.Now(), "held")
+	if len(v.State.Buffered) != 1 || v.State.Buffered[0].ExecutionName("held") != "held-20250101T100205M" {
+		t.Errorf("buffered trigger: %+v", v.State.Buffered)
 	}
 }

@@ -255,14 +255,15 @@ func countSlots(r *record, from, to time.Time) int64 {
 
 // Trigger fires the schedule now, once, outside its expression: the slot
 // is the current second (a second trigger within it finds the same
-// execution). It returns the slot queued.
+// execution, named apart from the scheduled slots': ManualFormat). It
+// returns the slot queued; the overlap policy may still skip or buffer it.
 func (s *Scheduler) Trigger(ctx context.Context, name string) (Pending, View, error) {
 	var slot Pending
 	v, err := s.update(ctx, name, func(r *record, now time.Time) error {
 		if len(r.State.Queue) >= MaxQueued {
 			return fmt.Errorf("schedule %s has %d fires waiting: %w", name, len(r.State.Queue), ErrQueueFull)
 		}
-		slot = Pending{Slot: now.Truncate(time.Second), Kind: KindTrigger}
+		slot = Pending{Slot: now.Truncate(time.Second), Kind: KindTrigger, Manual: true}
 		r.State.Queue = append(r.State.Queue, slot)
 		return nil
 	})

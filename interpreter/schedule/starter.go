@@ -17,7 +17,7 @@ type Fire struct {
 	Schedule string
 	Target   Target
 	Input    json.RawMessage
-	Name     string // the execution's name: ExecutionName(Schedule, Slot)
+	Name     string // the execution's name: Pending.ExecutionName(Schedule)
 	Slot     time.Time
 }
 
