@@ -9,6 +9,10 @@ const (
 	maxFiresPerPass = 100
 	maxMissedCount  = 10_000
 	onTime          = time.Minute // EventBridge: a slot fires within its minute
+	// A pass stops starting after passBudget (the rest follow at once in
+	// another pass), and its starts are given up after passTimeout.
+	passBudget  = 10 * time.Second
+	passTimeout = 30 * time.Second
 )
 
 // dueSlots is what a pass finds due: the pure part of a pass, from the

@@ -10,8 +10,9 @@ import (
 	"github.com/sfn-project/sfn/store"
 )
 
-// errStopPass is what a test hook returns to end a pass where it is, as a
-// node that dies there would: nothing more is done or written.
+// errStopPass ends a pass where it is, as a node that dies there would:
+// nothing more is done or written. A test hook returns it, and a pass
+// whose node no longer owns the schedule.
 var errStopPass = errors.New("pass stopped")
 
 // effects are what a pass did, applied to the metrics once its state is
@@ -57,7 +58,9 @@ func (s *Scheduler) pass(ctx context.Context, name string) {
 			return
 		}
 		now := s.clock.Now()
-		fx := s.advance(ctx, r, now)
+		fireCtx, cancel := context.WithTimeout(ctx, passTimeout)
+		fx := s.advance(fireCtx, r, now)
+		cancel()
 		if fx.stopped {
 			return
 		}
@@ -152,7 +155,15 @@ func (s *Scheduler) advance(ctx context.Context, r *record, now time.Time) effec
 	}
 
 	o := overlap{s: s, r: r}
+	began := time.Now() // real time: how long the starts take, whatever the clock says
 	for i, c := range cands {
+		if i > 0 && time.Since(began) > passBudget {
+			// Slow starts: the rest wait for the next pass, at once, so that
+			// one schedule does not hold its worker (and ownership checks) long.
+			rest = append(append([]Pending(nil), cands[i:]...), rest...)
+			ds.more = true
+			break
+		}
 		err := s.fireOne(ctx, r, &o, c, now, &fx)
 		if errors.Is(err, errStopPass) {
 			fx.stopped = true
@@ -244,6 +255,11 @@ func (o *overlap) isRunning(ctx context.Context) (bool, error) {
 // fireOne deals with one candidate slot. An error means "not now": the
 // candidate and the ones after it wait for the next pass.
 func (s *Scheduler) fireOne(ctx context.Context, r *record, o *overlap, c Pending, now time.Time, fx *effects) error {
+	// The partition may have moved during the pass: ask again right before
+	// each start (and stop), and leave the rest to the new holder.
+	if own, fence := s.eng.Owns(ownerKey(r.Name)); !own || (fence != 0 && fence < r.Fence) {
+		return errStopPass
+	}
 	st := &r.State
 	policy := r.Spec.OverlapPolicy
 	stopped := ""

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sfn-project/sfn/store"
+	"github.com/sfn-project/sfn/store/memory"
 )
 
 func everyMinute(sm string) Spec {
@@ -668,5 +669,28 @@ func TestTriggerApartFromSlots(t *testing.T) {
 	v = f.at(f.clock.Now(), "held")
 	if len(v.State.Buffered) != 1 || v.State.Buffered[0].ExecutionName("held") != "held-20250101T100205M" {
 		t.Errorf("buffered trigger: %+v", v.State.Buffered)
+	}
+}
+
+// TestOwnershipCheckedBeforeEachStart: a node that loses the schedule's
+// partition in the middle of a pass starts nothing more in it.
+func TestOwnershipCheckedBeforeEachStart(t *testing.T) {
+	t.Parallel()
+	f := newFixtureOn(t, memory.WithLeases(memory.New(), 16))
+	if own, _ := f.eng.Owns(ownerKey("tick")); !own {
+		t.Fatal("the only node does not own the schedule")
+	}
+	f.put("tick", everyMinute("pass"))
+	starts := 0
+	f.s.beforeStart = func(Fire) error {
+		if starts++; starts == 1 {
+			f.eng.Stop() // hands its leases back
+		}
+		return nil
+	}
+	f.clock.Set(at("2025-01-01T10:03:30Z")) // 10:01, 10:02, 10:03 due
+	f.s.pass(f.ctx, "tick")
+	if starts != 1 {
+		t.Errorf("%d starts after the partition left, want 1", starts)
 	}
 }
