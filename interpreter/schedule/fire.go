@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -67,7 +68,16 @@ func (s *Scheduler) pass(ctx context.Context, name string) {
 		if fence > r.Fence {
 			r.Fence = fence
 		}
-		rev, err := s.docs.PutDoc(ctx, r.encode())
+		nd := r.encode()
+		if bytes.Equal(nd.Data, d.Data) {
+			// Nothing changed (a buffered slot still waiting): no write.
+			s.learn(r)
+			if fx.retry {
+				s.retryLater(name)
+			}
+			return
+		}
+		rev, err := s.docs.PutDoc(ctx, nd)
 		if errors.Is(err, store.ErrConflict) {
 			continue
 		}

@@ -694,3 +694,26 @@ func TestOwnershipCheckedBeforeEachStart(t *testing.T) {
 		t.Errorf("%d starts after the partition left, want 1", starts)
 	}
 }
+
+// TestIdlePassDoesNotWrite: a pass that changes nothing (a buffered slot
+// still waiting for the running execution) writes nothing.
+func TestIdlePassDoesNotWrite(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	spec := everyMinute("hold")
+	spec.OverlapPolicy = BufferOne
+	f.clock.Set(at("2025-01-01T10:00:59Z"))
+	f.put("held", spec)
+	f.at(at("2025-01-01T10:01:00Z"), "held") // starts 10:01, which holds
+	f.at(at("2025-01-01T10:02:00Z"), "held") // buffers 10:02
+	d, err := f.eng.Store().GetDoc(f.ctx, docKind, "held")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.at(at("2025-01-01T10:02:01Z"), "held")
+	f.at(at("2025-01-01T10:02:02Z"), "held")
+	d2, err := f.eng.Store().GetDoc(f.ctx, docKind, "held")
+	if err != nil || d2.Rev != d.Rev {
+		t.Errorf("idle passes wrote: revision %d, then %d (%v)", d.Rev, d2.Rev, err)
+	}
+}
