@@ -717,3 +717,21 @@ func TestIdlePassDoesNotWrite(t *testing.T) {
 		t.Errorf("idle passes wrote: revision %d, then %d (%v)", d.Rev, d2.Rev, err)
 	}
 }
+
+// TestLengthsInCharacters: descriptions and notes are bounded in
+// characters, not bytes.
+func TestLengthsInCharacters(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	spec := everyMinute("pass")
+	spec.Description = strings.Repeat("é", MaxDescription) // 2 bytes each
+	f.put("tick", spec)
+	if _, err := f.s.Pause(f.ctx, "tick", strings.Repeat("€", MaxDescription)); err != nil {
+		t.Errorf("a note of %d characters: %v", MaxDescription, err)
+	}
+	spec.Description += "x"
+	var se *SpecError
+	if _, _, err := f.s.Put(f.ctx, "tick", spec); !errors.As(err, &se) || se.Problems[0].Path != "/description" {
+		t.Errorf("a description of %d characters: %v", MaxDescription+1, err)
+	}
+}

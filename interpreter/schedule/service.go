@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sfn-project/sfn/store"
 )
@@ -192,8 +193,8 @@ func (s *Scheduler) Delete(ctx context.Context, name string) error {
 // Pause stops a schedule's slots (they are skipped and counted) until
 // Resume; note says why. Triggers and backfills still fire.
 func (s *Scheduler) Pause(ctx context.Context, name, note string) (View, error) {
-	if len(note) > MaxDescription {
-		return View{}, &SpecError{Problems: []Problem{{Path: "/note", Message: fmt.Sprintf("the note has %d characters, more than %d", len(note), MaxDescription)}}}
+	if n := utf8.RuneCountInString(note); n > MaxDescription {
+		return View{}, &SpecError{Problems: []Problem{{Path: "/note", Message: fmt.Sprintf("the note has %d characters, more than %d", n, MaxDescription)}}}
 	}
 	return s.update(ctx, name, func(r *record, now time.Time) error {
 		if !r.State.Paused {

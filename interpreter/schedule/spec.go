@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sfn-project/sfn/dsl/value"
 	"github.com/sfn-project/sfn/interpreter"
@@ -239,8 +240,8 @@ func normalize(s Spec, lim Limits) (Spec, *time.Location, *Expression, error) {
 	case lim.MaxCatchup > 0 && int64(c) > int64(lim.MaxCatchup/time.Second):
 		add("/catchupWindowSeconds", "%d seconds exceeds the server's retention of %s: a slot older than it could be started twice, its execution gone", c, lim.MaxCatchup)
 	}
-	if len(s.Description) > MaxDescription {
-		add("/description", "the description has %d characters, more than %d", len(s.Description), MaxDescription)
+	if n := utf8.RuneCountInString(s.Description); n > MaxDescription {
+		add("/description", "the description has %d characters, more than %d", n, MaxDescription)
 	}
 	if len(probs) > 0 {
 		return s, nil, nil, &SpecError{Problems: probs}
