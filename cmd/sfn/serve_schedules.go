@@ -5,6 +5,9 @@ import (
 	"log/slog"
 	"os"
 	"time"
+	// Time zones without /usr/share/zoneinfo: a schedule's IANA zone
+	// must load on any host.
+	_ "time/tzdata"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/sfn-project/sfn/store"
@@ -164,13 +165,29 @@ func (r *record) clone() *record {
 	return &c
 }
 
+// locations caches time zones by name: LoadLocation reads and parses a
+// zoneinfo file each time, and every pass, view and list row needs one.
+var locations sync.Map // name → *time.Location
+
+func loadLocation(name string) (*time.Location, error) {
+	if l, ok := locations.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	locations.Store(name, l)
+	return l, nil
+}
+
 // plan is the record's plan (its spec was checked when stored).
 func (r *record) plan() (Plan, error) {
 	e, err := Parse(r.Spec.Expression)
 	if err != nil {
 		return Plan{}, err
 	}
-	loc, err := time.LoadLocation(r.Spec.Timezone)
+	loc, err := loadLocation(r.Spec.Timezone)
 	if err != nil {
 		return Plan{}, err
 	}
