@@ -3,10 +3,8 @@ package memory
 import (
 	"context"
 	"math"
-	"runtime"
 	"sync"
 	"time"
-	"weak"
 
 	"github.com/sfn-project/sfn/store"
 )
@@ -17,7 +15,7 @@ import (
 // asked (then by holder), and a waiter not seen for store.WaiterTTL is
 // dropped before anything else.
 
-// limitState is one store's limits.
+// limitState is one store's limits (its zero value is ready).
 type limitState struct {
 	mu   sync.Mutex
 	keys map[string]*limitKey
@@ -54,22 +52,7 @@ var (
 	_ store.Limiter = (*Leased)(nil) // promoted from *Store
 )
 
-// states holds each Store's limitState until Store gets a field for it;
-// the weak key lets a closed store be collected, and its cleanup drops the
-// entry.
-var states sync.Map // weak.Pointer[Store] -> *limitState
-
-func stateOf(s *Store) *limitState {
-	wp := weak.Make(s)
-	if st, ok := states.Load(wp); ok {
-		return st.(*limitState)
-	}
-	st, loaded := states.LoadOrStore(wp, &limitState{keys: map[string]*limitKey{}})
-	if !loaded {
-		runtime.AddCleanup(s, func(wp weak.Pointer[Store]) { states.Delete(wp) }, wp)
-	}
-	return st.(*limitState)
-}
+func stateOf(s *Store) *limitState { return &s.limits }
 
 // Acquire implements store.Limiter.
 func (s *Store) Acquire(_ context.Context, sl store.Slot, lim store.Limit, now time.Time) (store.SlotResult, error) {
@@ -78,6 +61,9 @@ func (s *Store) Acquire(_ context.Context, sl store.Slot, lim store.Limit, now t
 	defer st.mu.Unlock()
 	ms := now.UnixMilli()
 	st.lastNow = max(st.lastNow, ms)
+	if st.keys == nil {
+		st.keys = map[string]*limitKey{}
+	}
 	k := st.keys[sl.Key]
 	if k == nil {
 		k = &limitKey{held: map[string]string{}, wait: map[string]*waiter{}}
@@ -114,11 +100,13 @@ func (s *Store) Acquire(_ context.Context, sl store.Slot, lim store.Limit, now t
 		return store.SlotResult{Ahead: rank}, nil
 	}
 	if lim.Rate > 0 {
-		tat, ok := gcra(k.tat, k.bucket, lim, ms)
+		// The waiters ahead may start first: this one starts only when
+		// the bucket has a token for each of them and one for it.
+		tat, retry, ok := gcra(k.tat, k.bucket, lim, ms, rank)
 		if !ok {
 			res := store.SlotResult{Ahead: rank}
-			if rank == 0 {
-				res.RetryAt = time.UnixMilli(int64(math.Ceil(tat))).UTC()
+			if retry > 0 {
+				res.RetryAt = time.UnixMilli(int64(math.Ceil(retry))).UTC()
 			}
 			return res, nil
 		}
@@ -198,17 +186,25 @@ func (s *Store) LimitStats(_ context.Context, key string) (store.LimitStats, err
 // gcra is the token bucket of lim as the generic cell rate algorithm,
 // the way the Redis store computes it too: a call may start at now (ms)
 // when the theoretical arrival time tat (ms; none stored: now) is at most
-// a burst's worth of intervals ahead. It returns the new tat and true, or,
-// when the call may not start yet, the earliest time it may and false.
-func gcra(tat float64, stored bool, lim store.Limit, now int64) (float64, bool) {
+// a burst's worth of intervals ahead, and the call ranked rank in the
+// queue may when the calls ahead of it could start first, that is when tat
+// plus rank intervals is. It returns the new tat and true; or, when the
+// call may not start yet, the earliest time it may if the calls ahead
+// start as soon as they may (0: never before some of them start, rank is
+// Burst or more) and false.
+func gcra(tat float64, stored bool, lim store.Limit, now int64, rank int) (newTat, retry float64, ok bool) {
 	interval := 1000 / lim.Rate
-	tolerance := interval * float64(max(lim.Burst, 1)-1)
+	burst := max(lim.Burst, 1)
+	tolerance := interval * float64(burst-1)
 	t := float64(now)
 	if stored && tat > t {
 		t = tat
 	}
-	if t-float64(now) > tolerance {
-		return t - tolerance, false
+	if t+float64(rank)*interval-float64(now) > tolerance {
+		if rank >= burst {
+			return 0, 0, false
+		}
+		return 0, t + float64(rank)*interval - tolerance, false
 	}
-	return t + interval, true
+	return t + interval, 0, true
 }

@@ -35,6 +35,7 @@ type Store struct {
 	rebuilt  map[int]int                     // partition -> release that rebuilt it
 	docs     map[string]map[string]store.Doc // kind -> name -> document
 	changes  changeLog                       // the change log (changes.go)
+	limits   limitState                      // the limits (limits.go, store.Limiter)
 }
 
 type machine struct {

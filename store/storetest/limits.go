@@ -61,6 +61,11 @@ var (
 	granted = store.SlotResult{Granted: true}
 	ahead   = func(n int) store.SlotResult { return store.SlotResult{Ahead: n} }
 	retryAt = func(d time.Duration) store.SlotResult { return store.SlotResult{RetryAt: base.Add(d)} }
+	// retryAfter: not granted, n waiters ahead, and the rate lets it
+	// start at d at the earliest (those ahead starting before).
+	retryAfter = func(d time.Duration, n int) store.SlotResult {
+		return store.SlotResult{RetryAt: base.Add(d), Ahead: n}
+	}
 )
 
 func release(t *testing.T, l store.Limiter, key, holder string) {
@@ -193,7 +198,9 @@ func testLimitWaiterTTL(t *testing.T, s store.Store) {
 }
 
 // testLimitRate: a rate of one a second with a burst of two grants two at
-// once, then one a second; the first waiter learns when.
+// once, then one a second, first come first served: a waiter is granted
+// only when the bucket has a token for each waiter ahead of it too; a
+// waiter fewer than Burst places back learns when its turn may come.
 func testLimitRate(t *testing.T, s store.Store) {
 	l := limiter(t, s)
 	lim := store.Limit{Rate: 1, Burst: 2}
@@ -201,8 +208,10 @@ func testLimitRate(t *testing.T, s store.Store) {
 		ask{"k", "a", "", 0, granted},
 		ask{"k", "b", "", 0, granted},
 		ask{"k", "c", "", 0, retryAt(time.Second)},
-		ask{"k", "d", "", 0, ahead(1)}, // behind c: no time of its own
+		ask{"k", "d", "", 0, retryAfter(2*time.Second, 1)}, // c's token first, then its own
 		ask{"k", "c", "", 400 * time.Millisecond, retryAt(time.Second)},
+		// at +1 s the bucket has one token: c's, though d asks first
+		ask{"k", "d", "", time.Second, retryAfter(2*time.Second, 1)},
 		ask{"k", "c", "", time.Second, granted},
 		ask{"k", "d", "", time.Second, retryAt(2 * time.Second)},
 		ask{"k", "d", "", 2 * time.Second, granted},
@@ -210,20 +219,36 @@ func testLimitRate(t *testing.T, s store.Store) {
 		ask{"k", "e", "", 7 * time.Second, granted},
 		ask{"k", "f", "", 7 * time.Second, granted},
 		ask{"k", "g", "", 7 * time.Second, retryAt(8 * time.Second)},
+		ask{"k", "h", "", 7 * time.Second, retryAfter(9*time.Second, 1)},
+		// g does not ask at +8 s; at +9 s the bucket has two tokens, one
+		// for g and one for h, whichever asks first
+		ask{"k", "h", "", 9 * time.Second, granted},
+		ask{"k", "g", "", 9 * time.Second, granted},
+		ask{"k", "i", "", 9 * time.Second, retryAt(10 * time.Second)},
+		ask{"k", "j", "", 9 * time.Second, retryAfter(11*time.Second, 1)},
+		ask{"k", "m", "", 9 * time.Second, ahead(2)}, // a burst or more back: it waits for those ahead
+		ask{"k", "j", "", 10 * time.Second, retryAfter(11*time.Second, 1)},
+		ask{"k", "m", "", 10 * time.Second, ahead(2)},
+		ask{"k", "i", "", 10 * time.Second, granted},
+		ask{"k", "m", "", 10 * time.Second, retryAfter(12*time.Second, 1)},
 	)
 	// a rate alone bounds starts, not calls in flight
-	wantStats(t, l, "k", store.LimitStats{InFlight: 6, Waiting: 1})
+	wantStats(t, l, "k", store.LimitStats{InFlight: 9, Waiting: 2})
 
 	fast := store.Limit{Rate: 4} // burst 0 counts as 1
 	asks(t, l, fast,
 		ask{"q", "a", "", 0, granted},
 		ask{"q", "b", "", 100 * time.Millisecond, retryAt(250 * time.Millisecond)},
+		ask{"q", "c", "", 100 * time.Millisecond, ahead(1)},
+		ask{"q", "c", "", 250 * time.Millisecond, ahead(1)}, // b's token
 		ask{"q", "b", "", 250 * time.Millisecond, granted},
+		ask{"q", "c", "", 300 * time.Millisecond, retryAt(500 * time.Millisecond)},
 	)
 }
 
 // testLimitMaxAndRate: both bounds hold; a waiter blocked by the slots has
-// no RetryAt, one blocked by the bucket alone has.
+// no RetryAt, one blocked by the bucket alone has; free slots do not let a
+// waiter take the token of one ahead of it.
 func testLimitMaxAndRate(t *testing.T, s store.Store) {
 	l := limiter(t, s)
 	lim := store.Limit{MaxInFlight: 1, Rate: 1, Burst: 1}
@@ -236,6 +261,20 @@ func testLimitMaxAndRate(t *testing.T, s store.Store) {
 	)
 	release(t, l, "k", "b")
 	asks(t, l, lim, ask{"k", "c", "", 5 * time.Second, granted})
+
+	three := store.Limit{MaxInFlight: 3, Rate: 1, Burst: 1}
+	asks(t, l, three,
+		ask{"m", "a", "", 0, granted},
+		ask{"m", "b", "", 0, retryAt(time.Second)},
+		ask{"m", "c", "", 0, ahead(1)},
+		// at +1 s two slots are free and the bucket has one token: b's
+		ask{"m", "c", "", time.Second, ahead(1)},
+		ask{"m", "b", "", time.Second, granted},
+		ask{"m", "c", "", time.Second, retryAt(2 * time.Second)},
+		ask{"m", "c", "", 2 * time.Second, granted},
+		ask{"m", "d", "", 5 * time.Second, ahead(0)}, // the slots are full
+	)
+	wantStats(t, l, "m", store.LimitStats{InFlight: 3, Waiting: 1})
 }
 
 // testLimitReleaseNode: a node's slots and waiters go, on every key; other

@@ -2,10 +2,12 @@
 -- Drops the waiters not seen for the waiter TTL; grants again a holder that
 -- holds a slot (recording the node that asks now); else queues the holder
 -- (keeping its place, refreshing when it was seen) and grants it when it is
--- among the first waiters the free slots allow and the rate lets a call
--- start. The rate is a token bucket kept as its theoretical arrival time
--- (the generic cell rate algorithm): a call may start when that time is at
--- most burst-1 intervals ahead of now. Times are the caller's, in ms.
+-- among the first waiters that both the free slots and the bucket's tokens
+-- allow (first come, first served: a later waiter never takes the token of
+-- one ahead of it). The rate is a token bucket kept as its theoretical
+-- arrival time (the generic cell rate algorithm): a call may start when
+-- that time is at most burst-1 intervals ahead of now. Times are the
+-- caller's, in ms.
 --
 -- KEYS[1] -> slots held      <prefix>:{lim:<key>}:held  (hash holder -> node)
 -- KEYS[2] -> queue           <prefix>:{lim:<key>}:wait  (zset holder, score first ask ms)
@@ -47,6 +49,9 @@ if maxIn > 0 and rank >= maxIn - redis.call('HLEN', KEYS[1]) then
 end
 
 if rate > 0 then
+  -- The waiters ahead may start first: this one starts only when the
+  -- bucket has a token for each of them and one for it (FIFO), that is
+  -- when tat plus rank intervals is at most burst-1 intervals ahead.
   local interval = 1000 / rate
   local tolerance = interval * (burst - 1)
   local t = now
@@ -54,10 +59,12 @@ if rate > 0 then
   if tat and tat > t then
     t = tat
   end
-  if t - now > tolerance then
+  if t + rank * interval - now > tolerance then
+    -- the earliest start if those ahead start as soon as they may; none
+    -- while this one is Burst or more behind: it waits for them
     local retry = 0
-    if rank == 0 then
-      retry = math.ceil(t - tolerance)
+    if rank < burst then
+      retry = math.ceil(t + rank * interval - tolerance)
     end
     return {0, retry, rank}
   end
