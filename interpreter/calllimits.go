@@ -55,6 +55,8 @@ const (
 	limitFormat  = 1
 	// MaxLimitValue bounds MaxInFlight, Rate and Burst.
 	MaxLimitValue = 1_000_000
+	// MinRate is the smallest rate: one call an hour.
+	MinRate = 1.0 / 3600
 	// limitRefresh is how often a node reads the limits again (others'
 	// changes reach it within this).
 	limitRefresh = 2 * time.Second
@@ -83,8 +85,8 @@ func ValidateCallLimit(l *CallLimit) error {
 	switch {
 	case l.MaxInFlight < 0 || l.MaxInFlight > MaxLimitValue:
 		return bad("maxInFlight %d: want 0 (none) to %d", l.MaxInFlight, MaxLimitValue)
-	case l.Rate < 0 || l.Rate > MaxLimitValue || math.IsNaN(l.Rate):
-		return bad("ratePerSecond %v: want 0 (none) to %d", l.Rate, MaxLimitValue)
+	case l.Rate < 0 || l.Rate > MaxLimitValue || math.IsNaN(l.Rate) || l.Rate > 0 && l.Rate < MinRate:
+		return bad("ratePerSecond %v: want 0 (none), or from %v (one call an hour) to %d", l.Rate, MinRate, MaxLimitValue)
 	case l.Burst < 0 || l.Burst > MaxLimitValue:
 		return bad("burst %d: want 0 (the rate, rounded up) to %d", l.Burst, MaxLimitValue)
 	case l.MaxInFlight == 0 && l.Rate == 0:
@@ -108,6 +110,13 @@ func validLimitKey(key string) error {
 	}
 	switch kind {
 	case "http":
+		if ip, ok := strings.CutPrefix(name, "["); ok && strings.HasSuffix(ip, "]") {
+			// An IPv6 literal in brackets, lower case, as URLs write it.
+			if ip = strings.TrimSuffix(ip, "]"); ip == "" || ip != strings.ToLower(ip) || strings.Trim(ip, "0123456789abcdef:.") != "" {
+				return bad("an IPv6 host is [address] in lower case")
+			}
+			break
+		}
 		host := strings.TrimPrefix(name, "*.")
 		if host != strings.ToLower(host) || strings.ContainsAny(host, "*/:@ ?#[]") || strings.Trim(host, ".") != host || host == "" {
 			return bad("the host is a lower-case name (or *.domain) without port, path or scheme")
@@ -158,7 +167,7 @@ func (e *Engine) PutCallLimit(ctx context.Context, l CallLimit) (CallLimit, erro
 		} else if err != nil {
 			return CallLimit{}, err
 		}
-		e.limits.invalidate()
+		e.refreshLimits(ctx)
 		return l, nil
 	}
 }
@@ -172,7 +181,7 @@ func (e *Engine) DeleteCallLimit(ctx context.Context, key string) error {
 	if err := e.store.DeleteDoc(ctx, limitDocKind, key); err != nil {
 		return err
 	}
-	e.limits.invalidate()
+	e.refreshLimits(ctx)
 	return nil
 }
 
@@ -235,11 +244,10 @@ func decodeLimit(d store.Doc) (CallLimit, error) {
 }
 
 // limitCache is this node's copy of the limits, read again every
-// limitRefresh (and at once after a change made here), so that a task
-// call finds its limit without a round trip.
+// limitRefresh in the background (and at once after a change made here),
+// so that a task call finds its limit without a round trip.
 type limitCache struct {
 	mu       sync.Mutex
-	loaded   time.Time
 	exact    map[string]store.Limit
 	patterns []limitPattern // http:*.domain, longest domain first
 	none     bool           // no limit at all: calls skip the lookup
@@ -251,28 +259,18 @@ type limitPattern struct {
 	lim    store.Limit
 }
 
-func (c *limitCache) invalidate() {
-	c.mu.Lock()
-	c.loaded = time.Time{}
-	c.mu.Unlock()
-}
-
-// load reads the limits when the copy is older than limitRefresh.
-func (e *Engine) loadLimits(ctx context.Context) {
-	c := &e.limits
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := time.Now()
-	if now.Sub(c.loaded) < limitRefresh {
-		return
-	}
+// refreshLimits reads the limits into the node's copy (the store is asked
+// without the copy's lock held).
+func (e *Engine) refreshLimits(ctx context.Context) {
 	if store.AsLimiter(e.store) == nil {
-		c.none, c.loaded = true, now
+		e.limits.mu.Lock()
+		e.limits.none = true
+		e.limits.mu.Unlock()
 		return
 	}
 	docs, _, err := e.store.ListDocs(ctx, limitDocKind, "", 0)
 	if err != nil {
-		// Keep what was read before; ask again at the next call.
+		// Keep what was read before; read again at the next refresh.
 		e.log.Warn("limits not read; the last ones read apply", slog.Any("error", err))
 		return
 	}
@@ -292,12 +290,26 @@ func (e *Engine) loadLimits(ctx context.Context) {
 		exact[l.Key] = sl
 	}
 	sort.Slice(patterns, func(i, j int) bool { return len(patterns[i].suffix) > len(patterns[j].suffix) })
-	c.exact, c.patterns, c.none, c.loaded = exact, patterns, len(exact) == 0 && len(patterns) == 0, now
+	c := &e.limits
+	c.mu.Lock()
+	c.exact, c.patterns, c.none = exact, patterns, len(exact) == 0 && len(patterns) == 0
+	c.mu.Unlock()
+}
+
+// runLimitRefresh keeps the node's copy of the limits current.
+func (e *Engine) runLimitRefresh(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(limitRefresh):
+			e.refreshLimits(ctx)
+		}
+	}
 }
 
 // limitOf returns the limit a task call is under, if any.
 func (e *Engine) limitOf(c taskCall) (key string, lim store.Limit, ok bool) {
-	e.loadLimits(e.ctx)
 	lc := &e.limits
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
@@ -318,7 +330,10 @@ func (e *Engine) limitOf(c taskCall) (key string, lim store.Limit, ok bool) {
 		if err != nil || u.Hostname() == "" {
 			return "", store.Limit{}, false
 		}
-		host := strings.ToLower(u.Hostname())
+		host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".") // api.example.com. is api.example.com
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]" // an IPv6 literal, as a key writes it
+		}
 		key = "http:" + host
 		if _, ok := lc.exact[key]; !ok {
 			for _, p := range lc.patterns {
@@ -377,8 +392,12 @@ func (n *slotNotices) notify(key string) {
 
 // dispatchLimited makes a call under its key's limit: it takes a slot
 // (waiting for one in the key's queue, its timeouts suspended meanwhile)
-// and then performs the call, giving the slot back when it returns.
-func (e *Engine) dispatchLimited(id string, c taskCall, key string, lim store.Limit, perform func(c taskCall, release func())) {
+// and then performs the call, giving the slot back when it returns. The
+// limit is looked up again at every ask, so that a limit raised or
+// deleted meanwhile applies to the calls already waiting.
+// limited is false for a recovered call that waited for a limit deleted
+// since: its wait ends (its timeouts run again) before it is made.
+func (e *Engine) dispatchLimited(id string, c taskCall, key string, lim store.Limit, limited bool, perform func(c taskCall, release func())) {
 	limiter := store.AsLimiter(e.store)
 	ctx, cancel := context.WithCancel(e.ctx)
 	e.inflightMu.Lock()
@@ -388,27 +407,44 @@ func (e *Engine) dispatchLimited(id string, c taskCall, key string, lim store.Li
 	go func() {
 		defer e.wg.Done()
 		defer cancel()
-		slot := store.Slot{Key: key, Holder: c.Token, Node: e.cfg.Node}
-		var waitedSince time.Time // set once the call had to wait
-		for {
+		// A call recovered from another node may have waited there: its
+		// wait (and its suspended timeouts) ends here too.
+		waitedSince := c.limitWait
+		recorded := !c.limitWait.IsZero() // the wait is in the record
+		granted := false
+		for !granted {
 			now := e.cfg.Clock.Now()
-			res, err := limiter.Acquire(ctx, slot, lim, now)
-			if err == nil && res.Granted {
-				break
+			var res store.SlotResult
+			var err error
+			if limited {
+				res, err = limiter.Acquire(ctx, store.Slot{Key: key, Holder: c.Token, Node: e.cfg.Node}, lim, now)
+				granted = err == nil && res.Granted
 			}
 			if ctx.Err() != nil {
-				// Withdrawn while waiting: out of the queue, on a context of
+				// Withdrawn while waiting (or while a grant was on its way):
+				// out of the queue, and any slot given back, on a context of
 				// its own (this one is done).
+				e.forgetCall(c.Token)
 				cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 				_ = limiter.Cancel(cctx, key, c.Token)
 				ccancel()
+				if limited {
+					e.releaseSlot(key, c.Token)
+				}
 				return
+			}
+			if granted || !limited {
+				break
 			}
 			if err != nil {
 				e.log.Warn("limit not asked; asking again", slog.String("key", key), slog.Any("error", err))
 			} else if waitedSince.IsZero() {
 				waitedSince = now
-				e.limitWaitBegins(id, c, key, now)
+			}
+			// A wait is recorded (and the timeouts suspended) once it has
+			// lasted a second: a rate's short waits cost no commit.
+			if !recorded && !waitedSince.IsZero() && now.Sub(waitedSince) >= limitPoll {
+				recorded = e.limitWaitBegins(id, c, key, waitedSince)
 			}
 			wake := limitPoll
 			if !res.RetryAt.IsZero() {
@@ -419,22 +455,76 @@ func (e *Engine) dispatchLimited(id string, c taskCall, key string, lim store.Li
 			case <-e.slotNotices.wait(key):
 			case <-e.cfg.Clock.After(wake):
 			}
+			// The limit as it is now: raised, lowered or gone.
+			if k, l, ok := e.limitOf(c); ok && k == key {
+				lim = l
+			} else if !ok {
+				limited = false
+				cctx, ccancel := context.WithTimeout(ctx, 5*time.Second)
+				_ = limiter.Cancel(cctx, key, c.Token)
+				ccancel()
+			}
 		}
-		e.inflightMu.Lock()
-		delete(e.inflight, c.Token) // perform registers the call again
-		e.inflightMu.Unlock()
+		release := func() {}
+		if limited {
+			// The slot goes back beside the result's commit, not before it:
+			// the task path pays the Acquire's round trip only.
+			release = func() {
+				e.wg.Add(1)
+				go func() {
+					defer e.wg.Done()
+					e.releaseSlot(key, c.Token)
+				}()
+			}
+		}
 		if !waitedSince.IsZero() {
-			waited := e.cfg.Clock.Now().Sub(waitedSince)
-			if !e.limitWaitEnds(id, c, key, waited) {
-				e.releaseSlot(key, c.Token) // the attempt ended meanwhile
+			// The call's TaskStarted says it waited, and how long: written
+			// with its result, no commit of its own.
+			c.limitKey, c.limitWaited = key, e.cfg.Clock.Now().Sub(waitedSince)
+		}
+		if recorded {
+			// The timeouts run again, from now; never perform with them
+			// suspended.
+			waited := c.limitWaited
+			if !e.endLimitWait(id, c, key, waited) {
+				e.forgetCall(c.Token)
+				release()
 				return
 			}
 			if o, ok := e.cfg.Observer.(LimitObserver); ok {
 				o.LimitWaited(key, waited)
 			}
 		}
-		perform(c, func() { e.releaseSlot(key, c.Token) })
+		// perform registers the call under its token in place of the wait.
+		perform(c, release)
 	}()
+}
+
+// forgetCall drops a call's in-flight entry that no perform replaces.
+func (e *Engine) forgetCall(token string) {
+	e.inflightMu.Lock()
+	delete(e.inflight, token)
+	e.inflightMu.Unlock()
+}
+
+// endLimitWait ends a recorded wait until it sticks; false when the
+// attempt ended meanwhile, or the node stops.
+func (e *Engine) endLimitWait(id string, c taskCall, key string, waited time.Duration) bool {
+	for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 2*time.Second) {
+		still, err := e.limitWaitEnds(id, c, key, waited)
+		if err == nil {
+			return still
+		}
+		if errors.Is(err, store.ErrNotFound) || e.ctx.Err() != nil {
+			return false
+		}
+		e.log.Warn("the end of a limit wait not recorded yet; retrying", slog.String("execution_id", id), slog.Any("error", err))
+		select {
+		case <-e.ctx.Done():
+			return false
+		case <-e.cfg.Clock.After(backoff):
+		}
+	}
 }
 
 // LimitObserver is an Observer that is told how long calls waited for
@@ -465,33 +555,36 @@ func (e *Engine) releaseSlot(key, holder string) {
 	}
 }
 
-// limitWaitBegins records that the attempt waits for its key: its timeouts
-// stop running until it gets a slot.
-func (e *Engine) limitWaitBegins(id string, c taskCall, key string, now time.Time) {
+// limitWaitBegins records that the attempt waits for its key since since:
+// its timeouts stop running until it gets a slot. It reports whether the
+// wait is recorded.
+func (e *Engine) limitWaitBegins(id string, c taskCall, key string, since time.Time) bool {
+	recorded := false
 	_, _, err := e.modify(e.ctx, id, func(r *run) bool {
 		t := r.threads[c.Thread]
 		if r.status != store.StatusRunning || t == nil || t.Task == nil || t.Task.ScheduledID != c.ScheduledID || !t.Task.LimitWait.IsZero() {
 			return false
 		}
-		t.Task.LimitWait, t.Task.LimitKey = now.UTC(), key
+		t.Task.LimitWait, t.Task.LimitKey = since.UTC(), key
 		t.Task.TimeoutAt, t.Task.HeartbeatAt = time.Time{}, time.Time{}
 		if r.hdr.Enc < encodingLimits {
 			r.hdr.Enc = encodingLimits
 		}
 		r.touch(t)
+		recorded = true
 		return true
 	})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		e.log.Warn("limit wait not recorded", slog.String("execution_id", id), slog.Any("error", err))
+		e.log.Warn("limit wait not recorded; asking again", slog.String("execution_id", id), slog.Any("error", err))
 	}
+	return recorded && err == nil
 }
 
 // limitWaitEnds gives the attempt its timeouts again, counted from now,
-// and keeps how long it waited for its TaskStarted event. It reports
-// false when the attempt no longer waits (it ended meanwhile).
-func (e *Engine) limitWaitEnds(id string, c taskCall, key string, waited time.Duration) bool {
-	still := false
-	_, _, err := e.modify(e.ctx, id, func(r *run) bool {
+// and keeps how long it waited for its TaskStarted event. still is false
+// when the attempt no longer waits (it ended meanwhile).
+func (e *Engine) limitWaitEnds(id string, c taskCall, key string, waited time.Duration) (still bool, err error) {
+	_, _, err = e.modify(e.ctx, id, func(r *run) bool {
 		t := r.threads[c.Thread]
 		if r.status != store.StatusRunning || t == nil || t.Task == nil || t.Task.ScheduledID != c.ScheduledID {
 			return false
@@ -510,8 +603,5 @@ func (e *Engine) limitWaitEnds(id string, c taskCall, key string, waited time.Du
 		r.touch(t)
 		return true
 	})
-	if err != nil {
-		return !errors.Is(err, store.ErrNotFound)
-	}
-	return still
+	return still, err
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/interpreter"
 	"github.com/sfn-project/sfn/store"
+	"github.com/sfn-project/sfn/store/memory"
 	redisstore "github.com/sfn-project/sfn/store/redis"
 	"github.com/sfn-project/sfn/store/redis/redistest"
 )
@@ -132,9 +133,8 @@ func TestLimitInFlight(t *testing.T) {
 	if len(started) != 1 || started[0].Fields["limitKey"] != "handler:slow" || started[0].Fields["limitWaitSeconds"] == nil {
 		t.Errorf("TaskStarted %v: want limitKey and limitWaitSeconds", started)
 	}
-	if st, _ := f.eng.CallLimit(f.ctx, "handler:slow"); st.InFlight != 0 || st.Waiting != 0 {
-		t.Errorf("after the calls: in flight %d, waiting %d; want 0 and 0", st.InFlight, st.Waiting)
-	}
+	// The slots go back beside the results' commits: soon after.
+	waitForSlots(t, f.eng, "handler:slow", 0, 0)
 }
 
 // TestLimitWaitIsNotTimeout: while a call waits for its limit, its
@@ -161,7 +161,10 @@ func TestLimitWaitIsNotTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The wait is recorded (its timeout suspended) before time moves.
+	// A wait is recorded (its timeout suspended) once it has lasted a
+	// second; the test waits for that before time moves on.
+	waitForSlots(t, f.eng, "handler:slow", 1, 1)
+	f.clock.advanceTo(t, epoch.Add(time.Second))
 	f.waitFor(waiter.ID, "the limit wait", func(rec *store.Execution, _ []event) bool {
 		for _, th := range rec.Threads {
 			if strings.Contains(string(th), `"limitWait"`) {
@@ -207,6 +210,8 @@ func TestLimitRefusals(t *testing.T) {
 		{interpreter.CallLimit{Key: "http:example.com:8080", MaxInFlight: 1}, "without port"},
 		{interpreter.CallLimit{Key: "handler:x", MaxInFlight: -1}, "maxInFlight -1"},
 		{interpreter.CallLimit{Key: "handler:x", Burst: 3, MaxInFlight: 1}, "burst goes with ratePerSecond"},
+		{interpreter.CallLimit{Key: "handler:x", Rate: 1e-17}, "one call an hour"},
+		{interpreter.CallLimit{Key: "http:[FE80::1]", MaxInFlight: 1}, "IPv6"},
 	} {
 		if _, err := f.eng.PutCallLimit(f.ctx, tt.l); !errors.Is(err, interpreter.ErrInvalidLimit) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%+v: %v, want %q", tt.l, err, tt.want)
@@ -215,6 +220,9 @@ func TestLimitRefusals(t *testing.T) {
 	l, err := f.eng.PutCallLimit(f.ctx, interpreter.CallLimit{Key: "http:*.example.com", Rate: 2.5})
 	if err != nil || l.Burst != 3 {
 		t.Errorf("a rate alone: %+v %v, want burst 3 (the rate rounded up)", l, err)
+	}
+	if _, err := f.eng.PutCallLimit(f.ctx, interpreter.CallLimit{Key: "http:[::1]", MaxInFlight: 1}); err != nil {
+		t.Errorf("an IPv6 host: %v", err)
 	}
 }
 
@@ -241,8 +249,22 @@ func TestLimitAcrossNodes(t *testing.T) {
 		t.Cleanup(eng.Stop)
 		engines = append(engines, eng)
 	}
-	if _, err := engines[0].PutCallLimit(ctx, interpreter.CallLimit{Key: "handler:slow", MaxInFlight: 1}); err != nil {
-		t.Fatal(err)
+	// The partitions settle between the two nodes first: a call in flight
+	// on a partition that moves is made again by its new holder (at least
+	// once), which this test is not about.
+	deadline := time.Now().Add(guard)
+	for engines[0].HeldPartitions() == 0 || engines[1].HeldPartitions() == 0 || engines[0].HeldPartitions()+engines[1].HeldPartitions() != 8 {
+		if time.Now().After(deadline) {
+			t.Fatalf("partitions held: %d and %d", engines[0].HeldPartitions(), engines[1].HeldPartitions())
+		}
+		time.Sleep(10 * time.Millisecond) // polling a condition with a deadline
+	}
+	// Put through each node, so that each reads it now (a node reads the
+	// limits others put within two seconds).
+	for _, eng := range engines {
+		if _, err := eng.PutCallLimit(ctx, interpreter.CallLimit{Key: "handler:slow", MaxInFlight: 1}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if _, err := engines[0].PutStateMachine(ctx, "work", []byte(`{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"handler:slow","Parameters":{"n.$":"$$.Execution.Name"},"End":true}}}`), dsl.JSON); err != nil {
 		t.Fatal(err)
@@ -269,5 +291,77 @@ func TestLimitAcrossNodes(t *testing.T) {
 	}
 	if g.most != 1 {
 		t.Errorf("at most %d calls at once across the two nodes, want 1", g.most)
+	}
+}
+
+// TestLimitWaitRecoveredKeepsTimeout: a call that waited for its limit
+// (its timeout suspended) on a node that stops is made by the node that
+// takes it over, and its timeout runs again there, also when its limit
+// was deleted meanwhile: it times out rather than hang for ever.
+func TestLimitWaitRecoveredKeepsTimeout(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*guard)
+	defer cancel()
+	st := memory.WithLeases(memory.New(), 4)
+	g := newGate()
+	node := func(name string) *interpreter.Engine {
+		eng := interpreter.New(interpreter.Config{Store: st, Node: name, TimerPoll: 20 * time.Millisecond, LeaseTTL: time.Second})
+		eng.RegisterHandler("slow", g.handler)
+		if err := eng.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return eng
+	}
+	a := node("a")
+	if _, err := a.PutCallLimit(ctx, interpreter.CallLimit{Key: "handler:slow", MaxInFlight: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.PutStateMachine(ctx, "holder", []byte(`{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"handler:slow","Parameters":{"n":"holder"},"End":true}}}`), dsl.JSON); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.PutStateMachine(ctx, "waiter", []byte(`{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"handler:slow","TimeoutSeconds":2,"Parameters":{"n":"waiter"},"End":true}}}`), dsl.JSON); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.StartExecution(ctx, interpreter.StartParams{StateMachine: "holder", Name: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := g.next(t); n != "holder" {
+		t.Fatalf("first call %s", n)
+	}
+	w, _, err := a.StartExecution(ctx, interpreter.StartParams{StateMachine: "waiter", Name: "w"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The wait is recorded after a second; then the node stops.
+	deadline := time.Now().Add(guard)
+	for {
+		rec, err := st.GetExecution(ctx, w.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if th := rec.Threads["1"]; strings.Contains(string(th), `"limitWait"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the wait was never recorded")
+		}
+		time.Sleep(10 * time.Millisecond) // polling a condition with a deadline
+	}
+	a.Stop()
+	b := node("b")
+	defer b.Stop()
+	if err := b.DeleteCallLimit(ctx, "handler:slow"); err != nil {
+		t.Fatal(err)
+	}
+	// b makes both calls again; the waiter's now runs under its timeout.
+	for range 2 {
+		g.next(t)
+	}
+	got, err := b.Wait(ctx, w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != store.StatusFailed || got.Error != "States.Timeout" {
+		t.Fatalf("the recovered waiter ended %s %s, want FAILED States.Timeout (its timeout runs again)", got.Status, got.Error)
 	}
 }

@@ -334,6 +334,12 @@ func (e *Engine) Start(ctx context.Context) error {
 		defer e.wg.Done()
 		e.runRechecks(e.ctx)
 	}()
+	e.refreshLimits(e.ctx)
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		e.runLimitRefresh(e.ctx)
+	}()
 	e.startJanitor()
 	return nil
 }

@@ -252,7 +252,8 @@ func (e *Engine) recoverExecution(ctx context.Context, id string) (inFlight bool
 		}
 		e.log.Info("task call recovered", slog.String("execution_id", id), slog.String("state", s.Name))
 		e.dispatch(id, taskCall{State: s.Name, Thread: t.ID, ScheduledID: t.Task.ScheduledID, Spec: s.Task, Params: t.Task.Params.V, Started: r.startedAt,
-			Token: tok, Timeout: t.Task.Timeout, Heartbeat: t.Task.Heartbeat, Call: t.Task.MockCall})
+			Token: tok, Timeout: t.Task.Timeout, Heartbeat: t.Task.Heartbeat, Call: t.Task.MockCall,
+			limitWait: t.Task.LimitWait, limitKey: t.Task.LimitKey})
 	}
 	return inFlight, nil
 }

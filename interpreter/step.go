@@ -98,8 +98,14 @@ type taskCall struct {
 	// execution (from 0, retries included), in executions that count them.
 	Call int
 	// release gives back the slot of the limit the call was made under
-	// (limits.go); nil when it is under none.
+	// (calllimits.go); nil when it is under none.
 	release func()
+	// limitWait and limitKey are a recovered attempt's recorded wait for
+	// a limit (zero: none): it ends before the call is made.
+	limitWait time.Time
+	limitKey  string
+	// limitWaited is how long the call waited for limitKey's slot.
+	limitWaited time.Duration
 }
 
 // run is one execution while a step works on it: decoded, changed in

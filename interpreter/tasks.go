@@ -56,8 +56,11 @@ func (e *Engine) dispatch(id string, c taskCall) {
 			out, ferr := normal(ctx)
 			return taskOutcome{out: out, ferr: ferr, callback: callback, ok: true}
 		}
-		if key, lim, ok := e.limitOf(c); ok {
-			e.dispatchLimited(id, c, key, lim, func(c taskCall, release func()) {
+		if key, lim, ok := e.limitOf(c); ok || !c.limitWait.IsZero() {
+			if !ok {
+				key = c.limitKey
+			}
+			e.dispatchLimited(id, c, key, lim, ok, func(c taskCall, release func()) {
 				c.release = release
 				e.perform(id, c, call)
 			})
@@ -247,6 +250,10 @@ func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) t
 		for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
 			applied, waiting := false, false
 			_, _, err := e.modify(e.ctx, id, func(r *run) bool {
+				if t := r.threads[c.Thread]; c.limitKey != "" && t != nil && t.Task != nil && t.Task.ScheduledID == c.ScheduledID {
+					// For its TaskStarted event: it waited for a limit.
+					t.Task.LimitKey, t.Task.LimitWaited = c.limitKey, c.limitWaited.Milliseconds()
+				}
 				if o.callback && o.ferr == nil {
 					applied = r.submitted(c.Thread, c.ScheduledID, o.out)
 				} else {
