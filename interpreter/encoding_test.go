@@ -228,6 +228,13 @@ const (
 		"MockedResponses":{"BusyThenQuote":{"0":{"Throw":{"Error":"Busy"}},"1":{"Return":{"price":5}}}}}`
 )
 
+// goldenLimitDef's second task waits for its call limit (encoding 6: the
+// golden record has no limit, so the engine that resumes it ends the wait
+// and makes the call, its timeout running again).
+const goldenLimitDef = `{"StartAt":"First","States":{
+		"First":{"Type":"Task","Resource":"handler:double","ResultPath":"$.first","Next":"Second"},
+		"Second":{"Type":"Task","Resource":"handler:double","TimeoutSeconds":30,"ResultPath":"$.second","End":true}}}`
+
 // writeGoldenRecords runs the golden executions of the current encoding
 // and snapshots them mid-way: the Wait and the Map of encoding 1, an
 // execution with variables for encoding 2, and one whose context object
@@ -238,6 +245,22 @@ func writeGoldenRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	switch encodingVersion {
+	case encodingLimits:
+		snapshot(t, dir, "limit-wait", goldenLimitDef, `{"n":21}`, `{"n":21,"first":42,"second":42}`,
+			func(st store.Store, id string) bool {
+				// The second call waits for its limit, its timeout suspended.
+				rec, _ := st.GetExecution(context.Background(), id)
+				if rec == nil {
+					return false
+				}
+				for _, th := range rec.Threads {
+					if bytes.Contains(th, []byte(`"limitWait"`)) {
+						return true
+					}
+				}
+				return false
+			})
+		return
 	case encodingMocks:
 		snapshotMocked(t, dir, "mocked", goldenMockDef, `{"n":21}`, `{"n":21,"quote":{"price":5},"doubled":42}`, goldenMocks, "Golden",
 			func(st store.Store, id string) bool {
@@ -328,6 +351,12 @@ func snapshotMocked(t *testing.T, dir, name, def, input, output, mocks, testCase
 	defer eng.Stop()
 	if _, err := eng.PutStateMachine(ctx, "golden-"+name, []byte(def), dsl.JSON); err != nil {
 		t.Fatal(err)
+	}
+	if name == "limit-wait" {
+		// One call an hour: the second task waits (encoding 6).
+		if _, err := eng.PutCallLimit(ctx, CallLimit{Key: "handler:double", Rate: MinRate, Burst: 1}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ex, _, err := eng.StartExecution(ctx, StartParams{StateMachine: "golden-" + name, Name: name, Input: json.RawMessage(input), TestCase: testCase})
 	if err != nil {

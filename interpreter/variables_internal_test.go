@@ -102,6 +102,23 @@ func TestPreviousReleaseRefusesMocks(t *testing.T) {
 	}
 }
 
+// TestPreviousReleaseRefusesLimitWaits: a node of the release before call
+// limits would make a waiting call at once, with its timeout suspended for
+// good; it refuses the record.
+func TestPreviousReleaseRefusesLimitWaits(t *testing.T) {
+	t.Parallel()
+	_, r := previousRefuses(t, filepath.Join("testdata", "encoding", "v6", "limit-wait.json"), encodingLimits)
+	waiting := false
+	for _, th := range r.threads {
+		if th.Task != nil && !th.Task.LimitWait.IsZero() && th.Task.LimitKey == "handler:double" && th.Task.TimeoutAt.IsZero() {
+			waiting = true
+		}
+	}
+	if !waiting {
+		t.Fatalf("no thread waits for its limit with its timeout suspended: %+v", r.threads)
+	}
+}
+
 // previousRefuses reads a golden record of encoding enc and checks that a
 // node of the previous release (which reads enc-1) refuses it, and that
 // this node decodes it.
