@@ -125,7 +125,7 @@ func (e *Engine) modifyAs(ctx context.Context, id string, holder bool, change fu
 		}
 		var change []byte // the change log's entry, on a change of status (statuschange.go)
 		if next.Status != rec.Status {
-			change = statusChange(next, rec.RecordVersion+1, false)
+			change = e.statusChange(next, rec.RecordVersion+1, false)
 		}
 		err = e.store.Commit(ctx, store.CommitParams{ID: id, ExpectedVersion: rec.RecordVersion, Fence: fence, Record: next, Base: rec,
 			SetThreads: set, DeleteThreads: del, Events: r.events, Activities: r.activities, Claim: r.claim,

@@ -215,7 +215,7 @@ func (e *Engine) startExecution(ctx context.Context, p StartParams, link *parent
 	}
 	rec.Threads = threads
 	existingID, err := e.store.CreateExecution(ctx, store.CreateParams{Execution: rec, Events: r.events, Activities: r.activities,
-		InFlight: r.inFlight(), Change: statusChange(rec, 1, true)})
+		InFlight: r.inFlight(), Change: e.statusChange(rec, 1, true)})
 	var old *store.Execution // the execution under this name, when the create met one
 	if err != nil && !errors.Is(err, store.ErrAlreadyExists) {
 		// The create's outcome is unknown (a timeout, a dropped connection):

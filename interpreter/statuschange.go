@@ -13,9 +13,11 @@ import (
 // start, its end, a redrive) carries one (CreateParams.Change,
 // CommitParams.Change), so the log holds every committed status change
 // and nothing else. What tells others of them (interpreter/notify) reads
-// the log. Input and output are not in the entry (they would double the
-// bytes of every end's commit): readers take them from the record, whose
-// RecordVersion says whether it is still the one the entry was written with.
+// the log. Input, output and the cause of a failure are not in the entry
+// (they would double the bytes of every end's commit; a cause can be 32 KB):
+// readers take them from the record while it is still at the end the
+// entry tells of. The engine writes entries only while the store keeps
+// its log (store.ChangesKept): nobody reads it otherwise.
 type StatusChange struct {
 	// V is the entry's format (StatusChangeFormat); a reader refuses a
 	// newer one rather than guess.
@@ -27,12 +29,14 @@ type StatusChange struct {
 	Status       string `json:"status"`
 	// Started: the same write started the execution (a start whose first
 	// step already ended it has one entry, with its end's status).
-	Started      bool      `json:"started,omitempty"`
-	StartedAt    time.Time `json:"start"`
-	StoppedAt    time.Time `json:"stop,omitzero"`
-	Error        string    `json:"error,omitempty"`
-	Cause        string    `json:"cause,omitempty"`
-	RedriveCount int       `json:"redrive,omitempty"`
+	Started   bool      `json:"started,omitempty"`
+	StartedAt time.Time `json:"start"`
+	StoppedAt time.Time `json:"stop,omitzero"`
+	Error     string    `json:"error,omitempty"`
+	// Cause is no longer written (the record has it); entries of earlier
+	// releases may carry it.
+	Cause        string `json:"cause,omitempty"`
+	RedriveCount int    `json:"redrive,omitempty"`
 	// RecordVersion is the record version the write made.
 	RecordVersion int64 `json:"rv"`
 }
@@ -41,12 +45,16 @@ type StatusChange struct {
 // the newest it reads.
 const StatusChangeFormat = 1
 
-// statusChange encodes the entry of a write that made rec at version;
-// started says whether the write created the execution.
-func statusChange(rec *store.Execution, version int64, started bool) []byte {
+// statusChange encodes the entry of a write that made rec at version, or
+// nil while the store keeps no change log; started says whether the write
+// created the execution.
+func (e *Engine) statusChange(rec *store.Execution, version int64, started bool) []byte {
+	if !store.ChangesKept(e.store) {
+		return nil
+	}
 	b, err := json.Marshal(StatusChange{V: StatusChangeFormat, ID: rec.ID, StateMachine: rec.StateMachine, Version: rec.Version,
 		Name: rec.Name, Status: rec.Status, Started: started, StartedAt: rec.StartedAt.UTC(), StoppedAt: rec.StoppedAt.UTC(),
-		Error: rec.Error, Cause: rec.Cause, RedriveCount: rec.RedriveCount, RecordVersion: version})
+		Error: rec.Error, RedriveCount: rec.RedriveCount, RecordVersion: version})
 	if err != nil {
 		return nil // a time out of JSON's range; the write goes on without its entry
 	}

@@ -175,14 +175,21 @@ func (b *builder) event(it *item, rec *store.Execution) Event {
 	if ended {
 		stop := sc.StoppedAt.UnixMilli()
 		d.StopDate = &stop
-		if sc.Error != "" || it.status != store.StatusSucceeded {
-			d.Error, d.Cause = ptr(sc.Error), ptr(sc.Cause)
+	}
+	// The record is still at the end the event tells of: its output and
+	// cause are the event's.
+	atThisEnd := ended && rec != nil && rec.Status == it.status && rec.RedriveCount == sc.RedriveCount
+	if ended && (sc.Error != "" || it.status != store.StatusSucceeded) {
+		cause := sc.Cause // entries of earlier releases carry it
+		if cause == "" && atThisEnd {
+			cause = rec.Cause
 		}
+		d.Error, d.Cause = ptr(sc.Error), ptr(cause)
 	}
 	var input, output []byte
 	if rec != nil {
 		input = rec.Input
-		if it.status == store.StatusSucceeded && rec.Status == store.StatusSucceeded && rec.RedriveCount == sc.RedriveCount {
+		if it.status == store.StatusSucceeded && atThisEnd {
 			output = rec.Output
 		}
 	}

@@ -33,6 +33,7 @@ type changeLog struct {
 	retention time.Duration
 	entries   []change // oldest first
 	seq       int64    // entries ever logged
+	trimmed   int64    // the seq of the last entry trimmed
 	watchers  map[chan struct{}]struct{}
 }
 
@@ -47,6 +48,13 @@ func (s *Store) KeepChanges(retention time.Duration) {
 	s.changes.retention = retention
 }
 
+// ChangesKept implements store.ChangeKeeper.
+func (s *Store) ChangesKept() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.changes.on
+}
+
 // logChangeLocked appends data to the log (when it is kept), trims what is
 // older than the retention and tells the watchers.
 func (s *Store) logChangeLocked(data []byte) {
@@ -59,6 +67,7 @@ func (s *Store) logChangeLocked(data []byte) {
 	l.entries = append(l.entries, change{seq: l.seq, at: now, data: clone(data)})
 	old := sort.Search(len(l.entries), func(i int) bool { return !l.entries[i].at.Before(now.Add(-l.retention)) })
 	if old > 0 {
+		l.trimmed = l.entries[old-1].seq
 		// Copy when the dropped head is large, so its memory is freed.
 		if old > len(l.entries)/2 {
 			l.entries = append([]change(nil), l.entries[old:]...)
@@ -88,6 +97,9 @@ func (s *Store) ReadChanges(_ context.Context, cursor string, limit int) ([]stor
 			return nil, "", fmt.Errorf("memory store: change cursor %q: %w", cursor, store.ErrInvalidCursor)
 		}
 		after = n
+		if after < l.trimmed {
+			return nil, "", &store.TrimmedError{Cursor: cursor, Resume: changeCursor(l.trimmed)}
+		}
 	}
 	from := sort.Search(len(l.entries), func(i int) bool { return l.entries[i].seq > after })
 	to := len(l.entries)
@@ -117,6 +129,13 @@ func (s *Store) ChangeCursorAt(_ context.Context, t time.Time) (string, error) {
 		return changeCursor(l.entries[i].seq - 1), nil
 	}
 	return changeCursor(l.seq), nil
+}
+
+// ChangeCursorNow implements store.ChangeLog.
+func (s *Store) ChangeCursorNow(context.Context) (string, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return changeCursor(s.changes.seq), nil
 }
 
 // WatchChanges implements store.ChangeLog.

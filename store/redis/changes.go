@@ -16,9 +16,12 @@ import (
 // The change log (store.ChangeLog): one stream per partition,
 // <prefix>:{pN}:changes, appended by create.lua and commit.lua in the same
 // script as the write that changes the status (so in the partition's slot),
-// trimmed by the appends themselves (XADD MINID ~: whole stream nodes older
-// than the retention go). Stream ids are the shard's time in ms and a
-// sequence within the ms.
+// trimmed by the appends themselves: entries older than the retention and
+// those beyond the partition's cap (changeCap), up to 100 an append, by
+// XDEL, so that the stream records the last id it lost
+// (max-deleted-entry-id, Redis 7) and a reader whose cursor is before it
+// is told (store.ErrCursorTrimmed) instead of skipping entries unawares.
+// Stream ids are the shard's time in ms and a sequence within the ms.
 //
 // Reading merges the partitions in the order (ms, partition, seq): a
 // total order that keeps each partition's (so each execution's) order. A
@@ -37,27 +40,43 @@ var (
 	_ store.ChangeKeeper = (*Store)(nil)
 )
 
-// KeepChanges implements store.ChangeKeeper: the log is always kept; this
-// sets its retention.
+// KeepChanges implements store.ChangeKeeper.
 func (s *Store) KeepChanges(retention time.Duration) {
 	if retention <= 0 {
 		retention = store.DefaultChangeRetention
 	}
-	s.changeRetention.Store(retention.Milliseconds())
+	s.changeRetention.Store(max(retention.Milliseconds(), 1))
 }
 
-// changeArg is a script's change argument: the entry, or "" for none.
+// ChangesKept implements store.ChangeKeeper.
+func (s *Store) ChangesKept() bool { return s.changeRetention.Load() > 0 }
+
+// maxChanges bounds the entries of all partitions' logs together: a day of
+// status changes at a rate that fills it is trimmed sooner than the
+// retention (readers behind are told, store.ErrCursorTrimmed). An entry is
+// a few hundred bytes.
+const maxChanges = 2_000_000
+
+// defaultChangeCap is a partition's share of maxChanges (at least 1,000).
+func defaultChangeCap(partitions int) int64 {
+	return max(1000, int64(maxChanges/max(partitions, 1)))
+}
+
+// changeArg is a script's change argument: the entry, or "" for none (or
+// while the log is not kept).
 func (s *Store) changeArg(change []byte) any {
-	if len(change) == 0 {
+	if len(change) == 0 || !s.ChangesKept() {
 		return ""
 	}
 	return change
 }
 
-// changeMinID is the oldest stream id the log keeps: entries logged before
-// now minus the retention are trimmed by the next append.
+// changeMinID is a script's trim argument, "<min id> <cap>": entries older
+// than the first (logged before now minus the retention) and beyond the
+// cap are trimmed by the next append.
 func (s *Store) changeMinID() string {
-	return strconv.FormatInt(time.Now().UnixMilli()-s.changeRetention.Load(), 10) + "-0"
+	return strconv.FormatInt(max(time.Now().UnixMilli()-s.changeRetention.Load(), 0), 10) + "-0 " +
+		strconv.FormatInt(max(s.changeCap.Load(), 1), 10)
 }
 
 // changePos is a position in the merged log.
@@ -90,13 +109,17 @@ func (a changePos) String() string {
 	return strconv.FormatUint(a.ms, 10) + "-" + strconv.FormatUint(a.seq, 10) + "-" + strconv.Itoa(a.part)
 }
 
+// maxCursorMs bounds a cursor's time (year 10889): past it, the next
+// millisecond or stream id (startFor) would overflow.
+const maxCursorMs = 1 << 48
+
 func (s *Store) parseChangeCursor(c string) (changePos, error) {
 	f := strings.Split(c, "-")
 	if len(f) == 3 {
 		ms, err1 := strconv.ParseUint(f[0], 10, 64)
 		seq, err2 := strconv.ParseUint(f[1], 10, 64)
 		part, err3 := strconv.Atoi(f[2])
-		if err1 == nil && err2 == nil && err3 == nil && part >= 0 && part < s.partitions {
+		if err1 == nil && err2 == nil && err3 == nil && part >= 0 && part < s.partitions && ms < maxCursorMs {
 			return changePos{ms: ms, seq: seq, part: part}, nil
 		}
 	}
@@ -134,6 +157,35 @@ func (s *Store) ChangeCursorAt(_ context.Context, t time.Time) (string, error) {
 	return changePos{ms: uint64(ms), seq: math.MaxUint64, part: s.partitions - 1}.String(), nil
 }
 
+// ChangeCursorNow implements store.ChangeLog: the position just before
+// the millisecond of the earliest clock among the partitions' shards, so
+// that no entry logged after the call is before it (a node's clock ahead
+// of the shards' would skip them).
+func (s *Store) ChangeCursorNow(ctx context.Context) (string, error) {
+	calls := make([][]string, s.partitions)
+	args := make([][]any, s.partitions)
+	for p := range s.partitions {
+		calls[p] = []string{s.keys.changes(p)}
+		args[p] = []any{"+", 0}
+	}
+	rctx, cancel := s.bound(ctx)
+	defer cancel()
+	cmds, err := runPipelined(rctx, s.client, readChangesScript, calls, args)
+	if err != nil {
+		return "", fmt.Errorf("redis store: change cursor now: %w", err)
+	}
+	earliest := int64(math.MaxInt64)
+	for p, cmd := range cmds {
+		res, err := cmd.Slice()
+		if err != nil || len(res) != 3 {
+			return "", fmt.Errorf("redis store: change cursor now, partition %d: unexpected reply (%v)", p, err)
+		}
+		now, _ := res[0].(int64)
+		earliest = min(earliest, now)
+	}
+	return changePos{ms: uint64(max(earliest-1, 0)), seq: math.MaxUint64, part: s.partitions - 1}.String(), nil
+}
+
 type readEntry struct {
 	pos  changePos
 	data string
@@ -163,6 +215,10 @@ func (s *Store) ReadChanges(ctx context.Context, cursor string, limit int) ([]st
 	per := min(limit, max(16, 2*limit/s.partitions+8))
 	for try := 0; ; try++ {
 		page, wait, err := s.readChangesOnce(ctx, after, per)
+		var te *store.TrimmedError
+		if errors.As(err, &te) {
+			te.Cursor = cursor
+		}
 		if err != nil {
 			return nil, "", err
 		}
@@ -209,16 +265,26 @@ func (s *Store) readChangesOnce(ctx context.Context, after *changePos, per int) 
 	}
 	var all []readEntry
 	bound := changePos{ms: math.MaxUint64, seq: math.MaxUint64, part: math.MaxInt}
+	var trimmed *changePos // the latest entry trimmed after the cursor
 	for p, cmd := range cmds {
 		res, err := cmd.Slice()
 		if err != nil {
 			return nil, 0, fmt.Errorf("redis store: read changes of partition %d: %w", p, err)
 		}
-		if len(res) != 2 {
+		if len(res) != 3 {
 			return nil, 0, fmt.Errorf("redis store: read changes of partition %d: unexpected reply", p)
 		}
 		now, _ := res[0].(int64)
 		entries, _ := res[1].([]any)
+		if del, _ := res[2].(string); del != "" {
+			ms, seq, ok := parseStreamID(del)
+			if !ok {
+				return nil, 0, fmt.Errorf("redis store: read changes of partition %d: malformed trimmed id %q", p, del)
+			}
+			if pos := (changePos{ms: ms, seq: seq, part: p}); trimmed == nil || pos.compare(*trimmed) > 0 {
+				trimmed = &pos
+			}
+		}
 		// The partition is known up to the ms before now, or up to its
 		// last entry when the page is full.
 		known := changePos{ms: uint64(max(now-1, 0)), seq: math.MaxUint64, part: math.MaxInt}
@@ -235,6 +301,12 @@ func (s *Store) readChangesOnce(ctx context.Context, after *changePos, per int) 
 		if known.compare(bound) < 0 {
 			bound = known
 		}
+	}
+	if trimmed != nil {
+		// Going on from the latest entry trimmed skips nothing still kept
+		// in its partition; in the others, what is older (trimmed soon too,
+		// as the oldest) is skipped with it.
+		return nil, 0, &store.TrimmedError{Resume: trimmed.String()}
 	}
 	slices.SortFunc(all, func(a, b readEntry) int { return a.pos.compare(b.pos) })
 	n := 0

@@ -47,8 +47,9 @@ type Options struct {
 	// the tasks found in the shared queues this process did not queue.
 	// Tests use 1 and -1 to take one path only.
 	LocalPolls float64
-	// ChangeRetention is how long the change log (store.ChangeLog) keeps
-	// its entries; default store.DefaultChangeRetention (24 h).
+	// ChangeRetention, when set, keeps the change log (store.ChangeLog)
+	// from the start, its entries kept that long; 0 keeps none until
+	// KeepChanges turns it on (nobody reads it).
 	ChangeRetention time.Duration
 }
 
@@ -68,9 +69,6 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 128
-	}
-	if o.ChangeRetention <= 0 {
-		o.ChangeRetention = store.DefaultChangeRetention
 	}
 	return o
 }
@@ -101,8 +99,10 @@ type Store struct {
 	local      localQueue   // activity tasks this process queued (activities.go)
 	localPolls float64      // Options.LocalPolls
 	foreign    atomic.Int64 // adaptive LocalPolls: share of shared pops not queued here, in 1/65536
-	// changeRetention is the change log's retention in ms (changes.go).
-	changeRetention atomic.Int64
+	// changeRetention is the change log's retention in ms, 0 while it is
+	// not kept; changeCap the most entries a partition's log keeps
+	// (changes.go).
+	changeRetention, changeCap atomic.Int64
 }
 
 var (
@@ -125,7 +125,8 @@ func New(ctx context.Context, o Options) (*Store, error) {
 	s := &Store{client: client, cluster: cluster, keys: keys{prefix: o.Prefix}, partitions: o.Partitions, timeout: o.Timeout,
 		localPolls: o.LocalPolls}
 	s.foreign.Store(foreignOne / 4) // three polls in four local, to begin with
-	s.changeRetention.Store(o.ChangeRetention.Milliseconds())
+	s.changeRetention.Store(max(o.ChangeRetention.Milliseconds(), 0))
+	s.changeCap.Store(defaultChangeCap(o.Partitions))
 	s.watch = newWatcher(s)
 	if err := s.start(ctx, o); err != nil {
 		_ = client.Close()

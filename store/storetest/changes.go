@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -18,6 +19,10 @@ var changeTests = []test{
 	{"InvalidCursor", testChangesInvalidCursor},
 	{"Watch", testChangesWatch},
 	{"Copies", testChangesCopies},
+	{"TrimmedCursorRefused", testChangesTrimmed},
+	{"CursorNow", testChangesCursorNow},
+	{"HugeCursorRefused", testChangesHugeCursor},
+	{"NothingLoggedUntilKept", testChangesOffUntilKept},
 }
 
 // changeLog turns the log of s on and returns it; stores without one skip.
@@ -254,4 +259,90 @@ func testChangesCopies(t *testing.T, s store.Store) {
 	got[0].Data[1] = 'X'
 	again, _ := readAll(t, cl, "", 0)
 	diff(t, "after mutating the read bytes", []string{`"original"`}, datas(again))
+}
+
+// sameNames returns n execution names of state machine sm whose ids fall
+// in one partition (the store's, when it has partitions): a partition's
+// log is trimmed by its own appends.
+func sameNames(s store.Store, sm string, n int) []string {
+	if l, ok := s.(store.Leaser); ok {
+		return namesIn(sm, store.PartitionOf(sm+":x0", l.Partitions()), l.Partitions(), n)
+	}
+	return namesIn(sm, 0, 1, n)
+}
+
+func testChangesTrimmed(t *testing.T, s store.Store) {
+	const retention = 40 * time.Millisecond
+	if !store.KeepChanges(s, retention) {
+		t.Skip("the store keeps no change log")
+	}
+	cl := store.AsChangeLog(s)
+	names := sameNames(s, "sm", 3)
+	before, err := cl.ChangeCursorAt(ctxFor(t), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	createWithChange(t, s, newExec("sm", names[0], base), `"old"`)
+	_, afterOld := readAll(t, cl, before, 0)
+	// The retention passes (the clock, not another goroutine, is awaited).
+	for start := time.Now(); time.Since(start) < 3*retention; {
+		time.Sleep(retention)
+	}
+	createWithChange(t, s, newExec("sm", names[1], base), `"new"`) // trims "old"
+	_, _, err = cl.ReadChanges(ctxFor(t), before, 10)
+	var te *store.TrimmedError
+	if !errors.Is(err, store.ErrCursorTrimmed) || !errors.As(err, &te) {
+		t.Fatalf("ReadChanges from before a trimmed entry: %v, want store.ErrCursorTrimmed", err)
+	}
+	if te.Cursor != before {
+		t.Errorf("TrimmedError.Cursor %q, want %q", te.Cursor, before)
+	}
+	got, _ := readAll(t, cl, te.Resume, 0)
+	diff(t, "from the resume cursor", []string{`"new"`}, datas(got))
+	// A cursor after the trimmed entry, and the empty cursor, read on.
+	got, _ = readAll(t, cl, afterOld, 0)
+	diff(t, "from after the trimmed entry", []string{`"new"`}, datas(got))
+	got, _ = readAll(t, cl, "", 0)
+	diff(t, "from the oldest kept", []string{`"new"`}, datas(got))
+}
+
+func testChangesCursorNow(t *testing.T, s store.Store) {
+	cl := changeLog(t, s)
+	createWithChange(t, s, newExec("sm", "before", base), `"before"`)
+	// The store's clock says what "now" is: everything logged before may
+	// be read from the cursor (within a millisecond), nothing after missed.
+	now, err := cl.ChangeCursorNow(ctxFor(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	createWithChange(t, s, newExec("sm", "after", base), `"after"`)
+	got, _ := readAll(t, cl, now, 0)
+	if d := datas(got); len(d) == 0 || d[len(d)-1] != `"after"` {
+		t.Fatalf("from ChangeCursorNow: %v, want the entry logged after it", d)
+	}
+}
+
+func testChangesHugeCursor(t *testing.T, s store.Store) {
+	cl := changeLog(t, s)
+	for _, c := range []string{"18446744073709551615-18446744073709551615-0", "18446744073709551615-0-0", "m9223372036854775807"} {
+		_, _, err := cl.ReadChanges(ctxFor(t), c, 10)
+		wantErr(t, fmt.Sprintf("ReadChanges(%q)", c), err, store.ErrInvalidCursor)
+	}
+}
+
+func testChangesOffUntilKept(t *testing.T, s store.Store) {
+	cl := store.AsChangeLog(s)
+	if cl == nil {
+		t.Skip("the store keeps no change log")
+	}
+	if store.ChangesKept(s) {
+		t.Fatal("ChangesKept before KeepChanges: a store keeps no log until asked")
+	}
+	createWithChange(t, s, newExec("sm", "unlogged", base), `"unlogged"`)
+	if !store.KeepChanges(s, 0) || !store.ChangesKept(s) {
+		t.Fatal("KeepChanges did not turn the log on")
+	}
+	createWithChange(t, s, newExec("sm", "logged", base), `"logged"`)
+	got, _ := readAll(t, cl, "", 0)
+	diff(t, "the log", []string{`"logged"`}, datas(got))
 }

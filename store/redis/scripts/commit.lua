@@ -41,8 +41,9 @@
 --             in, or joins, the in-flight set), else "0"
 -- ARGV[18] -> the change log entry this commit appends (XADD, field "d"),
 --             or "" for none
--- ARGV[19] -> the oldest stream id the log keeps ("<ms>-0"): older
---             entries are trimmed with the append (MINID ~, whole nodes)
+-- ARGV[19] -> "<min id> <cap>": with the append, the log trims entries
+--             older than the id ("<ms>-0", now minus the retention) and
+--             beyond cap
 -- ARGV[20..] -> F pairs, then D fields, then E event payloads, then A tasks
 --             (queue elements, "<µs>|<json>", pushed as they are), then W
 --             withdrawn tasks' elements (removed when among the first 64
@@ -152,7 +153,23 @@ for w = 0, tonumber(ARGV[16]) - 1 do
   end
 end
 if ARGV[18] ~= '' then
-  redis.call('XADD', KEYS[8], 'MINID', '~', ARGV[19], '*', 'd', ARGV[18])
+  redis.call('XADD', KEYS[8], '*', 'd', ARGV[18])
+  -- Trimmed: entries older than the retention, then those beyond the cap,
+  -- oldest first, up to 100 an append; by XDEL, which records the last id
+  -- deleted (max-deleted-entry-id) for readers to compare cursors to.
+  local minid, cap = string.match(ARGV[19], '^(%S+) (%d+)$')
+  local gone = redis.call('XRANGE', KEYS[8], '-', '(' .. minid, 'COUNT', 100)
+  local over = redis.call('XLEN', KEYS[8]) - tonumber(cap)
+  if over > #gone then
+    gone = redis.call('XRANGE', KEYS[8], '-', '+', 'COUNT', math.min(over, 100))
+  end
+  if #gone > 0 then
+    local ids = {}
+    for j, e in ipairs(gone) do
+      ids[j] = e[1]
+    end
+    redis.call('XDEL', KEYS[8], unpack(ids))
+  end
 end
 -- Every commit publishes the id (what every release's watchers hear); one
 -- that changes the status also publishes "<id> <status>" (ids have no

@@ -28,7 +28,8 @@
 -- ARGV[11] -> the state machine's name when the execution is RUNNING (its
 --             open count goes up), else ""
 -- ARGV[12] -> the change log entry of the start (XADD, field "d"), or ""
--- ARGV[13] -> the oldest stream id the log keeps ("<ms>-0"; MINID ~)
+-- ARGV[13] -> "<min id> <cap>": the log trims entries older than the id
+--             ("<ms>-0", now minus the retention) and beyond cap
 -- ARGV[14] -> the partition's status channel: with a change, the start is
 --             published there as "<id> <status>", for change watchers
 -- ARGV[15] -> the execution's status
@@ -83,7 +84,23 @@ for a = 0, na - 1 do
   redis.call('RPUSH', KEYS[13 + a], ARGV[i + a])
 end
 if ARGV[12] ~= '' then
-  redis.call('XADD', KEYS[12], 'MINID', '~', ARGV[13], '*', 'd', ARGV[12])
+  redis.call('XADD', KEYS[12], '*', 'd', ARGV[12])
+  -- Trimmed: entries older than the retention, then those beyond the cap,
+  -- oldest first, up to 100 an append; by XDEL, which records the last id
+  -- deleted (max-deleted-entry-id) for readers to compare cursors to.
+  local minid, cap = string.match(ARGV[13], '^(%S+) (%d+)$')
+  local gone = redis.call('XRANGE', KEYS[12], '-', '(' .. minid, 'COUNT', 100)
+  local over = redis.call('XLEN', KEYS[12]) - tonumber(cap)
+  if over > #gone then
+    gone = redis.call('XRANGE', KEYS[12], '-', '+', 'COUNT', math.min(over, 100))
+  end
+  if #gone > 0 then
+    local ids = {}
+    for j, e in ipairs(gone) do
+      ids[j] = e[1]
+    end
+    redis.call('XDEL', KEYS[12], unpack(ids))
+  end
 end
 redis.call(ARGV[5], ARGV[4], ARGV[1])
 if ARGV[12] ~= '' then
