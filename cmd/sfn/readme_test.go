@@ -41,6 +41,7 @@ func TestREADMEWalkthrough(t *testing.T) {
 			{`"status": "ABORTED"`, `"error": "Operator.Stopped"`, `"cause": "not needed any more"`},
 			{`"status": "FAILED"`, `"error": "Order.Missing"`, `"redriveCount": 1`, "ExecutionRedriven", "FailStateEntered MissingOrder"},
 			{`"name":"mornings"`, `"overlapPolicy":"SKIP"`, `"status": "SUCCEEDED"`, `"name": "mornings-`},
+			{`{"key":"http:*.payments.example.com","maxInFlight":2,"ratePerSecond":5,"burst":5,"inFlight":0,"waiting":0}`},
 			{`{"name":"billing","stateMachines":["hello-world"],"secretSet":true}`,
 				`{"detail-type":"Step Functions Execution Status Change","source":"aws.states","status":"SUCCEEDED"}`},
 		},
