@@ -30,7 +30,7 @@ type Notifications interface {
 	DeleteEndpoint(ctx context.Context, name string) error
 	DeadLetters(ctx context.Context, name, cursor string, limit int) ([]notify.DeadLetter, string, error)
 	Redeliver(ctx context.Context, name string, ids []string) (notify.RedeliverResult, error)
-	Read(ctx context.Context, cursor string, f notify.Filter, limit int) ([]notify.StreamEvent, string, error)
+	Read(ctx context.Context, cursor string, f notify.Filter, limit int) ([]notify.StreamEvent, string, int, error)
 	Watch(ctx context.Context) (<-chan struct{}, func())
 	Now(ctx context.Context) (string, error)
 	Since(ctx context.Context, t time.Time) (string, error)
@@ -79,6 +79,7 @@ type deliveryView struct {
 	Delivered       int64      `json:"delivered"`
 	DeadLetters     int64      `json:"deadLetters"`
 	Dropped         int64      `json:"dropped"`
+	Gaps            int64      `json:"gaps"`
 	LastDeliveredAt *time.Time `json:"lastDeliveredAt,omitempty"`
 	LastError       string     `json:"lastError,omitempty"`
 	LastErrorAt     *time.Time `json:"lastErrorAt,omitempty"`
@@ -94,7 +95,7 @@ func viewEndpoint(ep notify.Endpoint, del *notify.Delivery) endpointView {
 		v.Statuses = []string{}
 	}
 	if del != nil {
-		v.Delivery = &deliveryView{Cursor: del.Cursor, Delivered: del.Delivered, DeadLetters: del.DeadLetters, Dropped: del.Dropped,
+		v.Delivery = &deliveryView{Cursor: del.Cursor, Delivered: del.Delivered, DeadLetters: del.DeadLetters, Dropped: del.Dropped, Gaps: del.Gaps,
 			LastDeliveredAt: timePtr(del.LastDeliveredAt), LastError: del.LastError, LastErrorAt: timePtr(del.LastErrorAt)}
 	}
 	return v
@@ -386,9 +387,14 @@ func (s *server) allEvents(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	const page = 500
-	events, next, err := n.Read(ctx, cursor, f, page)
+	events, next, read, err := n.Read(ctx, cursor, f, page)
 	if errors.Is(err, store.ErrInvalidCursor) {
 		s.writeError(w, r, errf(codeInvalidInput, "Last-Event-ID (or after) is not a cursor of this server's event stream"))
+		return
+	}
+	if errors.Is(err, store.ErrCursorTrimmed) {
+		s.writeError(w, r, errf(codeInvalidInput, "Last-Event-ID (or after) is older than the status changes the log still keeps: "+
+			"changes after it are gone; reconnect without it (from now) or with since= (from a time)"))
 		return
 	}
 	if err != nil {
@@ -405,6 +411,9 @@ func (s *server) allEvents(w http.ResponseWriter, r *http.Request) {
 	defer keepAlive.Stop()
 	recheck := time.NewTicker(time.Second) // a notice lost while a connection reconnects
 	defer recheck.Stop()
+	// The starting cursor first: a client that reconnects before any
+	// event resumes from here, not from a new "now".
+	bw.WriteString("id: " + cursor + "\n\n")
 	sent := cursor // the last id the client has
 	for {
 		for _, ev := range events {
@@ -419,7 +428,9 @@ func (s *server) allEvents(w http.ResponseWriter, r *http.Request) {
 			bw.WriteString("\n\n")
 		}
 		cursor = next
-		full := len(events) >= page
+		// More may be logged as long as a read found entries (a page can
+		// be short of page: filtered, or Redis's per-partition shares).
+		full := read > 0
 		if !full && !follow {
 			if cursor != sent {
 				bw.WriteString("id: " + cursor + "\n\n") // where a next poll resumes
@@ -454,7 +465,7 @@ func (s *server) allEvents(w http.ResponseWriter, r *http.Request) {
 				bw.WriteString(": keep-alive\n\n")
 			}
 		}
-		if events, next, err = n.Read(ctx, cursor, f, page); err != nil {
+		if events, next, read, err = n.Read(ctx, cursor, f, page); err != nil {
 			return
 		}
 	}

@@ -44,7 +44,7 @@ func (s *Service) deliver(ctx context.Context, name string) {
 		}
 		if err == nil && del.Cursor == "" {
 			// No cursor yet (an endpoint stored without one): from now on.
-			if del.Cursor, err = s.log.ChangeCursorAt(ctx, time.Now()); err == nil {
+			if del.Cursor, err = s.log.ChangeCursorNow(ctx); err == nil {
 				_, err = updateDelivery(ctx, s.docs, name, func(d *Delivery) { d.Cursor = del.Cursor })
 			}
 		}
@@ -57,13 +57,33 @@ func (s *Service) deliver(ctx context.Context, name string) {
 			// A cursor this log does not know (the store was replaced): go
 			// on from now, and say so.
 			logger.LogAttrs(ctx, slog.LevelWarn, "webhook cursor unknown to the change log; delivering from now on", slog.String("cursor", del.Cursor))
-			from, cerr := s.log.ChangeCursorAt(ctx, time.Now())
+			from, cerr := s.log.ChangeCursorNow(ctx)
 			if cerr == nil {
 				_, cerr = updateDelivery(ctx, s.docs, name, func(d *Delivery) {
 					d.Cursor, d.LastError, d.LastErrorAt = from, "the change log did not know the cursor "+del.Cursor, s.clock.Now()
 				})
 			}
 			err = cerr
+		}
+		var trimmed *store.TrimmedError
+		if errors.As(err, &trimmed) {
+			// The delivery fell further behind than the log keeps (down for
+			// longer than the retention, or the log's cap reached): what
+			// was trimmed is lost to this endpoint. Say so, count it, and
+			// go on with what is kept.
+			logger.LogAttrs(ctx, slog.LevelError, "webhook delivery fell behind the change log's retention; trimmed status changes are not delivered",
+				slog.String("cursor", del.Cursor), slog.String("resume", trimmed.Resume))
+			s.metrics.deliveries.WithLabelValues(name, outcomeTrimmed).Inc()
+			_, err = updateDelivery(ctx, s.docs, name, func(d *Delivery) {
+				if d.Cursor != del.Cursor {
+					return
+				}
+				d.Cursor, d.Gaps = trimmed.Resume, d.Gaps+1
+				d.LastError, d.LastErrorAt = "status changes after "+del.Cursor+" were trimmed from the change log before delivery", s.clock.Now()
+			})
+			if err == nil {
+				continue
+			}
 		}
 		if err != nil {
 			if ctx.Err() == nil {

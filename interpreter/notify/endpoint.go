@@ -172,10 +172,13 @@ func encodeEndpoint(e Endpoint) []byte {
 type Delivery struct {
 	// Cursor is the change log position up to which every event was
 	// delivered or dead-lettered.
-	Cursor          string
-	Delivered       int64
-	DeadLetters     int64 // kept now
-	Dropped         int64 // given up when the dead letters were full
+	Cursor      string
+	Delivered   int64
+	DeadLetters int64 // kept now
+	Dropped     int64 // given up when the dead letters were full
+	// Gaps counts the times the delivery found changes trimmed from the
+	// log before it delivered them (it fell behind the retention).
+	Gaps            int64
 	LastDeliveredAt time.Time
 	LastError       string
 	LastErrorAt     time.Time
@@ -187,6 +190,7 @@ type cursorDoc struct {
 	Delivered       int64     `json:"delivered,omitempty"`
 	Dead            int64     `json:"dead,omitempty"`
 	Dropped         int64     `json:"dropped,omitempty"`
+	Gaps            int64     `json:"gaps,omitempty"`
 	LastDeliveredAt time.Time `json:"lastDeliveredAt,omitzero"`
 	LastError       string    `json:"lastError,omitempty"`
 	LastErrorAt     time.Time `json:"lastErrorAt,omitzero"`
@@ -200,12 +204,12 @@ func decodeDelivery(d store.Doc) (Delivery, error) {
 	if err := checkFormat("webhook cursor "+d.Name, c.V); err != nil {
 		return Delivery{}, err
 	}
-	return Delivery{Cursor: c.Cursor, Delivered: c.Delivered, DeadLetters: c.Dead, Dropped: c.Dropped,
+	return Delivery{Cursor: c.Cursor, Delivered: c.Delivered, DeadLetters: c.Dead, Dropped: c.Dropped, Gaps: c.Gaps,
 		LastDeliveredAt: c.LastDeliveredAt, LastError: c.LastError, LastErrorAt: c.LastErrorAt}, nil
 }
 
 func encodeDelivery(d Delivery) []byte {
-	b, _ := json.Marshal(cursorDoc{V: docFormat, Cursor: d.Cursor, Delivered: d.Delivered, Dead: d.DeadLetters, Dropped: d.Dropped,
+	b, _ := json.Marshal(cursorDoc{V: docFormat, Cursor: d.Cursor, Delivered: d.Delivered, Dead: d.DeadLetters, Dropped: d.Dropped, Gaps: d.Gaps,
 		LastDeliveredAt: d.LastDeliveredAt.UTC(), LastError: d.LastError, LastErrorAt: d.LastErrorAt.UTC()})
 	return b
 }

@@ -290,7 +290,7 @@ func caughtUp(t *testing.T, svc *notify.Service, name string) notify.Delivery {
 		if err != nil {
 			t.Fatal(err)
 		}
-		evs, _, err := svc.Read(ctx, del.Cursor, notify.Filter{}, 10)
+		evs, _, _, err := svc.Read(ctx, del.Cursor, notify.Filter{}, 10)
 		if err == nil && len(evs) == 0 {
 			return del
 		}

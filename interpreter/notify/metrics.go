@@ -18,12 +18,13 @@ const (
 	outcomeFailed    = "failed"    // an attempt failed; it is tried again
 	outcomeDead      = "dead"      // given up: a dead letter
 	outcomeDropped   = "dropped"   // given up with the dead letters full
+	outcomeTrimmed   = "trimmed"   // the log trimmed changes before they were delivered (a gap, of unknown size)
 )
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sfn_notify_deliveries_total",
-			Help: "Webhook delivery attempts by endpoint and outcome (delivered, failed, dead, dropped)."}, []string{"endpoint", "outcome"}),
+			Help: "Webhook delivery attempts by endpoint and outcome (delivered, failed, dead, dropped; trimmed counts gaps of changes the log trimmed before delivery)."}, []string{"endpoint", "outcome"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sfn_notify_retries_total",
 			Help: "Webhook deliveries tried again after a failed attempt, by endpoint."}, []string{"endpoint"}),
 		dead: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sfn_notify_dead_letters_total",

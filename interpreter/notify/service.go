@@ -338,7 +338,7 @@ func (s *Service) PutEndpoint(ctx context.Context, sp Spec) (ep Endpoint, create
 		if ep.Enabled && (created || !old.Enabled) {
 			// From now on: what happened while it did not exist or was
 			// disabled is not sent.
-			from, err := s.log.ChangeCursorAt(ctx, time.Now())
+			from, err := s.log.ChangeCursorNow(ctx)
 			if err != nil {
 				return Endpoint{}, false, err
 			}

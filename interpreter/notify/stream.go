@@ -16,12 +16,15 @@ type StreamEvent struct {
 }
 
 // Read returns the events logged after cursor that f selects, from up to
-// limit change log entries, and the cursor to go on from (past the
-// entries f left out too). An invalid cursor is store.ErrInvalidCursor.
-func (s *Service) Read(ctx context.Context, cursor string, f Filter, limit int) ([]StreamEvent, string, error) {
+// limit change log entries, the cursor to go on from (past the entries f
+// left out too), and how many entries it read: 0 only when it is at the
+// end of the log (a page may be short of limit before the end). An
+// invalid cursor is store.ErrInvalidCursor; one older than what the log
+// still keeps, store.ErrCursorTrimmed.
+func (s *Service) Read(ctx context.Context, cursor string, f Filter, limit int) ([]StreamEvent, string, int, error) {
 	changes, next, err := s.log.ReadChanges(ctx, cursor, limit)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	var out []StreamEvent
 	for _, c := range changes {
@@ -37,7 +40,7 @@ func (s *Service) Read(ctx context.Context, cursor string, f Filter, limit int) 
 			}
 			body, err := s.build.body(ctx, it)
 			if err != nil {
-				return out, resumeFrom(out, cursor), err
+				return out, resumeFrom(out, cursor), len(changes), err
 			}
 			ev := StreamEvent{ID: it.id, Data: body}
 			if it.last {
@@ -46,7 +49,7 @@ func (s *Service) Read(ctx context.Context, cursor string, f Filter, limit int) 
 			out = append(out, ev)
 		}
 	}
-	return out, next, nil
+	return out, next, len(changes), nil
 }
 
 // resumeFrom is where a read that stopped after out goes on from.
@@ -64,9 +67,9 @@ func (s *Service) Watch(ctx context.Context) (<-chan struct{}, func()) {
 	return s.log.WatchChanges(ctx)
 }
 
-// Now returns the cursor of the stream from now on.
+// Now returns the cursor of the stream from now on, by the store's clock.
 func (s *Service) Now(ctx context.Context) (string, error) {
-	return s.log.ChangeCursorAt(ctx, time.Now())
+	return s.log.ChangeCursorNow(ctx)
 }
 
 // Since returns the cursor of the stream from t on (as far back as the
