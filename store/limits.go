@@ -41,8 +41,9 @@ type SlotResult struct {
 	// call made again after a recovery keeps its slot).
 	Granted bool
 	// RetryAt, when not granted, is the earliest time another Acquire can
-	// succeed for the rate alone (zero when it waits for a slot, or for
-	// waiters ahead of it).
+	// succeed for the rate alone, if the waiters ahead start as soon as
+	// they may (zero when it waits for a slot, or when it is Burst or more
+	// places back in the queue and so waits for waiters ahead of it).
 	RetryAt time.Time
 	// Ahead is how many waiters are before this one in the queue.
 	Ahead int
@@ -65,13 +66,32 @@ var ErrNoLimiter = errors.New("the store does not count limits")
 
 // Limiter is implemented by stores that count limits (the in-memory store
 // and Redis).
+//
+// Times are the callers' (each Acquire's now), not the store's: a fake
+// clock drives the engine and the contract tests on every store alike,
+// RetryAt is in the clock of the node that waits for it, and the engine's
+// timers run on the nodes' clocks anyway. So nodes sharing a store must
+// keep their clocks in step (NTP: well under a second apart). A skew of Δ
+// between two nodes:
+//   - orders their waiters wrongly when they first asked less than Δ
+//     apart (the node behind goes first);
+//   - makes an Acquire from the node ahead drop the other's live waiters
+//     once Δ passes WaiterTTL less their asking interval (about 29 s);
+//     they keep asking and join the queue again, losing their place;
+//   - refills the bucket by the clock of whoever asks: after a start from
+//     the node behind, the node ahead finds up to Δ×Rate tokens (at most
+//     Burst) more than the rate allows, and the node behind waits up to Δ
+//     longer after a start from the node ahead.
 type Limiter interface {
 	// Acquire asks for a slot of s.Key under lim, at now (the caller's
 	// clock; the rate's bucket refills by it). The holder joins the key's
 	// queue (keeping its place when it is there already, and refreshing
-	// its WaiterTTL) unless it is granted at once; it is granted when
-	// it is among the first waiters that free slots allow (queue order is
-	// the time each first asked, FIFO), and the bucket has a token. A
+	// its WaiterTTL) unless it is granted at once. It is granted when it
+	// is among the first waiters that both the free slots and the
+	// bucket's tokens allow, first come first served (queue order is the
+	// time each first asked): a waiter with r waiters ahead is granted
+	// only when r+1 slots are free and the bucket holds r+1 tokens, so it
+	// never takes the slot or token of one ahead that still asks. A
 	// holder that holds a slot already is granted again, taking nothing.
 	// Waiters not seen for WaiterTTL are dropped first.
 	Acquire(ctx context.Context, s Slot, lim Limit, now time.Time) (SlotResult, error)
