@@ -273,6 +273,11 @@ type Request struct {
 	// response as it was received, once the call is made (not for a
 	// request refused before anything was sent).
 	Observe func(*Exchange)
+	// NoRedirects answers a 3xx as it is (the error
+	// States.Http.StatusCode.<code>) instead of following it: for callers
+	// whose POST must reach the URL given or fail (webhooks), since a
+	// 302/303 would turn it into a GET without its body.
+	NoRedirects bool
 }
 
 // Invoke performs the request. The result is AWS's shape: StatusCode,
@@ -292,17 +297,24 @@ func (c *Client) Invoke(ctx context.Context, r Request) (value.Value, *failure.E
 	if err := c.hostAllowed(req.URL.Hostname()); err != nil {
 		return nil, failure.New(failure.TaskFailed, err.Error())
 	}
+	hc := c.http
+	if r.NoRedirects {
+		nc := *c.http
+		nc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		hc = &nc
+	}
 	if r.Observe != nil {
 		ex := exchangeOf(req)
 		defer func() { r.Observe(ex) }()
-		return c.do(req, ex)
+		return c.do(hc, req, ex)
 	}
-	return c.do(req, nil)
+	return c.do(hc, req, nil)
 }
 
-// do sends req and reads its answer; ex, when set, records the response.
-func (c *Client) do(req *http.Request, ex *Exchange) (value.Value, *failure.Error) {
-	resp, err := c.http.Do(req)
+// do sends req with hc and reads its answer; ex, when set, records the
+// response.
+func (c *Client) do(hc *http.Client, req *http.Request, ex *Exchange) (value.Value, *failure.Error) {
+	resp, err := hc.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return nil, failure.New(failure.Timeout, "the HTTP request did not complete in time")

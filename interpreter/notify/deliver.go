@@ -272,7 +272,9 @@ func permanent(err error) bool {
 }
 
 // send makes one attempt through the engine's HTTP task client: its
-// allow-list, denied addresses and redirect rules apply.
+// allow-list and denied addresses apply. Redirects are not followed (a
+// 302 would turn the POST into a GET without the event, a 307 send the
+// signed event elsewhere): a 3xx is a failed attempt, tried again.
 func (s *Service) send(ctx context.Context, ep *Endpoint, it *item) error {
 	body, err := s.build.body(ctx, it)
 	if err != nil {
@@ -294,7 +296,7 @@ func (s *Service) send(ctx context.Context, ep *Endpoint, it *item) error {
 	params.Set("RequestBody", string(body))
 	actx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	_, ferr := s.engine.HTTPClient().Invoke(actx, httptask.Request{Parameters: params, IdempotencyKey: it.id})
+	_, ferr := s.engine.HTTPClient().Invoke(actx, httptask.Request{Parameters: params, IdempotencyKey: it.id, NoRedirects: true})
 	if ferr == nil {
 		return nil
 	}
