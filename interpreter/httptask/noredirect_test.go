@@ -37,4 +37,3 @@ func TestNoRedirects(t *testing.T) {
 		}
 	}
 }
-
