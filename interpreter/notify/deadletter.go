@@ -49,6 +49,11 @@ func letterName(endpoint string, it *item) string {
 func isLetterOf(docName, endpoint string) bool { return strings.HasPrefix(docName, endpoint+"/") }
 
 func (s *Service) putDeadLetter(ctx context.Context, endpoint string, it *item, attempts int, first, last time.Time, cause error) error {
+	// An endpoint deleted meanwhile keeps no letters (one created later
+	// under its name would inherit them).
+	if _, err := s.docs.GetDoc(ctx, kindEndpoint, endpoint); err != nil {
+		return err
+	}
 	raw, err := json.Marshal(it.change)
 	if err != nil {
 		return err
@@ -220,10 +225,11 @@ func (s *Service) Redeliver(ctx context.Context, endpoint string, ids []string) 
 		if err := s.docs.DeleteDoc(ctx, kindDead, d.Name); err != nil {
 			return res, err
 		}
-		if _, err := updateDelivery(ctx, s.docs, endpoint, func(del *Delivery) {
+		if _, err := updateDelivery(ctx, s.docs, endpoint, func(del *Delivery, exists bool) bool {
 			del.DeadLetters = max(0, del.DeadLetters-1)
 			del.Delivered++
 			del.LastDeliveredAt = now
+			return exists
 		}); err != nil {
 			return res, err
 		}

@@ -45,7 +45,7 @@ func (s *Service) deliver(ctx context.Context, name string) {
 		if err == nil && del.Cursor == "" {
 			// No cursor yet (an endpoint stored without one): from now on.
 			if del.Cursor, err = s.log.ChangeCursorNow(ctx); err == nil {
-				_, err = updateDelivery(ctx, s.docs, name, func(d *Delivery) { d.Cursor = del.Cursor })
+				_, err = updateDelivery(ctx, s.docs, name, func(d *Delivery, _ bool) bool { d.Cursor = del.Cursor; return true })
 			}
 		}
 		var changes []store.Change
@@ -59,8 +59,9 @@ func (s *Service) deliver(ctx context.Context, name string) {
 			logger.LogAttrs(ctx, slog.LevelWarn, "webhook cursor unknown to the change log; delivering from now on", slog.String("cursor", del.Cursor))
 			from, cerr := s.log.ChangeCursorNow(ctx)
 			if cerr == nil {
-				_, cerr = updateDelivery(ctx, s.docs, name, func(d *Delivery) {
+				_, cerr = updateDelivery(ctx, s.docs, name, func(d *Delivery, exists bool) bool {
 					d.Cursor, d.LastError, d.LastErrorAt = from, "the change log did not know the cursor "+del.Cursor, s.clock.Now()
+					return exists
 				})
 			}
 			err = cerr
@@ -74,12 +75,13 @@ func (s *Service) deliver(ctx context.Context, name string) {
 			logger.LogAttrs(ctx, slog.LevelError, "webhook delivery fell behind the change log's retention; trimmed status changes are not delivered",
 				slog.String("cursor", del.Cursor), slog.String("resume", trimmed.Resume))
 			s.metrics.deliveries.WithLabelValues(name, outcomeTrimmed).Inc()
-			_, err = updateDelivery(ctx, s.docs, name, func(d *Delivery) {
-				if d.Cursor != del.Cursor {
-					return
+			_, err = updateDelivery(ctx, s.docs, name, func(d *Delivery, exists bool) bool {
+				if !exists || d.Cursor != del.Cursor {
+					return false
 				}
 				d.Cursor, d.Gaps = trimmed.Resume, d.Gaps+1
 				d.LastError, d.LastErrorAt = "status changes after "+del.Cursor+" were trimmed from the change log before delivery", s.clock.Now()
+				return true
 			})
 			if err == nil {
 				continue
@@ -121,9 +123,9 @@ func (s *Service) deliver(ctx context.Context, name string) {
 		if ctx.Err() != nil {
 			return // the cursor stays: the batch is delivered again
 		}
-		if _, err := updateDelivery(ctx, s.docs, name, func(d *Delivery) {
-			if d.Cursor != del.Cursor {
-				return // another node moved it meanwhile; it holds the endpoint now
+		if _, err := updateDelivery(ctx, s.docs, name, func(d *Delivery, exists bool) bool {
+			if !exists || d.Cursor != del.Cursor {
+				return false // gone with its endpoint, or another node moved it meanwhile (it holds the endpoint now)
 			}
 			d.Cursor = next
 			d.Delivered += res.delivered
@@ -135,6 +137,7 @@ func (s *Service) deliver(ctx context.Context, name string) {
 			if res.lastError != "" {
 				d.LastError, d.LastErrorAt = res.lastError, res.lastErrorAt
 			}
+			return true
 		}); err != nil && ctx.Err() == nil {
 			logger.LogAttrs(ctx, slog.LevelWarn, "webhook cursor not moved; the batch will be delivered again", slog.Any("error", err))
 		}
@@ -239,7 +242,11 @@ func (s *Service) deliverOne(ctx context.Context, ep *Endpoint, it *item, res *b
 				slog.String("endpoint", ep.Name), slog.String("execution_id", it.change.ID), slog.String("event_id", it.id))
 			return
 		}
-		if derr := s.putDeadLetter(ctx, ep.Name, it, attempt, first, now, err); derr != nil {
+		derr := s.putDeadLetter(ctx, ep.Name, it, attempt, first, now, err)
+		if errors.Is(derr, store.ErrNotFound) {
+			return // the endpoint was deleted: nothing more to deliver to it
+		}
+		if derr != nil {
 			// Not kept: the cursor must not pass it. Try again later.
 			s.logger.LogAttrs(ctx, slog.LevelWarn, "webhook dead letter not written", slog.String("endpoint", ep.Name), slog.Any("error", derr))
 			select {

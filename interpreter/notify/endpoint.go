@@ -228,14 +228,19 @@ func getDelivery(ctx context.Context, docs store.Docs, name string) (Delivery, i
 }
 
 // updateDelivery changes an endpoint's cursor doc by compare-and-set,
-// reading it again when another writer got there first.
-func updateDelivery(ctx context.Context, docs store.Docs, name string, change func(*Delivery)) (Delivery, error) {
+// reading it again when another writer got there first. change is told
+// whether the doc exists, and returns whether to write: a delivery that
+// finds its cursor moved, or gone with its endpoint, writes nothing (it
+// would make the doc again, for an endpoint created later to inherit).
+func updateDelivery(ctx context.Context, docs store.Docs, name string, change func(d *Delivery, exists bool) bool) (Delivery, error) {
 	for attempt := 0; ; attempt++ {
 		del, rev, err := getDelivery(ctx, docs, name)
 		if err != nil {
 			return Delivery{}, err
 		}
-		change(&del)
+		if !change(&del, rev != 0) {
+			return del, nil
+		}
 		_, err = docs.PutDoc(ctx, store.Doc{Kind: kindCursor, Name: name, Data: encodeDelivery(del), Rev: rev})
 		if err == nil || !errors.Is(err, store.ErrConflict) || attempt == 20 {
 			return del, err

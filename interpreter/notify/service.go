@@ -342,11 +342,12 @@ func (s *Service) PutEndpoint(ctx context.Context, sp Spec) (ep Endpoint, create
 			if err != nil {
 				return Endpoint{}, false, err
 			}
-			if _, err := updateDelivery(ctx, s.docs, sp.Name, func(d *Delivery) {
+			if _, err := updateDelivery(ctx, s.docs, sp.Name, func(d *Delivery, _ bool) bool {
 				if created {
 					*d = Delivery{}
 				}
 				d.Cursor = from
+				return true
 			}); err != nil {
 				return Endpoint{}, false, err
 			}
