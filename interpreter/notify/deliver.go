@@ -233,6 +233,15 @@ func (s *Service) deliverOne(ctx context.Context, ep *Endpoint, it *item, res *b
 			case <-s.clock.After(backoff):
 			}
 			backoff = min(2*backoff, s.cfg.MaxBackoff)
+			// The endpoint as it is now: a PUT that fixed its URL or rotated
+			// its secret applies from the next attempt, not once this
+			// batch is over; a deleted one gets nothing more.
+			switch cur, _, err := s.Endpoint(ctx, ep.Name); {
+			case errors.Is(err, store.ErrNotFound):
+				return
+			case err == nil:
+				ep = &cur
+			}
 			continue
 		}
 		if !roomForDead() {

@@ -386,3 +386,34 @@ func TestVerify(t *testing.T) {
 		}
 	}
 }
+
+// A PUT that fixes an endpoint's URL while its events are being retried
+// applies from the next attempt: the events reach the new URL, not dead
+// letters hours later.
+func TestURLFixedDuringRetries(t *testing.T) {
+	t.Parallel()
+	stores(t, func(t *testing.T, st store.Store) {
+		wrong, right := newReceiver(t), newReceiver(t)
+		wrong.status.Store(http.StatusServiceUnavailable)
+		clock := newClock()
+		eng := node(t, st, "n1", nil)
+		svc := service(t, eng, clock, nil)
+		put(t, svc, notify.Spec{Name: "orders", URL: wrong.srv.URL + "/hook", Secret: strp(secret)})
+		run(t, eng, "ok", "a")
+		clock.waitWaiting(t, 1) // the first attempt failed; the retry waits
+		put(t, svc, notify.Spec{Name: "orders", URL: right.srv.URL + "/hook"})
+		stop := clock.keepAdvancing(time.Minute)
+		defer stop()
+		got := right.accepted(t, 2)
+		var statuses []string
+		for _, d := range got {
+			statuses = append(statuses, decodeEvent(t, d.body).Detail.Status)
+		}
+		if diff := cmp.Diff([]string{"RUNNING", "SUCCEEDED"}, statuses); diff != "" {
+			t.Errorf("the fixed URL's events (-want +got):\n%s", diff)
+		}
+		if del := caughtUp(t, svc, "orders"); del.DeadLetters != 0 {
+			t.Errorf("%d dead letters: the events went to the new URL", del.DeadLetters)
+		}
+	})
+}
