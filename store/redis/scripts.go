@@ -9,21 +9,34 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-//go:embed scripts/*.lua
+//go:embed scripts/*.lua scripts/lib/*.lua
 var scriptFiles embed.FS
 
-func script(name string) *goredis.Script {
+// script is scripts/<name>.lua after the pieces it uses,
+// scripts/lib/<lib>.lua (local functions that more than one script calls):
+// prepended, so that each script is still one source, run by one EVAL,
+// atomically.
+func script(name string, libs ...string) *goredis.Script {
+	var src strings.Builder
+	for _, lib := range libs {
+		src.Write(scriptFile("lib/" + lib))
+	}
+	src.Write(scriptFile(name))
+	return goredis.NewScript(src.String())
+}
+
+func scriptFile(name string) []byte {
 	src, err := scriptFiles.ReadFile("scripts/" + name + ".lua")
 	if err != nil {
 		panic("redis store: missing embedded script " + name) // a build defect, caught by every test
 	}
-	return goredis.NewScript(string(src))
+	return src
 }
 
 // The scripts; each file's header names its KEYS, ARGV and result.
 var (
-	createScript        = script("create")
-	commitScript        = script("commit")
+	createScript        = script("create", "changelog")
+	commitScript        = script("commit", "changelog")
 	historyScript       = script("history")
 	putMachineScript    = script("put_state_machine")
 	getMachineScript    = script("get_state_machine")

@@ -152,25 +152,7 @@ for w = 0, tonumber(ARGV[16]) - 1 do
     redis.call('LREM', KEYS[wk + w], 1, ARGV[i + w])
   end
 end
-if ARGV[18] ~= '' then
-  redis.call('XADD', KEYS[8], '*', 'd', ARGV[18])
-  -- Trimmed: entries older than the retention, then those beyond the cap,
-  -- oldest first, up to 100 an append; by XDEL, which records the last id
-  -- deleted (max-deleted-entry-id) for readers to compare cursors to.
-  local minid, cap = string.match(ARGV[19], '^(%S+) (%d+)$')
-  local gone = redis.call('XRANGE', KEYS[8], '-', '(' .. minid, 'COUNT', 100)
-  local over = redis.call('XLEN', KEYS[8]) - tonumber(cap)
-  if over > #gone then
-    gone = redis.call('XRANGE', KEYS[8], '-', '+', 'COUNT', math.min(over, 100))
-  end
-  if #gone > 0 then
-    local ids = {}
-    for j, e in ipairs(gone) do
-      ids[j] = e[1]
-    end
-    redis.call('XDEL', KEYS[8], unpack(ids))
-  end
-end
+append_change(KEYS[8], ARGV[18], ARGV[19]) -- lib/changelog.lua
 -- Every commit publishes the id (what every release's watchers hear); one
 -- that changes the status also publishes "<id> <status>" (ids have no
 -- spaces) on the partition's status channel, which waiters for the end

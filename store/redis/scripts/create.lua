@@ -83,25 +83,7 @@ end
 for a = 0, na - 1 do
   redis.call('RPUSH', KEYS[13 + a], ARGV[i + a])
 end
-if ARGV[12] ~= '' then
-  redis.call('XADD', KEYS[12], '*', 'd', ARGV[12])
-  -- Trimmed: entries older than the retention, then those beyond the cap,
-  -- oldest first, up to 100 an append; by XDEL, which records the last id
-  -- deleted (max-deleted-entry-id) for readers to compare cursors to.
-  local minid, cap = string.match(ARGV[13], '^(%S+) (%d+)$')
-  local gone = redis.call('XRANGE', KEYS[12], '-', '(' .. minid, 'COUNT', 100)
-  local over = redis.call('XLEN', KEYS[12]) - tonumber(cap)
-  if over > #gone then
-    gone = redis.call('XRANGE', KEYS[12], '-', '+', 'COUNT', math.min(over, 100))
-  end
-  if #gone > 0 then
-    local ids = {}
-    for j, e in ipairs(gone) do
-      ids[j] = e[1]
-    end
-    redis.call('XDEL', KEYS[12], unpack(ids))
-  end
-end
+append_change(KEYS[12], ARGV[12], ARGV[13]) -- lib/changelog.lua
 redis.call(ARGV[5], ARGV[4], ARGV[1])
 if ARGV[12] ~= '' then
   redis.call(ARGV[5], ARGV[14], ARGV[1] .. ' ' .. ARGV[15])
