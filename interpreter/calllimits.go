@@ -400,9 +400,7 @@ func (n *slotNotices) notify(key string) {
 func (e *Engine) dispatchLimited(id string, c taskCall, key string, lim store.Limit, limited bool, perform func(c taskCall, release func())) {
 	limiter := store.AsLimiter(e.store)
 	ctx, cancel := context.WithCancel(e.ctx)
-	e.inflightMu.Lock()
-	e.inflight[c.Token] = cancel // a withdrawal (timeout, stop) ends the wait
-	e.inflightMu.Unlock()
+	e.trackCall(c.Token, cancel) // a withdrawal (timeout, stop) ends the wait
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
@@ -498,13 +496,6 @@ func (e *Engine) dispatchLimited(id string, c taskCall, key string, lim store.Li
 		// perform registers the call under its token in place of the wait.
 		perform(c, release)
 	}()
-}
-
-// forgetCall drops a call's in-flight entry that no perform replaces.
-func (e *Engine) forgetCall(token string) {
-	e.inflightMu.Lock()
-	delete(e.inflight, token)
-	e.inflightMu.Unlock()
 }
 
 // endLimitWait ends a recorded wait until it sticks; false when the

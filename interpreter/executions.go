@@ -60,9 +60,7 @@ func bareView(rec *store.Execution) *Execution {
 }
 
 func viewOf(rec *store.Execution) *Execution {
-	x := &Execution{ID: rec.ID, StateMachine: rec.StateMachine, Version: rec.Version, Name: rec.Name, Status: rec.Status,
-		Input: rec.Input, Output: rec.Output, Error: rec.Error, Cause: rec.Cause, StartedAt: rec.StartedAt,
-		StoppedAt: rec.StoppedAt, RedriveCount: rec.RedriveCount}
+	x := bareView(rec)
 	var h header
 	if decodeHeader(rec.Engine, &h) == nil {
 		if h.Parent != nil {

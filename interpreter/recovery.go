@@ -225,35 +225,27 @@ func (e *Engine) recoverExecution(ctx context.Context, id string) (inFlight bool
 			continue
 		}
 		inFlight = true
+		c := taskCall{State: s.Name, Thread: t.ID, ScheduledID: t.Task.ScheduledID, Spec: s.Task, Params: t.Task.Params.V, Started: r.startedAt,
+			Token: MakeToken(r.id, t.ID, t.Task.ScheduledID, t.Task.Secret), Timeout: t.Task.Timeout, Heartbeat: t.Task.Heartbeat, Call: t.Task.MockCall,
+			limitWait: t.Task.LimitWait, limitKey: t.Task.LimitKey}
 		if t.Task.Mock != "" {
-			c := taskCall{State: s.Name, Thread: t.ID, ScheduledID: t.Task.ScheduledID, Spec: s.Task, Params: t.Task.Params.V, Started: r.startedAt,
-				Token: MakeToken(r.id, t.ID, t.Task.ScheduledID, t.Task.Secret), Timeout: t.Task.Timeout, Heartbeat: t.Task.Heartbeat, Call: t.Task.MockCall}
-			if e.inFlight(c.Token) {
-				continue
-			}
 			// Answered from the same mocked response and call number as
-			// when it was scheduled.
+			// when it was scheduled (a mocked activity was never queued).
 			m, ok := r.deps.mock(r.smName, r.hdr.Mock.caseName(), s.Name, t.Task.MockCall)
 			if !ok {
 				m = mockconfig.Mocked{Err: failure.Newf(failure.Runtime, "the server's mock configuration no longer mocks state %q in the test case %q", s.Name, r.hdr.Mock.caseName())}
 			}
 			c.Mock = &m
-			e.dispatch(id, c)
-			continue
-		}
-		if s.Task.Kind == dsl.ActivityTask {
+		} else if s.Task.Kind == dsl.ActivityTask {
 			// It may have left its queue with a node that died.
 			e.requeueActivity(ctx, Token{ExecutionID: r.id, Thread: t.ID, ScheduledID: t.Task.ScheduledID, Secret: t.Task.Secret})
 			continue
 		}
-		tok := MakeToken(r.id, t.ID, t.Task.ScheduledID, t.Task.Secret)
-		if e.inFlight(tok) {
+		if e.inFlight(c.Token) {
 			continue
 		}
 		e.log.Info("task call recovered", slog.String("execution_id", id), slog.String("state", s.Name))
-		e.dispatch(id, taskCall{State: s.Name, Thread: t.ID, ScheduledID: t.Task.ScheduledID, Spec: s.Task, Params: t.Task.Params.V, Started: r.startedAt,
-			Token: tok, Timeout: t.Task.Timeout, Heartbeat: t.Task.Heartbeat, Call: t.Task.MockCall,
-			limitWait: t.Task.LimitWait, limitKey: t.Task.LimitKey})
+		e.dispatch(id, c)
 	}
 	return inFlight, nil
 }
@@ -301,12 +293,4 @@ func (e *Engine) RecoveryPending() int {
 	e.recovery.mu.Lock()
 	defer e.recovery.mu.Unlock()
 	return len(e.recovery.pending)
-}
-
-// inFlight reports whether this node is performing the call tok names.
-func (e *Engine) inFlight(tok string) bool {
-	e.inflightMu.Lock()
-	defer e.inflightMu.Unlock()
-	_, running := e.inflight[tok]
-	return running
 }

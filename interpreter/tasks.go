@@ -110,9 +110,7 @@ func (e *Engine) answerMocked(id string, c taskCall) {
 	// can sleep (sfn run's and sfntest's fast clock) is asked to: its time
 	// then jumps over the delay instead of waiting it out for real.
 	ctx, cancel := context.WithCancel(e.ctx)
-	e.inflightMu.Lock()
-	e.inflight[c.Token] = cancel
-	e.inflightMu.Unlock()
+	e.trackCall(c.Token, cancel)
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
@@ -127,9 +125,7 @@ func (e *Engine) answerMocked(id string, c taskCall) {
 			case <-e.cfg.Clock.After(m.Delay):
 			}
 		}
-		e.inflightMu.Lock()
-		delete(e.inflight, c.Token) // perform registers the call again
-		e.inflightMu.Unlock()
+		e.forgetCall(c.Token) // perform registers the call again
 		if err == nil {
 			e.perform(id, c, answer)
 		}
@@ -205,17 +201,13 @@ func (e *Engine) perform(id string, c taskCall, call func(ctx context.Context) t
 	} else {
 		ctx, cancel = context.WithCancel(e.ctx)
 	}
-	e.inflightMu.Lock()
-	e.inflight[c.Token] = cancel
-	e.inflightMu.Unlock()
+	e.trackCall(c.Token, cancel)
 	tk := e.slots.enqueue() // in line in the order the calls were scheduled
 	e.wg.Add(1)
 	e.workers.run(func() {
 		defer e.wg.Done()
 		defer func() {
-			e.inflightMu.Lock()
-			delete(e.inflight, c.Token)
-			e.inflightMu.Unlock()
+			e.forgetCall(c.Token)
 			cancel()
 		}()
 		if !e.slots.wait(ctx, tk) {
@@ -536,4 +528,28 @@ func sameOutput(recorded json.RawMessage, answer value.Value) bool {
 		return false
 	}
 	return bytes.Equal(value.Canonical(v), value.Canonical(answer))
+}
+
+// trackCall registers a call of this node under its task token, with what
+// withdraws it (a timeout, a stop, the node stopping): a recovery then
+// leaves it alone (inFlight), and a withdrawal cancels it.
+func (e *Engine) trackCall(token string, cancel context.CancelFunc) {
+	e.inflightMu.Lock()
+	e.inflight[token] = cancel
+	e.inflightMu.Unlock()
+}
+
+// forgetCall drops a call's entry (its work is over, or handed on).
+func (e *Engine) forgetCall(token string) {
+	e.inflightMu.Lock()
+	delete(e.inflight, token)
+	e.inflightMu.Unlock()
+}
+
+// inFlight reports whether this node is performing the call tok names.
+func (e *Engine) inFlight(tok string) bool {
+	e.inflightMu.Lock()
+	defer e.inflightMu.Unlock()
+	_, running := e.inflight[tok]
+	return running
 }
