@@ -6,11 +6,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/sfn-project/sfn/dsl/intrinsic"
-
 	"github.com/sfn-project/sfn/dsl"
 	"github.com/sfn-project/sfn/dsl/arn"
 	"github.com/sfn-project/sfn/dsl/failure"
+	"github.com/sfn-project/sfn/dsl/intrinsic"
 	"github.com/sfn-project/sfn/dsl/value"
 	"github.com/sfn-project/sfn/mockconfig"
 	"github.com/sfn-project/sfn/states"

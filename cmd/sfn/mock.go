@@ -190,13 +190,9 @@ func loadTestCase(definition string, o runOptions) (*mockconfig.TestCase, error)
 	case o.testCase == "":
 		return nil, usageErrorf("--mock-config needs --test-case NAME: the test case to run")
 	}
-	data, err := os.ReadFile(o.mockConfig)
+	cfg, err := readMockConfig(o.mockConfig)
 	if err != nil {
-		return nil, usageErrorf("--mock-config: %v", err)
-	}
-	cfg, err := mockconfig.Parse(data, o.mockConfig)
-	if err != nil {
-		return nil, usageErrorf("--mock-config: %s is not a valid mock configuration:\n%v", o.mockConfig, err)
+		return nil, err
 	}
 	name := o.stateMachine
 	if name == "" {
@@ -291,6 +287,19 @@ func serveMocks(file string, log *slog.Logger) (*mockconfig.Config, error) {
 	if file == "" {
 		return nil, nil
 	}
+	cfg, err := readMockConfig(file)
+	if err != nil {
+		return nil, err
+	}
+	// Loud on purpose: a production node should not have one.
+	log.Warn("mock configuration loaded: executions started with one of its test cases get mocked answers, not real calls",
+		slog.String("file", file), slog.Any("state_machines", cfg.StateMachines()))
+	return cfg, nil
+}
+
+// readMockConfig reads and parses a --mock-config file (sfn run's and sfn
+// serve's), its problems as usage errors with their places.
+func readMockConfig(file string) (*mockconfig.Config, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, usageErrorf("--mock-config: %v", err)
@@ -299,8 +308,5 @@ func serveMocks(file string, log *slog.Logger) (*mockconfig.Config, error) {
 	if err != nil {
 		return nil, usageErrorf("--mock-config: %s is not a valid mock configuration:\n%v", file, err)
 	}
-	// Loud on purpose: a production node should not have one.
-	log.Warn("mock configuration loaded: executions started with one of its test cases get mocked answers, not real calls",
-		slog.String("file", file), slog.Any("state_machines", cfg.StateMachines()))
 	return cfg, nil
 }
