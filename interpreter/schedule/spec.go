@@ -3,7 +3,7 @@ package schedule
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,11 +17,9 @@ import (
 // execution name.
 const MaxNameLength = 63
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,63}$`)
-
-// ValidName reports whether s is a schedule name: 1-63 characters of
-// [A-Za-z0-9_-].
-func ValidName(s string) bool { return nameRE.MatchString(s) }
+// ValidName reports whether s is a schedule name: a state machine name
+// (characters of [A-Za-z0-9_-]) of at most MaxNameLength characters.
+func ValidName(s string) bool { return len(s) <= MaxNameLength && interpreter.ValidName(s) }
 
 // States of a schedule (EventBridge's State).
 const (
@@ -131,7 +129,7 @@ type Limits struct {
 
 // normalize fills a spec's defaults and checks it, returning every
 // problem at once.
-func normalize(s Spec, lim Limits) (Spec, *time.Location, *Expression, error) {
+func normalize(s Spec, lim Limits) (Spec, error) {
 	var probs []Problem
 	add := func(path, format string, a ...any) {
 		probs = append(probs, Problem{Path: path, Message: fmt.Sprintf(format, a...)})
@@ -174,7 +172,7 @@ func normalize(s Spec, lim Limits) (Spec, *time.Location, *Expression, error) {
 	if s.Timezone == "" {
 		s.Timezone = "UTC"
 	}
-	loc, err := time.LoadLocation(s.Timezone)
+	loc, err := loadLocation(s.Timezone)
 	if err != nil || s.Timezone == "Local" {
 		add("/timezone", "%q is not an IANA time zone name (as America/New_York, Europe/Oslo or UTC)", s.Timezone)
 		loc = nil
@@ -227,7 +225,7 @@ func normalize(s Spec, lim Limits) (Spec, *time.Location, *Expression, error) {
 	}
 	if s.OverlapPolicy == "" {
 		s.OverlapPolicy = AllowAll
-	} else if !contains(overlapPolicies, s.OverlapPolicy) {
+	} else if !slices.Contains(overlapPolicies, s.OverlapPolicy) {
 		add("/overlapPolicy", "%q is not one of %s", s.OverlapPolicy, strings.Join(overlapPolicies, ", "))
 	}
 	switch c := s.CatchupWindowSeconds; {
@@ -244,16 +242,7 @@ func normalize(s Spec, lim Limits) (Spec, *time.Location, *Expression, error) {
 		add("/description", "the description has %d characters, more than %d", n, MaxDescription)
 	}
 	if len(probs) > 0 {
-		return s, nil, nil, &SpecError{Problems: probs}
+		return s, &SpecError{Problems: probs}
 	}
-	return s, loc, expr, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
+	return s, nil
 }
