@@ -313,13 +313,13 @@ func TestDisabledAndFailedSlots(t *testing.T) {
 func TestCatchupHardCap(t *testing.T) {
 	t.Parallel()
 	for _, c := range []int{MaxCatchupSeconds + 1, 1e10, 1 << 62} {
-		_, _, _, err := normalize(Spec{Target: Target{StateMachine: "pass"}, Expression: "rate(1 hour)", CatchupWindowSeconds: c}, Limits{})
+		_, err := normalize(Spec{Target: Target{StateMachine: "pass"}, Expression: "rate(1 hour)", CatchupWindowSeconds: c}, Limits{})
 		var se *SpecError
 		if !errors.As(err, &se) || se.Problems[0].Path != "/catchupWindowSeconds" {
 			t.Errorf("catch-up %d: %v, want a problem at /catchupWindowSeconds", c, err)
 		}
 	}
-	if _, _, _, err := normalize(Spec{Target: Target{StateMachine: "pass"}, Expression: "rate(1 hour)", CatchupWindowSeconds: MaxCatchupSeconds}, Limits{}); err != nil {
+	if _, err := normalize(Spec{Target: Target{StateMachine: "pass"}, Expression: "rate(1 hour)", CatchupWindowSeconds: MaxCatchupSeconds}, Limits{}); err != nil {
 		t.Errorf("366 days: %v", err)
 	}
 }

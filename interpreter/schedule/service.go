@@ -62,7 +62,7 @@ func (s *Scheduler) Put(ctx context.Context, name string, spec Spec) (View, bool
 	if err := checkName(name); err != nil {
 		return View{}, false, err
 	}
-	spec, _, _, err := normalize(spec, s.cfg.Limits)
+	spec, err := normalize(spec, s.cfg.Limits)
 	if err != nil {
 		return View{}, false, err
 	}
