@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -36,15 +37,9 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	// No write deadline: guard cleared it for this long route.
-	rc := http.NewResponseController(w)
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	bw := bufio.NewWriter(w)
-	keepAlive := time.NewTicker(s.cfg.KeepAlive)
-	defer keepAlive.Stop()
+	st := s.startStream(w)
+	defer st.stop()
+	bw := st.bw
 	for {
 		// Read the status first: when it has ended, the history read
 		// after it holds the final event.
@@ -66,27 +61,65 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 		}
-		if bw.Flush() != nil || rc.Flush() != nil {
+		if st.flush() != nil || ended || !st.wait(ctx, notices, nil, nil) {
 			return
-		}
-		if ended {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.cfg.Draining:
-			// This node is going away: tell the client to come back soon,
-			// to whichever node answers, from the last event it has.
-			_, _ = bw.WriteString("retry: 500\n\n")
-			_ = bw.Flush()
-			_ = rc.Flush()
-			return
-		case <-notices:
-		case <-keepAlive.C:
-			_, _ = bw.WriteString(": keep-alive\n\n")
 		}
 	}
+}
+
+// eventStream is a Server-Sent Events response under way: the events
+// route's and the notifications' (allEvents).
+type eventStream struct {
+	bw        *bufio.Writer
+	rc        *http.ResponseController
+	draining  <-chan struct{}
+	keepAlive *time.Ticker
+}
+
+// startStream answers 200 with the event stream's headers. No write
+// deadline: guard cleared it for these long routes. The caller stops it.
+func (s *server) startStream(w http.ResponseWriter) *eventStream {
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	return &eventStream{bw: bufio.NewWriter(w), rc: http.NewResponseController(w), draining: s.cfg.Draining,
+		keepAlive: time.NewTicker(s.cfg.KeepAlive)}
+}
+
+func (st *eventStream) stop() { st.keepAlive.Stop() }
+
+// flush sends what is written to the client.
+func (st *eventStream) flush() error {
+	if err := st.bw.Flush(); err != nil {
+		return err
+	}
+	return st.rc.Flush()
+}
+
+// wait blocks until there may be more to send: a notice, a tick of recheck
+// (nil for none), or the keep-alive tick, on which it calls beforeKeepAlive
+// (when not nil) and writes a keep-alive comment. It returns false when the
+// stream is to end: the request is gone, or this node is going away, when
+// it tells the client to come back soon, to whichever node answers, from
+// the last id it has.
+func (st *eventStream) wait(ctx context.Context, notices <-chan struct{}, recheck <-chan time.Time, beforeKeepAlive func()) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-st.draining:
+		_, _ = st.bw.WriteString("retry: 500\n\n")
+		_ = st.flush()
+		return false
+	case <-notices:
+	case <-recheck:
+	case <-st.keepAlive.C:
+		if beforeKeepAlive != nil {
+			beforeKeepAlive()
+		}
+		_, _ = st.bw.WriteString(": keep-alive\n\n")
+	}
+	return true
 }
 
 func writeEvent(bw *bufio.Writer, e store.Event) {

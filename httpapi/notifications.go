@@ -6,7 +6,6 @@ package httpapi
 // users.
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -401,14 +400,9 @@ func (s *server) allEvents(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rc := http.NewResponseController(w)
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	bw := bufio.NewWriter(w)
-	keepAlive := time.NewTicker(s.cfg.KeepAlive)
-	defer keepAlive.Stop()
+	st := s.startStream(w)
+	defer st.stop()
+	bw := st.bw
 	recheck := time.NewTicker(time.Second) // a notice lost while a connection reconnects
 	defer recheck.Stop()
 	// The starting cursor first: a client that reconnects before any
@@ -435,35 +429,21 @@ func (s *server) allEvents(w http.ResponseWriter, r *http.Request) {
 			if cursor != sent {
 				bw.WriteString("id: " + cursor + "\n\n") // where a next poll resumes
 			}
-			_ = bw.Flush()
-			_ = rc.Flush()
+			_ = st.flush()
 			return
 		}
-		if bw.Flush() != nil || rc.Flush() != nil {
+		if st.flush() != nil {
 			return
 		}
-		if !full {
-			select {
-			case <-ctx.Done():
-				return
-			case <-s.cfg.Draining:
-				// This node is going away: come back soon, to any node, from
-				// the last id received.
-				_, _ = bw.WriteString("retry: 500\n\n")
-				_ = bw.Flush()
-				_ = rc.Flush()
-				return
-			case <-notices:
-			case <-recheck.C:
-			case <-keepAlive.C:
-				if cursor != sent {
-					// Past changes the filter left out: an id-only event moves
-					// the client's Last-Event-ID without an event.
-					bw.WriteString("id: " + cursor + "\n\n")
-					sent = cursor
-				}
-				bw.WriteString(": keep-alive\n\n")
+		if !full && !st.wait(ctx, notices, recheck.C, func() {
+			if cursor != sent {
+				// Past changes the filter left out: an id-only event moves
+				// the client's Last-Event-ID without an event.
+				bw.WriteString("id: " + cursor + "\n\n")
+				sent = cursor
 			}
+		}) {
+			return
 		}
 		if events, next, read, err = n.Read(ctx, cursor, f, page); err != nil {
 			return

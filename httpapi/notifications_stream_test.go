@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"net/http"
@@ -97,4 +98,38 @@ func TestAllEventsTrimmedCursor(t *testing.T) {
 	t.Parallel()
 	srv := shortPagesServer(t, &shortPages{n: 10, trimmed: true})
 	wantError(t, call(t, srv, http.MethodGet, "/v1/events?follow=false&after=c1", nil), http.StatusBadRequest, "InvalidInput")
+}
+
+// A node that shuts down ends the notification stream with a retry: hint,
+// as it does an execution's event stream, so clients reconnect elsewhere.
+func TestAllEventsEndsWithRetryWhenDraining(t *testing.T) {
+	t.Parallel()
+	engine := interpreter.New(interpreter.Config{Store: memory.New(), Node: "n"})
+	draining := make(chan struct{})
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Engine: engine, Notifications: &shortPages{n: 2}, KeepAlive: time.Minute, Draining: draining}))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v1/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	var lines []string
+	sawLast := false
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if sc.Text() == "id: c2" && !sawLast {
+			sawLast = true
+			close(draining) // what is logged is out: now drain
+		}
+	}
+	if !sawLast {
+		t.Fatalf("stream ended before the last event: %q", lines)
+	}
+	if got := strings.Join(lines, "\n"); !strings.HasSuffix(strings.TrimSpace(got), "retry: 500") {
+		t.Errorf("the stream ended without a retry: hint:\n%s", got)
+	}
 }
