@@ -74,20 +74,15 @@ func (s *Scheduler) Put(ctx context.Context, name string, spec Spec) (View, bool
 	}
 	for attempt := 0; attempt < 10; attempt++ {
 		now := s.clock.Now()
-		var r *record
-		created := false
-		d, err := s.docs.GetDoc(ctx, docKind, name)
+		r, err := s.read(ctx, name)
+		created := errors.Is(err, store.ErrNotFound)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
-			created = true
+		case created:
 			r = &record{Name: name, Created: now, Anchor: now.Truncate(time.Second),
 				State: State{Cursor: now.Truncate(time.Second).Add(-time.Nanosecond)}}
 		case err != nil:
 			return View{}, false, err
 		default:
-			if r, err = decodeRecord(d); err != nil {
-				return View{}, false, err
-			}
 			// The slots the runner has not reached (behind, or waiting for
 			// their jitter) stay as they are unless the slots themselves
 			// change, or the schedule was disabled: those slots are
@@ -111,16 +106,13 @@ func (s *Scheduler) Put(ctx context.Context, name string, spec Spec) (View, bool
 				r.State.NextFire = nil
 			}
 		}
-		rev, err := s.docs.PutDoc(ctx, r.encode())
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
+		ok, err := s.write(ctx, r)
 		if err != nil {
 			return View{}, false, err
 		}
-		r.rev = rev
-		s.changed(ctx)
-		return s.view(r), created, nil
+		if ok {
+			return s.view(r), created, nil
+		}
 	}
 	return View{}, false, fmt.Errorf("schedule %s changes too often: %w", name, store.ErrConflict)
 }
@@ -137,18 +129,39 @@ func (s *Scheduler) Get(ctx context.Context, name string) (View, error) {
 	if err := checkName(name); err != nil {
 		return View{}, err
 	}
-	d, err := s.docs.GetDoc(ctx, docKind, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return View{}, notFound(name)
-	}
-	if err != nil {
-		return View{}, err
-	}
-	r, err := decodeRecord(d)
+	r, err := s.read(ctx, name)
 	if err != nil {
 		return View{}, err
 	}
 	return s.view(r), nil
+}
+
+// read is a schedule's stored record; notFound when there is none.
+func (s *Scheduler) read(ctx context.Context, name string) (*record, error) {
+	d, err := s.docs.GetDoc(ctx, docKind, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeRecord(d)
+}
+
+// write stores a changed record by compare-and-set and tells every node;
+// ok is false when another writer changed the schedule first: read it
+// again and retry.
+func (s *Scheduler) write(ctx context.Context, r *record) (ok bool, err error) {
+	rev, err := s.docs.PutDoc(ctx, r.encode())
+	if errors.Is(err, store.ErrConflict) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	r.rev = rev
+	s.changed(ctx)
+	return true, nil
 }
 
 // List returns schedules by name, limit at a time after cursor (the last
@@ -323,14 +336,7 @@ func (s *Scheduler) update(ctx context.Context, name string, change func(r *reco
 		return View{}, err
 	}
 	for attempt := 0; attempt < 10; attempt++ {
-		d, err := s.docs.GetDoc(ctx, docKind, name)
-		if errors.Is(err, store.ErrNotFound) {
-			return View{}, notFound(name)
-		}
-		if err != nil {
-			return View{}, err
-		}
-		r, err := decodeRecord(d)
+		r, err := s.read(ctx, name)
 		if err != nil {
 			return View{}, err
 		}
@@ -339,16 +345,13 @@ func (s *Scheduler) update(ctx context.Context, name string, change func(r *reco
 			return View{}, err
 		}
 		r.Updated = now
-		rev, err := s.docs.PutDoc(ctx, r.encode())
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
+		ok, err := s.write(ctx, r)
 		if err != nil {
 			return View{}, err
 		}
-		r.rev = rev
-		s.changed(ctx)
-		return s.view(r), nil
+		if ok {
+			return s.view(r), nil
+		}
 	}
 	return View{}, fmt.Errorf("schedule %s changes too often: %w", name, store.ErrConflict)
 }
