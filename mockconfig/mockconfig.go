@@ -392,12 +392,7 @@ func known[V any](m map[string]V) string {
 
 // StateMachines is the names of the state machines in the file, sorted.
 func (c *Config) StateMachines() []string {
-	names := make([]string, 0, len(c.machines))
-	for n := range c.machines {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return sortedNames(c.machines)
 }
 
 // TestCase is the test case named testCase of stateMachine; the error
@@ -416,8 +411,13 @@ func (c *Config) TestCase(stateMachine, testCase string) (*TestCase, error) {
 
 // States is the names of the states the test case mocks, sorted.
 func (t *TestCase) States() []string {
-	names := make([]string, 0, len(t.states))
-	for n := range t.states {
+	return sortedNames(t.states)
+}
+
+// sortedNames is the names m has, sorted (empty, not nil, when none).
+func sortedNames[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
 		names = append(names, n)
 	}
 	sort.Strings(names)
