@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/sfn-project/sfn/store"
 )
@@ -88,21 +91,11 @@ type changePos struct {
 func (a changePos) compare(b changePos) int {
 	switch {
 	case a.ms != b.ms:
-		return cmpU(a.ms, b.ms)
+		return cmp.Compare(a.ms, b.ms)
 	case a.part != b.part:
-		return cmpU(uint64(a.part), uint64(b.part))
+		return cmp.Compare(a.part, b.part)
 	}
-	return cmpU(a.seq, b.seq)
-}
-
-func cmpU(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(a.seq, b.seq)
 }
 
 func (a changePos) String() string {
@@ -162,15 +155,7 @@ func (s *Store) ChangeCursorAt(_ context.Context, t time.Time) (string, error) {
 // that no entry logged after the call is before it (a node's clock ahead
 // of the shards' would skip them).
 func (s *Store) ChangeCursorNow(ctx context.Context) (string, error) {
-	calls := make([][]string, s.partitions)
-	args := make([][]any, s.partitions)
-	for p := range s.partitions {
-		calls[p] = []string{s.keys.changes(p)}
-		args[p] = []any{"+", 0}
-	}
-	rctx, cancel := s.bound(ctx)
-	defer cancel()
-	cmds, err := runPipelined(rctx, s.client, readChangesScript, calls, args)
+	cmds, err := s.readPartitions(ctx, nil, 0)
 	if err != nil {
 		return "", fmt.Errorf("redis store: change cursor now: %w", err)
 	}
@@ -246,11 +231,10 @@ func (s *Store) ReadChanges(ctx context.Context, cursor string, limit int) ([]st
 	}
 }
 
-// readChangesOnce reads every partition after after and returns the
-// entries up to the point where all partitions are known, in order; wait
-// is, when it returned none but some were held back, how long until the
-// clocks pass the first of them.
-func (s *Store) readChangesOnce(ctx context.Context, after *changePos, per int) ([]readEntry, time.Duration, error) {
+// readPartitions runs read_changes.lua on every partition, in one
+// pipeline: each partition's entries after after, per at the most (0: its
+// shard's clock only).
+func (s *Store) readPartitions(ctx context.Context, after *changePos, per int) ([]*goredis.Cmd, error) {
 	calls := make([][]string, s.partitions)
 	args := make([][]any, s.partitions)
 	for p := range s.partitions {
@@ -259,7 +243,15 @@ func (s *Store) readChangesOnce(ctx context.Context, after *changePos, per int) 
 	}
 	rctx, cancel := s.bound(ctx)
 	defer cancel()
-	cmds, err := runPipelined(rctx, s.client, readChangesScript, calls, args)
+	return runPipelined(rctx, s.client, readChangesScript, calls, args)
+}
+
+// readChangesOnce reads every partition after after and returns the
+// entries up to the point where all partitions are known, in order; wait
+// is, when it returned none but some were held back, how long until the
+// clocks pass the first of them.
+func (s *Store) readChangesOnce(ctx context.Context, after *changePos, per int) ([]readEntry, time.Duration, error) {
+	cmds, err := s.readPartitions(ctx, after, per)
 	if err != nil {
 		return nil, 0, fmt.Errorf("redis store: read changes: %w", err)
 	}
