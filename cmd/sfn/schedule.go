@@ -216,7 +216,7 @@ func (a *app) problems(err error) error {
 		for _, d := range ae.Details {
 			fmt.Fprintf(a.err, "%s: %s\n", d.Path, d.Message)
 		}
-		return &exitError{code: exitFailed, err: fmt.Errorf("the schedule is invalid (%d problems)", len(ae.Details)), silent: false}
+		return failedf("the schedule is invalid (%d problems)", len(ae.Details))
 	}
 	return err
 }
