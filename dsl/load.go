@@ -168,3 +168,15 @@ func NameFromFile(path string) string {
 	}
 	return n
 }
+
+// FormatOfFile is the format a definition file's name says: .json JSON,
+// .yaml and .yml YAML, anything else Sniff (its text decides).
+func FormatOfFile(path string) Format {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json":
+		return JSON
+	case ".yaml", ".yml":
+		return YAML
+	}
+	return Sniff
+}

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -45,7 +44,7 @@ func Load(t testing.TB, path string) *Machine {
 	if err != nil {
 		t.Fatalf("sfntest: %v", err)
 	}
-	return load(t, dsl.NameFromFile(path), path, data, formatOf(path))
+	return load(t, dsl.NameFromFile(path), path, data, dsl.FormatOfFile(path))
 }
 
 // Parse is Load for a definition given as text (YAML or JSON, sniffed);
@@ -220,16 +219,6 @@ func (c *config) testCase() (*mockconfig.TestCase, error) {
 		return nil, fmt.Errorf("MockConfig %s: %v (StateMachine sets the name to look under)", c.mockFile, err)
 	}
 	return tc, nil
-}
-
-func formatOf(path string) dsl.Format {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".json":
-		return dsl.JSON
-	case ".yaml", ".yml":
-		return dsl.YAML
-	}
-	return dsl.Sniff
 }
 
 // jsonOf is v as JSON text: strings, []byte and json.RawMessage are JSON

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/sfn-project/sfn/dsl"
@@ -42,7 +41,7 @@ func (a *app) loadDefinition(path string) (*dsl.Definition, error) {
 	if err != nil {
 		return nil, usageErrorf("%v", err)
 	}
-	def, problems := dsl.Load(data, dsl.Options{Filename: path, Format: formatOf(path)})
+	def, problems := dsl.Load(data, dsl.Options{Filename: path, Format: dsl.FormatOfFile(path)})
 	if def == nil {
 		for _, p := range problems.Errors() {
 			fmt.Fprintln(a.err, p.String())
@@ -50,15 +49,4 @@ func (a *app) loadDefinition(path string) (*dsl.Definition, error) {
 		return nil, failedf("%s is not a valid definition", path)
 	}
 	return def, nil
-}
-
-// formatOf picks the syntax by file extension; others are sniffed.
-func formatOf(path string) dsl.Format {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".json":
-		return dsl.JSON
-	case ".yaml", ".yml":
-		return dsl.YAML
-	}
-	return dsl.Sniff
 }

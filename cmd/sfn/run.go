@@ -102,7 +102,7 @@ func (a *app) run(ctx context.Context, path string, o runOptions) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	def, problems := dsl.Load(data, dsl.Options{Filename: path, Format: formatOf(path)})
+	def, problems := dsl.Load(data, dsl.Options{Filename: path, Format: dsl.FormatOfFile(path)})
 	if def == nil {
 		for _, p := range problems.Errors() {
 			fmt.Fprintln(a.err, p.String())
@@ -158,7 +158,7 @@ func (a *app) run(ctx context.Context, path string, o runOptions) error {
 	defer eng.Stop()
 
 	name := dsl.NameFromFile(path)
-	if _, err := eng.PutStateMachine(ctx, name, data, formatOf(path)); err != nil {
+	if _, err := eng.PutStateMachine(ctx, name, data, dsl.FormatOfFile(path)); err != nil {
 		return err
 	}
 	ex, _, err := eng.StartExecution(ctx, interpreter.StartParams{StateMachine: name, Name: "run", Input: input})

@@ -67,7 +67,7 @@ func (a *app) validate(files []string, strict, portable bool) error {
 			}
 			continue
 		}
-		_, problems := dsl.Load(data, dsl.Options{Filename: f, Format: formatOf(f), Portability: true})
+		_, problems := dsl.Load(data, dsl.Options{Filename: f, Format: dsl.FormatOfFile(f), Portability: true})
 		if portable {
 			for i := range problems {
 				if problems[i].Code == dsl.CodeNotPortable {
