@@ -178,17 +178,7 @@ with its field.`,
 				}
 				body["catchupWindowSeconds"] = int(catchup / time.Second)
 			}
-			c, err := a.client()
-			if err != nil {
-				return err
-			}
-			data, _ := json.Marshal(body)
-			var raw json.RawMessage
-			if _, err := c.do(cmd.Context(), request{method: http.MethodPut, path: "/v1/schedules/" + pathEscape(args[0]),
-				body: data, contentType: "application/json"}, &raw); err != nil {
-				return a.problems(err)
-			}
-			return a.writeSchedule(raw)
+			return a.problems(a.scheduleCall(cmd.Context(), http.MethodPut, args[0], "", body))
 		},
 	}
 	f := cmd.Flags()
@@ -357,11 +347,7 @@ func newScheduleRmCmd(a *app) *cobra.Command {
 		Short: "Delete a schedule (the executions it started go on)",
 		Args:  exactArgs(1, "NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
-			if err != nil {
-				return err
-			}
-			if _, err := c.do(cmd.Context(), request{method: http.MethodDelete, path: "/v1/schedules/" + pathEscape(args[0])}, nil); err != nil {
+			if _, err := a.scheduleSend(cmd.Context(), http.MethodDelete, args[0], "", nil); err != nil {
 				return err
 			}
 			if !a.json() {
@@ -372,11 +358,12 @@ func newScheduleRmCmd(a *app) *cobra.Command {
 	}
 }
 
-// scheduleCall makes a call that answers a schedule and prints it.
-func (a *app) scheduleCall(ctx context.Context, method, name, suffix string, body any) error {
+// scheduleSend makes a call on /v1/schedules/NAME followed by suffix, with
+// body as JSON when not nil, and returns the answer as the server wrote it.
+func (a *app) scheduleSend(ctx context.Context, method, name, suffix string, body any) (json.RawMessage, error) {
 	c, err := a.client()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r := request{method: method, path: "/v1/schedules/" + pathEscape(name) + suffix}
 	if body != nil {
@@ -385,6 +372,15 @@ func (a *app) scheduleCall(ctx context.Context, method, name, suffix string, bod
 	}
 	var raw json.RawMessage
 	if _, err := c.do(ctx, r, &raw); err != nil {
+		return nil, err
+	}
+	return raw, nil
+}
+
+// scheduleCall makes a call that answers a schedule and prints it.
+func (a *app) scheduleCall(ctx context.Context, method, name, suffix string, body any) error {
+	raw, err := a.scheduleSend(ctx, method, name, suffix, body)
+	if err != nil {
 		return err
 	}
 	return a.writeSchedule(raw)
@@ -392,17 +388,8 @@ func (a *app) scheduleCall(ctx context.Context, method, name, suffix string, bod
 
 // scheduleQueue makes a trigger or backfill call and prints the slots queued.
 func (a *app) scheduleQueue(ctx context.Context, name, suffix string, body any) error {
-	c, err := a.client()
+	raw, err := a.scheduleSend(ctx, http.MethodPost, name, suffix, body)
 	if err != nil {
-		return err
-	}
-	r := request{method: http.MethodPost, path: "/v1/schedules/" + pathEscape(name) + suffix}
-	if body != nil {
-		r.body, _ = json.Marshal(body)
-		r.contentType = "application/json"
-	}
-	var raw json.RawMessage
-	if _, err := c.do(ctx, r, &raw); err != nil {
 		return err
 	}
 	if a.json() {
