@@ -9,8 +9,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 )
 
 // client talks to an sfn server over its HTTP API (docs/api.md).
@@ -85,6 +88,27 @@ type request struct {
 	contentType  string
 	long         bool // no client timeout
 	header       http.Header
+}
+
+// pageFlags name a page of a listing: a listing command's --limit and
+// --cursor.
+type pageFlags struct {
+	limit  int
+	cursor string
+}
+
+func (p *pageFlags) add(cmd *cobra.Command) {
+	cmd.Flags().IntVar(&p.limit, "limit", 100, "at most this many (1-1000)")
+	cmd.Flags().StringVar(&p.cursor, "cursor", "", "continue after an earlier page (its nextCursor)")
+}
+
+// query asks for the page: ?limit=, and ?cursor= after the first.
+func (p pageFlags) query() url.Values {
+	q := url.Values{"limit": {strconv.Itoa(p.limit)}}
+	if p.cursor != "" {
+		q.Set("cursor", p.cursor)
+	}
+	return q
 }
 
 // do makes a call and decodes a 2xx JSON answer into out (when not nil).
@@ -220,10 +244,7 @@ func (c *client) history(ctx context.Context, id string) ([]json.RawMessage, err
 	var all []json.RawMessage
 	cursor := ""
 	for {
-		q := url.Values{"limit": {"1000"}}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
+		q := pageFlags{limit: 1000, cursor: cursor}.query()
 		var page struct {
 			Events     []json.RawMessage `json:"events"`
 			NextCursor string            `json:"nextCursor"`

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -151,8 +150,7 @@ func newMapRunListCmd(a *app) *cobra.Command {
 }
 
 func newMapRunExecutionsCmd(a *app) *cobra.Command {
-	var limit int
-	var cursor string
+	var page pageFlags
 	cmd := &cobra.Command{
 		Use:   "executions ID|ARN",
 		Short: "List a Map Run's child executions, in item order",
@@ -162,17 +160,12 @@ func newMapRunExecutionsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			q := url.Values{"limit": {strconv.Itoa(limit)}}
-			if cursor != "" {
-				q.Set("cursor", cursor)
-			}
-			return listExecutions(cmd.Context(), a, c, "/v1/map-runs/"+pathEscape(args[0])+"/executions", q, func(next string) string {
+			return listExecutions(cmd.Context(), a, c, "/v1/map-runs/"+pathEscape(args[0])+"/executions", page.query(), func(next string) string {
 				return "(more: --cursor " + next + ")"
 			})
 		},
 	}
-	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many (1-1000)")
-	cmd.Flags().StringVar(&cursor, "cursor", "", "continue after an earlier page (its nextCursor)")
+	page.add(cmd)
 	return cmd
 }
 

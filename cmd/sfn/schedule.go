@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -212,8 +210,7 @@ func (a *app) problems(err error) error {
 }
 
 func newScheduleLsCmd(a *app) *cobra.Command {
-	var limit int
-	var cursor string
+	var page pageFlags
 	cmd := &cobra.Command{
 		Use:   "ls",
 		Short: "List schedules with their next fire times",
@@ -223,12 +220,8 @@ func newScheduleLsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			q := url.Values{"limit": {strconv.Itoa(limit)}}
-			if cursor != "" {
-				q.Set("cursor", cursor)
-			}
 			var raw json.RawMessage
-			if _, err := c.do(cmd.Context(), request{method: http.MethodGet, path: "/v1/schedules", query: q}, &raw); err != nil {
+			if _, err := c.do(cmd.Context(), request{method: http.MethodGet, path: "/v1/schedules", query: page.query()}, &raw); err != nil {
 				return err
 			}
 			if a.json() {
@@ -253,8 +246,7 @@ func newScheduleLsCmd(a *app) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many (1-1000)")
-	cmd.Flags().StringVar(&cursor, "cursor", "", "continue after an earlier page (its nextCursor)")
+	page.add(cmd)
 	return cmd
 }
 
