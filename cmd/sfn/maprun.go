@@ -150,7 +150,7 @@ func newMapRunListCmd(a *app) *cobra.Command {
 }
 
 func newMapRunExecutionsCmd(a *app) *cobra.Command {
-	var page pageFlags
+	var paging pageFlags
 	cmd := &cobra.Command{
 		Use:   "executions ID|ARN",
 		Short: "List a Map Run's child executions, in item order",
@@ -160,12 +160,12 @@ func newMapRunExecutionsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return listExecutions(cmd.Context(), a, c, "/v1/map-runs/"+pathEscape(args[0])+"/executions", page.query(), func(next string) string {
+			return listExecutions(cmd.Context(), a, c, "/v1/map-runs/"+pathEscape(args[0])+"/executions", paging.query(), func(next string) string {
 				return "(more: --cursor " + next + ")"
 			})
 		},
 	}
-	page.add(cmd)
+	paging.add(cmd)
 	return cmd
 }
 

@@ -210,7 +210,7 @@ func (a *app) problems(err error) error {
 }
 
 func newScheduleLsCmd(a *app) *cobra.Command {
-	var page pageFlags
+	var paging pageFlags
 	cmd := &cobra.Command{
 		Use:   "ls",
 		Short: "List schedules with their next fire times",
@@ -221,7 +221,7 @@ func newScheduleLsCmd(a *app) *cobra.Command {
 				return err
 			}
 			var raw json.RawMessage
-			if _, err := c.do(cmd.Context(), request{method: http.MethodGet, path: "/v1/schedules", query: page.query()}, &raw); err != nil {
+			if _, err := c.do(cmd.Context(), request{method: http.MethodGet, path: "/v1/schedules", query: paging.query()}, &raw); err != nil {
 				return err
 			}
 			if a.json() {
@@ -246,7 +246,7 @@ func newScheduleLsCmd(a *app) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	page.add(cmd)
+	paging.add(cmd)
 	return cmd
 }
 
