@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -323,47 +322,39 @@ func TestTestStateHTTPTask(t *testing.T) {
 }
 
 // TestTestStateOpenAPI: the answers, an error's too, match the OpenAPI
-// document.
+// document, and so do the requests.
 func TestTestStateOpenAPI(t *testing.T) {
 	t.Parallel()
+	srv := setupTestState(t, nil, nil)
+	bodies := []string{
+		`{"definition":"{\"Type\":\"Pass\",\"End\":true}","input":"{\"a\":1}","inspectionLevel":"DEBUG"}`,
+		`{"definition":{"Type":"Pass","Next":"B"},"input":{"a":1},"variables":{"v":2}}`,
+		`{"definition":"{\"Type\":\"Task\",\"Resource\":\"handler:x\",\"Retry\":[{\"ErrorEquals\":[\"E\"]}],\"End\":true}","mock":{"errorOutput":{"error":"E"}}}`,
+		`{"definition":"{\"Type\":\"Nope\"}"}`,
+		`{"definition":"{\"Type\":\"Pass\",\"End\":true}","input":"{"}`,
+	}
+	steps := make([]docStep, 0, len(bodies))
+	for _, body := range bodies {
+		steps = append(steps, docStep{http.MethodPost, "/v1/test-state", body, "application/json"})
+	}
+	checkAnswersAgainstDoc(t, srv, steps)
 	doc := loadDoc(t)
 	doc.Servers = nil
 	router, err := legacy.NewRouter(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := setupTestState(t, nil, nil)
-	for _, body := range []string{
-		`{"definition":"{\"Type\":\"Pass\",\"End\":true}","input":"{\"a\":1}","inspectionLevel":"DEBUG"}`,
-		`{"definition":{"Type":"Pass","Next":"B"},"input":{"a":1},"variables":{"v":2}}`,
-		`{"definition":"{\"Type\":\"Task\",\"Resource\":\"handler:x\",\"Retry\":[{\"ErrorEquals\":[\"E\"]}],\"End\":true}","mock":{"errorOutput":{"error":"E"}}}`,
-		`{"definition":"{\"Type\":\"Nope\"}"}`,
-		`{"definition":"{\"Type\":\"Pass\",\"End\":true}","input":"{"}`,
-	} {
+	for _, body := range bodies {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/test-state", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		res, err := srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, _ := io.ReadAll(res.Body)
-		res.Body.Close()
 		route, params, err := router.FindRoute(req)
 		if err != nil {
 			t.Fatalf("POST /v1/test-state is not in the document: %v", err)
 		}
-		req.Body = io.NopCloser(strings.NewReader(body))
-		in := &openapi3filter.ResponseValidationInput{
-			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
-				Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
-			Status: res.StatusCode, Header: res.Header, Body: io.NopCloser(bytes.NewReader(got)),
-			Options: &openapi3filter.Options{IncludeResponseStatus: true},
-		}
-		if err := openapi3filter.ValidateRequest(context.Background(), in.RequestValidationInput); err != nil {
+		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
 			t.Errorf("request %s does not match the document: %v", body, err)
-		}
-		if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-			t.Errorf("%s -> %d %s: %v", body, res.StatusCode, got, err)
 		}
 	}
 }
