@@ -16,22 +16,34 @@ func (a *app) readInput(arg string) (json.RawMessage, error) {
 	if arg == "" {
 		return nil, nil
 	}
-	data := []byte(arg)
-	if strings.HasPrefix(arg, "@") {
-		var err error
-		if arg == "@-" {
-			data, err = io.ReadAll(a.in)
-		} else {
-			data, err = os.ReadFile(arg[1:])
-		}
-		if err != nil {
-			return nil, usageErrorf("--input: %v", err)
-		}
+	data, err := a.readArg("--input", arg)
+	if err != nil {
+		return nil, err
 	}
 	if !json.Valid(data) {
 		return nil, usageErrorf("--input is not valid JSON (give JSON text, @FILE or @-)")
 	}
 	return json.RawMessage(data), nil
+}
+
+// readArg reads a flag's argument: the text itself, @FILE for a file's
+// contents, or @- for standard input; an unreadable file is a usage error
+// naming the flag.
+func (a *app) readArg(flag, arg string) ([]byte, error) {
+	if !strings.HasPrefix(arg, "@") {
+		return []byte(arg), nil
+	}
+	var data []byte
+	var err error
+	if arg == "@-" {
+		data, err = io.ReadAll(a.in)
+	} else {
+		data, err = os.ReadFile(arg[1:])
+	}
+	if err != nil {
+		return nil, usageErrorf("%s: %v", flag, err)
+	}
+	return data, nil
 }
 
 // loadDefinition reads and compiles a definition file; problems are printed

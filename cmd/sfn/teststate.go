@@ -177,20 +177,8 @@ func (a *app) testState(ctx context.Context, path string, o testStateOptions, ch
 // jsonArg reads a flag's JSON text, @FILE or @- (standard input); "" is
 // absent. teststate checks the JSON, and names the field at fault.
 func (a *app) jsonArg(flag, arg string) (string, error) {
-	if !strings.HasPrefix(arg, "@") {
-		return arg, nil
-	}
-	var data []byte
-	var err error
-	if arg == "@-" {
-		data, err = io.ReadAll(a.in)
-	} else {
-		data, err = os.ReadFile(arg[1:])
-	}
-	if err != nil {
-		return "", usageErrorf("%s: %v", flag, err)
-	}
-	return string(data), nil
+	data, err := a.readArg(flag, arg)
+	return string(data), err
 }
 
 // flagOf names the flag that sets a TestState request field.
