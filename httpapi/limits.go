@@ -77,9 +77,7 @@ func (s *server) putLimit(w http.ResponseWriter, r *http.Request) {
 	if body.Burst != nil {
 		l.Burst = *body.Burst
 	}
-	_, getErr := s.engine.CallLimit(r.Context(), key)
-	created := errors.Is(getErr, store.ErrNotFound)
-	saved, err := s.engine.PutCallLimit(r.Context(), l)
+	saved, created, err := s.engine.PutCallLimit(r.Context(), l)
 	if err != nil {
 		s.writeError(w, r, limitError(err))
 		return

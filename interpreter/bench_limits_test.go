@@ -22,7 +22,7 @@ func BenchmarkLimitedTask(b *testing.B) {
 		b.Run(mode, func(b *testing.B) {
 			eng := redisEngine(b, url, "call", def)
 			if mode == "limited" {
-				if _, err := eng.PutCallLimit(context.Background(), interpreter.CallLimit{Key: "handler:echo", MaxInFlight: 100000}); err != nil {
+				if _, _, err := eng.PutCallLimit(context.Background(), interpreter.CallLimit{Key: "handler:echo", MaxInFlight: 100000}); err != nil {
 					b.Fatal(err)
 				}
 			}

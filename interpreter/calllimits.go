@@ -141,18 +141,18 @@ func validName(s string) bool {
 	return err == nil
 }
 
-// PutCallLimit creates or replaces a key's limit.
-func (e *Engine) PutCallLimit(ctx context.Context, l CallLimit) (CallLimit, error) {
+// PutCallLimit creates or replaces a key's limit; created says which.
+func (e *Engine) PutCallLimit(ctx context.Context, l CallLimit) (saved CallLimit, created bool, err error) {
 	if err := ValidateCallLimit(&l); err != nil {
-		return CallLimit{}, err
+		return CallLimit{}, false, err
 	}
 	if store.AsLimiter(e.store) == nil {
-		return CallLimit{}, fmt.Errorf("limit %q: %w", l.Key, store.ErrNoLimiter)
+		return CallLimit{}, false, fmt.Errorf("limit %q: %w", l.Key, store.ErrNoLimiter)
 	}
 	l.UpdatedAt = e.cfg.Clock.Now().UTC()
 	data, err := json.Marshal(limitDoc{V: limitFormat, CallLimit: l})
 	if err != nil {
-		return CallLimit{}, err
+		return CallLimit{}, false, err
 	}
 	for {
 		cur, err := e.store.GetDoc(ctx, limitDocKind, l.Key)
@@ -160,15 +160,15 @@ func (e *Engine) PutCallLimit(ctx context.Context, l CallLimit) (CallLimit, erro
 		if errors.Is(err, store.ErrNotFound) {
 			rev = 0
 		} else if err != nil {
-			return CallLimit{}, err
+			return CallLimit{}, false, err
 		}
 		if _, err := e.store.PutDoc(ctx, store.Doc{Kind: limitDocKind, Name: l.Key, Data: data, Rev: rev}); errors.Is(err, store.ErrConflict) {
 			continue // someone else wrote it meanwhile: this write is the later one
 		} else if err != nil {
-			return CallLimit{}, err
+			return CallLimit{}, false, err
 		}
 		e.refreshLimits(ctx)
-		return l, nil
+		return l, rev == 0, nil
 	}
 }
 

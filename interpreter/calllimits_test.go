@@ -91,7 +91,7 @@ func TestLimitInFlight(t *testing.T) {
 	f := setup(t)
 	g := newGate()
 	f.eng.RegisterHandler("slow", g.handler)
-	if _, err := f.eng.PutCallLimit(f.ctx, interpreter.CallLimit{Key: "handler:slow", MaxInFlight: 2}); err != nil {
+	if _, _, err := f.eng.PutCallLimit(f.ctx, interpreter.CallLimit{Key: "handler:slow", MaxInFlight: 2}); err != nil {
 		t.Fatal(err)
 	}
 	f.put("work", `{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"handler:slow","Parameters":{"n.$":"$.n"},"End":true}}}`)
@@ -145,7 +145,7 @@ func TestLimitWaitIsNotTimeout(t *testing.T) {
 	f := setup(t)
 	g := newGate()
 	f.eng.RegisterHandler("slow", g.handler)
-	if _, err := f.eng.PutCallLimit(f.ctx, interpreter.CallLimit{Key: "handler:slow", MaxInFlight: 1}); err != nil {
+	if _, _, err := f.eng.PutCallLimit(f.ctx, interpreter.CallLimit{Key: "handler:slow", MaxInFlight: 1}); err != nil {
 		t.Fatal(err)
 	}
 	f.put("holder", `{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"handler:slow","Parameters":{"n":"holder"},"End":true}}}`)
@@ -213,15 +213,18 @@ func TestLimitRefusals(t *testing.T) {
 		{interpreter.CallLimit{Key: "handler:x", Rate: 1e-17}, "one call an hour"},
 		{interpreter.CallLimit{Key: "http:[FE80::1]", MaxInFlight: 1}, "IPv6"},
 	} {
-		if _, err := f.eng.PutCallLimit(f.ctx, tt.l); !errors.Is(err, interpreter.ErrInvalidLimit) || !strings.Contains(err.Error(), tt.want) {
+		if _, _, err := f.eng.PutCallLimit(f.ctx, tt.l); !errors.Is(err, interpreter.ErrInvalidLimit) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%+v: %v, want %q", tt.l, err, tt.want)
 		}
 	}
-	l, err := f.eng.PutCallLimit(f.ctx, interpreter.CallLimit{Key: "http:*.example.com", Rate: 2.5})
-	if err != nil || l.Burst != 3 {
-		t.Errorf("a rate alone: %+v %v, want burst 3 (the rate rounded up)", l, err)
+	l, created, err := f.eng.PutCallLimit(f.ctx, interpreter.CallLimit{Key: "http:*.example.com", Rate: 2.5})
+	if err != nil || l.Burst != 3 || !created {
+		t.Errorf("a rate alone: %+v %v (created %v), want burst 3 (the rate rounded up), created", l, err, created)
 	}
-	if _, err := f.eng.PutCallLimit(f.ctx, interpreter.CallLimit{Key: "http:[::1]", MaxInFlight: 1}); err != nil {
+	if _, created, err := f.eng.PutCallLimit(f.ctx, interpreter.CallLimit{Key: "http:*.example.com", Rate: 5}); err != nil || created {
+		t.Errorf("a limit put again: created %v, %v; want a replacement", created, err)
+	}
+	if _, _, err := f.eng.PutCallLimit(f.ctx, interpreter.CallLimit{Key: "http:[::1]", MaxInFlight: 1}); err != nil {
 		t.Errorf("an IPv6 host: %v", err)
 	}
 }
@@ -262,7 +265,7 @@ func TestLimitAcrossNodes(t *testing.T) {
 	// Put through each node, so that each reads it now (a node reads the
 	// limits others put within two seconds).
 	for _, eng := range engines {
-		if _, err := eng.PutCallLimit(ctx, interpreter.CallLimit{Key: "handler:slow", MaxInFlight: 1}); err != nil {
+		if _, _, err := eng.PutCallLimit(ctx, interpreter.CallLimit{Key: "handler:slow", MaxInFlight: 1}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -313,7 +316,7 @@ func TestLimitWaitRecoveredKeepsTimeout(t *testing.T) {
 		return eng
 	}
 	a := node("a")
-	if _, err := a.PutCallLimit(ctx, interpreter.CallLimit{Key: "handler:slow", MaxInFlight: 1}); err != nil {
+	if _, _, err := a.PutCallLimit(ctx, interpreter.CallLimit{Key: "handler:slow", MaxInFlight: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.PutStateMachine(ctx, "holder", []byte(`{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"handler:slow","Parameters":{"n":"holder"},"End":true}}}`), dsl.JSON); err != nil {

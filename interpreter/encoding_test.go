@@ -354,7 +354,7 @@ func snapshotMocked(t *testing.T, dir, name, def, input, output, mocks, testCase
 	}
 	if name == "limit-wait" {
 		// One call an hour: the second task waits (encoding 6).
-		if _, err := eng.PutCallLimit(ctx, CallLimit{Key: "handler:double", Rate: MinRate, Burst: 1}); err != nil {
+		if _, _, err := eng.PutCallLimit(ctx, CallLimit{Key: "handler:double", Rate: MinRate, Burst: 1}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -26,7 +26,7 @@ func loadLimits(ctx context.Context, engine *interpreter.Engine, file string, lo
 		return usageErrorf("--limits %s: %v", file, err)
 	}
 	for _, l := range limits {
-		if _, err := engine.PutCallLimit(ctx, l); err != nil {
+		if _, _, err := engine.PutCallLimit(ctx, l); err != nil {
 			return usageErrorf("--limits %s: %v", file, err)
 		}
 	}
